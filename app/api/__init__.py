@@ -1,0 +1,9 @@
+"""The JSON API (`/api/v1`): thin routes over app.services, bearer tokens or a session."""
+
+from fastapi import APIRouter
+
+from app.api import audit, me, tokens, units
+
+api_router = APIRouter(prefix="/api/v1")
+for module in (me, units, tokens, audit):
+    api_router.include_router(module.router)

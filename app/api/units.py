@@ -1,0 +1,84 @@
+"""Units and their predicate history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import SessionDep, requires
+from app.models.units import Predicate
+from app.security.principal import Principal
+from app.services import units
+
+router = APIRouter(tags=["units"])
+
+ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
+ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
+ManageUnit = Annotated[Principal, Depends(requires("unit.manage"))]
+
+
+class UnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    timezone: str
+
+
+class PredicateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    predicate: str
+    year: int
+    decree_number: str
+    decree_date: date
+    revoked_on: date | None
+
+
+class PredicateIn(BaseModel):
+    predicate: Predicate
+    year: int = Field(ge=2000, le=2100)
+    decree_number: str = Field(min_length=1, max_length=120)
+    decree_date: date
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"predicate": "WBK", "year": 2018, "decree_number": "KEP-123/M.PAN-RB/12/2018",
+                 "decree_date": "2018-12-10"}
+            ]
+        },
+    )
+
+
+@router.get("/units", response_model=list[UnitOut])
+def list_units(session: SessionDep, principal: ReadAny):
+    """Units the caller may read."""
+    return units.list_units(session, unit_ids=principal.unit_ids())
+
+
+@router.get("/units/{unit_id}", response_model=UnitOut)
+def get_unit(session: SessionDep, principal: ReadUnit, unit_id: int):
+    return units.get(session, unit_id=unit_id)
+
+
+@router.get("/units/{unit_id}/predicates", response_model=list[PredicateOut])
+def list_predicates(session: SessionDep, principal: ReadUnit, unit_id: int):
+    """The unit's WBK/WBBM awards, oldest first."""
+    units.get(session, unit_id=unit_id)
+    return units.predicate_history(session, unit_id=unit_id)
+
+
+@router.post("/units/{unit_id}/predicates", response_model=PredicateOut, status_code=201)
+def add_predicate(session: SessionDep, principal: ManageUnit, unit_id: int, body: PredicateIn):
+    """Record an award (a WBBM needs a WBK held)."""
+    return units.add_predicate(
+        session, actor=principal, unit_id=unit_id, predicate=body.predicate.value,
+        year=body.year, decree_number=body.decree_number, decree_date=body.decree_date,
+    )

@@ -1,0 +1,215 @@
+"""The `zona` command line: serve, migrate, demo, users, tokens, backup, check."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.db import make_engine
+from app.security.principal import ALL_SCOPES
+
+app = typer.Typer(help="Zona: Zona Integritas workbench.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for other systems.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+def _engine():
+    return make_engine(get_settings().resolved_database_url())
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration (alembic upgrade heads)."""
+    from app.migrate import upgrade
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    typer.echo(f"Database migrated: {make_url(url).render_as_string(hide_password=True)}")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data (idempotent)."""
+    from app.services import demo as demo_service
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        result = demo_service.load(session)
+    typer.echo(f"Demo data ready ({len(result.created)} records created).")
+    typer.echo(f"Demo logins (password for all: {demo_service.DEMO_PASSWORD}):")
+    for username, _name, role, unit_code in demo_service.DEMO_USERS:
+        typer.echo(f"  {username:<12} {role.value:<12} {unit_code}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve Zona with uvicorn."""
+    import uvicorn
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    typer.echo(f"Zona is running at http://{shown}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port, workers=workers,
+        reload=reload, proxy_headers=True, forwarded_allow_ips="*", log_level="info",
+    )
+
+
+@app.command()
+def check() -> None:
+    """Check the settings, that the database answers, and that it is migrated to head."""
+    from app.migrate import at_head
+
+    settings = get_settings()
+    problems = []
+    try:
+        settings.resolved_secret_key()
+    except RuntimeError as exc:
+        problems.append(str(exc))
+    engine = _engine()
+    url = make_url(settings.resolved_database_url())
+    typer.echo(f"environment : {settings.environment}")
+    typer.echo(f"database    : {url.render_as_string(hide_password=True)}")
+    typer.echo(f"uploads     : {settings.resolved_upload_dir()}")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        typer.echo("database    : reachable")
+        if at_head(engine):
+            typer.echo("migrations  : at head")
+        else:
+            problems.append("Database is not at the newest migration: run `zona migrate`.")
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"Database not reachable: {exc}")
+    if problems:
+        _fail("\n".join(problems))
+    typer.echo("OK")
+
+
+@app.command()
+def backup(
+    target: Path = typer.Option(None, help="File to write (default ./data/backups/...)."),
+) -> None:
+    """A consistent copy of the SQLite database, safe while the server runs."""
+    url = make_url(get_settings().resolved_database_url())
+    if url.get_backend_name() != "sqlite":
+        user = url.username or "postgres"
+        host = url.host or "127.0.0.1"
+        typer.echo(
+            "PostgreSQL: back up with pg_dump, e.g.\n"
+            f"  pg_dump --format=custom --host={host} --port={url.port or 5432} "
+            f"--username={user} --file=zona-$(date +%Y%m%d-%H%M).dump {url.database}"
+        )
+        return
+    source = Path(url.database)
+    if not source.exists():
+        _fail(f"No database at {source}.")
+    if target is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = source.parent / "backups" / f"zona-{stamp}.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)  # SQLite's online backup API: consistent while others write
+    typer.echo(f"Backup written: {target} ({target.stat().st_size} bytes)")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    unit_code: str = typer.Option(..., "--unit", help="Unit code, e.g. KPPN-TJP."),
+    role: str = typer.Option(..., help="admin, coordinator, member, reviewer or viewer."),
+    full_name: str = typer.Option(None, "--name", help="Full name."),
+    password: str = typer.Option(
+        None, help="Password (asked when omitted).", prompt=False, hide_input=True
+    ),
+) -> None:
+    """Add a person with a role in a unit (or a new role for an existing person)."""
+    from app.services import accounts, units
+    from app.services.errors import ServiceError
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        unit = units.get_by_code(session, code=unit_code)
+        if unit is None:
+            _fail(f"Unknown unit code: {unit_code}")
+        try:
+            user = accounts.get_by_username(session, username=username)
+            if user is None:
+                if password is None:
+                    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+                user = accounts.create_user(
+                    session, actor=None, username=username, full_name=full_name or username,
+                    password=password,
+                )
+            accounts.add_membership(
+                session, actor=None, user_id=user.id, unit_id=unit.id, role=role
+            )
+        except ServiceError as exc:
+            _fail("; ".join([exc.message, *exc.problems]))
+    typer.echo(f"{username}: {role} at {unit_code}")
+
+
+@token_app.command("add")
+def token_add(
+    name: str,
+    unit_code: str = typer.Option(..., "--unit", help="Unit code."),
+    scope: list[str] = typer.Option(["read"], help=f"Repeat for several: {', '.join(ALL_SCOPES)}"),
+    days: int = typer.Option(365, help="Days until it expires."),
+) -> None:
+    """Issue an API token; it is printed once."""
+    from app.services import tokens, units
+    from app.services.errors import ServiceError
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        unit = units.get_by_code(session, code=unit_code)
+        if unit is None:
+            _fail(f"Unknown unit code: {unit_code}")
+        try:
+            issued = tokens.create(
+                session, actor=None, unit_id=unit.id, name=name, scopes=scope,
+                expires_in_days=days,
+            )
+        except ServiceError as exc:
+            _fail("; ".join([exc.message, *exc.problems]))
+    typer.echo(f"Token id {issued.token.id} for {unit_code} ({issued.token.scopes}):")
+    typer.echo(issued.secret)
+    typer.echo("Store it now: it is not shown again.", err=True)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    from app.services import tokens
+    from app.services.errors import ServiceError
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            tokens.revoke(session, actor=None, token_id=token_id)
+        except ServiceError as exc:
+            _fail(exc.message)
+    typer.echo(f"Token {token_id} revoked.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Settings from the environment (ZONA_*), with safe defaults for a single machine."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZONA_", env_file=None, extra="ignore")
+
+    environment: str = Field("development", description="development | production")
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    secret_key: str = ""
+    upload_dir: Path | None = None
+    timezone: str = "Asia/Jakarta"
+    default_language: str = "id"
+    max_upload_mb: int = 20
+    max_json_kb: int = 1024
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    base_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment.lower() == "production"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zona.sqlite3').as_posix()}"
+
+    def resolved_upload_dir(self) -> Path:
+        return self.upload_dir or (self.data_dir / "uploads")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key; in development one generated once into the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        if self.is_production:
+            raise RuntimeError(
+                "ZONA_SECRET_KEY must be set in production (a long random string shared by "
+                "all replicas)."
+            )
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

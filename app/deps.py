@@ -1,0 +1,171 @@
+"""Dependencies shared by both faces: database session, who is asking, what they may do.
+
+Every route declares exactly one of `requires(permission)` or `public(...)`; a test walks
+the registered routes to prove it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session
+
+from app.config import Settings
+from app.security.principal import Principal
+from app.services import accounts, tokens
+from app.services.errors import Forbidden, ServiceError
+
+SESSION_COOKIE = "zona_session"
+CSRF_COOKIE = "zona_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class NotAuthenticated(Exception):
+    """No valid session or token: API -> 401, pages -> redirect to the login page."""
+
+
+class CsrfRefused(ServiceError):
+    status_code = 403
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def session_serializer(settings: Settings, secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="zona-session")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def resolve_principal(request: Request, session: Session) -> Principal | None:
+    """The signed-in person (cookie) or the API token (bearer) behind this request."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    principal = None
+    secret = _bearer(request)
+    if secret is not None:
+        principal = tokens.authenticate(session, secret=secret)
+        request.state.auth_kind = "token" if principal else "bad-token"
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            settings = request.app.state.settings
+            serializer = session_serializer(settings, request.app.state.secret_key)
+            try:
+                raw = serializer.loads(cookie, max_age=settings.session_hours * 3600)
+            except BadSignature:
+                raw = None
+            user = accounts.resolve_session(session, raw_id=raw) if raw else None
+            if user is not None:
+                principal = accounts.principal_for_user(session, user)
+                request.state.session_raw_id = raw
+                request.state.auth_kind = "cookie"
+    request.state.principal = principal
+    return principal
+
+
+def csrf_token(request: Request) -> str:
+    """This browser's CSRF token (double-submit cookie); created on first use."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a state-changing browser request without the token (form field or header)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if getattr(request.state, "auth_kind", None) == "token":
+        return  # bearer tokens are not sent by browsers on their own
+    expected = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
+        raise CsrfRefused(
+            "Permintaan ditolak: token keamanan (CSRF) tidak ada atau tidak cocok. "
+            "Muat ulang halaman lalu coba lagi."
+        )
+
+
+def requires(permission: str, *, unit_param: str | None = "unit_id"):
+    """Dependency: the caller must be signed in and hold `permission`.
+
+    With a `unit_id` path parameter the permission must be held at that unit; otherwise at
+    some unit, and the service checks the entity's own unit with `ensure`.
+    """
+
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        principal = resolve_principal(request, session)
+        if principal is None:
+            raise NotAuthenticated()
+        await check_csrf(request)
+        raw_unit = request.path_params.get(unit_param) if unit_param else None
+        unit_id = None
+        if raw_unit is not None:
+            try:
+                unit_id = int(raw_unit)
+            except (TypeError, ValueError):
+                raise Forbidden("Unit tidak dikenal.") from None
+        if not principal.can(permission, unit_id):
+            raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        return principal
+
+    dependency.permission = permission  # read by the route-walk test
+    return dependency
+
+
+def public(*, csrf: bool = True):
+    """Dependency for routes anyone may use (login, health, public survey)."""
+
+    async def dependency(request: Request, session: SessionDep) -> Principal | None:
+        principal = resolve_principal(request, session)
+        if csrf:
+            await check_csrf(request)
+        return principal
+
+    dependency.permission = "public"
+    return dependency
+
+
+def ensure(principal: Principal, permission: str, unit_id: int) -> None:
+    """Raise Forbidden unless the principal holds the permission at that unit."""
+    if not principal.can(permission, unit_id):
+        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,85 @@
+"""Translations (gettext catalogs) and number/date formatting.
+
+Message ids are the Indonesian text: Indonesian is the product's first language, so a
+string without a translation still reads correctly in the default UI. `en.po` translates
+them to English. Catalogs are compiled in memory at start-up (no binary .mo in the repo).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGUAGES = ("id", "en")
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+CATALOG_DIR = Path(__file__).parent
+
+current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "zona_language", default="id"
+)
+
+
+@lru_cache
+def _catalog(lang: str) -> dict[str, str]:
+    path = CATALOG_DIR / f"{lang}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fp:
+        catalog = read_po(fp, locale=lang)
+    return {
+        message.id: message.string
+        for message in catalog
+        if message.id and isinstance(message.id, str) and message.string
+    }
+
+
+def gettext(message: str, lang: str | None = None) -> str:
+    lang = lang or current_language.get()
+    if lang == "id":
+        return message
+    return _catalog(lang).get(message, message)
+
+
+def missing_translations(lang: str, messages: list[str]) -> list[str]:
+    catalog = _catalog(lang)
+    return [m for m in messages if m not in catalog]
+
+
+def _to_decimal(value) -> Decimal:
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(str(value))
+
+
+def round_half_up(value, places: int = 2) -> Decimal:
+    """Round for display only (the domain keeps exact values)."""
+    quantum = Decimal(1).scaleb(-places)
+    return _to_decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def format_number(value, places: int = 2, lang: str | None = None) -> str:
+    """`87,56` in Indonesian, `87.56` in English; '-' for no value."""
+    if value is None:
+        return "-"
+    lang = lang or current_language.get()
+    rounded = round_half_up(value, places)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(rounded, format=pattern, locale="id_ID" if lang == "id" else "en_US")
+
+
+def format_date(value: date | datetime | None, tz: str = "Asia/Jakarta") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        local = aware.astimezone(ZoneInfo(tz))
+        return local.strftime("%d-%m-%Y %H:%M")
+    return value.strftime("%d-%m-%Y")

@@ -1,0 +1,156 @@
+"""ASGI middleware: request id, language, security headers, request-size limits."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.i18n import LANGUAGES, current_language
+from app.services.audit import current_request_id
+
+LANG_COOKIE = "zona_lang"
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    raw = _header(scope, b"cookie")
+    if not raw:
+        return None
+    for part in raw.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+class RequestContextMiddleware:
+    """Request id, the UI language (?lang= > cookie > default) and security headers."""
+
+    def __init__(self, app: ASGIApp, default_language: str = "id"):
+        self.app = app
+        self.default_language = default_language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = (_header(scope, b"x-request-id") or "")[:64] or secrets.token_hex(8)
+        query_lang = None
+        for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
+            key, _, value = pair.partition("=")
+            if key == "lang" and value in LANGUAGES:
+                query_lang = value
+        lang = query_lang or _cookie(scope, LANG_COOKIE)
+        if lang not in LANGUAGES:
+            lang = self.default_language
+        scope.setdefault("state", {})["language"] = lang
+        scope["state"]["request_id"] = request_id
+        lang_token = current_language.set(lang)
+        rid_token = current_request_id.set(request_id)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-request-id", request_id.encode()),
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if query_lang:
+                    headers.append(
+                        (
+                            b"set-cookie",
+                            f"{LANG_COOKIE}={query_lang}; Path=/; Max-Age=31536000; "
+                            f"SameSite=Lax".encode(),
+                        )
+                    )
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            current_language.reset(lang_token)
+            current_request_id.reset(rid_token)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over the limit with 413 before the app reads them."""
+
+    def __init__(self, app: ASGIApp, json_limit: int, upload_limit: int):
+        self.app = app
+        self.json_limit = json_limit
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        content_type = _header(scope, b"content-type") or ""
+        limit = (
+            self.upload_limit if content_type.startswith("multipart/form-data")
+            else self.json_limit
+        )
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._refuse(scope, send, limit)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, send, limit)
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        megabytes = limit / (1024 * 1024)
+        message = f"Data yang dikirim terlalu besar (batas {megabytes:.0f} MB)."
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"detail": message}).encode()
+            content_type = b"application/json"
+        else:
+            body = f"<!doctype html><title>413</title><p>{message}</p>".encode()
+            content_type = b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", content_type), (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,19 @@
+"""All table models; importing this package registers them on SQLModel.metadata."""
+
+from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
+from app.models.audit import AuditRecord
+from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
+
+__all__ = [
+    "ApiToken",
+    "AuditRecord",
+    "BrowserSession",
+    "LoginAttempt",
+    "Membership",
+    "Predicate",
+    "PredicateAward",
+    "Role",
+    "Unit",
+    "UnitLevel",
+    "User",
+]

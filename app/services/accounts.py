@@ -1,0 +1,219 @@
+"""Accounts: people, memberships, sign-in with throttling, browser sessions."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from app.models.accounts import BrowserSession, LoginAttempt, Membership, Role, User
+from app.models.base import utcnow
+from app.security.passwords import hash_password, sha256_hex, verify_password
+from app.security.principal import ROLE_PERMISSIONS, Principal
+from app.services import audit, units
+from app.services.errors import Invalid, NotFound, TooManyAttempts
+
+USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,80}$")
+MIN_PASSWORD = 10
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Pengguna {user_id} tidak ditemukan.")
+    return user
+
+
+def get_by_username(session: Session, *, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Principal | None,
+    username: str,
+    full_name: str,
+    password: str,
+    email: str | None = None,
+    language: str = "id",
+) -> User:
+    """A new person who can sign in; the password is stored as an argon2 hash."""
+    username = username.strip().lower()
+    problems = []
+    if not USERNAME_RE.match(username):
+        problems.append("Nama pengguna 3-80 karakter: huruf kecil, angka, titik, strip.")
+    elif get_by_username(session, username=username):
+        problems.append(f"Nama pengguna '{username}' sudah dipakai.")
+    if not full_name.strip():
+        problems.append("Nama lengkap wajib diisi.")
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"Kata sandi minimal {MIN_PASSWORD} karakter.")
+    if language not in ("id", "en"):
+        problems.append("Bahasa harus 'id' atau 'en'.")
+    if problems:
+        raise Invalid("Pengguna tidak dapat disimpan.", problems=problems)
+    user = User(
+        username=username, full_name=full_name.strip(), email=email,
+        password_hash=hash_password(password), language=language,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="create", entity="user", entity_id=user.id,
+        after=audit.snapshot(user),
+    )
+    session.commit()
+    return user
+
+
+def add_membership(
+    session: Session, *, actor: Principal | None, user_id: int, unit_id: int, role: str
+) -> Membership:
+    """Give a person a role in a unit (idempotent)."""
+    get_user(session, user_id=user_id)
+    units.get(session, unit_id=unit_id)
+    if role not in {r.value for r in Role}:
+        raise Invalid(f"Peran '{role}' tidak dikenal.")
+    existing = session.exec(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.unit_id == unit_id, Membership.role == role
+        )
+    ).first()
+    if existing:
+        return existing
+    membership = Membership(user_id=user_id, unit_id=unit_id, role=role)
+    session.add(membership)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="create", entity="membership", entity_id=membership.id,
+        unit_id=unit_id, after=audit.snapshot(membership),
+    )
+    session.commit()
+    return membership
+
+
+def memberships(session: Session, *, user_id: int) -> list[Membership]:
+    return list(session.exec(select(Membership).where(Membership.user_id == user_id)).all())
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    """The user's permissions per unit: a role counts at its unit; a reviewer's also below."""
+    grants: dict[int, set[str]] = {}
+    is_admin = False
+    tree = None
+    for membership in memberships(session, user_id=user.id):
+        if membership.role == Role.admin:
+            is_admin = True
+            continue
+        perms = ROLE_PERMISSIONS.get(membership.role, frozenset())
+        grants.setdefault(membership.unit_id, set()).update(perms)
+        if membership.role == Role.reviewer:
+            tree = tree if tree is not None else units.children_map(session)
+            for below in units.descendants(tree, membership.unit_id):
+                grants.setdefault(below, set()).update(perms)
+    return Principal(
+        kind="user", id=user.id, label=user.username, is_admin=is_admin,
+        grants={uid: frozenset(p) for uid, p in grants.items()}, language=user.language,
+    )
+
+
+# --- sign-in and browser sessions -------------------------------------------------------
+
+def _recent_failures(session: Session, *, since: datetime, **where) -> tuple[int, datetime | None]:
+    query = select(func.count(), func.min(LoginAttempt.at)).where(
+        LoginAttempt.at >= since, col(LoginAttempt.succeeded).is_(False)
+    )
+    for name, value in where.items():
+        query = query.where(getattr(LoginAttempt, name) == value)
+    count, oldest = session.exec(query).one()
+    return count, oldest
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    ip: str,
+    max_failures: int = 5,
+    window_minutes: int = 15,
+) -> User | None:
+    """Check a username and password, refusing with 429 after too many recent failures."""
+    username = username.strip().lower()[:80]
+    ip_hash = sha256_hex(ip)
+    now = utcnow()
+    since = now - timedelta(minutes=window_minutes)
+    for where in ({"username": username}, {"ip_hash": ip_hash}):
+        count, oldest = _recent_failures(session, since=since, **where)
+        if count >= max_failures:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+            retry = int((oldest + timedelta(minutes=window_minutes) - now).total_seconds()) + 1
+            raise TooManyAttempts(
+                "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+                retry_after=max(retry, 1),
+            )
+    user = get_by_username(session, username=username)
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.is_active
+    session.add(LoginAttempt(username=username, ip_hash=ip_hash, succeeded=ok))
+    session.commit()
+    return user if ok else None
+
+
+def start_session(session: Session, *, user: User, hours: int) -> str:
+    """Open a browser session; returns the random id the signed cookie carries."""
+    raw = secrets.token_urlsafe(32)
+    row = BrowserSession(
+        id=sha256_hex(raw), user_id=user.id, expires_at=utcnow() + timedelta(hours=hours)
+    )
+    session.add(row)
+    audit.record(
+        session,
+        actor=Principal(kind="user", id=user.id, label=user.username),
+        action="login", entity="user", entity_id=user.id,
+    )
+    session.commit()
+    return raw
+
+
+def resolve_session(session: Session, *, raw_id: str) -> User | None:
+    row = session.get(BrowserSession, sha256_hex(raw_id))
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
+        tzinfo=utcnow().tzinfo
+    )
+    if expires <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user and user.is_active else None
+
+
+def end_session(session: Session, *, raw_id: str) -> None:
+    row = session.get(BrowserSession, sha256_hex(raw_id))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        user = session.get(User, row.user_id)
+        audit.record(
+            session,
+            actor=Principal(kind="user", id=row.user_id, label=user.username if user else ""),
+            action="logout", entity="user", entity_id=row.user_id,
+        )
+        session.commit()
+
+
+def set_language(session: Session, *, actor: Principal, user_id: int, language: str) -> None:
+    if language not in ("id", "en"):
+        raise Invalid("Bahasa harus 'id' atau 'en'.")
+    user = get_user(session, user_id=user_id)
+    if user.language != language:
+        before = {"language": user.language}
+        user.language = language
+        audit.record(
+            session, actor=actor, action="update", entity="user", entity_id=user.id,
+            before=before, after={"language": language},
+        )
+        session.commit()

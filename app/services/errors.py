@@ -1,0 +1,49 @@
+"""Errors a use case raises; both faces turn them into a clear message (4xx), never a 500.
+
+Messages are written in Indonesian, the product's first language; the English catalog
+translates them for pages shown in English.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+    def detail(self) -> str | dict:
+        if self.problems:
+            return {"message": self.message, "problems": self.problems}
+        return self.message
+
+
+class NotFound(ServiceError):
+    status_code = 404
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+
+
+class Invalid(ServiceError):
+    status_code = 422
+
+
+class Conflict(ServiceError):
+    status_code = 409
+
+
+class Locked(ServiceError):
+    status_code = 409
+
+
+class TooManyAttempts(ServiceError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,165 @@
+"""Units: the organisation tree and each unit's predicate history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
+from app.security.principal import Principal
+from app.services import audit
+from app.services.errors import Invalid, NotFound
+
+LEVEL_ORDER = [UnitLevel.ministry, UnitLevel.eselon1, UnitLevel.regional, UnitLevel.unit]
+
+
+def children_map(session: Session) -> dict[int | None, list[int]]:
+    """parent id -> child ids, for every live unit (units are few: one query)."""
+    tree: dict[int | None, list[int]] = {}
+    rows = session.exec(
+        select(Unit.id, Unit.parent_id).where(col(Unit.deleted_at).is_(None))
+    ).all()
+    for unit_id, parent_id in rows:
+        tree.setdefault(parent_id, []).append(unit_id)
+    return tree
+
+
+def descendants(tree: dict[int | None, list[int]], unit_id: int) -> set[int]:
+    """Every unit below unit_id."""
+    found: set[int] = set()
+    stack = list(tree.get(unit_id, []))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(tree.get(current, []))
+    return found
+
+
+def get(session: Session, *, unit_id: int) -> Unit:
+    """One live unit or NotFound."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.deleted_at is not None:
+        raise NotFound(f"Unit {unit_id} tidak ditemukan.")
+    return unit
+
+
+def get_by_code(session: Session, *, code: str) -> Unit | None:
+    return session.exec(select(Unit).where(Unit.code == code)).first()
+
+
+def list_units(session: Session, *, unit_ids: set[int] | None) -> list[Unit]:
+    """Live units among unit_ids (None = all), ordered by name."""
+    query = select(Unit).where(col(Unit.deleted_at).is_(None))
+    if unit_ids is not None:
+        query = query.where(col(Unit.id).in_(unit_ids or {-1}))
+    return list(session.exec(query.order_by(Unit.name)).all())
+
+
+def ancestors(session: Session, *, unit: Unit) -> list[Unit]:
+    """From the top of the tree down to the unit's parent."""
+    chain: list[Unit] = []
+    current = unit
+    while current.parent_id is not None:
+        current = session.get(Unit, current.parent_id)
+        if current is None:
+            break
+        chain.append(current)
+    return list(reversed(chain))
+
+
+def create(
+    session: Session,
+    *,
+    actor: Principal | None,
+    code: str,
+    name: str,
+    level: str,
+    parent_id: int | None = None,
+) -> Unit:
+    """Create a unit under its parent (a ministry has none)."""
+    code, name = code.strip(), name.strip()
+    problems = []
+    if not code:
+        problems.append("Kode unit wajib diisi.")
+    if not name:
+        problems.append("Nama unit wajib diisi.")
+    if level not in {lvl.value for lvl in UnitLevel}:
+        problems.append(f"Tingkat unit '{level}' tidak dikenal.")
+    if parent_id is not None:
+        get(session, unit_id=parent_id)
+    elif level != UnitLevel.ministry:
+        problems.append("Unit selain kementerian harus memiliki induk.")
+    if code and get_by_code(session, code=code):
+        problems.append(f"Kode unit '{code}' sudah dipakai.")
+    if problems:
+        raise Invalid("Unit tidak dapat disimpan.", problems=problems)
+    unit = Unit(code=code, name=name, level=level, parent_id=parent_id)
+    session.add(unit)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="create", entity="unit", entity_id=unit.id,
+        unit_id=unit.id, after=audit.snapshot(unit),
+    )
+    session.commit()
+    return unit
+
+
+def predicate_history(session: Session, *, unit_id: int) -> list[PredicateAward]:
+    return list(
+        session.exec(
+            select(PredicateAward)
+            .where(PredicateAward.unit_id == unit_id, col(PredicateAward.deleted_at).is_(None))
+            .order_by(PredicateAward.year, PredicateAward.decree_date)
+        ).all()
+    )
+
+
+def holds_predicate(session: Session, *, unit_id: int, predicate: str) -> bool:
+    """True when the unit was awarded the predicate and it was not revoked."""
+    return any(
+        award.predicate == predicate and award.revoked_on is None
+        for award in predicate_history(session, unit_id=unit_id)
+    )
+
+
+def add_predicate(
+    session: Session,
+    *,
+    actor: Principal | None,
+    unit_id: int,
+    predicate: str,
+    year: int,
+    decree_number: str,
+    decree_date: date,
+) -> PredicateAward:
+    """Record a WBK/WBBM award; a WBBM award needs a WBK held."""
+    get(session, unit_id=unit_id)
+    problems = []
+    if predicate not in {p.value for p in Predicate}:
+        problems.append("Predikat harus WBK atau WBBM.")
+    if not 2000 <= year <= 2100:
+        problems.append("Tahun predikat tidak masuk akal.")
+    if not decree_number.strip():
+        problems.append("Nomor keputusan wajib diisi.")
+    if decree_date.year not in (year, year + 1):
+        problems.append("Tanggal keputusan harus pada tahun predikat atau tahun berikutnya.")
+    if predicate == Predicate.WBBM and not holds_predicate(
+        session, unit_id=unit_id, predicate=Predicate.WBK
+    ):
+        problems.append("Predikat WBBM hanya untuk unit yang telah meraih WBK.")
+    if problems:
+        raise Invalid("Predikat tidak dapat disimpan.", problems=problems)
+    award = PredicateAward(
+        unit_id=unit_id, predicate=predicate, year=year,
+        decree_number=decree_number.strip(), decree_date=decree_date,
+    )
+    session.add(award)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="create", entity="predicate_award", entity_id=award.id,
+        unit_id=unit_id, after=audit.snapshot(award),
+    )
+    session.commit()
+    return award

@@ -1,0 +1,9 @@
+"""HTML pages (HTMX): thin routes over app.services."""
+
+from fastapi import APIRouter
+
+from app.web import admin, auth, dashboard, health
+
+web_router = APIRouter()
+for module in (health, auth, dashboard, admin):
+    web_router.include_router(module.router)

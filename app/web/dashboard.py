@@ -1,0 +1,80 @@
+"""Home, the list of units a person may see, and the unit dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.deps import SessionDep, requires
+from app.i18n import gettext as _
+from app.security.principal import Principal
+from app.services import units
+from app.web.templating import is_htmx, render
+
+router = APIRouter(tags=["pages"])
+
+ReadAnyUnit = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
+ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
+ManageUnit = Annotated[Principal, Depends(requires("unit.manage"))]
+
+# Later capabilities add panels to the dashboard: callables (session, unit) -> dict | None
+# with keys "template" and "context"; each renders one card.
+DASHBOARD_PANELS: list = []
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Response:
+    visible = units.list_units(session, unit_ids=principal.unit_ids())
+    own = [u for u in visible if u.level == "unit"] or visible
+    if len(own) == 1:
+        return RedirectResponse(f"/units/{own[0].id}", status_code=303)
+    return RedirectResponse("/units", status_code=303)
+
+
+@router.get("/units")
+def unit_list(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Response:
+    visible = units.list_units(session, unit_ids=principal.unit_ids())
+    return render(request, "pages/units/list.html", {"units": visible})
+
+
+def _dashboard_context(session, unit_id: int) -> dict:
+    unit = units.get(session, unit_id=unit_id)
+    panels = [p for p in (panel(session, unit) for panel in DASHBOARD_PANELS) if p]
+    return {
+        "unit": unit,
+        "ancestors": units.ancestors(session, unit=unit),
+        "awards": units.predicate_history(session, unit_id=unit_id),
+        "panels": panels,
+    }
+
+
+@router.get("/units/{unit_id}")
+def unit_dashboard(
+    request: Request, session: SessionDep, principal: ReadUnit, unit_id: int
+) -> Response:
+    return render(request, "pages/units/dashboard.html", _dashboard_context(session, unit_id))
+
+
+@router.post("/units/{unit_id}/predicates")
+def add_predicate(
+    request: Request,
+    session: SessionDep,
+    principal: ManageUnit,
+    unit_id: int,
+    predicate: Annotated[str, Form(max_length=10)],
+    year: Annotated[int, Form()],
+    decree_number: Annotated[str, Form(max_length=120)],
+    decree_date: Annotated[date, Form()],
+) -> Response:
+    units.add_predicate(
+        session, actor=principal, unit_id=unit_id, predicate=predicate, year=year,
+        decree_number=decree_number, decree_date=decree_date,
+    )
+    context = _dashboard_context(session, unit_id)
+    context["flash"] = _("Predikat tersimpan.")
+    if is_htmx(request):
+        return render(request, "pages/units/dashboard.html", context, block="predicates")
+    return RedirectResponse(f"/units/{unit_id}", status_code=303)

@@ -1,0 +1,33 @@
+"""Liveness and readiness probes for load balancers and containers."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.deps import public
+from app.migrate import at_head
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", dependencies=[Depends(public())])
+def healthz() -> dict:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", dependencies=[Depends(public())])
+def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the newest migration."""
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        migrated = at_head(engine)
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        return JSONResponse({"status": "unavailable", "database": False}, status_code=503)
+    if not migrated:
+        return JSONResponse(
+            {"status": "unavailable", "database": True, "migrations": "behind"}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "database": True, "migrations": "head"})

@@ -480,7 +480,7 @@ def load_instrument(source: str | os.PathLike[str] | Mapping[str, Any]) -> Instr
 
     Raises :class:`InstrumentError` listing every problem (also for unreadable YAML).
     """
-    if isinstance(source, Mapping):
+    if not isinstance(source, str | os.PathLike):
         try:
             return _parse(source)
         except InstrumentError as exc:

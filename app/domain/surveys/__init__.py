@@ -1,0 +1,1 @@
+"""Public-service surveys: instruments (IKM, SPKP, SPAK) and their exact indices."""

@@ -217,10 +217,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Jumlah hari peringatan tidak boleh negatif ({value}).",
         "en": "Warning days cannot be negative ({value}).",
     },
-    "partnership.expiry_without_signing": {
-        "id": "Tanggal berakhir diisi tetapi tanggal penandatanganan belum ada.",
-        "en": "An expiry date is given but no signing date.",
-    },
     # --- milestones ------------------------------------------------------------------------
     "milestone.needs_earlier": {
         "id": "{kind_label} pada {on} harus didahului {needed_label}.",

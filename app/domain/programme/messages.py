@@ -102,10 +102,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Untuk ukuran {kind}, arah perbaikan seharusnya {expected}.",
         "en": "For measure {kind}, the direction of improvement should be {expected}.",
     },
-    "impact.invalid": {
-        "id": "Ukuran dampak tidak valid: {details}",
-        "en": "Invalid impact measure: {details}",
-    },
     # --- LKE suggestions -------------------------------------------------------------------
     "lke.not_operating": {
         "id": "Inovasi {ids} belum diterapkan (tahap inisiatif/uji coba), tidak dihitung.",

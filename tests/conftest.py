@@ -1,0 +1,136 @@
+"""Test setup: a real database built by the migrations (SQLite by default, PostgreSQL when
+ZONA_TEST_DATABASE_URL points at a server), the app in-process over httpx, and helpers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+import app.models  # noqa: F401
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import upgrade
+
+# Tables whose rows the migrations load (reference data): kept between tests.
+KEEP_TABLES: set[str] = {"alembic_version"}
+
+
+def _create_postgres_database(base_url: str) -> str:
+    """A fresh database on the given server for this test run."""
+    url = make_url(base_url)
+    name = f"zona_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url_text: str) -> None:
+    url = make_url(url_text)
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    base = os.environ.get("ZONA_TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        url = _create_postgres_database(base)
+        upgrade(url)
+        yield url
+        _drop_postgres_database(url)
+    else:
+        path = tmp_path_factory.mktemp("db") / "zona-test.sqlite3"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, tmp_path_factory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        secret_key="test-secret-key-" + "x" * 32,
+        upload_dir=data_dir / "uploads",
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def engine(app):
+    return app.state.engine
+
+
+def wipe(engine) -> None:
+    """Empty every table but the reference data, children first."""
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            if table.name not in KEEP_TABLES:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, engine):
+    yield
+    if "engine" in request.fixturenames or "db" in request.fixturenames or \
+            "client" in request.fixturenames:
+        wipe(engine)
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def make_client(app):
+    """Extra independent clients (each with its own cookies)."""
+    clients: list[httpx.AsyncClient] = []
+
+    def factory(ip: str = "127.0.0.1") -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+        c = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        clients.append(c)
+        return c
+
+    yield factory
+    import asyncio
+
+    for c in clients:
+        try:
+            asyncio.get_event_loop().run_until_complete(c.aclose())
+        except RuntimeError:
+            pass
+
+
+@pytest.fixture
+def world(db):
+    from tests.factories import build_world
+
+    return build_world(db)

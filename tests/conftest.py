@@ -134,3 +134,62 @@ def world(db):
     from tests.factories import build_world
 
     return build_world(db)
+
+
+# --- real browser (Chromium from Debian, driven by Playwright) ----------------------------
+
+CHROMIUM = os.environ.get("ZONA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def live_server(app, engine):
+    """The test app served by uvicorn on a free loopback port, for the browser tests."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    wipe(engine)
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium; the tests are skipped only when no Chromium is installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+SCREENSHOT_DIR = Path(os.environ.get("ZONA_SCREENSHOTS", "screenshots"))
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a picture of what a person saw (screenshots/ is git-ignored)."""
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)

@@ -2,7 +2,7 @@
 
 Message ids are the Indonesian text: Indonesian is the product's first language, so a
 string without a translation still reads correctly in the default UI. `en.po` translates
-them to English. Catalogs are compiled in memory at start-up (no binary .mo in the repo).
+them to English (`app/i18n/en/<capability>.po`). Catalogs are compiled in memory at start-up (no binary .mo in the repo).
 """
 
 from __future__ import annotations
@@ -29,16 +29,19 @@ current_language: contextvars.ContextVar[str] = contextvars.ContextVar(
 
 @lru_cache
 def _catalog(lang: str) -> dict[str, str]:
-    path = CATALOG_DIR / f"{lang}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fp:
-        catalog = read_po(fp, locale=lang)
-    return {
-        message.id: message.string
-        for message in catalog
-        if message.id and isinstance(message.id, str) and message.string
-    }
+    """Every `app/i18n/<lang>/*.po` file merged (one file per capability)."""
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / lang).glob("*.po")):
+        with path.open("rb") as fp:
+            catalog = read_po(fp, locale=lang)
+        merged.update(
+            {
+                message.id: message.string
+                for message in catalog
+                if message.id and isinstance(message.id, str) and message.string
+            }
+        )
+    return merged
 
 
 def gettext(message: str, lang: str | None = None) -> str:

@@ -243,9 +243,7 @@ class Framework:
     notes: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()
     source: str = ""
-    _index: Mapping[str, Node] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    _index: Mapping[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, Node] = {}
@@ -428,8 +426,9 @@ def _options(raw_q: Mapping[str, Any], ref: str, answer_type: str, problems: _Pr
     codes = tuple(o.code for o in options)
     if expected is not None:
         if codes != expected:
-            problems.add(ref, f"{answer_type} question needs options {list(expected)}, has "
-                              f"{list(codes)}")
+            problems.add(
+                ref, f"{answer_type} question needs options {list(expected)}, has {list(codes)}"
+            )
         if options and max(o.value for o in options) != 1:
             problems.add(ref, "best option must have value 1")
     return tuple(options)
@@ -487,22 +486,34 @@ def _formula(raw_q: Mapping[str, Any], ref: str, keys: set[str], problems: _Prob
         if raw.get("cap") is not None:
             cap = _decimal(raw.get("cap"), where, "cap", problems)
         zero = _decimal(raw.get("zero_denominator", "0"), where, "zero_denominator", problems)
-        return Formula(kind=kind, numerator=numerator, denominator=denominator, cap=cap,
-                       zero_denominator=zero if zero is not None else Decimal(0),
-                       assumption=assumption, explanation=explanation)
+        return Formula(
+            kind=kind,
+            numerator=numerator,
+            denominator=denominator,
+            cap=cap,
+            zero_denominator=zero if zero is not None else Decimal(0),
+            assumption=assumption,
+            explanation=explanation,
+        )
     if kind == "decrease":
         previous, current = raw.get("previous"), raw.get("current")
         for name, key in (("previous", previous), ("current", current)):
             if key not in keys:
                 problems.add(where, f"{name} must name an input key, got {key!r}")
-        return Formula(kind=kind, previous=previous, current=current,
-                       assumption=assumption, explanation=explanation)
+        return Formula(
+            kind=kind,
+            previous=previous,
+            current=current,
+            assumption=assumption,
+            explanation=explanation,
+        )
     minimum = _decimal(raw.get("min"), where, "min", problems)
     maximum = _decimal(raw.get("max"), where, "max", problems)
     if minimum is not None and maximum is not None and not Decimal(0) <= minimum < maximum:
         problems.add(where, f"index range {minimum}..{maximum} is not valid")
-    return Formula(kind=kind, minimum=minimum, maximum=maximum,
-                   assumption=assumption, explanation=explanation)
+    return Formula(
+        kind=kind, minimum=minimum, maximum=maximum, assumption=assumption, explanation=explanation
+    )
 
 
 def _rules(raw_q: Mapping[str, Any], ref: str, keys: set[str], problems: _Problems):
@@ -525,8 +536,9 @@ def _rules(raw_q: Mapping[str, Any], ref: str, keys: set[str], problems: _Proble
     return tuple(rules)
 
 
-def _question(raw: Any, sub_ref: str, weight: Fraction, parents: tuple[str, str, str],
-              problems: _Problems) -> Question | None:
+def _question(
+    raw: Any, sub_ref: str, weight: Fraction, parents: tuple[str, str, str], problems: _Problems
+) -> Question | None:
     if not isinstance(raw, Mapping):
         problems.add(sub_ref, "question must be a mapping")
         return None
@@ -559,10 +571,19 @@ def _question(raw: Any, sub_ref: str, weight: Fraction, parents: tuple[str, str,
     result_label = raw.get("result_label")
     area_ref, part_ref, component_ref = parents
     return Question(
-        ref=ref, text=text, answer_type=answer_type, weight=weight, options=options,
-        inputs=inputs, formula=formula, rules=rules, evidence=tuple(evidence),
+        ref=ref,
+        text=text,
+        answer_type=answer_type,
+        weight=weight,
+        options=options,
+        inputs=inputs,
+        formula=formula,
+        rules=rules,
+        evidence=tuple(evidence),
         result_label=result_label if isinstance(result_label, str) else None,
-        sub_indicator_ref=sub_ref, area_ref=area_ref, part_ref=part_ref,
+        sub_indicator_ref=sub_ref,
+        area_ref=area_ref,
+        part_ref=part_ref,
         component_ref=component_ref,
     )
 
@@ -603,25 +624,53 @@ def _build_tree(data: Mapping[str, Any], problems: _Problems) -> tuple[Component
                         problems.add(s_ref, "has no questions")
                     q_weight = Fraction(s_weight) / len(raw_qs) if raw_qs else Fraction(0)
                     questions = [
-                        q for q in (
+                        q
+                        for q in (
                             _question(rq, s_ref, q_weight, (a_ref, p_ref, c_ref), problems)
                             for rq in raw_qs
-                        ) if q is not None
+                        )
+                        if q is not None
                     ]
-                    subs.append(SubIndicator(ref=s_ref, name=_text(raw_s, "name", s_ref, problems),
-                                             weight=s_weight, questions=tuple(questions)))
+                    subs.append(
+                        SubIndicator(
+                            ref=s_ref,
+                            name=_text(raw_s, "name", s_ref, problems),
+                            weight=s_weight,
+                            questions=tuple(questions),
+                        )
+                    )
                 a_weight = _positive_weight(raw_a, a_ref, problems)
                 _check_sum(a_ref, a_weight, subs, problems)
-                areas.append(Area(ref=a_ref, name=_text(raw_a, "name", a_ref, problems),
-                                  weight=a_weight, sub_indicators=tuple(subs), part_ref=p_ref))
+                areas.append(
+                    Area(
+                        ref=a_ref,
+                        name=_text(raw_a, "name", a_ref, problems),
+                        weight=a_weight,
+                        sub_indicators=tuple(subs),
+                        part_ref=p_ref,
+                    )
+                )
             p_weight = _positive_weight(raw_p, p_ref, problems)
             _check_sum(p_ref, p_weight, areas, problems)
-            parts.append(Part(ref=p_ref, name=_text(raw_p, "name", p_ref, problems),
-                              weight=p_weight, areas=tuple(areas), component_ref=c_ref))
+            parts.append(
+                Part(
+                    ref=p_ref,
+                    name=_text(raw_p, "name", p_ref, problems),
+                    weight=p_weight,
+                    areas=tuple(areas),
+                    component_ref=c_ref,
+                )
+            )
         c_weight = _positive_weight(raw_c, c_ref, problems)
         _check_sum(c_ref, c_weight, parts, problems)
-        components.append(Component(ref=c_ref, name=_text(raw_c, "name", c_ref, problems),
-                                    weight=c_weight, parts=tuple(parts)))
+        components.append(
+            Component(
+                ref=c_ref,
+                name=_text(raw_c, "name", c_ref, problems),
+                weight=c_weight,
+                parts=tuple(parts),
+            )
+        )
     return tuple(components)
 
 
@@ -653,17 +702,24 @@ def _predicates(data: Mapping[str, Any], problems: _Problems) -> tuple[Predicate
                     problems.add(cw, f"share {share} must be in (0, 1]")
             parts = raw.get("parts") or []
             predicate = raw.get("predicate")
-            checks.append(ThresholdCheck(
-                code=_text(raw, "code", cw, problems), kind=kind,
-                label=_text(raw, "label", cw, problems), minimum=minimum,
-                ref=raw.get("ref"), parts=tuple(parts) if isinstance(parts, list) else (),
-                share=share, predicate=predicate,
-            ))
+            checks.append(
+                ThresholdCheck(
+                    code=_text(raw, "code", cw, problems),
+                    kind=kind,
+                    label=_text(raw, "label", cw, problems),
+                    minimum=minimum,
+                    ref=raw.get("ref"),
+                    parts=tuple(parts) if isinstance(parts, list) else (),
+                    share=share,
+                    predicate=predicate,
+                )
+            )
         codes = [c.code for c in checks]
         for dup in sorted({c for c in codes if codes.count(c) > 1}):
             problems.add(where, f"duplicate check code {dup!r}")
-        predicates.append(Predicate(code=code, name=str(raw_p.get("name", code)),
-                                    checks=tuple(checks)))
+        predicates.append(
+            Predicate(code=code, name=str(raw_p.get("name", code)), checks=tuple(checks))
+        )
     return tuple(predicates)
 
 
@@ -753,8 +809,12 @@ def load_framework(source: str | Path | Mapping[str, Any]) -> Framework:
     components = _build_tree(data, problems)
     predicates = _predicates(data, problems)
     fw = Framework(
-        code=code, version=version, title=title, regulation=regulation,
-        components=components, predicates=predicates,
+        code=code,
+        version=version,
+        title=title,
+        regulation=regulation,
+        components=components,
+        predicates=predicates,
         notes=tuple(str(n) for n in data.get("notes") or ()),
         corrections=tuple(str(n) for n in data.get("corrections") or ()),
         source=str(data.get("source", "") or ""),

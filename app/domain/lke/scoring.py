@@ -260,13 +260,23 @@ def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreRepo
     unknown = tuple(ref for ref in answers if not framework.has_question(ref))
     nodes: dict[str, NodeScore] = {}
 
-    def rollup(ref: str, level: str, name: str, weight: Decimal, parent: str | None,
-               children: list[NodeScore]) -> NodeScore:
+    def rollup(
+        ref: str,
+        level: str,
+        name: str,
+        weight: Decimal,
+        parent: str | None,
+        children: list[NodeScore],
+    ) -> NodeScore:
         node = NodeScore(
-            ref=ref, level=level, name=name, weight=Fraction(weight),
+            ref=ref,
+            level=level,
+            name=name,
+            weight=Fraction(weight),
             score=sum((c.score for c in children), Fraction(0)),
             questions=sum(c.questions for c in children),
-            answered=sum(c.answered for c in children), parent_ref=parent,
+            answered=sum(c.answered for c in children),
+            parent_ref=parent,
         )
         nodes[ref] = node
         return node
@@ -294,22 +304,36 @@ def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreRepo
                             except AnswerError as exc:
                                 invalid[q.ref] = exc.messages
                         node = NodeScore(
-                            ref=q.ref, level="question", name=q.text, weight=q.weight,
-                            score=(value or Fraction(0)) * q.weight, questions=1,
-                            answered=0 if value is None else 1, value=value,
+                            ref=q.ref,
+                            level="question",
+                            name=q.text,
+                            weight=q.weight,
+                            score=(value or Fraction(0)) * q.weight,
+                            questions=1,
+                            answered=0 if value is None else 1,
+                            value=value,
                             parent_ref=sub.ref,
                         )
                         nodes[q.ref] = node
                         q_scores.append(node)
-                    sub_scores.append(rollup(sub.ref, "sub_indicator", sub.name, sub.weight,
-                                             area.ref, q_scores))
-                area_scores.append(rollup(area.ref, "area", area.name, area.weight, part.ref,
-                                          sub_scores))
-            part_scores.append(rollup(part.ref, "part", part.name, part.weight, component.ref,
-                                      area_scores))
-        component_scores.append(rollup(component.ref, "component", component.name,
-                                       component.weight, TOTAL_REF, part_scores))
+                    sub_scores.append(
+                        rollup(sub.ref, "sub_indicator", sub.name, sub.weight, area.ref, q_scores)
+                    )
+                area_scores.append(
+                    rollup(area.ref, "area", area.name, area.weight, part.ref, sub_scores)
+                )
+            part_scores.append(
+                rollup(part.ref, "part", part.name, part.weight, component.ref, area_scores)
+            )
+        component_scores.append(
+            rollup(
+                component.ref, "component", component.name, component.weight, TOTAL_REF, part_scores
+            )
+        )
     rollup(TOTAL_REF, "total", framework.title, framework.weight, None, component_scores)
-    return ScoreReport(framework_code=framework.code, nodes=MappingProxyType(nodes),
-                       invalid=MappingProxyType(invalid),
-                       unknown_refs=unknown)
+    return ScoreReport(
+        framework_code=framework.code,
+        nodes=MappingProxyType(nodes),
+        invalid=MappingProxyType(invalid),
+        unknown_refs=unknown,
+    )

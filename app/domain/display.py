@@ -11,6 +11,8 @@ __all__ = ["format_id", "round_half_up"]
 def round_half_up(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
     """Round an exact value half away from zero to ``places`` decimals (1/3 -> 0.33,
     0.125 -> 0.13, -0.125 -> -0.13)."""
+    if isinstance(value, float) or isinstance(places, bool) or places < 0:
+        raise TypeError("round_half_up takes exact numbers (int, Decimal, Fraction)")
     exact = Fraction(value)
     scale = 10**places
     magnitude = abs(exact) * scale

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+
+from app.domain.display import round_half_up
 
 LANGUAGES = ("id", "en")
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -56,16 +58,11 @@ def missing_translations(lang: str, messages: list[str]) -> list[str]:
     return [m for m in messages if m not in catalog]
 
 
-def _to_decimal(value) -> Decimal:
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    return Decimal(str(value))
-
-
-def round_half_up(value, places: int = 2) -> Decimal:
-    """Round for display only (the domain keeps exact values)."""
-    quantum = Decimal(1).scaleb(-places)
-    return _to_decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+def _exact(value) -> Fraction:
+    """Templates may hand over floats from the database (SQLite AVG): read them as text."""
+    if isinstance(value, float):
+        return Fraction(Decimal(str(value)))
+    return Fraction(value)
 
 
 def format_number(value, places: int = 2, lang: str | None = None) -> str:
@@ -73,7 +70,7 @@ def format_number(value, places: int = 2, lang: str | None = None) -> str:
     if value is None:
         return "-"
     lang = lang or current_language.get()
-    rounded = round_half_up(value, places)
+    rounded = round_half_up(_exact(value), places)
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(rounded, format=pattern, locale="id_ID" if lang == "id" else "en_US")
 

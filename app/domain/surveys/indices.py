@@ -23,6 +23,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from app.domain import display
+
 __all__ = [
     "IKM_2017_BANDS",
     "IKM_FACTOR",
@@ -193,28 +195,13 @@ def _weakest(elements: Sequence[ElementNrr]) -> tuple[str, ...]:
 
 
 def round_half_up(value: Number, places: int = 2) -> Decimal:
-    """Round exactly, half away from zero, to ``places`` decimals: 64.995 -> 65.00.
-
-    Works on the exact Fraction, so no binary or context-precision artefact can flip a digit.
-    """
-    if not _is_int(places) or places < 0:
-        raise ValueError(f"places must be a non-negative integer, got {places!r}")
-    scaled = to_fraction(value) * 10**places
-    n = math.floor(abs(scaled) + Fraction(1, 2))
-    if scaled < 0:
-        n = -n
-    return Decimal(f"{n}e-{places}")
+    """Exact half-up rounding for display (shared with the LKE: app.domain.display)."""
+    return display.round_half_up(to_fraction(value), places)
 
 
 def format_id(value: Number, places: int = 2) -> str:
-    """Indonesian display: half-up to ``places`` decimals, decimal comma, dot thousands.
-
-    ``87.555 -> "87,56"``, ``1234.5 -> "1.234,50"``, ``-1.25 -> "-1,25"``. JSON uses
-    :func:`round_half_up` (a Decimal, dot separator) instead.
-    """
-    shown = round_half_up(value, places)
-    text = f"{abs(shown):,.{places}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return "-" + text if shown < 0 else text
+    """Indonesian display ``87,56`` (shared with the LKE: app.domain.display)."""
+    return display.format_id(to_fraction(value), places)
 
 
 # --------------------------------------------------------------------------- IKM grades

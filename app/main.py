@@ -25,9 +25,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Zona: Zona Integritas workbench (WBK/WBBM). Other government systems use "
             "`/api/v1` with a bearer token issued by a unit coordinator."
         ),
-        docs_url="/api/docs",
+        # Served below behind sign-in (a session or a bearer token), not anonymously.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
@@ -54,7 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     from app.api import api_router
+    from app.api.docs import install_docs
     from app.web import web_router
+
+    install_docs(app)
 
     app.include_router(api_router)
     app.include_router(web_router)

@@ -43,6 +43,19 @@ def _drop_postgres_database(url_text: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """argon2 with minimal cost in tests only (the real cost is ~0.1 s per hash on purpose)."""
+    from argon2 import PasswordHasher
+
+    from app.security import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     base = os.environ.get("ZONA_TEST_DATABASE_URL", "")
@@ -171,6 +184,8 @@ def live_server(app, engine):
 def browser():
     """Headless Chromium; the tests are skipped only when no Chromium is installed."""
     if not Path(CHROMIUM).exists():
+        if os.environ.get("ZONA_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 

@@ -4,6 +4,6 @@ from fastapi import APIRouter
 
 from app.web import admin, auth, dashboard, health
 
-web_router = APIRouter()
+web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (health, auth, dashboard, admin):
     web_router.include_router(module.router)

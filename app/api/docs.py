@@ -1,0 +1,55 @@
+"""OpenAPI schema and Swagger UI for signed-in users and token holders.
+
+The bearer scheme is declared here so the docs show how to authorise; the actual check is
+`app.deps.requires` on every route.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from app.deps import requires
+
+TOKEN_HELP = (
+    "API token issued by a unit coordinator (`zona token add` or the Token API page); "
+    "send `Authorization: Bearer <token>`. Scopes: read, write:indicators, write:surveys, "
+    "write:programme."
+)
+
+
+SWAGGER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Zona API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/init.js"></script></body></html>"""
+
+
+def build_openapi(app: FastAPI) -> dict:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description,
+        routes=app.routes,
+    )
+    schema.setdefault("components", {})["securitySchemes"] = {
+        "bearerToken": {"type": "http", "scheme": "bearer", "description": TOKEN_HELP}
+    }
+    schema["security"] = [{"bearerToken": []}]
+    app.openapi_schema = schema
+    return schema
+
+
+def install_docs(app: FastAPI) -> None:
+    reader = Depends(requires("unit.read", unit_param=None))
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[reader])
+    def openapi_json(request: Request) -> JSONResponse:
+        return JSONResponse(build_openapi(request.app))
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[reader])
+    def swagger(request: Request) -> HTMLResponse:
+        return HTMLResponse(SWAGGER_PAGE)

@@ -1,0 +1,139 @@
+"""Walk every registered route: each declares who may use it, and the rules hold.
+
+Anonymous callers get 401 (API) or a redirect to the login page (pages), except the public
+allow-list; a viewer cannot write; a member of unit A can neither read nor write unit B; a
+reviewer at a regional office reads its units and not another office's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
+
+from tests.factories import login
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Unsafe routes that need no more than read permission because they change nothing
+# (calculations on hypothetical input).
+READ_ONLY_POSTS: set[str] = {
+    "/api/v1/assessments/{assessment_id}/what-if",
+    "/units/{unit_id}/assessments/{assessment_id}/what-if",
+}
+PUBLIC_PREFIXES = ("/s/",)
+PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz"}
+
+
+def _permission_of(route) -> list[str]:
+    found: list[str] = []
+
+    def walk(dependant) -> None:
+        permission = getattr(dependant.call, "permission", None)
+        if permission:
+            found.append(permission)
+        for sub in dependant.dependencies:
+            walk(sub)
+
+    walk(route.dependant)
+    return found
+
+
+class _Route:
+    """A registered route with its full path (FastAPI includes routers lazily)."""
+
+    def __init__(self, path: str, original: APIRoute):
+        self.path = path
+        self.dependant = original.dependant
+
+
+def _routes(app):
+    for context in iter_route_contexts(app.routes):
+        original = context.original_route
+        if isinstance(original, APIRoute):
+            for method in sorted((context.methods or set()) - {"HEAD"}):
+                yield method, _Route(context.path, original)
+
+
+def _fill(path: str, unit_id: int) -> str:
+    path = path.replace("{unit_id}", str(unit_id))
+    return re.sub(r"\{[^}]+\}", "999999", path)
+
+
+def test_every_route_declares_exactly_one_permission(app):
+    missing, doubled = [], []
+    for method, route in _routes(app):
+        permissions = _permission_of(route)
+        if not permissions:
+            missing.append(f"{method} {route.path}")
+        elif len(permissions) > 1:
+            doubled.append(f"{method} {route.path}: {permissions}")
+    assert not missing, f"routes without a permission: {missing}"
+    assert not doubled, f"routes with several permission checks: {doubled}"
+    mounts = [r.path for r in app.routes if isinstance(r, Mount)]
+    assert mounts == ["/static"]
+
+
+def test_public_routes_are_the_allow_list(app):
+    public = {route.path for _m, route in _routes(app) if _permission_of(route) == ["public"]}
+    unexpected = {
+        p for p in public if p not in PUBLIC_EXACT and not p.startswith(PUBLIC_PREFIXES)
+    }
+    assert not unexpected, f"public routes outside the allow-list: {unexpected}"
+
+
+async def test_anonymous_is_refused_everywhere_but_the_allow_list(app, client, world):
+    checked = 0
+    for method, route in _routes(app):
+        if _permission_of(route) == ["public"]:
+            continue
+        url = _fill(route.path, world.unit("UNIT-A1"))
+        response = await client.request(method, url)
+        if url.startswith("/api/"):
+            assert response.status_code == 401, (method, url, response.status_code)
+            assert response.headers["content-type"].startswith("application/json")
+        else:
+            assert response.status_code == 303, (method, url, response.status_code)
+            assert response.headers["location"].startswith("/login")
+        checked += 1
+    assert checked > 10
+
+
+async def test_viewer_cannot_write(app, client, world):
+    csrf = await login(client, "viewer_a1")
+    for method, route in _routes(app):
+        permission = _permission_of(route)
+        if method not in UNSAFE or permission == ["public"] or route.path in READ_ONLY_POSTS:
+            continue
+        assert permission != ["unit.read"], f"{method} {route.path} writes with read permission"
+        url = _fill(route.path, world.unit("UNIT-A1"))
+        response = await client.request(method, url, headers={"X-CSRF-Token": csrf})
+        assert response.status_code == 403, (method, url, response.status_code)
+
+
+@pytest.mark.parametrize("username", ["member_a1", "coord_a1"])
+async def test_unit_a_staff_cannot_touch_unit_b(app, client, world, username):
+    csrf = await login(client, username)
+    checked = 0
+    for method, route in _routes(app):
+        if "{unit_id}" not in route.path or _permission_of(route) == ["public"]:
+            continue
+        url = _fill(route.path, world.unit("UNIT-B1"))
+        response = await client.request(method, url, headers={"X-CSRF-Token": csrf})
+        assert response.status_code == 403, (method, url, response.status_code)
+        checked += 1
+    assert checked > 3
+
+
+async def test_reviewer_reads_own_offices_units_only(app, client, world):
+    await login(client, "reviewer_a")
+    for method, route in _routes(app):
+        if method != "GET" or "{unit_id}" not in route.path:
+            continue
+        if _permission_of(route) != ["unit.read"] or re.search(r"\{(?!unit_id)", route.path):
+            continue
+        own = await client.get(_fill(route.path, world.unit("UNIT-A1")))
+        assert own.status_code in (200, 303), (route.path, own.status_code)
+        other = await client.get(_fill(route.path, world.unit("UNIT-B1")))
+        assert other.status_code == 403, (route.path, other.status_code)

@@ -17,8 +17,10 @@ from app.db import make_engine
 from app.security.principal import ALL_SCOPES
 
 app = typer.Typer(help="Zona: Zona Integritas workbench.", no_args_is_help=True)
+unit_app = typer.Typer(help="Organisation units.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for other systems.", no_args_is_help=True)
+app.add_typer(unit_app, name="unit")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
@@ -129,6 +131,52 @@ def backup(
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # SQLite's online backup API: consistent while others write
     typer.echo(f"Backup written: {target} ({target.stat().st_size} bytes)")
+
+
+@unit_app.command("add")
+def unit_add(
+    code: str,
+    name: str = typer.Option(..., "--name", help="Full name, e.g. 'KPPN Tanjungpandan'."),
+    level: str = typer.Option(..., help="ministry, eselon1, regional or unit."),
+    parent: str = typer.Option(None, help="Parent unit code (every level but ministry)."),
+) -> None:
+    """Add a unit to the organisation tree."""
+    from app.services import units
+    from app.services.errors import ServiceError
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        parent_id = None
+        if parent:
+            parent_unit = units.get_by_code(session, code=parent)
+            if parent_unit is None:
+                _fail(f"Unknown parent unit code: {parent}")
+            parent_id = parent_unit.id
+        try:
+            unit = units.create(
+                session, actor=None, code=code, name=name, level=level, parent_id=parent_id
+            )
+        except ServiceError as exc:
+            _fail("; ".join([exc.message, *exc.problems]))
+    typer.echo(f"Unit {unit.code} (id {unit.id}) added.")
+
+
+@unit_app.command("list")
+def unit_list() -> None:
+    """List the units as a tree."""
+    from app.services import units
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        every = units.list_units(session, unit_ids=None)
+        by_parent: dict[int | None, list] = {}
+        for unit in every:
+            by_parent.setdefault(unit.parent_id, []).append(unit)
+
+        def show(parent_id: int | None, depth: int) -> None:
+            for unit in by_parent.get(parent_id, []):
+                typer.echo(f"{'  ' * depth}{unit.code:<16} {unit.name} [{unit.level}]")
+                show(unit.id, depth + 1)
+
+        show(None, 0)
 
 
 @user_app.command("add")

@@ -15,6 +15,7 @@ from app.services import units
 
 router = APIRouter(tags=["units"])
 
+Admin = Annotated[Principal, Depends(requires("units.manage", unit_param=None))]
 ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 ManageUnit = Annotated[Principal, Depends(requires("unit.manage"))]
@@ -28,6 +29,18 @@ class UnitOut(BaseModel):
     level: str
     parent_id: int | None
     timezone: str
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "KPPN-PKP", "name": "KPPN Pangkalpinang",
+                                         "level": "unit", "parent_id": 3}]},
+    )
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    level: str = Field(description="ministry, eselon1, regional or unit")
+    parent_id: int | None = None
 
 
 class PredicateOut(BaseModel):
@@ -61,6 +74,15 @@ class PredicateIn(BaseModel):
 def list_units(session: SessionDep, principal: ReadAny):
     """Units the caller may read."""
     return units.list_units(session, unit_ids=principal.unit_ids())
+
+
+@router.post("/units", response_model=UnitOut, status_code=201)
+def create_unit(session: SessionDep, principal: Admin, body: UnitIn):
+    """Add a unit under its parent (administrators)."""
+    return units.create(
+        session, actor=principal, code=body.code, name=body.name, level=body.level,
+        parent_id=body.parent_id,
+    )
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)

@@ -144,3 +144,18 @@ async def test_page_errors_are_readable_pages(client, world):
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert "tidak ditemukan" in response.text
+
+
+async def test_only_admins_create_units(client, db, world):
+    body = {"code": "UNIT-A3", "name": "KPPN A3", "level": "unit",
+            "parent_id": world.unit("KANWIL-A")}
+    csrf = await login(client, "coord_a1")
+    refused = await client.post("/api/v1/units", json=body, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403
+    client.cookies.clear()
+    csrf = await login(client, "admin")
+    created = await client.post("/api/v1/units", json=body, headers={"X-CSRF-Token": csrf})
+    assert created.status_code == 201, created.text
+    duplicate = await client.post("/api/v1/units", json=body, headers={"X-CSRF-Token": csrf})
+    assert duplicate.status_code == 422
+    assert "sudah dipakai" in str(duplicate.json()["detail"])

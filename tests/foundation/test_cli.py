@@ -106,3 +106,15 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     generated = Settings(data_dir=tmp_path).resolved_secret_key()
     assert len(generated) > 40
     assert Settings(data_dir=tmp_path).resolved_secret_key() == generated
+
+
+def test_unit_commands_build_the_tree(run, db):
+    assert run("unit", "add", "KEMENKEU", "--name", "Kementerian Keuangan",
+               "--level", "ministry").exit_code == 0
+    assert run("unit", "add", "DJPB", "--name", "Ditjen Perbendaharaan", "--level", "eselon1",
+               "--parent", "KEMENKEU").exit_code == 0
+    orphan = run("unit", "add", "KPPN-X", "--name", "KPPN X", "--level", "unit")
+    assert orphan.exit_code == 1
+    listed = run("unit", "list")
+    assert "KEMENKEU" in listed.output and "  DJPB" in listed.output
+    assert len(db.exec(select(Unit)).all()) == 2

@@ -1,9 +1,10 @@
 """Programme pages: innovation registry and detail, team and commitment, action plan,
 partnerships, pillars and milestones. Thin: parse the form, call a service, render.
 
-Forms are plain POST forms (they work without JavaScript); the page container is
-``hx-boost``ed so htmx swaps them in place. Bad input re-renders the same page with the
-problems and the values typed, status 422; success redirects back (303).
+Forms are plain POST forms (they work without JavaScript; hx-boost is not used because
+htmx's boosted swaps apply inline styles that the Content-Security-Policy blocks). The
+registry filter is htmx: it swaps only the table block. Bad input re-renders the same page
+with the problems and the values typed, status 422; success redirects back (303).
 """
 
 from __future__ import annotations

@@ -143,3 +143,13 @@ async def test_pages_refuse_other_units(client, db, world):
     assert r.status_code in (403, 404)
     db.expire_all()
     assert db.get(Innovation, wbk.id).deleted_at is None
+
+
+async def test_pages_in_english(client, db, world):
+    unit = world.unit("UNIT-A1")
+    seed(db, unit)
+    await login(client, "viewer_a1")
+    page = (await client.get(f"/units/{unit}/innovations?lang=en")).text
+    assert "Innovation registry" in page and "Registri inovasi" not in page
+    page = (await client.get(f"/units/{unit}/team?lang=en")).text
+    assert "Commitment per level" in page and "Security guards" in page

@@ -2,9 +2,35 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
+from app.models.programme import (
+    ActionItem,
+    ActivityAttendance,
+    Innovation,
+    InnovationImpact,
+    IntegrityPact,
+    Milestone,
+    Partnership,
+    PartnershipInnovation,
+    Pillar,
+    TeamActivity,
+    TeamDecree,
+    TeamMember,
+)
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 
 __all__ = [
+    "ActionItem",
+    "ActivityAttendance",
+    "Innovation",
+    "InnovationImpact",
+    "IntegrityPact",
+    "Milestone",
+    "Partnership",
+    "PartnershipInnovation",
+    "Pillar",
+    "TeamActivity",
+    "TeamDecree",
+    "TeamMember",
     "ApiToken",
     "AuditRecord",
     "BrowserSession",

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.web import admin, auth, dashboard, health
+from app.web import admin, auth, dashboard, health, programme
 
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
-for module in (health, auth, dashboard, admin):
+for module in (health, auth, dashboard, admin, programme):
     web_router.include_router(module.router)

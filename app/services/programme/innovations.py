@@ -1,0 +1,501 @@
+"""The innovation registry: innovations, their lineage and pembeda, before/after impact,
+suggested LKE answers (PPF2F, PRF1A, PRF1B) and the before/after windows per service."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.domain import programme as dom
+from app.domain.programme.impact import EXPECTED_DIRECTION
+from app.models.programme import Innovation, InnovationImpact, Partnership, PartnershipInnovation
+from app.security.principal import Principal
+from app.services import audit
+from app.services.errors import Conflict
+from app.services.programme._common import (
+    READ,
+    WRITE,
+    F,
+    Page,
+    apply,
+    check_pillar,
+    check_unit,
+    choices,
+    coerce,
+    create_row,
+    current_values,
+    domain_texts,
+    live,
+    load,
+    paginate,
+    refuse,
+    soft_delete,
+)
+
+ENTITY = "innovation"
+IMPACT_ENTITY = "innovation_impact"
+
+STATUSES = ("aktif", "ditangguhkan", "dihentikan")
+STATUS_LABELS = {"aktif": "Aktif", "ditangguhkan": "Ditangguhkan", "dihentikan": "Dihentikan"}
+
+FIELDS: dict[str, F] = {
+    "title": F("str", "Judul inovasi", required=True, max_length=200),
+    "problem": F("text", "Masalah"),
+    "solution": F("text", "Solusi"),
+    "services": F("list", "Layanan yang ditingkatkan", max_length=200),
+    "beneficiaries": F("text", "Penerima manfaat"),
+    "stage": F("enum", "Tahap", required=True, choices=choices(dom.Stage)),
+    "phase": F("enum", "Fase ZI", required=True, choices=choices(dom.Phase)),
+    "change_area": F("enum", "Area perubahan", required=True, choices=choices(dom.ChangeArea)),
+    "started_on": F("date", "Tanggal mulai", required=True),
+    "launched_on": F("date", "Tanggal peluncuran"),
+    "owner": F("str", "Pemilik inovasi", max_length=200),
+    "team": F("text", "Tim"),
+    "status": F("enum", "Status", choices=STATUSES, default="aktif"),
+    "budget": F("decimal", "Anggaran"),
+    "parent_id": F("ref", "Inovasi induk"),
+    "pembeda_what_is_new": F("text", "Pembeda: apa yang baru"),
+    "pembeda_citizen_benefit": F("text", "Pembeda: yang dirasakan masyarakat"),
+    "origin": F("enum", "Asal gagasan", choices=choices(dom.Origin), default="asli"),
+    "differs_from_other_units": F("bool", "Berbeda dari unit lain"),
+    "brings_service_closer": F("bool", "Mendekatkan layanan"),
+    "evidence_title": F("str", "Judul bukti", max_length=200),
+    "evidence_url": F("str", "Tautan bukti", max_length=500),
+    "pillar_id": F("ref", "Pilar"),
+}
+
+IMPACT_FIELDS: dict[str, F] = {
+    "kind": F("enum", "Jenis ukuran", required=True, choices=choices(dom.MetricKind)),
+    "measure_unit": F("str", "Satuan", required=True, max_length=30),
+    "before_value": F("decimal", "Nilai sebelum", required=True),
+    "before_on": F("date", "Tanggal ukur sebelum", required=True),
+    "after_value": F("decimal", "Nilai sesudah", required=True),
+    "after_on": F("date", "Tanggal ukur sesudah", required=True),
+    "direction": F("enum", "Arah perbaikan", choices=choices(dom.Direction)),
+    "label": F("str", "Yang diukur", max_length=200),
+    "service": F("str", "Layanan", max_length=200),
+}
+
+NEW = "baru"  # the id of an innovation not stored yet, in domain checks
+
+
+# --- conversions ----------------------------------------------------------------------------
+
+def impact_to_domain(row: InnovationImpact) -> dom.Impact:
+    return dom.Impact(
+        kind=dom.MetricKind(row.kind), unit=row.measure_unit,
+        before_value=row.before_value, before_on=row.before_on,
+        after_value=row.after_value, after_on=row.after_on,
+        direction=dom.Direction(row.direction), label=row.label,
+    )
+
+
+def _pembeda(values: Mapping[str, Any]) -> dom.Pembeda | None:
+    what = values.get("pembeda_what_is_new") or ""
+    benefit = values.get("pembeda_citizen_benefit") or ""
+    return dom.Pembeda(what, benefit) if (what or benefit) else None
+
+
+def _domain(row_id: Any, values: Mapping[str, Any], impacts=()) -> dom.Innovation:
+    return dom.Innovation(
+        id=row_id, name=values["title"], phase=dom.Phase(values["phase"]),
+        stage=dom.Stage(values["stage"]), areas=frozenset({dom.ChangeArea(values["change_area"])}),
+        started_on=values["started_on"], launched_on=values.get("launched_on"),
+        parent_id=values.get("parent_id"), pembeda=_pembeda(values),
+        origin=dom.Origin(values.get("origin") or "asli"),
+        differs_from_other_units=bool(values.get("differs_from_other_units")),
+        brings_service_closer=bool(values.get("brings_service_closer")),
+        service_ids=frozenset(values.get("services") or ()),
+        impacts=tuple(impacts),
+    )
+
+
+def to_domain(row: Innovation, impacts: Collection[InnovationImpact] = ()) -> dom.Innovation:
+    """The domain view of a stored innovation (with its impacts when given)."""
+    return _domain(row.id, current_values(row, FIELDS), [impact_to_domain(i) for i in impacts])
+
+
+# --- innovations ----------------------------------------------------------------------------
+
+def list_innovations(
+    session: Session,
+    *,
+    actor: Principal | None,
+    unit_id: int,
+    phase: str | None = None,
+    stage: str | None = None,
+    change_area: str | None = None,
+    status: str | None = None,
+    pillar_id: int | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Innovation]:
+    """The unit's live innovations, newest start first, filtered."""
+    check_unit(actor, READ, unit_id)
+    query = live(Innovation, unit_id)
+    for column, value in ((Innovation.phase, phase), (Innovation.stage, stage),
+                          (Innovation.change_area, change_area), (Innovation.status, status),
+                          (Innovation.pillar_id, pillar_id)):
+        if value not in (None, ""):
+            query = query.where(column == value)
+    if q:
+        query = query.where(func.lower(Innovation.title).contains(q.strip().lower()))
+    return paginate(session, query, order_by=[col(Innovation.started_on).desc(),
+                                              col(Innovation.id).desc()],
+                    limit=limit, offset=offset)
+
+
+def all_innovations(session: Session, *, unit_id: int) -> list[Innovation]:
+    """Every live innovation of the unit, by start date."""
+    return list(session.exec(
+        live(Innovation, unit_id).order_by(Innovation.started_on, Innovation.id)
+    ).all())
+
+
+def get_innovation(session: Session, *, actor: Principal | None, innovation_id: int) -> Innovation:
+    """One live innovation."""
+    return load(session, Innovation, innovation_id, actor=actor, permission=READ, what="Inovasi")
+
+
+def _check(
+    session: Session, unit_id: int, values: dict[str, Any], row_id: int | None
+) -> list[str]:
+    """Domain and reference problems of an innovation about to be stored (and of its children)."""
+    problems: list[str] = []
+    if values.get("budget") is not None and values["budget"] < 0:
+        problems.append("Anggaran tidak boleh negatif.")
+    problems += check_pillar(session, unit_id, values.get("pillar_id"))
+    rows = [r for r in all_innovations(session, unit_id=unit_id) if r.id != row_id]
+    known = {r.id: to_domain(r) for r in rows}
+    titles = {r.id: r.title for r in rows}
+    candidate = _domain(row_id if row_id is not None else NEW, values)
+    problems += domain_texts(dom.validate_innovation(candidate, known), _labels())
+    if row_id is not None:
+        with_me = known | {row_id: candidate}
+        for child in rows:
+            if child.parent_id == row_id:
+                for text in domain_texts(dom.validate_innovation(known[child.id], with_me)):
+                    problems.append(f"Inovasi turunan '{titles[child.id]}' ({child.id}): {text}")
+    return problems
+
+
+def _labels() -> dict[str, str]:
+    return {name: spec.label for name, spec in FIELDS.items()} | {"name": "Judul inovasi"}
+
+
+def create_innovation(
+    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
+) -> Innovation:
+    """Register an innovation; lineage, pembeda and dates are checked, nothing stored if wrong."""
+    check_unit(actor, WRITE, unit_id)
+    got = coerce(FIELDS, data, partial=False)
+    refuse("Inovasi tidak dapat disimpan.", got.problems)
+    refuse("Inovasi tidak dapat disimpan.", _check(session, unit_id, got.values, None))
+    row = create_row(session, Innovation(unit_id=unit_id, **got.values), actor=actor,
+                     entity=ENTITY)
+    session.commit()
+    return row
+
+
+def update_innovation(
+    session: Session, *, actor: Principal | None, innovation_id: int, changes: Mapping[str, Any]
+) -> Innovation:
+    """Change an innovation; the whole result (and its children) must still be valid."""
+    row = load(session, Innovation, innovation_id, actor=actor, permission=WRITE, what="Inovasi")
+    got = coerce(FIELDS, changes, partial=True)
+    refuse("Inovasi tidak dapat disimpan.", got.problems)
+    merged = current_values(row, FIELDS) | got.values
+    refuse("Inovasi tidak dapat disimpan.", _check(session, row.unit_id, merged, row.id))
+    before = audit.snapshot(row)
+    apply(row, got.values, actor)
+    session.add(row)
+    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
+                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
+    session.commit()
+    return row
+
+
+def delete_innovation(
+    session: Session, *, actor: Principal | None, innovation_id: int
+) -> Innovation:
+    """Soft-delete an innovation that no live innovation builds on."""
+    row = load(session, Innovation, innovation_id, actor=actor, permission=WRITE, what="Inovasi")
+    children = session.exec(live(Innovation, row.unit_id).where(Innovation.parent_id == row.id)).all()
+    if children:
+        names = ", ".join(f"'{c.title}'" for c in children)
+        raise Conflict(
+            f"Inovasi '{row.title}' menjadi induk bagi {names}; ubah atau hapus inovasi turunan "
+            "tersebut terlebih dahulu."
+        )
+    return soft_delete(session, row, actor=actor, entity=ENTITY)
+
+
+def lineage(session: Session, *, actor: Principal | None, innovation_id: int) -> list[Innovation]:
+    """The chain from the oldest ancestor down to this innovation (cycle-safe)."""
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    chain = [row]
+    seen = {row.id}
+    current = row
+    while current.parent_id is not None and current.parent_id not in seen:
+        parent = session.get(Innovation, current.parent_id)
+        if parent is None or parent.unit_id != row.unit_id:
+            break
+        chain.append(parent)
+        seen.add(parent.id)
+        current = parent
+    return list(reversed(chain))
+
+
+def children(session: Session, *, actor: Principal | None, innovation_id: int) -> list[Innovation]:
+    """Live innovations that build directly on this one."""
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    return list(session.exec(
+        live(Innovation, row.unit_id).where(Innovation.parent_id == row.id)
+        .order_by(Innovation.started_on)
+    ).all())
+
+
+def partners_of(session: Session, *, actor: Principal | None, innovation_id: int) -> list[Partnership]:
+    """Live partnerships linked to the innovation."""
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    return list(session.exec(
+        select(Partnership).join(
+            PartnershipInnovation, PartnershipInnovation.partnership_id == Partnership.id
+        ).where(
+            PartnershipInnovation.innovation_id == row.id,
+            col(PartnershipInnovation.deleted_at).is_(None),
+            col(Partnership.deleted_at).is_(None),
+        ).order_by(Partnership.partner)
+    ).all())
+
+
+def counts_by_phase_stage(
+    session: Session, *, actor: Principal | None, unit_id: int
+) -> dict[tuple[str, str], int]:
+    """(phase, stage) -> number of live innovations; every pair present (0 when none)."""
+    check_unit(actor, READ, unit_id)
+    counts = {(p.value, s.value): 0 for p in dom.Phase for s in dom.Stage}
+    rows = session.exec(
+        select(Innovation.phase, Innovation.stage, func.count())
+        .where(Innovation.unit_id == unit_id, col(Innovation.deleted_at).is_(None))
+        .group_by(Innovation.phase, Innovation.stage)
+    ).all()
+    for phase, stage, n in rows:
+        counts[(phase, stage)] = n
+    return counts
+
+
+# --- impacts --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImpactView:
+    """A stored impact with its exact improvement (None if the stored values are unusable)."""
+
+    impact: InnovationImpact
+    improvement: dom.Improvement | None
+
+    @property
+    def relative_gain_percent(self) -> Fraction | None:
+        if self.improvement is None or self.improvement.relative_gain is None:
+            return None
+        return self.improvement.relative_gain * 100
+
+
+def impact_view(row: InnovationImpact) -> ImpactView:
+    measure = impact_to_domain(row)
+    if dom.validate_impact(measure):
+        return ImpactView(row, None)
+    return ImpactView(row, dom.improvement(measure))
+
+
+def list_impacts(
+    session: Session, *, actor: Principal | None, innovation_id: int
+) -> list[ImpactView]:
+    """The innovation's live impacts with their improvements, oldest measure first."""
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    return [impact_view(i) for i in _impacts(session, row)]
+
+
+def _impacts(session: Session, row: Innovation) -> list[InnovationImpact]:
+    return list(session.exec(
+        live(InnovationImpact, row.unit_id).where(InnovationImpact.innovation_id == row.id)
+        .order_by(InnovationImpact.before_on, InnovationImpact.id)
+    ).all())
+
+
+def get_impact(session: Session, *, actor: Principal | None, impact_id: int) -> InnovationImpact:
+    return load(session, InnovationImpact, impact_id, actor=actor, permission=READ,
+                what="Ukuran dampak")
+
+
+def _impact_problems(values: dict[str, Any]) -> list[str]:
+    values["measure_unit"] = (values.get("measure_unit") or "").strip().lower()
+    if not values.get("direction"):
+        kind = dom.MetricKind(values["kind"])
+        expected = EXPECTED_DIRECTION.get(kind)
+        if expected is None:
+            return ["Arah perbaikan wajib diisi untuk ukuran lain."]
+        values["direction"] = expected.value
+    measure = dom.Impact(
+        kind=dom.MetricKind(values["kind"]), unit=values["measure_unit"],
+        before_value=values["before_value"], before_on=values["before_on"],
+        after_value=values["after_value"], after_on=values["after_on"],
+        direction=dom.Direction(values["direction"]), label=values.get("label") or "",
+    )
+    return domain_texts(dom.validate_impact(measure),
+                        {"label": "Yang diukur", "unit": "Satuan"})
+
+
+def create_impact(
+    session: Session, *, actor: Principal | None, innovation_id: int, data: Mapping[str, Any]
+) -> InnovationImpact:
+    """Add a before/after measure to an innovation (unit, type and dates checked)."""
+    parent = load(session, Innovation, innovation_id, actor=actor, permission=WRITE,
+                  what="Inovasi")
+    got = coerce(IMPACT_FIELDS, data, partial=False)
+    refuse("Ukuran dampak tidak dapat disimpan.", got.problems)
+    refuse("Ukuran dampak tidak dapat disimpan.", _impact_problems(got.values))
+    row = create_row(
+        session, InnovationImpact(unit_id=parent.unit_id, innovation_id=parent.id, **got.values),
+        actor=actor, entity=IMPACT_ENTITY,
+    )
+    session.commit()
+    return row
+
+
+def update_impact(
+    session: Session, *, actor: Principal | None, impact_id: int, changes: Mapping[str, Any]
+) -> InnovationImpact:
+    """Change a measure; the whole result must still be valid."""
+    row = load(session, InnovationImpact, impact_id, actor=actor, permission=WRITE,
+               what="Ukuran dampak")
+    got = coerce(IMPACT_FIELDS, changes, partial=True)
+    refuse("Ukuran dampak tidak dapat disimpan.", got.problems)
+    merged = current_values(row, IMPACT_FIELDS) | got.values
+    if "kind" in got.values and "direction" not in got.values:
+        merged["direction"] = None  # a new kind takes its own expected direction
+    refuse("Ukuran dampak tidak dapat disimpan.", _impact_problems(merged))
+    before = audit.snapshot(row)
+    apply(row, {k: merged[k] for k in IMPACT_FIELDS}, actor)
+    session.add(row)
+    audit.record(session, actor=actor, action="update", entity=IMPACT_ENTITY, entity_id=row.id,
+                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
+    session.commit()
+    return row
+
+
+def delete_impact(session: Session, *, actor: Principal | None, impact_id: int) -> InnovationImpact:
+    """Soft-delete a measure."""
+    row = load(session, InnovationImpact, impact_id, actor=actor, permission=WRITE,
+               what="Ukuran dampak")
+    return soft_delete(session, row, actor=actor, entity=IMPACT_ENTITY)
+
+
+# --- LKE suggestions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LkeSuggestionView:
+    """Suggested answers for PPF2F, PRF1A and PRF1B, with the innovations as evidence.
+
+    ``services_known`` is False when no list of the unit's registered services was given:
+    PRF1A/PRF1B then rest on nothing and say so (integration with the survey services
+    passes the list).
+    """
+
+    suggestions: dom.LkeSuggestions
+    titles: dict[int, str]
+    services_known: bool
+
+    def reasons(self, ref: str, lang: str = "id") -> list[str]:
+        item = {"PPF2F": self.suggestions.ppf2f, "PRF1A": self.suggestions.prf1a,
+                "PRF1B": self.suggestions.prf1b}[ref]
+        return [_titled(r, self.titles).text(lang) for r in item.reasons]
+
+    def evidence(self, ref: str) -> list[tuple[int, str]]:
+        item = {"PPF2F": self.suggestions.ppf2f, "PRF1A": self.suggestions.prf1a,
+                "PRF1B": self.suggestions.prf1b}[ref]
+        return [(i, self.titles.get(i, str(i))) for i in item.evidence_ids]
+
+
+def _titled(reason: dom.Reason, titles: Mapping[int, str]) -> dom.Reason:
+    ids = reason.params.get("ids")
+    if not isinstance(ids, tuple) or not any(i in titles for i in ids):
+        return reason
+    named = tuple(f"'{titles[i]}'" if i in titles else i for i in ids)
+    return dom.Reason(reason.code, {**reason.params, "ids": named})
+
+
+def suggest_lke(
+    session: Session,
+    *,
+    actor: Principal | None,
+    unit_id: int,
+    services_registered: Collection[str] | None = None,
+    services_simplified: Collection[str] = (),
+) -> LkeSuggestionView:
+    """Suggest PPF2F / PRF1A / PRF1B from the unit's live innovations (nothing is stored).
+
+    ``services_registered``: names/codes of the services in the unit's service standard (the
+    same strings used in innovations' ``services``); ``services_simplified``: those declared
+    simplified (PRF1B). Integration passes the survey service list; until then None.
+    """
+    check_unit(actor, READ, unit_id)
+    rows = all_innovations(session, unit_id=unit_id)
+    impacts: dict[int, list[InnovationImpact]] = {}
+    if rows:
+        for imp in session.exec(live(InnovationImpact, unit_id)).all():
+            impacts.setdefault(imp.innovation_id, []).append(imp)
+    active = [r for r in rows if r.status != "dihentikan"]
+    suggestions = dom.suggest_lke_answers(
+        [to_domain(r, impacts.get(r.id, ())) for r in active],
+        list(services_registered or ()), list(services_simplified),
+    )
+    return LkeSuggestionView(
+        suggestions, {r.id: r.title for r in rows}, services_registered is not None
+    )
+
+
+# --- before/after windows for survey comparison ----------------------------------------------
+
+@dataclass(frozen=True)
+class ServiceWindow:
+    """Where a service's survey results before and after an innovation's launch should come
+    from: ``before`` = [before_from, launched_on), ``after`` = [launched_on, after_until)."""
+
+    service: str
+    innovation_id: int
+    innovation_title: str
+    launched_on: date
+    before_from: date
+    after_until: date
+
+
+def service_windows(
+    session: Session, *, actor: Principal | None, unit_id: int, days: int = 365
+) -> list[ServiceWindow]:
+    """Per (service, launched innovation) the before/after windows to compare survey indices.
+
+    The hook for the survey join: integration looks up each service's index in both windows
+    and shows the change on the innovation. ``days`` is the length of each window.
+    """
+    check_unit(actor, READ, unit_id)
+    if days < 1:
+        raise ValueError("days must be positive")
+    out = []
+    for row in all_innovations(session, unit_id=unit_id):
+        if row.launched_on is None:
+            continue
+        for service in row.services or []:
+            out.append(ServiceWindow(
+                service=service, innovation_id=row.id, innovation_title=row.title,
+                launched_on=row.launched_on,
+                before_from=row.launched_on - timedelta(days=days),
+                after_until=row.launched_on + timedelta(days=days),
+            ))
+    return sorted(out, key=lambda w: (w.service, w.launched_on))

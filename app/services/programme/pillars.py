@@ -1,0 +1,172 @@
+"""The unit's own strategic pillars and the progress of what is tagged with each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.domain import programme as dom
+from app.models.programme import ActionItem, Innovation, Partnership, Pillar, TeamActivity
+from app.security.principal import Principal
+from app.services import audit
+from app.services.errors import Conflict
+from app.services.programme._common import (
+    READ,
+    WRITE,
+    F,
+    Page,
+    apply,
+    check_unit,
+    coerce,
+    create_row,
+    live,
+    load,
+    paginate,
+    refuse,
+    soft_delete,
+)
+
+ENTITY = "pillar"
+
+FIELDS: dict[str, F] = {
+    "name": F("str", "Nama pilar", required=True, max_length=200),
+    "aim": F("text", "Tujuan"),
+    "lead": F("str", "Penanggung jawab pilar", max_length=200),
+    "target_year": F("int", "Tahun target", low=2000, high=2100),
+    "position": F("int", "Urutan", low=0, high=1000, default=0),
+}
+
+
+def list_pillars(
+    session: Session, *, actor: Principal | None, unit_id: int, limit: int = 50, offset: int = 0
+) -> Page[Pillar]:
+    """The unit's live pillars, in their order."""
+    check_unit(actor, READ, unit_id)
+    return paginate(session, live(Pillar, unit_id),
+                    order_by=[Pillar.position, Pillar.id], limit=limit, offset=offset)
+
+
+def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
+    """Every live pillar of the unit (for pickers), in order."""
+    return list(session.exec(live(Pillar, unit_id).order_by(Pillar.position, Pillar.id)).all())
+
+
+def get_pillar(session: Session, *, actor: Principal | None, pillar_id: int) -> Pillar:
+    """One live pillar."""
+    return load(session, Pillar, pillar_id, actor=actor, permission=READ, what="Pilar")
+
+
+def create_pillar(
+    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
+) -> Pillar:
+    """Define a pillar of the unit."""
+    check_unit(actor, WRITE, unit_id)
+    got = coerce(FIELDS, data, partial=False)
+    refuse("Pilar tidak dapat disimpan.", got.problems)
+    row = create_row(session, Pillar(unit_id=unit_id, **got.values), actor=actor, entity=ENTITY)
+    session.commit()
+    return row
+
+
+def update_pillar(
+    session: Session, *, actor: Principal | None, pillar_id: int, changes: Mapping[str, Any]
+) -> Pillar:
+    """Change a pillar."""
+    row = load(session, Pillar, pillar_id, actor=actor, permission=WRITE, what="Pilar")
+    got = coerce(FIELDS, changes, partial=True)
+    refuse("Pilar tidak dapat disimpan.", got.problems)
+    before = audit.snapshot(row)
+    apply(row, got.values, actor)
+    session.add(row)
+    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
+                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
+    session.commit()
+    return row
+
+
+def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int) -> Pillar:
+    """Soft-delete a pillar nothing live is tagged with any more."""
+    row = load(session, Pillar, pillar_id, actor=actor, permission=WRITE, what="Pilar")
+    tagged = sum(
+        len(session.exec(live(model, row.unit_id).where(model.pillar_id == row.id)).all())
+        for model in (ActionItem, Innovation, TeamActivity, Partnership)
+    )
+    if tagged:
+        raise Conflict(
+            f"Pilar '{row.name}' masih dipakai oleh {tagged} butir (rencana aksi, inovasi, "
+            "kegiatan atau kemitraan); pindahkan dulu butir tersebut ke pilar lain."
+        )
+    return soft_delete(session, row, actor=actor, entity=ENTITY)
+
+
+@dataclass(frozen=True)
+class PillarProgress:
+    """What is tagged with one pillar and how far it is. Shares are exact (None = nothing)."""
+
+    pillar: Pillar
+    actions: dom.Progress
+    innovations: int
+    innovations_in_operation: int
+    activities: int
+    partnerships: int
+    partnerships_active: int
+
+    @property
+    def mean_progress(self) -> Fraction | None:
+        return self.actions.mean_progress
+
+
+def pillar_progress(
+    session: Session, *, actor: Principal | None, unit_id: int, today: date
+) -> list[PillarProgress]:
+    """Progress of every live pillar of the unit on ``today``."""
+    from app.services.programme.action_plan import to_domain as action_to_domain
+
+    check_unit(actor, READ, unit_id)
+    pillars = all_pillars(session, unit_id=unit_id)
+    if not pillars:
+        return []
+    ids = [p.id for p in pillars]
+
+    def tagged(model):
+        return session.exec(live(model, unit_id).where(col(model.pillar_id).in_(ids))).all()
+
+    actions = tagged(ActionItem)
+    innovations = tagged(Innovation)
+    activities = tagged(TeamActivity)
+    partnerships = tagged(Partnership)
+    out = []
+    for pillar in pillars:
+        mine = [a for a in actions if a.pillar_id == pillar.id]
+        inns = [i for i in innovations if i.pillar_id == pillar.id]
+        parts = [p for p in partnerships if p.pillar_id == pillar.id]
+        active = sum(
+            1 for p in parts
+            if dom.partnership_state(p.signed_on, p.expires_on, today)
+            in (dom.PartnershipState.ACTIVE, dom.PartnershipState.EXPIRING_SOON)
+        )
+        out.append(
+            PillarProgress(
+                pillar=pillar,
+                actions=dom.progress_of([action_to_domain(a) for a in mine], today),
+                innovations=len(inns),
+                innovations_in_operation=sum(
+                    1 for i in inns if dom.Stage(i.stage).in_operation
+                ),
+                activities=sum(1 for a in activities if a.pillar_id == pillar.id),
+                partnerships=len(parts),
+                partnerships_active=active,
+            )
+        )
+    return out
+
+
+def pillar_names(session: Session, *, unit_id: int) -> dict[int, str]:
+    """pillar id -> name, including deleted pillars (for labels on old rows)."""
+    rows = session.exec(select(Pillar.id, Pillar.name).where(Pillar.unit_id == unit_id)).all()
+    return dict(rows)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.deps import SessionDep, requires
 from app.domain.programme import ChangeArea, Stage
 from app.security.principal import Principal
-from app.services import overview, timeline, units
+from app.services import demo_programme, overview, timeline, units
 from app.web.dashboard import DASHBOARD_PANELS, PANEL_ORDER
 from app.web.templating import NAV_ITEMS, render
 
@@ -19,6 +19,7 @@ router = APIRouter(tags=["pages"])
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 
 NAV_ITEMS.append(("Perjalanan ZI", "/timeline", "unit.read"))
+assert demo_programme.load_programme_demo  # the programme demo step registers on import
 
 # Pages of the programme capability the dashboard cards link to (suffix under /units/{id}).
 PROGRAMME_LINKS = {

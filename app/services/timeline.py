@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.domain.programme.messages import Text
 from app.domain.programme.milestones import (
@@ -35,10 +35,10 @@ from app.domain.programme.milestones import (
     SurveyPoint,
     timeline_by_year,
 )
-from app.models.programme import Innovation as InnovationRow
-from app.models.programme import Milestone as MilestoneRow
 from app.models.units import PredicateAward, Unit
 from app.services import units
+from app.services.programme import innovations as programme_innovations
+from app.services.programme import milestones as programme_milestones
 
 SurveySource = Callable[[Session, Unit], Iterable[SurveyPoint]]
 LkeSource = Callable[[Session, Unit], Iterable[LkeScore]]
@@ -146,6 +146,18 @@ class YearView:
     @property
     def is_empty(self) -> bool:
         return not (self.events or self.surveys or self.scores)
+
+    @property
+    def latest_surveys(self) -> tuple[SurveyView, ...]:
+        """The year's last result of each instrument (for the year's summary line)."""
+        last: dict[str, SurveyView] = {}
+        for point in self.surveys:  # sorted by date
+            last[point.code] = point
+        return tuple(last.values())
+
+    @property
+    def latest_score(self) -> ScoreView | None:
+        return self.scores[-1] if self.scores else None
 
 
 @dataclass(frozen=True)
@@ -334,13 +346,8 @@ def collect(source_list: Sequence[Callable], session: Session, unit: Unit) -> li
 def unit_timeline(session: Session, *, unit: Unit) -> Timeline:
     """The unit's timeline: its milestones, predicate awards and innovations, plus whatever
     the registered survey and LKE sources give."""
-    rows = session.exec(
-        select(MilestoneRow)
-        .where(MilestoneRow.unit_id == unit.id, col(MilestoneRow.deleted_at).is_(None))
-        .order_by(MilestoneRow.on_date, MilestoneRow.id)
-    ).all()
     milestones = []
-    for row in rows:
+    for row in programme_milestones.all_milestones(session, unit_id=unit.id):
         try:
             kind = MilestoneKind(row.kind)
         except ValueError:
@@ -348,10 +355,7 @@ def unit_timeline(session: Session, *, unit: Unit) -> Timeline:
         milestones.append(
             MilestoneInput(id=row.id, kind=kind, on=row.on_date, title=row.title, note=row.note)
         )
-    innovation_rows = session.exec(
-        select(InnovationRow)
-        .where(InnovationRow.unit_id == unit.id, col(InnovationRow.deleted_at).is_(None))
-    ).all()
+    innovation_rows = programme_innovations.all_innovations(session, unit_id=unit.id)
     titles = {r.id: r.title for r in innovation_rows}
     innovations = [
         InnovationInput(

@@ -21,6 +21,6 @@ from app.services.programme import (
     pillars,
     team,
 )
-from app.services.programme._common import Page
+from app.services.programme._common import Page, unit_today
 
-__all__ = ["Page", "action_plan", "innovations", "milestones", "partnerships", "pillars", "team"]
+__all__ = ["Page", "unit_today", "action_plan", "innovations", "milestones", "partnerships", "pillars", "team"]

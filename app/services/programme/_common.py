@@ -321,3 +321,18 @@ def soft_delete(
 
 def current_values(row: SQLModel, specs: Mapping[str, F]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in specs}
+
+
+def unit_today(session: Session, unit_id: int) -> date:
+    """Today's date in the unit's time zone (overdue and expiry are judged on it)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.models.units import Unit
+
+    unit = session.get(Unit, unit_id)
+    try:
+        zone = ZoneInfo(unit.timezone if unit else "Asia/Jakarta")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Asia/Jakarta")
+    return datetime.now(zone).date()

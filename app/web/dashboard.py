@@ -49,10 +49,10 @@ def _dashboard_context(session, unit_id: int) -> dict:
     unit = units.get(session, unit_id=unit_id)
     panels = [p for p in (panel(session, unit) for panel in DASHBOARD_PANELS) if p]
     filled = {p.get("slot") for p in panels}
-    for slot in RESERVED_SLOTS:
-        if slot not in filled:
-            panels.append({"template": f"pages/units/slot_{slot}.html", "context": {},
-                           "order": PANEL_ORDER[slot], "slot": slot})
+    pending = [slot for slot in RESERVED_SLOTS if slot not in filled]
+    if pending:  # one quiet strip says what will appear there, in place of the first one
+        panels.append({"template": "pages/units/slots_pending.html",
+                       "context": {"slots": pending}, "order": PANEL_ORDER[pending[0]]})
     panels.sort(key=lambda p: p.get("order", PANEL_ORDER["other"]))
     awards = units.predicate_history(session, unit_id=unit_id)
     held = [a for a in awards if a.revoked_on is None]

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.web import admin, auth, dashboard, health, programme_views
+from app.web import admin, auth, dashboard, health, programme, programme_views
 
 web_router = APIRouter()
-for module in (health, auth, dashboard, admin, programme_views):
+for module in (health, auth, dashboard, admin, programme, programme_views):
     web_router.include_router(module.router)

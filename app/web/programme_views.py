@@ -18,7 +18,7 @@ router = APIRouter(tags=["pages"])
 
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 
-NAV_ITEMS.append(("Perjalanan ZI", "/timeline", "unit.read"))
+NAV_ITEMS.insert(1, ("Perjalanan ZI", "/timeline", "unit.read"))  # right after the dashboard
 assert demo_programme.load_programme_demo  # the programme demo step registers on import
 
 # Pages of the programme capability the dashboard cards link to (suffix under /units/{id}).

@@ -2,9 +2,9 @@
 it (with its pembeda and before/after impact), adds team members and their commitments, then
 sees the dashboard and the ZI journey at desktop and phone width.
 
-The records are entered through the programme's JSON API from the signed-in browser session
-(cookie + CSRF header, exactly what the pages' htmx requests send); the dashboard and the
-timeline are read as a person sees them.
+Innovations, impacts, team members, pacts and the activity are entered through the
+programme's forms; the two milestones through the JSON API from the same signed-in session
+(cookie + CSRF header). The dashboard and the timeline are read as a person sees them.
 """
 
 import pytest
@@ -40,6 +40,12 @@ def created(response) -> dict:
     return response.json()
 
 
+def submit(page, button) -> None:
+    """Click a plain form's submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        button.click()
+
+
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -48,40 +54,69 @@ def test_innovations_team_dashboard_and_timeline(live_server, browser, world):
     unit = world.unit("UNIT-A1")
     context, page = sign_in(browser, live_server, DESKTOP)
 
-    wbk = created(api(page, live_server, f"/units/{unit}/innovations", {
-        "title": "Antrean daring SPM", "stage": "penerapan", "phase": "wbk",
-        "change_area": "pelayanan_publik", "started_on": "2017-04-03",
-        "launched_on": "2017-09-01", "services": ["Penerbitan SP2D"],
-        "problem": "Satker menunggu antrean tanpa kepastian.",
-        "solution": "Nomor antrean daring dan notifikasi status SPM."}))
-    created(api(page, live_server, f"/innovations/{wbk['id']}/impacts", {
-        "kind": "service_time_minutes", "measure_unit": "menit", "before_value": "60",
-        "before_on": "2017-03-15", "after_value": "25", "after_on": "2018-03-15"}))
+    def register_innovation(fields, *, pembeda=None, parent=None):
+        page.goto(f"{live_server}/units/{unit}/innovations")
+        form = page.locator("details.addform", has_text="Daftarkan inovasi")
+        form.locator("summary").click()
+        page.fill("#f-title", fields["title"])
+        page.select_option("#f-phase", fields["phase"])
+        page.select_option("#f-stage", fields["stage"])
+        page.select_option("#f-change_area", "pelayanan_publik")
+        page.fill("#f-started", fields["started_on"])
+        page.fill("#f-launched", fields["launched_on"])
+        page.fill("#f-services", "Penerbitan SP2D")
+        if parent:
+            page.select_option("#f-parent", label=parent)
+        if pembeda:
+            page.fill("#f-pb-new", pembeda[0])
+            page.fill("#f-pb-benefit", pembeda[1])
+        submit(page, form.locator("button[type=submit]"))
 
-    wbbm = {"title": "Layanan tanpa tatap muka", "stage": "penerapan", "phase": "wbbm",
-            "change_area": "pelayanan_publik", "started_on": "2019-01-14",
-            "launched_on": "2019-04-01", "parent_id": wbk["id"],
-            "services": ["Penerbitan SP2D"]}
-    refused = api(page, live_server, f"/units/{unit}/innovations", wbbm)
-    assert refused.status == 422 and "pembeda" in refused.text()  # the pembeda is required
-    wbbm_row = created(api(page, live_server, f"/units/{unit}/innovations", wbbm | {
-        "pembeda_what_is_new": "Pengajuan dengan tanda tangan elektronik, tanpa datang.",
-        "pembeda_citizen_benefit": "Satker tidak perlu ke kantor; SP2D terbit dalam 10 menit."}))
-    created(api(page, live_server, f"/innovations/{wbbm_row['id']}/impacts", {
-        "kind": "steps", "measure_unit": "langkah", "before_value": "4",
-        "before_on": "2018-12-14", "after_value": "2", "after_on": "2019-09-16"}))
+    def add_impact(kind, unit_name, before, before_on, after, after_on):
+        page.locator("details", has_text="Tambah ukuran dampak").locator("summary").click()
+        page.select_option("#i-kind", kind)
+        page.fill("#i-unit", unit_name)
+        page.fill("#i-bv", before)
+        page.fill("#i-bo", before_on)
+        page.fill("#i-av", after)
+        page.fill("#i-ao", after_on)
+        submit(page, page.locator("form[action$='/impacts'] button[type=submit]"))
 
-    people = {}
+    register_innovation({"title": "Antrean daring SPM", "phase": "wbk", "stage": "penerapan",
+                         "started_on": "2017-04-03", "launched_on": "2017-09-01"})
+    assert page.locator("h1").inner_text().startswith("Antrean daring SPM")
+    add_impact("service_time_minutes", "menit", "60", "2017-03-15", "25", "2018-03-15")
+
+    wbbm = {"title": "Layanan tanpa tatap muka", "phase": "wbbm", "stage": "penerapan",
+            "started_on": "2019-01-14", "launched_on": "2019-04-01"}
+    parent_label = "Antrean daring SPM (WBK, 03-04-2017)"
+    register_innovation(wbbm, parent=parent_label)  # without its pembeda: refused, kept
+    assert "pembeda" in page.locator(".flash-error, .problems").first.inner_text().lower()
+    assert page.locator("#f-title").input_value() == "Layanan tanpa tatap muka"
+    register_innovation(wbbm, parent=parent_label, pembeda=(
+        "Pengajuan dengan tanda tangan elektronik, tanpa datang.",
+        "Satker tidak perlu ke kantor; SP2D terbit dalam 10 menit."))
+    assert page.locator("h1").inner_text().startswith("Layanan tanpa tatap muka")
+    add_impact("steps", "langkah", "4", "2018-12-14", "2", "2019-09-16")
+
+    page.goto(f"{live_server}/units/{unit}/team")
     for name, level in [("Kepala Kantor", "pimpinan"), ("Pelaksana Seksi", "staf"),
                         ("Satpam Pagi", "satpam"), ("Petugas Kebersihan", "cleaning_service")]:
-        people[name] = created(api(page, live_server, f"/units/{unit}/team/members",
-                                   {"name": name, "level": level}))["id"]
+        page.fill("#mb-name", name)
+        page.select_option("#mb-level", level)
+        submit(page, page.locator("form[action$='/team/members'] button[type=submit]"))
     for name in ("Kepala Kantor", "Pelaksana Seksi", "Satpam Pagi"):
-        created(api(page, live_server, f"/units/{unit}/team/pacts",
-                    {"member_id": people[name], "signed_on": "2017-02-14"}))
-    created(api(page, live_server, f"/units/{unit}/team/activities", {
-        "kind": "sosialisasi", "held_on": "2017-02-14", "title": "Sosialisasi ZI",
-        "member_ids": list(people.values())}))
+        option = page.locator("#pk-member option", has_text=name).get_attribute("value")
+        page.select_option("#pk-member", option)
+        page.fill("#pk-date", "2017-02-14")
+        submit(page, page.locator("form[action$='/team/pacts'] button[type=submit]"))
+    page.fill("#ac-title", "Sosialisasi ZI")
+    page.select_option("#ac-kind", "sosialisasi")
+    page.fill("#ac-date", "2017-02-14")
+    for box in page.locator("form[action$='/team/activities'] input[name=member_ids]").all():
+        box.check()
+    submit(page, page.locator("form[action$='/team/activities'] button[type=submit]"))
+
     for kind, on in [("pencanangan", "2017-02-14"), ("usulan_wbk", "2018-05-28")]:
         created(api(page, live_server, f"/units/{unit}/milestones",
                     {"kind": kind, "on_date": on, "title": f"{kind} KPPN A1"}))

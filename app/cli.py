@@ -47,6 +47,7 @@ def migrate() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo data (idempotent)."""
+    import app.web  # noqa: F401  (capabilities register their demo steps on import)
     from app.services import demo as demo_service
 
     with Session(_engine(), expire_on_commit=False) as session:

@@ -21,8 +21,13 @@ ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 ManageUnit = Annotated[Principal, Depends(requires("unit.manage"))]
 
 # Later capabilities add panels to the dashboard: callables (session, unit) -> dict | None
-# with keys "template" and "context"; each renders one card.
+# with keys "template" and "context"; each renders one card (or a few). Optional keys:
+#   "order": where it goes (ascending, stable; default PANEL_ORDER["other"]);
+#   "slot":  "lke" or "surveys" when the panel fills one of the reserved slots below.
+# The reserved slots show an honest empty card until a capability fills them.
 DASHBOARD_PANELS: list = []
+PANEL_ORDER = {"lke": 10, "surveys": 20, "programme": 30, "other": 50}
+RESERVED_SLOTS = ("lke", "surveys")
 
 
 @router.get("/")
@@ -43,10 +48,19 @@ def unit_list(request: Request, session: SessionDep, principal: ReadAnyUnit) -> 
 def _dashboard_context(session, unit_id: int) -> dict:
     unit = units.get(session, unit_id=unit_id)
     panels = [p for p in (panel(session, unit) for panel in DASHBOARD_PANELS) if p]
+    filled = {p.get("slot") for p in panels}
+    pending = [slot for slot in RESERVED_SLOTS if slot not in filled]
+    if pending:  # one quiet strip says what will appear there, in place of the first one
+        panels.append({"template": "pages/units/slots_pending.html",
+                       "context": {"slots": pending}, "order": PANEL_ORDER[pending[0]]})
+    panels.sort(key=lambda p: p.get("order", PANEL_ORDER["other"]))
+    awards = units.predicate_history(session, unit_id=unit_id)
+    held = [a for a in awards if a.revoked_on is None]
     return {
         "unit": unit,
         "ancestors": units.ancestors(session, unit=unit),
-        "awards": units.predicate_history(session, unit_id=unit_id),
+        "awards": awards,
+        "current_predicate": held[-1] if held else None,
         "panels": panels,
     }
 

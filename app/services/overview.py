@@ -1,0 +1,157 @@
+"""The programme at a glance, for the unit dashboard: innovations by phase and stage, team
+commitment per level, progress per pillar, overdue actions and agreements close to expiry.
+
+Read-only (nothing here writes). It gathers what the programme services already compute
+(``app.services.programme``) into one object, so the dashboard asks one question per card.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from app.domain.programme import (
+    CommitmentSummary,
+    PartnershipState,
+    Phase,
+    Progress,
+    progress_of,
+)
+from app.models.programme import ActionItem, Innovation, Partnership, TeamDecree
+from app.models.units import Unit
+from app.services.programme import action_plan, innovations, partnerships, pillars, team
+from app.services.programme.pillars import PillarProgress
+
+# An agreement that ended this many days ago or less is still worth showing next to the
+# ones about to end (the renewal is probably under way).
+RECENTLY_EXPIRED_DAYS = partnerships.WARN_DAYS
+
+
+def unit_today(unit: Unit) -> date:
+    """Today's date in the unit's time zone (due dates and expiry are local calendar days)."""
+    return datetime.now(ZoneInfo(unit.timezone or "Asia/Jakarta")).date()
+
+
+@dataclass(frozen=True)
+class InnovationCounts:
+    """Live innovations per (phase, stage); ``developed`` = WBBM ones built on a WBK one."""
+
+    cells: dict[tuple[str, str], int]
+    total: int
+    developed: int
+    launched: int
+
+    def count(self, phase: str, stage: str) -> int:
+        return self.cells.get((phase, stage), 0)
+
+    def phase_total(self, phase: str) -> int:
+        return sum(n for (p, _s), n in self.cells.items() if p == phase)
+
+    def stage_total(self, stage: str) -> int:
+        return sum(n for (_p, s), n in self.cells.items() if s == stage)
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    summary: CommitmentSummary
+    decree: TeamDecree | None
+    activities: int
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    item: ActionItem
+    days_late: int
+
+
+@dataclass(frozen=True)
+class ExpiringAgreement:
+    partnership: Partnership
+    state: PartnershipState
+    days_left: int  # negative once expired
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: date
+    innovations: InnovationCounts
+    team: TeamOverview
+    plan: Progress
+    pillars: tuple[PillarProgress, ...]
+    untagged_items: int  # action items not tagged with a pillar
+    overdue: tuple[OverdueItem, ...]
+    partnerships: dict[PartnershipState, int]
+    expiring: tuple[ExpiringAgreement, ...]
+
+
+def innovation_counts(rows: Sequence[Innovation]) -> InnovationCounts:
+    """Counts per phase and stage (pure; rows are the live innovations of one unit)."""
+    by_id = {r.id: r for r in rows}
+    developed = sum(
+        1 for r in rows
+        if r.phase == Phase.WBBM and r.parent_id in by_id
+        and by_id[r.parent_id].phase == Phase.WBK
+    )
+    return InnovationCounts(
+        cells=dict(Counter((r.phase, r.stage) for r in rows)), total=len(rows),
+        developed=developed, launched=sum(1 for r in rows if r.launched_on is not None),
+    )
+
+
+def attention_agreements(
+    rows: Sequence[Partnership], today: date
+) -> tuple[dict[PartnershipState, int], tuple[ExpiringAgreement, ...]]:
+    """Count per state, and the agreements to act on: expiring soon or recently expired,
+    the most urgent first (pure)."""
+    states: Counter[PartnershipState] = Counter()
+    out = []
+    for row in rows:
+        state = partnerships.state(row, today)
+        states[state] += 1
+        if row.expires_on is None:
+            continue
+        days_left = (row.expires_on - today).days
+        if state is PartnershipState.EXPIRING_SOON or (
+            state is PartnershipState.EXPIRED and -days_left <= RECENTLY_EXPIRED_DAYS
+        ):
+            out.append(ExpiringAgreement(row, state, days_left))
+    out.sort(key=lambda e: (e.days_left, e.partnership.id))
+    return {s: states.get(s, 0) for s in PartnershipState}, tuple(out)
+
+
+def unit_overview(session: Session, *, unit: Unit, today: date | None = None) -> Overview:
+    """Everything the dashboard's programme cards show, for one unit, on ``today`` (the
+    unit's local date by default)."""
+    today = today or unit_today(unit)
+    items = action_plan.all_action_items(session, unit_id=unit.id)
+    overdue = action_plan.overdue_items(session, actor=None, unit_id=unit.id, today=today)
+    counts, expiring = attention_agreements(
+        partnerships.all_partnerships(session, unit_id=unit.id), today
+    )
+    pillar_rows = tuple(pillars.pillar_progress(session, actor=None, unit_id=unit.id,
+                                                today=today))
+    pillar_ids = {p.pillar.id for p in pillar_rows}
+    return Overview(
+        today=today,
+        innovations=innovation_counts(innovations.all_innovations(session, unit_id=unit.id)),
+        team=TeamOverview(
+            summary=team.commitment(session, actor=None, unit_id=unit.id),
+            decree=team.current_decree(session, unit_id=unit.id),
+            activities=team.list_activities(session, actor=None, unit_id=unit.id,
+                                            limit=1).total,
+        ),
+        plan=progress_of([action_plan.to_domain(i) for i in items], today),
+        pillars=pillar_rows,
+        untagged_items=sum(1 for i in items if i.pillar_id not in pillar_ids),
+        overdue=tuple(
+            OverdueItem(i, (today - i.due_on).days)
+            for i in sorted(overdue, key=lambda i: (i.due_on, i.id))
+        ),
+        partnerships=counts,
+        expiring=expiring,
+    )

@@ -2,6 +2,7 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
+from app.models.indicators import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
 from app.models.programme import (
     ActionItem,
     ActivityAttendance,
@@ -32,8 +33,12 @@ __all__ = [
     "TeamDecree",
     "TeamMember",
     "ApiToken",
+    "Assessment",
     "AuditRecord",
     "BrowserSession",
+    "LkeAnswer",
+    "LkeAnswerRevision",
+    "LkeFramework",
     "LoginAttempt",
     "Membership",
     "Predicate",

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.web import admin, auth, dashboard, health, programme, programme_views
+from app.web import admin, auth, dashboard, health, programme, programme_views, worksheet
 
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
-for module in (health, auth, dashboard, admin, programme, programme_views):
+for module in (health, auth, dashboard, admin, worksheet, programme, programme_views):
     web_router.include_router(module.router)

@@ -20,7 +20,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # (calculations on hypothetical input).
 READ_ONLY_POSTS: set[str] = {
     "/api/v1/assessments/{assessment_id}/what-if",
-    "/units/{unit_id}/assessments/{assessment_id}/what-if",
+    "/assessments/{assessment_id}/what-if",
 }
 PUBLIC_PREFIXES = ("/s/",)
 PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz"}

@@ -31,12 +31,34 @@ NAV_ITEMS: list[tuple[str, str, str]] = [
 ]
 
 
-def nav_items(unit, principal) -> list[dict[str, str]]:
-    return [
-        {"label": label, "href": f"/units/{unit.id}{suffix}"}
-        for label, suffix, permission in NAV_ITEMS
-        if principal is not None and principal.can(permission, unit.id)
-    ]
+# Menu entries (by path suffix) shown together under one heading instead of on the bar.
+NAV_GROUPS: dict[str, list[str]] = {
+    "Program ZI": ["/timeline", "/innovations", "/team", "/action-plan", "/partnerships",
+                   "/pillars", "/milestones"],
+    "Pengaturan": ["/audit", "/tokens"],
+}
+
+
+def nav_items(unit, principal) -> list[dict]:
+    """The unit menu: single links first, then the groups, each kept to what the user may open."""
+    if principal is None:
+        return []
+    grouped = {suffix: group for group, suffixes in NAV_GROUPS.items() for suffix in suffixes}
+    links: list[dict] = []
+    groups: dict[str, list[dict]] = {group: [] for group in NAV_GROUPS}
+    for label, suffix, permission in NAV_ITEMS:
+        if not principal.can(permission, unit.id):
+            continue
+        item = {"kind": "link", "label": label, "href": f"/units/{unit.id}{suffix}"}
+        if suffix in grouped:
+            groups[grouped[suffix]].append(item)
+        else:
+            links.append(item)
+    for group, items in groups.items():
+        items.sort(key=lambda item: NAV_GROUPS[group].index(item["href"].split(str(unit.id), 1)[1]))
+        if items:
+            links.append({"kind": "group", "label": group, "items": items})
+    return links
 
 
 env.globals.update(

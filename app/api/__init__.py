@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, me, tokens, units
+from app.api import audit, evidence, me, reviews, tokens, units
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit):
+for module in (me, units, tokens, audit, evidence, reviews):
     api_router.include_router(module.router)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, evidence, me, reviews, tokens, units
+from app.api import audit, evidence, indicators, me, reviews, tokens, units
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit, evidence, reviews):
+for module in (me, units, tokens, audit, indicators, evidence, reviews):
     api_router.include_router(module.router)

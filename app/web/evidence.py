@@ -15,6 +15,7 @@ from app.security.principal import Principal
 from app.services import assessments, units
 from app.services import evidence as svc
 from app.services.errors import Invalid, NotFound
+from app.web import worksheet
 from app.web.templating import NAV_ITEMS, is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -266,3 +267,16 @@ def carry_over(
     if is_htmx(request):
         return render(request, "components/flash.html", {"message": message, "level": "ok"})
     return RedirectResponse(target, status_code=303)
+
+
+def _worksheet_extras(session, principal, assessment) -> dict:
+    """Evidence per question and the reviewer's open flags, for the worksheet hook."""
+    from app.services import review as review_svc
+
+    return {
+        "evidence_by_ref": svc.question_evidence(session, assessment=assessment),
+        "review_flags": review_svc.open_flags(session, assessment=assessment),
+    }
+
+
+worksheet.WORKSHEET_CONTEXT.append(_worksheet_extras)

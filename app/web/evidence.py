@@ -150,8 +150,16 @@ def panel_context(session, principal, assessment, ref: str, *, flash: str | None
 
 
 def _panel(request, session, principal, assessment, ref, flash=None):
-    return render(request, PANEL, panel_context(session, principal, assessment, ref,
-                                                flash=flash))
+    """The panel for htmx (with the question's evidence count out of band), or a page."""
+    if request.method == "POST" and not is_htmx(request):
+        return RedirectResponse(
+            f"/assessments/{assessment.id}/questions/{ref}/evidence", status_code=303
+        )
+    context = panel_context(session, principal, assessment, ref, flash=flash)
+    if is_htmx(request):
+        return render(request, PANEL, {**context, "oob_summary": True})
+    context["unit"] = units.get(session, unit_id=assessment.unit_id)
+    return render(request, "pages/evidence/question.html", context)
 
 
 @router.get("/assessments/{assessment_id}/questions/{ref}/evidence")

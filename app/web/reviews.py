@@ -156,7 +156,7 @@ def _form_answer(form, question) -> dict[str, Any]:
 async def save_value(
     request: Request, session: SessionDep, principal: ReviewAny, assessment_id: int, ref: str
 ) -> Response:
-    """Save one question's reviewer value / note / flag; returns the row and the totals."""
+    """Save one question's reviewer value / note / flag; returns its status and the totals."""
     form = await request.form()
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id,
                                  permission="review.write")
@@ -175,8 +175,10 @@ async def save_value(
     context.update(q=question, saved=True)
     if not is_htmx(request):
         return RedirectResponse(f"/assessments/{assessment_id}/review#r-{ref}", status_code=303)
-    row = render(request, REVIEW_PAGE, context, block="row").body.decode()
     context["oob"] = True
+    # Only the row's status, the totals and the decision panel are swapped (out of band):
+    # the reviewer may already be typing in the same row.
+    row = render(request, REVIEW_PAGE, context, block="row_status").body.decode()
     totals = render(request, REVIEW_PAGE, context, block="totals").body.decode()
     decision = render(request, REVIEW_PAGE, context, block="decision").body.decode()
     return HTMLResponse(row + totals + decision)

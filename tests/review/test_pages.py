@@ -45,6 +45,8 @@ async def test_library_upload_and_question_panel(client, world, db):
     )
     assert response.status_code == 200
     assert 'class="covered"' in response.text and "Eviden ditautkan" in response.text
+    # the worksheet's evidence count is updated out of band
+    assert 'id="evs-PPA1A" hx-swap-oob="true"' in response.text
     # upload-and-link in one step
     response = await client.post(
         f"/assessments/{a.id}/questions/PPA1A/evidence/upload",
@@ -54,6 +56,9 @@ async def test_library_upload_and_question_panel(client, world, db):
     assert response.status_code == 200 and response.text.count('class="covered"') == 2
     assert len(db.exec(select(EvidenceLink)).all()) == 2
 
+    # without htmx: a page of its own
+    page = await client.get(f"/assessments/{a.id}/questions/PPA1A/evidence")
+    assert page.status_code == 200 and "<html" in page.text and "Kembali ke lembar kerja" in page.text
     worksheet = await client.get(f"/assessments/{a.id}")
     assert worksheet.status_code == 200
     assert f'hx-get="/assessments/{a.id}/questions/PPA1A/evidence"' in worksheet.text
@@ -75,7 +80,7 @@ async def test_review_workspace(client, make_client, world, db):
         headers={**HX, "X-CSRF-Token": csrf},
     )
     assert response.status_code == 200
-    assert 'id="r-PPA1B"' in response.text and "flagged" in response.text
+    assert 'id="rs-PPA1B" hx-swap-oob="true"' in response.text and "ditandai" in response.text
     assert 'id="review-totals" hx-swap-oob="true"' in response.text
     draft = db.exec(select(LkeReviewDraft)).one()
     assert (draft.answer["option"], draft.flagged, draft.note) == ("C", True, "Belum ada mekanisme")

@@ -12,7 +12,7 @@ from app.api.evidence import attachment
 from app.deps import SessionDep, SettingsDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
-from app.services import assessments, units
+from app.services import assessments, review_demo, units  # noqa: F401  (review_demo: demo step)
 from app.services import evidence as svc
 from app.services.errors import Invalid, NotFound
 from app.web import worksheet
@@ -127,7 +127,9 @@ def download(
 
 # --- the per-question panel -------------------------------------------------------------
 
-def panel_context(session, principal, assessment, ref: str, *, flash: str | None = None):
+def panel_context(
+    session, principal, assessment, ref: str, *, max_mb: int, flash: str | None = None
+):
     """Everything the evidence panel of one question shows."""
     framework = assessments.framework_of(session, assessment)
     if not framework.has_question(ref):
@@ -143,6 +145,7 @@ def panel_context(session, principal, assessment, ref: str, *, flash: str | None
         if editable else []
     )
     return {
+        "max_mb": max_mb,
         "assessment": assessment, "question": framework.question(ref), "qe": qe,
         "editable": editable, "library": library, "linked_ids": linked_ids,
         "human_size": _human_size, "panel_flash": flash,
@@ -155,7 +158,8 @@ def _panel(request, session, principal, assessment, ref, flash=None):
         return RedirectResponse(
             f"/assessments/{assessment.id}/questions/{ref}/evidence", status_code=303
         )
-    context = panel_context(session, principal, assessment, ref, flash=flash)
+    context = panel_context(session, principal, assessment, ref, flash=flash,
+                            max_mb=request.app.state.settings.max_upload_mb)
     if is_htmx(request):
         return render(request, PANEL, {**context, "oob_summary": True})
     context["unit"] = units.get(session, unit_id=assessment.unit_id)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import select
 
+from app.models.evidence import Evidence
 from tests.conftest import SCREENSHOT_DIR, screenshot
 from tests.factories import PASSWORD
 from tests.review.helpers import PDF, new_assessment
@@ -48,7 +50,7 @@ def _upload_in_panel(page, ref, name):
     page.wait_for_selector(f"#ev-{ref} .flash-ok")
 
 
-def test_return_fix_accept_final(live_server, browser, world, db):
+def test_return_fix_accept_final(live_server, browser, world, db, settings):
     a = new_assessment(db, world, complete=True)
     ws = f"{live_server}/assessments/{a.id}"
 
@@ -56,9 +58,18 @@ def test_return_fix_accept_final(live_server, browser, world, db):
     coord_ctx, coord = _sign_in(browser, live_server, "coord_a1")
     coord.goto(ws)
     _open_evidence(coord, "PPA1A")
+    # a file over the limit is stopped in the browser with a clear message, nothing sent
+    limit = settings.max_upload_mb * 1024 * 1024
+    coord.locator("#ev-PPA1A input[type=file]").set_input_files(
+        {"name": "besar.pdf", "mimeType": "application/pdf", "buffer": PDF + b"0" * limit}
+    )
+    coord.locator("#ev-PPA1A button", has_text="Unggah & tautkan").click()
+    expect(coord.locator("#flash .flash-error")).to_contain_text("Berkas terlalu besar")
     _upload_in_panel(coord, "PPA1A", "sk-tim-zi.pdf")
     panel = coord.locator("#ev-PPA1A")
     assert panel.locator("li.covered").count() == 1
+    # the oversized file never reached the server: only the second upload is stored
+    assert [e.original_name for e in db.exec(select(Evidence)).all()] == ["sk-tim-zi.pdf"]
     assert "sk-tim-zi.pdf" in panel.inner_text()
     assert coord.inner_text("#evs-PPA1A").startswith("1/3")  # the count updated too
     screenshot(coord, "review-1-evidence-attached")

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, indicators, me, programme, tokens, units
+from app.api import audit, evidence, indicators, me, programme, reviews, tokens, units
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit, indicators, programme):
+for module in (me, units, tokens, audit, indicators, evidence, reviews, programme):
     api_router.include_router(module.router)

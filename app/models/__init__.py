@@ -2,6 +2,7 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
+from app.models.evidence import Evidence, EvidenceLink
 from app.models.indicators import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
 from app.models.programme import (
     ActionItem,
@@ -17,6 +18,7 @@ from app.models.programme import (
     TeamDecree,
     TeamMember,
 )
+from app.models.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 
 __all__ = [
@@ -36,9 +38,15 @@ __all__ = [
     "Assessment",
     "AuditRecord",
     "BrowserSession",
+    "Evidence",
+    "EvidenceLink",
     "LkeAnswer",
     "LkeAnswerRevision",
     "LkeFramework",
+    "LkeReview",
+    "LkeReviewDraft",
+    "LkeReviewItem",
+    "LkeSubmission",
     "LoginAttempt",
     "Membership",
     "Predicate",

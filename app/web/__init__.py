@@ -2,8 +2,20 @@
 
 from fastapi import APIRouter
 
-from app.web import admin, auth, dashboard, health, programme, programme_views, worksheet
+from app.web import (
+    admin,
+    auth,
+    dashboard,
+    evidence,
+    health,
+    programme,
+    programme_views,
+    reviews,
+    worksheet,
+)
 
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
-for module in (health, auth, dashboard, admin, worksheet, programme, programme_views):
+for module in (
+    health, auth, dashboard, admin, worksheet, evidence, reviews, programme, programme_views
+):
     web_router.include_router(module.router)

@@ -62,9 +62,16 @@ def _ratio(question: Question, node) -> Fraction | None:
     return node.value if node is not None else None
 
 
+# Other capabilities add context to the worksheet: callables (session, principal, assessment)
+# -> dict, merged into every worksheet render (e.g. evidence per question, reviewer flags).
+WORKSHEET_CONTEXT: list = []
+
+
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
+    for provider in WORKSHEET_CONTEXT:
+        extra = {**provider(session, principal, assessment), **extra}
     ev = svc.evaluate(session, assessment=assessment)
     fw = ev.framework
     row = frameworks.get_row(session, framework_id=assessment.framework_id)

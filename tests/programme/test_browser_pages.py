@@ -29,7 +29,7 @@ def test_register_and_refuse_in_browser(live_server, browser, db, world):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"{live_server}/units/{unit}/innovations")
-    page.click("summary")
+    page.click("main summary")
     page.fill("#f-title", "SP2D antar")
     page.select_option("#f-phase", "wbbm")
     page.select_option("#f-stage", "penerapan")

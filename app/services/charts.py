@@ -47,14 +47,15 @@ class Bar:
 
 def bar_chart(
     bars: Sequence[Bar], *, scale_max: int, scale_min: int = 0, title: str, desc: str = "",
-    width: int = 640, label_width: int = 220, row: int = 30, note: str | None = None,
+    width: int = 680, label_width: int = 260, row: int = 30, note: str | None = None,
     chart_id: str = "bars",
 ) -> str:
     """Horizontal bars from ``scale_min`` to each value, with a grid line per scale step."""
-    top, bottom, right = 8, 26, 56
+    top, bottom, right = 8, 26 + (18 if note else 0), 56
     height = top + row * len(bars) + bottom
     plot = width - label_width - right
     span = Fraction(scale_max - scale_min)
+    axis = top + row * len(bars)
 
     def x(v) -> Fraction:
         return label_width + plot * (to_fraction(v) - scale_min) / span
@@ -68,13 +69,13 @@ def bar_chart(
     for step in range(scale_min, scale_max + 1):
         gx = x(step)
         parts.append(
-            f'<line x1="{_n(gx)}" y1="{top}" x2="{_n(gx)}" y2="{height - bottom + 4}" '
+            f'<line x1="{_n(gx)}" y1="{top}" x2="{_n(gx)}" y2="{axis + 4}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
-        parts.append(_text(gx, height - 8, str(step), anchor="middle", size=11, fill=MUTED))
+        parts.append(_text(gx, axis + 18, str(step), anchor="middle", size=11, fill=MUTED))
     for n, bar in enumerate(bars):
         y = top + n * row
-        label = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
+        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
         weight = "bold" if bar.highlight else "normal"
         parts.append(_text(label_width - 8, y + row / 2 + 4, label, anchor="end", weight=weight))
         x0, x1 = x(scale_min), x(bar.value)
@@ -84,7 +85,7 @@ def bar_chart(
         )
         parts.append(_text(x1 + 6, y + row / 2 + 4, bar.shown, weight=weight))
     if note:
-        parts.append(_text(width - 4, height - 8, note, anchor="end", size=11, fill=MUTED))
+        parts.append(_text(width - 4, height - 4, note, anchor="end", size=11, fill=MUTED))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -106,8 +107,9 @@ def line_chart(
     chart_id: str = "line",
 ) -> str:
     """A line over periods: points are (period label, exact value, shown value)."""
-    left, right, top, bottom = 44, 16, 14, 34
+    left, right, top, bottom = 44, (110 if bands else 16), 22, 34
     plot_w, plot_h = width - left - right, height - top - bottom
+    pad = 36  # keeps the first and last point and their labels inside the plot
     lo, hi = to_fraction(y_min), to_fraction(y_max)
 
     def y(v) -> Fraction:
@@ -116,7 +118,9 @@ def line_chart(
     count = len(points)
 
     def x(i: int) -> Fraction:
-        return Fraction(left + plot_w // 2) if count == 1 else left + Fraction(plot_w * i, count - 1)
+        if count == 1:
+            return Fraction(left + plot_w // 2)
+        return left + pad + Fraction((plot_w - 2 * pad) * i, count - 1)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -133,8 +137,8 @@ def line_chart(
             f'<rect x="{left}" y="{_n(y(b_hi))}" width="{plot_w}" '
             f'height="{_n(y(b_lo) - y(b_hi))}" fill="{band.fill}"/>'
         )
-        parts.append(_text(left + plot_w - 4, y(b_hi) + 13, band.label, anchor="end", size=11,
-                           fill=MUTED))
+        parts.append(_text(left + plot_w + 6, (y(b_hi) + y(b_lo)) / 2 + 4, band.label,
+                           size=11, fill=MUTED))
     for tick in _ticks(lo, hi):
         parts.append(
             f'<line x1="{left}" y1="{_n(y(tick))}" x2="{left + plot_w}" y2="{_n(y(tick))}" '

@@ -38,7 +38,8 @@ async def test_results_page_shows_ikm_grade_and_priority(client, db, world, make
     r = await client.get(f"/units/{unit}/surveys/trend?kind=ikm")
     assert r.status_code == 200 and "2019-S1" in r.text
     r = await client.get(f"/units/{unit}")
-    assert "survey-panel" in r.text
+    panel = r.text[r.text.index('id="survey-panel"'):]
+    assert "IKM · 2019-S1" in panel and "77,78" in panel and "grade-b" in panel
 
 
 async def test_other_unit_cannot_see_or_change(client, db, world, make_campaign):

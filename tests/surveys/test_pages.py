@@ -160,3 +160,16 @@ def test_safe_cell_prefixes_every_dangerous_start():
     for text in ("=1+2", "+1", "-1", "@A1", "\tx", "\rx"):
         assert safe_cell(text) == "'" + text
     assert safe_cell("ok =1") == "ok =1" and safe_cell(-5) == -5 and safe_cell(3) == 3
+
+
+def test_survey_pages_are_translated_to_english():
+    import re
+    from pathlib import Path
+
+    from app.i18n import missing_translations
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    texts = [p.read_text() for p in (root / "templates/pages/surveys").glob("*.html")]
+    texts.append((root / "web/surveys.py").read_text())
+    messages = sorted({m for t in texts for m in re.findall(r'_\(\s*"([^"]+)"\s*\)', t)})
+    assert messages and missing_translations("en", messages) == []

@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, evidence, indicators, me, programme, reviews, tokens, units
+from app.api import (
+    audit,
+    evidence,
+    indicators,
+    me,
+    programme,
+    reviews,
+    surveys,
+    tokens,
+    units,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit, indicators, evidence, reviews, programme):
+for module in (me, units, tokens, audit, indicators, evidence, reviews, surveys, programme):
     api_router.include_router(module.router)

@@ -19,6 +19,14 @@ from app.models.programme import (
     TeamMember,
 )
 from app.models.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
+from app.models.surveys import (
+    SurveyAnswer,
+    SurveyCampaign,
+    SurveyInstrument,
+    SurveyResponse,
+    SurveyService,
+    SurveySource,
+)
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 
 __all__ = [
@@ -52,6 +60,12 @@ __all__ = [
     "Predicate",
     "PredicateAward",
     "Role",
+    "SurveyAnswer",
+    "SurveyCampaign",
+    "SurveyInstrument",
+    "SurveyResponse",
+    "SurveyService",
+    "SurveySource",
     "Unit",
     "UnitLevel",
     "User",

@@ -11,11 +11,13 @@ from app.web import (
     programme,
     programme_views,
     reviews,
+    surveys,
     worksheet,
 )
 
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (
-    health, auth, dashboard, admin, worksheet, evidence, reviews, programme, programme_views
+    health, auth, dashboard, admin, worksheet, evidence, reviews, surveys, programme,
+    programme_views,
 ):
     web_router.include_router(module.router)

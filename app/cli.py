@@ -40,6 +40,46 @@ def migrate() -> None:
     url = get_settings().resolved_database_url()
     upgrade(url)
     typer.echo(f"Database migrated: {make_url(url).render_as_string(hide_password=True)}")
+    _sync_frameworks()
+
+
+def _sync_frameworks() -> None:
+    """Store every bundled LKE framework version whose content is new (fatal if invalid)."""
+    from app.domain.lke import FrameworkError
+    from app.services import frameworks
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        try:
+            created = frameworks.sync_bundled(session)
+        except FrameworkError as exc:
+            _fail("Invalid LKE framework file:\n- " + "\n- ".join(exc.problems))
+    for row in created:
+        typer.echo(f"LKE framework loaded: {row.code} v{row.version} ({row.sha256[:12]})")
+
+
+@app.command("frameworks")
+def frameworks_list() -> None:
+    """List the stored LKE framework versions (assessments stay bound to theirs)."""
+    from sqlmodel import func, select
+
+    from app.models.indicators import Assessment
+    from app.services import frameworks
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        rows = frameworks.list_versions(session)
+        counts = dict(
+            session.exec(
+                select(Assessment.framework_id, func.count()).group_by(Assessment.framework_id)
+            ).all()
+        )
+    if not rows:
+        typer.echo("No LKE framework stored yet: run `zona migrate`.")
+        return
+    for row in rows:
+        typer.echo(
+            f"#{row.id:<4} {row.code:<16} v{row.version:<3} {row.sha256[:12]}  "
+            f"{row.loaded_at:%Y-%m-%d %H:%M}  {counts.get(row.id, 0)} assessment(s)  {row.title}"
+        )
 
 
 @app.command()
@@ -47,6 +87,7 @@ def demo() -> None:
     """Load the demo data (idempotent)."""
     from app.services import demo as demo_service
 
+    _sync_frameworks()
     with Session(_engine(), expire_on_commit=False) as session:
         result = demo_service.load(session)
     typer.echo(f"Demo data ready ({len(result.created)} records created).")

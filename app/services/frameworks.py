@@ -1,0 +1,170 @@
+"""LKE framework versions in the database: bundled YAML files -> immutable, versioned rows.
+
+A row is never altered once stored. ``sync_bundled`` adds a new row when a bundled file's
+content changes; an assessment stays bound to the row it was created with, so loading a new
+version never changes existing assessments. Parsed ``Framework`` objects are cached in-process
+per row (id + content hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, select
+
+from app.domain.lke import Framework, FrameworkError, load_framework
+from app.frameworks import DEFAULT_LKE_CODE, bundled_framework_paths
+from app.models.indicators import LkeFramework
+from app.security.principal import Principal
+from app.services import audit
+from app.services.errors import NotFound
+
+_CACHE: dict[tuple[int, str], Framework] = {}
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """sha256 of the framework content in canonical JSON (sorted keys, compact)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _json_content(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The parsed YAML as plain JSON data (what is stored); FrameworkError if it is not."""
+    try:
+        return json.loads(json.dumps(data, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise FrameworkError([f"content is not plain JSON data: {exc}"]) from exc
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse one framework file; FrameworkError when it cannot be read or parsed."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as exc:
+        raise FrameworkError([f"cannot read {path}: {exc}"]) from exc
+    except yaml.YAMLError as exc:
+        raise FrameworkError([f"{path} is not valid YAML: {exc}"]) from exc
+    if not isinstance(data, Mapping):
+        raise FrameworkError([f"{path}: framework must be a mapping"])
+    return dict(data)
+
+
+def store(
+    session: Session, *, actor: Principal | None, content: Mapping[str, Any]
+) -> tuple[LkeFramework, bool]:
+    """Validate ``content`` and store it as a new version unless identical content is stored.
+
+    Returns (row, created). ``FrameworkError`` (every problem listed) when it is invalid.
+    """
+    data = _json_content(content)
+    framework = load_framework(data)  # raises FrameworkError listing every problem
+    digest = content_hash(data)
+    existing = session.exec(
+        select(LkeFramework).where(
+            LkeFramework.code == framework.code, LkeFramework.sha256 == digest
+        )
+    ).first()
+    if existing is not None:
+        return existing, False
+    row = LkeFramework(
+        code=framework.code,
+        version=framework.version,
+        title=framework.title,
+        sha256=digest,
+        content=data,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="load", entity="lke_framework", entity_id=row.id,
+        after={"code": row.code, "version": row.version, "sha256": row.sha256},
+    )
+    session.commit()
+    _CACHE[(row.id, row.sha256)] = framework
+    return row, True
+
+
+def sync_bundled(session: Session, *, paths: list[Path] | None = None) -> list[LkeFramework]:
+    """Load every bundled framework file; store new content as a new row. Returns new rows.
+
+    Every file is validated before anything is stored: one invalid file raises
+    ``FrameworkError`` with every problem of every file, and nothing is stored.
+    """
+    contents: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for path in paths if paths is not None else bundled_framework_paths():
+        try:
+            data = _json_content(read_yaml(path))
+            load_framework(data)
+        except FrameworkError as exc:
+            problems.extend(f"{path.name}: {p}" for p in exc.problems)
+            continue
+        contents.append(data)
+    if problems:
+        raise FrameworkError(problems)
+    created = []
+    for data in contents:
+        row, new = store(session, actor=None, content=data)
+        if new:
+            created.append(row)
+    return created
+
+
+def list_versions(session: Session, *, code: str | None = None) -> list[LkeFramework]:
+    """Every stored framework version (optionally of one code), oldest first."""
+    query = select(LkeFramework)
+    if code is not None:
+        query = query.where(LkeFramework.code == code)
+    return list(session.exec(query.order_by(LkeFramework.code, col(LkeFramework.id))).all())
+
+
+def get_row(session: Session, *, framework_id: int) -> LkeFramework:
+    """One stored framework version or NotFound."""
+    row = session.get(LkeFramework, framework_id)
+    if row is None:
+        raise NotFound(f"Kerangka LKE {framework_id} tidak ditemukan.")
+    return row
+
+
+def latest(session: Session, *, code: str = DEFAULT_LKE_CODE) -> LkeFramework:
+    """The newest stored version of a framework code; NotFound when none is loaded."""
+    row = session.exec(
+        select(LkeFramework)
+        .where(LkeFramework.code == code)
+        .order_by(col(LkeFramework.id).desc())
+    ).first()
+    if row is None:
+        raise NotFound(
+            f"Kerangka LKE '{code}' belum dimuat. Jalankan `zona migrate` terlebih dahulu."
+        )
+    return row
+
+
+def ensure_loaded(session: Session) -> LkeFramework:
+    """The newest default framework, loading the bundled files first if none is stored."""
+    try:
+        return latest(session)
+    except NotFound:
+        sync_bundled(session)
+        return latest(session)
+
+
+def parsed(row: LkeFramework) -> Framework:
+    """The ``Framework`` of a stored row (cached per row id and content hash)."""
+    key = (row.id or 0, row.sha256)
+    framework = _CACHE.get(key)
+    if framework is None:
+        framework = load_framework(row.content or {})
+        _CACHE[key] = framework
+    return framework
+
+
+def load(session: Session, *, framework_id: int) -> Framework:
+    """The ``Framework`` of stored version ``framework_id`` (NotFound when absent)."""
+    return parsed(get_row(session, framework_id=framework_id))

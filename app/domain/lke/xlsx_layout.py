@@ -94,6 +94,7 @@ MAX_COLUMNS = 60
 #: Refuse archives that would unpack to more than this (zip bombs).
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+MAX_EXPLANATION_CHARS = 20000  # the worksheet's own limit for a penjelasan
 NUMBER_FORMAT = "0.00"
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -748,10 +749,11 @@ def _shown(raw: Any) -> str:
 
 
 def _explanation(raw: Any) -> str | None:
-    """Penjelasan from a cell; None when blank (= leave as it is)."""
+    """Penjelasan from a cell, trimmed as the worksheet stores it; None when blank (= leave
+    as it is)."""
     if _blank(raw):
         return None
-    return unescape_text(_cell_text(raw))
+    return unescape_text(_cell_text(raw)).strip() or None
 
 
 def _option_code(question: Question, raw: Any) -> str | None:
@@ -772,6 +774,7 @@ def plan_import(
     current: Mapping[str, QuestionState],
     *,
     assessment_id: int,
+    max_explanation: int = MAX_EXPLANATION_CHARS,
 ) -> ImportPlan:
     """Compare the file with the stored answers: every change, and every bad row with its
     row number. The plan is applicable only when ``problems`` is empty."""
@@ -927,6 +930,11 @@ def plan_import(
                     ]
 
         new_explanation = _explanation(row.explanation) if row is not None else None
+        if new_explanation is not None and len(new_explanation) > max_explanation:
+            row_problems.append(RowProblem(
+                head_row, ref, f"Penjelasan {ref} terlalu panjang ({len(new_explanation)} "
+                f"karakter; maksimal {max_explanation}).",
+            ))
         if row_problems:
             problems.extend(row_problems)
             continue

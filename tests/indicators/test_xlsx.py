@@ -422,3 +422,22 @@ async def test_page_shows_bad_rows_and_offers_no_confirmation(client, db, world,
     response = await client.post(f"{base}/xlsx/dry-run", data={"csrf_token": csrf},
                                  files={"file": ("isian.xlsx", b"hello", XLSX)})
     assert response.status_code == 422 and "Berkas bukan XLSX" in response.text
+
+
+def test_every_page_string_has_an_english_translation():
+    import re
+    from pathlib import Path
+
+    from app.i18n import missing_translations
+
+    template = Path("app/templates/pages/indicators/xlsx.html")
+    messages = sorted(set(re.findall(r'_\("([^"]*)"\)', template.read_text())))
+    assert messages and missing_translations("en", messages) == []
+
+
+async def test_page_in_english(client, db, world, filled):
+    await login(client, "coord_a1")
+    page = await client.get(
+        f"/units/{world.unit('UNIT-A1')}/assessments/{filled.id}/xlsx?lang=en")
+    assert page.status_code == 200
+    assert "XLSX export &amp; import" in page.text and "Dry run" in page.text

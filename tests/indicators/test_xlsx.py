@@ -430,7 +430,7 @@ def test_every_page_string_has_an_english_translation():
 
     from app.i18n import missing_translations
 
-    template = Path("app/templates/pages/indicators/xlsx.html")
+    template = Path(__file__).resolve().parents[2] / "app/templates/pages/indicators/xlsx.html"
     messages = sorted(set(re.findall(r'_\("([^"]*)"\)', template.read_text())))
     assert messages and missing_translations("en", messages) == []
 

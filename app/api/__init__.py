@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, lke_xlsx, me, tokens, units
+from app.api import audit, indicators, lke_xlsx, me, tokens, units
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit, lke_xlsx):
+for module in (me, units, tokens, audit, indicators, lke_xlsx):
     api_router.include_router(module.router)

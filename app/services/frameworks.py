@@ -8,16 +8,19 @@ per row (id + content hash).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlmodel import Session, col, select
 
-from app.domain.lke import Framework, FrameworkError, load_framework
+from app.domain.display import round_half_up
+from app.domain.lke import Framework, FrameworkError, Question, load_framework
 from app.frameworks import DEFAULT_LKE_CODE, bundled_framework_paths
 from app.models.indicators import LkeFramework
 from app.security.principal import Principal
@@ -41,18 +44,30 @@ def _json_content(data: Mapping[str, Any]) -> dict[str, Any]:
         raise FrameworkError([f"content is not plain JSON data: {exc}"]) from exc
 
 
+_YAML_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one framework file; FrameworkError when it cannot be read or parsed."""
+    """Parse one framework file; FrameworkError when it cannot be read or parsed.
+
+    Parsed files are cached per (path, size, mtime): `zona migrate` and the tests re-read them.
+    """
     try:
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if key in _YAML_CACHE:
+            return copy.deepcopy(_YAML_CACHE[key])
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
     except OSError as exc:
         raise FrameworkError([f"cannot read {path}: {exc}"]) from exc
     except yaml.YAMLError as exc:
         raise FrameworkError([f"{path} is not valid YAML: {exc}"]) from exc
     if not isinstance(data, Mapping):
         raise FrameworkError([f"{path}: framework must be a mapping"])
-    return dict(data)
+    _YAML_CACHE[key] = dict(data)
+    return copy.deepcopy(_YAML_CACHE[key])
 
 
 def store(
@@ -168,3 +183,70 @@ def parsed(row: LkeFramework) -> Framework:
 def load(session: Session, *, framework_id: int) -> Framework:
     """The ``Framework`` of stored version ``framework_id`` (NotFound when absent)."""
     return parsed(get_row(session, framework_id=framework_id))
+
+
+def _d(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _q(value: Fraction) -> dict[str, str]:
+    return {
+        "weight": str(round_half_up(value, 2)),
+        "weight_exact": f"{value.numerator}/{value.denominator}",
+    }
+
+
+def tree_json(row: LkeFramework) -> dict[str, Any]:
+    """The whole worksheet of a stored version as JSON (weights and values as strings)."""
+    fw = parsed(row)
+
+    def question(q: Question) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ref": q.ref, "text": q.text, "answer_type": q.answer_type, **_q(q.weight),
+            "options": [{"code": o.code, "label": o.label, "value": str(o.value)}
+                        for o in q.options],
+            "evidence": list(q.evidence),
+        }
+        if q.inputs:
+            out["inputs"] = [{"key": i.key, "label": i.label, "kind": i.kind,
+                              "minimum": i.minimum} for i in q.inputs]
+            out["rules"] = [{"kind": r.kind, "left": list(r.left), "right": list(r.right),
+                             "message": r.message} for r in q.rules]
+        if q.formula is not None:
+            f = q.formula
+            out["formula"] = {
+                "kind": f.kind, "numerator": list(f.numerator),
+                "denominator": list(f.denominator), "cap": _d(f.cap),
+                "zero_denominator": _d(f.zero_denominator), "previous": f.previous,
+                "current": f.current, "minimum": _d(f.minimum), "maximum": _d(f.maximum),
+                "explanation": f.explanation,
+            }
+        return out
+
+    def node(n: Any, children: dict[str, Any]) -> dict[str, Any]:
+        return {"ref": n.ref, "name": n.name, "weight": str(n.weight), **children}
+
+    return {
+        "id": row.id, "code": fw.code, "version": fw.version, "title": fw.title,
+        "regulation": fw.regulation, "sha256": row.sha256, "loaded_at": row.loaded_at,
+        "questions": sum(1 for _ in fw.questions()),
+        "components": [
+            node(c, {"parts": [
+                node(p, {"areas": [
+                    node(a, {"sub_indicators": [
+                        node(s, {"questions": [question(q) for q in s.questions]})
+                        for s in a.sub_indicators
+                    ]}) for a in p.areas
+                ]}) for p in c.parts
+            ]}) for c in fw.components
+        ],
+        "predicates": [
+            {"code": p.code, "name": p.name, "checks": [
+                {"code": c.code, "kind": c.kind, "label": c.label, "minimum": _d(c.minimum),
+                 "ref": c.ref, "parts": list(c.parts), "share": _d(c.share),
+                 "predicate": c.predicate} for c in p.checks
+            ]} for p in fw.predicates
+        ],
+        "notes": list(fw.notes),
+        "corrections": list(fw.corrections),
+    }

@@ -85,6 +85,7 @@ def frameworks_list() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo data (idempotent)."""
+    import app.web  # noqa: F401  (each capability registers its demo step on import)
     from app.services import demo as demo_service
 
     _sync_frameworks()

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.web import admin, auth, dashboard, health, lke_xlsx
+from app.web import admin, auth, dashboard, health, lke_xlsx, worksheet
 
 web_router = APIRouter()
-for module in (health, auth, dashboard, admin, lke_xlsx):
+for module in (health, auth, dashboard, admin, worksheet, lke_xlsx):
     web_router.include_router(module.router)

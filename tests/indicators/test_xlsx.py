@@ -375,6 +375,8 @@ async def test_page_dry_run_then_confirm(client, db, world, filled):
     csrf = await login(client, "member_a1")
     unit_id = world.unit("UNIT-A1")
     base = f"/units/{unit_id}/assessments/{filled.id}"
+    worksheet = await client.get(f"/assessments/{filled.id}")
+    assert f'href="{base}/xlsx"' in worksheet.text  # reachable from the worksheet
     page = await client.get(f"{base}/xlsx")
     assert page.status_code == 200 and "Uji coba impor" in page.text
     download = await client.get(f"{base}/export.xlsx")
@@ -430,8 +432,11 @@ def test_every_page_string_has_an_english_translation():
 
     from app.i18n import missing_translations
 
-    template = Path(__file__).resolve().parents[2] / "app/templates/pages/indicators/xlsx.html"
-    messages = sorted(set(re.findall(r'_\("([^"]*)"\)', template.read_text())))
+    folder = Path(__file__).resolve().parents[2] / "app/templates/pages/indicators"
+    messages = sorted({
+        m for name in ("xlsx.html", "_xlsx_link.html")
+        for m in re.findall(r'_\("([^"]*)"\)', (folder / name).read_text())
+    })
     assert messages and missing_translations("en", messages) == []
 
 

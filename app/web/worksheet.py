@@ -171,6 +171,11 @@ async def save_answer(
     q = fw.question(ref)
     form = await request.form()
     change = _form_change(q, form)
+    if is_htmx(request) and change.inputs and not all(change.inputs.values()):
+        # A numeric question is being filled in: wait for every input before saving, so the
+        # form is not swapped (and typing lost) on each field. The save button still reports.
+        if form.get("_explicit") is None:
+            return Response(status_code=204)
     errors: dict[str, list[str]] = {}
     drafts: dict[str, dict] = {}
     status = 200
@@ -200,9 +205,12 @@ def answer_revisions(
 ) -> Response:
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     revs = svc.revisions(session, assessment_id=a.id, ref=ref)
+    fw = svc.framework_of(session, a)
+    labels = {i.key: i.label for i in fw.question(ref).inputs} if fw.has_question(ref) else {}
     return render(request, "pages/indicators/revisions.html", {
         "assessment": a, "ref": ref, "revisions": revs, "unit": _unit(session, a),
-    })
+        "labels": labels,
+    }, block="revlist" if is_htmx(request) else None)
 
 
 # --- verdict and gap planner -------------------------------------------------------------

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jakarta"
     default_language: str = "id"
     max_upload_mb: int = 20
+    max_xlsx_import_mb: int = 5
     max_json_kb: int = 1024
     session_hours: int = 12
     login_max_failures: int = 5

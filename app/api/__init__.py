@@ -6,6 +6,7 @@ from app.api import (
     audit,
     evidence,
     indicators,
+    lke_xlsx,
     me,
     programme,
     reviews,
@@ -15,5 +16,5 @@ from app.api import (
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit, indicators, evidence, reviews, surveys, programme):
+for module in (me, units, tokens, audit, indicators, lke_xlsx, evidence, reviews, surveys, programme):
     api_router.include_router(module.router)

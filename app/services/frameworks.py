@@ -181,7 +181,19 @@ def parsed(row: LkeFramework) -> Framework:
 
 
 def load(session: Session, *, framework_id: int) -> Framework:
-    """The ``Framework`` of stored version ``framework_id`` (NotFound when absent)."""
+    """The ``Framework`` of stored version ``framework_id`` (NotFound when absent).
+
+    Only the content hash is read when the parsed framework is cached: the content itself
+    (the whole worksheet as JSON) is loaded and parsed once per process and version.
+    """
+    sha256 = session.exec(
+        select(LkeFramework.sha256).where(LkeFramework.id == framework_id)
+    ).first()
+    if sha256 is None:
+        raise NotFound(f"Kerangka LKE {framework_id} tidak ditemukan.")
+    framework = _CACHE.get((framework_id, sha256))
+    if framework is not None:
+        return framework
     return parsed(get_row(session, framework_id=framework_id))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from types import MappingProxyType
 
 from app.domain.lke.framework import TOTAL_REF, Framework, Question
@@ -30,6 +31,13 @@ __all__ = [
 ]
 
 Number = Decimal | int
+
+
+@lru_cache(maxsize=4096)
+def _fraction(value: Decimal) -> Fraction:
+    """Exact Fraction of a framework Decimal (option value, weight), cached: the same few
+    values are converted on every scoring call."""
+    return Fraction(value)
 
 
 @dataclass(frozen=True)
@@ -179,7 +187,7 @@ def question_value(question: Question, answer: AnswerInput) -> Fraction:
     if question.options:
         option = question.option(answer.option or "")
         assert option is not None
-        return Fraction(option.value)
+        return _fraction(option.value)
     if question.is_index:
         formula = question.formula
         assert formula is not None and formula.maximum is not None
@@ -272,7 +280,7 @@ def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreRepo
             ref=ref,
             level=level,
             name=name,
-            weight=Fraction(weight),
+            weight=_fraction(weight),
             score=sum((c.score for c in children), Fraction(0)),
             questions=sum(c.questions for c in children),
             answered=sum(c.answered for c in children),
@@ -299,10 +307,19 @@ def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreRepo
                         answer = answers.get(q.ref)
                         value: Fraction | None = None
                         if answer is not None and not answer.is_empty:
-                            try:
-                                value = question_value(q, answer)
-                            except AnswerError as exc:
-                                invalid[q.ref] = exc.messages
+                            option = (
+                                q.option(answer.option)
+                                if q.options and answer.option is not None
+                                and not answer.inputs and answer.index is None
+                                else None
+                            )
+                            if option is not None:  # a valid option: its value, no checks left
+                                value = _fraction(option.value)
+                            else:
+                                try:
+                                    value = question_value(q, answer)
+                                except AnswerError as exc:
+                                    invalid[q.ref] = exc.messages
                         node = NodeScore(
                             ref=q.ref,
                             level="question",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from app.domain.display import format_id
 from app.domain.lke.framework import Framework, ThresholdCheck
@@ -54,6 +56,16 @@ def _percent(share: Fraction) -> str:
     return format_id(share * 100).removesuffix(",00")
 
 
+@lru_cache(maxsize=1024)
+def _area_label(part_name: str, area_name: str, share: Decimal, weight: Decimal) -> str:
+    """'Area Pemenuhan - Manajemen Perubahan (minimal 60% dari bobot 4,00)', cached: the
+    same labels are built on every verdict."""
+    return (
+        f"Area {part_name} - {area_name} (minimal {_percent(Fraction(share))}% "
+        f"dari bobot {format_id(weight)})"
+    )
+
+
 def _expand(
     framework: Framework, report: ScoreReport, check: ThresholdCheck, held: set[str]
 ) -> list[CheckResult]:
@@ -86,10 +98,7 @@ def _expand(
             for area in part.areas:
                 value = report.score_of(area.ref)
                 threshold = share * Fraction(area.weight)
-                label = (
-                    f"Area {part.name} - {area.name} (minimal {_percent(share)}% "
-                    f"dari bobot {format_id(area.weight)})"
-                )
+                label = _area_label(part.name, area.name, check.share, area.weight)
                 results.append(
                     CheckResult(
                         f"{check.code}:{area.ref}",

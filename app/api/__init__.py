@@ -16,5 +16,16 @@ from app.api import (
 )
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit, indicators, lke_xlsx, evidence, reviews, surveys, programme):
+for module in (
+    me,
+    units,
+    tokens,
+    audit,
+    indicators,
+    lke_xlsx,
+    evidence,
+    reviews,
+    surveys,
+    programme,
+):
     api_router.include_router(module.router)

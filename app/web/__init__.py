@@ -18,7 +18,16 @@ from app.web import (
 
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (
-    health, auth, dashboard, admin, worksheet, lke_xlsx, evidence, reviews, surveys, programme,
+    health,
+    auth,
+    dashboard,
+    admin,
+    worksheet,
+    lke_xlsx,
+    evidence,
+    reviews,
+    surveys,
+    programme,
     programme_views,
 ):
     web_router.include_router(module.router)

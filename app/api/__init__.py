@@ -6,6 +6,7 @@ from app.api import (
     audit,
     evidence,
     indicators,
+    integration,
     lke_xlsx,
     me,
     programme,
@@ -27,5 +28,6 @@ for module in (
     reviews,
     surveys,
     programme,
+    integration,
 ):
     api_router.include_router(module.router)

@@ -16,6 +16,7 @@ from app.api import programme_schemas as s
 from app.deps import SessionDep, requires
 from app.domain.display import round_half_up
 from app.security.principal import Principal
+from app.services import lke_from_innovations
 from app.services.programme import (
     action_plan,
     innovations,
@@ -157,16 +158,20 @@ def delete_impact(session: SessionDep, principal: WriteAny, impact_id: int):
 def lke_suggestions(
     session: SessionDep, principal: ReadUnit, unit_id: int,
     service: Annotated[list[str] | None, Query(
-        description="Registered services of the unit (repeat the parameter).")] = None,
+        description="Registered services of the unit (repeat the parameter); without it "
+        "and `simplified`, the unit's active survey service types.")] = None,
     simplified: Annotated[list[str] | None, Query(
         description="Registered services declared simplified (PRF1B).")] = None,
 ):
     """Suggested answers for PPF2F, PRF1A and PRF1B with the innovations as evidence
     (a suggestion only: nothing is written to the LKE)."""
     get_unit(session, unit_id=unit_id)
-    view = innovations.suggest_lke(session, actor=principal, unit_id=unit_id,
-                                   services_registered=service,
-                                   services_simplified=simplified or ())
+    if service is None and simplified is None:  # the unit's registered survey services
+        view = lke_from_innovations.suggestions(session, actor=principal, unit_id=unit_id)
+    else:
+        view = innovations.suggest_lke(session, actor=principal, unit_id=unit_id,
+                                       services_registered=service,
+                                       services_simplified=simplified or ())
     sug = view.suggestions
     return s.LkeSuggestionsOut(services_known=view.services_known, suggestions=[
         s.SuggestionOut(ref=x.ref, option=x.option, reasons=view.reasons(x.ref),

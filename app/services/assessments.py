@@ -464,8 +464,12 @@ def answer_many(
     assessment_id: int,
     changes: list[AnswerChange],
     source: str | None = None,
+    commit: bool = True,
 ) -> list[LkeAnswer]:
-    """Store several answers, all or nothing; every bad item is reported (prefixed by ref)."""
+    """Store several answers, all or nothing; every bad item is reported (prefixed by ref).
+
+    ``commit=False`` leaves the commit to a caller that writes more in the same transaction.
+    """
     assessment = _writable(session, actor, assessment_id)
     framework = framework_of(session, assessment)
     problems: list[str] = []
@@ -493,7 +497,8 @@ def answer_many(
         out.append(written or rows[change.ref])
     assessment.updated_at = _now()
     session.add(assessment)
-    session.commit()
+    if commit:
+        session.commit()
     return out
 
 

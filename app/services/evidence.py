@@ -178,9 +178,11 @@ def check_url(url: str) -> list[str]:
 
 
 def add_link(
-    session: Session, *, actor: Principal | None, unit_id: int, url: str, title: str | None = None
+    session: Session, *, actor: Principal | None, unit_id: int, url: str, title: str | None = None,
+    commit: bool = True,
 ) -> Evidence:
-    """Add a link (http/https) to the unit's evidence library."""
+    """Add a link (http/https) to the unit's evidence library (``commit=False``: the caller
+    commits)."""
     units.get(session, unit_id=unit_id)
     _check(actor, "indicators.write", unit_id)
     problems = check_url(url or "")
@@ -197,7 +199,8 @@ def add_link(
         session, actor=actor, action="create", entity="evidence", entity_id=row.id,
         unit_id=unit_id, after=audit.snapshot(row),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return row
 
 
@@ -358,9 +361,11 @@ def link(
     evidence_id: int,
     question_ref: str,
     expected_index: int | None = None,
+    commit: bool = True,
 ) -> EvidenceLink:
     """Let an evidence of the unit support one question (optionally one expected item).
-    Linking the same evidence to the same item again returns the existing link."""
+    Linking the same evidence to the same item again returns the existing link.
+    ``commit=False`` leaves the commit to the caller."""
     assessment = _writable_assessment(session, actor, assessment_id)
     framework = assessments.framework_of(session, assessment)
     row = session.get(Evidence, evidence_id)
@@ -405,12 +410,16 @@ def link(
         session, actor=actor, action="link", entity="evidence_link", entity_id=new.id,
         unit_id=assessment.unit_id, after=audit.snapshot(new),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return new
 
 
-def unlink(session: Session, *, actor: Principal | None, link_id: int) -> EvidenceLink:
-    """Stop an evidence supporting a question (the link row is kept, marked unlinked)."""
+def unlink(
+    session: Session, *, actor: Principal | None, link_id: int, commit: bool = True
+) -> EvidenceLink:
+    """Stop an evidence supporting a question (the link row is kept, marked unlinked;
+    ``commit=False``: the caller commits)."""
     row = session.get(EvidenceLink, link_id)
     if row is None or row.unlinked_at is not None:
         raise NotFound(f"Tautan eviden {link_id} tidak ditemukan.")
@@ -423,7 +432,8 @@ def unlink(session: Session, *, actor: Principal | None, link_id: int) -> Eviden
         session, actor=actor, action="unlink", entity="evidence_link", entity_id=row.id,
         unit_id=assessment.unit_id, before=before, after=audit.snapshot(row),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return row
 
 

@@ -8,6 +8,7 @@ from app.web import (
     dashboard,
     evidence,
     health,
+    integration,
     lke_xlsx,
     programme,
     programme_views,
@@ -29,5 +30,6 @@ for module in (
     surveys,
     programme,
     programme_views,
+    integration,
 ):
     web_router.include_router(module.router)

@@ -120,6 +120,19 @@ def _own(row, unit_id: int):
 
 # --- innovations ----------------------------------------------------------------------------
 
+# Other capabilities add context to the innovation pages: callables
+# (session, principal, unit_id, innovation or None on the registry) -> dict, merged last
+# (the LKE join passes the unit's registered services to the suggestions, for example).
+INNOVATION_CONTEXT: list = []
+
+
+def _extra(session, principal, unit_id: int, innovation=None) -> dict:
+    out: dict = {}
+    for provider in INNOVATION_CONTEXT:
+        out.update(provider(session, principal, unit_id, innovation))
+    return out
+
+
 def _registry(request: Request, session, principal, unit_id: int, *, problems=(), form=None,
               status: int = 200) -> Response:
     q = request.query_params
@@ -138,6 +151,7 @@ def _registry(request: Request, session, principal, unit_id: int, *, problems=()
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
         "suggest": innovations.suggest_lke(session, actor=principal, unit_id=unit_id),
         "problems": list(problems), "form": form or {},
+        **_extra(session, principal, unit_id),
     }
     if request.headers.get("hx-target") == "innovation-table":
         return render(request, "pages/programme/innovations.html", ctx, block="table")
@@ -182,6 +196,7 @@ def _detail(request: Request, session, principal, unit_id: int, innovation_id: i
         "suggest": innovations.suggest_lke(session, actor=principal, unit_id=unit_id),
         "problems": list(problems), "form": form or {},
         "can_write": principal.can("programme.write", unit_id),
+        **_extra(session, principal, unit_id, row),
     }
     return render(request, "pages/programme/innovation.html", ctx, status_code=status)
 

@@ -23,7 +23,7 @@ from app.services import (  # survey_demo registers its demo step on import
     units,
 )
 from app.services.errors import Invalid, NotFound
-from app.web.dashboard import DASHBOARD_PANELS
+from app.web.dashboard import DASHBOARD_PANELS, PANEL_ORDER
 from app.web.templating import NAV_ITEMS, render
 
 router = APIRouter(tags=["pages"])
@@ -105,7 +105,8 @@ def dashboard_panel(session, unit) -> dict | None:
     if not headline:
         return None
     return {"template": "pages/surveys/panel.html",
-            "context": {"survey_headline": [_headline_row(k, r) for k, r in headline.items()]}}
+            "context": {"survey_headline": [_headline_row(k, r) for k, r in headline.items()]},
+            "slot": "surveys", "order": PANEL_ORDER["surveys"]}
 
 
 if dashboard_panel not in DASHBOARD_PANELS:

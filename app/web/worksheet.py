@@ -326,7 +326,8 @@ def dashboard_panel(session: Session, unit: Unit) -> dict | None:
         if unit.level != "unit":
             return None
         return {"template": "pages/indicators/panel.html",
-                "context": {"latest": None, "unit_id": unit.id}}
+                "context": {"latest": None, "unit_id": unit.id},
+                "slot": "lke", "order": dashboard.PANEL_ORDER["lke"]}
     latest = items[0]
     ev = svc.evaluate(session, assessment=latest)
     areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
@@ -335,6 +336,7 @@ def dashboard_panel(session: Session, unit: Unit) -> dict | None:
         "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
                     "lke_progress": svc.progress(session, assessment=latest,
                                                  report=ev.report)},
+        "slot": "lke", "order": dashboard.PANEL_ORDER["lke"],
     }
 
 

@@ -3,8 +3,8 @@ suggested LKE answers (PPF2F, PRF1A, PRF1B) and the before/after windows per ser
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -438,12 +438,15 @@ def suggest_lke(
     unit_id: int,
     services_registered: Collection[str] | None = None,
     services_simplified: Collection[str] = (),
+    service_key: Callable[[str], str] | None = None,
 ) -> LkeSuggestionView:
     """Suggest PPF2F / PRF1A / PRF1B from the unit's live innovations (nothing is stored).
 
     ``services_registered``: names/codes of the services in the unit's service standard (the
     same strings used in innovations' ``services``); ``services_simplified``: those declared
     simplified (PRF1B). Integration passes the survey service list; until then None.
+    ``service_key`` maps an innovation's free-text service to the registered service it names
+    (see app.services.lke_from_innovations); without it the strings must match exactly.
     """
     check_unit(actor, READ, unit_id)
     rows = all_innovations(session, unit_id=unit_id)
@@ -452,8 +455,12 @@ def suggest_lke(
         for imp in session.exec(live(InnovationImpact, unit_id)).all():
             impacts.setdefault(imp.innovation_id, []).append(imp)
     active = [r for r in rows if r.status != "dihentikan"]
+    domain = [to_domain(r, impacts.get(r.id, ())) for r in active]
+    if service_key is not None:
+        domain = [replace(d, service_ids=frozenset(service_key(x) for x in d.service_ids))
+                  for d in domain]
     suggestions = dom.suggest_lke_answers(
-        [to_domain(r, impacts.get(r.id, ())) for r in active],
+        domain,
         list(services_registered or ()), list(services_simplified),
     )
     return LkeSuggestionView(

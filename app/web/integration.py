@@ -111,7 +111,7 @@ def _innovation_context(session, principal, unit_id, innovation) -> dict:
 programme.INNOVATION_CONTEXT.append(_innovation_context)
 
 
-@router.post("/units/{unit_id}/innovations/apply-lke")
+@router.post("/units/{unit_id}/lke/apply-innovations")
 async def apply_innovations(
     request: Request, session: SessionDep, settings: SettingsDep, principal: WriteUnit,
     unit_id: int,

@@ -88,7 +88,7 @@ WBK_INNOVATION = {
                "lewat telepon.",
     "solution": "Satker mengambil nomor antrean secara daring dan menerima notifikasi status SPM "
                 "(diterima, diproses, SP2D terbit) melalui pesan singkat.",
-    "services": ["Penerbitan SP2D"],
+    "services": ["Pencairan dana (penerbitan SP2D)"],
     "beneficiaries": "Bendahara dan operator satker mitra KPPN Tanjungpandan",
     "stage": "penerapan",
     "phase": "wbk",
@@ -104,10 +104,10 @@ WBK_INNOVATION = {
 WBK_IMPACTS = [
     {"kind": "service_time_minutes", "measure_unit": "menit", "before_value": Decimal(60),
      "before_on": date(2017, 3, 15), "after_value": Decimal(25), "after_on": date(2018, 3, 15),
-     "label": "Waktu dari penyerahan SPM hingga SP2D terbit", "service": "Penerbitan SP2D"},
+     "label": "Waktu dari penyerahan SPM hingga SP2D terbit", "service": "Pencairan dana (penerbitan SP2D)"},
     {"kind": "steps", "measure_unit": "langkah", "before_value": Decimal(7),
      "before_on": date(2017, 3, 15), "after_value": Decimal(4), "after_on": date(2018, 3, 15),
-     "label": "Langkah yang dijalani satker", "service": "Penerbitan SP2D"},
+     "label": "Langkah yang dijalani satker", "service": "Pencairan dana (penerbitan SP2D)"},
 ]
 WBBM_INNOVATION = {
     "title": "LANTIP: layanan satker tanpa tatap muka (demo)",
@@ -115,7 +115,7 @@ WBBM_INNOVATION = {
                "Belitung Timur menempuh sekitar 90 km pulang-pergi untuk satu SPM.",
     "solution": "SPM dan dokumen pendukung diajukan dengan tanda tangan elektronik; konsultasi "
                 "melalui panggilan video terjadwal; SP2D dan bukti diterima satker secara daring.",
-    "services": ["Penerbitan SP2D", "Konsultasi pelaksanaan anggaran"],
+    "services": ["Pencairan dana (penerbitan SP2D)", "Konsultasi dan informasi"],
     "beneficiaries": "Seluruh satker mitra, terutama satker di Belitung Timur",
     "stage": "replikasi",
     "phase": "wbbm",
@@ -138,10 +138,10 @@ WBBM_INNOVATION = {
 WBBM_IMPACTS = [
     {"kind": "service_time_minutes", "measure_unit": "menit", "before_value": Decimal(25),
      "before_on": date(2018, 12, 14), "after_value": Decimal(10), "after_on": date(2019, 9, 16),
-     "label": "Waktu dari pengajuan SPM hingga SP2D terbit", "service": "Penerbitan SP2D"},
+     "label": "Waktu dari pengajuan SPM hingga SP2D terbit", "service": "Pencairan dana (penerbitan SP2D)"},
     {"kind": "steps", "measure_unit": "langkah", "before_value": Decimal(4),
      "before_on": date(2018, 12, 14), "after_value": Decimal(2), "after_on": date(2019, 9, 16),
-     "label": "Langkah yang dijalani satker", "service": "Penerbitan SP2D"},
+     "label": "Langkah yang dijalani satker", "service": "Pencairan dana (penerbitan SP2D)"},
 ]
 PILOT_INNOVATION = {
     "title": "Klinik Konsultasi Keuangan Desa bersama Pemkab (demo)",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlmodel import Session, col, func, select
@@ -124,6 +124,7 @@ class ApplyResult:
     answers: tuple[AppliedAnswer, ...]
     links_added: int
     links_removed: int
+    titles: dict[int, str] = field(default_factory=dict)  # innovation id -> title
 
 
 def editable_assessments(session: Session, *, unit_id: int) -> list[Assessment]:
@@ -213,7 +214,7 @@ def apply_to_lke(
     except BaseException:
         session.rollback()
         raise
-    return ApplyResult(assessment, tuple(planned), added, removed)
+    return ApplyResult(assessment, tuple(planned), added, removed, dict(view.titles))
 
 
 def _value(row) -> dict | None:

@@ -122,7 +122,8 @@ async def test_a_capability_fills_a_reserved_slot(client, db, world, monkeypatch
         return {"template": "pages/units/slot_surveys.html", "context": {}, "slot": "lke",
                 "order": dashboard.PANEL_ORDER["lke"]}
 
-    monkeypatch.setattr(dashboard, "DASHBOARD_PANELS", [lke_panel, *dashboard.DASHBOARD_PANELS])
+    # only this panel: the real LKE card (app.web.worksheet) fills the slot with the same id
+    monkeypatch.setattr(dashboard, "DASHBOARD_PANELS", [lke_panel])
     await login(client, "viewer_a1")
     html = (await client.get(f"/units/{world.unit('UNIT-A1')}")).text
     assert 'id="dash-lke"' not in html  # the empty LKE card gave way to the panel

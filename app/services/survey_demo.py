@@ -31,6 +31,9 @@ SERVICE_WEIGHTS = [55, 20, 15, 10]
 INSTRUMENTS = ["ikm-2017", "spkp", "spak"]
 # Per-item handicap: these elements lag behind (the priority to improve in the results).
 WEAK_ITEMS = {"U3": 0.55, "U8": 0.35, "P6": 0.4, "A3": 0.3}
+# Perception answers run above satisfaction (a unit that earned WBK in 2018 has an IPAK of at
+# least 3.60 and an IPKP of at least 3.20 that year): lift per instrument.
+INSTRUMENT_LIFT = {"spkp": 0.12, "spak": 0.25}
 SUGGESTIONS = [
     "Antrian di loket sudah lebih cepat, pertahankan.",
     "Mohon ruang tunggu ditambah kursinya.",
@@ -139,8 +142,8 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
             for item in inst.items:
                 answers.append({
                     "response_id": rid, "instrument_code": inst.code, "item_code": item.code,
-                    "value": _value(rng, respondent_level, WEAK_ITEMS.get(item.code, 0.0),
-                                    inst.scale_max),
+                    "value": _value(rng, respondent_level + INSTRUMENT_LIFT.get(inst.code, 0.0),
+                                    WEAK_ITEMS.get(item.code, 0.0), inst.scale_max),
                     "campaign_id": campaign.id, "service_id": service_id,
                     "reportable": not suspect,
                 })

@@ -2,6 +2,7 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
+from app.models.survey_guard import SurveyThrottle
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Predicate",
     "PredicateAward",
     "Role",
+    "SurveyThrottle",
     "Unit",
     "UnitLevel",
     "User",

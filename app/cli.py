@@ -40,6 +40,16 @@ def migrate() -> None:
     url = get_settings().resolved_database_url()
     upgrade(url)
     typer.echo(f"Database migrated: {make_url(url).render_as_string(hide_password=True)}")
+    _sync_survey_instruments()
+
+
+def _sync_survey_instruments() -> None:
+    """Store every bundled survey instrument version whose content is new."""
+    from app.services import survey_instruments
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        for row in survey_instruments.sync_bundled(session):
+            typer.echo(f"Survey instrument loaded: {row.code} v{row.version} ({row.sha256[:12]})")
 
 
 @app.command()
@@ -47,6 +57,7 @@ def demo() -> None:
     """Load the demo data (idempotent)."""
     from app.services import demo as demo_service
 
+    _sync_survey_instruments()
     with Session(_engine(), expire_on_commit=False) as session:
         result = demo_service.load(session)
     typer.echo(f"Demo data ready ({len(result.created)} records created).")

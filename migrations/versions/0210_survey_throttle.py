@@ -1,7 +1,7 @@
 """survey public form: throttle counters per hashed IP and time window
 
 Revision ID: 0210
-Revises: 0001
+Revises: 0200
 Create Date: 2026-11-29 13:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0210'
-down_revision: str | Sequence[str] | None = '0001'
+down_revision: str | Sequence[str] | None = '0200'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

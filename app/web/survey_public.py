@@ -23,6 +23,9 @@ from app.domain.surveys.guard import (
     suspicion_reasons,
 )
 from app.domain.surveys.instruments import Instrument
+from babel.dates import format_date
+
+from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models.base import utcnow
 from app.models.surveys import SurveyCampaign
@@ -108,9 +111,9 @@ def _state_page(
 
 
 def _date(value) -> str:
-    from app.i18n import format_date
-
-    return format_date(value)
+    """A date as people write it: "1 Januari 2099" / "1 January 2099"."""
+    lang = current_language.get()
+    return format_date(value, "d MMMM y", locale="id_ID" if lang == "id" else "en_GB")
 
 
 def _load(session, code: str) -> tuple[SurveyCampaign, Unit | None] | None:

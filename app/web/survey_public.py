@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -23,8 +24,6 @@ from app.domain.surveys.guard import (
     suspicion_reasons,
 )
 from app.domain.surveys.instruments import Instrument
-from babel.dates import format_date
-
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models.base import utcnow

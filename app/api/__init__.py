@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, me, tokens, units
+from app.api import audit, me, surveys, tokens, units
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (me, units, tokens, audit):
+for module in (me, units, tokens, audit, surveys):
     api_router.include_router(module.router)

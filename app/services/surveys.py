@@ -137,7 +137,7 @@ def create_service(
     description: str = "", active: bool = True,
 ) -> SurveyService:
     """Add a service type (jenis layanan) to a unit."""
-    _forbid(actor, "surveys.manage", unit_id)
+    _forbid(actor, "surveys.write", unit_id)
     code, name, description = code.strip(), name.strip(), (description or "").strip()
     problems = _service_problems(session, unit_id=unit_id, code=code, name=name, exclude_id=None)
     if len(description) > 1000:
@@ -162,7 +162,7 @@ def update_service(
     name: str | None = None, description: str | None = None, active: bool | None = None,
 ) -> SurveyService:
     """Change a service type; fields left None keep their value."""
-    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.manage")
+    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.write")
     before = audit.snapshot(service)
     new_code = service.code if code is None else code.strip()
     new_name = service.name if name is None else name.strip()
@@ -335,7 +335,7 @@ def create_campaign(
     status: str = CampaignStatus.open, is_demo: bool = False,
 ) -> SurveyCampaign:
     """Create a campaign with a fresh public code; it opens on its dates unless left a draft."""
-    _forbid(actor, "surveys.manage", unit_id)
+    _forbid(actor, "surveys.write", unit_id)
     unit = session.get(Unit, unit_id)
     if unit is None or unit.deleted_at is not None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan.")
@@ -379,7 +379,7 @@ def update_campaign(
 ) -> SurveyCampaign:
     """Change a campaign; its instruments are fixed once it has responses."""
     campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.manage"
+        session, actor=actor, campaign_id=campaign_id, permission="surveys.write"
     )
     before = audit.snapshot(campaign)
     problems, instrument_ids, year = _campaign_problems(session, data)
@@ -546,7 +546,7 @@ def create_source(
 ) -> SurveySource:
     """Add a source tag (a counter or a service desk) whose QR code carries it."""
     campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.manage"
+        session, actor=actor, campaign_id=campaign_id, permission="surveys.write"
     )
     tag, label = tag.strip(), label.strip()
     problems = []
@@ -1043,11 +1043,21 @@ def list_responses(
     if per_page is not None:
         ordered = ordered.offset((page - 1) * per_page).limit(per_page)
     rows = list(session.exec(ordered).all())
-    answers: dict[int, dict[tuple[str, str], int]] = {r.id: {} for r in rows}
-    if rows:
+    answers = answers_of(session, response_ids=[r.id for r in rows])
+    return ResponsePage(rows, answers, total, page, per_page or total)
+
+
+def answers_of(
+    session: Session, *, response_ids: Sequence[int]
+) -> dict[int, dict[tuple[str, str], int]]:
+    """response id -> {(instrument, item): value}, read in chunks of 500 ids."""
+    answers: dict[int, dict[tuple[str, str], int]] = {rid: {} for rid in response_ids}
+    ids = list(response_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
         for a in session.execute(
             select(_ANSWER.c.response_id, _ANSWER.c.instrument_code, _ANSWER.c.item_code,
-                   _ANSWER.c.value).where(_ANSWER.c.response_id.in_([r.id for r in rows]))
+                   _ANSWER.c.value).where(_ANSWER.c.response_id.in_(chunk))
         ):
             answers[a.response_id][(a.instrument_code, a.item_code)] = a.value
-    return ResponsePage(rows, answers, total, page, per_page or total)
+    return answers

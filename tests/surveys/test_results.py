@@ -1,0 +1,114 @@
+"""Indices through the services, against numbers worked out by hand (PermenPANRB 14/2017)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlmodel import func, select
+
+from app.models.surveys import SurveyAnswer, SurveyResponse
+from app.services import survey_results, surveys
+from tests.factories import principal
+
+IKM = "ikm-2017"
+U = [f"U{n}" for n in range(1, 10)]
+P = [f"P{n}" for n in range(1, 9)]
+A = [f"A{n}" for n in range(1, 6)]
+
+# Three respondents, elements U1..U9.
+R1 = (4, 3, 3, 2, 4, 4, 3, 3, 1)
+R2 = (3, 3, 4, 2, 4, 3, 3, 4, 2)
+R3 = (4, 4, 3, 3, 4, 4, 2, 3, 2)
+
+
+def ikm_answers(values):
+    return {(IKM, code): v for code, v in zip(U, values, strict=True)}
+
+
+def test_three_respondents_by_hand(db, make_campaign):
+    campaign = make_campaign(population=100)
+    for r in (R1, R2, R3):
+        surveys.record_response(db, campaign=campaign, answers=ikm_answers(r))
+    res = survey_results.campaign_results(db, campaign=campaign)
+    ikm = res.result("ikm").ikm
+    # Column totals: U1 4+3+4=11, U2 10, U3 10, U4 7, U5 12, U6 11, U7 8, U8 10, U9 5.
+    assert [e.nrr for e in ikm.elements] == [Fraction(t, 3) for t in (11, 10, 10, 7, 12, 11, 8, 10, 5)]
+    # Sum of NRRs = 84/3 = 28; mean = 28/9; IKM = 28/9 x 25 = 700/9 = 77.777...
+    assert ikm.nrr_mean == Fraction(28, 9)
+    assert ikm.ikm == Fraction(700, 9)
+    assert ikm.ikm_shown == Decimal("77.78")
+    assert ikm.grade.letter == "B"  # 76.61-88.30
+    assert ikm.priority == "U9"  # 5/3, the lowest NRR
+    assert res.respondents == 3
+    assert res.minimum_sample == 80  # Krejcie-Morgan, N = 100
+    assert not res.sample_reached
+
+
+def test_all_fours_is_100_grade_a(db, make_campaign):
+    campaign = make_campaign()
+    surveys.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9))
+    ikm = survey_results.campaign_results(db, campaign=campaign).result("ikm").ikm
+    assert ikm.ikm == 100 and ikm.grade.letter == "A"
+
+
+def test_suspect_kept_but_left_out_until_included(db, world, make_campaign):
+    campaign = make_campaign()
+    surveys.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9))
+    suspect = surveys.record_response(
+        db, campaign=campaign, answers=ikm_answers((1,) * 9), suspect_reasons=["too_fast"]
+    )
+    res = survey_results.campaign_results(db, campaign=campaign)
+    assert res.result("ikm").ikm.ikm == 100
+    assert (res.respondents, res.stored, res.suspect_pending, res.excluded) == (1, 2, 1, 1)
+    # Included on review: mean of 4 and 1 per element = 5/2, IKM = 62.5 (grade D).
+    coord = principal(db, world, "coord_a1")
+    surveys.review_response(db, actor=coord, response_id=suspect.id, decision="include")
+    res = survey_results.campaign_results(db, campaign=campaign)
+    assert res.result("ikm").ikm.ikm == Fraction(125, 2)
+    assert res.result("ikm").ikm.grade.letter == "D"
+    assert (res.respondents, res.suspect_pending, res.excluded) == (2, 0, 0)
+    assert db.exec(select(func.count()).select_from(SurveyResponse)).one() == 2
+
+
+def test_perception_and_services(db, world, make_campaign):
+    campaign = make_campaign(instruments=("ikm-2017", "spkp", "spak"))
+    a = surveys.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"), code="sp2d",
+                               name="Pencairan dana")
+    b = surveys.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"), code="konsul",
+                               name="Konsultasi")
+
+    def answers(ikm_v, p, s):
+        out = ikm_answers((ikm_v,) * 9)
+        out.update({("spkp", c): p for c in P})
+        out.update({("spak", c): s for c in A})
+        return out
+
+    surveys.record_response(db, campaign=campaign, answers=answers(4, 4, 3), service_id=a.id)
+    surveys.record_response(db, campaign=campaign, answers=answers(3, 2, 3), service_id=b.id)
+    res = survey_results.campaign_results(db, campaign=campaign)
+    spkp = res.result("spkp").perception
+    # SPKP on 1-4: (4 + 2) / 2 = 3 per item, index 3, on 1-4 the same.
+    assert spkp.index == 3 and spkp.index_1_4 == 3
+    assert res.result("spak").perception.index == 3
+    by_service = {row.name: row for row in res.services}
+    assert by_service["Pencairan dana"].results[0].ikm.ikm == 100
+    assert by_service["Konsultasi"].results[0].ikm.ikm == 75
+    assert by_service["Konsultasi"].respondents == 1
+    one = survey_results.campaign_results(db, campaign=campaign, service_id=b.id)
+    assert one.result("spkp").perception.index == 2
+    years = survey_results.year_indices(db, unit_id=world.unit("UNIT-A1"), year=2019)
+    assert years["spkp"][0].value_1_4 == 3 and years["spkp"][0].campaign_id == campaign.id
+    assert years["ikm"][0].value_1_4 == Fraction(7, 2)
+    assert db.exec(select(func.count()).select_from(SurveyAnswer)).one() == 2 * (9 + 8 + 5)
+
+
+def test_trend_over_periods(db, world, make_campaign):
+    first = make_campaign(label="2018-S2")
+    second = make_campaign(label="2019-S1")
+    surveys.record_response(db, campaign=second, answers=ikm_answers((4,) * 9))
+    surveys.record_response(db, campaign=first, answers=ikm_answers((3,) * 9))
+    rows = survey_results.unit_trend(db, unit_id=world.unit("UNIT-A1"), kind="ikm")
+    assert [r.period for r in rows] == ["2018-S2", "2019-S1"]
+    assert [r.result.value for r in rows] == [75, 100]
+    assert rows[1].step.change == 25 and rows[1].step.direction == "up"

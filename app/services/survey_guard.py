@@ -12,9 +12,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -70,6 +71,7 @@ def hash_device(secret: str, device_id: str) -> str:
 # --- minimum fill time: the form carries when it was served, signed --------------------
 
 
+@cache
 def _form_serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="zona-survey-form")
 
@@ -109,6 +111,7 @@ class Device:
         return Device(self.id, (kept + (campaign_id,))[-DEVICE_MAX_CAMPAIGNS:])
 
 
+@cache
 def _device_serializer(secret: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt="zona-survey-device")
 
@@ -137,12 +140,31 @@ def device_cookie_value(secret: str, device: Device) -> str:
 # --- per-IP throttle, counted in the database ------------------------------------------------
 
 
-def _upsert(dialect: str):
+@cache
+def _hit_statement(dialect: str):
+    """One round trip: bump this window's count and read the previous window's count.
+
+    Built once per dialect (bind parameters), so a request pays no statement construction.
+    """
     if dialect == "postgresql":
-        return postgresql.insert(_table)
-    if dialect == "sqlite":
-        return sqlite.insert(_table)
-    raise NotImplementedError(f"throttle upsert not written for {dialect}")  # pragma: no cover
+        upsert = postgresql.insert(_table)
+    elif dialect == "sqlite":
+        upsert = sqlite.insert(_table)
+    else:  # pragma: no cover - the product runs on these two
+        raise NotImplementedError(f"throttle upsert not written for {dialect}")
+    previous = (
+        select(_table.c.hits)
+        .where(_table.c.key == bindparam("key"), _table.c.window == bindparam("previous"))
+        .scalar_subquery()
+    )
+    return (
+        upsert.values(key=bindparam("key"), window=bindparam("window"), hits=1)
+        .on_conflict_do_update(
+            index_elements=[_table.c.key, _table.c.window],
+            set_={"hits": _table.c.hits + 1},
+        )
+        .returning(_table.c.hits, previous)
+    )
 
 
 def count_submission(
@@ -160,17 +182,11 @@ def count_submission(
     now = now or utcnow()
     width = policy.window_seconds
     current = int(window_start(now, width).timestamp())
-    statement = _upsert(connection.bind.dialect.name if isinstance(connection, Session)
-                        else connection.dialect.name)
-    statement = statement.values(key=ip_hash, window=current, hits=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[_table.c.key, _table.c.window],
-        set_={"hits": _table.c.hits + 1},
-    ).returning(_table.c.hits)
-    hits = connection.execute(statement).scalar_one()
-    previous = connection.execute(
-        select(_table.c.hits).where(_table.c.key == ip_hash, _table.c.window == current - width)
-    ).scalar()
+    dialect = (connection.bind if isinstance(connection, Session) else connection).dialect.name
+    hits, previous = connection.execute(
+        _hit_statement(dialect),
+        {"key": ip_hash, "window": current, "previous": current - width},
+    ).one()
     if hits == 1:
         # A new window opened for this address: prune what no estimate needs any more.
         connection.execute(delete(_table).where(_table.c.window < current - KEEP_WINDOWS_SECONDS))

@@ -7,6 +7,7 @@ puts the form back with the person's answers and a clear message; nothing is sto
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.deps import CsrfRefused, SessionDep, check_csrf, client_ip, public
@@ -123,6 +125,33 @@ def _load(session, code: str) -> tuple[SurveyCampaign, Unit | None] | None:
     except NotFound:
         return None
     return campaign, session.get(Unit, campaign.unit_id)
+
+
+#: Submissions read the campaign from a short per-process cache: at hundreds of responses
+#: a second it saves a query each, and closing a campaign reaches every replica within
+#: this many seconds (the form page itself always reads the database).
+CAMPAIGN_CACHE_SECONDS = 2.0
+_CAMPAIGNS: dict[str, tuple[float, SurveyCampaign]] = {}
+
+
+def _campaign_for_submit(session, code: str) -> SurveyCampaign | None:
+    if not code or len(code) > 40:
+        return None
+    key = code.strip().lower()
+    now = time.monotonic()
+    hit = _CAMPAIGNS.get(key)
+    if hit is not None and now - hit[0] < CAMPAIGN_CACHE_SECONDS:
+        return hit[1]
+    try:
+        campaign = surveys.campaign_by_code(session, code=key)
+    except NotFound:
+        return None
+    # A detached copy: never tied to (or expired by) another request's session.
+    copy = SurveyCampaign.model_validate(campaign.model_dump())
+    if len(_CAMPAIGNS) > 1000:
+        _CAMPAIGNS.clear()
+    _CAMPAIGNS[key] = (now, copy)
+    return copy
 
 
 def _profile_fields(instruments: list[Instrument]):
@@ -273,25 +302,37 @@ def survey_form(request: Request, code: str, session: SessionDep, src: str | Non
 async def survey_submit(request: Request, code: str, session: SessionDep) -> Response:
     """Receive one response: guard, validate, store; then the thank-you page."""
     form = await request.form()
-    loaded = _load(session, code)
-    if loaded is None:
+    try:
+        await check_csrf(request)
+        csrf_ok = True
+    except CsrfRefused:
+        csrf_ok = False
+    # Everything below is blocking database work: run it off the event loop, in one go
+    # (awaiting while holding a pooled connection would starve the pool under load).
+    return await run_in_threadpool(_submit, request, session, code, form, csrf_ok)
+
+
+def _submit(request: Request, session, code: str, form: FormData, csrf_ok: bool) -> Response:
+    campaign = _campaign_for_submit(session, code)
+    if campaign is None:
         return _not_found(request)
-    campaign, unit = loaded
+
+    def unit() -> Unit | None:  # only pages need it, not the thank-you redirect
+        return session.get(Unit, campaign.unit_id)
+
     state = surveys.campaign_state(campaign)
     if state != "open":
-        return _state_page(request, campaign, unit, state, status_code=409)
+        return _state_page(request, campaign, unit(), state, status_code=409)
     instruments = surveys.instruments_of(session, campaign)
     sent = _read_form(form, instruments)
 
     def again(status: int, **kwargs) -> Response:
         return _form_page(
-            request, session, campaign, unit, instruments,
+            request, session, campaign, unit(), instruments,
             values=sent["values"], src=sent["src"], status_code=status, **kwargs,
         )
 
-    try:
-        await check_csrf(request)
-    except CsrfRefused:
+    if not csrf_ok:
         return again(
             403, problems=[_(
                 "Halaman ini sudah terlalu lama terbuka atau peramban Anda menolak cookie. "
@@ -336,7 +377,7 @@ async def survey_submit(request: Request, code: str, session: SessionDep) -> Res
         return again(422, field_errors=fields, problems=summary)
     except surveys.CampaignClosed:
         session.rollback()
-        return _state_page(request, campaign, unit, surveys.campaign_state(campaign), 409)
+        return _state_page(request, campaign, unit(), surveys.campaign_state(campaign), 409)
     response = RedirectResponse(f"/s/{campaign.public_code}/terima-kasih", status_code=303)
     response.set_cookie(
         survey_guard.DEVICE_COOKIE,

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import func, select
 
 from app.deps import CSRF_COOKIE
 from app.models.survey_guard import SurveyThrottle
 from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import survey_guard, surveys, units
-
-IKM = "ikm-2017"
-U = [f"U{n}" for n in range(1, 10)]
+from app.services import survey_guard, surveys
+from tests.surveys.public_helpers import IKM, hidden, ikm_form, make_campaign, make_unit, old_token
 
 
 def counts(db) -> tuple[int, int]:
@@ -30,36 +26,14 @@ def responses(db) -> list[SurveyResponse]:
     return list(db.exec(select(SurveyResponse).order_by(SurveyResponse.id)).all())
 
 
-def old_token(app, code: str, seconds_ago: float) -> str:
-    """A form-time token as if the form had been served `seconds_ago`."""
-
-    class PastSigner(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time() - seconds_ago)
-
-    return URLSafeTimedSerializer(
-        app.state.secret_key, salt="zona-survey-form", signer=PastSigner
-    ).dumps(code)
-
-
-def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
-    assert match, f"no hidden field {name}"
-    return match.group(1)
-
-
 async def open_form(client, code: str, query: str = "") -> str:
     page = await client.get(f"/s/{code}{query}")
     assert page.status_code == 200, page.text
     return page.text
 
 
-def answers(values=(4, 3, 3, 2, 4, 4, 3, 3, 1)) -> dict[str, str]:
-    return {f"{IKM}.{u}": str(v) for u, v in zip(U, values, strict=True)}
-
-
 async def submit(client, app, code: str, html: str, data: dict, *, seconds_ago=30, **extra):
-    form = {"csrf_token": hidden(html, "csrf_token"), "t": old_token(app, code, seconds_ago),
+    form = {"csrf_token": hidden(html, "csrf_token"), "t": old_token(app.state.secret_key, code, seconds_ago),
             "website": "", **data}
     form.update(extra)
     return await client.post(f"/s/{code}", data=form)
@@ -67,24 +41,13 @@ async def submit(client, app, code: str, html: str, data: dict, *, seconds_ago=3
 
 @pytest.fixture
 def unit_id(db) -> int:
-    """One unit, no people (the public form needs none; faster than the whole world)."""
-    top = units.create(db, actor=None, code="KEMEN-P", name="Kementerian Uji", level="ministry")
-    return units.create(db, actor=None, code="KPPN-P", name="KPPN Uji Publik", level="unit",
-                        parent_id=top.id).id
+    return make_unit(db)
 
 
 @pytest.fixture
 def open_campaign(db, unit_id):
-    def factory(*, title="Survei Kepuasan Masyarakat 2026", opens_on=date(2019, 1, 1),
-                label="2026-S1"):
-        return surveys.create_campaign(
-            db, actor=None, unit_id=unit_id,
-            data=surveys.CampaignInput(
-                title=title, instrument_codes=[IKM], period_kind="semester",
-                period_label=label, opens_on=opens_on, closes_on=date(2099, 12, 31),
-                population=100,
-            ),
-        )
+    def factory(**kwargs):
+        return make_campaign(db, unit_id, **kwargs)
 
     return factory
 
@@ -119,7 +82,7 @@ async def test_english_switch(client, campaign):
 async def test_submit_stores_once_and_thanks(client, app, db, campaign):
     code = campaign.public_code
     html = await open_form(client, code)
-    data = {**answers(), "suggestion": "Antrean lebih tertib, terima kasih."}
+    data = {**ikm_form(), "suggestion": "Antrean lebih tertib, terima kasih."}
     result = await submit(client, app, code, html, data)
     assert result.status_code == 303
     assert result.headers["location"] == f"/s/{code}/terima-kasih"
@@ -141,7 +104,7 @@ async def test_submit_stores_once_and_thanks(client, app, db, campaign):
 async def test_missing_answers_keep_the_rest_and_store_nothing(client, app, db, campaign):
     code = campaign.public_code
     html = await open_form(client, code)
-    data = answers()
+    data = ikm_form()
     del data[f"{IKM}.U3"], data[f"{IKM}.U7"]
     data["suggestion"] = "Saran yang tidak boleh hilang"
     result = await submit(client, app, code, html, data)
@@ -156,7 +119,7 @@ async def test_missing_answers_keep_the_rest_and_store_nothing(client, app, db, 
     assert counts(db) == (0, 0)
     assert db.exec(select(func.count()).select_from(SurveyThrottle)).one() == 0
     # fixing it goes through
-    fixed = await submit(client, app, code, page, {**answers(), "suggestion": "ok"})
+    fixed = await submit(client, app, code, page, {**ikm_form(), "suggestion": "ok"})
     assert fixed.status_code == 303
     assert counts(db) == (1, 9)
 
@@ -165,7 +128,7 @@ async def test_missing_answers_keep_the_rest_and_store_nothing(client, app, db, 
 async def test_values_out_of_range_or_not_numbers_are_refused(client, app, db, campaign, bad):
     code = campaign.public_code
     html = await open_form(client, code)
-    result = await submit(client, app, code, html, {**answers(), f"{IKM}.U2": bad})
+    result = await submit(client, app, code, html, {**ikm_form(), f"{IKM}.U2": bad})
     assert result.status_code == 422
     assert "Pilih salah satu jawaban yang tersedia." in result.text
     assert counts(db) == (0, 0)
@@ -175,7 +138,7 @@ async def test_unknown_service_is_refused(client, app, db, unit_id, campaign):
     surveys.create_service(db, actor=None, unit_id=unit_id, code="sp2d", name="SP2D")
     code = campaign.public_code
     html = await open_form(client, code)
-    result = await submit(client, app, code, html, {**answers(), "service": "999999"})
+    result = await submit(client, app, code, html, {**ikm_form(), "service": "999999"})
     assert result.status_code == 422
     assert "Layanan ini tidak dikenal" in result.text
     assert counts(db) == (0, 0)
@@ -184,7 +147,7 @@ async def test_unknown_service_is_refused(client, app, db, unit_id, campaign):
 async def test_honeypot_is_kept_but_suspect(client, app, db, campaign):
     code = campaign.public_code
     html = await open_form(client, code)
-    result = await submit(client, app, code, html, answers(), website="http://spam.example")
+    result = await submit(client, app, code, html, ikm_form(), website="http://spam.example")
     assert result.status_code == 303  # the robot is not told
     [row] = responses(db)
     assert row.suspect and not row.reportable and row.suspect_reasons == ["honeypot"]
@@ -195,9 +158,9 @@ async def test_honeypot_is_kept_but_suspect(client, app, db, campaign):
 async def test_too_fast_and_forged_time_are_suspect(client, app, db, campaign):
     code = campaign.public_code
     html = await open_form(client, code)
-    await submit(client, app, code, html, answers(), seconds_ago=2)
+    await submit(client, app, code, html, ikm_form(), seconds_ago=2)
     client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
-    await submit(client, app, code, html, answers(), t="forged")
+    await submit(client, app, code, html, ikm_form(), t="forged")
     first, second = responses(db)
     assert first.suspect_reasons == ["too_fast"] and first.fill_seconds in (1, 2, 3)
     assert second.suspect_reasons == ["no_form_time"] and second.fill_seconds is None
@@ -206,9 +169,9 @@ async def test_too_fast_and_forged_time_are_suspect(client, app, db, campaign):
 async def test_second_response_from_a_device_is_kept_but_flagged(client, app, db, campaign):
     code = campaign.public_code
     html = await open_form(client, code)
-    assert (await submit(client, app, code, html, answers())).status_code == 303
+    assert (await submit(client, app, code, html, ikm_form())).status_code == 303
     html = await open_form(client, code)
-    assert (await submit(client, app, code, html, answers())).status_code == 303
+    assert (await submit(client, app, code, html, ikm_form())).status_code == 303
     first, second = responses(db)
     assert not first.suspect
     assert second.suspect_reasons == ["repeat_device"]
@@ -224,9 +187,9 @@ async def test_throttle_flags_then_refuses_with_answers_kept(client, app, db, ca
     html = await open_form(client, code)
     for _ in range(2):
         client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
-        assert (await submit(client, app, code, html, answers())).status_code == 303
+        assert (await submit(client, app, code, html, ikm_form())).status_code == 303
     client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
-    refused = await submit(client, app, code, html, {**answers(), "suggestion": "tetap"})
+    refused = await submit(client, app, code, html, {**ikm_form(), "suggestion": "tetap"})
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
     assert "Terlalu banyak isian dari jaringan Anda" in refused.text
@@ -241,8 +204,8 @@ async def test_without_csrf_cookie_the_form_comes_back_filled(client, app, db, c
     code = campaign.public_code
     html = await open_form(client, code)
     stranger = make_client()  # no cookie: e.g. a forged cross-site post
-    form = {"csrf_token": hidden(html, "csrf_token"), "t": old_token(app, code, 30),
-            **answers()}
+    form = {"csrf_token": hidden(html, "csrf_token"), "t": old_token(app.state.secret_key, code, 30),
+            **ikm_form()}
     result = await stranger.post(f"/s/{code}", data=form)
     assert result.status_code == 403
     assert "Jawaban belum terkirim." in result.text
@@ -266,7 +229,7 @@ async def test_source_tag_preselects_its_service_and_is_stored(client, app, db, 
     assert hidden(html, "src") == "loket-1"
     assert re.search(rf'name="service" value="{service.id}" checked', html)
     assert "?src=loket-1&amp;lang=en" in html  # the language switch keeps the tag
-    result = await submit(client, app, code, html, {**answers(), "service": str(service.id),
+    result = await submit(client, app, code, html, {**ikm_form(), "service": str(service.id),
                                                     "src": "loket-1"})
     assert result.status_code == 303
     [row] = responses(db)
@@ -284,7 +247,7 @@ async def test_closed_and_not_yet_open_campaigns_say_so_politely(client, app, db
     assert page.status_code == 200
     assert "Survei sudah ditutup" in page.text and "<form" not in page.text
     html = await open_form(client, open_campaign(title="Buka").public_code)
-    result = await submit(client, app, closed.public_code, html, answers())
+    result = await submit(client, app, closed.public_code, html, ikm_form())
     assert result.status_code == 409
     assert "Survei ini sudah ditutup" in result.text
     later = open_campaign(title="Nanti", opens_on=date(2098, 1, 1), label="2098-S1")

@@ -55,6 +55,7 @@ def _sync_survey_instruments() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo data (idempotent)."""
+    import app.web  # noqa: F401  (capabilities register their demo steps on import)
     from app.services import demo as demo_service
 
     _sync_survey_instruments()

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.web import admin, auth, dashboard, health, survey_public, survey_qr
+from app.web import admin, auth, dashboard, health, survey_public, survey_qr, surveys
 
 web_router = APIRouter()
-for module in (health, auth, dashboard, admin, survey_public, survey_qr):
+for module in (health, auth, dashboard, admin, surveys, survey_public, survey_qr):
     web_router.include_router(module.router)

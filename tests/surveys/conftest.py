@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from app.services import survey_instruments, surveys
+from app.services import survey_demo, survey_instruments, surveys  # noqa: F401  (demo step)
 from tests.conftest import KEEP_TABLES
 
 KEEP_TABLES.add("survey_instrument")

@@ -177,6 +177,9 @@ def _form_page(
 ) -> Response:
     field_errors = field_errors or {}
     profile = _profile_fields(instruments)
+    numbered = [f"{i.code}.{item.code}" for i in instruments for item in i.items]
+    jump = [(f"q-{name.replace('.', '-')}", n) for n, name in enumerate(numbered, start=1)
+            if name in field_errors]
     return render(
         request, FORM,
         {
@@ -187,7 +190,7 @@ def _form_page(
             or any(values.get(f"profile.{f.code}") for f in profile),
             "suggestion": _suggestion_field(instruments),
             "values": values, "src": src, "field_errors": field_errors,
-            "problems": problems or [], "message": message,
+            "problems": problems or [], "message": message, "jump": jump,
             "form_token": survey_guard.form_time_token(_secret(request), campaign.public_code),
         },
         status_code=status_code, headers=headers,

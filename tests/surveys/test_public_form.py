@@ -112,6 +112,7 @@ async def test_missing_answers_keep_the_rest_and_store_nothing(client, app, db, 
     page = result.text
     assert "2 pertanyaan belum dijawab" in page
     assert page.count("Pertanyaan ini belum dijawab.") == 2
+    assert '<a href="#q-ikm-2017-U3">3</a>, <a href="#q-ikm-2017-U7">7</a>' in page
     # the answers given are still chosen, the suggestion still written
     assert re.search(rf'name="{IKM}.U1" value="4" required checked', page)
     assert re.search(rf'name="{IKM}.U9" value="1" required checked', page)

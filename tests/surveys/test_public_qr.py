@@ -75,3 +75,16 @@ async def test_bad_requests_and_other_units(client, world, make_campaign):
     assert (await client.get(url(a1, theirs.id, "qr.svg"))).status_code in (403, 404)
     assert (await client.get(url(a1, theirs.id, "poster"))).status_code in (403, 404)
     assert (await client.get(url(a1, 999999, "qr.png"))).status_code == 404
+
+
+async def test_a_read_token_can_fetch_the_codes(client, db, world, make_campaign):
+    from tests.factories import issue_token
+
+    campaign = make_campaign()
+    token = issue_token(db, world, "UNIT-A1", ["read"])
+    other = issue_token(db, world, "UNIT-B1", ["read"])
+    path = url(world.unit("UNIT-A1"), campaign.id, "qr.png?scale=12")
+    ok = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and ok.content.startswith(b"\x89PNG")
+    refused = await client.get(path, headers={"Authorization": f"Bearer {other}"})
+    assert refused.status_code == 403

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: int = 15
     base_url: str = "http://127.0.0.1:8000"
+    # Public survey form abuse guard (see app/domain/surveys/guard.py).
+    survey_min_fill_seconds: int = 8
+    survey_throttle_window_seconds: int = 600
+    survey_throttle_flag_after: int = 30
+    survey_throttle_refuse_after: int = 120
 
     @property
     def is_production(self) -> bool:

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.security.principal import Principal
@@ -91,6 +92,21 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     return principal
 
 
+async def _principal(request: Request, session: Session) -> Principal | None:
+    """resolve_principal without blocking the event loop on the database.
+
+    Looking up a session cookie or a token checks a connection out of the pool; doing that
+    on the event loop while every pooled connection is held by requests running in the
+    threadpool (whose clean-up needs the loop) stalls the server until the pool times out.
+    Anonymous requests need no database and stay on the loop.
+    """
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    if _bearer(request) is None and not request.cookies.get(SESSION_COOKIE):
+        return resolve_principal(request, session)
+    return await run_in_threadpool(resolve_principal, request, session)
+
+
 def csrf_token(request: Request) -> str:
     """This browser's CSRF token (double-submit cookie); created on first use."""
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
@@ -129,7 +145,7 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
     """
 
     async def dependency(request: Request, session: SessionDep) -> Principal:
-        principal = resolve_principal(request, session)
+        principal = await _principal(request, session)
         if principal is None:
             raise NotAuthenticated()
         await check_csrf(request)
@@ -152,7 +168,7 @@ def public(*, csrf: bool = True):
     """Dependency for routes anyone may use (login, health, public survey)."""
 
     async def dependency(request: Request, session: SessionDep) -> Principal | None:
-        principal = resolve_principal(request, session)
+        principal = await _principal(request, session)
         if csrf:
             await check_csrf(request)
         return principal

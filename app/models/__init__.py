@@ -19,6 +19,7 @@ from app.models.programme import (
     TeamMember,
 )
 from app.models.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
+from app.models.survey_guard import SurveyThrottle
 from app.models.surveys import (
     SurveyAnswer,
     SurveyCampaign,
@@ -66,6 +67,7 @@ __all__ = [
     "SurveyResponse",
     "SurveyService",
     "SurveySource",
+    "SurveyThrottle",
     "Unit",
     "UnitLevel",
     "User",

@@ -13,6 +13,8 @@ from app.web import (
     programme,
     programme_views,
     reviews,
+    survey_public,
+    survey_qr,
     surveys,
     worksheet,
 )
@@ -28,6 +30,8 @@ for module in (
     evidence,
     reviews,
     surveys,
+    survey_public,
+    survey_qr,
     programme,
     programme_views,
     integration,

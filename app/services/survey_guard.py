@@ -1,0 +1,200 @@
+"""The public form's abuse guard: signed form time, device cookie, hashed IP throttle.
+
+The rules themselves are pure (``app.domain.surveys.guard``); this module adds what needs
+the app secret or the database. Throttle counts live in the ``survey_throttle`` table (one
+row per hashed IP and fixed window, bumped with an atomic upsert), so several replicas
+agree; old windows are pruned as new ones open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from app.domain.surveys.guard import (
+    GuardPolicy,
+    ThrottleVerdict,
+    retry_after_seconds,
+    sliding_count,
+    throttle_verdict,
+    window_start,
+)
+from app.models.base import utcnow
+from app.models.survey_guard import SurveyThrottle
+from app.services.errors import TooManyAttempts
+
+__all__ = [
+    "DEVICE_COOKIE",
+    "DEVICE_MAX_CAMPAIGNS",
+    "Device",
+    "count_submission",
+    "device_cookie_value",
+    "form_time_token",
+    "hash_device",
+    "hash_ip",
+    "read_device",
+    "served_at",
+]
+
+DEVICE_COOKIE = "zona_dev"
+#: The device cookie remembers this many answered campaigns (the newest kept).
+DEVICE_MAX_CAMPAIGNS = 30
+#: Throttle windows older than this are deleted when a new window opens.
+KEEP_WINDOWS_SECONDS = 2 * 24 * 3600
+
+_table = SurveyThrottle.__table__
+
+
+def _digest(secret: str, purpose: str, value: str) -> str:
+    return hashlib.sha256(f"{purpose}\x00{secret}\x00{value}".encode()).hexdigest()
+
+
+def hash_ip(secret: str, ip: str) -> str:
+    """The IP address as stored: SHA-256 salted with the app secret (never the address)."""
+    return _digest(secret, "survey-ip", ip)
+
+
+def hash_device(secret: str, device_id: str) -> str:
+    """The device id as stored on a response (to group repeat answers for review)."""
+    return _digest(secret, "survey-device", device_id)
+
+
+# --- minimum fill time: the form carries when it was served, signed --------------------
+
+
+@cache
+def _form_serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="zona-survey-form")
+
+
+def form_time_token(secret: str, campaign_code: str) -> str:
+    """A token for the form's hidden field: the campaign and the time it was served."""
+    return _form_serializer(secret).dumps(campaign_code)
+
+
+def served_at(secret: str, token: str | None, campaign_code: str) -> datetime | None:
+    """When the form was served, or None for a missing, forged or foreign token."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        code, stamp = _form_serializer(secret).loads(token, return_timestamp=True)
+    except BadSignature:
+        return None
+    if code != campaign_code:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+# --- one response per device (soft) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    answered: tuple[int, ...] = ()
+    is_new: bool = False
+
+    def has_answered(self, campaign_id: int) -> bool:
+        return campaign_id in self.answered
+
+    def with_answer(self, campaign_id: int) -> Device:
+        kept = tuple(c for c in self.answered if c != campaign_id)
+        return Device(self.id, (kept + (campaign_id,))[-DEVICE_MAX_CAMPAIGNS:])
+
+
+@cache
+def _device_serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="zona-survey-device")
+
+
+def read_device(secret: str, cookie: str | None) -> Device:
+    """The device behind the cookie; a fresh one for no cookie or a tampered one."""
+    if cookie and len(cookie) < 2000:
+        try:
+            raw = _device_serializer(secret).loads(cookie)
+        except BadSignature:
+            raw = None
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("d"), str)
+            and isinstance(raw.get("a"), list)
+            and all(isinstance(c, int) and not isinstance(c, bool) for c in raw["a"])
+        ):
+            return Device(raw["d"], tuple(raw["a"][-DEVICE_MAX_CAMPAIGNS:]))
+    return Device(secrets.token_urlsafe(16), (), is_new=True)
+
+
+def device_cookie_value(secret: str, device: Device) -> str:
+    return _device_serializer(secret).dumps({"d": device.id, "a": list(device.answered)})
+
+
+# --- per-IP throttle, counted in the database ------------------------------------------------
+
+
+@cache
+def _hit_statement(dialect: str):
+    """One round trip: bump this window's count and read the previous window's count.
+
+    Built once per dialect (bind parameters), so a request pays no statement construction.
+    """
+    if dialect == "postgresql":
+        upsert = postgresql.insert(_table)
+    elif dialect == "sqlite":
+        upsert = sqlite.insert(_table)
+    else:  # pragma: no cover - the product runs on these two
+        raise NotImplementedError(f"throttle upsert not written for {dialect}")
+    previous = (
+        select(_table.c.hits)
+        .where(_table.c.key == bindparam("key"), _table.c.window == bindparam("previous"))
+        .scalar_subquery()
+    )
+    return (
+        upsert.values(key=bindparam("key"), window=bindparam("window"), hits=1)
+        .on_conflict_do_update(
+            index_elements=[_table.c.key, _table.c.window],
+            set_={"hits": _table.c.hits + 1},
+        )
+        .returning(_table.c.hits, previous)
+    )
+
+
+def count_submission(
+    connection: Connection | Session,
+    *,
+    ip_hash: str,
+    policy: GuardPolicy,
+    now: datetime | None = None,
+) -> ThrottleVerdict:
+    """Count one submission from this hashed IP; refuse (429) above the hard limit.
+
+    Runs inside the caller's transaction, so a refused or invalid submission that rolls
+    back leaves no count behind. The upsert is atomic on both databases.
+    """
+    now = now or utcnow()
+    width = policy.window_seconds
+    current = int(window_start(now, width).timestamp())
+    dialect = (connection.bind if isinstance(connection, Session) else connection).dialect.name
+    hits, previous = connection.execute(
+        _hit_statement(dialect),
+        {"key": ip_hash, "window": current, "previous": current - width},
+    ).one()
+    if hits == 1:
+        # A new window opened for this address: prune what no estimate needs any more.
+        connection.execute(delete(_table).where(_table.c.window < current - KEEP_WINDOWS_SECONDS))
+    verdict = throttle_verdict(sliding_count(previous or 0, hits, now, width), policy)
+    if verdict is ThrottleVerdict.refuse:
+        raise TooManyAttempts(
+            "Terlalu banyak isian dari jaringan Anda dalam waktu singkat. "
+            "Silakan coba lagi beberapa menit lagi.",
+            retry_after=retry_after_seconds(now, width),
+        )
+    return verdict

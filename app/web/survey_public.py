@@ -1,0 +1,407 @@
+"""The public survey form `/s/{code}` (anonymous, no JavaScript) and its thank-you page.
+
+Thin: reads the form, applies the abuse guard (app.services.survey_guard, rules in
+app.domain.surveys.guard) and hands the answers to ``surveys.record_response``. Bad input
+puts the form back with the person's answers and a clear message; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from app.deps import CsrfRefused, SessionDep, check_csrf, client_ip, public
+from app.domain.surveys.guard import (
+    GuardPolicy,
+    fill_time_reason,
+    honeypot_tripped,
+    suspicion_reasons,
+)
+from app.domain.surveys.instruments import Instrument
+from app.i18n import current_language
+from app.i18n import gettext as _
+from app.models.base import utcnow
+from app.models.surveys import SurveyCampaign
+from app.models.units import Unit
+from app.services import survey_guard, surveys
+from app.services.errors import NotFound, TooManyAttempts
+from app.web import templating
+from app.web.templating import render
+
+router = APIRouter(tags=["public survey"])
+
+FORM = "pages/surveys/public/form.html"
+STATUS = "pages/surveys/public/status.html"
+THANKS = "pages/surveys/public/thanks.html"
+HONEYPOT_FIELD = "website"
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def lang_query(request: Request, lang: str) -> str:
+    """The current query string with ``lang`` replaced (keeps ``?src=`` on the switch)."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return urlencode([*pairs, ("lang", lang)])
+
+
+templating.env.globals["lang_query"] = lang_query
+
+
+def guard_policy(request: Request) -> GuardPolicy:
+    settings = request.app.state.settings
+    return GuardPolicy(
+        min_fill_seconds=settings.survey_min_fill_seconds,
+        window_seconds=settings.survey_throttle_window_seconds,
+        flag_after=settings.survey_throttle_flag_after,
+        refuse_after=settings.survey_throttle_refuse_after,
+    )
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.secret_key
+
+
+# --- page helpers -------------------------------------------------------------------------
+
+STATE_HEADINGS = {
+    "closed": "Survei sudah ditutup",
+    "ended": "Masa survei sudah berakhir",
+    "not_yet": "Survei belum dibuka",
+    "draft": "Survei belum dibuka",
+}
+
+
+def _not_found(request: Request) -> Response:
+    return render(
+        request, STATUS,
+        {
+            "unit": None, "heading": _("Tautan survei tidak dikenal"),
+            "message": _("Maaf, kami tidak menemukan survei pada alamat ini."),
+            "detail": _("Periksa kembali alamatnya, atau pindai ulang kode QR di loket layanan."),
+        },
+        status_code=404,
+    )
+
+
+def _state_page(
+    request: Request, campaign: SurveyCampaign, unit: Unit | None, state: str,
+    status_code: int = 200,
+) -> Response:
+    detail = None
+    if state == "not_yet":
+        detail = _("Survei dibuka mulai {date}.").format(date=_date(campaign.opens_on))
+    elif state in ("ended", "closed"):
+        detail = _("Survei ini menerima jawaban sampai {date}.").format(
+            date=_date(campaign.closes_on)
+        )
+    return render(
+        request, STATUS,
+        {
+            "unit": unit, "campaign": campaign, "heading": _(STATE_HEADINGS[state]),
+            "message": _(surveys.STATE_MESSAGES[state]), "detail": detail,
+        },
+        status_code=status_code,
+    )
+
+
+def _date(value) -> str:
+    """A date as people write it: "1 Januari 2099" / "1 January 2099"."""
+    lang = current_language.get()
+    return format_date(value, "d MMMM y", locale="id_ID" if lang == "id" else "en_GB")
+
+
+def _load(session, code: str) -> tuple[SurveyCampaign, Unit | None] | None:
+    if not code or len(code) > 40:
+        return None
+    try:
+        campaign = surveys.campaign_by_code(session, code=code)
+    except NotFound:
+        return None
+    return campaign, session.get(Unit, campaign.unit_id)
+
+
+#: Submissions read the campaign from a short per-process cache: at hundreds of responses
+#: a second it saves a query each, and closing a campaign reaches every replica within
+#: this many seconds (the form page itself always reads the database).
+CAMPAIGN_CACHE_SECONDS = 2.0
+_CAMPAIGNS: dict[str, tuple[float, SurveyCampaign]] = {}
+
+
+def _campaign_for_submit(session, code: str) -> SurveyCampaign | None:
+    if not code or len(code) > 40:
+        return None
+    key = code.strip().lower()
+    now = time.monotonic()
+    hit = _CAMPAIGNS.get(key)
+    if hit is not None and now - hit[0] < CAMPAIGN_CACHE_SECONDS:
+        return hit[1]
+    try:
+        campaign = surveys.campaign_by_code(session, code=key)
+    except NotFound:
+        return None
+    # A detached copy: never tied to (or expired by) another request's session.
+    copy = SurveyCampaign.model_validate(campaign.model_dump())
+    if len(_CAMPAIGNS) > 1000:
+        _CAMPAIGNS.clear()
+    _CAMPAIGNS[key] = (now, copy)
+    return copy
+
+
+def _profile_fields(instruments: list[Instrument]):
+    fields = {}
+    for instrument in instruments:
+        for field in instrument.profile:
+            fields.setdefault(field.code, field)
+    return list(fields.values())
+
+
+def _suggestion_field(instruments: list[Instrument]):
+    fields = [i.suggestion for i in instruments if i.suggestion]
+    if not fields:
+        return None
+    return min(fields, key=lambda f: f.max_length)
+
+
+def _form_page(
+    request: Request, session, campaign: SurveyCampaign, unit: Unit | None,
+    instruments: list[Instrument], *, values: dict[str, str], src: str | None,
+    field_errors: dict[str, str] | None = None, problems: list[str] | None = None,
+    message: str | None = None, status_code: int = 200, headers: dict | None = None,
+) -> Response:
+    field_errors = field_errors or {}
+    profile = _profile_fields(instruments)
+    numbered = [f"{i.code}.{item.code}" for i in instruments for item in i.items]
+    jump = [(f"q-{name.replace('.', '-')}", n) for n, name in enumerate(numbered, start=1)
+            if name in field_errors]
+    return render(
+        request, FORM,
+        {
+            "unit": unit, "campaign": campaign, "instruments": instruments,
+            "services": surveys.active_services(session, unit_id=campaign.unit_id),
+            "profile": profile,
+            "profile_open": any(k.startswith("profile.") for k in field_errors)
+            or any(values.get(f"profile.{f.code}") for f in profile),
+            "suggestion": _suggestion_field(instruments),
+            "values": values, "src": src, "field_errors": field_errors,
+            "problems": problems or [], "message": message, "jump": jump,
+            "form_token": survey_guard.form_time_token(_secret(request), campaign.public_code),
+        },
+        status_code=status_code, headers=headers,
+    )
+
+
+# --- reading the posted form ------------------------------------------------------------------
+
+
+def _text(form: FormData, name: str, limit: int = 10_000) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _int_or_raw(raw: str) -> int | str | None:
+    raw = raw.strip()
+    if raw == "":
+        return None
+    if raw.lstrip("-").isdigit() and len(raw) < 6:
+        return int(raw)
+    return raw
+
+
+def _read_form(form: FormData, instruments: list[Instrument]) -> dict[str, Any]:
+    """The submission as record_response wants it, plus the raw values to re-show."""
+    values: dict[str, str] = {}
+    answers: dict[tuple[str, str], Any] = {}
+    for instrument in instruments:
+        for item in instrument.items:
+            name = f"{instrument.code}.{item.code}"
+            raw = _text(form, name, 20)
+            values[name] = raw
+            value = _int_or_raw(raw)
+            if value is not None:
+                answers[(instrument.code, item.code)] = value
+    profile: dict[str, str] = {}
+    for field in _profile_fields(instruments):
+        name = f"profile.{field.code}"
+        raw = _text(form, name, 40).strip()
+        values[name] = raw
+        if raw:
+            profile[field.code] = raw
+    service_raw = _text(form, "service", 20).strip()
+    values["service"] = service_raw
+    suggestion = _text(form, "suggestion", 20_000)
+    values["suggestion"] = suggestion
+    src = _text(form, "src", 60).strip() or None
+    return {
+        "values": values, "answers": answers, "profile": profile or None,
+        "service_id": _int_or_raw(service_raw), "suggestion": suggestion or None, "src": src,
+    }
+
+
+def _field_messages(
+    errors: dict[str, str], values: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Per-field messages in the page language, and the summary above the form."""
+    fields: dict[str, str] = {}
+    missing = 0
+    summary: list[str] = []
+    for name, text in errors.items():
+        if name.startswith("profile."):
+            fields[name] = _("Pilihan ini tidak dikenal; pilih dari daftar.")
+        elif name == "service":
+            fields[name] = _("Layanan ini tidak dikenal; pilih dari daftar.")
+        elif name == "source":
+            summary.append(_("Tautan survei ini memuat kode loket yang tidak dikenal."))
+        elif name == "suggestion":
+            fields[name] = _(text)
+        elif name == "answers":
+            summary.append(_("Formulir memuat pertanyaan yang tidak dikenal. Muat ulang halaman."))
+        elif values.get(name, "").strip() == "":
+            fields[name] = _("Pertanyaan ini belum dijawab.")
+            missing += 1
+        else:
+            fields[name] = _("Pilih salah satu jawaban yang tersedia.")
+    if missing:
+        summary.insert(0, _("{n} pertanyaan belum dijawab (ditandai merah).").format(n=missing))
+    others = len(fields) - missing
+    if others:
+        summary.append(_("{n} isian lain perlu diperbaiki (ditandai merah).").format(n=others))
+    return fields, summary
+
+
+# --- routes -------------------------------------------------------------------------------------
+
+
+@router.get("/s/{code}", dependencies=[Depends(public())])
+def survey_form(request: Request, code: str, session: SessionDep, src: str | None = None):
+    """The survey form of a campaign (its QR code and short link point here)."""
+    loaded = _load(session, code)
+    if loaded is None:
+        return _not_found(request)
+    campaign, unit = loaded
+    state = surveys.campaign_state(campaign)
+    if state != "open":
+        return _state_page(request, campaign, unit, state)
+    instruments = surveys.instruments_of(session, campaign)
+    values: dict[str, str] = {}
+    source = None
+    if src and len(src) <= 40:
+        source = surveys.source_by_tag(session, campaign_id=campaign.id, tag=src)
+    if source is not None and source.service_id is not None:
+        values["service"] = str(source.service_id)
+    return _form_page(
+        request, session, campaign, unit, instruments,
+        values=values, src=source.tag if source else None,
+    )
+
+
+@router.post("/s/{code}", dependencies=[Depends(public(csrf=False))])
+async def survey_submit(request: Request, code: str, session: SessionDep) -> Response:
+    """Receive one response: guard, validate, store; then the thank-you page."""
+    form = await request.form()
+    try:
+        await check_csrf(request)
+        csrf_ok = True
+    except CsrfRefused:
+        csrf_ok = False
+    # Everything below is blocking database work: run it off the event loop, in one go
+    # (awaiting while holding a pooled connection would starve the pool under load).
+    return await run_in_threadpool(_submit, request, session, code, form, csrf_ok)
+
+
+def _submit(request: Request, session, code: str, form: FormData, csrf_ok: bool) -> Response:
+    campaign = _campaign_for_submit(session, code)
+    if campaign is None:
+        return _not_found(request)
+
+    def unit() -> Unit | None:  # only pages need it, not the thank-you redirect
+        return session.get(Unit, campaign.unit_id)
+
+    state = surveys.campaign_state(campaign)
+    if state != "open":
+        return _state_page(request, campaign, unit(), state, status_code=409)
+    instruments = surveys.instruments_of(session, campaign)
+    sent = _read_form(form, instruments)
+
+    def again(status: int, **kwargs) -> Response:
+        return _form_page(
+            request, session, campaign, unit(), instruments,
+            values=sent["values"], src=sent["src"], status_code=status, **kwargs,
+        )
+
+    if not csrf_ok:
+        return again(
+            403, problems=[_(
+                "Halaman ini sudah terlalu lama terbuka atau peramban Anda menolak cookie. "
+                "Jawaban Anda masih ada di bawah: tekan Kirim sekali lagi."
+            )], message=_("Jawaban belum terkirim."),
+        )
+
+    secret = _secret(request)
+    policy = guard_policy(request)
+    now = utcnow()
+    served = survey_guard.served_at(secret, _text(form, "t", 400), campaign.public_code)
+    device = survey_guard.read_device(secret, request.cookies.get(survey_guard.DEVICE_COOKIE))
+    ip_hash = survey_guard.hash_ip(secret, client_ip(request))
+    try:
+        verdict = survey_guard.count_submission(session, ip_hash=ip_hash, policy=policy, now=now)
+    except TooManyAttempts as exc:
+        session.rollback()
+        return again(
+            429, problems=[_(exc.message)], message=_("Jawaban belum terkirim."),
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    reasons = suspicion_reasons(
+        honeypot=honeypot_tripped(_text(form, HONEYPOT_FIELD, 500)),
+        fill_time=fill_time_reason(served, now, policy),
+        repeat_device=device.has_answered(campaign.id),
+        throttle=verdict,
+    )
+    try:
+        surveys.record_response(
+            session, campaign=campaign, answers=sent["answers"],
+            service_id=sent["service_id"], source=sent["src"], profile=sent["profile"],
+            suggestion=sent["suggestion"],
+            meta=surveys.ResponseMeta(
+                ip_hash=ip_hash, device_hash=survey_guard.hash_device(secret, device.id),
+                fill_seconds=_fill_seconds(served, now),
+            ),
+            suspect_reasons=reasons, channel="web", now=now,
+        )
+    except surveys.SubmissionInvalid as exc:
+        session.rollback()
+        fields, summary = _field_messages(exc.fields, sent["values"])
+        return again(422, field_errors=fields, problems=summary)
+    except surveys.CampaignClosed:
+        session.rollback()
+        return _state_page(request, campaign, unit(), surveys.campaign_state(campaign), 409)
+    response = RedirectResponse(f"/s/{campaign.public_code}/terima-kasih", status_code=303)
+    response.set_cookie(
+        survey_guard.DEVICE_COOKIE,
+        survey_guard.device_cookie_value(secret, device.with_answer(campaign.id)),
+        max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", path="/s/",
+    )
+    return response
+
+
+def _fill_seconds(served: datetime | None, now: datetime) -> int | None:
+    if served is None:
+        return None
+    return max(0, min(int((now - served).total_seconds()), 10**8))
+
+
+@router.get("/s/{code}/terima-kasih", dependencies=[Depends(public())])
+def survey_thanks(request: Request, code: str, session: SessionDep) -> Response:
+    """The thank-you page after a response."""
+    loaded = _load(session, code)
+    if loaded is None:
+        return _not_found(request)
+    campaign, unit = loaded
+    return render(request, THANKS, {"unit": unit, "campaign": campaign})

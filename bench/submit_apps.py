@@ -1,0 +1,95 @@
+"""The three servers the submit benchmark compares (uvicorn --factory bench.submit_apps:<name>).
+
+- ``real``: the product (create_app) - POST /s/{code}, the public form with its guard.
+- ``bare_core``: a bare FastAPI endpoint parsing the same form and doing ONE SQLAlchemy Core
+  insert (the baseline the product must reach 0.8x of).
+- ``bare_orm``: the same with a SQLModel Session per request and an ORM insert (the product
+  must be at least 3x this).
+
+All read BENCH_DATABASE_URL; the real one also reads the usual ZONA_* settings.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert
+from sqlmodel import Field, Session, SQLModel
+
+from app.db import make_engine
+
+metadata = MetaData()
+bench_row = Table(
+    "bench_row", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class BenchRow(SQLModel, table=True):
+    __tablename__ = "bench_row_orm"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16)
+    body: str
+    created_at: datetime
+
+
+def _engine():
+    return make_engine(os.environ["BENCH_DATABASE_URL"])
+
+
+def create_tables(url: str) -> None:
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    BenchRow.__table__.create(engine, checkfirst=True)
+    engine.dispose()
+
+
+def _body(form) -> str:
+    return "&".join(f"{k}={v}" for k, v in form.multi_items() if isinstance(v, str))
+
+
+def bare_core() -> FastAPI:
+    app = FastAPI()
+    engine = _engine()
+
+    @app.post("/s/{code}")
+    async def submit(code: str, request: Request):
+        form = await request.form()
+        with engine.begin() as connection:
+            connection.execute(insert(bench_row), {
+                "code": code, "body": _body(form), "created_at": datetime.now(UTC)})
+        return RedirectResponse(f"/s/{code}/terima-kasih", status_code=303)
+
+    return app
+
+
+def bare_orm() -> FastAPI:
+    app = FastAPI()
+    engine = _engine()
+
+    def get_session():
+        with Session(engine) as session:
+            yield session
+
+    @app.post("/s/{code}")
+    async def submit(code: str, request: Request, session: Session = Depends(get_session)):
+        form = await request.form()
+        session.add(BenchRow(code=code, body=_body(form), created_at=datetime.now(UTC)))
+        session.commit()
+        return RedirectResponse(f"/s/{code}/terima-kasih", status_code=303)
+
+    return app
+
+
+def real() -> FastAPI:
+    from app.config import Settings
+    from app.main import create_app
+
+    return create_app(Settings(database_url=os.environ["BENCH_DATABASE_URL"]))

@@ -1,0 +1,57 @@
+"""Helpers for the public-form tests: a unit without people, an open campaign, form parsing."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlmodel import Session
+
+from app.models.surveys import SurveyCampaign
+from app.services import surveys, units
+
+IKM = "ikm-2017"
+U = [f"U{n}" for n in range(1, 10)]
+
+
+def make_unit(db: Session, code: str = "KPPN-P", name: str = "KPPN Uji Publik") -> int:
+    """A unit under a ministry, no people (the public form needs none; cheaper than world)."""
+    top = units.get_by_code(db, code="KEMEN-P") or units.create(
+        db, actor=None, code="KEMEN-P", name="Kementerian Uji", level="ministry")
+    return units.create(db, actor=None, code=code, name=name, level="unit",
+                        parent_id=top.id).id
+
+
+def make_campaign(db: Session, unit_id: int, *, title: str = "Survei Kepuasan Masyarakat 2026",
+                  opens_on: date = date(2019, 1, 1), label: str = "2026-S1",
+                  instruments=(IKM,)) -> SurveyCampaign:
+    return surveys.create_campaign(
+        db, actor=None, unit_id=unit_id,
+        data=surveys.CampaignInput(
+            title=title, instrument_codes=list(instruments), period_kind="semester",
+            period_label=label, opens_on=opens_on, closes_on=date(2099, 12, 31),
+            population=100,
+        ),
+    )
+
+
+def old_token(secret: str, code: str, seconds_ago: float) -> str:
+    """A form-time token as if the form had been served `seconds_ago`."""
+
+    class PastSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - seconds_ago)
+
+    return URLSafeTimedSerializer(secret, salt="zona-survey-form", signer=PastSigner).dumps(code)
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+def ikm_form(values=(4, 3, 3, 2, 4, 4, 3, 3, 1)) -> dict[str, str]:
+    return {f"{IKM}.{u}": str(v) for u, v in zip(U, values, strict=True)}

@@ -1,0 +1,174 @@
+"""The public form's abuse-guard rules (pure) and the signed form time / device cookie."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+
+from app.domain.surveys.guard import (
+    GuardPolicy,
+    Reason,
+    ThrottleVerdict,
+    fill_time_reason,
+    honeypot_tripped,
+    retry_after_seconds,
+    sliding_count,
+    suspicion_reasons,
+    throttle_verdict,
+    window_start,
+)
+from app.services import survey_guard
+
+SECRET = "s" * 40
+NOON = datetime(2026, 3, 2, 5, 0, 0, tzinfo=UTC)  # 12:00 in Jakarta, a window boundary
+
+
+def test_windows_align_on_the_epoch():
+    assert window_start(NOON, 600) == NOON
+    assert window_start(NOON + timedelta(seconds=599), 600) == NOON
+    assert window_start(NOON + timedelta(seconds=600), 600) == NOON + timedelta(minutes=10)
+    # naive datetimes are read as UTC
+    assert window_start(NOON.replace(tzinfo=None) + timedelta(seconds=61), 60) == \
+        NOON + timedelta(minutes=1)
+
+
+def test_sliding_estimate_weights_the_previous_window():
+    # 150 s into a 600 s window: 3/4 of the previous window is still inside the last 600 s.
+    at = NOON + timedelta(seconds=150)
+    assert sliding_count(40, 5, at, 600) == Fraction(3, 4) * 40 + 5 == 35
+    assert sliding_count(40, 5, NOON, 600) == 45  # at the boundary the whole previous counts
+    assert sliding_count(0, 7, at, 600) == 7
+
+
+def test_throttle_thresholds_are_strictly_above():
+    policy = GuardPolicy(flag_after=30, refuse_after=120)
+    assert throttle_verdict(30, policy) is ThrottleVerdict.ok
+    assert throttle_verdict(Fraction(61, 2), policy) is ThrottleVerdict.flag
+    assert throttle_verdict(120, policy) is ThrottleVerdict.flag
+    assert throttle_verdict(121, policy) is ThrottleVerdict.refuse
+
+
+def test_retry_after_counts_to_the_end_of_the_window():
+    assert retry_after_seconds(NOON + timedelta(seconds=150), 600) == 450
+    assert retry_after_seconds(NOON + timedelta(seconds=599, microseconds=500000), 600) == 1
+
+
+def test_policy_refuses_nonsense():
+    with pytest.raises(ValueError):
+        GuardPolicy(flag_after=10, refuse_after=5)
+    with pytest.raises(ValueError):
+        GuardPolicy(window_seconds=0)
+    with pytest.raises(ValueError):
+        GuardPolicy(min_fill_seconds=-1)
+
+
+def test_honeypot():
+    assert not honeypot_tripped(None)
+    assert not honeypot_tripped("")
+    assert not honeypot_tripped("  \n")
+    assert honeypot_tripped("http://spam.example")
+
+
+def test_fill_time():
+    policy = GuardPolicy(min_fill_seconds=8, clock_skew_seconds=120)
+    assert fill_time_reason(None, NOON, policy) is Reason.no_form_time
+    assert fill_time_reason(NOON - timedelta(seconds=7.9), NOON, policy) is Reason.too_fast
+    assert fill_time_reason(NOON - timedelta(seconds=8), NOON, policy) is None
+    assert fill_time_reason(NOON - timedelta(hours=5), NOON, policy) is None
+    # another replica's clock a little ahead: tolerated, but counts as too fast
+    assert fill_time_reason(NOON + timedelta(seconds=60), NOON, policy) is Reason.too_fast
+    assert fill_time_reason(NOON + timedelta(seconds=121), NOON, policy) is Reason.no_form_time
+
+
+def test_reasons_in_stable_order():
+    assert suspicion_reasons(
+        honeypot=False, fill_time=None, repeat_device=False, throttle=ThrottleVerdict.ok
+    ) == ()
+    assert suspicion_reasons(
+        honeypot=True, fill_time=Reason.too_fast, repeat_device=True,
+        throttle=ThrottleVerdict.flag,
+    ) == ("honeypot", "too_fast", "repeat_device", "ip_burst")
+
+
+def test_form_time_token_round_trip_and_forgery():
+    token = survey_guard.form_time_token(SECRET, "ABC123")
+    stamp = survey_guard.served_at(SECRET, token, "ABC123")
+    assert stamp is not None and abs((datetime.now(UTC) - stamp).total_seconds()) < 5
+    assert survey_guard.served_at(SECRET, token, "OTHER1") is None  # another campaign
+    assert survey_guard.served_at("other-secret" * 4, token, "ABC123") is None
+    assert survey_guard.served_at(SECRET, token[:-2] + "xx", "ABC123") is None
+    assert survey_guard.served_at(SECRET, None, "ABC123") is None
+    assert survey_guard.served_at(SECRET, "x" * 1000, "ABC123") is None
+
+
+def test_device_cookie_remembers_answered_campaigns():
+    fresh = survey_guard.read_device(SECRET, None)
+    assert fresh.is_new and fresh.answered == ()
+    cookie = survey_guard.device_cookie_value(SECRET, fresh.with_answer(7))
+    again = survey_guard.read_device(SECRET, cookie)
+    assert again.id == fresh.id and not again.is_new
+    assert again.has_answered(7) and not again.has_answered(8)
+    # tampered cookie -> a new device, not an error
+    assert survey_guard.read_device(SECRET, cookie + "x").is_new
+    assert survey_guard.read_device(SECRET, "garbage").is_new
+
+
+def test_device_cookie_keeps_the_newest_campaigns_only():
+    device = survey_guard.read_device(SECRET, None)
+    for campaign in range(1, survey_guard.DEVICE_MAX_CAMPAIGNS + 6):
+        device = device.with_answer(campaign)
+    assert len(device.answered) == survey_guard.DEVICE_MAX_CAMPAIGNS
+    assert device.answered[-1] == survey_guard.DEVICE_MAX_CAMPAIGNS + 5
+    assert not device.has_answered(1)
+
+
+def test_ip_hash_is_salted_and_stable():
+    a = survey_guard.hash_ip(SECRET, "203.0.113.9")
+    assert a == survey_guard.hash_ip(SECRET, "203.0.113.9")
+    assert a != survey_guard.hash_ip("another-secret", "203.0.113.9")
+    assert "203.0.113.9" not in a and len(a) == 64
+
+
+def test_throttle_counts_in_the_database_flags_then_refuses(db):
+    from app.models.survey_guard import SurveyThrottle
+    from app.services.errors import TooManyAttempts
+
+    policy = GuardPolicy(window_seconds=600, flag_after=3, refuse_after=5)
+    key = survey_guard.hash_ip(SECRET, "198.51.100.7")
+    at = NOON + timedelta(seconds=30)
+    verdicts = [survey_guard.count_submission(db, ip_hash=key, policy=policy, now=at)
+                for _ in range(5)]
+    db.commit()
+    assert verdicts == ["ok", "ok", "ok", "flag", "flag"]
+    with pytest.raises(TooManyAttempts) as refused:
+        survey_guard.count_submission(db, ip_hash=key, policy=policy, now=at)
+    assert refused.value.retry_after == 570
+    db.rollback()  # the refused submission leaves no count behind
+    row = db.get(SurveyThrottle, (key, int(NOON.timestamp())))
+    assert row.hits == 5
+    # another address is counted on its own
+    other = survey_guard.hash_ip(SECRET, "198.51.100.8")
+    assert survey_guard.count_submission(db, ip_hash=other, policy=policy, now=at) == "ok"
+    # 480 s into the next window a fifth of the previous 5 still weighs:
+    # 1 + 1 = 2 ok, 1 + 2 = 3 ok, 1 + 3 = 4 > 3 flag
+    later = NOON + timedelta(seconds=1080)
+    results = [survey_guard.count_submission(db, ip_hash=key, policy=policy, now=later)
+               for _ in range(3)]
+    assert results == ["ok", "ok", "flag"]
+    db.commit()
+
+
+def test_throttle_prunes_old_windows(db):
+    from sqlmodel import select
+
+    from app.models.survey_guard import SurveyThrottle
+
+    policy = GuardPolicy(window_seconds=60)
+    survey_guard.count_submission(db, ip_hash="a" * 64, policy=policy, now=NOON)
+    survey_guard.count_submission(
+        db, ip_hash="b" * 64, policy=policy, now=NOON + timedelta(days=3)
+    )
+    db.commit()
+    assert [r.key[0] for r in db.exec(select(SurveyThrottle)).all()] == ["b"]

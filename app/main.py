@@ -10,7 +10,6 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.deps import CSRF_COOKIE
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -42,17 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limit=(settings.max_upload_mb + 1) * 1024 * 1024,
     )
     app.add_middleware(RequestContextMiddleware, default_language=settings.default_language)
-
-    @app.middleware("http")
-    async def set_csrf_cookie(request, call_next):
-        response = await call_next(request)
-        token = getattr(request.state, "new_csrf", None)
-        if token and not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(
-                CSRF_COOKIE, token, httponly=True, samesite="lax",
-                secure=request.url.scheme == "https", path="/",
-            )
-        return response
 
     from app.api import api_router
     from app.api.docs import install_docs

@@ -11,6 +11,7 @@ from app.i18n import LANGUAGES, current_language
 from app.services.audit import current_request_id
 
 LANG_COOKIE = "zona_lang"
+CSRF_COOKIE = "zona_csrf"  # same name as app.deps.CSRF_COOKIE
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
@@ -36,7 +37,9 @@ def _cookie(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id, the UI language (?lang= > cookie > default) and security headers."""
+    """Request id, the UI language (?lang= > cookie > default), security headers, and the
+    CSRF cookie when a page created this browser's token (pure ASGI: no extra task per
+    request, unlike BaseHTTPMiddleware)."""
 
     def __init__(self, app: ASGIApp, default_language: str = "id"):
         self.app = app
@@ -70,6 +73,16 @@ class RequestContextMiddleware:
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                 ]
+                new_csrf = scope["state"].get("new_csrf")
+                if new_csrf and not _cookie(scope, CSRF_COOKIE):
+                    secure = "; Secure" if scope.get("scheme") == "https" else ""
+                    headers.append(
+                        (
+                            b"set-cookie",
+                            f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Lax"
+                            f"{secure}".encode(),
+                        )
+                    )
                 if query_lang:
                     headers.append(
                         (

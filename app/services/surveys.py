@@ -27,6 +27,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from app.db import get_row
 from app.domain.surveys.instruments import Instrument
 from app.models.surveys import (
     CampaignStatus,
@@ -100,7 +101,7 @@ def service_for(
     session: Session, *, actor: Principal | None, service_id: int, permission: str = "unit.read"
 ) -> SurveyService:
     """One live service; NotFound, or Forbidden when the actor lacks the permission at its unit."""
-    service = session.get(SurveyService, service_id)
+    service = get_row(session, SurveyService, service_id)
     if service is None or service.deleted_at is not None:
         raise NotFound(f"Jenis layanan {service_id} tidak ditemukan.")
     _forbid(actor, permission, service.unit_id)
@@ -559,7 +560,7 @@ def create_source(
     )).first() is not None:
         problems.append(f"Tag sumber '{tag}' sudah dipakai pada survei ini.")
     if service_id is not None:
-        service = session.get(SurveyService, service_id)
+        service = get_row(session, SurveyService, service_id)
         if service is None or service.unit_id != campaign.unit_id or service.deleted_at:
             problems.append("Jenis layanan tidak dikenal di unit ini.")
     if problems:

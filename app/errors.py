@@ -95,8 +95,9 @@ def _validation_problems(exc: RequestValidationError) -> list[str]:
         where = ".".join(
             str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")
         )
-        words = VALIDATION_WORDS.get(error.get("type", ""), "tidak valid")
-        problem = gettext(f"Isian '{where}' {words}.") if where else gettext(words)
+        words = gettext(VALIDATION_WORDS.get(error.get("type", ""), "tidak valid"))
+        problem = gettext("Isian '{field}' {words}.").format(field=where, words=words) \
+            if where else words
         if problem not in problems:
             problems.append(problem)
     return problems

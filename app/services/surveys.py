@@ -1039,7 +1039,7 @@ def list_responses(
     if suspect is not None:
         query = query.where(SurveyResponse.suspect == suspect)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = max(page, 1)
+    page = min(max(page, 1), 1_000_000)  # past the last page: empty, whatever the number
     ordered = query.order_by(col(SurveyResponse.id).desc())
     if per_page is not None:
         ordered = ordered.offset((page - 1) * per_page).limit(per_page)

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import app.web  # noqa: F401  (capabilities register their demo steps on import)
 from app.services import demo, survey_instruments
 from tests.conftest import KEEP_TABLES
+from tests.surveys.conftest import _instruments, make_campaign  # noqa: F401  (fixtures)
 
 KEEP_TABLES.add("survey_instrument")
 

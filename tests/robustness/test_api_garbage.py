@@ -10,10 +10,10 @@ import re
 
 import httpx
 import pytest
+from fastapi import Depends
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import DataError, IntegrityError
 
-from app.config import Settings
 from app.deps import public
 from app.main import create_app
 from tests.factories import issue_token, login
@@ -209,7 +209,7 @@ async def test_references_in_bodies_past_the_range_are_not_found(client, world, 
 def net_app(settings):
     """A separate app with routes that fail the way an unchecked database write fails."""
     application = create_app(settings)
-    anyone = [__import__("fastapi").Depends(public(csrf=False))]
+    anyone = [Depends(public(csrf=False))]
 
     def integrity():
         raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: unit.code"))

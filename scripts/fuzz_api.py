@@ -60,8 +60,11 @@ class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
         self.last: str | None = None
+        self.net: list[str] = []  # refusals only app.errors' database safety net caught
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("database refused input"):
+            self.net.append(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             self.last = f"{type(exc).__module__}.{type(exc).__name__}: {str(exc)[:300]}"
@@ -223,6 +226,10 @@ def run(application, spec, unit_id, secret, args, capture) -> dict:
 
     print("\nstatus counts:", dict(sorted(counts.items())))
     print(f"{total} requests, {len(failures)} distinct 5xx failures")
+    net = sorted(set(capture.net))
+    print(f"{len(capture.net)} refusals by the database safety net ({len(net)} distinct):")
+    for line in net[:40]:
+        print("   ", line[:300])
     for (method, path, status, exc), samples in sorted(failures.items(), key=str):
         print(f"\n{status} {method} {path}\n    {exc}\n    e.g. {samples[0]}")
     return failures

@@ -7,6 +7,7 @@ the registered routes to prove it.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from collections.abc import Iterator
 from typing import Annotated
@@ -17,9 +18,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+from app.db import MAX_ID
 from app.security.principal import Principal
 from app.services import accounts, tokens
-from app.services.errors import Forbidden, ServiceError
+from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 
 SESSION_COOKIE = "zona_session"
 CSRF_COOKIE = "zona_csrf"
@@ -137,6 +139,55 @@ async def check_csrf(request: Request) -> None:
         )
 
 
+NUL_MESSAGE = "Isian tidak boleh berisi karakter NUL (\\0). Tidak ada yang diubah."
+
+
+def _check_path_ids(request: Request) -> None:
+    """An id in the path beyond the id range is simply not found (404), on every database."""
+    for name, raw in request.path_params.items():
+        if name.endswith("_id") and isinstance(raw, str) and raw.isdigit() and \
+                int(raw) > MAX_ID:
+            raise NotFound("Data tidak ditemukan.")
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+async def refuse_nul(request: Request) -> None:
+    """No text a person or a system sends may hold a NUL character.
+
+    PostgreSQL cannot store one and no field of the product means one; refusing it here,
+    once for both faces, keeps SQLite and PostgreSQL behaving alike (422, nothing stored).
+    Uploaded files are bytes and are not looked at.
+    """
+    query = request.query_params.multi_items()
+    if "\x00" in request.url.path or any(_has_nul(k) or _has_nul(v) for k, v in query):
+        raise Invalid(NUL_MESSAGE)
+    if request.method not in UNSAFE_METHODS:
+        return
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        if any(_has_nul(k) or _has_nul(v) for k, v in form.multi_items()):
+            raise Invalid(NUL_MESSAGE)
+    elif "json" in content_type:
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                return  # not JSON: the route's own parsing answers 422
+            if _has_nul(parsed):
+                raise Invalid(NUL_MESSAGE)
+
+
 def requires(permission: str, *, unit_param: str | None = "unit_id"):
     """Dependency: the caller must be signed in and hold `permission`.
 
@@ -149,6 +200,8 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
         if principal is None:
             raise NotAuthenticated()
         await check_csrf(request)
+        _check_path_ids(request)
+        await refuse_nul(request)
         raw_unit = request.path_params.get(unit_param) if unit_param else None
         unit_id = None
         if raw_unit is not None:

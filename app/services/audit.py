@@ -116,7 +116,7 @@ def search(
     if until:
         query = query.where(AuditRecord.at < until)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = max(page, 1)
+    page = min(max(page, 1), 1_000_000)  # past the last page: empty, whatever the number
     rows = session.exec(
         query.order_by(col(AuditRecord.id).desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()

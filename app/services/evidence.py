@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from app.db import get_row
 from app.domain.files import HEAD_BYTES, KINDS, FileKind, RefusedFile, identify, sanitise_filename
 from app.domain.files import download_name as _download_name
 from app.domain.lke import Framework
@@ -209,7 +210,7 @@ def get(
     permission: str = "unit.read",
 ) -> Evidence:
     """One live evidence; NotFound when absent or deleted, Forbidden outside the unit."""
-    row = session.get(Evidence, evidence_id)
+    row = get_row(session, Evidence, evidence_id)
     if row is None or row.deleted_at is not None:
         raise NotFound(f"Eviden {evidence_id} tidak ditemukan.")
     _check(actor, permission, row.unit_id)
@@ -368,7 +369,7 @@ def link(
     ``commit=False`` leaves the commit to the caller."""
     assessment = _writable_assessment(session, actor, assessment_id)
     framework = assessments.framework_of(session, assessment)
-    row = session.get(Evidence, evidence_id)
+    row = get_row(session, Evidence, evidence_id)
     if row is None or row.deleted_at is not None:
         raise NotFound(f"Eviden {evidence_id} tidak ditemukan.")
     problems = []

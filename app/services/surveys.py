@@ -27,6 +27,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from app.db import get_row
 from app.domain.surveys.instruments import Instrument
 from app.models.surveys import (
     CampaignStatus,
@@ -100,7 +101,7 @@ def service_for(
     session: Session, *, actor: Principal | None, service_id: int, permission: str = "unit.read"
 ) -> SurveyService:
     """One live service; NotFound, or Forbidden when the actor lacks the permission at its unit."""
-    service = session.get(SurveyService, service_id)
+    service = get_row(session, SurveyService, service_id)
     if service is None or service.deleted_at is not None:
         raise NotFound(f"Jenis layanan {service_id} tidak ditemukan.")
     _forbid(actor, permission, service.unit_id)
@@ -568,7 +569,7 @@ def create_source(
     )).first() is not None:
         problems.append(f"Tag sumber '{tag}' sudah dipakai pada survei ini.")
     if service_id is not None:
-        service = session.get(SurveyService, service_id)
+        service = get_row(session, SurveyService, service_id)
         if service is None or service.unit_id != campaign.unit_id or service.deleted_at:
             problems.append("Jenis layanan tidak dikenal di unit ini.")
     if problems:
@@ -1047,7 +1048,7 @@ def list_responses(
     if suspect is not None:
         query = query.where(SurveyResponse.suspect == suspect)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = max(page, 1)
+    page = min(max(page, 1), 1_000_000)  # past the last page: empty, whatever the number
     ordered = query.order_by(col(SurveyResponse.id).desc())
     if per_page is not None:
         ordered = ordered.offset((page - 1) * per_page).limit(per_page)

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from app.db import get_row
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 from app.security.principal import Principal
 from app.services import audit
@@ -39,7 +40,7 @@ def descendants(tree: dict[int | None, list[int]], unit_id: int) -> set[int]:
 
 def get(session: Session, *, unit_id: int) -> Unit:
     """One live unit or NotFound."""
-    unit = session.get(Unit, unit_id)
+    unit = get_row(session, Unit, unit_id)
     if unit is None or unit.deleted_at is not None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan.")
     return unit

@@ -9,7 +9,8 @@ from tests.factories import login
 
 
 def _changes(db):
-    return [r for r in db.exec(select(AuditRecord)).all() if r.action not in ("login", "logout")]
+    records = db.exec(select(AuditRecord).order_by(AuditRecord.id)).all()
+    return [r for r in records if r.action not in ("login", "logout")]
 
 
 async def test_a_change_writes_exactly_one_audit_record_with_before_and_after(client, db, world):

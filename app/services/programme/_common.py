@@ -23,6 +23,9 @@ T = TypeVar("T", bound=SQLModel)
 WRITE = "programme.write"
 READ = "unit.read"
 MAX_LIMIT = 200
+# Integers are stored in 32-bit columns; ids and counts beyond are refused, not sent.
+MAX_INT = 2**31 - 1
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 @dataclass
@@ -137,6 +140,8 @@ def _one(spec: F, value: Any) -> Any:
     if _blank(value):
         if spec.required:
             raise ValueError(f"{label} wajib diisi.")
+        if spec.default is not None:
+            return spec.default  # emptied on an update: back to the default, as on creation
         if kind in ("str", "text"):
             return ""
         if kind == "bool":
@@ -198,12 +203,28 @@ def _one(spec: F, value: Any) -> Any:
 def _int(value: Any, label: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{label} harus berupa bilangan bulat.")
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{label} harus berupa bilangan bulat.") from None
+    if not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{label} harus berupa bilangan bulat.") from None
+    if not -MAX_INT <= value <= MAX_INT:
+        raise ValueError(f"{label} di luar rentang yang diizinkan.")
+    return value
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    """The first and last day of a filter year, or Invalid when the year is out of range."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Invalid(f"Tahun harus antara {MIN_YEAR} dan {MAX_YEAR}.")
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def filter_id(value: int | None, label: str) -> int | None:
+    """An id given as a filter: beyond the id range it can match nothing, so it is refused."""
+    if value is not None and not 0 <= value <= MAX_INT:
+        raise Invalid(f"{label} tidak dikenal.")
+    return value
 
 
 def domain_texts(problems: Iterable[Problem], labels: Mapping[str, str] | None = None) -> list[str]:
@@ -251,6 +272,8 @@ def paginate(session: Session, query, *, order_by: Sequence[Any], limit: int, of
         raise Invalid(f"Batas (limit) harus antara 1 dan {MAX_LIMIT}.")
     if offset < 0:
         raise Invalid("Offset tidak boleh negatif.")
+    if offset > MAX_INT:
+        raise Invalid("Offset terlalu besar.")
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(*order_by).offset(offset).limit(limit)).all()
     return Page(items=list(rows), total=total, limit=limit, offset=offset)

@@ -25,6 +25,7 @@ from app.services.programme._common import (
     create_row,
     current_values,
     domain_texts,
+    filter_id,
     live,
     load,
     paginate,
@@ -89,6 +90,7 @@ def list_action_items(
     """The unit's live items by area then due date; ``overdue_on`` keeps only items overdue
     on that day (open and past due)."""
     check_unit(actor, READ, unit_id)
+    filter_id(pillar_id, "Pilar")
     query = live(ActionItem, unit_id)
     for column, value in ((ActionItem.area, area), (ActionItem.status, status),
                           (ActionItem.pillar_id, pillar_id)):

@@ -30,6 +30,7 @@ from app.services.programme._common import (
     create_row,
     current_values,
     domain_texts,
+    filter_id,
     live,
     load,
     paginate,
@@ -138,6 +139,7 @@ def list_innovations(
 ) -> Page[Innovation]:
     """The unit's live innovations, newest start first, filtered."""
     check_unit(actor, READ, unit_id)
+    filter_id(pillar_id, "Pilar")
     query = live(Innovation, unit_id)
     for column, value in ((Innovation.phase, phase), (Innovation.stage, stage),
                           (Innovation.change_area, change_area), (Innovation.status, status),

@@ -27,6 +27,7 @@ from app.services.programme._common import (
     paginate,
     refuse,
     soft_delete,
+    year_bounds,
 )
 
 ENTITY = "milestone"
@@ -61,10 +62,8 @@ def list_milestones(
     if kind:
         query = query.where(Milestone.kind == kind)
     if year:
-        from datetime import date
-
-        query = query.where(Milestone.on_date >= date(year, 1, 1),
-                            Milestone.on_date <= date(year, 12, 31))
+        first, last = year_bounds(year)
+        query = query.where(Milestone.on_date >= first, Milestone.on_date <= last)
     return paginate(session, query, order_by=[Milestone.on_date, Milestone.id],
                     limit=limit, offset=offset)
 

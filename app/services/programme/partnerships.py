@@ -26,6 +26,7 @@ from app.services.programme._common import (
     create_row,
     current_values,
     domain_texts,
+    filter_id,
     live,
     live_ids,
     load,
@@ -133,6 +134,7 @@ def list_partnerships(
 ) -> Page[Partnership]:
     """The unit's live partnerships; ``expiring_on`` keeps those expiring soon on that day."""
     check_unit(actor, READ, unit_id)
+    filter_id(pillar_id, "Pilar")
     query = live(Partnership, unit_id)
     for column, value in ((Partnership.kind, kind), (Partnership.pillar_id, pillar_id)):
         if value not in (None, ""):

@@ -4,7 +4,6 @@ attendance, and the commitment per level ("from leaders to cleaning staff" as nu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -33,12 +32,14 @@ from app.services.programme._common import (
     create_row,
     current_values,
     domain_texts,
+    filter_id,
     live,
     live_ids,
     load,
     paginate,
     refuse,
     soft_delete,
+    year_bounds,
 )
 
 ACTIVITY_KINDS = ("sosialisasi", "rapat", "monev", "internalisasi_budaya_kerja", "other")
@@ -237,6 +238,7 @@ def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
                member_id: int | None = None, limit: int = 50, offset: int = 0
                ) -> Page[IntegrityPact]:
     check_unit(actor, READ, unit_id)
+    filter_id(member_id, "Anggota tim")
     query = live(IntegrityPact, unit_id)
     if member_id:
         query = query.where(IntegrityPact.member_id == member_id)
@@ -299,9 +301,10 @@ def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
                           (TeamActivity.pillar_id, pillar_id)):
         if value not in (None, ""):
             query = query.where(column == value)
+    filter_id(pillar_id, "Pilar")
     if year:
-        query = query.where(TeamActivity.held_on >= date(year, 1, 1),
-                            TeamActivity.held_on <= date(year, 12, 31))
+        first, last = year_bounds(year)
+        query = query.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
     return paginate(session, query, order_by=[col(TeamActivity.held_on).desc(),
                                               col(TeamActivity.id).desc()],
                     limit=limit, offset=offset)
@@ -434,7 +437,7 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
             col(ActivityAttendance.deleted_at).is_(None),
             col(TeamActivity.deleted_at).is_(None))
     if year:
-        first, last = date(year, 1, 1), date(year, 12, 31)
+        first, last = year_bounds(year)
         pacts = pacts.where(IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last)
         present = present.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
     signed = [p.member_id for p in session.exec(pacts).all()]

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -317,8 +319,16 @@ def _row_value(row: LkeAnswer | None) -> dict[str, Any] | None:
     }
 
 
+@lru_cache(maxsize=64)
+def _option_input(option: str) -> AnswerInput:
+    """The (immutable) answer of an option-only row, shared: most rows are option answers."""
+    return AnswerInput(option=option)
+
+
 def to_input(row: LkeAnswer) -> AnswerInput:
     """The domain answer of a stored row."""
+    if row.option is not None and not row.inputs and row.index_value is None:
+        return _option_input(row.option)
     return AnswerInput(
         option=row.option,
         inputs={k: Decimal(v) for k, v in row.inputs.items()} if row.inputs else None,
@@ -326,9 +336,13 @@ def to_input(row: LkeAnswer) -> AnswerInput:
     )
 
 
+# Built once: constructing a SQLAlchemy statement costs about as much as running it.
+_ANSWERS_OF = select(LkeAnswer).where(LkeAnswer.assessment_id == bindparam("assessment_id"))
+
+
 def answers_of(session: Session, *, assessment_id: int) -> dict[str, LkeAnswer]:
     """Stored answer rows by question ref (including penjelasan-only rows)."""
-    rows = session.exec(select(LkeAnswer).where(LkeAnswer.assessment_id == assessment_id)).all()
+    rows = session.exec(_ANSWERS_OF, params={"assessment_id": assessment_id}).all()
     return {r.question_ref: r for r in rows}
 
 
@@ -570,6 +584,9 @@ class Evaluation:
         return self.report.total.score
 
 
+_HOLDS_WBK = units.holds_predicate_clause(bindparam("unit_id"), Predicate.WBK.value)
+
+
 def holds_wbk(session: Session, *, unit_id: int) -> bool:
     return units.holds_predicate(session, unit_id=unit_id, predicate=Predicate.WBK.value)
 
@@ -578,11 +595,14 @@ def evaluate(
     session: Session, *, assessment: Assessment, target: str | None = None
 ) -> Evaluation:
     """Score and verdict of the stored answers (verdict for ``target``, default the goal)."""
-    framework = framework_of(session, assessment)
+    framework, held = frameworks.load_with(
+        session, framework_id=assessment.framework_id, also=_HOLDS_WBK,
+        params={"unit_id": assessment.unit_id},
+    )
+    held = bool(held)
     rows = answers_of(session, assessment_id=assessment.id)
     answers = answer_inputs(rows)
     report = lke.score(framework, answers)
-    held = holds_wbk(session, unit_id=assessment.unit_id)
     verdict = lke.evaluate(framework, report, _target(target, assessment), holds_wbk=held)
     return Evaluation(assessment, framework, rows, answers, report, verdict, held)
 

@@ -809,14 +809,19 @@ class Progress:
 
 
 def progress(
-    session: Session, *, assessment: Assessment, report: ScoreReport | None = None
+    session: Session,
+    *,
+    assessment: Assessment,
+    report: ScoreReport | None = None,
+    evidence: EvidenceCoverage | None = None,
 ) -> Progress:
-    """Questions answered of all questions, and expected evidence covered (when known)."""
+    """Questions answered of all questions, and expected evidence covered (when known;
+    pass ``evidence`` when the caller has just computed it)."""
     report = report or score_report(session, assessment=assessment)
     return Progress(
         answered=report.total.answered,
         total=report.total.questions,
-        evidence=evidence_coverage(session, assessment=assessment),
+        evidence=evidence or evidence_coverage(session, assessment=assessment),
     )
 
 

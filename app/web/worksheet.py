@@ -6,19 +6,19 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
 from app.domain.display import round_half_up
-from app.domain.lke import Question
+from app.domain.lke import Framework, Question
 from app.models.indicators import Assessment
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import assessments as svc
-from app.services import frameworks, lke_demo, units  # lke_demo: registers the demo step
-from app.services.errors import Invalid
+from app.services import lke_demo, units  # lke_demo: registers the demo step
+from app.services.errors import Invalid, NotFound
 from app.web import dashboard
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
@@ -74,21 +74,29 @@ def _worksheet_context(
         extra = {**provider(session, principal, assessment), **extra}
     ev = svc.evaluate(session, assessment=assessment)
     fw = ev.framework
-    row = frameworks.get_row(session, framework_id=assessment.framework_id)
     return {
+        "open_area": _open_area(fw, extra.pop("area", None)),
         "unit": _unit(session, assessment),
         "assessment": assessment,
         "fw": fw,
-        "fw_row": row,
         "ev": ev,
         "nodes": ev.report.nodes,
         "rows": ev.rows,
-        "progress": svc.progress(session, assessment=assessment, report=ev.report),
+        "progress": svc.progress(session, assessment=assessment, report=ev.report,
+                                 evidence=extra.get("evidence_coverage")),
         "can_edit": _can_edit(principal, assessment),
         "errors": {},
         "drafts": {},
         **extra,
     }
+
+
+def _open_area(fw: Framework, ref: str | None) -> str:
+    """The area whose questions the page carries (the others load when opened): the one
+    asked for, else the first."""
+    if ref and any(a.ref == ref for a in fw.areas()):
+        return ref
+    return next(fw.areas()).ref
 
 
 def _ancestors(q: Question) -> list[str]:
@@ -142,10 +150,33 @@ def assessment_create(
 
 @router.get("/assessments/{assessment_id}")
 def worksheet(
-    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
+    """The worksheet: every part and area with its score; the questions of one area (the
+    first, or ``?area=REF``) in the page, the others' loaded by htmx when opened."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    return render(request, WORKSHEET, _worksheet_context(session, principal, a))
+    return render(request, WORKSHEET, _worksheet_context(session, principal, a, area=area))
+
+
+@router.get("/assessments/{assessment_id}/areas/{area_ref}")
+def worksheet_area(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area_ref: str,
+) -> Response:
+    """The questions of one area (htmx, when its <details> is first opened); a browser
+    without htmx gets the worksheet with that area in it."""
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    fw = svc.framework_of(session, a)
+    try:
+        area = fw.area(area_ref)
+    except KeyError:
+        raise NotFound(f"Area '{area_ref}' tidak ada dalam LKE.") from None
+    if not is_htmx(request):
+        return RedirectResponse(f"/assessments/{a.id}?area={area.ref}#a-{area.ref}",
+                                status_code=303)
+    ctx = _worksheet_context(session, principal, a, area=area.ref)
+    return render(request, WORKSHEET, {**ctx, "area": area}, block="area_body")
 
 
 def _form_change(q: Question, form) -> svc.AnswerChange:
@@ -196,7 +227,8 @@ async def save_answer(
         drafts[ref] = {k: v for k, v in form.items() if isinstance(v, str)}
         status = 422
     if not is_htmx(request):
-        return RedirectResponse(f"/assessments/{a.id}#q-{ref}", status_code=303)
+        return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
+                                status_code=303)
     a = svc.get(session, actor=principal, assessment_id=a.id)
     ctx = _worksheet_context(session, principal, a, errors=errors, drafts=drafts, q=q,
                              saved=status == 200, oob_refs=_ancestors(q))
@@ -213,10 +245,11 @@ def answer_revisions(
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     revs = svc.revisions(session, assessment_id=a.id, ref=ref)
     fw = svc.framework_of(session, a)
-    labels = {i.key: i.label for i in fw.question(ref).inputs} if fw.has_question(ref) else {}
+    q = fw.question(ref) if fw.has_question(ref) else None
+    labels = {i.key: i.label for i in q.inputs} if q else {}
     return render(request, "pages/indicators/revisions.html", {
         "assessment": a, "ref": ref, "revisions": revs, "unit": _unit(session, a),
-        "labels": labels,
+        "labels": labels, "area_ref": q.area_ref if q else None,
     }, block="revlist" if is_htmx(request) else None)
 
 

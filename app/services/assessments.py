@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -325,15 +326,20 @@ def _option_input(option: str) -> AnswerInput:
     return AnswerInput(option=option)
 
 
+def _input_of(option: str | None, inputs: Mapping[str, Any] | None,
+              index_value: str | None) -> AnswerInput:
+    if option is not None and not inputs and index_value is None:
+        return _option_input(option)
+    return AnswerInput(
+        option=option,
+        inputs={k: Decimal(v) for k, v in inputs.items()} if inputs else None,
+        index=Decimal(index_value) if index_value is not None else None,
+    )
+
+
 def to_input(row: LkeAnswer) -> AnswerInput:
     """The domain answer of a stored row."""
-    if row.option is not None and not row.inputs and row.index_value is None:
-        return _option_input(row.option)
-    return AnswerInput(
-        option=row.option,
-        inputs={k: Decimal(v) for k, v in row.inputs.items()} if row.inputs else None,
-        index=Decimal(row.index_value) if row.index_value is not None else None,
-    )
+    return _input_of(row.option, row.inputs, row.index_value)
 
 
 # Built once: constructing a SQLAlchemy statement costs about as much as running it.
@@ -591,17 +597,55 @@ def holds_wbk(session: Session, *, unit_id: int) -> bool:
     return units.holds_predicate(session, unit_id=unit_id, predicate=Predicate.WBK.value)
 
 
+_ANSWER_VALUES = sa_select(
+    LkeAnswer.question_ref, LkeAnswer.option, LkeAnswer.inputs, LkeAnswer.index_value
+).where(LkeAnswer.assessment_id == bindparam("assessment_id"))
+_ANSWERS_OF_REFS = select(LkeAnswer).where(
+    LkeAnswer.assessment_id == bindparam("assessment_id"),
+    col(LkeAnswer.question_ref).in_(bindparam("refs", expanding=True)),
+)
+
+
+def _answer_values(session: Session, *, assessment_id: int) -> dict[str, AnswerInput]:
+    """The domain answers of an assessment from its value columns only (no ORM rows)."""
+    out = {}
+    for ref, option, inputs, index_value in session.exec(
+        _ANSWER_VALUES, params={"assessment_id": assessment_id}
+    ):
+        answer = _input_of(option, inputs, index_value)
+        if not answer.is_empty:
+            out[ref] = answer
+    return out
+
+
 def evaluate(
-    session: Session, *, assessment: Assessment, target: str | None = None
+    session: Session,
+    *,
+    assessment: Assessment,
+    target: str | None = None,
+    rows_for: Callable[[Framework], Iterable[str]] | None = None,
 ) -> Evaluation:
-    """Score and verdict of the stored answers (verdict for ``target``, default the goal)."""
+    """Score and verdict of the stored answers (verdict for ``target``, default the goal).
+
+    ``rows`` holds every stored answer row, or with ``rows_for`` only the rows of the
+    question refs it gives for the framework (a page showing some questions: the others are
+    read as values only)."""
     framework, held = frameworks.load_with(
         session, framework_id=assessment.framework_id, also=_HOLDS_WBK,
         params={"unit_id": assessment.unit_id},
     )
     held = bool(held)
-    rows = answers_of(session, assessment_id=assessment.id)
-    answers = answer_inputs(rows)
+    if rows_for is None:
+        rows = answers_of(session, assessment_id=assessment.id)
+        answers = answer_inputs(rows)
+    else:
+        answers = _answer_values(session, assessment_id=assessment.id)
+        refs = list(rows_for(framework))
+        rows = {
+            r.question_ref: r for r in session.exec(
+                _ANSWERS_OF_REFS, params={"assessment_id": assessment.id, "refs": refs}
+            ).all()
+        } if refs else {}
     report = lke.score(framework, answers)
     verdict = lke.evaluate(framework, report, _target(target, assessment), holds_wbk=held)
     return Evaluation(assessment, framework, rows, answers, report, verdict, held)

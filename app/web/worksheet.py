@@ -3,6 +3,7 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated
 
@@ -39,7 +40,9 @@ def _dec(value, places: int = 4) -> str:
     """A machine number for HTML attributes (meter value, input value): '12.3456'."""
     if value is None:
         return "0"
-    return str(round_half_up(Fraction(value), places))
+    if not isinstance(value, int | Fraction | Decimal):
+        value = Fraction(value)
+    return str(round_half_up(value, places))
 
 
 env.filters["dec"] = _dec
@@ -72,10 +75,17 @@ def _worksheet_context(
 ) -> dict:
     for provider in WORKSHEET_CONTEXT:
         extra = {**provider(session, principal, assessment), **extra}
-    ev = svc.evaluate(session, assessment=assessment)
+    asked = extra.pop("area", None)
+
+    def shown(fw: Framework) -> list[str]:
+        return [q.ref for q in fw.area(_open_area(fw, asked)).questions]
+
+    # Answer rows (penjelasan, revision...) only for the questions rendered: those of the
+    # open area (a save renders one question of it); the rest count as values only.
+    ev = svc.evaluate(session, assessment=assessment, rows_for=shown)
     fw = ev.framework
     return {
-        "open_area": _open_area(fw, extra.pop("area", None)),
+        "open_area": _open_area(fw, asked),
         "unit": _unit(session, assessment),
         "assessment": assessment,
         "fw": fw,
@@ -231,7 +241,7 @@ async def save_answer(
                                 status_code=303)
     a = svc.get(session, actor=principal, assessment_id=a.id)
     ctx = _worksheet_context(session, principal, a, errors=errors, drafts=drafts, q=q,
-                             saved=status == 200, oob_refs=_ancestors(q))
+                             saved=status == 200, oob_refs=_ancestors(q), area=q.area_ref)
     html = render(request, WORKSHEET, ctx, block="question").body.decode()
     if status == 200:
         html += render(request, WORKSHEET, ctx, block="oob").body.decode()

@@ -618,6 +618,11 @@ def _answer_values(session: Session, *, assessment_id: int) -> dict[str, AnswerI
     return out
 
 
+def no_rows(framework: Framework) -> tuple[str, ...]:
+    """``rows_for`` of a caller that needs scores only (no answer rows)."""
+    return ()
+
+
 def evaluate(
     session: Session,
     *,
@@ -796,7 +801,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
 
 def score_snapshot(session: Session, *, assessment: Assessment) -> dict[str, Any]:
     """JSON-safe score + verdict of the stored answers, for immutable records (reviews)."""
-    ev = evaluate(session, assessment=assessment)
+    ev = evaluate(session, assessment=assessment, rows_for=no_rows)
     return {
         "framework_id": assessment.framework_id,
         "score": report_json(ev.report, questions=True),
@@ -906,8 +911,8 @@ def compare(
     other_a = get(session, actor=actor, assessment_id=other_id)
     if base_a.unit_id != other_a.unit_id:
         raise Invalid("Perbandingan hanya antar penilaian dari unit yang sama.")
-    base = evaluate(session, assessment=base_a)
-    other = evaluate(session, assessment=other_a)
+    base = evaluate(session, assessment=base_a, rows_for=no_rows)
+    other = evaluate(session, assessment=other_a, rows_for=no_rows)
     areas: list[AreaComparison] = []
     parts: list[AreaComparison] = []
     seen: set[str] = set()
@@ -966,7 +971,7 @@ def oversight(
         if a is None:
             out.append(OversightRow(unit, None, None, None, None))
             continue
-        ev = evaluate(session, assessment=a)
+        ev = evaluate(session, assessment=a, rows_for=no_rows)
         out.append(OversightRow(
             unit, a, ev.total, ev.verdict, progress(session, assessment=a, report=ev.report)
         ))

@@ -123,7 +123,7 @@ def assessment_list(
     unit = units.get(session, unit_id=unit_id)
     items = []
     for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id):
-        ev = svc.evaluate(session, assessment=a)
+        ev = svc.evaluate(session, assessment=a, rows_for=svc.no_rows)
         items.append({"a": a, "ev": ev, "progress": svc.progress(
             session, assessment=a, report=ev.report)})
     below = units.descendants(units.children_map(session), unit_id)
@@ -371,7 +371,7 @@ def dashboard_panel(session: Session, unit: Unit) -> dict | None:
         return {"template": "pages/indicators/panel.html",
                 "context": {"latest": None, "unit_id": unit.id}}
     latest = items[0]
-    ev = svc.evaluate(session, assessment=latest)
+    ev = svc.evaluate(session, assessment=latest, rows_for=svc.no_rows)
     areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
     return {
         "template": "pages/indicators/panel.html",

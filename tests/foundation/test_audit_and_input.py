@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import AuditRecord, PredicateAward
 from tests.factories import login
 
 
 def _changes(db):
-    return [r for r in db.exec(select(AuditRecord)).all() if r.action not in ("login", "logout")]
+    # In insertion order: without ORDER BY PostgreSQL may return reused heap space first.
+    rows = db.exec(select(AuditRecord).order_by(col(AuditRecord.id))).all()
+    return [r for r in rows if r.action not in ("login", "logout")]
 
 
 async def test_a_change_writes_exactly_one_audit_record_with_before_and_after(client, db, world):

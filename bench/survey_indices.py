@@ -11,6 +11,8 @@ inserts N responses of one campaign (IKM + SPKP + SPAK: 22 answers each), then t
 3. survey_results.campaign_results(...) without per-service and profile sections (tallies +
    exact indices), and the full campaign_results (per service, profile, counts).
 Prints the median of 5 runs of each and the ratios (goal: service / raw <= 1.5).
+4. the per-service GROUP BY (results page, "per layanan") and the full results with and without
+   the covering index ix_survey_answer_service_tally (migration 0400_perf), toggled in the run.
 """
 
 from __future__ import annotations
@@ -22,13 +24,19 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, inspect, text
 from sqlmodel import Session
 
 from app.db import make_engine
 from app.migrate import upgrade
 from app.models.surveys import SurveyAnswer, SurveyResponse
 from app.services import survey_instruments, survey_results, surveys, units
+
+SERVICE_INDEX = "ix_survey_answer_service_tally"  # migration 0400_perf
+SERVICE_INDEX_DDL = (
+    f"CREATE INDEX {SERVICE_INDEX} ON survey_answer "
+    "(campaign_id, reportable, service_id, instrument_code, item_code, value)"
+)
 
 
 def median_time(fn, runs: int = 5) -> float:
@@ -102,6 +110,26 @@ def main() -> None:
         t_core = median_time(lambda: survey_results.campaign_results(
             session, campaign=campaign, with_services=False, with_profile=False))
         t_full = median_time(lambda: survey_results.campaign_results(session, campaign=campaign))
+        per_service = text(
+            "SELECT service_id, instrument_code, item_code, SUM(value), COUNT(*) "
+            "FROM survey_answer WHERE campaign_id = :c AND reportable = :t "
+            "GROUP BY service_id, instrument_code, item_code")
+        t_service = median_time(lambda: session.execute(per_service, {"c": cid, "t": True}).all())
+        # The same with the per-service covering index toggled (dropped when the migrations
+        # made it, made when they did not), then put back as it was.
+        had = SERVICE_INDEX in {ix["name"] for ix in inspect(session.connection())
+                                .get_indexes("survey_answer")}
+        session.execute(text(f"DROP INDEX {SERVICE_INDEX}" if had else SERVICE_INDEX_DDL))
+        session.execute(text("ANALYZE"))
+        session.commit()
+        t_service_2 = median_time(
+            lambda: session.execute(per_service, {"c": cid, "t": True}).all())
+        t_full_2 = median_time(
+            lambda: survey_results.campaign_results(session, campaign=campaign))
+        session.execute(text(SERVICE_INDEX_DDL if had else f"DROP INDEX {SERVICE_INDEX}"))
+        session.commit()
+    with_ix, without_ix = (t_service, t_service_2) if had else (t_service_2, t_service)
+    full_with, full_without = (t_full, t_full_2) if had else (t_full_2, t_full)
     print(f"database: {engine.dialect.name}; responses: {n:,}; answers: {n * 22:,}; "
           f"load {load:.1f}s")
     print(f"raw GROUP BY (denormalised)        {t_raw * 1000:9.1f} ms")
@@ -111,6 +139,10 @@ def main() -> None:
           f"ratio to raw {t_core / t_raw:.2f}x (goal <= 1.5x)")
     print(f"service full results page data     {t_full * 1000:9.1f} ms  "
           f"(+ per service, profile, counts)")
+    print(f"per-service GROUP BY: without {SERVICE_INDEX} {without_ix * 1000:9.1f} ms, with "
+          f"{with_ix * 1000:9.1f} ms  ({without_ix / with_ix:.2f}x)")
+    print(f"full results page data: without {full_without * 1000:9.1f} ms, with "
+          f"{full_with * 1000:9.1f} ms  (migrations made it: {'yes' if had else 'no'})")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 
-from app.domain.display import round_half_up
+from app.domain.display import format_grouped
 
 LANGUAGES = ("id", "en")
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -65,14 +64,21 @@ def _exact(value) -> Fraction:
     return Fraction(value)
 
 
+# Separators (group, decimal) of the CLDR number patterns of id_ID and en_US: "#,##0.00"
+# gives '1.234,50' and '1,234.50'. Formatting with them directly gives Babel's output for
+# these patterns (tests/foundation/test_i18n.py compares both) without re-parsing the
+# pattern and the locale on every call: pages format ~1000 numbers each.
+_SEPARATORS = {"id": (".", ","), "en": (",", ".")}
+
+
 def format_number(value, places: int = 2, lang: str | None = None) -> str:
     """`87,56` in Indonesian, `87.56` in English; '-' for no value."""
     if value is None:
         return "-"
-    lang = lang or current_language.get()
-    rounded = round_half_up(_exact(value), places)
-    pattern = "#,##0" + ("." + "0" * places if places else "")
-    return format_decimal(rounded, format=pattern, locale="id_ID" if lang == "id" else "en_US")
+    group, decimal = _SEPARATORS["id" if (lang or current_language.get()) == "id" else "en"]
+    if isinstance(value, float):
+        value = _exact(value)
+    return format_grouped(value, places, group=group, decimal=decimal)
 
 
 def format_date(value: date | datetime | None, tz: str = "Asia/Jakarta") -> str:

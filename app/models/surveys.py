@@ -165,6 +165,11 @@ class SurveyAnswer(SQLModel, table=True):
             "ix_survey_answer_tally",
             "campaign_id", "reportable", "instrument_code", "item_code", "value",
         ),
+        # Per-service tallies (results page "per layanan"), covered by the index alone.
+        Index(
+            "ix_survey_answer_service_tally",
+            "campaign_id", "reportable", "service_id", "instrument_code", "item_code", "value",
+        ),
     )
 
     response_id: int = Field(foreign_key="survey_response.id", primary_key=True)

@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -317,18 +320,35 @@ def _row_value(row: LkeAnswer | None) -> dict[str, Any] | None:
     }
 
 
+@lru_cache(maxsize=64)
+def _option_input(option: str) -> AnswerInput:
+    """The (immutable) answer of an option-only row, shared: most rows are option answers."""
+    return AnswerInput(option=option)
+
+
+def _input_of(option: str | None, inputs: Mapping[str, Any] | None,
+              index_value: str | None) -> AnswerInput:
+    if option is not None and not inputs and index_value is None:
+        return _option_input(option)
+    return AnswerInput(
+        option=option,
+        inputs={k: Decimal(v) for k, v in inputs.items()} if inputs else None,
+        index=Decimal(index_value) if index_value is not None else None,
+    )
+
+
 def to_input(row: LkeAnswer) -> AnswerInput:
     """The domain answer of a stored row."""
-    return AnswerInput(
-        option=row.option,
-        inputs={k: Decimal(v) for k, v in row.inputs.items()} if row.inputs else None,
-        index=Decimal(row.index_value) if row.index_value is not None else None,
-    )
+    return _input_of(row.option, row.inputs, row.index_value)
+
+
+# Built once: constructing a SQLAlchemy statement costs about as much as running it.
+_ANSWERS_OF = select(LkeAnswer).where(LkeAnswer.assessment_id == bindparam("assessment_id"))
 
 
 def answers_of(session: Session, *, assessment_id: int) -> dict[str, LkeAnswer]:
     """Stored answer rows by question ref (including penjelasan-only rows)."""
-    rows = session.exec(select(LkeAnswer).where(LkeAnswer.assessment_id == assessment_id)).all()
+    rows = session.exec(_ANSWERS_OF, params={"assessment_id": assessment_id}).all()
     return {r.question_ref: r for r in rows}
 
 
@@ -575,19 +595,68 @@ class Evaluation:
         return self.report.total.score
 
 
+_HOLDS_WBK = units.holds_predicate_clause(bindparam("unit_id"), Predicate.WBK.value)
+
+
 def holds_wbk(session: Session, *, unit_id: int) -> bool:
     return units.holds_predicate(session, unit_id=unit_id, predicate=Predicate.WBK.value)
 
 
+_ANSWER_VALUES = sa_select(
+    LkeAnswer.question_ref, LkeAnswer.option, LkeAnswer.inputs, LkeAnswer.index_value
+).where(LkeAnswer.assessment_id == bindparam("assessment_id"))
+_ANSWERS_OF_REFS = select(LkeAnswer).where(
+    LkeAnswer.assessment_id == bindparam("assessment_id"),
+    col(LkeAnswer.question_ref).in_(bindparam("refs", expanding=True)),
+)
+
+
+def _answer_values(session: Session, *, assessment_id: int) -> dict[str, AnswerInput]:
+    """The domain answers of an assessment from its value columns only (no ORM rows)."""
+    out = {}
+    for ref, option, inputs, index_value in session.exec(
+        _ANSWER_VALUES, params={"assessment_id": assessment_id}
+    ):
+        answer = _input_of(option, inputs, index_value)
+        if not answer.is_empty:
+            out[ref] = answer
+    return out
+
+
+def no_rows(framework: Framework) -> tuple[str, ...]:
+    """``rows_for`` of a caller that needs scores only (no answer rows)."""
+    return ()
+
+
 def evaluate(
-    session: Session, *, assessment: Assessment, target: str | None = None
+    session: Session,
+    *,
+    assessment: Assessment,
+    target: str | None = None,
+    rows_for: Callable[[Framework], Iterable[str]] | None = None,
 ) -> Evaluation:
-    """Score and verdict of the stored answers (verdict for ``target``, default the goal)."""
-    framework = framework_of(session, assessment)
-    rows = answers_of(session, assessment_id=assessment.id)
-    answers = answer_inputs(rows)
+    """Score and verdict of the stored answers (verdict for ``target``, default the goal).
+
+    ``rows`` holds every stored answer row, or with ``rows_for`` only the rows of the
+    question refs it gives for the framework (a page showing some questions: the others are
+    read as values only)."""
+    framework, held = frameworks.load_with(
+        session, framework_id=assessment.framework_id, also=_HOLDS_WBK,
+        params={"unit_id": assessment.unit_id},
+    )
+    held = bool(held)
+    if rows_for is None:
+        rows = answers_of(session, assessment_id=assessment.id)
+        answers = answer_inputs(rows)
+    else:
+        answers = _answer_values(session, assessment_id=assessment.id)
+        refs = list(rows_for(framework))
+        rows = {
+            r.question_ref: r for r in session.exec(
+                _ANSWERS_OF_REFS, params={"assessment_id": assessment.id, "refs": refs}
+            ).all()
+        } if refs else {}
     report = lke.score(framework, answers)
-    held = holds_wbk(session, unit_id=assessment.unit_id)
     verdict = lke.evaluate(framework, report, _target(target, assessment), holds_wbk=held)
     return Evaluation(assessment, framework, rows, answers, report, verdict, held)
 
@@ -737,7 +806,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
 
 def score_snapshot(session: Session, *, assessment: Assessment) -> dict[str, Any]:
     """JSON-safe score + verdict of the stored answers, for immutable records (reviews)."""
-    ev = evaluate(session, assessment=assessment)
+    ev = evaluate(session, assessment=assessment, rows_for=no_rows)
     return {
         "framework_id": assessment.framework_id,
         "score": report_json(ev.report, questions=True),
@@ -794,14 +863,19 @@ class Progress:
 
 
 def progress(
-    session: Session, *, assessment: Assessment, report: ScoreReport | None = None
+    session: Session,
+    *,
+    assessment: Assessment,
+    report: ScoreReport | None = None,
+    evidence: EvidenceCoverage | None = None,
 ) -> Progress:
-    """Questions answered of all questions, and expected evidence covered (when known)."""
+    """Questions answered of all questions, and expected evidence covered (when known;
+    pass ``evidence`` when the caller has just computed it)."""
     report = report or score_report(session, assessment=assessment)
     return Progress(
         answered=report.total.answered,
         total=report.total.questions,
-        evidence=evidence_coverage(session, assessment=assessment),
+        evidence=evidence or evidence_coverage(session, assessment=assessment),
     )
 
 
@@ -842,8 +916,8 @@ def compare(
     other_a = get(session, actor=actor, assessment_id=other_id)
     if base_a.unit_id != other_a.unit_id:
         raise Invalid("Perbandingan hanya antar penilaian dari unit yang sama.")
-    base = evaluate(session, assessment=base_a)
-    other = evaluate(session, assessment=other_a)
+    base = evaluate(session, assessment=base_a, rows_for=no_rows)
+    other = evaluate(session, assessment=other_a, rows_for=no_rows)
     areas: list[AreaComparison] = []
     parts: list[AreaComparison] = []
     seen: set[str] = set()
@@ -902,7 +976,7 @@ def oversight(
         if a is None:
             out.append(OversightRow(unit, None, None, None, None))
             continue
-        ev = evaluate(session, assessment=a)
+        ev = evaluate(session, assessment=a, rows_for=no_rows)
         out.append(OversightRow(
             unit, a, ev.total, ev.verdict, progress(session, assessment=a, report=ev.report)
         ))

@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from app.db import get_row
@@ -537,9 +539,9 @@ class QuestionEvidence:
     expected: tuple[ExpectedItem, ...]
     links: tuple[LinkedEvidence, ...]  # every live link of the question
 
-    @property
+    @cached_property
     def covered(self) -> int:
-        return sum(1 for item in self.expected if item.covered)
+        return sum(1 for item in self.expected if item.covered_by)
 
     @property
     def first_uncovered(self) -> int | None:
@@ -549,43 +551,56 @@ class QuestionEvidence:
         return None
 
 
+# Live links of an assessment with their evidence, oldest first (as ``live_links``), in one
+# query built once.
+_LIVE_LINKS_WITH_EVIDENCE = (
+    select(EvidenceLink, Evidence)
+    .join(Evidence, col(Evidence.id) == col(EvidenceLink.evidence_id))
+    .where(
+        EvidenceLink.assessment_id == bindparam("assessment_id"),
+        col(EvidenceLink.unlinked_at).is_(None),
+        col(Evidence.deleted_at).is_(None),
+    )
+    .order_by(col(EvidenceLink.id))
+)
+
+
 def question_evidence(
     session: Session, *, assessment: Assessment, framework: Framework | None = None
 ) -> dict[str, QuestionEvidence]:
     """For every question: its expected-evidence checklist with what covers each item, and
-    all evidence linked to it (two queries for the whole assessment)."""
+    all evidence linked to it (one query for the whole assessment)."""
     framework = framework or assessments.framework_of(session, assessment)
-    links = live_links(session, assessment_id=assessment.id)
-    evidence_ids = {x.evidence_id for x in links}
-    rows = {
-        e.id: e for e in session.exec(
-            select(Evidence).where(col(Evidence.id).in_(evidence_ids or {-1}))
-        ).all()
-    }
     by_ref: dict[str, list[LinkedEvidence]] = {}
-    for x in links:
-        by_ref.setdefault(x.question_ref, []).append(LinkedEvidence(x, rows[x.evidence_id]))
+    by_item: dict[tuple[str, int | None], list[LinkedEvidence]] = {}
+    for x, evidence in session.exec(
+        _LIVE_LINKS_WITH_EVIDENCE, params={"assessment_id": assessment.id}
+    ).all():
+        linked_evidence = LinkedEvidence(x, evidence)
+        by_ref.setdefault(x.question_ref, []).append(linked_evidence)
+        by_item.setdefault((x.question_ref, x.expected_index), []).append(linked_evidence)
     out = {}
     for q in framework.questions():
-        linked = tuple(by_ref.get(q.ref, ()))
         expected = tuple(
-            ExpectedItem(
-                index=i, text=text,
-                covered_by=tuple(le for le in linked if le.link.expected_index == i),
-            )
+            ExpectedItem(index=i, text=text, covered_by=tuple(by_item.get((q.ref, i), ())))
             for i, text in enumerate(q.evidence)
         )
-        out[q.ref] = QuestionEvidence(ref=q.ref, expected=expected, links=linked)
+        out[q.ref] = QuestionEvidence(ref=q.ref, expected=expected,
+                                      links=tuple(by_ref.get(q.ref, ())))
     return out
 
 
-def coverage(session: Session, assessment: Assessment) -> assessments.EvidenceCoverage:
-    """Expected-evidence items covered by at least one linked evidence, over all questions."""
-    per_question = question_evidence(session, assessment=assessment)
+def coverage_of(per_question: Mapping[str, QuestionEvidence]) -> assessments.EvidenceCoverage:
+    """Expected-evidence items covered, over the questions of ``question_evidence``."""
     return assessments.EvidenceCoverage(
         covered=sum(q.covered for q in per_question.values()),
         expected=sum(len(q.expected) for q in per_question.values()),
     )
+
+
+def coverage(session: Session, assessment: Assessment) -> assessments.EvidenceCoverage:
+    """Expected-evidence items covered by at least one linked evidence, over all questions."""
+    return coverage_of(question_evidence(session, assessment=assessment))
 
 
 # Assessment progress reports expected evidence covered through this hook.

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.domain.display import round_half_up
@@ -186,15 +188,40 @@ def load(session: Session, *, framework_id: int) -> Framework:
     Only the content hash is read when the parsed framework is cached: the content itself
     (the whole worksheet as JSON) is loaded and parsed once per process and version.
     """
-    sha256 = session.exec(
-        select(LkeFramework.sha256).where(LkeFramework.id == framework_id)
+    return load_with(session, framework_id=framework_id)[0]
+
+
+# Statements are built once (building one costs about as much as running it here).
+_SHA256 = sa_select(LkeFramework.sha256).where(LkeFramework.id == bindparam("framework_id"))
+_SHA256_WITH: dict[int, tuple[Any, Any]] = {}  # id(also) -> (also, statement)
+
+
+def load_with(
+    session: Session,
+    *,
+    framework_id: int,
+    also: Any = None,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[Framework, Any]:
+    """``load`` plus one more scalar SQL expression ``also`` (with bound ``params``) read in
+    the same query, e.g. an EXISTS the caller needs next; returns (framework, its value).
+    Pass a module-level ``also``: its statement is built once and kept."""
+    statement = _SHA256
+    if also is not None:
+        entry = _SHA256_WITH.get(id(also))
+        if entry is None or entry[0] is not also:
+            entry = _SHA256_WITH[id(also)] = (also, _SHA256.add_columns(also))
+        statement = entry[1]
+    found = session.exec(  # a SQLAlchemy select: rows (sha256[, also]), never scalars
+        statement, params={**(params or {}), "framework_id": framework_id}
     ).first()
-    if sha256 is None:
+    if found is None:
         raise NotFound(f"Kerangka LKE {framework_id} tidak ditemukan.")
+    sha256, value = found[0], (found[1] if also is not None else None)
     framework = _CACHE.get((framework_id, sha256))
-    if framework is not None:
-        return framework
-    return parsed(get_row(session, framework_id=framework_id))
+    if framework is None:
+        framework = parsed(get_row(session, framework_id=framework_id))
+    return framework, value
 
 
 def _d(value: Any) -> str | None:

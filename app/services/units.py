@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from app.db import get_row
@@ -119,9 +120,16 @@ def predicate_history(session: Session, *, unit_id: int) -> list[PredicateAward]
 
 def holds_predicate(session: Session, *, unit_id: int, predicate: str) -> bool:
     """True when the unit was awarded the predicate and it was not revoked."""
-    return any(
-        award.predicate == predicate and award.revoked_on is None
-        for award in predicate_history(session, unit_id=unit_id)
+    return bool(session.exec(select(holds_predicate_clause(unit_id, predicate))).one())
+
+
+def holds_predicate_clause(unit_id: int, predicate: str):
+    """SQL EXISTS: a live, unrevoked award of ``predicate`` to the unit (for one-query reads)."""
+    return exists().where(
+        PredicateAward.unit_id == unit_id,
+        PredicateAward.predicate == predicate,
+        col(PredicateAward.revoked_on).is_(None),
+        col(PredicateAward.deleted_at).is_(None),
     )
 
 

@@ -285,8 +285,10 @@ def _worksheet_extras(session, principal, assessment) -> dict:
     """Evidence per question and the reviewer's open flags, for the worksheet hook."""
     from app.services import review as review_svc
 
+    per_question = svc.question_evidence(session, assessment=assessment)
     return {
-        "evidence_by_ref": svc.question_evidence(session, assessment=assessment),
+        "evidence_by_ref": per_question,
+        "evidence_coverage": svc.coverage_of(per_question),
         "review_flags": review_svc.open_flags(session, assessment=assessment),
     }
 

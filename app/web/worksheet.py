@@ -3,22 +3,23 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
 from app.domain.display import round_half_up
-from app.domain.lke import Question
+from app.domain.lke import Framework, Question
 from app.models.indicators import Assessment
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import assessments as svc
-from app.services import frameworks, lke_demo, units  # lke_demo: registers the demo step
-from app.services.errors import Invalid
+from app.services import lke_demo, units  # lke_demo: registers the demo step
+from app.services.errors import Invalid, NotFound
 from app.web import dashboard
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
@@ -39,7 +40,9 @@ def _dec(value, places: int = 4) -> str:
     """A machine number for HTML attributes (meter value, input value): '12.3456'."""
     if value is None:
         return "0"
-    return str(round_half_up(Fraction(value), places))
+    if not isinstance(value, int | Fraction | Decimal):
+        value = Fraction(value)
+    return str(round_half_up(value, places))
 
 
 env.filters["dec"] = _dec
@@ -72,23 +75,38 @@ def _worksheet_context(
 ) -> dict:
     for provider in WORKSHEET_CONTEXT:
         extra = {**provider(session, principal, assessment), **extra}
-    ev = svc.evaluate(session, assessment=assessment)
+    asked = extra.pop("area", None)
+
+    def shown(fw: Framework) -> list[str]:
+        return [q.ref for q in fw.area(_open_area(fw, asked)).questions]
+
+    # Answer rows (penjelasan, revision...) only for the questions rendered: those of the
+    # open area (a save renders one question of it); the rest count as values only.
+    ev = svc.evaluate(session, assessment=assessment, rows_for=shown)
     fw = ev.framework
-    row = frameworks.get_row(session, framework_id=assessment.framework_id)
     return {
+        "open_area": _open_area(fw, asked),
         "unit": _unit(session, assessment),
         "assessment": assessment,
         "fw": fw,
-        "fw_row": row,
         "ev": ev,
         "nodes": ev.report.nodes,
         "rows": ev.rows,
-        "progress": svc.progress(session, assessment=assessment, report=ev.report),
+        "progress": svc.progress(session, assessment=assessment, report=ev.report,
+                                 evidence=extra.get("evidence_coverage")),
         "can_edit": _can_edit(principal, assessment),
         "errors": {},
         "drafts": {},
         **extra,
     }
+
+
+def _open_area(fw: Framework, ref: str | None) -> str:
+    """The area whose questions the page carries (the others load when opened): the one
+    asked for, else the first."""
+    if ref and any(a.ref == ref for a in fw.areas()):
+        return ref
+    return next(fw.areas()).ref
 
 
 def _ancestors(q: Question) -> list[str]:
@@ -105,7 +123,7 @@ def assessment_list(
     unit = units.get(session, unit_id=unit_id)
     items = []
     for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id):
-        ev = svc.evaluate(session, assessment=a)
+        ev = svc.evaluate(session, assessment=a, rows_for=svc.no_rows)
         items.append({"a": a, "ev": ev, "progress": svc.progress(
             session, assessment=a, report=ev.report)})
     below = units.descendants(units.children_map(session), unit_id)
@@ -142,10 +160,33 @@ def assessment_create(
 
 @router.get("/assessments/{assessment_id}")
 def worksheet(
-    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
+    """The worksheet: every part and area with its score; the questions of one area (the
+    first, or ``?area=REF``) in the page, the others' loaded by htmx when opened."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    return render(request, WORKSHEET, _worksheet_context(session, principal, a))
+    return render(request, WORKSHEET, _worksheet_context(session, principal, a, area=area))
+
+
+@router.get("/assessments/{assessment_id}/areas/{area_ref}")
+def worksheet_area(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area_ref: str,
+) -> Response:
+    """The questions of one area (htmx, when its <details> is first opened); a browser
+    without htmx gets the worksheet with that area in it."""
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    fw = svc.framework_of(session, a)
+    try:
+        area = fw.area(area_ref)
+    except KeyError:
+        raise NotFound(f"Area '{area_ref}' tidak ada dalam LKE.") from None
+    if not is_htmx(request):
+        return RedirectResponse(f"/assessments/{a.id}?area={area.ref}#a-{area.ref}",
+                                status_code=303)
+    ctx = _worksheet_context(session, principal, a, area=area.ref)
+    return render(request, WORKSHEET, {**ctx, "area": area}, block="area_body")
 
 
 def _form_change(q: Question, form) -> svc.AnswerChange:
@@ -196,10 +237,11 @@ async def save_answer(
         drafts[ref] = {k: v for k, v in form.items() if isinstance(v, str)}
         status = 422
     if not is_htmx(request):
-        return RedirectResponse(f"/assessments/{a.id}#q-{ref}", status_code=303)
+        return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
+                                status_code=303)
     a = svc.get(session, actor=principal, assessment_id=a.id)
     ctx = _worksheet_context(session, principal, a, errors=errors, drafts=drafts, q=q,
-                             saved=status == 200, oob_refs=_ancestors(q))
+                             saved=status == 200, oob_refs=_ancestors(q), area=q.area_ref)
     html = render(request, WORKSHEET, ctx, block="question").body.decode()
     if status == 200:
         html += render(request, WORKSHEET, ctx, block="oob").body.decode()
@@ -213,10 +255,11 @@ def answer_revisions(
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     revs = svc.revisions(session, assessment_id=a.id, ref=ref)
     fw = svc.framework_of(session, a)
-    labels = {i.key: i.label for i in fw.question(ref).inputs} if fw.has_question(ref) else {}
+    q = fw.question(ref) if fw.has_question(ref) else None
+    labels = {i.key: i.label for i in q.inputs} if q else {}
     return render(request, "pages/indicators/revisions.html", {
         "assessment": a, "ref": ref, "revisions": revs, "unit": _unit(session, a),
-        "labels": labels,
+        "labels": labels, "area_ref": q.area_ref if q else None,
     }, block="revlist" if is_htmx(request) else None)
 
 
@@ -329,7 +372,7 @@ def dashboard_panel(session: Session, unit: Unit) -> dict | None:
                 "context": {"latest": None, "unit_id": unit.id},
                 "slot": "lke", "order": dashboard.PANEL_ORDER["lke"]}
     latest = items[0]
-    ev = svc.evaluate(session, assessment=latest)
+    ev = svc.evaluate(session, assessment=latest, rows_for=svc.no_rows)
     areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
     return {
         "template": "pages/indicators/panel.html",

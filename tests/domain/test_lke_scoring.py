@@ -230,3 +230,33 @@ def test_node_order_and_levels(fw):
         "sub_indicator",
         "question",
     }
+
+
+def test_integer_fast_path_agrees_with_the_general_path(fw):
+    """question_value's whole-number shortcut gives what validation + the formula give, and
+    leaves everything unusual (fractions, negatives, broken rules, missing keys) to them."""
+    from app.domain.lke.scoring import _numeric_value, _valid_integer_inputs_value
+
+    samples = [0, 1, 2, 3, 7, 12, 40]
+    for q in (q for q in fw.questions() if q.inputs):
+        keys = [i.key for i in q.inputs]
+        cases = [{k: Decimal(samples[(n + j) % len(samples)]) for j, k in enumerate(keys)}
+                 for n in range(len(samples))]
+        cases += [{k: n for k in keys} for n in (0, 5)]  # ints, all equal
+        cases += [{k: Decimal("2.5") for k in keys}, {k: Decimal(-1) for k in keys},
+                  {k: Decimal(1) for k in keys[:-1]}, {**{k: 1 for k in keys}, "extra": 1},
+                  {k: Decimal("NaN") for k in keys}, {k: "3" for k in keys}]
+        for inputs in cases:
+            answer = AnswerInput(inputs=inputs)
+            fast = _valid_integer_inputs_value(q, answer)
+            errors = validate_answer(q, answer)
+            if fast is not None:
+                assert errors == [], (q.ref, inputs)
+                values = {k: F(v) for k, v in inputs.items()}
+                assert fast == _numeric_value(q, values), (q.ref, inputs)
+            if errors:
+                with pytest.raises(AnswerError):
+                    question_value(q, answer)
+            else:
+                general = _numeric_value(q, {k: F(Decimal(str(v))) for k, v in inputs.items()})
+                assert question_value(q, answer) == general, (q.ref, inputs)

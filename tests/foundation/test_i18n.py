@@ -33,3 +33,24 @@ def test_numbers_are_shown_in_indonesian_format():
     assert format_number(Decimal("1234.5"), lang="id") == "1.234,50"
     assert format_number(Decimal("1234.5"), lang="en") == "1,234.50"
     assert format_number(None) == "-"
+
+
+def test_number_format_matches_babel_for_the_cldr_patterns():
+    """The fast formatter gives what Babel gives for "#,##0.00" in id_ID and en_US."""
+    from babel.numbers import format_decimal
+
+    from app.domain.display import round_half_up
+
+    values = [
+        0, 7, -7, 1000, -1234567, 10**12,
+        Decimal("0.005"), Decimal("-0.005"), Decimal("-0.004"), Decimal("999.995"),
+        Decimal("-999.995"), Decimal("1234.5"), Decimal("1E+3"), Decimal("0E-5"),
+        Fraction(1, 3), Fraction(-2, 3), Fraction(10**15 + 1, 7), Fraction(263, 3),
+    ]
+    for value in values:
+        for places in range(4):
+            pattern = "#,##0" + ("." + "0" * places if places else "")
+            rounded = round_half_up(value, places)
+            for lang, locale in (("id", "id_ID"), ("en", "en_US")):
+                expected = format_decimal(rounded, format=pattern, locale=locale)
+                assert format_number(value, places, lang=lang) == expected, (value, places)

@@ -26,9 +26,30 @@ async def test_worksheet_flow(client, world, db, framework_row):
     aid = await _create_page(client, csrf, unit)
     page = await client.get(f"/assessments/{aid}")
     assert page.status_code == 200
-    assert page.text.count('<article class="ws-q') == 113
-    assert 'id="q-HBA1A"' in page.text and 'name="index"' in page.text
+    # every area is on the page with its score; the questions of the first one (PPA: 12)
+    # are in it, the other areas' load through htmx when opened
+    assert page.text.count('<details class="card ws-area"') == 15
+    assert page.text.count('<article class="ws-q') == 12
+    assert 'id="q-PPA1A"' in page.text and 'id="q-PPB1A"' not in page.text
+    assert f'hx-get="/assessments/{aid}/areas/PPB" hx-trigger="toggle once"' in page.text
     assert 'hx-post="/assessments/' in page.text
+    areas = [a.ref for a in assessments.framework_of(
+        db, db.get(Assessment, aid)).areas()]
+    total = 0
+    for ref in areas:
+        part = await client.get(f"/assessments/{aid}/areas/{ref}", headers=HX)
+        assert part.status_code == 200 and "<html" not in part.text
+        total += part.text.count('<article class="ws-q')
+    assert total == 113  # every question is reachable
+    hasil = await client.get(f"/assessments/{aid}?area=HBA")
+    assert 'id="q-HBA1A"' in hasil.text and 'name="index"' in hasil.text
+    assert hasil.text.count('<article class="ws-q') == 1
+    # without htmx the area link leads to the page with that area in it
+    r = await client.get(f"/assessments/{aid}/areas/PRA")
+    assert r.status_code == 303 and r.headers["location"] == f"/assessments/{aid}?area=PRA#a-PRA"
+    assert (await client.get(f"/assessments/{aid}/areas/NOPE", headers=HX)).status_code == 404
+    unknown = await client.get(f"/assessments/{aid}?area=NOPE")  # falls back to the first
+    assert unknown.status_code == 200 and 'id="q-PPA1A"' in unknown.text
 
     # htmx save: the question comes back plus out-of-band scores of its ancestors
     r = await client.post(f"/assessments/{aid}/answers/PPA2A",
@@ -86,6 +107,8 @@ async def test_pages_refuse_other_units_and_locked(client, make_client, world, d
     other = make_client()
     csrf_b = await login(other, "member_b1")
     assert (await other.get(f"/assessments/{a.id}")).status_code == 403
+    assert (await other.get(f"/assessments/{a.id}/areas/PPB", headers=HX)).status_code == 403
+    assert (await other.get(f"/assessments/{a.id}/areas/PPB")).status_code == 403
     assert (await other.get(f"/units/{world.unit('UNIT-A1')}/assessments")).status_code == 403
     r = await other.post(f"/assessments/{a.id}/answers/PPA1A",
                          data={"option": "Ya", "csrf_token": csrf_b}, headers=HX)
@@ -98,6 +121,9 @@ async def test_pages_refuse_other_units_and_locked(client, make_client, world, d
     db.commit()
     page = await client.get(f"/assessments/{a.id}")
     assert "terkunci" in page.text and "hx-post=\"/assessments/" not in page.text
+    area = await client.get(f"/assessments/{a.id}/areas/PPB", headers=HX)
+    assert area.status_code == 200 and 'id="q-PPB1A"' in area.text
+    assert "hx-post=\"/assessments/" not in area.text and "disabled" in area.text
     r = await client.post(f"/assessments/{a.id}/answers/PPA1A",
                           data={"option": "Ya", "csrf_token": csrf}, headers=HX)
     assert r.status_code == 409 and "final" in r.text

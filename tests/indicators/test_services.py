@@ -45,3 +45,40 @@ def test_bad_option_stores_nothing(db, assessment_a1):
     assert any(p.startswith("PPA2B:") for p in exc.value.problems)
     assert db.exec(select(LkeAnswer)).all() == []
     assert db.exec(select(LkeAnswerRevision)).all() == []
+
+
+def test_evaluate_reads_the_wbk_held_by_the_unit_only(db, world, framework_row):
+    """WBBM needs a WBK held: a live, unrevoked award of the unit itself, not another's."""
+    from datetime import date, datetime
+
+    from app.models.units import PredicateAward
+    from app.services import units
+
+    a1 = assessments.create(db, actor=None, unit_id=world.unit("UNIT-A1"), year=2024,
+                            target="WBBM")
+
+    def held() -> bool:
+        ev = assessments.evaluate(db, assessment=a1)
+        assert ev.holds_wbk is assessments.holds_wbk(db, unit_id=a1.unit_id)
+        assert ev.verdict.check("wbk_held").passed is ev.holds_wbk
+        return ev.holds_wbk
+
+    assert held() is False
+    units.add_predicate(db, actor=None, unit_id=world.unit("UNIT-A2"), predicate="WBK",
+                        year=2022, decree_number="KEP-1/2022", decree_date=date(2022, 12, 9))
+    assert held() is False  # a sibling's award is not this unit's
+    award = units.add_predicate(db, actor=None, unit_id=world.unit("UNIT-A1"),
+                                predicate="WBK", year=2022, decree_number="KEP-2/2022",
+                                decree_date=date(2022, 12, 9))
+    assert held() is True
+    award.revoked_on = date(2023, 6, 1)
+    db.add(award)
+    db.commit()
+    assert held() is False  # revoked
+    award.revoked_on, award.deleted_at = None, datetime(2023, 7, 1)
+    db.add(award)
+    db.commit()
+    assert held() is False  # deleted
+    db.get(PredicateAward, award.id).deleted_at = None
+    db.commit()
+    assert held() is True

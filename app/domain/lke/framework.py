@@ -8,7 +8,7 @@ own maximum (sub-indicator weight / number of questions) is an exact ``Fraction`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -244,12 +244,23 @@ class Framework:
     corrections: tuple[str, ...] = ()
     source: str = ""
     _index: Mapping[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Data derived once per (immutable) framework, e.g. the scoring plan: see ``derived``.
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, Node] = {}
         for node in self.iter_nodes():
             index.setdefault(node.ref, node)
         object.__setattr__(self, "_index", index)
+
+    def derived(self, key: str, build: Callable[[Framework], Any]) -> Any:
+        """``build(self)``, computed once per framework object and kept (the tree is frozen,
+        so anything computed from it alone never goes stale)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build(self)
+            return value
 
     # --- lookups -------------------------------------------------------------------------
     @property

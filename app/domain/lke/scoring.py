@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
+from math import lcm
 from types import MappingProxyType
 
 from app.domain.lke.framework import TOTAL_REF, Framework, Question
@@ -179,8 +180,57 @@ def _numeric_value(question: Question, values: Mapping[str, Fraction]) -> Fracti
     raise AssertionError(f"unexpected formula kind {formula.kind!r}")
 
 
+def _valid_integer_inputs_value(question: Question, answer: AnswerInput) -> Fraction | None:
+    """Fast path of ``question_value`` for the usual numeric answer: every input a whole
+    number (int or integral Decimal), in range, every rule met -> its value, in integer
+    arithmetic. None whenever anything is unusual: the general path then validates (and
+    reports) it. Same result as the general path, which tests compare."""
+    formula = question.formula
+    given = answer.inputs
+    if (
+        formula is None or formula.kind == "index" or not given or answer.option is not None
+        or answer.index is not None or len(given) != len(question.inputs)
+    ):
+        return None
+    values: dict[str, int] = {}
+    for spec in question.inputs:
+        raw = given.get(spec.key)
+        if type(raw) is Decimal:
+            if not raw.is_finite():
+                return None
+            number, denominator = raw.as_integer_ratio()
+            if denominator != 1:
+                return None
+        elif type(raw) is int:
+            number = raw
+        else:
+            return None
+        if number < spec.minimum:
+            return None
+        values[spec.key] = number
+    for rule in question.rules:
+        if sum(values[k] for k in rule.left) > sum(values[k] for k in rule.right):
+            return None
+    if formula.kind == "ratio":
+        denominator = sum(values[k] for k in formula.denominator)
+        if denominator == 0:
+            return _fraction(formula.zero_denominator)
+        value = Fraction(sum(values[k] for k in formula.numerator), denominator)
+        if formula.cap is not None:
+            value = min(value, _fraction(formula.cap))
+        return value
+    if formula.kind == "decrease" and formula.previous and formula.current:
+        previous, current = values[formula.previous], values[formula.current]
+        return Fraction(1) if current <= previous else Fraction(previous, current)
+    return None
+
+
 def question_value(question: Question, answer: AnswerInput) -> Fraction:
     """The answer's value in 0..1 (exact); ``AnswerError`` if the answer is not valid."""
+    if question.inputs:
+        fast = _valid_integer_inputs_value(question, answer)
+        if fast is not None:
+            return fast
     errors = validate_answer(question, answer)
     if errors:
         raise AnswerError(question.ref, errors)
@@ -262,92 +312,152 @@ class ScoreReport:
         return [n.ref for n in self.question_scores() if n.answered == 0]
 
 
+@dataclass(frozen=True)
+class _QuestionPlan:
+    question: Question
+    unanswered: NodeScore  # the node of an unanswered (or invalid) answer
+    # option code -> (the question's node for that option, its score x _Plan.denominator)
+    by_option: Mapping[str, tuple[NodeScore, int]]
+
+
+@dataclass(frozen=True)
+class _NodePlan:
+    """A node above the questions (sub-indicator .. total), children in document order."""
+
+    ref: str
+    level: str
+    name: str
+    weight: Fraction
+    parent: str | None
+    questions: int
+    children: tuple[_NodePlan, ...] = ()
+    question_plans: tuple[_QuestionPlan, ...] = ()  # sub-indicators only
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What scoring derives from the framework alone, once per framework: every weight as a
+    Fraction, the finished node of every (question, option) pair, and one common denominator
+    over which every option answer's score is an integer (so a rollup adds integers and
+    builds one Fraction instead of normalising after every addition)."""
+
+    denominator: int
+    total: _NodePlan
+    order: tuple[str, ...]  # every ref, document order, TOTAL first
+
+
+def _build_plan(framework: Framework) -> _Plan:
+    denominator = 1
+    for q in framework.questions():
+        for o in q.options:
+            denominator = lcm(denominator, (_fraction(o.value) * q.weight).denominator)
+    order: list[str] = [TOTAL_REF]
+
+    def question_plan(q: Question, sub_ref: str) -> _QuestionPlan:
+        order.append(q.ref)
+        by_option = {}
+        for o in q.options:
+            value = _fraction(o.value)
+            node = NodeScore(ref=q.ref, level="question", name=q.text, weight=q.weight,
+                             score=value * q.weight, questions=1, answered=1, value=value,
+                             parent_ref=sub_ref)
+            numerator = node.score * denominator
+            assert numerator.denominator == 1
+            by_option[o.code] = (node, numerator.numerator)
+        unanswered = NodeScore(ref=q.ref, level="question", name=q.text, weight=q.weight,
+                               score=Fraction(0), questions=1, answered=0, value=None,
+                               parent_ref=sub_ref)
+        return _QuestionPlan(q, unanswered, MappingProxyType(by_option))
+
+    def node_plan(node, level: str, parent: str | None, children) -> _NodePlan:
+        kids = tuple(children)
+        return _NodePlan(node.ref, level, node.name, _fraction(node.weight), parent,
+                         sum(k.questions for k in kids), children=kids)
+
+    def sub_plan(s, parent: str) -> _NodePlan:
+        order.append(s.ref)
+        qps = tuple(question_plan(q, s.ref) for q in s.questions)
+        return _NodePlan(s.ref, "sub_indicator", s.name, _fraction(s.weight), parent,
+                         len(qps), question_plans=qps)
+
+    def area_plan(a, parent: str) -> _NodePlan:
+        order.append(a.ref)
+        return node_plan(a, "area", parent, [sub_plan(s, a.ref) for s in a.sub_indicators])
+
+    def part_plan(p, parent: str) -> _NodePlan:
+        order.append(p.ref)
+        return node_plan(p, "part", parent, [area_plan(a, p.ref) for a in p.areas])
+
+    def component_plan(c) -> _NodePlan:
+        order.append(c.ref)
+        return node_plan(c, "component", TOTAL_REF, [part_plan(p, c.ref) for p in c.parts])
+
+    components = tuple(component_plan(c) for c in framework.components)
+    total = _NodePlan(TOTAL_REF, "total", framework.title, _fraction(framework.weight), None,
+                      sum(c.questions for c in components), children=components)
+    return _Plan(denominator, total, tuple(order))
+
+
 def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreReport:
     """Score every node of ``framework`` for ``answers`` (keyed by question ref)."""
+    plan: _Plan = framework.derived("scoring_plan", _build_plan)
+    denominator = plan.denominator
     invalid: dict[str, tuple[str, ...]] = {}
     unknown = tuple(ref for ref in answers if not framework.has_question(ref))
-    nodes: dict[str, NodeScore] = {}
+    nodes: dict[str, NodeScore] = dict.fromkeys(plan.order)  # type: ignore[arg-type]
+    get = answers.get
 
-    def rollup(
-        ref: str,
-        level: str,
-        name: str,
-        weight: Decimal,
-        parent: str | None,
-        children: list[NodeScore],
-    ) -> NodeScore:
-        node = NodeScore(
-            ref=ref,
-            level=level,
-            name=name,
-            weight=_fraction(weight),
-            score=sum((c.score for c in children), Fraction(0)),
-            questions=sum(c.questions for c in children),
-            answered=sum(c.answered for c in children),
-            parent_ref=parent,
-        )
-        nodes[ref] = node
-        return node
-
-    nodes[TOTAL_REF] = None  # type: ignore[assignment]  # keep TOTAL first in order
-    component_scores = []
-    for component in framework.components:
-        nodes[component.ref] = None  # type: ignore[assignment]
-        part_scores = []
-        for part in component.parts:
-            nodes[part.ref] = None  # type: ignore[assignment]
-            area_scores = []
-            for area in part.areas:
-                nodes[area.ref] = None  # type: ignore[assignment]
-                sub_scores = []
-                for sub in area.sub_indicators:
-                    nodes[sub.ref] = None  # type: ignore[assignment]
-                    q_scores = []
-                    for q in sub.questions:
-                        answer = answers.get(q.ref)
-                        value: Fraction | None = None
-                        if answer is not None and not answer.is_empty:
-                            option = (
-                                q.option(answer.option)
-                                if q.options and answer.option is not None
-                                and not answer.inputs and answer.index is None
-                                else None
-                            )
-                            if option is not None:  # a valid option: its value, no checks left
-                                value = _fraction(option.value)
-                            else:
-                                try:
-                                    value = question_value(q, answer)
-                                except AnswerError as exc:
-                                    invalid[q.ref] = exc.messages
-                        node = NodeScore(
-                            ref=q.ref,
-                            level="question",
-                            name=q.text,
-                            weight=q.weight,
-                            score=(value or Fraction(0)) * q.weight,
-                            questions=1,
-                            answered=0 if value is None else 1,
-                            value=value,
-                            parent_ref=sub.ref,
-                        )
-                        nodes[q.ref] = node
-                        q_scores.append(node)
-                    sub_scores.append(
-                        rollup(sub.ref, "sub_indicator", sub.name, sub.weight, area.ref, q_scores)
-                    )
-                area_scores.append(
-                    rollup(area.ref, "area", area.name, area.weight, part.ref, sub_scores)
+    def sub_score(sp: _NodePlan) -> tuple[int, Fraction | None, int]:
+        """(score x denominator of the option answers, exact rest, answered) of a sub."""
+        numerator, rest, answered = 0, None, 0
+        for qp in sp.question_plans:
+            answer = get(qp.question.ref)
+            node = qp.unanswered
+            if answer is not None:
+                hit = (
+                    qp.by_option.get(answer.option)
+                    if answer.option is not None and not answer.inputs and answer.index is None
+                    else None
                 )
-            part_scores.append(
-                rollup(part.ref, "part", part.name, part.weight, component.ref, area_scores)
-            )
-        component_scores.append(
-            rollup(
-                component.ref, "component", component.name, component.weight, TOTAL_REF, part_scores
-            )
+                if hit is not None:  # a valid option: its precomputed node, no checks left
+                    node = hit[0]
+                    numerator += hit[1]
+                    answered += 1
+                elif not answer.is_empty:
+                    q = qp.question
+                    try:
+                        value = question_value(q, answer)
+                    except AnswerError as exc:
+                        invalid[q.ref] = exc.messages
+                    else:
+                        node = NodeScore(ref=q.ref, level="question", name=q.text,
+                                         weight=q.weight, score=value * q.weight, questions=1,
+                                         answered=1, value=value, parent_ref=sp.ref)
+                        rest = node.score if rest is None else rest + node.score
+                        answered += 1
+            nodes[qp.question.ref] = node
+        return numerator, rest, answered
+
+    def rollup(np: _NodePlan) -> tuple[int, Fraction | None, int]:
+        if np.level == "sub_indicator":
+            numerator, rest, answered = sub_score(np)
+        else:
+            numerator, rest, answered = 0, None, 0
+            for child in np.children:
+                n, r, a = rollup(child)
+                numerator += n
+                answered += a
+                if r is not None:
+                    rest = r if rest is None else rest + r
+        value = Fraction(numerator, denominator)
+        nodes[np.ref] = NodeScore(
+            ref=np.ref, level=np.level, name=np.name, weight=np.weight,
+            score=value if rest is None else value + rest,
+            questions=np.questions, answered=answered, parent_ref=np.parent,
         )
-    rollup(TOTAL_REF, "total", framework.title, framework.weight, None, component_scores)
+        return numerator, rest, answered
+
+    rollup(plan.total)
     return ScoreReport(
         framework_code=framework.code,
         nodes=MappingProxyType(nodes),

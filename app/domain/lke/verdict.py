@@ -66,55 +66,65 @@ def _area_label(part_name: str, area_name: str, share: Decimal, weight: Decimal)
     )
 
 
-def _expand(
-    framework: Framework, report: ScoreReport, check: ThresholdCheck, held: set[str]
-) -> list[CheckResult]:
+@dataclass(frozen=True)
+class _CheckPlan:
+    """One numeric requirement with its exact threshold, or a predicate-held one."""
+
+    code: str
+    kind: str
+    label: str
+    threshold: Fraction | None  # None: predicate_held
+    ref: str | None  # node scored (None: the total, or predicate_held)
+    predicate: str | None = None
+
+
+def _plan_checks(framework: Framework, check: ThresholdCheck) -> list[_CheckPlan]:
     if check.kind == "total_min":
         assert check.minimum is not None
-        value, threshold = report.total.score, Fraction(check.minimum)
-        return [
-            CheckResult(check.code, check.kind, check.label, value, threshold, value >= threshold)
-        ]
+        return [_CheckPlan(check.code, check.kind, check.label, Fraction(check.minimum), None)]
     if check.kind == "node_min":
         assert check.minimum is not None and check.ref is not None
-        value, threshold = report.score_of(check.ref), Fraction(check.minimum)
         return [
-            CheckResult(
-                check.code,
-                check.kind,
-                check.label,
-                value,
-                threshold,
-                value >= threshold,
-                ref=check.ref,
-            )
+            _CheckPlan(check.code, check.kind, check.label, Fraction(check.minimum), check.ref)
         ]
     if check.kind == "area_share_min":
         assert check.share is not None
         share = Fraction(check.share)
-        results = []
-        for part_ref in check.parts:
-            part = framework.part(part_ref)
-            for area in part.areas:
-                value = report.score_of(area.ref)
-                threshold = share * Fraction(area.weight)
-                label = _area_label(part.name, area.name, check.share, area.weight)
-                results.append(
-                    CheckResult(
-                        f"{check.code}:{area.ref}",
-                        check.kind,
-                        label,
-                        value,
-                        threshold,
-                        value >= threshold,
-                        ref=area.ref,
-                    )
-                )
-        return results
+        return [
+            _CheckPlan(
+                f"{check.code}:{area.ref}",
+                check.kind,
+                _area_label(part.name, area.name, check.share, area.weight),
+                share * Fraction(area.weight),
+                area.ref,
+            )
+            for part in (framework.part(ref) for ref in check.parts)
+            for area in part.areas
+        ]
     if check.kind == "predicate_held":
-        passed = check.predicate in held
-        return [CheckResult(check.code, check.kind, check.label, None, None, passed)]
+        return [_CheckPlan(check.code, check.kind, check.label, None, None, check.predicate)]
     raise AssertionError(f"unexpected check kind {check.kind!r}")
+
+
+def _plans(framework: Framework) -> dict[str, tuple[_CheckPlan, ...]]:
+    """Every predicate's requirements, expanded once per framework (thresholds exact)."""
+    return {
+        p.code: tuple(plan for check in p.checks for plan in _plan_checks(framework, check))
+        for p in framework.predicates
+    }
+
+
+def _result(plan: _CheckPlan, report: ScoreReport, held: set[str]) -> CheckResult:
+    if plan.threshold is None:
+        passed = plan.predicate in held
+        return CheckResult(plan.code, plan.kind, plan.label, None, None, passed)
+    if plan.ref is None:
+        value = report.total.score
+        return CheckResult(plan.code, plan.kind, plan.label, value, plan.threshold,
+                           value >= plan.threshold)
+    value = report.score_of(plan.ref)
+    return CheckResult(plan.code, plan.kind, plan.label, value, plan.threshold,
+                       value >= plan.threshold, ref=plan.ref)
 
 
 def _reason(result: CheckResult) -> str:
@@ -135,11 +145,11 @@ def evaluate(
     Comparisons are exact (Fraction): exactly 75 passes a ">= 75" requirement, 74.999 fails.
     ``KeyError`` if the framework has no such predicate.
     """
-    predicate = framework.predicate(target)
+    plans = framework.derived("verdict_checks", _plans)
+    if target not in plans:
+        raise KeyError(target)
     held = {"WBK"} if holds_wbk else set()
-    results: list[CheckResult] = []
-    for check in predicate.checks:
-        results.extend(_expand(framework, report, check, held))
+    results = [_result(plan, report, held) for plan in plans[target]]
     reasons = tuple(_reason(r) for r in results if not r.passed)
     return Verdict(
         target=target,

@@ -28,6 +28,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.db import get_row
 from app.domain import lke
 from app.domain.display import round_half_up
 from app.domain.lke import AnswerInput, Framework, GapPlan, ScoreReport, Verdict
@@ -77,7 +78,7 @@ def get(
     permission: str = "unit.read",
 ) -> Assessment:
     """One live assessment; NotFound if absent, Forbidden without ``permission`` at its unit."""
-    assessment = session.get(Assessment, assessment_id)
+    assessment = get_row(session, Assessment, assessment_id)
     if assessment is None or assessment.deleted_at is not None:
         raise NotFound(f"Penilaian LKE {assessment_id} tidak ditemukan.")
     _check(actor, permission, assessment.unit_id)

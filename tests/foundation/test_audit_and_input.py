@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from app.models import AuditRecord, PredicateAward
 from tests.factories import login

@@ -46,3 +46,8 @@ def test_upgrade_from_empty(tmp_path, database_url):
     finally:
         if base.startswith("postgresql"):
             _drop_postgres_database(url)
+
+
+def test_migrations_have_a_single_head(database_url):
+    """Branches made in parallel are merged, so every database ends on one revision."""
+    assert len(head_revisions(database_url)) == 1

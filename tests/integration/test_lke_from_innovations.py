@@ -179,7 +179,8 @@ async def test_pages_and_api(client, db, world, registry, make_campaign):
     assert r.status_code == 200 and "PRF1B" in r.text
     rows = assessments.answers_of(db, assessment_id=a.id)
     assert set(rows) == {"PPF2F", "PRF1B"}
-    worksheet = await client.get(f"/assessments/{a.id}")
+    # The worksheet carries one area inline; PPF2F is in area PPF.
+    worksheet = await client.get(f"/assessments/{a.id}?area=PPF")
     assert "saran registri inovasi" in worksheet.text
     # a unit-B member cannot apply to unit A
     await client.post("/logout", headers={"X-CSRF-Token": csrf})

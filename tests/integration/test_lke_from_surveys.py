@@ -234,13 +234,14 @@ async def test_worksheet_shows_where_hasil_came_from(client, db, world, assessme
     assessments.answer(db, actor=None, assessment_id=assessment_2019.id, ref="HBA1A",
                        index="2.50")
     csrf = await login(client, "coord_a1")
-    page = await client.get(f"/assessments/{assessment_2019.id}")
+    # One area is inline in the worksheet; HBA1A (IPAK) is in area HBA.
+    page = await client.get(f"/assessments/{assessment_2019.id}?area=HBA")
     assert 'id="hasil-survei"' in page.text and "Isi dari hasil survei" in page.text
     assert "manual (diisi pengguna)" in page.text  # HBA1A typed by hand
     r = await client.post(f"/assessments/{assessment_2019.id}/fill-from-surveys",
                           data={"csrf_token": csrf})
     assert r.status_code == 303
-    page = await client.get(f"/assessments/{assessment_2019.id}")
+    page = await client.get(f"/assessments/{assessment_2019.id}?area=HBA")
     assert f'href="/units/{world.unit("UNIT-A1")}/surveys/campaigns/{campaign.id}"' in page.text
     assert "sesuai survei" in page.text and "manual (diisi pengguna)" not in page.text
     card = await client.get(f"/units/{world.unit('UNIT-A1')}/surveys/campaigns/{campaign.id}/lke")

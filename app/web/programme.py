@@ -363,6 +363,10 @@ def _plan(request: Request, session, principal, unit_id: int, *, problems=(), fo
                                                  today=today),
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
         "pillar_names": pillars.pillar_names(session, unit_id=unit_id),
+        # Suggestions from the whole plan, whatever area filter is shown.
+        "plan_suggestions": dom.suggest_plan_answers(
+            [action_plan.to_domain(i) for i in action_plan.all_action_items(
+                session, unit_id=unit_id)], today),
         "problems": list(problems), "form": form or {},
         "can_write": principal.can("programme.write", unit_id),
     }

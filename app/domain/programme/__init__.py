@@ -58,12 +58,14 @@ from app.domain.programme.plan import (
     ActionItem,
     ItemStatus,
     PartnershipState,
+    PlanSuggestion,
     Progress,
     is_overdue,
     partnership_state,
     progress_by_area,
     progress_by_pillar,
     progress_of,
+    suggest_plan_answers,
     validate_action_item,
     validate_partnership,
 )
@@ -71,11 +73,11 @@ from app.domain.programme.plan import (
 __all__ = [
     "ActionItem", "ChangeArea", "CommitmentSummary", "Direction", "Impact", "Improvement",
     "Innovation", "ItemStatus", "LevelCommitment", "LkeScore", "LkeSuggestions", "Member",
-    "MetricKind", "Milestone", "MilestoneKind", "Origin", "PartnershipState", "Pembeda",
+    "MetricKind", "Milestone", "MilestoneKind", "Origin", "PartnershipState", "Pembeda", "PlanSuggestion",
     "Phase", "Pillar", "Problem", "ProgrammeError", "Progress", "RatioSuggestion", "Reason",
     "Stage", "Suggestion", "SurveyPoint", "TeamLevel", "Text", "YearEntry", "ZiRole",
     "commitment_summary", "find_cycle", "improvement", "is_overdue", "parse_lke_ref",
     "partnership_state", "progress_by_area", "progress_by_pillar", "progress_of",
-    "suggest_lke_answers", "timeline_by_year", "validate_action_item", "validate_impact",
+    "suggest_lke_answers", "suggest_plan_answers", "timeline_by_year", "validate_action_item", "validate_impact",
     "validate_innovation", "validate_partnership", "validate_team", "validate_timeline",
 ]

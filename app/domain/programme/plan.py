@@ -243,3 +243,44 @@ def partnership_state(
     if (expires - today).days <= warn_days:
         return PartnershipState.EXPIRING_SOON
     return PartnershipState.ACTIVE
+
+
+@dataclass(frozen=True)
+class PlanSuggestion:
+    """A suggested LKE answer backed by the action plan: the option, the counts behind it, and
+    the items to cite as evidence."""
+
+    ref: str
+    option: str
+    done: int
+    due: int
+    evidence_ids: tuple[Id, ...]
+
+
+def suggest_plan_answers(items: Iterable[ActionItem], today: date) -> tuple[PlanSuggestion, ...]:
+    """PPA2A (a ZI work plan exists) and PPA3A (the activities were carried out as planned).
+
+    PPA2A is Ya when the plan holds at least one item that is not cancelled. PPA3A looks at the
+    items due by ``today`` (cancelled ones left out): all done -> A, more than half -> B
+    ("sebagian besar"), some -> C ("sebagian kecil"), none -> D; with nothing due yet there is
+    no PPA3A suggestion (nothing to judge).
+    """
+    live = [i for i in items if i.status != ItemStatus.BATAL]
+    suggestions = [
+        PlanSuggestion(
+            ref="PPA2A", option="Ya" if live else "Tidak", done=0, due=len(live),
+            evidence_ids=tuple(i.id for i in live),
+        )
+    ]
+    due = [i for i in live if i.due_on is not None and i.due_on <= today]
+    if due:
+        done = [i for i in due if i.status == ItemStatus.SELESAI]
+        share = Fraction(len(done), len(due))
+        option = "A" if share == 1 else "B" if share > Fraction(1, 2) else "C" if done else "D"
+        suggestions.append(
+            PlanSuggestion(
+                ref="PPA3A", option=option, done=len(done), due=len(due),
+                evidence_ids=tuple(i.id for i in due),
+            )
+        )
+    return tuple(suggestions)

@@ -151,7 +151,7 @@ def _hit_statement(dialect: str):
     elif dialect == "sqlite":
         upsert = sqlite.insert(_table)
     else:  # pragma: no cover - the product runs on these two
-        raise NotImplementedError(f"throttle upsert not written for {dialect}")
+        raise RuntimeError(f"Zona runs on SQLite and PostgreSQL, not on {dialect}")
     previous = (
         select(_table.c.hits)
         .where(_table.c.key == bindparam("key"), _table.c.window == bindparam("previous"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import BigInteger, Integer, String, Table, event, inspect
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.services.errors import Invalid
@@ -87,3 +89,82 @@ def make_engine(url: str) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+# --- bulk writes: a few statements per batch instead of one per row ---------------------------
+
+#: Bound values in one statement, under SQLite's 32,766 and PostgreSQL's 65,535.
+MAX_BOUND_VALUES = 30_000
+
+
+@cache
+def _bulk_plan(table: Table, columns: tuple[str, ...], dialect: Dialect):
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    row = "(" + ", ".join([mark] * len(columns)) + ")"
+    processors = tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    )
+    return head, row, processors
+
+
+@cache
+def _unnest_sql(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    casts = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({casts})"
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows (all with the same keys) in as few round trips as the driver allows,
+    skipping SQLAlchemy's per-row statement handling.
+
+    Each value goes through its column type's own bind processor, so it is stored exactly as
+    SQLAlchemy would store it (JSON, dates, booleans). SQLite gets multi-row VALUES
+    statements, PostgreSQL one ``INSERT ... SELECT FROM unnest(arrays)``.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    head, row_sql, processors = _bulk_plan(table, columns, connection.dialect)
+    if connection.dialect.name == "postgresql":
+        # One statement whatever the number of rows: a column of values per array
+        # parameter, unnested by the server (a multi-row VALUES statement would be too
+        # long for psycopg's query cache and re-parsed on every call).
+        arrays = [
+            [row[name] for row in rows] if process is None
+            else [process(row[name]) for row in rows]
+            for name, process in zip(columns, processors, strict=True)
+        ]
+        connection.exec_driver_sql(_unnest_sql(table, columns, connection.dialect), tuple(arrays))
+        return
+    per_statement = max(1, MAX_BOUND_VALUES // len(columns))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        values: list[Any] = []
+        for row in chunk:
+            for name, process in zip(columns, processors, strict=True):
+                value = row[name]
+                values.append(value if process is None else process(value))
+        connection.exec_driver_sql(head + ", ".join([row_sql] * len(chunk)), tuple(values))
+
+
+def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    """``count`` new primary-key values of ``table`` (an integer ``id``), for rows inserted
+    with them in the same transaction.
+
+    PostgreSQL takes them from the column's sequence (safe with any number of writers).
+    SQLite first takes the database's write lock (a write that changes nothing), so nobody
+    else can insert before this transaction ends, then counts on from the largest id, as
+    SQLite itself would.
+    """
+    if count <= 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        return list(connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+            f"FROM generate_series(1, %s)", (count,)
+        ).scalars())
+    connection.exec_driver_sql(f"UPDATE {table.name} SET id = id WHERE 0")
+    largest = connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")
+    first = largest.scalar_one() + 1
+    return list(range(first, first + count))

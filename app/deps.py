@@ -118,13 +118,18 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def csrf_matches(request: Request, sent: str | None) -> bool:
+    """Whether ``sent`` (form field or header) is this browser's CSRF cookie."""
+    expected = request.cookies.get(CSRF_COOKIE)
+    return bool(expected and sent and hmac.compare_digest(expected.encode(), sent.encode()))
+
+
 async def check_csrf(request: Request) -> None:
     """Refuse a state-changing browser request without the token (form field or header)."""
     if request.method not in UNSAFE_METHODS:
         return
     if getattr(request.state, "auth_kind", None) == "token":
         return  # bearer tokens are not sent by browsers on their own
-    expected = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
     if not sent:
         content_type = request.headers.get("content-type", "")
@@ -132,7 +137,7 @@ async def check_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
+    if not csrf_matches(request, sent):
         raise CsrfRefused(
             "Permintaan ditolak: token keamanan (CSRF) tidak ada atau tidak cocok. "
             "Muat ulang halaman lalu coba lagi."
@@ -228,6 +233,23 @@ def public(*, csrf: bool = True):
 
     dependency.permission = "public"
     return dependency
+
+
+def public_route(router, path: str, *, methods: list[str]):
+    """Register the decorated endpoint as a plain Starlette route that anyone may use.
+
+    Only for the hot anonymous path, the survey form's submit: FastAPI's dependency solving
+    and parameter handling are a fifth of such a request, and the endpoint needs neither
+    (it reads no session, does its own CSRF and abuse checks). The route still states its
+    permission as ``endpoint.permission``, which the route walk test reads.
+    """
+
+    def register(endpoint):
+        endpoint.permission = "public"
+        router.add_route(path, endpoint, methods=methods, include_in_schema=False)
+        return endpoint
+
+    return register
 
 
 def ensure(principal: Principal, permission: str, unit_id: int) -> None:

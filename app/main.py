@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.services.survey_intake import SurveyIntake
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+    # Store the survey responses still waiting, then stop the writer thread.
+    await run_in_threadpool(app.state.survey_intake.close)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,10 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.resolved_database_url())
+    app.state.survey_intake = SurveyIntake(app.state.engine)
     settings.resolved_upload_dir().mkdir(parents=True, exist_ok=True)
 
     errors.install(app)
@@ -44,11 +56,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from app.api import api_router
     from app.api.docs import install_docs
-    from app.web import web_router
+    from app.web import public_routers, web_router
 
+    # The anonymous routes and static files first: route matching is linear (see app.web).
+    for router in public_routers:
+        app.include_router(router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)
-
     app.include_router(api_router)
     app.include_router(web_router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -19,9 +19,14 @@ from app.web import (
     worksheet,
 )
 
+# The anonymous, high-volume routes (load-balancer probes, citizens answering a survey) come
+# first: FastAPI matches routes one by one (a few microseconds each), so a route behind the
+# ~200 API and page routes pays about a millisecond just to be found.
+# Each is included in the app directly (not nested: every level of nesting costs a match).
+public_routers = (survey_public.router, health.router)
+
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (
-    health,
     auth,
     dashboard,
     admin,
@@ -30,7 +35,6 @@ for module in (
     evidence,
     reviews,
     surveys,
-    survey_public,
     survey_qr,
     programme,
     programme_views,

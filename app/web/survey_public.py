@@ -7,32 +7,36 @@ puts the form back with the person's answers and a clear message; nothing is sto
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache, partial
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 
-from app.deps import CsrfRefused, SessionDep, check_csrf, client_ip, public
-from app.domain.surveys.guard import (
-    GuardPolicy,
-    fill_time_reason,
-    honeypot_tripped,
-    suspicion_reasons,
+from app.deps import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SessionDep,
+    client_ip,
+    csrf_matches,
+    public,
+    public_route,
 )
+from app.domain.surveys.guard import GuardPolicy, fill_time_reason, honeypot_tripped
 from app.domain.surveys.instruments import Instrument
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models.base import utcnow
-from app.models.surveys import SurveyCampaign
+from app.models.surveys import SurveyCampaign, SurveyService
 from app.models.units import Unit
-from app.services import survey_guard, surveys
+from app.services import survey_guard, survey_intake, surveys
 from app.services.errors import NotFound, TooManyAttempts
+from app.services.survey_intake import SubmitContext, SurveyIntake
 from app.web import templating
 from app.web.templating import render
 
@@ -56,12 +60,16 @@ templating.env.globals["lang_query"] = lang_query
 
 def guard_policy(request: Request) -> GuardPolicy:
     settings = request.app.state.settings
-    return GuardPolicy(
-        min_fill_seconds=settings.survey_min_fill_seconds,
-        window_seconds=settings.survey_throttle_window_seconds,
-        flag_after=settings.survey_throttle_flag_after,
-        refuse_after=settings.survey_throttle_refuse_after,
+    return _policy(
+        settings.survey_min_fill_seconds, settings.survey_throttle_window_seconds,
+        settings.survey_throttle_flag_after, settings.survey_throttle_refuse_after,
     )
+
+
+@lru_cache(maxsize=8)
+def _policy(min_fill: int, window: int, flag_after: int, refuse_after: int) -> GuardPolicy:
+    return GuardPolicy(min_fill_seconds=min_fill, window_seconds=window,
+                       flag_after=flag_after, refuse_after=refuse_after)
 
 
 def _secret(request: Request) -> str:
@@ -127,33 +135,6 @@ def _load(session, code: str) -> tuple[SurveyCampaign, Unit | None] | None:
     return campaign, session.get(Unit, campaign.unit_id)
 
 
-#: Submissions read the campaign from a short per-process cache: at hundreds of responses
-#: a second it saves a query each, and closing a campaign reaches every replica within
-#: this many seconds (the form page itself always reads the database).
-CAMPAIGN_CACHE_SECONDS = 2.0
-_CAMPAIGNS: dict[str, tuple[float, SurveyCampaign]] = {}
-
-
-def _campaign_for_submit(session, code: str) -> SurveyCampaign | None:
-    if not code or len(code) > 40:
-        return None
-    key = code.strip().lower()
-    now = time.monotonic()
-    hit = _CAMPAIGNS.get(key)
-    if hit is not None and now - hit[0] < CAMPAIGN_CACHE_SECONDS:
-        return hit[1]
-    try:
-        campaign = surveys.campaign_by_code(session, code=key)
-    except NotFound:
-        return None
-    # A detached copy: never tied to (or expired by) another request's session.
-    copy = SurveyCampaign.model_validate(campaign.model_dump())
-    if len(_CAMPAIGNS) > 1000:
-        _CAMPAIGNS.clear()
-    _CAMPAIGNS[key] = (now, copy)
-    return copy
-
-
 def _profile_fields(instruments: list[Instrument]):
     fields = {}
     for instrument in instruments:
@@ -170,8 +151,9 @@ def _suggestion_field(instruments: list[Instrument]):
 
 
 def _form_page(
-    request: Request, session, campaign: SurveyCampaign, unit: Unit | None,
-    instruments: list[Instrument], *, values: dict[str, str], src: str | None,
+    request: Request, campaign: SurveyCampaign, unit: Unit | None,
+    instruments: Sequence[Instrument], services: Sequence[SurveyService], *,
+    values: dict[str, str], src: str | None,
     field_errors: dict[str, str] | None = None, problems: list[str] | None = None,
     message: str | None = None, status_code: int = 200, headers: dict | None = None,
 ) -> Response:
@@ -184,7 +166,7 @@ def _form_page(
         request, FORM,
         {
             "unit": unit, "campaign": campaign, "instruments": instruments,
-            "services": surveys.active_services(session, unit_id=campaign.unit_id),
+            "services": services,
             "profile": profile,
             "profile_open": any(k.startswith("profile.") for k in field_errors)
             or any(values.get(f"profile.{f.code}") for f in profile),
@@ -200,7 +182,7 @@ def _form_page(
 # --- reading the posted form ------------------------------------------------------------------
 
 
-def _text(form: FormData, name: str, limit: int = 10_000) -> str:
+def _text(form: Mapping[str, Any], name: str, limit: int = 10_000) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
 
@@ -214,7 +196,7 @@ def _int_or_raw(raw: str) -> int | str | None:
     return raw
 
 
-def _read_form(form: FormData, instruments: list[Instrument]) -> dict[str, Any]:
+def _read_form(form: Mapping[str, Any], instruments: Sequence[Instrument]) -> dict[str, Any]:
     """The submission as record_response wants it, plus the raw values to re-show."""
     values: dict[str, str] = {}
     answers: dict[tuple[str, str], Any] = {}
@@ -296,42 +278,52 @@ def survey_form(request: Request, code: str, session: SessionDep, src: str | Non
     if source is not None and source.service_id is not None:
         values["service"] = str(source.service_id)
     return _form_page(
-        request, session, campaign, unit, instruments,
+        request, campaign, unit, instruments,
+        surveys.active_services(session, unit_id=campaign.unit_id),
         values=values, src=source.tag if source else None,
     )
 
 
-@router.post("/s/{code}", dependencies=[Depends(public(csrf=False))])
-async def survey_submit(request: Request, code: str, session: SessionDep) -> Response:
-    """Receive one response: guard, validate, store; then the thank-you page."""
-    form = await request.form()
+async def _posted_form(request: Request) -> Mapping[str, Any]:
+    """The posted fields. A browser sends this form urlencoded, read here directly (the
+    general form parser costs a third of the request); anything else goes through it."""
+    if not request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return await request.form()
+    body = (await request.body()).decode("utf-8", "replace")
     try:
-        await check_csrf(request)
-        csrf_ok = True
-    except CsrfRefused:
-        csrf_ok = False
-    # Everything below is blocking database work: run it off the event loop, in one go
-    # (awaiting while holding a pooled connection would starve the pool under load).
-    return await run_in_threadpool(_submit, request, session, code, form, csrf_ok)
+        return dict(parse_qsl(body, keep_blank_values=True, max_num_fields=500))
+    except ValueError:  # more fields than any form of ours has
+        return {}
 
 
-def _submit(request: Request, session, code: str, form: FormData, csrf_ok: bool) -> Response:
-    campaign = _campaign_for_submit(session, code)
-    if campaign is None:
+@public_route(router, "/s/{code}", methods=["POST"])
+async def survey_submit(request: Request) -> Response:
+    """Receive one response: check it, guard it, store it; then the thank-you page.
+
+    Reads no database itself: the campaign's context comes from the intake's short cache
+    and the response is stored by the intake writer together with others sent at the same
+    moment (app.services.survey_intake).
+    """
+    code = request.path_params["code"]
+    intake: SurveyIntake = request.app.state.survey_intake
+    form = await _posted_form(request)
+    csrf_ok = csrf_matches(
+        request, request.headers.get(CSRF_HEADER) or _text(form, CSRF_FIELD, 200)
+    )
+    context = intake.cached(code) or await run_in_threadpool(intake.load, code)
+    if context is None:
         return _not_found(request)
-
-    def unit() -> Unit | None:  # only pages need it, not the thank-you redirect
-        return session.get(Unit, campaign.unit_id)
-
+    campaign = context.campaign
     state = surveys.campaign_state(campaign)
     if state != "open":
-        return _state_page(request, campaign, unit(), state, status_code=409)
-    instruments = surveys.instruments_of(session, campaign)
-    sent = _read_form(form, instruments)
+        return _state_page(request, campaign, context.unit, state, status_code=409)
+    sent = _read_form(form, context.instruments)
 
     def again(status: int, **kwargs) -> Response:
         return _form_page(
-            request, session, campaign, unit(), instruments,
+            request, campaign, context.unit, context.instruments, context.services,
             values=sent["values"], src=sent["src"], status_code=status, **kwargs,
         )
 
@@ -342,53 +334,71 @@ def _submit(request: Request, session, code: str, form: FormData, csrf_ok: bool)
                 "Jawaban Anda masih ada di bawah: tekan Kirim sekali lagi."
             )], message=_("Jawaban belum terkirim."),
         )
+    try:
+        checked = _check(context, sent)
+    except surveys.SubmissionInvalid as exc:
+        fresh = None
+        if "service" in exc.fields or "source" in exc.fields:
+            # Perhaps added in the last seconds: ask the database before refusing.
+            fresh = await run_in_threadpool(partial(intake.load, code, refresh=True))
+        try:
+            if fresh is None:
+                raise exc
+            checked = _check(fresh, sent)
+        except surveys.SubmissionInvalid as final:
+            fields, summary = _field_messages(final.fields, sent["values"])
+            return again(422, field_errors=fields, problems=summary)
 
     secret = _secret(request)
     policy = guard_policy(request)
     now = utcnow()
     served = survey_guard.served_at(secret, _text(form, "t", 400), campaign.public_code)
     device = survey_guard.read_device(secret, request.cookies.get(survey_guard.DEVICE_COOKIE))
-    ip_hash = survey_guard.hash_ip(secret, client_ip(request))
+    submission = survey_intake.Submission(
+        campaign_id=campaign.id, checked=checked,
+        meta=surveys.ResponseMeta(
+            ip_hash=survey_guard.hash_ip(secret, client_ip(request)),
+            device_hash=survey_guard.hash_device(secret, device.id),
+            fill_seconds=_fill_seconds(served, now),
+        ),
+        submitted_at=now, policy=policy,
+        honeypot=honeypot_tripped(_text(form, HONEYPOT_FIELD, 500)),
+        fill_time=fill_time_reason(served, now, policy),
+        repeat_device=device.has_answered(campaign.id),
+    )
     try:
-        verdict = survey_guard.count_submission(session, ip_hash=ip_hash, policy=policy, now=now)
+        await intake.writer.submit(submission)
     except TooManyAttempts as exc:
-        session.rollback()
         return again(
             429, problems=[_(exc.message)], message=_("Jawaban belum terkirim."),
             headers={"Retry-After": str(exc.retry_after)},
         )
-    reasons = suspicion_reasons(
-        honeypot=honeypot_tripped(_text(form, HONEYPOT_FIELD, 500)),
-        fill_time=fill_time_reason(served, now, policy),
-        repeat_device=device.has_answered(campaign.id),
-        throttle=verdict,
-    )
-    try:
-        surveys.record_response(
-            session, campaign=campaign, answers=sent["answers"],
-            service_id=sent["service_id"], source=sent["src"], profile=sent["profile"],
-            suggestion=sent["suggestion"],
-            meta=surveys.ResponseMeta(
-                ip_hash=ip_hash, device_hash=survey_guard.hash_device(secret, device.id),
-                fill_seconds=_fill_seconds(served, now),
-            ),
-            suspect_reasons=reasons, channel="web", now=now,
-        )
-    except surveys.SubmissionInvalid as exc:
-        session.rollback()
-        fields, summary = _field_messages(exc.fields, sent["values"])
-        return again(422, field_errors=fields, problems=summary)
     except surveys.CampaignClosed:
-        session.rollback()
-        return _state_page(request, campaign, unit(), surveys.campaign_state(campaign), 409)
+        fresh = await run_in_threadpool(partial(intake.load, code, refresh=True))
+        if fresh is None:
+            return _not_found(request)
+        state = surveys.campaign_state(fresh.campaign)
+        return _state_page(
+            request, fresh.campaign, fresh.unit, "closed" if state == "open" else state, 409
+        )
     response = RedirectResponse(f"/s/{campaign.public_code}/terima-kasih", status_code=303)
     response.set_cookie(
         survey_guard.DEVICE_COOKIE,
         survey_guard.device_cookie_value(secret, device.with_answer(campaign.id)),
         max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="lax",
-        secure=request.url.scheme == "https", path="/s/",
+        secure=request.scope.get("scheme") == "https", path="/s/",
     )
     return response
+
+
+def _check(context: SubmitContext, sent: dict[str, Any]) -> surveys.CheckedSubmission:
+    """The submission checked against the campaign's context (no database)."""
+    return surveys.check_submission(
+        None, campaign=context.campaign, answers=sent["answers"],
+        service_id=sent["service_id"], source=sent["src"], profile=sent["profile"],
+        suggestion=sent["suggestion"], instruments=context.instruments,
+        choices=context.choices,
+    )
 
 
 def _fill_seconds(served: datetime | None, now: datetime) -> int | None:

@@ -11,7 +11,7 @@ import re
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
 from tests.factories import login
 
@@ -27,6 +27,9 @@ PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz"}
 
 
 def _permission_of(route) -> list[str]:
+    if route.dependant is None:  # a plain Starlette route states it on its endpoint
+        permission = getattr(route.endpoint, "permission", None)
+        return [permission] if permission else []
     found: list[str] = []
 
     def walk(dependant) -> None:
@@ -43,17 +46,26 @@ def _permission_of(route) -> list[str]:
 class _Route:
     """A registered route with its full path (FastAPI includes routers lazily)."""
 
-    def __init__(self, path: str, original: APIRoute):
+    def __init__(self, path: str, original):
         self.path = path
-        self.dependant = original.dependant
+        self.dependant = getattr(original, "dependant", None)
+        self.endpoint = original.endpoint
 
 
 def _routes(app):
+    """Every endpoint: FastAPI routes and plain Starlette ones (static files aside)."""
     for context in iter_route_contexts(app.routes):
         original = context.original_route
-        if isinstance(original, APIRoute):
+        if isinstance(original, APIRoute | Route):
             for method in sorted((context.methods or set()) - {"HEAD"}):
                 yield method, _Route(context.path, original)
+        else:
+            assert isinstance(original, Mount) and original.path == "/static", original
+
+
+def test_the_walk_sees_the_plain_starlette_route_too(app):
+    walked = {(method, route.path): _permission_of(route) for method, route in _routes(app)}
+    assert walked[("POST", "/s/{code}")] == ["public"]
 
 
 def _fill(path: str, unit_id: int) -> str:

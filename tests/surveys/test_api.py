@@ -58,12 +58,38 @@ async def test_batch_twice_counts_once(client, db, world, make_campaign):
     assert again.json()["created"] == 0 and again.json()["duplicates"] == 3
     assert [i["id"] for i in again.json()["items"]] == [i["id"] for i in first.json()["items"]]
     assert stored(db) == (3, 27)
-    # A single submit with a key already used by the batch is a duplicate too (200).
+    # A single submit with a key already used by the batch, same answers: a duplicate (200).
     one = await client.post(f"/api/v1/survey-campaigns/{campaign.id}/responses",
-                            json={"answers": ikm((1,) * 9)},
+                            json={"answers": ikm((4,) * 9)},
                             headers={**headers, "Idempotency-Key": "kiosk-1"})
     assert one.status_code == 200 and one.json()["duplicate"] is True
     assert stored(db) == (3, 27)
+
+
+async def test_a_reused_key_with_other_answers_is_a_conflict(client, db, world, make_campaign):
+    campaign = make_campaign()
+    headers = bearer(db, world)
+    url = f"/api/v1/survey-campaigns/{campaign.id}/responses"
+    first = await client.post(url, json={"answers": ikm((4,) * 9), "suggestion": "Cepat"},
+                              headers={**headers, "Idempotency-Key": "kiosk-7"})
+    assert first.status_code == 201
+    for other in ({"answers": ikm((1,) * 9), "suggestion": "Cepat"},   # another answer
+                  {"answers": ikm((4,) * 9), "suggestion": "Lambat"},  # another suggestion
+                  {"answers": ikm((4,) * 9)}):                        # no suggestion
+        r = await client.post(url, json=other, headers={**headers, "Idempotency-Key": "kiosk-7"})
+        assert r.status_code == 409, other
+        assert "kiosk-7" in r.json()["detail"] and "berbeda" in r.json()["detail"]
+    # In a batch: the conflicting key is named and nothing of the batch is stored.
+    r = await client.post(url + "/batch", headers=headers, json={"items": [
+        {"idempotency_key": "kiosk-8", "answers": ikm((3,) * 9)},
+        {"idempotency_key": "kiosk-7", "answers": ikm((2,) * 9), "suggestion": "Cepat"},
+    ]})
+    assert r.status_code == 409 and "kiosk-7" in r.json()["detail"]
+    assert stored(db) == (1, 9)
+    # The true retry still answers with the first response.
+    again = await client.post(url, json={"answers": ikm((4,) * 9), "suggestion": "Cepat"},
+                              headers={**headers, "Idempotency-Key": "kiosk-7"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
 
 async def test_bad_input_is_refused_and_nothing_stored(client, db, world, make_campaign):

@@ -17,6 +17,7 @@ from app.domain.surveys.guard import (
     sliding_count,
     suspicion_reasons,
     throttle_verdict,
+    verdicts_in_order,
     window_start,
 )
 from app.services import survey_guard
@@ -48,6 +49,38 @@ def test_throttle_thresholds_are_strictly_above():
     assert throttle_verdict(Fraction(61, 2), policy) is ThrottleVerdict.flag
     assert throttle_verdict(120, policy) is ThrottleVerdict.flag
     assert throttle_verdict(121, policy) is ThrottleVerdict.refuse
+
+
+def test_a_burst_is_judged_in_arrival_order_and_refusals_do_not_count():
+    policy = GuardPolicy(window_seconds=600, flag_after=3, refuse_after=5)
+    at = NOON + timedelta(seconds=30)
+    # 30 s in: 29/30 of the previous window's 0 weighs nothing; counts 1..5 then 6 > 5.
+    assert verdicts_in_order(0, 0, 7, at, policy) == [
+        "ok", "ok", "ok", "flag", "flag", "refuse", "refuse"]
+    # 2 already counted: the burst's first is the 3rd (ok), then 4 and 5 flag, then refused.
+    assert verdicts_in_order(0, 2, 4, at, policy) == ["ok", "flag", "flag", "refuse"]
+    # 480 s into a window the previous window's 5 weigh 5 x 120/600 = 1: 1+1, 1+2 ok, 1+3 flag,
+    # 1+4 = 5 flag, 1+5 = 6 refused.
+    later = NOON + timedelta(seconds=480)
+    assert verdicts_in_order(5, 0, 6, later, policy) == [
+        "ok", "ok", "flag", "flag", "refuse", "refuse"]
+    assert verdicts_in_order(0, 9, 0, at, policy) == []
+
+
+def test_burst_verdicts_match_judging_one_submission_at_a_time():
+    """The same verdicts as counting each submission on its own (refused ones uncounted)."""
+    policy = GuardPolicy(window_seconds=600, flag_after=4, refuse_after=9)
+    for previous in (0, 1, 7, 13, 40):
+        for elapsed in (0, 1, 150, 333, 599):
+            at = NOON + timedelta(seconds=elapsed)
+            for counted in (0, 3, 8, 12):
+                expected, accepted = [], 0
+                for _ in range(12):
+                    verdict = throttle_verdict(
+                        sliding_count(previous, counted + accepted + 1, at, 600), policy)
+                    accepted += verdict is not ThrottleVerdict.refuse
+                    expected.append(verdict)
+                assert verdicts_in_order(previous, counted, 12, at, policy) == expected
 
 
 def test_retry_after_counts_to_the_end_of_the_window():

@@ -24,6 +24,7 @@ indices, reviewed by the coordinator) and *refused* (nothing stored, a polite me
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -40,6 +41,7 @@ __all__ = [
     "sliding_count",
     "suspicion_reasons",
     "throttle_verdict",
+    "verdicts_in_order",
     "window_start",
 ]
 
@@ -117,6 +119,29 @@ def throttle_verdict(estimate: Fraction | int, policy: GuardPolicy) -> ThrottleV
     if estimate > policy.flag_after:
         return ThrottleVerdict.flag
     return ThrottleVerdict.ok
+
+
+def verdicts_in_order(
+    previous: int, counted: int, arrivals: int, now: datetime, policy: GuardPolicy
+) -> list[ThrottleVerdict]:
+    """Verdicts for ``arrivals`` submissions from one address, judged one after another.
+
+    ``counted`` submissions are already in the current window and ``previous`` in the one
+    before. A refused submission is not counted, so it never pushes the ones after it;
+    once one is refused, the rest of the same burst is refused too.
+    """
+    # The k-th arrival is judged on sliding_count(previous, counted + k): the previous
+    # window's weight is the same for all of them, so the last ok and the last flagged
+    # arrival follow from the thresholds directly.
+    weight = sliding_count(previous, 0, now, policy.window_seconds)
+    last_ok = math.floor(policy.flag_after - weight) - counted
+    last_flag = math.floor(policy.refuse_after - weight) - counted
+    return [
+        ThrottleVerdict.ok if k <= last_ok
+        else ThrottleVerdict.flag if k <= last_flag
+        else ThrottleVerdict.refuse
+        for k in range(1, arrivals + 1)
+    ]
 
 
 def retry_after_seconds(now: datetime, window_seconds: int) -> int:

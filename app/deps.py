@@ -239,7 +239,7 @@ def public_route(router, path: str, *, methods: list[str]):
     """Register the decorated endpoint as a plain Starlette route that anyone may use.
 
     Only for the hot anonymous path, the survey form's submit: FastAPI's dependency solving
-    and parameter handling are a fifth of such a request, and the endpoint needs neither
+    and parameter handling measured about a tenth of such a request, and it needs neither
     (it reads no session, does its own CSRF and abuse checks). The route still states its
     permission as ``endpoint.permission``, which the route walk test reads.
     """

@@ -92,4 +92,8 @@ def real() -> FastAPI:
     from app.config import Settings
     from app.main import create_app
 
+    if os.environ.get("BENCH_GATHER_MS"):  # the writer's gather window, to compare
+        from app.services import survey_intake
+
+        survey_intake.GATHER_SECONDS = float(os.environ["BENCH_GATHER_MS"]) / 1000
     return create_app(Settings(database_url=os.environ["BENCH_DATABASE_URL"]))

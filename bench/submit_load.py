@@ -117,6 +117,8 @@ def run(name: str, url: str, code: str, body: str, args) -> float:
            "ZONA_SURVEY_THROTTLE_FLAG_AFTER": "1000000000",
            "ZONA_SURVEY_THROTTLE_REFUSE_AFTER": "1000000000",
            "BENCH_BODY": body, "BENCH_CSRF": CSRF, "PYTHONPATH": str(ROOT)}
+    if args.gather_ms is not None:
+        env["BENCH_GATHER_MS"] = str(args.gather_ms)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", f"bench.submit_apps:{name}",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
@@ -160,6 +162,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", default="bare_core,bare_orm,real")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gather-ms", type=float, default=None,
+                        help="the intake writer's gather window (default: the product's)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")

@@ -211,11 +211,13 @@ class IntakeWriter:
 
     A submission joins its event loop's queue and, when fewer than ``parallel`` are running,
     starts a drain task; that runs once the requests that are ready have been handled (and,
-    under load, after GATHER_SECONDS), so everything sent meanwhile is in its batch. On SQLite (a local file: a batch of 50 takes a few milliseconds) the batch is
-    written right on the event loop: no thread hand-over, no contention for the GIL, which
-    measured slower than the write itself. If another writer holds the lock it goes to a
+    under load, after GATHER_SECONDS), so everything sent meanwhile is in its batch.
+
+    On SQLite (a local file: a batch of 50 takes a few milliseconds) the batch is written
+    right on the event loop: a writer thread measured slower than the write itself, waiting
+    for the GIL at every statement. If another writer holds the lock, the batch goes to a
     worker thread instead of stalling the loop. On PostgreSQL (answers over the network)
-    every batch goes to a worker thread and the loop keeps serving while it waits.
+    every batch goes to a worker thread, several at once, and the loop keeps serving.
     """
 
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH,

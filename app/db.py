@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -137,14 +138,18 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         ]
         connection.exec_driver_sql(_unnest_sql(table, columns, connection.dialect), tuple(arrays))
         return
-    per_statement = max(1, MAX_BOUND_VALUES // len(columns))
+    width = len(columns)
+    take = itemgetter(*columns) if width > 1 else (lambda row: (row[columns[0]],))
+    processed = [(i, process) for i, process in enumerate(processors) if process is not None]
+    per_statement = max(1, MAX_BOUND_VALUES // width)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         values: list[Any] = []
         for row in chunk:
-            for name, process in zip(columns, processors, strict=True):
-                value = row[name]
-                values.append(value if process is None else process(value))
+            row_values = list(take(row))
+            for i, process in processed:
+                row_values[i] = process(row_values[i])
+            values += row_values
         connection.exec_driver_sql(head + ", ".join([row_sql] * len(chunk)), tuple(values))
 
 

@@ -33,7 +33,6 @@ from app.domain.surveys.guard import (
     verdicts_in_order,
     window_start,
 )
-from app.models.base import utcnow
 from app.models.survey_guard import SurveyThrottle
 from app.services.errors import TooManyAttempts
 
@@ -42,7 +41,6 @@ __all__ = [
     "DEVICE_MAX_CAMPAIGNS",
     "Device",
     "count_arrivals",
-    "count_submission",
     "device_cookie_value",
     "form_time_token",
     "hash_device",
@@ -228,21 +226,3 @@ def refusal(now: datetime, policy: GuardPolicy) -> TooManyAttempts:
         "Silakan coba lagi beberapa menit lagi.",
         retry_after=retry_after_seconds(now, policy.window_seconds),
     )
-
-
-def count_submission(
-    connection: Connection | Session,
-    *,
-    ip_hash: str,
-    policy: GuardPolicy,
-    now: datetime | None = None,
-) -> ThrottleVerdict:
-    """Count one submission from this hashed IP; refuse (TooManyAttempts, 429) above the
-    hard limit, leaving no count behind."""
-    now = now or utcnow()
-    (verdict,) = count_arrivals(
-        connection, ip_hash=ip_hash, arrivals=1, policy=policy, now=now
-    )
-    if verdict is ThrottleVerdict.refuse:
-        raise refusal(now, policy)
-    return verdict

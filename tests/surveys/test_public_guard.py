@@ -164,32 +164,33 @@ def test_ip_hash_is_salted_and_stable():
     assert "203.0.113.9" not in a and len(a) == 64
 
 
+def _count(db, key, policy, at):
+    (verdict,) = survey_guard.count_arrivals(db, ip_hash=key, arrivals=1, policy=policy, now=at)
+    return verdict
+
+
 def test_throttle_counts_in_the_database_flags_then_refuses(db):
     from app.models.survey_guard import SurveyThrottle
-    from app.services.errors import TooManyAttempts
 
     policy = GuardPolicy(window_seconds=600, flag_after=3, refuse_after=5)
     key = survey_guard.hash_ip(SECRET, "198.51.100.7")
     at = NOON + timedelta(seconds=30)
-    verdicts = [survey_guard.count_submission(db, ip_hash=key, policy=policy, now=at)
-                for _ in range(5)]
+    verdicts = [_count(db, key, policy, at) for _ in range(5)]
     db.commit()
     assert verdicts == ["ok", "ok", "ok", "flag", "flag"]
-    with pytest.raises(TooManyAttempts) as refused:
-        survey_guard.count_submission(db, ip_hash=key, policy=policy, now=at)
-    assert refused.value.retry_after == 570
-    db.rollback()  # the refused submission leaves no count behind
+    assert _count(db, key, policy, at) == "refuse"
+    assert survey_guard.refusal(at, policy).retry_after == 570
+    db.commit()  # the refused submission left no count behind
     row = db.get(SurveyThrottle, (key, int(NOON.timestamp())))
+    db.refresh(row)
     assert row.hits == 5
     # another address is counted on its own
     other = survey_guard.hash_ip(SECRET, "198.51.100.8")
-    assert survey_guard.count_submission(db, ip_hash=other, policy=policy, now=at) == "ok"
+    assert _count(db, other, policy, at) == "ok"
     # 480 s into the next window a fifth of the previous 5 still weighs:
     # 1 + 1 = 2 ok, 1 + 2 = 3 ok, 1 + 3 = 4 > 3 flag
     later = NOON + timedelta(seconds=1080)
-    results = [survey_guard.count_submission(db, ip_hash=key, policy=policy, now=later)
-               for _ in range(3)]
-    assert results == ["ok", "ok", "flag"]
+    assert [_count(db, key, policy, later) for _ in range(3)] == ["ok", "ok", "flag"]
     db.commit()
 
 
@@ -199,9 +200,7 @@ def test_throttle_prunes_old_windows(db):
     from app.models.survey_guard import SurveyThrottle
 
     policy = GuardPolicy(window_seconds=60)
-    survey_guard.count_submission(db, ip_hash="a" * 64, policy=policy, now=NOON)
-    survey_guard.count_submission(
-        db, ip_hash="b" * 64, policy=policy, now=NOON + timedelta(days=3)
-    )
+    _count(db, "a" * 64, policy, NOON)
+    _count(db, "b" * 64, policy, NOON + timedelta(days=3))
     db.commit()
     assert [r.key[0] for r in db.exec(select(SurveyThrottle)).all()] == ["b"]

@@ -12,6 +12,8 @@ All read BENCH_DATABASE_URL; the real one also reads the usual ZONA_* settings.
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI, Request
@@ -95,5 +97,22 @@ def real() -> FastAPI:
     if os.environ.get("BENCH_GATHER_MS"):  # the writer's gather window, to compare
         from app.services import survey_intake
 
-        survey_intake.GATHER_SECONDS = float(os.environ["BENCH_GATHER_MS"]) / 1000
-    return create_app(Settings(database_url=os.environ["BENCH_DATABASE_URL"]))
+        gather = float(os.environ["BENCH_GATHER_MS"]) / 1000
+        survey_intake.GATHER_SECONDS = survey_intake.LOOP_GATHER_SECONDS = gather
+    app = create_app(Settings(database_url=os.environ["BENCH_DATABASE_URL"]))
+    writer = app.state.survey_intake.writer
+    if os.environ.get("BENCH_WRITER_THREAD"):  # SQLite batches in a worker thread, to compare
+        writer.on_loop = False
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application):
+        async with inner(application):
+            yield
+        if writer.batches:  # read by submit_load from the server's output
+            print(f"writer: {writer.stored} stored in {writer.batches} batches "
+                  f"({writer.stored / writer.batches:.1f} per batch)", file=sys.stderr)
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -119,12 +119,15 @@ def run(name: str, url: str, code: str, body: str, args) -> float:
            "BENCH_BODY": body, "BENCH_CSRF": CSRF, "PYTHONPATH": str(ROOT)}
     if args.gather_ms is not None:
         env["BENCH_GATHER_MS"] = str(args.gather_ms)
+    # Server output (wrk closing its connections at the end shows up as ClientDisconnect).
+    log_path = args.workdir / f"{name}-{port}.log"
+    server_log = open(log_path, "w")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", f"bench.submit_apps:{name}",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
          "--loop", "uvloop", "--http", "httptools", "--no-access-log",
          "--log-level", "warning"],
-        cwd=ROOT, env=env, stderr=args.server_log, stdout=args.server_log,
+        cwd=ROOT, env=env, stderr=server_log, stdout=server_log,
     )
     try:
         wait_port(port)
@@ -140,6 +143,9 @@ def run(name: str, url: str, code: str, body: str, args) -> float:
     finally:
         server.terminate()
         server.wait(timeout=20)
+        server_log.close()
+    writer_lines = [line.strip() for line in log_path.read_text().splitlines()
+                    if line.startswith("writer:")]
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -148,6 +154,8 @@ def run(name: str, url: str, code: str, body: str, args) -> float:
     print(f"  {name:10s} {rate:9.1f} responses/s   ({total} requests, "
           f"latency avg {latency.group(1)}, non-2xx/3xx: {bad.group(1) if bad else 0}"
           f"{', socket errors: ' + errors.group(1) if errors else ''})", flush=True)
+    for line in writer_lines:
+        print(f"             {line}")
     if bad:
         raise SystemExit(f"{name}: {bad.group(1)} responses were not 303")
     return rate
@@ -168,8 +176,6 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     args.workdir = Path(tempfile.mkdtemp(prefix="zona-bench-"))
-    # Server output (wrk closing its connections at the end shows up as ClientDisconnect).
-    args.server_log = open(args.workdir / "servers.log", "w")  # noqa: SIM115
     url = make_database(args.db, args.workdir)
     try:
         code, body = prepare(url)

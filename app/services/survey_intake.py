@@ -66,6 +66,11 @@ MAX_BATCH = 256
 #: arriving steadily: it first waits GATHER_SECONDS for more to join.
 BUSY_SECONDS = 0.05
 GATHER_SECONDS = 0.003
+#: The same wait for batches written on the event loop (SQLite): none. The write itself
+#: holds the loop, so what arrives meanwhile forms the next batch anyway; a wait only left
+#: the process idle (measured: 89% busy and 2,425 responses/s with 3 ms, 98% and 2,675/s
+#: with none, batches of 24 and 27).
+LOOP_GATHER_SECONDS = 0.0
 #: Batches in flight at once on PostgreSQL (each holds a pooled connection while it runs).
 PARALLEL_BATCHES = 3
 
@@ -211,7 +216,7 @@ class IntakeWriter:
 
     A submission joins its event loop's queue and, when fewer than ``parallel`` are running,
     starts a drain task; that runs once the requests that are ready have been handled (and,
-    under load, after GATHER_SECONDS), so everything sent meanwhile is in its batch.
+    under load, after a short gather wait), so everything sent meanwhile is in its batch.
 
     On SQLite (a local file: a batch of 50 takes a few milliseconds) the batch is written
     right on the event loop: a writer thread measured slower than the write itself, waiting
@@ -229,6 +234,7 @@ class IntakeWriter:
         #: takes several transactions at once and each spends most of its time waiting.
         self.parallel = 1 if engine.dialect.name == "sqlite" else PARALLEL_BATCHES
         self._loop_engine = _quick_engine(engine) if self.on_loop else engine
+        self.gather_seconds = LOOP_GATHER_SECONDS if self.on_loop else GATHER_SECONDS
         self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         #: Counters (the tests and the benchmark read them).
         self.batches = 0
@@ -268,7 +274,7 @@ class IntakeWriter:
             # Under load: wait a moment so the batch gathers what is on its way. Every
             # batch rewrites the same index pages, so a few large batches cost far less
             # than many small ones. A lone submission is written at once.
-            await asyncio.sleep(GATHER_SECONDS)
+            await asyncio.sleep(self.gather_seconds)
         while queue.pending:
             batch = queue.pending[: self.max_batch]
             del queue.pending[: self.max_batch]
@@ -283,7 +289,7 @@ class IntakeWriter:
             for waiting, outcome in zip(batch, outcomes, strict=True):
                 _settle(waiting.future, outcome)
             # Let the requests that arrived meanwhile run and join the next batch.
-            await asyncio.sleep(GATHER_SECONDS if queue.pending else 0)
+            await asyncio.sleep(self.gather_seconds if queue.pending else 0)
 
     async def _write(self, submissions: list[Submission]) -> list[Outcome | BaseException]:
         if self.on_loop:

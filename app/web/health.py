@@ -7,7 +7,7 @@ from sqlalchemy import text
 from app.deps import public
 from app.migrate import at_head
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], include_in_schema=False)
 
 
 @router.get("/healthz", dependencies=[Depends(public())])

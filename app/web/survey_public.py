@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote, urlencode
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
@@ -40,7 +40,7 @@ from app.services.survey_intake import SubmitContext, SurveyIntake
 from app.web import templating
 from app.web.templating import render
 
-router = APIRouter(tags=["public survey"])
+router = APIRouter(tags=["public survey"], include_in_schema=False)
 
 FORM = "pages/surveys/public/form.html"
 STATUS = "pages/surveys/public/status.html"
@@ -284,6 +284,33 @@ def survey_form(request: Request, code: str, session: SessionDep, src: str | Non
     )
 
 
+#: More fields than any survey form has: such a body is not read (parse_qsl's limit too).
+MAX_FORM_FIELDS = 500
+
+
+def parse_urlencoded(body: str) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body as a dict (the last of repeated names).
+
+    The same result as ``dict(parse_qsl(body, keep_blank_values=True))``, in about a quarter
+    of the time: most names and values of this form (``ikm-2017.U1=4``) need no unquoting,
+    so only those holding ``%`` or ``+`` go through ``unquote``. ValueError for a body with
+    more than MAX_FORM_FIELDS fields.
+    """
+    if body.count("&") >= MAX_FORM_FIELDS:
+        raise ValueError("too many fields")
+    fields: dict[str, str] = {}
+    for pair in body.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "), errors="replace")
+        if "%" in value or "+" in value:
+            value = unquote(value.replace("+", " "), errors="replace")
+        fields[name] = value
+    return fields
+
+
 async def _posted_form(request: Request) -> Mapping[str, Any]:
     """The posted fields. A browser sends this form urlencoded, read here directly (the
     general multipart-capable parser measured about a fifth of the whole request); anything
@@ -292,9 +319,8 @@ async def _posted_form(request: Request) -> Mapping[str, Any]:
         "application/x-www-form-urlencoded"
     ):
         return await request.form()
-    body = (await request.body()).decode("utf-8", "replace")
     try:
-        return dict(parse_qsl(body, keep_blank_values=True, max_num_fields=500))
+        return parse_urlencoded((await request.body()).decode("utf-8", "replace"))
     except ValueError:  # more fields than any form of ours has
         return {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import httpx
 import pytest
 from sqlmodel import func, select
 
@@ -87,6 +88,10 @@ async def test_submit_stores_once_and_thanks(client, app, db, campaign):
     assert result.status_code == 303
     assert result.headers["location"] == f"/s/{code}/terima-kasih"
     assert survey_guard.DEVICE_COOKIE in result.cookies
+    cookie = result.headers["set-cookie"]
+    assert cookie.startswith(f"{survey_guard.DEVICE_COOKIE}=")
+    attributes = {part.strip() for part in cookie.split(";")[1:]}
+    assert attributes == {"HttpOnly", "Max-Age=31536000", "Path=/s/", "SameSite=lax"}
     thanks = await client.get(result.headers["location"])
     assert thanks.status_code == 200 and "Terima kasih!" in thanks.text
     assert counts(db) == (1, 9)
@@ -265,3 +270,13 @@ async def test_unknown_code_is_a_friendly_404(client, db):
     posted = await client.post("/s/zzzzzzzz", data={"csrf_token": "x"})
     assert posted.status_code == 404
     assert (await client.get("/s/zzzzzzzz/terima-kasih")).status_code == 404
+
+
+async def test_over_https_the_device_cookie_is_secure(app, db, campaign):
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://zona.example") as c:
+        html = await open_form(c, campaign.public_code)
+        result = await submit(c, app, campaign.public_code, html, ikm_form())
+    assert result.status_code == 303
+    attributes = {part.strip() for part in result.headers["set-cookie"].split(";")[1:]}
+    assert "Secure" in attributes and "HttpOnly" in attributes

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.middleware import BodyLimitMiddleware, DirectRoutesMiddleware, RequestContextMiddleware
 from app.services.survey_intake import SurveyIntake
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -46,17 +46,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.survey_intake = SurveyIntake(app.state.engine)
     settings.resolved_upload_dir().mkdir(parents=True, exist_ok=True)
 
+    from app.api import api_router
+    from app.api.docs import install_docs
+    from app.web import direct_routes, public_routers, web_router
+
     errors.install(app)
+    # Innermost of ours: the hot routes still get the request id, headers and body limit.
+    app.add_middleware(
+        DirectRoutesMiddleware, routes=direct_routes(), exception_handlers=app.exception_handlers
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         json_limit=settings.max_json_kb * 1024,
         upload_limit=(settings.max_upload_mb + 1) * 1024 * 1024,
     )
     app.add_middleware(RequestContextMiddleware, default_language=settings.default_language)
-
-    from app.api import api_router
-    from app.api.docs import install_docs
-    from app.web import public_routers, web_router
 
     # The anonymous routes and static files first: route matching is linear (see app.web).
     # Their routes are placed in the app's own list rather than included: an included

@@ -25,6 +25,13 @@ from app.web import (
 # Each is included in the app directly (not nested: every level of nesting costs a match).
 public_routers = (survey_public.router, health.router)
 
+
+def direct_routes():
+    """Routes served before the router altogether (app.middleware.DirectRoutesMiddleware):
+    only the public survey submit, the request a crowd sends at once."""
+    return [survey_public.submit_route]
+
+
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (
     auth,

@@ -415,6 +415,10 @@ async def survey_submit(request: Request) -> Response:
     )
 
 
+#: Served ahead of the router as well (app.web.direct_routes).
+submit_route = next(r for r in router.routes if getattr(r, "endpoint", None) is survey_submit)
+
+
 def _thanks_redirect(code: str, device_cookie: str, *, secure: bool) -> Response:
     """The 303 to the thank-you page with the device cookie, its headers written directly
     (RedirectResponse and set_cookie's general cookie formatting took 8 us of a submit).

@@ -27,6 +27,7 @@ from app.models.surveys import (
     SurveyResponse,
     SurveyService,
     SurveySource,
+    SurveyTally,
 )
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 
@@ -62,6 +63,7 @@ __all__ = [
     "PredicateAward",
     "Role",
     "SurveyAnswer",
+    "SurveyTally",
     "SurveyCampaign",
     "SurveyInstrument",
     "SurveyResponse",

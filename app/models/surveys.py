@@ -1,9 +1,12 @@
 """Public-service surveys: instrument versions, service types, campaigns, responses, answers.
 
 Write path is tuned for the public form: a response is one row in ``survey_response`` plus
-one row per answered item in ``survey_answer`` (inserted with SQLAlchemy Core, executemany).
-``survey_answer`` repeats ``campaign_id``, ``service_id`` and ``reportable`` of its response
-so every index is one ``GROUP BY`` over one covering index, without a join.
+one row per answered item in ``survey_answer`` (inserted with multi-row statements).
+``survey_tally`` keeps the running count of reportable answers per campaign, service, item
+and value, updated in the same transaction as the answers (app.services.survey_tallies), so
+the indices read a few dozen rows however many responses there are. ``survey_answer``
+repeats ``campaign_id``, ``service_id`` and ``reportable`` of its response for the rarer
+queries that still group answers (by source tag) and for rebuilding the tallies.
 """
 
 from __future__ import annotations
@@ -157,20 +160,9 @@ class SurveyResponse(SQLModel, table=True):
 
 
 class SurveyAnswer(SQLModel, table=True):
-    """One answer value; campaign/service/reportable repeated from the response for GROUP BY."""
+    """One answer value; campaign/service/reportable repeated from the response."""
 
     __tablename__ = "survey_answer"
-    __table_args__ = (
-        Index(
-            "ix_survey_answer_tally",
-            "campaign_id", "reportable", "instrument_code", "item_code", "value",
-        ),
-        # Per-service tallies (results page "per layanan"), covered by the index alone.
-        Index(
-            "ix_survey_answer_service_tally",
-            "campaign_id", "reportable", "service_id", "instrument_code", "item_code", "value",
-        ),
-    )
 
     response_id: int = Field(foreign_key="survey_response.id", primary_key=True)
     instrument_code: str = Field(max_length=80, primary_key=True)
@@ -179,3 +171,25 @@ class SurveyAnswer(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="survey_campaign.id")
     service_id: int | None = Field(default=None, foreign_key="survey_service.id")
     reportable: bool = True
+
+
+#: ``survey_tally.service_key`` of answers given without a service (ids start at 1).
+NO_SERVICE = 0
+
+
+class SurveyTally(SQLModel, table=True):
+    """How many reportable answers of a campaign gave ``value`` to one item, per service.
+
+    Kept by app.services.survey_tallies in the transaction that stores, includes or
+    excludes the answers; equal at every commit to a COUNT(*) over ``survey_answer``
+    (``survey_tallies.recount`` rebuilds it from there)."""
+
+    __tablename__ = "survey_tally"
+
+    campaign_id: int = Field(foreign_key="survey_campaign.id", primary_key=True)
+    #: The service id, or NO_SERVICE (a primary key column cannot be NULL).
+    service_key: int = Field(primary_key=True)
+    instrument_code: str = Field(max_length=80, primary_key=True)
+    item_code: str = Field(max_length=20, primary_key=True)
+    value: int = Field(sa_column=Column(SmallInteger, primary_key=True))
+    answers: int = 0

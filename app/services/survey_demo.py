@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from app.domain.surveys.indices import sample_size
-from app.models.surveys import CampaignStatus, SurveyAnswer, SurveyCampaign, SurveyResponse
+from app.models.surveys import CampaignStatus, SurveyCampaign, SurveyResponse
 from app.services import survey_instruments, surveys
 from app.services.demo import DEMO_STEPS, DemoResult
 
@@ -149,7 +149,7 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
                 })
     connection = session.connection()
     connection.execute(insert(SurveyResponse.__table__), responses)
-    connection.execute(insert(SurveyAnswer.__table__), answers)
+    surveys.insert_answers(connection, answers)  # and their tallies
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('survey_response', 'id'), "

@@ -2,9 +2,9 @@
 
 Every index is computed from per-item (SUM, COUNT) tallies of *reportable* answers (not
 suspect, or suspect and included on review); no Python loop runs over responses. The
-aggregate query reads ``survey_answer`` alone (campaign, service and reportable are repeated
-there) through the covering index ``ix_survey_answer_tally``; only a source filter joins the
-response table.
+aggregate query reads the running counts in ``survey_tally`` (app.services.survey_tallies:
+a few dozen rows per campaign and service, however many responses); only a source filter,
+which the counts do not keep, groups ``survey_answer`` joined to its responses.
 
 Read-only: nothing here writes.
 """
@@ -33,11 +33,19 @@ from app.domain.surveys.indices import (
     trend,
 )
 from app.domain.surveys.instruments import Instrument
-from app.models.surveys import SurveyAnswer, SurveyCampaign, SurveyResponse, SurveyService
+from app.models.surveys import (
+    NO_SERVICE,
+    SurveyAnswer,
+    SurveyCampaign,
+    SurveyResponse,
+    SurveyService,
+    SurveyTally,
+)
 from app.services import surveys
 
 _ANSWER = SurveyAnswer.__table__
 _RESPONSE = SurveyResponse.__table__
+_TALLY = SurveyTally.__table__
 
 #: Survey kind -> name of its index in reports and in the LKE.
 INDEX_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
@@ -46,19 +54,41 @@ INDEX_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
 
 
 def _tally_query(campaign_ids: Sequence[int], *, service_id=None, source=None, by=()):
-    """SELECT <by...>, instrument_code, item_code, SUM(value), COUNT(*) ... GROUP BY ..."""
-    keys = [*by, _ANSWER.c.instrument_code, _ANSWER.c.item_code]
-    query = select(*keys, func.sum(_ANSWER.c.value), func.count()).select_from(_ANSWER)
+    """SELECT <by...>, instrument_code, item_code, SUM(value), COUNT(answers) per item.
+
+    ``by``: any of "campaign", "service" (NO_SERVICE or None for answers without one).
+    """
+    if source is not None:
+        return _answer_query(campaign_ids, service_id=service_id, source=source, by=by)
+    t = _TALLY.c
+    group = {"campaign": t.campaign_id, "service": t.service_key}
+    keys = [*(group[b] for b in by), t.instrument_code, t.item_code]
+    query = select(*keys, func.sum(t.value * t.answers), func.sum(t.answers)).where(
+        t.campaign_id.in_(list(campaign_ids)) if len(campaign_ids) != 1
+        else t.campaign_id == campaign_ids[0]
+    )
+    if service_id is not None:
+        query = query.where(t.service_key == service_id)
+    # A tally taken back to zero (a response excluded on review) is no answer at all.
+    return query.group_by(*keys).having(func.sum(t.answers) > 0)
+
+
+def _answer_query(campaign_ids: Sequence[int], *, service_id, source, by):
+    """The same grouping over the answers themselves, for a source tag."""
+    group = {"campaign": _ANSWER.c.campaign_id, "service": _ANSWER.c.service_id}
+    keys = [*(group[b] for b in by), _ANSWER.c.instrument_code, _ANSWER.c.item_code]
+    query = (
+        select(*keys, func.sum(_ANSWER.c.value), func.count())
+        .select_from(_ANSWER)
+        .join(_RESPONSE, _RESPONSE.c.id == _ANSWER.c.response_id)
+    )
     conditions = [
-        _ANSWER.c.campaign_id.in_(list(campaign_ids)) if len(campaign_ids) != 1
-        else _ANSWER.c.campaign_id == campaign_ids[0],
+        _RESPONSE.c.campaign_id.in_(list(campaign_ids)),
+        _RESPONSE.c.source_tag == source,
         _ANSWER.c.reportable == True,  # noqa: E712
     ]
     if service_id is not None:
         conditions.append(_ANSWER.c.service_id == service_id)
-    if source is not None:
-        query = query.join(_RESPONSE, _RESPONSE.c.id == _ANSWER.c.response_id)
-        conditions.append(_RESPONSE.c.source_tag == source)
     return query.where(and_(*conditions)).group_by(*keys)
 
 
@@ -288,8 +318,9 @@ def service_rows(
         lambda: defaultdict(list)
     )
     for sid, inst, item, total, count in session.execute(
-        _tally_query([campaign.id], source=source, by=(_ANSWER.c.service_id,))
+        _tally_query([campaign.id], source=source, by=("service",))
     ):
+        sid = None if sid in (None, NO_SERVICE) else sid
         grouped[sid][inst].append(ElementTally(item, int(total), int(count)))
     respondents = _respondents(
         session, [campaign.id], source=source, group_by=_RESPONSE.c.service_id
@@ -343,7 +374,7 @@ def unit_trend(
         return []
     grouped: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
     query = _tally_query([c.id for c in campaigns], service_id=service_id,
-                         by=(_ANSWER.c.campaign_id,))
+                         by=("campaign",))
     for cid, inst, item, total, count in session.execute(query):
         grouped[cid][inst].append(ElementTally(item, int(total), int(count)))
     respondents = _respondents(
@@ -394,7 +425,7 @@ def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list
         return out
     by_campaign: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
     for cid, inst, item, total, count in session.execute(
-        _tally_query([c.id for c in campaigns], by=(_ANSWER.c.campaign_id,))
+        _tally_query([c.id for c in campaigns], by=("campaign",))
     ):
         by_campaign[cid][inst].append(ElementTally(item, int(total), int(count)))
     respondents = _respondents(

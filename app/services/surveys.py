@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,6 +31,7 @@ from sqlmodel import Session, col, func, select
 from app.db import get_row, insert_rows
 from app.domain.surveys.instruments import Instrument
 from app.models.surveys import (
+    NO_SERVICE,
     CampaignStatus,
     PeriodKind,
     ReviewDecision,
@@ -42,7 +44,7 @@ from app.models.surveys import (
 )
 from app.models.units import Unit
 from app.security.principal import Principal
-from app.services import audit, survey_instruments
+from app.services import audit, survey_instruments, survey_tallies
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 # --------------------------------------------------------------------------- errors
@@ -827,9 +829,21 @@ def answer_rows(response_id: int, row: Mapping[str, Any], checked: CheckedSubmis
     ]
 
 
-def insert_answers(connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Answer rows in as few statements as possible (a response has 9 to 22 of them)."""
+def insert_answers(
+    connection, rows: Sequence[Mapping[str, Any]], *, tallies: Counter | None = None
+) -> None:
+    """Store answer rows (a response has 9 to 22 of them) in as few statements as possible,
+    and count the reportable ones in the running tallies (same transaction).
+
+    With ``tallies``, the counts are added there instead, for the caller to write once with
+    ``survey_tallies.add`` when it has stored all its responses: one write, in key order,
+    so concurrent transactions cannot deadlock on the tally rows.
+    """
     insert_rows(connection, _ANSWER, rows)
+    if tallies is None:
+        survey_tallies.add_answers(connection, rows)
+    else:
+        tallies.update(survey_tallies.count_rows(rows))
 
 
 INSERT_RESPONSE = insert(_RESPONSE).returning(_RESPONSE.c.id)
@@ -838,11 +852,12 @@ INSERT_RESPONSE = insert(_RESPONSE).returning(_RESPONSE.c.id)
 def _insert(
     session: Session, campaign: SurveyCampaign, checked: CheckedSubmission, meta: ResponseMeta,
     suspect_reasons: Sequence[str], channel: str, submitted_at: datetime,
+    tallies: Counter | None = None,
 ) -> RecordedResponse:
     row = response_row(campaign.id, checked, meta, suspect_reasons, channel, submitted_at)
     connection = session.connection()
     response_id = connection.execute(INSERT_RESPONSE, row).scalar_one()
-    insert_answers(connection, answer_rows(response_id, row, checked))
+    insert_answers(connection, answer_rows(response_id, row, checked), tallies=tallies)
     return RecordedResponse(response_id, campaign.id, submitted_at, row["suspect"])
 
 
@@ -1031,6 +1046,7 @@ def record_batch(
         )
         try:
             results: list[RecordedResponse] = []
+            tallies: Counter = Counter()
             for item, check in zip(items, checked, strict=True):
                 if item.idempotency_key in existing:
                     results.append(existing[item.idempotency_key])
@@ -1038,8 +1054,9 @@ def record_batch(
                 results.append(_insert(
                     session, campaign, check,
                     ResponseMeta(idempotency_key=item.idempotency_key), (), channel,
-                    item.submitted_at or stamp,
+                    item.submitted_at or stamp, tallies,
                 ))
+            survey_tallies.add(session.connection(), tallies)
             created = [r.id for r in results if not r.duplicate]
             if created:
                 audit.record(
@@ -1102,13 +1119,27 @@ def review_response(
     response.review_decision = decision
     response.reviewed_by = actor.user_id if actor else None
     response.reviewed_at = _now()
+    was_reportable = response.reportable
     response.reportable = decision == ReviewDecision.include
     session.add(response)
     session.flush()
-    session.execute(
-        update(_ANSWER).where(_ANSWER.c.response_id == response.id)
-        .values(reportable=response.reportable)
-    )
+    if response.reportable != was_reportable:
+        session.execute(
+            update(_ANSWER).where(_ANSWER.c.response_id == response.id)
+            .values(reportable=response.reportable)
+        )
+        # Its answers join or leave the indices: +1 or -1 on each (campaign, service,
+        # item, value) they count in.
+        sign = 1 if response.reportable else -1
+        service = NO_SERVICE if response.service_id is None else response.service_id
+        changes = Counter(
+            (response.campaign_id, service, inst, item, value)
+            for inst, item, value in session.execute(
+                select(_ANSWER.c.instrument_code, _ANSWER.c.item_code, _ANSWER.c.value)
+                .where(_ANSWER.c.response_id == response.id)
+            )
+        )
+        survey_tallies.add(session.connection(), {k: sign * n for k, n in changes.items()})
     audit.record(
         session, actor=actor, action=f"review:{decision}", entity="survey_response",
         entity_id=response.id, unit_id=campaign.unit_id, before=before,

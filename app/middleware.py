@@ -22,6 +22,14 @@ CSP = (
     "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
 
+#: On every response.
+SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+
 
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
@@ -70,13 +78,9 @@ class RequestContextMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"x-request-id", request_id.encode()),
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
+                headers = [
+                    *message.get("headers", ()), (b"x-request-id", request_id.encode()),
+                    *SECURITY_HEADERS,
                 ]
                 new_csrf = scope["state"].get("new_csrf")
                 if new_csrf and not _cookie(scope, CSRF_COOKIE):

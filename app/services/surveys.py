@@ -709,24 +709,26 @@ def check_submission(
         raise SubmissionInvalid("Jawaban tidak dapat dibaca.", fields={"answers": "Format salah."})
     known: set[tuple[str, str]] = set()
     for inst in instruments:
+        low, high = inst.scale_min, inst.scale_max
         for item in inst.items:
             key = (inst.code, item.code)
             known.add(key)
-            name = f"{inst.code}.{item.code}"
-            if key not in answers or answers[key] is None or answers[key] == "":
-                fields[name] = f"{item.code} ({item.name.id}) wajib dijawab."
-                continue
-            value = answers[key]
-            if isinstance(value, bool) or not isinstance(value, int):
-                fields[name] = f"{item.code}: jawaban harus berupa angka bulat."
-                continue
-            if not inst.scale_min <= value <= inst.scale_max:
-                fields[name] = (
-                    f"{item.code}: jawaban harus antara {inst.scale_min} dan {inst.scale_max}."
+            value = answers.get(key)
+            if value is None or value == "":
+                fields[f"{inst.code}.{item.code}"] = f"{item.code} ({item.name.id}) wajib dijawab."
+            elif isinstance(value, bool) or not isinstance(value, int):
+                fields[f"{inst.code}.{item.code}"] = (
+                    f"{item.code}: jawaban harus berupa angka bulat."
                 )
-                continue
-            rows.append((inst.code, item.code, value))
-    unknown = [k for k in answers if k not in known]
+            elif not low <= value <= high:
+                fields[f"{inst.code}.{item.code}"] = (
+                    f"{item.code}: jawaban harus antara {low} dan {high}."
+                )
+            else:
+                rows.append((inst.code, item.code, value))
+    # Every item answered and no more keys than items: nothing unknown (the usual case).
+    complete = len(rows) == len(known) == len(answers)
+    unknown = [] if complete else [k for k in answers if k not in known]
     if unknown:
         shown = ", ".join(
             ".".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in unknown[:5]

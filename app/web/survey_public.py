@@ -191,7 +191,8 @@ def _int_or_raw(raw: str) -> int | str | None:
     raw = raw.strip()
     if raw == "":
         return None
-    if raw.lstrip("-").isdigit() and len(raw) < 6:
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit, and int() refuses the first.
+    if raw.isascii() and raw.lstrip("-").isdigit() and len(raw) < 6:
         return int(raw)
     return raw
 
@@ -203,9 +204,11 @@ def _read_form(form: Mapping[str, Any], instruments: Sequence[Instrument]) -> di
     for instrument in instruments:
         for item in instrument.items:
             name = f"{instrument.code}.{item.code}"
-            raw = _text(form, name, 20)
+            raw = form.get(name)
+            raw = raw[:20] if isinstance(raw, str) else ""
             values[name] = raw
-            value = _int_or_raw(raw)
+            # The usual answer, one ASCII digit, without the general parse.
+            value = int(raw) if len(raw) == 1 and "0" <= raw <= "9" else _int_or_raw(raw)
             if value is not None:
                 answers[(instrument.code, item.code)] = value
     profile: dict[str, str] = {}

@@ -130,7 +130,7 @@ async def test_missing_answers_keep_the_rest_and_store_nothing(client, app, db, 
     assert counts(db) == (1, 9)
 
 
-@pytest.mark.parametrize("bad", ["7", "0", "abc", "3.5", "-1", "99999999"])
+@pytest.mark.parametrize("bad", ["7", "0", "abc", "3.5", "-1", "99999999", "²", "٣", " 4x"])
 async def test_values_out_of_range_or_not_numbers_are_refused(client, app, db, campaign, bad):
     code = campaign.public_code
     html = await open_form(client, code)

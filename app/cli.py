@@ -94,6 +94,26 @@ def _sync_survey_instruments() -> None:
             typer.echo(f"Survey instrument loaded: {row.code} v{row.version} ({row.sha256[:12]})")
 
 
+@app.command("recount-surveys")
+def recount_surveys() -> None:
+    """Rebuild the survey index counts (survey_tally) from the stored answers.
+
+    Not needed in normal use (every change keeps them); for a repair, or after loading
+    answers into the database by hand.
+    """
+    from sqlmodel import Session, func, select
+
+    from app.models.surveys import SurveyTally
+    from app.services import survey_tallies
+
+    engine = _engine()
+    with Session(engine) as session:
+        survey_tallies.recount(session)
+        session.commit()
+        rows = session.exec(select(func.count()).select_from(SurveyTally)).one()
+    typer.echo(f"Survey counts rebuilt from the stored answers ({rows} counts).")
+
+
 @app.command()
 def demo() -> None:
     """Load the demo data (idempotent)."""

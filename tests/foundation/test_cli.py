@@ -118,3 +118,26 @@ def test_unit_commands_build_the_tree(run, db):
     listed = run("unit", "list")
     assert "KEMENKEU" in listed.output and "  DJPB" in listed.output
     assert len(db.exec(select(Unit)).all()) == 2
+
+
+def test_recount_surveys_rebuilds_lost_counts(run, db):
+    from sqlalchemy import delete
+
+    from app.models.surveys import SurveyTally
+    from app.services import survey_results
+
+    assert run("demo").exit_code == 0
+    db.expire_all()
+    before = {(t.campaign_id, t.service_key, t.instrument_code, t.item_code, t.value): t.answers
+              for t in db.exec(select(SurveyTally)).all()}
+    assert before  # the demo campaigns have answers
+    campaign_id = next(iter(before))[0]
+    expected = survey_results.tallies(db, campaign_ids=[campaign_id])
+    db.execute(delete(SurveyTally))
+    db.commit()
+    assert survey_results.tallies(db, campaign_ids=[campaign_id]) == {}
+    result = run("recount-surveys")
+    assert result.exit_code == 0, result.output
+    assert f"({len(before)} counts)" in result.output
+    db.expire_all()
+    assert survey_results.tallies(db, campaign_ids=[campaign_id]) == expected

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -35,6 +35,7 @@ __all__ = [
     "DEVICE_MAX_CAMPAIGNS",
     "Device",
     "count_arrivals",
+    "count_arrivals_many",
     "device_cookie_value",
     "form_time_token",
     "hash_device",
@@ -143,30 +144,77 @@ def device_cookie_value(secret: str, device: Device) -> str:
 
 
 @cache
-def _hit_statement(dialect: str):
-    """One round trip: add ``n`` to this window's count, read it and the previous window's.
-
-    Built once per dialect (bind parameters), so a request pays no statement construction.
-    """
-    if dialect == "postgresql":
-        upsert = postgresql.insert(_table)
-    elif dialect == "sqlite":
-        upsert = sqlite.insert(_table)
-    else:  # the product runs on these two
-        raise RuntimeError(f"Zona runs on SQLite and PostgreSQL, not on {dialect}")
-    previous = (
-        select(_table.c.hits)
-        .where(_table.c.key == bindparam("key"), _table.c.window == bindparam("previous"))
-        .scalar_subquery()
-    )
+def _hits_sql(paramstyle: str, addresses: int) -> str:
+    """One round trip for ``addresses`` addresses: add each one's arrivals to its count in
+    this window and return the new counts. Plain SQL built once per size (SQLAlchemy
+    compiles a multi-row upsert anew on every call); the same text on both databases."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    rows = ", ".join([f"({mark}, {mark}, {mark})"] * addresses)
     return (
-        upsert.values(key=bindparam("key"), window=bindparam("window"), hits=bindparam("n"))
-        .on_conflict_do_update(
-            index_elements=[_table.c.key, _table.c.window],
-            set_={"hits": _table.c.hits + upsert.excluded.hits},
-        )
-        .returning(_table.c.hits, previous)
+        f'INSERT INTO survey_throttle ("key", "window", hits) VALUES {rows} '
+        f'ON CONFLICT ("key", "window") DO UPDATE SET hits = survey_throttle.hits + '
+        f'excluded.hits RETURNING "key", hits'
     )
+
+
+_PREVIOUS = select(_table.c.key, _table.c.hits).where(
+    _table.c.window == bindparam("previous"), _table.c.key.in_(bindparam("keys", expanding=True))
+)
+
+
+def count_arrivals_many(
+    connection: Connection | Session,
+    arrivals: Mapping[str, int],
+    *,
+    policy: GuardPolicy,
+    now: datetime,
+) -> dict[str, list[ThrottleVerdict]]:
+    """Count submissions from several hashed IPs at once (address -> how many arrived);
+    each address's verdicts in arrival order.
+
+    Runs inside the caller's transaction, in two statements whatever the number of
+    addresses; refused submissions are taken off the count again before it commits (so
+    nobody ever sees them counted). The upsert is atomic on both databases, so replicas
+    counting the same address at once never lose a hit, and it takes the addresses in
+    sorted order, so two batches sharing addresses wait for each other instead of
+    deadlocking.
+    """
+    if not arrivals:
+        return {}
+    width = policy.window_seconds
+    current = int(window_start(now, width).timestamp())
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    if connection.dialect.name not in ("sqlite", "postgresql"):  # the product runs on these
+        raise RuntimeError(f"Zona runs on SQLite and PostgreSQL, not on {connection.dialect.name}")
+    keys = sorted(arrivals)
+    values: list[object] = []
+    for key in keys:
+        values += (key, current, arrivals[key])
+    hits = dict(connection.exec_driver_sql(
+        _hits_sql(connection.dialect.paramstyle, len(keys)), tuple(values)).all())
+    previous = dict(connection.execute(
+        _PREVIOUS, {"previous": current - width, "keys": keys}).all())
+    verdicts: dict[str, list[ThrottleVerdict]] = {}
+    new_window = False
+    for key in keys:
+        counted = hits[key] - arrivals[key]
+        new_window = new_window or counted == 0
+        verdicts[key] = verdicts_in_order(
+            previous.get(key) or 0, counted, arrivals[key], now, policy
+        )
+    if new_window:
+        # A new window opened for an address: prune what no estimate needs any more.
+        connection.execute(delete(_table).where(_table.c.window < current - KEEP_WINDOWS_SECONDS))
+    for key in keys:
+        refused = verdicts[key].count(ThrottleVerdict.refuse)
+        if refused:
+            connection.execute(
+                update(_table)
+                .where(_table.c.key == key, _table.c.window == current)
+                .values(hits=_table.c.hits - refused)
+            )
+    return verdicts
 
 
 def count_arrivals(
@@ -177,32 +225,8 @@ def count_arrivals(
     policy: GuardPolicy,
     now: datetime,
 ) -> list[ThrottleVerdict]:
-    """Count ``arrivals`` submissions from one hashed IP; their verdicts in arrival order.
-
-    Runs inside the caller's transaction; refused submissions are taken off the count again
-    before it commits (so nobody ever sees them counted). The upsert is atomic on both
-    databases, so replicas counting the same address at once never lose a hit.
-    """
-    width = policy.window_seconds
-    current = int(window_start(now, width).timestamp())
-    dialect = (connection.bind if isinstance(connection, Session) else connection).dialect.name
-    hits, previous = connection.execute(
-        _hit_statement(dialect),
-        {"key": ip_hash, "window": current, "previous": current - width, "n": arrivals},
-    ).one()
-    counted = hits - arrivals
-    if counted == 0:
-        # A new window opened for this address: prune what no estimate needs any more.
-        connection.execute(delete(_table).where(_table.c.window < current - KEEP_WINDOWS_SECONDS))
-    verdicts = verdicts_in_order(previous or 0, counted, arrivals, now, policy)
-    refused = verdicts.count(ThrottleVerdict.refuse)
-    if refused:
-        connection.execute(
-            update(_table)
-            .where(_table.c.key == ip_hash, _table.c.window == current)
-            .values(hits=_table.c.hits - refused)
-        )
-    return verdicts
+    """Count ``arrivals`` submissions from one hashed IP (see count_arrivals_many)."""
+    return count_arrivals_many(connection, {ip_hash: arrivals}, policy=policy, now=now)[ip_hash]
 
 
 def refusal(now: datetime, policy: GuardPolicy) -> TooManyAttempts:

@@ -131,23 +131,20 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
         else:
             by_address[sub.meta.ip_hash].append(n)
 
-    verdicts: dict[int, ThrottleVerdict] = {}
-    # Addresses in a fixed order: batches written at the same time lock the throttle rows
-    # they share in the same order, so they wait for each other instead of deadlocking.
-    for ip_hash in sorted(by_address, key=lambda key: key or ""):
-        indexes = by_address[ip_hash]
-        if ip_hash is None:
-            verdicts.update((n, ThrottleVerdict.ok) for n in indexes)
-            continue
-        policy = submissions[indexes[0]].policy  # one process, one set of settings
-        counted = survey_guard.count_arrivals(
-            connection, ip_hash=ip_hash, arrivals=len(indexes), policy=policy, now=now
+    verdicts: dict[int, ThrottleVerdict] = {n: ThrottleVerdict.ok
+                                            for n in by_address.pop(None, [])}
+    if by_address:
+        policy = submissions[next(iter(by_address.values()))[0]].policy  # one set of settings
+        counted = survey_guard.count_arrivals_many(
+            connection, {ip: len(indexes) for ip, indexes in by_address.items()},
+            policy=policy, now=now,
         )
-        for n, verdict in zip(indexes, counted, strict=True):
-            if verdict is ThrottleVerdict.refuse:
-                outcomes[n] = survey_guard.refusal(now, policy)
-            else:
-                verdicts[n] = verdict
+        for ip_hash, indexes in by_address.items():
+            for n, verdict in zip(indexes, counted[ip_hash], strict=True):
+                if verdict is ThrottleVerdict.refuse:
+                    outcomes[n] = survey_guard.refusal(now, policy)
+                else:
+                    verdicts[n] = verdict
 
     stored = sorted(verdicts)
     ids = reserve_ids(connection, surveys.RESPONSE_TABLE, len(stored))

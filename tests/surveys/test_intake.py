@@ -278,3 +278,19 @@ async def test_a_submission_queued_as_a_drain_finishes_is_still_written(engine, 
         late.send(None)
     assert isinstance(finished.value.value, surveys.RecordedResponse)
     writer.close()
+
+
+def test_several_addresses_are_counted_together_as_each_alone(db):
+    policy = GuardPolicy(window_seconds=600, flag_after=2, refuse_after=4)
+    at = datetime(2026, 3, 2, 5, 0, 30, tzinfo=UTC)
+    window = int(datetime(2026, 3, 2, 5, 0, tzinfo=UTC).timestamp())
+    a, b, c = "a" * 64, "b" * 64, "c" * 64
+    assert survey_guard.count_arrivals(db, ip_hash=b, arrivals=2, policy=policy, now=at) == [
+        "ok", "ok"]
+    verdicts = survey_guard.count_arrivals_many(db, {c: 1, a: 3, b: 3}, policy=policy, now=at)
+    # Up to 2 ok, the 3rd and 4th flagged, from the 5th refused. a: 1st-3rd; b (2 counted
+    # before): 3rd, 4th, 5th.
+    assert verdicts == {a: ["ok", "ok", "flag"], b: ["flag", "flag", "refuse"], c: ["ok"]}
+    db.commit()
+    hits = {key: db.get(SurveyThrottle, (key, window)).hits for key in (a, b, c)}
+    assert hits == {a: 3, b: 4, c: 1}  # the refused two are not counted

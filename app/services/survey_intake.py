@@ -5,8 +5,9 @@ checks its own submission without touching the database (the campaign, its instr
 services and source tags come from a short per-process cache, :class:`SurveyIntake`), then
 hands it to the :class:`IntakeWriter` and waits. The writer takes every submission waiting
 at that moment and stores them in ONE transaction: the campaigns' state read once, the
-per-IP throttle bumped once per address, the responses and their answers inserted with a
-few multi-row statements, one commit. Then each waiting request gets its own outcome. So:
+per-IP throttle counts of all its addresses bumped in one statement, the responses and
+their answers inserted with a few multi-row statements, the index counts (survey_tally)
+updated with one more, one commit. Then each waiting request gets its own outcome. So:
 
 - a request is answered only after the transaction holding its response committed: what is
   acknowledged is stored, exactly once;

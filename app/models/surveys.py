@@ -193,3 +193,29 @@ class SurveyTally(SQLModel, table=True):
     item_code: str = Field(max_length=20, primary_key=True)
     value: int = Field(sa_column=Column(SmallInteger, primary_key=True))
     answers: int = 0
+
+
+class RespondentState:
+    """``survey_respondent_tally.state``: where a response stands in the indices."""
+
+    COUNTED = 0  # reportable
+    PENDING = 1  # suspect, not reviewed yet (not counted)
+    SET_ASIDE = 2  # not counted after a review
+
+
+class SurveyRespondentTally(SQLModel, table=True):
+    """How many responses of a campaign and service stand in a state, in all
+    (``profile_field`` "") and per answer of each profile field.
+
+    Kept by app.services.survey_tallies with the responses, like ``survey_tally``; the
+    results read respondent counts, review counts and profile groups from here."""
+
+    __tablename__ = "survey_respondent_tally"
+
+    campaign_id: int = Field(foreign_key="survey_campaign.id", primary_key=True)
+    service_key: int = Field(primary_key=True)
+    state: int = Field(sa_column=Column(SmallInteger, primary_key=True))
+    #: "" for every response; else a profile field code, with the option given.
+    profile_field: str = Field(max_length=40, primary_key=True)
+    profile_option: str = Field(max_length=40, primary_key=True)
+    respondents: int = 0

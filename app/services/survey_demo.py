@@ -13,12 +13,11 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from app.domain.surveys.indices import sample_size
 from app.models.surveys import CampaignStatus, SurveyCampaign, SurveyResponse
-from app.services import survey_instruments, surveys
+from app.services import survey_instruments, survey_tallies, surveys
 from app.services.demo import DEMO_STEPS, DemoResult
 
 DEMO_SERVICES = [
@@ -148,8 +147,11 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
                     "reportable": not suspect,
                 })
     connection = session.connection()
-    connection.execute(insert(SurveyResponse.__table__), responses)
-    surveys.insert_answers(connection, answers)  # and their tallies
+    # Through the services' own inserts, so the demo's counts are kept like any others.
+    counts = survey_tallies.Counts()
+    surveys.insert_responses(connection, responses, counts=counts)
+    surveys.insert_answers(connection, answers, counts=counts)
+    counts.write(connection)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('survey_response', 'id'), "

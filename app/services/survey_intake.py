@@ -37,7 +37,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.db import insert_rows, make_engine, reserve_ids
+from app.db import make_engine, reserve_ids
 from app.domain.surveys.guard import GuardPolicy, Reason, ThrottleVerdict, suspicion_reasons
 from app.domain.surveys.instruments import Instrument
 from app.models.base import utcnow
@@ -165,7 +165,7 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
         outcomes[n] = surveys.RecordedResponse(
             response_id, sub.campaign_id, sub.submitted_at, row["suspect"]
         )
-    insert_rows(connection, surveys.RESPONSE_TABLE, rows)
+    surveys.insert_responses(connection, rows)
     surveys.insert_answers(connection, answers)
     return outcomes  # type: ignore[return-value]
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, select
 from sqlmodel import Session, col, func
 
 from app.domain.surveys.indices import (
@@ -35,8 +35,10 @@ from app.domain.surveys.indices import (
 from app.domain.surveys.instruments import Instrument
 from app.models.surveys import (
     NO_SERVICE,
+    RespondentState,
     SurveyAnswer,
     SurveyCampaign,
+    SurveyRespondentTally,
     SurveyResponse,
     SurveyService,
     SurveyTally,
@@ -46,6 +48,7 @@ from app.services import surveys
 _ANSWER = SurveyAnswer.__table__
 _RESPONSE = SurveyResponse.__table__
 _TALLY = SurveyTally.__table__
+_RESPONDENTS = SurveyRespondentTally.__table__
 
 #: Survey kind -> name of its index in reports and in the LKE.
 INDEX_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
@@ -111,17 +114,44 @@ def _respondents(
     session: Session, campaign_ids: Sequence[int], *, service_id=None, source=None,
     group_by=None,
 ):
+    """Counted (reportable) respondents: a number, or a dict when ``group_by`` is
+    "campaign", "service" (None for no service) or ("profile", field code).
+
+    From the running respondent counts; with a source tag (not kept there) from the
+    responses themselves."""
+    if source is not None:
+        return _respondents_by_source(session, campaign_ids, service_id, source, group_by)
+    t = _RESPONDENTS.c
+    profile = isinstance(group_by, tuple)
+    query = select(func.sum(t.respondents)).where(
+        t.campaign_id.in_(list(campaign_ids)), t.state == RespondentState.COUNTED,
+        t.profile_field == (group_by[1] if profile else ""),
+    )
+    if service_id is not None:
+        query = query.where(t.service_key == service_id)
+    if group_by is None:
+        return int(session.execute(query).scalar_one() or 0)
+    key = {"campaign": t.campaign_id, "service": t.service_key}.get(group_by, t.profile_option)
+    counts = {k: int(n) for n, k in session.execute(query.add_columns(key).group_by(key))}
+    if group_by == "service":
+        counts = {(None if k == NO_SERVICE else k): n for k, n in counts.items()}
+    return counts
+
+
+def _respondents_by_source(session, campaign_ids, service_id, source, group_by):
     query = select(func.count()).select_from(_RESPONSE).where(
         _RESPONSE.c.campaign_id.in_(list(campaign_ids)), _RESPONSE.c.reportable == True,  # noqa: E712
+        _RESPONSE.c.source_tag == source,
     )
     if service_id is not None:
         query = query.where(_RESPONSE.c.service_id == service_id)
-    if source is not None:
-        query = query.where(_RESPONSE.c.source_tag == source)
-    if group_by is not None:
-        query = query.add_columns(group_by).group_by(group_by)
-        return {key: n for n, key in session.execute(query)}
-    return session.execute(query).scalar_one()
+    if group_by is None:
+        return session.execute(query).scalar_one()
+    if isinstance(group_by, tuple):
+        key = _RESPONSE.c.profile[group_by[1]].as_string()
+    else:
+        key = {"campaign": _RESPONSE.c.campaign_id, "service": _RESPONSE.c.service_id}[group_by]
+    return {k: n for n, k in session.execute(query.add_columns(key).group_by(key))}
 
 
 # --------------------------------------------------------------------------- results
@@ -259,9 +289,9 @@ def _profile_rows(
             fields.setdefault(pf.code, pf)
     rows = []
     for code, pf in fields.items():
-        key = _RESPONSE.c.profile[code].as_string()
         counts = _respondents(
-            session, [campaign.id], service_id=service_id, source=source, group_by=key
+            session, [campaign.id], service_id=service_id, source=source,
+            group_by=("profile", code),
         )
         pairs = [(o.code, counts.get(o.code, 0)) for o in pf.options]
         shares = profile_breakdown(pairs)
@@ -283,20 +313,17 @@ def campaign_results(
     found = tallies(session, campaign_ids=[campaign.id], service_id=service_id, source=source)
     results = [instrument_result(i, found.get(i.code)) for i in instruments]
     respondents = _respondents(session, [campaign.id], service_id=service_id, source=source)
-    status = session.execute(
-        select(
-            func.count(),
-            func.sum(case(
-                (and_(_RESPONSE.c.suspect == True, _RESPONSE.c.review_decision.is_(None)), 1),  # noqa: E712
-                else_=0,
-            )),
-            func.sum(case((_RESPONSE.c.reportable == False, 1), else_=0)),  # noqa: E712
-        ).where(_RESPONSE.c.campaign_id == campaign.id)
-    ).one()
+    t = _RESPONDENTS.c
+    by_state = dict(session.execute(
+        select(t.state, func.sum(t.respondents))
+        .where(t.campaign_id == campaign.id, t.profile_field == "").group_by(t.state)
+    ).all())
+    pending = int(by_state.get(RespondentState.PENDING) or 0)
     out = CampaignResults(
         campaign=campaign, instruments=results, respondents=respondents,
-        stored=int(status[0] or 0), suspect_pending=int(status[1] or 0),
-        excluded=int(status[2] or 0), minimum_sample=sample_size(campaign.population),
+        stored=sum(int(n or 0) for n in by_state.values()), suspect_pending=pending,
+        excluded=pending + int(by_state.get(RespondentState.SET_ASIDE) or 0),
+        minimum_sample=sample_size(campaign.population),
         service_id=service_id, source=source,
     )
     if with_services and service_id is None:
@@ -323,7 +350,7 @@ def service_rows(
         sid = None if sid in (None, NO_SERVICE) else sid
         grouped[sid][inst].append(ElementTally(item, int(total), int(count)))
     respondents = _respondents(
-        session, [campaign.id], source=source, group_by=_RESPONSE.c.service_id
+        session, [campaign.id], source=source, group_by="service"
     )
     names = {
         sid: name for sid, name in session.execute(
@@ -379,7 +406,7 @@ def unit_trend(
         grouped[cid][inst].append(ElementTally(item, int(total), int(count)))
     respondents = _respondents(
         session, [c.id for c in campaigns], service_id=service_id,
-        group_by=_RESPONSE.c.campaign_id,
+        group_by="campaign",
     )
     rows: list[TrendRow] = []
     for c in campaigns:
@@ -429,7 +456,7 @@ def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list
     ):
         by_campaign[cid][inst].append(ElementTally(item, int(total), int(count)))
     respondents = _respondents(
-        session, [c.id for c in campaigns], group_by=_RESPONSE.c.campaign_id
+        session, [c.id for c in campaigns], group_by="campaign"
     )
     for c in campaigns:
         closed = surveys.campaign_state(c) in ("closed", "ended")

@@ -832,20 +832,33 @@ def answer_rows(response_id: int, row: Mapping[str, Any], checked: CheckedSubmis
 
 
 def insert_answers(
-    connection, rows: Sequence[Mapping[str, Any]], *, tallies: Counter | None = None
+    connection, rows: Sequence[Mapping[str, Any]], *,
+    counts: survey_tallies.Counts | None = None,
 ) -> None:
     """Store answer rows (a response has 9 to 22 of them) in as few statements as possible,
     and count the reportable ones in the running tallies (same transaction).
 
-    With ``tallies``, the counts are added there instead, for the caller to write once with
-    ``survey_tallies.add`` when it has stored all its responses: one write, in key order,
-    so concurrent transactions cannot deadlock on the tally rows.
+    With ``counts``, the changes are gathered there instead, for the caller to write once
+    when it has stored all its responses (``Counts.write``).
     """
     insert_rows(connection, _ANSWER, rows)
-    if tallies is None:
+    if counts is None:
         survey_tallies.add_answers(connection, rows)
     else:
-        tallies.update(survey_tallies.count_rows(rows))
+        counts.answers.update(survey_tallies.count_rows(rows))
+
+
+def insert_responses(
+    connection, rows: Sequence[Mapping[str, Any]], *,
+    counts: survey_tallies.Counts | None = None,
+) -> None:
+    """Store ``survey_response`` rows (each with its ``id``) and count them in the
+    respondent tallies (same transaction; see insert_answers for ``counts``)."""
+    insert_rows(connection, _RESPONSE, rows)
+    if counts is None:
+        survey_tallies.add_respondents(connection, survey_tallies.count_responses(rows))
+    else:
+        counts.respondents.update(survey_tallies.count_responses(rows))
 
 
 INSERT_RESPONSE = insert(_RESPONSE).returning(_RESPONSE.c.id)
@@ -854,12 +867,17 @@ INSERT_RESPONSE = insert(_RESPONSE).returning(_RESPONSE.c.id)
 def _insert(
     session: Session, campaign: SurveyCampaign, checked: CheckedSubmission, meta: ResponseMeta,
     suspect_reasons: Sequence[str], channel: str, submitted_at: datetime,
-    tallies: Counter | None = None,
+    counts: survey_tallies.Counts | None = None,
 ) -> RecordedResponse:
+    """One response with its answers; counted in the tallies now, or in ``counts``."""
     row = response_row(campaign.id, checked, meta, suspect_reasons, channel, submitted_at)
     connection = session.connection()
     response_id = connection.execute(INSERT_RESPONSE, row).scalar_one()
-    insert_answers(connection, answer_rows(response_id, row, checked), tallies=tallies)
+    gathered = counts if counts is not None else survey_tallies.Counts()
+    insert_answers(connection, answer_rows(response_id, row, checked), counts=gathered)
+    gathered.respondents.update(survey_tallies.count_responses([row]))
+    if counts is None:
+        gathered.write(connection)
     return RecordedResponse(response_id, campaign.id, submitted_at, row["suspect"])
 
 
@@ -1048,7 +1066,7 @@ def record_batch(
         )
         try:
             results: list[RecordedResponse] = []
-            tallies: Counter = Counter()
+            counts = survey_tallies.Counts()
             for item, check in zip(items, checked, strict=True):
                 if item.idempotency_key in existing:
                     results.append(existing[item.idempotency_key])
@@ -1056,9 +1074,9 @@ def record_batch(
                 results.append(_insert(
                     session, campaign, check,
                     ResponseMeta(idempotency_key=item.idempotency_key), (), channel,
-                    item.submitted_at or stamp, tallies,
+                    item.submitted_at or stamp, counts,
                 ))
-            survey_tallies.add(session.connection(), tallies)
+            counts.write(session.connection())
             created = [r.id for r in results if not r.duplicate]
             if created:
                 audit.record(
@@ -1118,10 +1136,13 @@ def review_response(
     except ValueError:
         raise Invalid("Keputusan reviu harus 'include' atau 'exclude'.") from None
     before = audit.snapshot(response, exclude={"ip_hash", "device_hash"})
+    was_reportable = response.reportable
+    was_state = survey_tallies.response_state(
+        response.reportable, response.suspect, response.review_decision
+    )
     response.review_decision = decision
     response.reviewed_by = actor.user_id if actor else None
     response.reviewed_at = _now()
-    was_reportable = response.reportable
     response.reportable = decision == ReviewDecision.include
     session.add(response)
     session.flush()
@@ -1142,6 +1163,17 @@ def review_response(
             )
         )
         survey_tallies.add(session.connection(), {k: sign * n for k, n in changes.items()})
+    state = survey_tallies.response_state(
+        response.reportable, response.suspect, response.review_decision
+    )
+    if state != was_state:  # it moves from one respondent count to another
+        moved: Counter = Counter()
+        for old_key in survey_tallies.response_keys(
+            response.campaign_id, response.service_id, was_state, response.profile
+        ):
+            moved[old_key] -= 1
+            moved[old_key[:2] + (state,) + old_key[3:]] += 1
+        survey_tallies.add_respondents(session.connection(), moved)
     audit.record(
         session, actor=actor, action=f"review:{decision}", entity="survey_response",
         entity_id=response.id, unit_id=campaign.unit_id, before=before,

@@ -84,8 +84,10 @@ def test_0600_fills_the_survey_tallies_from_the_answers_already_stored(tmp_path,
                                                         (1, 1, False)], start=1):
                 c.execute(text(
                     "INSERT INTO survey_response (id, campaign_id, submitted_at, channel, "
-                    "suspect, reportable) VALUES (:id, 1, '2025-03-01', 'web', :s, :r)"),
-                    {"id": rid, "s": not reportable, "r": reportable})
+                    "suspect, reportable, profile) "
+                    "VALUES (:id, 1, '2025-03-01', 'web', :s, :r, :p)"),
+                    {"id": rid, "s": not reportable, "r": reportable,
+                     "p": ['{"gender": "L", "age_group": ""}', "null", '{"gender": "P"}'][rid - 1]})
                 for item, value in (("U1", v1), ("U2", v2)):
                     c.execute(text(
                         "INSERT INTO survey_answer (response_id, instrument_code, item_code, "
@@ -98,6 +100,14 @@ def test_0600_fills_the_survey_tallies_from_the_answers_already_stored(tmp_path,
                 "SELECT campaign_id, service_key, item_code, value, answers FROM survey_tally")))
         # Two reportable responses: U1 = 4, 4; U2 = 3, 2; the suspect one counts nothing.
         assert rows == {(1, 0, "U1", 4, 2), (1, 0, "U2", 3, 1), (1, 0, "U2", 2, 1)}
+        with engine.connect() as c:
+            rows = set(c.execute(text(
+                "SELECT campaign_id, service_key, state, profile_field, profile_option, "
+                "respondents FROM survey_respondent_tally")))
+        # Counted: responses 1 and 2 (1 said gender L, its empty age is no answer); the
+        # suspect response 3 (gender P) is pending review (state 1).
+        assert rows == {(1, 0, 0, "", "", 2), (1, 0, 0, "gender", "L", 1),
+                        (1, 0, 1, "", "", 1), (1, 0, 1, "gender", "P", 1)}
         engine.dispose()
     finally:
         if base.startswith("postgresql"):

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select
 
 from app.domain.surveys.guard import GuardPolicy
-from app.models.surveys import NO_SERVICE, SurveyAnswer, SurveyTally
+from app.models.surveys import (
+    NO_SERVICE,
+    SurveyAnswer,
+    SurveyRespondentTally,
+    SurveyResponse,
+    SurveyTally,
+)
 from app.services import survey_intake, survey_results, survey_tallies, surveys
 
 IKM = "ikm-2017"
@@ -41,6 +47,32 @@ def counted_from_answers(db) -> dict[tuple, int]:
         .group_by(a.campaign_id, service, a.instrument_code, a.item_code, a.value)
     )
     return {(c, s, i, item, v): n for c, s, i, item, v, n in rows}
+
+
+def respondent_table(db) -> dict[tuple, int]:
+    db.expire_all()
+    t = SurveyRespondentTally.__table__.c
+    return {
+        (c, s, st, f, o): n
+        for c, s, st, f, o, n in db.execute(select(
+            t.campaign_id, t.service_key, t.state, t.profile_field, t.profile_option,
+            t.respondents))
+        if n
+    }
+
+
+def counted_from_responses(db) -> dict[tuple, int]:
+    """The respondent counts worked out from the stored responses, one by one."""
+    db.expire_all()
+    out: dict[tuple, int] = {}
+    for (r,) in db.execute(select(SurveyResponse)).all():
+        state = 0 if r.reportable else (1 if r.suspect and r.review_decision is None else 2)
+        service = NO_SERVICE if r.service_id is None else r.service_id
+        keys = [(r.campaign_id, service, state, "", "")]
+        keys += [(r.campaign_id, service, state, f, o) for f, o in (r.profile or {}).items() if o]
+        for key in keys:
+            out[key] = out.get(key, 0) + 1
+    return out
 
 
 def test_two_responses_give_the_hand_counted_tallies(db, make_campaign):
@@ -79,11 +111,42 @@ def test_suspect_answers_count_only_once_included_and_review_is_not_counted_twic
     key = (campaign.id, service.id, IKM, "U1")
     assert tally_table(db).get((*key, 1)) is None and tally_table(db)[(*key, 4)] == 1
 
-    for decision, expected_ones in [("include", 1), ("include", 1), ("exclude", None),
-                                    ("exclude", None), ("include", 1)]:
+    # One counted (state 0), one pending review (state 1).
+    assert respondent_table(db) == {(campaign.id, service.id, 0, "", ""): 1,
+                                    (campaign.id, service.id, 1, "", ""): 1}
+    for decision, expected_ones, states in [
+        ("include", 1, {0: 2}), ("include", 1, {0: 2}), ("exclude", None, {0: 1, 2: 1}),
+        ("exclude", None, {0: 1, 2: 1}), ("include", 1, {0: 2}),
+    ]:
         surveys.review_response(db, actor=None, response_id=suspect.id, decision=decision)
         assert tally_table(db).get((*key, 1)) == expected_ones, decision
         assert tally_table(db) == counted_from_answers(db)
+        assert respondent_table(db) == {
+            (campaign.id, service.id, state, "", ""): n for state, n in states.items()}
+        assert respondent_table(db) == counted_from_responses(db)
+
+
+def test_profile_answers_are_counted_per_option_and_move_on_review(db, make_campaign):
+    campaign = make_campaign()
+    c, none = campaign.id, NO_SERVICE
+    for gender, age in [("L", "20-29"), ("P", "20-29"), ("P", None)]:
+        profile = {"gender": gender} | ({"age_group": age} if age else {})
+        surveys.record_response(db, campaign=campaign, profile=profile,
+                                answers=ikm_answers(3, 3, 3, 3, 3, 3, 3, 3, 3))
+    assert respondent_table(db) == {
+        (c, none, 0, "", ""): 3,
+        (c, none, 0, "gender", "L"): 1, (c, none, 0, "gender", "P"): 2,
+        (c, none, 0, "age_group", "20-29"): 2,
+    }
+    last = db.execute(select(SurveyResponse).order_by(SurveyResponse.id.desc())).scalars().first()
+    surveys.review_response(db, actor=None, response_id=last.id, decision="exclude")
+    assert respondent_table(db) == {
+        (c, none, 0, "", ""): 2, (c, none, 2, "", ""): 1,
+        (c, none, 0, "gender", "L"): 1, (c, none, 0, "gender", "P"): 1,
+        (c, none, 2, "gender", "P"): 1, (c, none, 0, "age_group", "20-29"): 2,
+    }
+    results = survey_results.campaign_results(db, campaign=campaign)
+    assert (results.respondents, results.stored, results.excluded) == (2, 3, 1)
 
 
 async def test_the_intake_writer_and_an_api_batch_keep_the_tallies(engine, db, make_campaign):
@@ -112,6 +175,10 @@ async def test_the_intake_writer_and_an_api_batch_keep_the_tallies(engine, db, m
     surveys.record_batch(db, actor=None, campaign=campaign, items=batch)  # a retry: no change
     table = tally_table(db)
     assert table == counted_from_answers(db)
+    assert respondent_table(db) == counted_from_responses(db)
+    # 6 counted web responses and 3 API ones; the honeypot one waits for review.
+    assert respondent_table(db) == {(campaign.id, NO_SERVICE, 0, "", ""): 9,
+                                    (campaign.id, NO_SERVICE, 1, "", ""): 1}
     # 6 reportable web responses + 3 API ones answered U1; the suspect one is left out.
     assert sum(n for (c, s, i, item, v), n in table.items() if item == "U1") == 9
     assert table[(campaign.id, NO_SERVICE, IKM, "U1", 2)] == 3 + 2  # API 2s + web n=1, n=5
@@ -122,13 +189,15 @@ def test_recount_rebuilds_lost_tallies(db, make_campaign):
     for campaign in (first, second):
         surveys.record_response(db, campaign=campaign,
                                 answers=ikm_answers(4, 3, 3, 2, 4, 4, 3, 3, 1))
-    before = tally_table(db)
+    before = tally_table(db), respondent_table(db)
     db.execute(delete(SurveyTally).where(SurveyTally.campaign_id == first.id))
+    db.execute(delete(SurveyRespondentTally))
     db.commit()
-    assert tally_table(db) != before
+    assert (tally_table(db), respondent_table(db)) != before
     survey_tallies.recount(db, campaign_ids=[first.id])
     db.commit()
-    assert tally_table(db) == before
+    assert tally_table(db) == before[0]
+    assert respondent_table(db) == {k: n for k, n in before[1].items() if k[0] == first.id}
     survey_tallies.recount(db)
     db.commit()
-    assert tally_table(db) == before
+    assert (tally_table(db), respondent_table(db)) == before

@@ -156,8 +156,12 @@ def count_responses(rows: Iterable[Mapping[str, Any]]) -> Counter[RespondentKey]
     counts: Counter[RespondentKey] = Counter()
     for row in rows:
         state = response_state(row["reportable"], row["suspect"], row["review_decision"])
-        counts.update(response_keys(row["campaign_id"], row["service_id"], state,
-                                    row["profile"]))
+        service = row["service_id"]
+        key = (row["campaign_id"], NO_SERVICE if service is None else service, state)
+        counts[key + ("", "")] += 1
+        for code, option in (row["profile"] or {}).items():
+            if isinstance(option, str) and option:
+                counts[key + (code, option)] += 1
     return counts
 
 

@@ -124,7 +124,7 @@ def main() -> None:
     print(f"raw GROUP BY over the answers      {t_raw * 1000:9.1f} ms")
     print(f"raw GROUP BY over the tallies      {t_raw_tally * 1000:9.1f} ms")
     print(f"service indices (tallies + exact)  {t_core * 1000:9.1f} ms  "
-          f"ratio to raw {t_core / t_raw:.3f}x (goal <= 1.5x); "
+          f"ratio to raw {t_core / t_raw:.5f}x (goal <= 1.5x); "
           f"to its own raw query {t_core / t_raw_tally:.1f}x")
     print(f"service full results page data     {t_full * 1000:9.1f} ms  "
           f"(+ per service, profile, counts)")

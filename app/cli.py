@@ -49,7 +49,7 @@ def migrate() -> None:
 def _sync_frameworks() -> None:
     """Store every bundled LKE framework version whose content is new (fatal if invalid)."""
     from app.domain.lke import FrameworkError
-    from app.services import frameworks
+    from app.services.lke import frameworks
 
     with Session(_engine(), expire_on_commit=False) as session:
         try:
@@ -65,8 +65,8 @@ def frameworks_list() -> None:
     """List the stored LKE framework versions (assessments stay bound to theirs)."""
     from sqlmodel import func, select
 
-    from app.models.indicators import Assessment
-    from app.services import frameworks
+    from app.models.lke.assessments import Assessment
+    from app.services.lke import frameworks
 
     with Session(_engine(), expire_on_commit=False) as session:
         rows = frameworks.list_versions(session)
@@ -87,7 +87,7 @@ def frameworks_list() -> None:
 
 def _sync_survey_instruments() -> None:
     """Store every bundled survey instrument version whose content is new."""
-    from app.services import survey_instruments
+    from app.services.surveys import instruments as survey_instruments
 
     with Session(_engine(), expire_on_commit=False) as session:
         for row in survey_instruments.sync_bundled(session):
@@ -103,8 +103,8 @@ def recount_surveys() -> None:
     """
     from sqlmodel import Session, func, select
 
-    from app.models.surveys import SurveyTally
-    from app.services import survey_tallies
+    from app.models.surveys.records import SurveyTally
+    from app.services.surveys import tallies as survey_tallies
 
     engine = _engine()
     with Session(engine) as session:
@@ -263,7 +263,8 @@ def user_add(
     ),
 ) -> None:
     """Add a person with a role in a unit (or a new role for an existing person)."""
-    from app.services import accounts, units
+    from app.services import units
+    from app.services.accounts import users as accounts
     from app.services.errors import ServiceError
 
     with Session(_engine(), expire_on_commit=False) as session:
@@ -295,7 +296,8 @@ def token_add(
     days: int = typer.Option(365, help="Days until it expires."),
 ) -> None:
     """Issue an API token; it is printed once."""
-    from app.services import tokens, units
+    from app.services import units
+    from app.services.accounts import tokens
     from app.services.errors import ServiceError
 
     with Session(_engine(), expire_on_commit=False) as session:
@@ -317,7 +319,7 @@ def token_add(
 @token_app.command("revoke")
 def token_revoke(token_id: int) -> None:
     """Revoke a token at once."""
-    from app.services import tokens
+    from app.services.accounts import tokens
     from app.services.errors import ServiceError
 
     with Session(_engine(), expire_on_commit=False) as session:

@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from app.config import Settings
 from app.db import MAX_ID
 from app.security.principal import Principal
-from app.services import accounts, tokens
+from app.services.accounts import tokens
+from app.services.accounts import users as accounts
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 
 SESSION_COOKIE = "zona_session"

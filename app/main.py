@@ -13,7 +13,7 @@ from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.middleware import BodyLimitMiddleware, DirectRoutesMiddleware, RequestContextMiddleware
-from app.services.survey_intake import SurveyIntake
+from app.services.surveys.intake import SurveyIntake
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

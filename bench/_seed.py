@@ -12,7 +12,9 @@ import app.models  # noqa: F401  (register every table)
 from app.config import Settings
 from app.db import make_engine
 from app.migrate import upgrade
-from app.services import accounts, assessments, frameworks, units
+from app.services import units
+from app.services.accounts import users as accounts
+from app.services.lke import assessments, frameworks
 
 PASSWORD = "bench-password-123"
 

@@ -16,8 +16,8 @@ import time
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models.indicators import Assessment, LkeAnswer
-from app.services import assessments
+from app.models.lke.assessments import Assessment, LkeAnswer
+from app.services.lke import assessments
 from bench._seed import seed
 
 

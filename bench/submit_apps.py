@@ -95,7 +95,7 @@ def real() -> FastAPI:
     from app.main import create_app
 
     if os.environ.get("BENCH_GATHER_MS"):  # the writer's gather window, to compare
-        from app.services import survey_intake
+        from app.services.surveys import intake as survey_intake
 
         gather = float(os.environ["BENCH_GATHER_MS"]) / 1000
         survey_intake.GATHER_SECONDS = survey_intake.LOOP_GATHER_SECONDS = gather

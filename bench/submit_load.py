@@ -78,7 +78,10 @@ def prepare(url: str) -> tuple[str, str]:
 
     from app.db import make_engine
     from app.migrate import upgrade
-    from app.services import survey_guard, survey_instruments, surveys, units
+    from app.services import units
+    from app.services.surveys import guard as survey_guard
+    from app.services.surveys import instruments as survey_instruments
+    from app.services.surveys import records as surveys
     from bench.submit_apps import create_tables
 
     upgrade(url)

@@ -29,8 +29,12 @@ from sqlmodel import Session
 
 from app.db import make_engine
 from app.migrate import upgrade
-from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import survey_instruments, survey_results, survey_tallies, surveys, units
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services import units
+from app.services.surveys import instruments as survey_instruments
+from app.services.surveys import records as surveys
+from app.services.surveys import results as survey_results
+from app.services.surveys import tallies as survey_tallies
 
 
 def median_time(fn, runs: int = 5) -> float:

@@ -101,7 +101,8 @@ def main() -> int:
     from app.config import Settings
     from app.main import create_app
     from app.migrate import upgrade
-    from app.services import demo, tokens
+    from app.services import demo
+    from app.services.accounts import tokens
 
     url, drop = _database(os.environ.get("ZONA_FUZZ_DATABASE_URL"))
     try:

@@ -10,7 +10,9 @@ from sqlmodel import Session
 
 from app.deps import CSRF_COOKIE
 from app.security.principal import Principal
-from app.services import accounts, tokens, units
+from app.services import units
+from app.services.accounts import tokens
+from app.services.accounts import users as accounts
 
 PASSWORD = "correct-horse-battery"
 

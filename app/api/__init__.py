@@ -2,19 +2,13 @@
 
 from fastapi import APIRouter
 
-from app.api import (
-    audit,
-    evidence,
-    indicators,
-    integration,
-    lke_xlsx,
-    me,
-    programme,
-    reviews,
-    surveys,
-    tokens,
-    units,
-)
+from app.api import audit, integration, units
+from app.api.accounts import me, tokens
+from app.api.lke import assessments as indicators
+from app.api.lke import evidence, reviews
+from app.api.lke import xlsx as lke_xlsx
+from app.api.programme import routes as programme
+from app.api.surveys import routes as surveys
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import SessionDep, SettingsDep, requires
 from app.security.principal import Principal
-from app.services import assessments, joins  # noqa: F401  (joins: timeline and XLSX hooks)
-from app.services import lke_from_innovations as inno
-from app.services import lke_from_surveys as fill
-from app.services.survey_results import YearIndex
+from app.services.integration import lke_from_innovations as inno
+from app.services.integration import lke_from_surveys as fill
+from app.services.lke import assessments
+from app.services.surveys.results import YearIndex
 
 router = APIRouter(tags=["integration"])
 

@@ -2,8 +2,9 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
-from app.models.evidence import Evidence, EvidenceLink
-from app.models.indicators import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
+from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
+from app.models.lke.evidence import Evidence, EvidenceLink
+from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
 from app.models.programme import (
     ActionItem,
     ActivityAttendance,
@@ -18,9 +19,8 @@ from app.models.programme import (
     TeamDecree,
     TeamMember,
 )
-from app.models.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
-from app.models.survey_guard import SurveyThrottle
-from app.models.surveys import (
+from app.models.surveys.guard import SurveyThrottle
+from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
     SurveyInstrument,

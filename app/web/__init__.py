@@ -1,23 +1,16 @@
-"""HTML pages (HTMX): thin routes over app.services."""
+"""HTML pages (HTMX): thin routes over app.services, one package or module per domain."""
 
 from fastapi import APIRouter
 
-from app.web import (
-    admin,
-    auth,
-    dashboard,
-    evidence,
-    health,
-    integration,
-    lke_xlsx,
-    programme,
-    programme_views,
-    reviews,
-    survey_public,
-    survey_qr,
-    surveys,
-    worksheet,
-)
+from app.web import audit, health, units
+from app.web.accounts import auth, tokens
+from app.web.integration import lke as integration_lke
+from app.web.integration import timeline
+from app.web.lke import evidence, reviews, worksheet, xlsx
+from app.web.programme import pages as programme
+from app.web.surveys import pages as surveys
+from app.web.surveys import public as survey_public
+from app.web.surveys import qr as survey_qr
 
 # The anonymous, high-volume routes (load-balancer probes, citizens answering a survey) come
 # first: FastAPI matches routes one by one (a few microseconds each), so a route behind the
@@ -35,16 +28,17 @@ def direct_routes():
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (
     auth,
-    dashboard,
-    admin,
+    units,
+    audit,
+    tokens,
     worksheet,
-    lke_xlsx,
+    xlsx,
     evidence,
     reviews,
     surveys,
     survey_qr,
     programme,
-    programme_views,
-    integration,
+    timeline,
+    integration_lke,
 ):
     web_router.include_router(module.router)

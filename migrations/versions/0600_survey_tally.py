@@ -59,7 +59,7 @@ def upgrade() -> None:
             "campaign_id", "service_key", "state", "profile_field", "profile_option"
         ),
     )
-    # The same counting as app.services.survey_tallies.recount_respondents (frozen here).
+    # The same counting as app.services.surveys.tallies.recount_respondents (frozen here).
     state = ("CASE WHEN reportable THEN 0 WHEN suspect AND review_decision IS NULL THEN 1 "
              "ELSE 2 END")
     columns = "campaign_id, service_key, state, profile_field, profile_option, respondents"

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlmodel import Session
 
-from app.services import assessments, frameworks, survey_instruments, surveys
+from app.services.lke import assessments, frameworks
+from app.services.surveys import instruments as survey_instruments
+from app.services.surveys import records as surveys
 from tests.conftest import KEEP_TABLES
 from tests.factories import principal
 

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from app.services import assessments, surveys
+from app.services.lke import assessments
 from app.services.programme import innovations
+from app.services.surveys import records as surveys
 from tests.conftest import SCREENSHOT_DIR
 from tests.factories import PASSWORD
 from tests.integration.conftest import respond

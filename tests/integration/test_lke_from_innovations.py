@@ -9,11 +9,13 @@ from fractions import Fraction
 import pytest
 from sqlmodel import func, select
 
-from app.models.evidence import Evidence, EvidenceLink
-from app.models.indicators import Assessment, LkeAnswer
-from app.services import assessments, lke_from_innovations, surveys
+from app.models.lke.assessments import Assessment, LkeAnswer
+from app.models.lke.evidence import Evidence, EvidenceLink
 from app.services.errors import Invalid, Locked
+from app.services.integration import lke_from_innovations
+from app.services.lke import assessments
 from app.services.programme import innovations
+from app.services.surveys import records as surveys
 from tests.factories import issue_token, login, principal
 from tests.integration.conftest import respond
 
@@ -72,7 +74,7 @@ def test_suggestions_use_the_registered_services(db, world, registry):
 
 
 def test_service_matching_is_by_code_or_name_ignoring_case():
-    from app.models.surveys import SurveyService
+    from app.models.surveys.records import SurveyService
 
     key = lke_from_innovations.service_matcher(
         [SurveyService(unit_id=1, code="sp2d", name="Pencairan dana (SP2D)")])

@@ -13,10 +13,11 @@ import pytest
 from sqlmodel import func, select
 
 from app.models.audit import AuditRecord
-from app.models.evidence import Evidence, EvidenceLink
-from app.models.indicators import Assessment, LkeAnswer, LkeAnswerRevision
-from app.services import assessments, lke_from_surveys
+from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
+from app.models.lke.evidence import Evidence, EvidenceLink
 from app.services.errors import Invalid, Locked
+from app.services.integration import lke_from_surveys
+from app.services.lke import assessments
 from tests.factories import issue_token, login, principal
 from tests.integration.conftest import close, respond
 

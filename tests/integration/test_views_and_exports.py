@@ -11,11 +11,14 @@ from fractions import Fraction
 from openpyxl import load_workbook
 
 from app.domain.display import round_half_up
-from app.services import assessments, evidence, joins, lke_xlsx, review, timeline, units
-from app.services.review import DraftChange
+from app.services import units
+from app.services.integration import joins, timeline
+from app.services.lke import assessments, evidence, review
+from app.services.lke import xlsx as lke_xlsx
+from app.services.lke.review import DraftChange
 from tests.factories import login, principal
 from tests.integration.conftest import close, respond
-from tests.review.helpers import new_assessment
+from tests.lke.review_helpers import new_assessment
 
 
 async def test_dashboard_lke_first_surveys_second_no_pending_strip(client, db, world,

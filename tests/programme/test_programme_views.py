@@ -10,9 +10,18 @@ from sqlmodel import func, select
 from app.domain.programme import LkeScore, PartnershipState, SurveyPoint, TeamLevel
 from app.models.audit import AuditRecord
 from app.models.programme import Innovation, IntegrityPact, TeamMember
-from app.services import demo, overview, timeline, units
-from app.services.programme import action_plan, innovations, milestones, partnerships, pillars, team
-from app.web import dashboard
+from app.services import demo, units
+from app.services.integration import timeline
+from app.services.programme import (
+    action_plan,
+    innovations,
+    milestones,
+    overview,
+    partnerships,
+    pillars,
+    team,
+)
+from app.web import units as dashboard
 from tests.factories import login
 
 TODAY = date(2019, 6, 1)
@@ -122,7 +131,7 @@ async def test_a_capability_fills_a_reserved_slot(client, db, world, monkeypatch
         return {"template": "pages/units/slot_surveys.html", "context": {}, "slot": "lke",
                 "order": dashboard.PANEL_ORDER["lke"]}
 
-    # only this panel: the real LKE card (app.web.worksheet) fills the slot with the same id
+    # only this panel: the real LKE card (app.web.lke.worksheet) fills the slot with the same id
     monkeypatch.setattr(dashboard, "DASHBOARD_PANELS", [lke_panel])
     await login(client, "viewer_a1")
     html = (await client.get(f"/units/{world.unit('UNIT-A1')}")).text

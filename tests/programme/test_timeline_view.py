@@ -5,7 +5,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from app.domain.programme import LkeScore, MilestoneKind, SurveyPoint
-from app.services.timeline import InnovationInput, MilestoneInput, assemble
+from app.services.integration.timeline import InnovationInput, MilestoneInput, assemble
 
 K = MilestoneKind
 

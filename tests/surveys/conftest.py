@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from app.services import survey_demo, survey_instruments, surveys  # noqa: F401  (demo step)
+from app.services.surveys import instruments as survey_instruments
+from app.services.surveys import records as surveys
 from tests.conftest import KEEP_TABLES
 
 KEEP_TABLES.add("survey_instrument")

@@ -9,8 +9,9 @@ from datetime import date
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from app.models.surveys import SurveyCampaign
-from app.services import surveys, units
+from app.models.surveys.records import SurveyCampaign
+from app.services import units
+from app.services.surveys import records as surveys
 
 IKM = "ikm-2017"
 U = [f"U{n}" for n in range(1, 10)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
-from app.models.surveys import SurveyAnswer, SurveyResponse
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from tests.factories import issue_token, login
 
 U = [f"U{n}" for n in range(1, 10)]

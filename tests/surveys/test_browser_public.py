@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from app.models.surveys import SurveyResponse
-from app.services import surveys
+from app.models.surveys.records import SurveyResponse
+from app.services.surveys import records as surveys
 from tests.conftest import screenshot
 from tests.factories import PASSWORD
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from app.services import demo, survey_results, surveys
+from app.services import demo
+from app.services.surveys import records as surveys
+from app.services.surveys import results as survey_results
 from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser

@@ -14,9 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.models.survey_guard import SurveyThrottle
-from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import survey_guard, tokens
+from app.models.surveys.guard import SurveyThrottle
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services.accounts import tokens
+from app.services.surveys import guard as survey_guard
 from tests.surveys.public_helpers import IKM, U, hidden, ikm_form, make_campaign, make_unit
 
 CLIENTS = 50

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 
 from app.db import insert_rows, reserve_ids
 from app.domain.surveys.guard import GuardPolicy, Reason
-from app.models.survey_guard import SurveyThrottle
-from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import survey_guard, survey_intake, surveys
+from app.models.surveys.guard import SurveyThrottle
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services.errors import TooManyAttempts
+from app.services.surveys import guard as survey_guard
+from app.services.surveys import intake as survey_intake
+from app.services.surveys import records as surveys
 from tests.surveys.public_helpers import IKM, U, make_campaign, make_unit
 
 OPEN = GuardPolicy(min_fill_seconds=0, flag_after=10**6, refuse_after=10**6)

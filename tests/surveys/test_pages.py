@@ -8,8 +8,10 @@ import io
 from openpyxl import load_workbook
 from sqlmodel import func, select
 
-from app.models.surveys import SurveyCampaign, SurveyResponse
-from app.services import demo, survey_results, surveys
+from app.models.surveys.records import SurveyCampaign, SurveyResponse
+from app.services import demo
+from app.services.surveys import records as surveys
+from app.services.surveys import results as survey_results
 from tests.factories import login
 
 IKM = "ikm-2017"
@@ -155,7 +157,7 @@ def test_demo_surveys_are_deterministic_and_rising(db):
 
 
 def test_safe_cell_prefixes_every_dangerous_start():
-    from app.services.survey_export import safe_cell
+    from app.services.surveys.export import safe_cell
 
     for text in ("=1+2", "+1", "-1", "@A1", "\tx", "\rx"):
         assert safe_cell(text) == "'" + text
@@ -170,6 +172,6 @@ def test_survey_pages_are_translated_to_english():
 
     root = Path(__file__).resolve().parents[2] / "app"
     texts = [p.read_text() for p in (root / "templates/pages/surveys").glob("*.html")]
-    texts.append((root / "web/surveys.py").read_text())
+    texts.append((root / "web/surveys/pages.py").read_text())
     messages = sorted({m for t in texts for m in re.findall(r'_\(\s*"([^"]+)"\s*\)', t)})
     assert messages and missing_translations("en", messages) == []

@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import func, select
 
 from app.deps import CSRF_COOKIE
-from app.models.survey_guard import SurveyThrottle
-from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import survey_guard, surveys
+from app.models.surveys.guard import SurveyThrottle
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services.surveys import guard as survey_guard
+from app.services.surveys import records as surveys
 from tests.surveys.public_helpers import IKM, hidden, ikm_form, make_campaign, make_unit, old_token
 
 

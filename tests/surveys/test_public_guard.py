@@ -20,7 +20,7 @@ from app.domain.surveys.guard import (
     verdicts_in_order,
     window_start,
 )
-from app.services import survey_guard
+from app.services.surveys import guard as survey_guard
 
 SECRET = "s" * 40
 NOON = datetime(2026, 3, 2, 5, 0, 0, tzinfo=UTC)  # 12:00 in Jakarta, a window boundary
@@ -170,7 +170,7 @@ def _count(db, key, policy, at):
 
 
 def test_throttle_counts_in_the_database_flags_then_refuses(db):
-    from app.models.survey_guard import SurveyThrottle
+    from app.models.surveys.guard import SurveyThrottle
 
     policy = GuardPolicy(window_seconds=600, flag_after=3, refuse_after=5)
     key = survey_guard.hash_ip(SECRET, "198.51.100.7")
@@ -197,7 +197,7 @@ def test_throttle_counts_in_the_database_flags_then_refuses(db):
 def test_throttle_prunes_old_windows(db):
     from sqlmodel import select
 
-    from app.models.survey_guard import SurveyThrottle
+    from app.models.surveys.guard import SurveyThrottle
 
     policy = GuardPolicy(window_seconds=60)
     _count(db, "a" * 64, policy, NOON)

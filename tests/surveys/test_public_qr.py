@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.services import surveys
-from app.services.survey_qr import public_link, qr_png, qr_svg
+from app.services.surveys import records as surveys
+from app.services.surveys.qr import public_link, qr_png, qr_svg
 from tests.factories import login
 
 BASE = "http://testserver/"

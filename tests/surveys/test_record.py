@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import surveys
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services.surveys import records as surveys
 
 IKM = "ikm-2017"
 U = [f"U{n}" for n in range(1, 10)]

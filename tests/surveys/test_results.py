@@ -7,8 +7,9 @@ from fractions import Fraction
 
 from sqlmodel import func, select
 
-from app.models.surveys import SurveyAnswer, SurveyResponse
-from app.services import survey_results, surveys
+from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services.surveys import records as surveys
+from app.services.surveys import results as survey_results
 from tests.factories import principal
 
 IKM = "ikm-2017"

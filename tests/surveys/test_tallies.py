@@ -8,14 +8,17 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select
 
 from app.domain.surveys.guard import GuardPolicy
-from app.models.surveys import (
+from app.models.surveys.records import (
     NO_SERVICE,
     SurveyAnswer,
     SurveyRespondentTally,
     SurveyResponse,
     SurveyTally,
 )
-from app.services import survey_intake, survey_results, survey_tallies, surveys
+from app.services.surveys import intake as survey_intake
+from app.services.surveys import records as surveys
+from app.services.surveys import results as survey_results
+from app.services.surveys import tallies as survey_tallies
 
 IKM = "ikm-2017"
 U = [f"U{n}" for n in range(1, 10)]

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 DRAFT = "draft"
-# Stored values (app.models.indicators.AssessmentStatus): "submitted" waits for the regional
+# Stored values (app.models.lke.assessments.AssessmentStatus): "submitted" waits for the regional
 # office, "in_review" for the TPI (after the regional office accepted, or directly when the
 # unit has no regional office above it).
 WAITING_REGIONAL = "submitted"

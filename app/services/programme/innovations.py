@@ -448,7 +448,7 @@ def suggest_lke(
     same strings used in innovations' ``services``); ``services_simplified``: those declared
     simplified (PRF1B). Integration passes the survey service list; until then None.
     ``service_key`` maps an innovation's free-text service to the registered service it names
-    (see app.services.lke_from_innovations); without it the strings must match exactly.
+    (see app.services.integration.lke_from_innovations); without it the strings must match exactly.
     """
     check_unit(actor, READ, unit_id)
     rows = all_innovations(session, unit_id=unit_id)

@@ -1,0 +1,1 @@
+"""LKE ZI over JSON: assessments, XLSX, evidence, the review chain."""

@@ -1,0 +1,272 @@
+"""Evidence API: a unit's library of files and links, and their links to LKE questions.
+
+Files are identified by their content (PDF, PNG, JPEG, docx/xlsx/pptx, doc/xls/ppt) and
+refused otherwise; the size limit is ZONA_MAX_UPLOAD_MB (413 above it). Downloads are
+attachments, for callers who may read the evidence's unit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.deps import SessionDep, SettingsDep, requires
+from app.models.lke.evidence import Evidence, EvidenceLink
+from app.security.principal import Principal
+from app.services.lke import assessments
+from app.services.lke import evidence as svc
+
+router = APIRouter(tags=["evidence"])
+
+ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
+ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
+WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
+WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    unit_id: int
+    kind: str = Field(description="file | link")
+    title: str
+    url: str | None = Field(None, description="Links only")
+    original_name: str | None = Field(None, description="Files only, sanitised")
+    media_type: str | None = Field(None, description="From the file's content")
+    size: int | None
+    sha256: str | None
+    uploaded_by: str
+    uploaded_at: datetime
+    download_url: str | None
+
+    @classmethod
+    def of(cls, row: Evidence) -> EvidenceOut:
+        return cls(
+            id=row.id, unit_id=row.unit_id, kind=row.kind, title=row.title, url=row.url,
+            original_name=row.original_name, media_type=row.media_type, size=row.size,
+            sha256=row.sha256, uploaded_by=row.uploaded_by_label, uploaded_at=row.uploaded_at,
+            download_url=f"/api/v1/evidence/{row.id}/download" if row.kind == "file" else None,
+        )
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"url": "https://kppn-contoh.kemenkeu.go.id/zi/sk-tim-2025.pdf",
+             "title": "SK Tim Pembangunan ZI 2025"}
+        ]},
+    )
+    url: str = Field(min_length=1, max_length=svc.MAX_URL)
+    title: str | None = Field(None, max_length=svc.MAX_TITLE)
+
+
+class EvidenceLinkIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"evidence_id": 12, "question_ref": "PPA1A", "expected_index": 0},
+            {"evidence_id": 12, "question_ref": "PPA1B"},
+        ]},
+    )
+    evidence_id: int
+    question_ref: str = Field(min_length=1, max_length=20)
+    expected_index: int | None = Field(
+        None, ge=0,
+        description="Which of the question's expected-evidence items (0-based) it covers.",
+    )
+
+
+class EvidenceLinkOut(BaseModel):
+    id: int
+    evidence_id: int
+    assessment_id: int
+    question_ref: str
+    expected_index: int | None
+    expected_text: str | None
+    carried_from_id: int | None
+    linked_by: str
+    linked_at: datetime
+    unlinked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: EvidenceLink) -> EvidenceLinkOut:
+        return cls(
+            id=row.id, evidence_id=row.evidence_id, assessment_id=row.assessment_id,
+            question_ref=row.question_ref, expected_index=row.expected_index,
+            expected_text=row.expected_text, carried_from_id=row.carried_from_id,
+            linked_by=row.linked_by_label, linked_at=row.linked_at,
+            unlinked_at=row.unlinked_at,
+        )
+
+
+class ExpectedItemOut(BaseModel):
+    index: int
+    text: str
+    covered: bool
+    evidence_ids: list[int]
+
+
+class QuestionEvidenceOut(BaseModel):
+    ref: str
+    expected: list[ExpectedItemOut]
+    covered: int
+    links: list[EvidenceLinkOut]
+    evidence: list[EvidenceOut]
+
+
+class AssessmentEvidenceOut(BaseModel):
+    assessment_id: int
+    covered: int = Field(description="Expected-evidence items covered by a linked evidence")
+    expected: int
+    questions: dict[str, QuestionEvidenceOut]
+
+
+class CarryOverOut(BaseModel):
+    from_assessment_id: int | None
+    from_year: int | None
+    linked: int
+    skipped_existing: int
+    skipped_unknown_questions: list[str]
+
+
+@router.get("/units/{unit_id}/evidence", response_model=list[EvidenceOut])
+def list_evidence(
+    session: SessionDep, principal: ReadUnit, unit_id: int,
+    q: Annotated[str | None, Query(max_length=200, description="Search title/name")] = None,
+):
+    """The unit's evidence library, newest first."""
+    rows = svc.list_for_unit(session, actor=principal, unit_id=unit_id, search=q)
+    return [EvidenceOut.of(r) for r in rows]
+
+
+@router.post("/units/{unit_id}/evidence", response_model=EvidenceOut, status_code=201)
+def upload_evidence(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WriteUnit,
+    unit_id: int,
+    file: Annotated[UploadFile, File(description="PDF, PNG/JPEG, Office document")],
+    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+):
+    """Upload a file (multipart/form-data, field `file`, optional `title`).
+
+    The type is checked by content; an empty file, a wrong type -> 422, too large -> 413."""
+    row = svc.upload_file(
+        session, actor=principal, unit_id=unit_id, filename=file.filename, stream=file.file,
+        upload_dir=settings.resolved_upload_dir(),
+        max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+    )
+    return EvidenceOut.of(row)
+
+
+@router.post("/units/{unit_id}/evidence/links", response_model=EvidenceOut, status_code=201)
+def add_link(session: SessionDep, principal: WriteUnit, unit_id: int, body: LinkIn):
+    """Add an http(s) link to the unit's evidence library."""
+    return EvidenceOut.of(
+        svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title)
+    )
+
+
+@router.get("/evidence/{evidence_id}", response_model=EvidenceOut)
+def get_evidence(session: SessionDep, principal: ReadAny, evidence_id: int):
+    return EvidenceOut.of(svc.get(session, actor=principal, evidence_id=evidence_id))
+
+
+@router.get(
+    "/evidence/{evidence_id}/download",
+    response_class=FileResponse,
+    responses={200: {"description": "The file, as an attachment"}},
+)
+def download_evidence(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: ReadAny,
+    evidence_id: int,
+):
+    """The stored file, as an attachment (only for callers who may read its unit)."""
+    row, path = svc.open_file(
+        session, actor=principal, evidence_id=evidence_id,
+        upload_dir=settings.resolved_upload_dir(),
+    )
+    return attachment(row, path)
+
+
+def attachment(row: Evidence, path) -> FileResponse:
+    """A stored evidence file as a download that browsers never render inline."""
+    return FileResponse(
+        path, media_type=row.media_type or "application/octet-stream",
+        filename=svc.download_name(row), content_disposition_type="attachment",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@router.delete("/evidence/{evidence_id}", response_model=EvidenceOut)
+def delete_evidence(session: SessionDep, principal: WriteAny, evidence_id: int):
+    """Remove from the library (kept in the database); unlinks it from editable assessments."""
+    return EvidenceOut.of(svc.delete(session, actor=principal, evidence_id=evidence_id))
+
+
+@router.get("/assessments/{assessment_id}/evidence", response_model=AssessmentEvidenceOut)
+def assessment_evidence(session: SessionDep, principal: ReadAny, assessment_id: int):
+    """Per question: the expected-evidence checklist, what covers each item, and the links."""
+    assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
+    per_question = svc.question_evidence(session, assessment=assessment)
+    questions = {}
+    for ref, qe in per_question.items():
+        questions[ref] = QuestionEvidenceOut(
+            ref=ref,
+            expected=[
+                ExpectedItemOut(
+                    index=item.index, text=item.text, covered=item.covered,
+                    evidence_ids=[le.evidence.id for le in item.covered_by],
+                )
+                for item in qe.expected
+            ],
+            covered=qe.covered,
+            links=[EvidenceLinkOut.of(le.link) for le in qe.links],
+            evidence=[EvidenceOut.of(le.evidence) for le in qe.links],
+        )
+    return AssessmentEvidenceOut(
+        assessment_id=assessment.id,
+        covered=sum(q.covered for q in questions.values()),
+        expected=sum(len(q.expected) for q in questions.values()),
+        questions=questions,
+    )
+
+
+@router.post(
+    "/assessments/{assessment_id}/evidence-links", response_model=EvidenceLinkOut,
+    status_code=201,
+)
+def link_evidence(
+    session: SessionDep, principal: WriteAny, assessment_id: int, body: EvidenceLinkIn
+):
+    """Let an evidence of the unit support a question (optionally one expected item)."""
+    row = svc.link(
+        session, actor=principal, assessment_id=assessment_id, evidence_id=body.evidence_id,
+        question_ref=body.question_ref, expected_index=body.expected_index,
+    )
+    return EvidenceLinkOut.of(row)
+
+
+@router.delete("/evidence-links/{link_id}", response_model=EvidenceLinkOut)
+def unlink_evidence(session: SessionDep, principal: WriteAny, link_id: int):
+    """Detach an evidence from a question (the link is kept as history)."""
+    return EvidenceLinkOut.of(svc.unlink(session, actor=principal, link_id=link_id))
+
+
+@router.post("/assessments/{assessment_id}/evidence/carry-over", response_model=CarryOverOut)
+def carry_over(session: SessionDep, principal: WriteAny, assessment_id: int):
+    """Link the previous year's evidence to the same questions of this assessment."""
+    result = svc.carry_over(session, actor=principal, assessment_id=assessment_id)
+    return CarryOverOut(
+        from_assessment_id=result.source.id if result.source else None,
+        from_year=result.source.year if result.source else None,
+        linked=result.linked, skipped_existing=result.skipped_existing,
+        skipped_unknown_questions=result.skipped_unknown,
+    )

@@ -1,0 +1,1 @@
+"""The ZI programme over JSON."""

@@ -1,0 +1,1 @@
+"""Tables of the LKE ZI worksheet: assessments, evidence, the review chain."""

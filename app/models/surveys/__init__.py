@@ -1,0 +1,1 @@
+"""Tables of the public-service surveys and their abuse guard."""

@@ -1,0 +1,1 @@
+"""People, sign-in, browser sessions and API tokens."""

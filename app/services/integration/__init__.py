@@ -1,0 +1,1 @@
+"""Joins between domains: surveys and innovations into the LKE, the journey timeline."""

@@ -1,0 +1,1 @@
+"""LKE ZI use cases: frameworks, assessments, evidence, review, XLSX."""

@@ -1,0 +1,285 @@
+"""XLSX export and import of an LKE assessment (thin service over ``xlsx_layout``).
+
+- ``export``: the worksheet, summary and verdicts as an XLSX file (unit.read).
+- ``dry_run``: what an uploaded file would change, and every bad row (indicators.write,
+  editable assessments only). Nothing is stored.
+- ``apply``: the same plan, stored through ``assessments.answer_many`` (all or nothing, with
+  revisions and audit). With ``plan_hash`` the plan must be exactly the one the dry run showed;
+  if the file or the stored answers differ, nothing is applied (``Conflict``).
+- ``stage_upload`` / ``read_staged``: the pages keep an uploaded file between the dry run and
+  the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
+  so the browser confirms by hash instead of uploading twice.
+
+Evidence lines and reviewer notes come from hooks that their capabilities set; until then the
+Eviden and Catatan Reviewer columns stay empty (never made-up content).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.domain.lke import evaluate as evaluate_verdict
+from app.i18n import format_date
+from app.models.lke.assessments import Assessment, LkeAnswer
+from app.security.principal import Principal
+from app.services import audit, units
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.lke import assessments
+from app.services.lke.xlsx_layout import (
+    ExportMeta,
+    ImportPlan,
+    QuestionState,
+    XlsxRefused,
+    plan_import,
+    read_workbook,
+    write_workbook,
+)
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+STAGE_DIR_NAME = "xlsx-import"
+STAGE_TTL_SECONDS = 24 * 3600
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+#: Set by the evidence capability: (session, assessment) -> {question ref: lines}, one line
+#: per evidence ("Judul (tautan)"). Until then the Eviden column is empty.
+evidence_lines_provider: Callable[[Session, Assessment], Mapping[str, tuple[str, ...]]] | None = (
+    None
+)
+#: Set by the review capability: (session, assessment) -> {question ref: lines}, one line per
+#: reviewer note ("Kanwil - nama: catatan"). Until then the Catatan Reviewer column is empty.
+reviewer_notes_provider: Callable[[Session, Assessment], Mapping[str, tuple[str, ...]]] | None = (
+    None
+)
+
+
+def evidence_lines(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
+    """Evidence per question ref from the evidence capability; {} when it is not installed."""
+    return evidence_lines_provider(session, assessment) if evidence_lines_provider else {}
+
+
+def reviewer_notes(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
+    """Reviewer notes per question ref from the review capability; {} when not installed."""
+    return reviewer_notes_provider(session, assessment) if reviewer_notes_provider else {}
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class XlsxFile:
+    filename: str
+    content: bytes
+    media_type: str = XLSX_MEDIA_TYPE
+
+
+def _states(
+    rows: Mapping[str, LkeAnswer],
+    evidence: Mapping[str, tuple[str, ...]] | None = None,
+    notes: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, QuestionState]:
+    evidence = evidence or {}
+    notes = notes or {}
+    refs = set(rows) | set(evidence) | set(notes)
+    out = {}
+    for ref in refs:
+        row = rows.get(ref)
+        answer = assessments.to_input(row) if row is not None else None
+        out[ref] = QuestionState(
+            option=answer.option if answer else None,
+            inputs=answer.inputs if answer else None,
+            index=Decimal(answer.index) if answer and answer.index is not None else None,
+            explanation=(row.penjelasan or "") if row is not None else "",
+            evidence=tuple(evidence.get(ref, ())),
+            notes=tuple(notes.get(ref, ())),
+        )
+    return out
+
+
+def filename_for(unit_code: str, year: int) -> str:
+    """'LKE-KPPN-TJP-2024.xlsx': letters, digits, dash and underscore only."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", unit_code).strip("-") or "unit"
+    return f"LKE-{safe}-{year}.xlsx"
+
+
+def export(session: Session, *, actor: Principal | None, assessment_id: int) -> XlsxFile:
+    """The assessment as an XLSX file: worksheet, summary (total, parts, areas, verdicts)."""
+    assessment = assessments.get(session, actor=actor, assessment_id=assessment_id)
+    unit = units.get(session, unit_id=assessment.unit_id)
+    ev = assessments.evaluate(session, assessment=assessment)
+    verdicts = [ev.verdict]
+    for target in assessments.TARGETS:
+        if target != ev.verdict.target:
+            verdicts.append(
+                evaluate_verdict(ev.framework, ev.report, target, holds_wbk=ev.holds_wbk)
+            )
+    states = _states(
+        ev.rows, evidence_lines(session, assessment), reviewer_notes(session, assessment)
+    )
+    meta = ExportMeta(
+        assessment_id=assessment.id,
+        unit_name=unit.name,
+        unit_code=unit.code,
+        year=assessment.year,
+        target=assessment.target,
+        status=assessments.STATUS_LABELS.get(assessment.status, assessment.status),
+        generated_at=format_date(datetime.now(UTC), unit.timezone) + f" ({unit.timezone})",
+        generated_by=actor.label if actor is not None else "",
+    )
+    content = write_workbook(ev.framework, ev.report, states, meta, verdicts)
+    return XlsxFile(filename=filename_for(unit.code, assessment.year), content=content)
+
+
+# --------------------------------------------------------------------------------------------
+# Import
+# --------------------------------------------------------------------------------------------
+
+
+def _writable(session: Session, actor: Principal | None, assessment_id: int) -> Assessment:
+    assessment = assessments.get(
+        session, actor=actor, assessment_id=assessment_id, permission="indicators.write"
+    )
+    assessments.assert_editable(assessment)
+    return assessment
+
+
+def _plan(session: Session, assessment: Assessment, data: bytes, max_bytes: int) -> ImportPlan:
+    framework = assessments.framework_of(session, assessment)
+    try:
+        parsed = read_workbook(data, max_bytes=max_bytes)
+    except XlsxRefused as exc:
+        raise Invalid(exc.message) from None
+    current = _states(assessments.answers_of(session, assessment_id=assessment.id))
+    return plan_import(framework, parsed, current, assessment_id=assessment.id)
+
+
+def dry_run(
+    session: Session,
+    *,
+    actor: Principal | None,
+    assessment_id: int,
+    data: bytes,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportPlan:
+    """What the uploaded file would change, and every bad row; nothing is stored."""
+    assessment = _writable(session, actor, assessment_id)
+    return _plan(session, assessment, data, max_bytes)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan: ImportPlan
+    applied: int  # questions changed
+
+
+def apply(
+    session: Session,
+    *,
+    actor: Principal | None,
+    assessment_id: int,
+    data: bytes,
+    plan_hash: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportResult:
+    """Store the file's changes, all or nothing. Any bad row -> ``Invalid`` and nothing stored;
+    ``plan_hash`` given and different from the plan now -> ``Conflict`` and nothing stored."""
+    assessment = _writable(session, actor, assessment_id)
+    plan = _plan(session, assessment, data, max_bytes)
+    if plan.problems:
+        raise Invalid(
+            "Impor dibatalkan: tidak ada jawaban yang disimpan. Perbaiki baris berikut lalu "
+            "unggah lagi.",
+            problems=[str(p) for p in plan.problems],
+        )
+    if plan_hash is not None and plan_hash != plan.plan_hash:
+        raise Conflict(
+            "Impor dibatalkan: berkas atau jawaban tersimpan sudah berubah sejak uji coba, "
+            "sehingga yang akan disimpan tidak sama dengan yang ditampilkan. Jalankan uji coba "
+            "lagi."
+        )
+    if not plan.changes:
+        return ImportResult(plan=plan, applied=0)
+    changes = [
+        assessments.AnswerChange(
+            ref=c.ref,
+            option=c.answer.option if c.answer else None,
+            inputs=dict(c.answer.inputs) if c.answer and c.answer.inputs else None,
+            index=c.answer.index if c.answer else None,
+            penjelasan=c.explanation,
+        )
+        for c in plan.changes
+    ]
+    # One transaction: this record and every answer (answer_many commits both, or neither).
+    audit.record(
+        session, actor=actor, action="import_xlsx", entity="assessment",
+        entity_id=assessment.id, unit_id=assessment.unit_id,
+        after={
+            "file_sha256": plan.file_sha256,
+            "plan_hash": plan.plan_hash,
+            "changed": [c.ref for c in plan.changes],
+        },
+    )
+    assessments.answer_many(
+        session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
+    )
+    return ImportResult(plan=plan, applied=len(changes))
+
+
+# --------------------------------------------------------------------------------------------
+# Staging between the dry run and the confirmation (pages)
+# --------------------------------------------------------------------------------------------
+
+
+def _stage_path(stage_dir: Path, assessment_id: int, sha256: str) -> Path:
+    if not _SHA256.match(sha256 or ""):
+        raise NotFound("Berkas uji coba tidak ditemukan; unggah berkas lagi.")
+    return stage_dir / STAGE_DIR_NAME / f"{int(assessment_id)}-{sha256}.xlsx"
+
+
+def _prune(folder: Path, now: float) -> None:
+    for path in folder.glob("*.xlsx"):
+        try:
+            if now - path.stat().st_mtime > STAGE_TTL_SECONDS:
+                path.unlink()
+        except OSError:
+            pass  # another replica pruned it first
+
+
+def stage_upload(*, stage_dir: Path, assessment_id: int, data: bytes, sha256: str) -> None:
+    """Keep an uploaded file until it is confirmed (written atomically; old ones pruned)."""
+    path = _stage_path(stage_dir, assessment_id, sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _prune(path.parent, time.time())
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def read_staged(*, stage_dir: Path, assessment_id: int, sha256: str) -> bytes:
+    """A staged upload; NotFound when it expired or never existed."""
+    path = _stage_path(stage_dir, assessment_id, sha256)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise NotFound(
+            "Berkas uji coba sudah tidak tersedia (kedaluwarsa); unggah berkas lagi."
+        ) from None
+    return data
+
+
+def discard_staged(*, stage_dir: Path, assessment_id: int, sha256: str) -> None:
+    try:
+        _stage_path(stage_dir, assessment_id, sha256).unlink()
+    except (OSError, NotFound):
+        pass

@@ -1,0 +1,1 @@
+"""Survey use cases: instruments, campaigns, responses, intake, results."""

@@ -1,0 +1,113 @@
+"""Survey instrument versions in the database: bundled YAML files -> immutable, versioned rows.
+
+A row is never altered once stored. ``sync_bundled`` adds a new row when a bundled file's
+content changes (version = previous version of that code + 1); a campaign keeps the row ids
+it was created with, so a new wording never changes a running or past campaign. Parsed
+:class:`Instrument` objects are cached in-process per row id (rows are immutable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, func, select
+
+from app.domain.surveys.instruments import BUNDLED_DIR, Instrument, load_instrument
+from app.models.surveys.records import SurveyInstrument
+from app.services import audit
+from app.services.errors import NotFound
+
+_CACHE: dict[int, Instrument] = {}
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """sha256 of the instrument content in canonical JSON (sorted keys, compact)."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _json_content(data: Mapping[str, Any]) -> dict[str, Any]:
+    # YAML label keys are integers (1: ...); JSON makes them strings, which the loader accepts.
+    return json.loads(json.dumps(data, ensure_ascii=False))
+
+
+def sync_bundled(session: Session) -> list[SurveyInstrument]:
+    """Store every bundled instrument whose content is new (idempotent); returns new rows."""
+    added: list[SurveyInstrument] = []
+    for path in sorted(BUNDLED_DIR.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        instrument = load_instrument(raw)  # InstrumentError: a broken bundled file is a bug
+        content = _json_content(raw)
+        digest = content_hash(content)
+        exists = session.exec(
+            select(SurveyInstrument.id).where(
+                SurveyInstrument.code == instrument.code, SurveyInstrument.sha256 == digest
+            )
+        ).first()
+        if exists is not None:
+            continue
+        latest = session.exec(
+            select(func.max(SurveyInstrument.version)).where(
+                SurveyInstrument.code == instrument.code
+            )
+        ).one()
+        row = SurveyInstrument(
+            code=instrument.code, version=(latest or 0) + 1, kind=instrument.kind,
+            title=instrument.title.id, sha256=digest, content=content,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session, actor=None, action="load", entity="survey_instrument", entity_id=row.id,
+            after={"code": row.code, "version": row.version, "sha256": digest},
+        )
+        added.append(row)
+    if added:
+        session.commit()
+    return added
+
+
+def parsed(row: SurveyInstrument) -> Instrument:
+    """The domain Instrument of a stored row (cached per row id)."""
+    cached = _CACHE.get(row.id)
+    if cached is None:
+        cached = load_instrument(row.content)
+        _CACHE[row.id] = cached
+    return cached
+
+
+def get(session: Session, *, instrument_id: int) -> Instrument:
+    """The domain Instrument of a row id, from the cache when possible."""
+    cached = _CACHE.get(instrument_id)
+    if cached is not None:
+        return cached
+    row = session.get(SurveyInstrument, instrument_id)
+    if row is None:
+        raise NotFound(f"Instrumen survei {instrument_id} tidak ditemukan.")
+    return parsed(row)
+
+
+def latest(session: Session) -> list[SurveyInstrument]:
+    """The newest version of every instrument code, ordered ikm, spkp, spak then by code."""
+    rows = session.exec(select(SurveyInstrument).order_by(SurveyInstrument.code,
+                                                          col(SurveyInstrument.version).desc()))
+    newest: dict[str, SurveyInstrument] = {}
+    for row in rows:
+        newest.setdefault(row.code, row)
+    order = {"ikm": 0, "spkp": 1, "spak": 2}
+    return sorted(newest.values(), key=lambda r: (order.get(r.kind, 9), r.code))
+
+
+def latest_by_code(session: Session, *, code: str) -> SurveyInstrument:
+    """The newest stored version of one instrument code, or NotFound."""
+    row = session.exec(
+        select(SurveyInstrument).where(SurveyInstrument.code == code)
+        .order_by(col(SurveyInstrument.version).desc())
+    ).first()
+    if row is None:
+        raise NotFound(f"Instrumen survei '{code}' tidak dikenal.")
+    return row

@@ -1,0 +1,483 @@
+"""Survey results: SQL GROUP BY aggregates fed to the exact indices of ``app.domain.surveys``.
+
+Every index is computed from per-item (SUM, COUNT) tallies of *reportable* answers (not
+suspect, or suspect and included on review); no Python loop runs over responses. The
+aggregate query reads the running counts in ``survey_tally`` (app.services.surveys.tallies:
+a few dozen rows per campaign and service, however many responses); only a source filter,
+which the counts do not keep, groups ``survey_answer`` joined to its responses.
+
+Read-only: nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from sqlalchemy import and_, select
+from sqlmodel import Session, col, func
+
+from app.domain.surveys.indices import (
+    ElementTally,
+    GroupShare,
+    IkmResult,
+    PerceptionResult,
+    TrendPoint,
+    TrendStep,
+    ikm,
+    perception_index,
+    profile_breakdown,
+    sample_size,
+    trend,
+)
+from app.domain.surveys.instruments import Instrument
+from app.models.surveys.records import (
+    NO_SERVICE,
+    RespondentState,
+    SurveyAnswer,
+    SurveyCampaign,
+    SurveyRespondentTally,
+    SurveyResponse,
+    SurveyService,
+    SurveyTally,
+)
+from app.services.surveys import records as surveys
+
+_ANSWER = SurveyAnswer.__table__
+_RESPONSE = SurveyResponse.__table__
+_TALLY = SurveyTally.__table__
+_RESPONDENTS = SurveyRespondentTally.__table__
+
+#: Survey kind -> name of its index in reports and in the LKE.
+INDEX_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
+
+# --------------------------------------------------------------------------- aggregates
+
+
+def _tally_query(campaign_ids: Sequence[int], *, service_id=None, source=None, by=()):
+    """SELECT <by...>, instrument_code, item_code, SUM(value), COUNT(answers) per item.
+
+    ``by``: any of "campaign", "service" (NO_SERVICE or None for answers without one).
+    """
+    if source is not None:
+        return _answer_query(campaign_ids, service_id=service_id, source=source, by=by)
+    t = _TALLY.c
+    group = {"campaign": t.campaign_id, "service": t.service_key}
+    keys = [*(group[b] for b in by), t.instrument_code, t.item_code]
+    query = select(*keys, func.sum(t.value * t.answers), func.sum(t.answers)).where(
+        t.campaign_id.in_(list(campaign_ids)) if len(campaign_ids) != 1
+        else t.campaign_id == campaign_ids[0]
+    )
+    if service_id is not None:
+        query = query.where(t.service_key == service_id)
+    # A tally taken back to zero (a response excluded on review) is no answer at all.
+    return query.group_by(*keys).having(func.sum(t.answers) > 0)
+
+
+def _answer_query(campaign_ids: Sequence[int], *, service_id, source, by):
+    """The same grouping over the answers themselves, for a source tag."""
+    group = {"campaign": _ANSWER.c.campaign_id, "service": _ANSWER.c.service_id}
+    keys = [*(group[b] for b in by), _ANSWER.c.instrument_code, _ANSWER.c.item_code]
+    query = (
+        select(*keys, func.sum(_ANSWER.c.value), func.count())
+        .select_from(_ANSWER)
+        .join(_RESPONSE, _RESPONSE.c.id == _ANSWER.c.response_id)
+    )
+    conditions = [
+        _RESPONSE.c.campaign_id.in_(list(campaign_ids)),
+        _RESPONSE.c.source_tag == source,
+        _ANSWER.c.reportable == True,  # noqa: E712
+    ]
+    if service_id is not None:
+        conditions.append(_ANSWER.c.service_id == service_id)
+    return query.where(and_(*conditions)).group_by(*keys)
+
+
+def tallies(
+    session: Session, *, campaign_ids: Sequence[int], service_id: int | None = None,
+    source: str | None = None,
+) -> dict[str, list[ElementTally]]:
+    """instrument code -> one ElementTally per item, over reportable answers (one GROUP BY)."""
+    out: dict[str, list[ElementTally]] = defaultdict(list)
+    if not campaign_ids:
+        return {}
+    for inst, item, total, count in session.execute(
+        _tally_query(campaign_ids, service_id=service_id, source=source)
+    ):
+        out[inst].append(ElementTally(item, int(total), int(count)))
+    return dict(out)
+
+
+def _respondents(
+    session: Session, campaign_ids: Sequence[int], *, service_id=None, source=None,
+    group_by=None,
+):
+    """Counted (reportable) respondents: a number, or a dict when ``group_by`` is
+    "campaign", "service" (None for no service) or ("profile", field code).
+
+    From the running respondent counts; with a source tag (not kept there) from the
+    responses themselves."""
+    if source is not None:
+        return _respondents_by_source(session, campaign_ids, service_id, source, group_by)
+    t = _RESPONDENTS.c
+    profile = isinstance(group_by, tuple)
+    query = select(func.sum(t.respondents)).where(
+        t.campaign_id.in_(list(campaign_ids)), t.state == RespondentState.COUNTED,
+        t.profile_field == (group_by[1] if profile else ""),
+    )
+    if service_id is not None:
+        query = query.where(t.service_key == service_id)
+    if group_by is None:
+        return int(session.execute(query).scalar_one() or 0)
+    key = {"campaign": t.campaign_id, "service": t.service_key}.get(group_by, t.profile_option)
+    counts = {k: int(n) for n, k in session.execute(query.add_columns(key).group_by(key))}
+    if group_by == "service":
+        counts = {(None if k == NO_SERVICE else k): n for k, n in counts.items()}
+    return counts
+
+
+def _respondents_by_source(session, campaign_ids, service_id, source, group_by):
+    query = select(func.count()).select_from(_RESPONSE).where(
+        _RESPONSE.c.campaign_id.in_(list(campaign_ids)), _RESPONSE.c.reportable == True,  # noqa: E712
+        _RESPONSE.c.source_tag == source,
+    )
+    if service_id is not None:
+        query = query.where(_RESPONSE.c.service_id == service_id)
+    if group_by is None:
+        return session.execute(query).scalar_one()
+    if isinstance(group_by, tuple):
+        key = _RESPONSE.c.profile[group_by[1]].as_string()
+    else:
+        key = {"campaign": _RESPONSE.c.campaign_id, "service": _RESPONSE.c.service_id}[group_by]
+    return {k: n for n, k in session.execute(query.add_columns(key).group_by(key))}
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class InstrumentResult:
+    """The index of one instrument over the responses in scope (None without data)."""
+
+    instrument: Instrument
+    ikm: IkmResult | None = None
+    perception: PerceptionResult | None = None
+
+    @property
+    def code(self) -> str:
+        return self.instrument.code
+
+    @property
+    def kind(self) -> str:
+        return self.instrument.kind
+
+    @property
+    def index_name(self) -> str:
+        return INDEX_NAMES[self.instrument.kind]
+
+    @property
+    def has_data(self) -> bool:
+        return self.ikm is not None or self.perception is not None
+
+    @property
+    def value(self) -> Fraction | None:
+        """IKM (25-100) or the perception index on its own scale."""
+        if self.ikm is not None:
+            return self.ikm.ikm
+        if self.perception is not None:
+            return self.perception.index
+        return None
+
+    @property
+    def value_1_4(self) -> Fraction | None:
+        """The index on 1-4 (IKM: mean NRR; SPKP/SPAK: linear conversion)."""
+        if self.ikm is not None:
+            return self.ikm.nrr_mean
+        if self.perception is not None:
+            return self.perception.index_1_4
+        return None
+
+    @property
+    def elements(self):
+        if self.ikm is not None:
+            return self.ikm.elements
+        if self.perception is not None:
+            return self.perception.items
+        return ()
+
+    @property
+    def priority(self) -> str | None:
+        result = self.ikm or self.perception
+        return result.priority if result is not None else None
+
+    @property
+    def weakest(self) -> tuple[str, ...]:
+        result = self.ikm or self.perception
+        return result.weakest if result is not None else ()
+
+
+def instrument_result(instrument: Instrument, item_tallies: Iterable[ElementTally] | None
+                      ) -> InstrumentResult:
+    """Feed the tallies of one instrument to the exact domain formulas."""
+    item_tallies = list(item_tallies or [])
+    if not item_tallies:
+        return InstrumentResult(instrument)
+    if instrument.kind == "ikm":
+        return InstrumentResult(
+            instrument,
+            ikm=ikm(item_tallies, elements=instrument.item_codes, bands=instrument.grades),
+        )
+    return InstrumentResult(
+        instrument,
+        perception=perception_index(
+            item_tallies, instrument.scale_min, instrument.scale_max,
+            items=instrument.item_codes,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    service_id: int | None
+    name: str
+    respondents: int
+    results: tuple[InstrumentResult, ...]
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    code: str
+    label: str
+    groups: tuple[tuple[str, GroupShare], ...]  # (option label, share)
+    unanswered: int
+
+
+@dataclass
+class CampaignResults:
+    campaign: SurveyCampaign
+    instruments: list[InstrumentResult]
+    respondents: int  # reportable responses in scope
+    stored: int  # every stored response of the campaign
+    suspect_pending: int  # suspect, not reviewed yet
+    excluded: int  # not reportable (suspect pending or excluded on review)
+    minimum_sample: int
+    services: list[ServiceRow] = field(default_factory=list)
+    profile: list[ProfileRow] = field(default_factory=list)
+    service_id: int | None = None
+    source: str | None = None
+
+    @property
+    def sample_reached(self) -> bool:
+        return self.respondents >= self.minimum_sample
+
+    def result(self, kind: str) -> InstrumentResult | None:
+        for r in self.instruments:
+            if r.kind == kind:
+                return r
+        return None
+
+
+def _profile_rows(
+    session: Session, campaign: SurveyCampaign, instruments: Sequence[Instrument],
+    respondents: int, service_id, source,
+) -> list[ProfileRow]:
+    fields = {}
+    for inst in instruments:
+        for pf in inst.profile:
+            fields.setdefault(pf.code, pf)
+    rows = []
+    for code, pf in fields.items():
+        counts = _respondents(
+            session, [campaign.id], service_id=service_id, source=source,
+            group_by=("profile", code),
+        )
+        pairs = [(o.code, counts.get(o.code, 0)) for o in pf.options]
+        shares = profile_breakdown(pairs)
+        labels = {o.code: o.label.id for o in pf.options}
+        answered = sum(n for _, n in pairs)
+        rows.append(ProfileRow(
+            code, pf.label.id, tuple((labels[s.code], s) for s in shares),
+            max(respondents - answered, 0),
+        ))
+    return rows
+
+
+def campaign_results(
+    session: Session, *, campaign: SurveyCampaign, service_id: int | None = None,
+    source: str | None = None, with_services: bool = True, with_profile: bool = True,
+) -> CampaignResults:
+    """Indices of a campaign (optionally one service or one source), per service, by profile."""
+    instruments = surveys.instruments_of(session, campaign)
+    found = tallies(session, campaign_ids=[campaign.id], service_id=service_id, source=source)
+    results = [instrument_result(i, found.get(i.code)) for i in instruments]
+    respondents = _respondents(session, [campaign.id], service_id=service_id, source=source)
+    t = _RESPONDENTS.c
+    by_state = dict(session.execute(
+        select(t.state, func.sum(t.respondents))
+        .where(t.campaign_id == campaign.id, t.profile_field == "").group_by(t.state)
+    ).all())
+    pending = int(by_state.get(RespondentState.PENDING) or 0)
+    out = CampaignResults(
+        campaign=campaign, instruments=results, respondents=respondents,
+        stored=sum(int(n or 0) for n in by_state.values()), suspect_pending=pending,
+        excluded=pending + int(by_state.get(RespondentState.SET_ASIDE) or 0),
+        minimum_sample=sample_size(campaign.population),
+        service_id=service_id, source=source,
+    )
+    if with_services and service_id is None:
+        out.services = service_rows(session, campaign=campaign, instruments=instruments,
+                                    source=source)
+    if with_profile:
+        out.profile = _profile_rows(session, campaign, instruments, respondents, service_id,
+                                    source)
+    return out
+
+
+def service_rows(
+    session: Session, *, campaign: SurveyCampaign, instruments: Sequence[Instrument] | None = None,
+    source: str | None = None,
+) -> list[ServiceRow]:
+    """One row per service that has reportable responses (one GROUP BY with service_id)."""
+    instruments = list(instruments or surveys.instruments_of(session, campaign))
+    grouped: dict[int | None, dict[str, list[ElementTally]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for sid, inst, item, total, count in session.execute(
+        _tally_query([campaign.id], source=source, by=("service",))
+    ):
+        sid = None if sid in (None, NO_SERVICE) else sid
+        grouped[sid][inst].append(ElementTally(item, int(total), int(count)))
+    respondents = _respondents(
+        session, [campaign.id], source=source, group_by="service"
+    )
+    names = {
+        sid: name for sid, name in session.execute(
+            select(SurveyService.id, SurveyService.name).where(col(SurveyService.id).in_(
+                [sid for sid in grouped if sid is not None] or [-1]
+            ))
+        )
+    }
+    rows = [
+        ServiceRow(
+            sid, names.get(sid, "Tanpa jenis layanan") if sid is not None else "Tanpa jenis layanan",
+            respondents.get(sid, 0),
+            tuple(instrument_result(i, by_inst.get(i.code)) for i in instruments),
+        )
+        for sid, by_inst in grouped.items()
+    ]
+    rows.sort(key=lambda r: (r.service_id is None, r.name))
+    return rows
+
+
+# --------------------------------------------------------------------------- trend, LKE
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    campaign: SurveyCampaign
+    period: str
+    result: InstrumentResult
+    respondents: int
+    step: TrendStep | None = None
+
+
+def unit_trend(
+    session: Session, *, unit_id: int, kind: str = "ikm", service_id: int | None = None,
+) -> list[TrendRow]:
+    """The index of one survey kind over the unit's campaigns, oldest period first.
+
+    One GROUP BY over every campaign of the unit; campaigns without reportable answers are
+    left out. When two campaigns share a period label, both are shown (labelled by title).
+    """
+    campaigns = [
+        c for c in surveys.list_campaigns(session, unit_id=unit_id)
+        if any(surveys.survey_instruments.get(session, instrument_id=i).kind == kind
+               for i in c.instrument_ids or [])
+    ]
+    campaigns.sort(key=lambda c: (surveys.period_sort_key(c.period_label), c.opens_on, c.id))
+    if not campaigns:
+        return []
+    grouped: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
+    query = _tally_query([c.id for c in campaigns], service_id=service_id,
+                         by=("campaign",))
+    for cid, inst, item, total, count in session.execute(query):
+        grouped[cid][inst].append(ElementTally(item, int(total), int(count)))
+    respondents = _respondents(
+        session, [c.id for c in campaigns], service_id=service_id,
+        group_by="campaign",
+    )
+    rows: list[TrendRow] = []
+    for c in campaigns:
+        inst = next(
+            i for i in surveys.instruments_of(session, c) if i.kind == kind
+        )
+        result = instrument_result(inst, grouped.get(c.id, {}).get(inst.code))
+        if result.has_data:
+            rows.append(TrendRow(c, c.period_label, result, respondents.get(c.id, 0)))
+    labels = [r.period for r in rows]
+    if len(set(labels)) == len(labels):
+        steps = trend(TrendPoint(r.period, r.result.value) for r in rows)
+    else:  # same period twice: compare in order anyway, keyed by campaign id
+        steps = trend(TrendPoint(f"{r.period}#{r.campaign.id}", r.result.value) for r in rows)
+    return [TrendRow(r.campaign, r.period, r.result, r.respondents, s)
+            for r, s in zip(rows, steps, strict=True)]
+
+
+@dataclass(frozen=True)
+class YearIndex:
+    """A survey index of one unit and year, on 1-4, with the campaign it comes from."""
+
+    kind: str  # ikm | spkp | spak
+    index_name: str  # IKM | IPKP | IPAK
+    campaign_id: int
+    campaign_title: str
+    period: str
+    closed: bool
+    respondents: int
+    value: Fraction  # on the instrument's own scale (IKM: 25-100)
+    value_1_4: Fraction
+
+
+def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list[YearIndex]]:
+    """kind -> the indices of the unit's campaigns of that year, latest period first.
+
+    For the LKE: ``year_indices(...)["spkp"][0]`` is the IPKP of the latest campaign of the
+    year (closed campaigns are listed before open ones of the same period).
+    """
+    out: dict[str, list[YearIndex]] = {}
+    campaigns = surveys.list_campaigns(session, unit_id=unit_id, year=year)
+    if not campaigns:
+        return out
+    by_campaign: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
+    for cid, inst, item, total, count in session.execute(
+        _tally_query([c.id for c in campaigns], by=("campaign",))
+    ):
+        by_campaign[cid][inst].append(ElementTally(item, int(total), int(count)))
+    respondents = _respondents(
+        session, [c.id for c in campaigns], group_by="campaign"
+    )
+    for c in campaigns:
+        closed = surveys.campaign_state(c) in ("closed", "ended")
+        for inst in surveys.instruments_of(session, c):
+            result = instrument_result(inst, by_campaign.get(c.id, {}).get(inst.code))
+            if not result.has_data:
+                continue
+            out.setdefault(inst.kind, []).append(YearIndex(
+                inst.kind, INDEX_NAMES[inst.kind], c.id, c.title, c.period_label, closed,
+                respondents.get(c.id, 0), result.value, result.value_1_4,
+            ))
+    for rows in out.values():
+        rows.sort(key=lambda r: (surveys.period_sort_key(r.period), r.closed), reverse=True)
+    return out
+
+
+def latest_headline(session: Session, *, unit_id: int) -> dict[str, TrendRow]:
+    """kind -> the latest trend row (with its change from the previous period), for dashboards."""
+    out = {}
+    for kind in ("ikm", "spkp", "spak"):
+        rows = unit_trend(session, unit_id=unit_id, kind=kind)
+        if rows:
+            out[kind] = rows[-1]
+    return out

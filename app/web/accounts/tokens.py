@@ -1,0 +1,79 @@
+"""API token pages of a unit, for its coordinator."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from app.deps import SessionDep, requires
+from app.security.principal import ALL_SCOPES, Principal
+from app.services import units
+from app.services.accounts import tokens
+from app.services.errors import Invalid
+from app.web.templating import render
+
+router = APIRouter(tags=["pages"])
+
+TokenManager = Annotated[Principal, Depends(requires("tokens.manage"))]
+
+
+@router.get("/units/{unit_id}/tokens")
+def tokens_page(
+    request: Request, session: SessionDep, principal: TokenManager, unit_id: int
+) -> Response:
+    unit = units.get(session, unit_id=unit_id)
+    return render(
+        request, "pages/accounts/tokens.html",
+        {"unit": unit, "tokens": tokens.list_for_unit(session, unit_id=unit_id),
+         "scopes": ALL_SCOPES, "issued": None},
+    )
+
+
+@router.post("/units/{unit_id}/tokens")
+async def create_token(
+    request: Request, session: SessionDep, principal: TokenManager, unit_id: int
+) -> Response:
+    form = await request.form()
+    issued = tokens.create(
+        session, actor=principal, unit_id=unit_id, name=str(form.get("name", ""))[:120],
+        scopes=[str(s) for s in form.getlist("scopes")],
+        expires_in_days=_int_or_none(form.get("expires_in_days")),
+    )
+    unit = units.get(session, unit_id=unit_id)
+    return render(
+        request, "pages/accounts/tokens.html",
+        {"unit": unit, "tokens": tokens.list_for_unit(session, unit_id=unit_id),
+         "scopes": ALL_SCOPES, "issued": issued},
+    )
+
+
+@router.post("/units/{unit_id}/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    session: SessionDep,
+    principal: TokenManager,
+    unit_id: int,
+    token_id: int,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    token = tokens.get(session, token_id=token_id)
+    if token.unit_id != unit_id:
+        raise Invalid("Token ini bukan milik unit ini.")
+    tokens.revoke(session, actor=principal, token_id=token_id)
+    unit = units.get(session, unit_id=unit_id)
+    return render(
+        request, "pages/accounts/tokens.html",
+        {"unit": unit, "tokens": tokens.list_for_unit(session, unit_id=unit_id),
+         "scopes": ALL_SCOPES, "issued": None},
+    )
+
+
+def _int_or_none(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        raise Invalid("Masa berlaku harus berupa angka hari.") from None

@@ -1,0 +1,1 @@
+"""Pages joining domains: survey results into the LKE, the journey."""

@@ -1,0 +1,1 @@
+"""LKE ZI pages: the worksheet, XLSX, evidence, the review chain."""

@@ -1,0 +1,297 @@
+"""Evidence pages: the unit's evidence library, downloads, and the per-question evidence
+panel of the worksheet (checklist of expected evidence, attach, upload, detach)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from app.api.lke.evidence import attachment
+from app.deps import SessionDep, SettingsDep, requires
+from app.i18n import gettext as _
+from app.security.principal import Principal
+from app.services import units
+from app.services.errors import Invalid, NotFound
+from app.services.lke import assessments
+from app.services.lke import evidence as svc
+from app.web.lke import worksheet
+from app.web.templating import NAV_ITEMS, is_htmx, render
+
+router = APIRouter(tags=["pages"])
+
+ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
+WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
+ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
+WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
+
+NAV_ITEMS.append(("Eviden", "/evidence", "unit.read"))
+
+PANEL = "components/evidence_panel.html"
+
+
+def _human_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def _library_context(session, principal, unit_id: int, q: str | None = None) -> dict:
+    unit = units.get(session, unit_id=unit_id)
+    rows = svc.list_for_unit(session, actor=principal, unit_id=unit_id, search=q)
+    usage = svc.usage_counts(session, evidence_ids=[r.id for r in rows])
+    return {
+        "unit": unit, "items": rows, "usage": usage, "q": q or "", "human_size": _human_size,
+        "can_write": principal.can("indicators.write", unit.id),
+    }
+
+
+@router.get("/units/{unit_id}/evidence")
+def library(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: ReadUnit,
+    unit_id: int, q: str | None = None,
+) -> Response:
+    context = _library_context(session, principal, unit_id, q)
+    context["max_mb"] = settings.max_upload_mb
+    if is_htmx(request) and request.headers.get("hx-target") == "evidence-list":
+        return render(request, "pages/lke/evidence/library.html", context, block="list")
+    return render(request, "pages/lke/evidence/library.html", context)
+
+
+@router.post("/units/{unit_id}/evidence")
+def library_upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WriteUnit,
+    unit_id: int,
+    file: Annotated[UploadFile, File()],
+    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+) -> Response:
+    row = svc.upload_file(
+        session, actor=principal, unit_id=unit_id, filename=file.filename, stream=file.file,
+        upload_dir=settings.resolved_upload_dir(),
+        max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+    )
+    return _library_after(request, session, settings, principal, unit_id,
+                          _("Berkas tersimpan: ") + row.title)
+
+
+@router.post("/units/{unit_id}/evidence/links")
+def library_link(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WriteUnit,
+    unit_id: int,
+    url: Annotated[str, Form(max_length=svc.MAX_URL)],
+    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+) -> Response:
+    row = svc.add_link(session, actor=principal, unit_id=unit_id, url=url, title=title)
+    return _library_after(request, session, settings, principal, unit_id,
+                          _("Tautan tersimpan: ") + row.title)
+
+
+@router.post("/evidence/{evidence_id}/delete")
+def library_delete(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: WriteAny,
+    evidence_id: int,
+) -> Response:
+    row = svc.delete(session, actor=principal, evidence_id=evidence_id)
+    return _library_after(request, session, settings, principal, row.unit_id,
+                          _("Eviden dihapus dari pustaka: ") + row.title)
+
+
+def _library_after(request, session, settings, principal, unit_id: int, message: str):
+    if not is_htmx(request):
+        return RedirectResponse(f"/units/{unit_id}/evidence", status_code=303)
+    context = _library_context(session, principal, unit_id)
+    context.update(max_mb=settings.max_upload_mb, flash=message)
+    return render(request, "pages/lke/evidence/library.html", context, block="library")
+
+
+@router.get("/evidence/{evidence_id}/download")
+def download(
+    session: SessionDep, settings: SettingsDep, principal: ReadAny, evidence_id: int
+) -> Response:
+    row, path = svc.open_file(
+        session, actor=principal, evidence_id=evidence_id,
+        upload_dir=settings.resolved_upload_dir(),
+    )
+    return attachment(row, path)
+
+
+# --- the per-question panel -------------------------------------------------------------
+
+def panel_context(
+    session, principal, assessment, ref: str, *, max_mb: int, flash: str | None = None
+):
+    """Everything the evidence panel of one question shows."""
+    framework = assessments.framework_of(session, assessment)
+    if not framework.has_question(ref):
+        raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
+    per_question = svc.question_evidence(session, assessment=assessment, framework=framework)
+    qe = per_question[ref]
+    editable = assessments.is_editable(assessment) and principal.can(
+        "indicators.write", assessment.unit_id
+    )
+    linked_ids = {le.evidence.id for le in qe.links}
+    library = (
+        [e for e in svc.list_for_unit(session, actor=principal, unit_id=assessment.unit_id)]
+        if editable else []
+    )
+    return {
+        "max_mb": max_mb,
+        "assessment": assessment, "question": framework.question(ref), "qe": qe,
+        "editable": editable, "library": library, "linked_ids": linked_ids,
+        "human_size": _human_size, "panel_flash": flash,
+    }
+
+
+def _panel(request, session, principal, assessment, ref, flash=None):
+    """The panel for htmx (with the question's evidence count out of band), or a page."""
+    if request.method == "POST" and not is_htmx(request):
+        return RedirectResponse(
+            f"/assessments/{assessment.id}/questions/{ref}/evidence", status_code=303
+        )
+    context = panel_context(session, principal, assessment, ref, flash=flash,
+                            max_mb=request.app.state.settings.max_upload_mb)
+    if is_htmx(request):
+        return render(request, PANEL, {**context, "oob_summary": True})
+    context["unit"] = units.get(session, unit_id=assessment.unit_id)
+    return render(request, "pages/lke/evidence/question.html", context)
+
+
+@router.get("/assessments/{assessment_id}/questions/{ref}/evidence")
+def question_panel(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int, ref: str
+) -> Response:
+    assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
+    return _panel(request, session, principal, assessment, ref)
+
+
+def _expected(raw: str | None) -> int | None:
+    if raw in (None, "", "none"):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid("Butir eviden yang diharapkan tidak valid.") from None
+
+
+@router.post("/assessments/{assessment_id}/questions/{ref}/evidence/link")
+def question_link(
+    request: Request,
+    session: SessionDep,
+    principal: WriteAny,
+    assessment_id: int,
+    ref: str,
+    evidence_id: Annotated[int, Form()],
+    expected_index: Annotated[str | None, Form()] = None,
+) -> Response:
+    svc.link(
+        session, actor=principal, assessment_id=assessment_id, evidence_id=evidence_id,
+        question_ref=ref, expected_index=_expected(expected_index),
+    )
+    assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
+    return _panel(request, session, principal, assessment, ref, _("Eviden ditautkan."))
+
+
+@router.post("/assessments/{assessment_id}/questions/{ref}/evidence/upload")
+def question_upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WriteAny,
+    assessment_id: int,
+    ref: str,
+    file: Annotated[UploadFile, File()],
+    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+    expected_index: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Upload a file to the library and link it to this question (checked first)."""
+    assessment = assessments.get(
+        session, actor=principal, assessment_id=assessment_id, permission="indicators.write"
+    )
+    assessments.assert_editable(assessment)
+    framework = assessments.framework_of(session, assessment)
+    if not framework.has_question(ref):
+        raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
+    index = _expected(expected_index)
+    row = svc.upload_file(
+        session, actor=principal, unit_id=assessment.unit_id, filename=file.filename,
+        stream=file.file, upload_dir=settings.resolved_upload_dir(),
+        max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+    )
+    svc.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
+             question_ref=ref, expected_index=index)
+    return _panel(request, session, principal, assessment, ref,
+                  _("Berkas diunggah dan ditautkan: ") + row.title)
+
+
+@router.post("/assessments/{assessment_id}/questions/{ref}/evidence/url")
+def question_url(
+    request: Request,
+    session: SessionDep,
+    principal: WriteAny,
+    assessment_id: int,
+    ref: str,
+    url: Annotated[str, Form(max_length=svc.MAX_URL)],
+    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+    expected_index: Annotated[str | None, Form()] = None,
+) -> Response:
+    assessment = assessments.get(
+        session, actor=principal, assessment_id=assessment_id, permission="indicators.write"
+    )
+    assessments.assert_editable(assessment)
+    index = _expected(expected_index)
+    row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=url,
+                       title=title)
+    svc.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
+             question_ref=ref, expected_index=index)
+    return _panel(request, session, principal, assessment, ref,
+                  _("Tautan ditambahkan: ") + row.title)
+
+
+@router.post("/evidence-links/{link_id}/unlink")
+def question_unlink(
+    request: Request, session: SessionDep, principal: WriteAny, link_id: int
+) -> Response:
+    row = svc.unlink(session, actor=principal, link_id=link_id)
+    assessment = assessments.get(session, actor=principal, assessment_id=row.assessment_id)
+    return _panel(request, session, principal, assessment, row.question_ref,
+                  _("Eviden dilepas dari pertanyaan ini."))
+
+
+@router.post("/assessments/{assessment_id}/evidence/carry-over")
+def carry_over(
+    request: Request, session: SessionDep, principal: WriteAny, assessment_id: int
+) -> Response:
+    result = svc.carry_over(session, actor=principal, assessment_id=assessment_id)
+    message = _("Eviden tahun {year} dibawa: {n} tautan baru.").format(
+        year=result.source.year if result.source else "-", n=result.linked
+    )
+    target = request.headers.get("hx-current-url") or f"/assessments/{assessment_id}/submission"
+    if is_htmx(request):
+        return render(request, "components/flash.html", {"message": message, "level": "ok"})
+    return RedirectResponse(target, status_code=303)
+
+
+def _worksheet_extras(session, principal, assessment) -> dict:
+    """Evidence per question and the reviewer's open flags, for the worksheet hook."""
+    from app.services.lke import review as review_svc
+
+    per_question = svc.question_evidence(session, assessment=assessment)
+    return {
+        "evidence_by_ref": per_question,
+        "evidence_coverage": svc.coverage_of(per_question),
+        "review_flags": review_svc.open_flags(session, assessment=assessment),
+    }
+
+
+worksheet.WORKSHEET_CONTEXT.append(_worksheet_extras)

@@ -1,0 +1,224 @@
+"""Review-chain pages: submission status and submit, the reviewer's queue, the review
+workspace (the reviewer's own value and note per question, totals updating), and the
+self / regional office / TPI comparison."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.deps import SessionDep, requires
+from app.domain.lke import review as rv
+from app.i18n import gettext as _
+from app.security.principal import Principal
+from app.services import units
+from app.services.errors import NotFound
+from app.services.lke import assessments
+from app.services.lke import evidence as evidence_svc
+from app.services.lke import review as svc
+from app.web.templating import NAV_ITEMS, env, is_htmx, render
+
+router = APIRouter(tags=["pages"])
+
+ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
+SubmitAny = Annotated[Principal, Depends(requires("indicators.submit", unit_param=None))]
+ReviewUnit = Annotated[Principal, Depends(requires("review.write"))]
+ReviewAny = Annotated[Principal, Depends(requires("review.write", unit_param=None))]
+
+NAV_ITEMS.append(("Reviu", "/reviews", "review.write"))
+
+REVIEW_PAGE = "pages/lke/reviews/review.html"
+PARTIES = ("self", rv.REGIONAL, rv.TPI)
+PARTY_NAMES = {"self": "Penilaian mandiri", rv.REGIONAL: "Kantor Wilayah", rv.TPI: "TPI"}
+
+env.globals.update(review_level_names=rv.LEVEL_NAMES, review_status_names=rv.STATUS_NAMES,
+                   review_party_names=PARTY_NAMES)
+
+
+def answer_label(question, data: dict | None) -> str:
+    """A stored answer as people read it: "B", "Ya", "3,62", or "a=1; b=2"."""
+    if not data:
+        return "—"
+    if data.get("option"):
+        return str(data["option"])
+    if data.get("index") is not None:
+        return str(data["index"]).replace(".", ",")
+    if data.get("inputs"):
+        labels = {i.key: i.label for i in question.inputs} if question else {}
+        return "; ".join(
+            f"{labels.get(k, k)}: {str(v).replace('.', ',')}" for k, v in data["inputs"].items()
+        )
+    return "—"
+
+
+env.globals["answer_label"] = answer_label
+
+
+# --- submission -------------------------------------------------------------------------
+
+def _submission_context(session, principal, assessment_id: int) -> dict[str, Any]:
+    assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
+    unit = units.get(session, unit_id=assessment.unit_id)
+    framework = assessments.framework_of(session, assessment)
+    readiness = svc.readiness(session, assessment=assessment)
+    return {
+        "unit": unit, "assessment": assessment, "framework": framework,
+        "readiness": readiness,
+        "flags": svc.open_flags(session, assessment=assessment),
+        "returned_by": svc.latest_return(session, assessment=assessment),
+        "submissions": svc.submissions(session, assessment_id=assessment.id),
+        "decisions": svc.reviews(session, actor=principal, assessment_id=assessment.id),
+        "progress": assessments.progress(session, assessment=assessment),
+        "editable": assessments.is_editable(assessment),
+        "can_submit": principal.can("indicators.submit", unit.id) and principal.kind == "user",
+        "can_write": principal.can("indicators.write", unit.id),
+        "previous": evidence_svc.previous_assessment(session, assessment=assessment),
+    }
+
+
+@router.get("/assessments/{assessment_id}/submission")
+def submission_page(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int
+) -> Response:
+    return render(request, "pages/lke/reviews/submission.html",
+                  _submission_context(session, principal, assessment_id))
+
+
+@router.post("/assessments/{assessment_id}/submit")
+def submit(
+    request: Request,
+    session: SessionDep,
+    principal: SubmitAny,
+    assessment_id: int,
+    note: Annotated[str | None, Form(max_length=svc.MAX_NOTE)] = None,
+) -> Response:
+    svc.submit(session, actor=principal, assessment_id=assessment_id, note=note)
+    context = _submission_context(session, principal, assessment_id)
+    context["flash"] = _("Penilaian diajukan untuk direviu.")
+    if is_htmx(request):
+        return render(request, "pages/lke/reviews/submission.html", context, block="status")
+    return RedirectResponse(f"/assessments/{assessment_id}/submission", status_code=303)
+
+
+# --- queue ------------------------------------------------------------------------------
+
+@router.get("/units/{unit_id}/reviews")
+def queue_page(
+    request: Request, session: SessionDep, principal: ReviewUnit, unit_id: int
+) -> Response:
+    unit = units.get(session, unit_id=unit_id)
+    tree = units.children_map(session)
+    scope = units.descendants(tree, unit.id) | {unit.id}
+    entries = [e for e in svc.queue(session, actor=principal) if e.unit.id in scope]
+    return render(request, "pages/lke/reviews/queue.html", {"unit": unit, "entries": entries})
+
+
+# --- the review workspace ---------------------------------------------------------------
+
+def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
+    assessment, level, position = svc._acting(session, principal, assessment_id)
+    unit = units.get(session, unit_id=assessment.unit_id)
+    scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
+    framework = scoring.framework
+    rows = assessments.answers_of(session, assessment_id=assessment.id)
+    evidence = evidence_svc.question_evidence(session, assessment=assessment,
+                                              framework=framework)
+    return {
+        "unit": unit, "assessment": assessment, "level": level, "position": position,
+        "framework": framework, "scoring": scoring, "drafts": drafts, "rows": rows,
+        "evidence": evidence,
+        "flagged": [r for r, d in drafts.items() if d.flagged],
+        "submission": svc.current_submission(session, assessment_id=assessment.id),
+    }
+
+
+@router.get("/assessments/{assessment_id}/review")
+def review_page(
+    request: Request, session: SessionDep, principal: ReviewAny, assessment_id: int
+) -> Response:
+    return render(request, REVIEW_PAGE, _workspace(session, principal, assessment_id))
+
+
+def _form_answer(form, question) -> dict[str, Any]:
+    """The reviewer's value from a row form: option, numeric inputs or index."""
+    if question.options:
+        return {"option": (form.get("option") or "").strip() or None}
+    if question.is_index:
+        return {"index": (form.get("index") or "").strip() or None}
+    inputs = {i.key: (form.get(f"in_{i.key}") or "").strip() for i in question.inputs}
+    if all(v == "" for v in inputs.values()):
+        return {"inputs": None}
+    return {"inputs": {k: v for k, v in inputs.items() if v != ""}}
+
+
+@router.post("/assessments/{assessment_id}/review/{ref}")
+async def save_value(
+    request: Request, session: SessionDep, principal: ReviewAny, assessment_id: int, ref: str
+) -> Response:
+    """Save one question's reviewer value / note / flag; returns its status and the totals."""
+    form = await request.form()
+    assessment = assessments.get(session, actor=principal, assessment_id=assessment_id,
+                                 permission="review.write")
+    framework = assessments.framework_of(session, assessment)
+    if not framework.has_question(ref):
+        raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
+    question = framework.question(ref)
+    note = form.get("note")
+    change = svc.DraftChange(
+        ref=ref, **_form_answer(form, question),
+        note=note if isinstance(note, str) else None,
+        flagged=form.get("flagged") in ("1", "on", "true"),
+    )
+    svc.save_values(session, actor=principal, assessment_id=assessment_id, changes=[change])
+    context = _workspace(session, principal, assessment_id)
+    context.update(q=question, saved=True)
+    if not is_htmx(request):
+        return RedirectResponse(f"/assessments/{assessment_id}/review#r-{ref}", status_code=303)
+    context["oob"] = True
+    # Only the row's status, the totals and the decision panel are swapped (out of band):
+    # the reviewer may already be typing in the same row.
+    row = render(request, REVIEW_PAGE, context, block="row_status").body.decode()
+    totals = render(request, REVIEW_PAGE, context, block="totals").body.decode()
+    decision = render(request, REVIEW_PAGE, context, block="decision").body.decode()
+    return HTMLResponse(row + totals + decision)
+
+
+@router.post("/assessments/{assessment_id}/review-decision")
+def decide(
+    request: Request,
+    session: SessionDep,
+    principal: ReviewAny,
+    assessment_id: int,
+    decision: Annotated[str, Form(pattern="^(accept|return)$")],
+    note: Annotated[str | None, Form(max_length=svc.MAX_NOTE)] = None,
+) -> Response:
+    review = svc.decide(session, actor=principal, assessment_id=assessment_id,
+                        decision=decision, note=note)
+    target = f"/assessments/{assessment_id}/comparison?decided={review.id}"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+# --- side by side -----------------------------------------------------------------------
+
+@router.get("/assessments/{assessment_id}/comparison")
+def comparison_page(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    all: int = 0, decided: int | None = None,
+) -> Response:
+    sbs = svc.side_by_side(session, actor=principal, assessment_id=assessment_id)
+    unit = units.get(session, unit_id=sbs.assessment.unit_id)
+    decision = None
+    if decided:
+        decision = next((d for d in sbs.decisions.values() if d and d.id == decided), None)
+    rows = sbs.comparison.rows
+    summary = [r for r in rows if r.level in ("total", "part", "area")]
+    questions = [r for r in rows if r.level == "question" and (all or r.differs)]
+    return render(request, "pages/lke/reviews/comparison.html", {
+        "unit": unit, "assessment": sbs.assessment, "sbs": sbs, "summary": summary,
+        "questions": questions, "show_all": bool(all), "parties": PARTIES,
+        "decision": decision,
+    })

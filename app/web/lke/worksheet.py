@@ -1,0 +1,387 @@
+"""LKE ZI pages: assessments of a unit, the worksheet (htmx saves with out-of-band summary
+updates), verdict, gap planner with what-if, revisions, year comparison, reviewer oversight."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.deps import SessionDep, requires
+from app.domain.display import round_half_up
+from app.domain.lke import Framework, Question
+from app.models.lke.assessments import Assessment
+from app.models.units import Unit
+from app.security.principal import Principal
+from app.services import units
+from app.services.demo import lke as lke_demo
+from app.services.errors import Invalid, NotFound
+from app.services.lke import assessments as svc
+from app.web import units as dashboard
+from app.web.templating import NAV_ITEMS, env, is_htmx, render
+
+router = APIRouter(tags=["pages"])
+
+ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
+WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
+ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
+WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
+
+NAV_ITEMS.append(("LKE ZI", "/assessments", "unit.read"))
+assert lke_demo.demo_assessments in lke_demo.DEMO_STEPS
+WORKSHEET = "pages/lke/worksheet.html"
+GAPS = "pages/lke/gaps.html"
+
+
+def _dec(value, places: int = 4) -> str:
+    """A machine number for HTML attributes (meter value, input value): '12.3456'."""
+    if value is None:
+        return "0"
+    if not isinstance(value, int | Fraction | Decimal):
+        value = Fraction(value)
+    return str(round_half_up(value, places))
+
+
+env.filters["dec"] = _dec
+env.globals["status_labels"] = svc.STATUS_LABELS
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _unit(session: Session, assessment: Assessment) -> Unit:
+    return units.get(session, unit_id=assessment.unit_id)
+
+
+def _can_edit(principal: Principal, assessment: Assessment) -> bool:
+    return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
+
+
+def _ratio(question: Question, node) -> Fraction | None:
+    """Value of a numeric question before weighting (the computed ratio), None if unanswered."""
+    return node.value if node is not None else None
+
+
+# Other capabilities add context to the worksheet: callables (session, principal, assessment)
+# -> dict, merged into every worksheet render (e.g. evidence per question, reviewer flags).
+WORKSHEET_CONTEXT: list = []
+
+
+def _worksheet_context(
+    session: Session, principal: Principal, assessment: Assessment, **extra
+) -> dict:
+    for provider in WORKSHEET_CONTEXT:
+        extra = {**provider(session, principal, assessment), **extra}
+    asked = extra.pop("area", None)
+
+    def shown(fw: Framework) -> list[str]:
+        return [q.ref for q in fw.area(_open_area(fw, asked)).questions]
+
+    # Answer rows (penjelasan, revision...) only for the questions rendered: those of the
+    # open area (a save renders one question of it); the rest count as values only.
+    ev = svc.evaluate(session, assessment=assessment, rows_for=shown)
+    fw = ev.framework
+    return {
+        "open_area": _open_area(fw, asked),
+        "unit": _unit(session, assessment),
+        "assessment": assessment,
+        "fw": fw,
+        "ev": ev,
+        "nodes": ev.report.nodes,
+        "rows": ev.rows,
+        "progress": svc.progress(session, assessment=assessment, report=ev.report,
+                                 evidence=extra.get("evidence_coverage")),
+        "can_edit": _can_edit(principal, assessment),
+        "errors": {},
+        "drafts": {},
+        **extra,
+    }
+
+
+def _open_area(fw: Framework, ref: str | None) -> str:
+    """The area whose questions the page carries (the others load when opened): the one
+    asked for, else the first."""
+    if ref and any(a.ref == ref for a in fw.areas()):
+        return ref
+    return next(fw.areas()).ref
+
+
+def _ancestors(q: Question) -> list[str]:
+    return [q.sub_indicator_ref, q.area_ref, q.part_ref, q.component_ref, "TOTAL"]
+
+
+# --- assessments of a unit ---------------------------------------------------------------
+
+
+@router.get("/units/{unit_id}/assessments")
+def assessment_list(
+    request: Request, session: SessionDep, principal: ReadUnit, unit_id: int
+) -> Response:
+    unit = units.get(session, unit_id=unit_id)
+    items = []
+    for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id):
+        ev = svc.evaluate(session, assessment=a, rows_for=svc.no_rows)
+        items.append({"a": a, "ev": ev, "progress": svc.progress(
+            session, assessment=a, report=ev.report)})
+    below = units.descendants(units.children_map(session), unit_id)
+    oversight_rows = []
+    if below:
+        oversight_rows = [
+            r for r in svc.oversight(session, actor=principal) if r.unit.id in below
+        ]
+    return render(request, "pages/lke/list.html", {
+        "unit": unit, "items": items, "oversight_rows": oversight_rows,
+        "can_create": principal.can("indicators.write", unit_id),
+        "years": [i["a"].year for i in items],
+    })
+
+
+@router.post("/units/{unit_id}/assessments")
+def assessment_create(
+    request: Request,
+    session: SessionDep,
+    principal: WriteUnit,
+    unit_id: int,
+    year: Annotated[int, Form()],
+    target: Annotated[str, Form(max_length=10)],
+) -> Response:
+    a = svc.create(session, actor=principal, unit_id=unit_id, year=year, target=target)
+    location = f"/assessments/{a.id}"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+# --- the worksheet -----------------------------------------------------------------------
+
+
+@router.get("/assessments/{assessment_id}")
+def worksheet(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """The worksheet: every part and area with its score; the questions of one area (the
+    first, or ``?area=REF``) in the page, the others' loaded by htmx when opened."""
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    return render(request, WORKSHEET, _worksheet_context(session, principal, a, area=area))
+
+
+@router.get("/assessments/{assessment_id}/areas/{area_ref}")
+def worksheet_area(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area_ref: str,
+) -> Response:
+    """The questions of one area (htmx, when its <details> is first opened); a browser
+    without htmx gets the worksheet with that area in it."""
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    fw = svc.framework_of(session, a)
+    try:
+        area = fw.area(area_ref)
+    except KeyError:
+        raise NotFound(f"Area '{area_ref}' tidak ada dalam LKE.") from None
+    if not is_htmx(request):
+        return RedirectResponse(f"/assessments/{a.id}?area={area.ref}#a-{area.ref}",
+                                status_code=303)
+    ctx = _worksheet_context(session, principal, a, area=area.ref)
+    return render(request, WORKSHEET, {**ctx, "area": area}, block="area_body")
+
+
+def _form_change(q: Question, form) -> svc.AnswerChange:
+    text = form.get("penjelasan")
+    penjelasan = text if isinstance(text, str) else None
+    if q.options:
+        option = form.get("option")
+        return svc.AnswerChange(q.ref, option=option or None, penjelasan=penjelasan)
+    if q.is_index:
+        index = (form.get("index") or "").strip()
+        return svc.AnswerChange(q.ref, index=index or None, penjelasan=penjelasan)
+    inputs = {i.key: (form.get(f"in_{i.key}") or "").strip() for i in q.inputs}
+    if not any(inputs.values()):
+        return svc.AnswerChange(q.ref, penjelasan=penjelasan)
+    return svc.AnswerChange(
+        q.ref, inputs={k: (v if v else None) for k, v in inputs.items()}, penjelasan=penjelasan
+    )
+
+
+@router.post("/assessments/{assessment_id}/answers/{ref}")
+async def save_answer(
+    request: Request, session: SessionDep, principal: WriteAny, assessment_id: int, ref: str
+) -> Response:
+    """Save one question from its form; htmx gets the question back plus OOB score updates."""
+    a = svc.get(session, actor=principal, assessment_id=assessment_id,
+                permission="indicators.write")
+    fw = svc.framework_of(session, a)
+    if not fw.has_question(ref):
+        raise Invalid(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
+    q = fw.question(ref)
+    form = await request.form()
+    change = _form_change(q, form)
+    if is_htmx(request) and change.inputs and not all(change.inputs.values()):
+        # A numeric question is being filled in: wait for every input before saving, so the
+        # form is not swapped (and typing lost) on each field. The save button still reports.
+        if form.get("_explicit") is None:
+            return Response(status_code=204)
+    errors: dict[str, list[str]] = {}
+    drafts: dict[str, dict] = {}
+    status = 200
+    try:
+        svc.answer_many(session, actor=principal, assessment_id=a.id, changes=[change])
+    except Invalid as exc:
+        if not is_htmx(request):
+            raise
+        session.rollback()
+        errors[ref] = [p.split(": ", 1)[-1] for p in exc.problems] or [exc.message]
+        drafts[ref] = {k: v for k, v in form.items() if isinstance(v, str)}
+        status = 422
+    if not is_htmx(request):
+        return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
+                                status_code=303)
+    a = svc.get(session, actor=principal, assessment_id=a.id)
+    ctx = _worksheet_context(session, principal, a, errors=errors, drafts=drafts, q=q,
+                             saved=status == 200, oob_refs=_ancestors(q), area=q.area_ref)
+    html = render(request, WORKSHEET, ctx, block="question").body.decode()
+    if status == 200:
+        html += render(request, WORKSHEET, ctx, block="oob").body.decode()
+    return Response(html, status_code=status, media_type="text/html")
+
+
+@router.get("/assessments/{assessment_id}/answers/{ref}/revisions")
+def answer_revisions(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int, ref: str
+) -> Response:
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    revs = svc.revisions(session, assessment_id=a.id, ref=ref)
+    fw = svc.framework_of(session, a)
+    q = fw.question(ref) if fw.has_question(ref) else None
+    labels = {i.key: i.label for i in q.inputs} if q else {}
+    return render(request, "pages/lke/revisions.html", {
+        "assessment": a, "ref": ref, "revisions": revs, "unit": _unit(session, a),
+        "labels": labels, "area_ref": q.area_ref if q else None,
+    }, block="revlist" if is_htmx(request) else None)
+
+
+# --- verdict and gap planner -------------------------------------------------------------
+
+
+def _target(target: str | None, a: Assessment) -> str:
+    return target if target in svc.TARGETS else a.target
+
+
+@router.get("/assessments/{assessment_id}/gaps")
+def gaps_page(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    target: str | None = None,
+) -> Response:
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    target = _target(target, a)
+    plan = svc.gap_plan(session, assessment=a, target=target)
+    fw = svc.framework_of(session, a)
+    return render(request, GAPS, {
+        "unit": _unit(session, a), "assessment": a, "fw": fw, "plan": plan, "target": target,
+        "holds_wbk": svc.holds_wbk(session, unit_id=a.unit_id),
+        "rows": svc.answers_of(session, assessment_id=a.id),
+    })
+
+
+@router.post("/assessments/{assessment_id}/what-if")
+async def what_if(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int
+) -> Response:
+    """Score and verdict with the hypothetical answers of the form; nothing is stored."""
+    a = svc.get(session, actor=principal, assessment_id=assessment_id)
+    fw = svc.framework_of(session, a)
+    form = await request.form()
+    target = _target(form.get("target") if isinstance(form.get("target"), str) else None, a)
+    changes = []
+    for q in fw.questions():
+        if q.options:
+            value = form.get(f"opt_{q.ref}")
+            if value:
+                changes.append(svc.AnswerChange(q.ref, option=str(value)))
+        elif q.is_index:
+            value = (form.get(f"idx_{q.ref}") or "").strip()
+            if value:
+                changes.append(svc.AnswerChange(q.ref, index=value))
+        else:
+            inputs = {i.key: (form.get(f"in_{q.ref}_{i.key}") or "").strip() for i in q.inputs}
+            if any(inputs.values()):
+                changes.append(svc.AnswerChange(
+                    q.ref, inputs={k: (v or None) for k, v in inputs.items()}))
+    before = svc.evaluate(session, assessment=a, target=target)
+    ctx = {"assessment": a, "target": target, "before": before, "changes": changes,
+           "unit": _unit(session, a), "problems": []}
+    if not changes:
+        ctx["problems"] = ["Pilih minimal satu jawaban hipotetis."]
+    else:
+        try:
+            report, verdict = svc.what_if(session, assessment=a, changes=changes, target=target)
+            ctx.update(report=report, verdict=verdict)
+        except Invalid as exc:
+            ctx["problems"] = exc.problems or [exc.message]
+    if is_htmx(request):
+        return render(request, GAPS, ctx, block="whatif_result")
+    plan = svc.gap_plan(session, assessment=a, target=target)
+    ctx.update(plan=plan, fw=fw, holds_wbk=before.holds_wbk,
+               rows=svc.answers_of(session, assessment_id=a.id))
+    return render(request, GAPS, ctx)
+
+
+# --- year over year and oversight --------------------------------------------------------
+
+
+@router.get("/units/{unit_id}/assessments/compare")
+def compare_page(
+    request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
+    base: int | None = None, other: int | None = None,
+) -> Response:
+    unit = units.get(session, unit_id=unit_id)
+    items = svc.list_for_unit(session, actor=principal, unit_id=unit_id)
+    comparison = None
+    if len(items) >= 2:
+        by_id = {a.id: a for a in items}
+        other_a = by_id.get(other) or items[0]
+        base_a = by_id.get(base) or next((a for a in items if a.id != other_a.id), items[1])
+        comparison = svc.compare(session, actor=principal, base_id=base_a.id,
+                                 other_id=other_a.id)
+    return render(request, "pages/lke/compare.html", {
+        "unit": unit, "items": items, "comparison": comparison,
+    })
+
+
+@router.get("/oversight")
+def oversight_page(
+    request: Request, session: SessionDep, principal: ReadAny, year: int | None = None
+) -> Response:
+    rows = svc.oversight(session, actor=principal, year=year)
+    return render(request, "pages/lke/oversight.html", {"rows": rows, "year": year})
+
+
+# --- dashboard panel ---------------------------------------------------------------------
+
+
+def dashboard_panel(session: Session, unit: Unit) -> dict | None:
+    """Latest assessment of the unit: total, verdict against its target, a bar per area."""
+    items = svc.list_for_unit(session, actor=None, unit_id=unit.id)
+    if not items:
+        if unit.level != "unit":
+            return None
+        return {"template": "pages/lke/panel.html",
+                "context": {"latest": None, "unit_id": unit.id},
+                "slot": "lke", "order": dashboard.PANEL_ORDER["lke"]}
+    latest = items[0]
+    ev = svc.evaluate(session, assessment=latest, rows_for=svc.no_rows)
+    areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
+    return {
+        "template": "pages/lke/panel.html",
+        "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
+                    "lke_progress": svc.progress(session, assessment=latest,
+                                                 report=ev.report)},
+        "slot": "lke", "order": dashboard.PANEL_ORDER["lke"],
+    }
+
+
+dashboard.DASHBOARD_PANELS.append(dashboard_panel)

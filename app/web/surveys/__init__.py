@@ -1,0 +1,1 @@
+"""Survey pages: the unit team's pages, the public form, QR codes."""

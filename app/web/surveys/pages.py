@@ -1,0 +1,482 @@
+"""Survey pages for the unit team: services, campaigns, results, trend, responses, exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from app.deps import SessionDep, requires
+from app.domain.surveys.indices import IKM_2017_BANDS, format_id
+from app.i18n import gettext as _
+from app.security.principal import Principal
+from app.services import charts, units
+from app.services.demo import surveys as survey_demo
+from app.services.errors import Invalid, NotFound
+from app.services.surveys import export as survey_export
+from app.services.surveys import instruments as survey_instruments
+from app.services.surveys import records as surveys
+from app.services.surveys import results as survey_results
+from app.web.templating import NAV_ITEMS, render
+from app.web.units import DASHBOARD_PANELS, PANEL_ORDER
+
+router = APIRouter(tags=["pages"])
+
+ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
+WriteUnit = Annotated[Principal, Depends(requires("surveys.write"))]
+ManageUnit = Annotated[Principal, Depends(requires("surveys.manage"))]
+
+assert survey_demo.load_survey_demo
+
+if ("Survei", "/surveys", "unit.read") not in NAV_ITEMS:
+    NAV_ITEMS.append(("Survei", "/surveys", "unit.read"))
+
+KIND_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
+PERIOD_KIND_NAMES = {"quarter": "Triwulan", "semester": "Semester", "year": "Tahun"}
+STATE_NAMES = {
+    "open": "Dibuka", "draft": "Draf", "not_yet": "Belum dibuka", "ended": "Masa isi berakhir",
+    "closed": "Ditutup",
+}
+
+
+def _campaign(session, unit_id: int, campaign_id: int):
+    campaign = surveys.campaign_for(session, actor=None, campaign_id=campaign_id)
+    if campaign.unit_id != unit_id:
+        raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
+    return campaign
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid("Filter tidak valid.") from None
+
+
+def _base(session, unit_id: int) -> dict:
+    unit = units.get(session, unit_id=unit_id)
+    return {"unit": unit, "ancestors": units.ancestors(session, unit=unit),
+            "kind_names": KIND_NAMES, "period_kind_names": PERIOD_KIND_NAMES,
+            "state_names": STATE_NAMES, "campaign_state": surveys.campaign_state}
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@router.get("/units/{unit_id}/surveys")
+def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int) -> Response:
+    ctx = _base(session, unit_id)
+    campaigns = surveys.list_campaigns(session, unit_id=unit_id)
+    headline = survey_results.latest_headline(session, unit_id=unit_id)
+    ctx.update(
+        campaigns=[(c, [i.kind for i in surveys.instruments_of(session, c)],
+                    surveys.response_count(session, campaign_id=c.id)) for c in campaigns],
+        services=surveys.list_services(session, unit_id=unit_id),
+        headline=[_headline_row(kind, row) for kind, row in headline.items()],
+    )
+    return render(request, "pages/surveys/index.html", ctx)
+
+
+def _headline_row(kind: str, row: survey_results.TrendRow) -> dict:
+    result = row.result
+    return {
+        "kind": kind, "name": KIND_NAMES[kind], "period": row.period,
+        "value": format_id(result.value), "value_1_4": format_id(result.value_1_4),
+        "grade": result.ikm.grade if result.ikm else None,
+        "direction": row.step.direction if row.step else None,
+        "change": format_id(row.step.change) if row.step and row.step.change is not None
+        else None,
+        "campaign_id": row.campaign.id, "respondents": row.respondents,
+        "is_demo": row.campaign.is_demo,
+    }
+
+
+def dashboard_panel(session, unit) -> dict | None:
+    """Dashboard card: the latest IKM/IPKP/IPAK with grade and the change from last period."""
+    headline = survey_results.latest_headline(session, unit_id=unit.id)
+    if not headline:
+        return None
+    return {"template": "pages/surveys/panel.html",
+            "context": {"survey_headline": [_headline_row(k, r) for k, r in headline.items()]},
+            "slot": "surveys", "order": PANEL_ORDER["surveys"]}
+
+
+if dashboard_panel not in DASHBOARD_PANELS:
+    DASHBOARD_PANELS.append(dashboard_panel)
+
+
+# --------------------------------------------------------------------------- services
+
+
+@router.get("/units/{unit_id}/surveys/services")
+def services_page(request: Request, session: SessionDep, principal: ReadUnit,
+                  unit_id: int) -> Response:
+    ctx = _base(session, unit_id)
+    ctx.update(services=surveys.list_services(session, unit_id=unit_id), problems=None, form={})
+    return render(request, "pages/surveys/services.html", ctx)
+
+
+@router.post("/units/{unit_id}/surveys/services")
+async def create_service(request: Request, session: SessionDep, principal: WriteUnit,
+                         unit_id: int) -> Response:
+    form = await request.form()
+    try:
+        surveys.create_service(
+            session, actor=principal, unit_id=unit_id, code=str(form.get("code", "")),
+            name=str(form.get("name", "")), description=str(form.get("description", "")),
+        )
+    except Invalid as exc:
+        ctx = _base(session, unit_id)
+        ctx.update(services=surveys.list_services(session, unit_id=unit_id),
+                   problems=exc.problems or [exc.message], form=dict(form))
+        return render(request, "pages/surveys/services.html", ctx, status_code=422)
+    return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
+
+
+@router.post("/units/{unit_id}/surveys/services/{service_id}/active")
+async def toggle_service(request: Request, session: SessionDep, principal: WriteUnit,
+                         unit_id: int, service_id: int) -> Response:
+    service = surveys.service_for(session, actor=principal, service_id=service_id,
+                                  permission="surveys.write")
+    if service.unit_id != unit_id:
+        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
+    surveys.update_service(session, actor=principal, service_id=service_id,
+                           active=not service.active)
+    return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
+
+
+@router.post("/units/{unit_id}/surveys/services/{service_id}/delete")
+async def delete_service(request: Request, session: SessionDep, principal: ManageUnit,
+                         unit_id: int, service_id: int) -> Response:
+    service = surveys.service_for(session, actor=principal, service_id=service_id,
+                                  permission="surveys.manage")
+    if service.unit_id != unit_id:
+        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
+    surveys.delete_service(session, actor=principal, service_id=service_id)
+    return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) -> dict:
+    ctx = _base(session, unit_id)
+    rows = survey_instruments.latest(session)
+    if form is None:
+        if campaign is not None:
+            form = {
+                "title": campaign.title, "period_kind": campaign.period_kind,
+                "period_label": campaign.period_label, "opens_on": campaign.opens_on.isoformat(),
+                "closes_on": campaign.closes_on.isoformat(),
+                "population": str(campaign.population),
+                "instruments": [i.code for i in surveys.instruments_of(session, campaign)],
+            }
+        else:
+            form = {"period_kind": "semester", "instruments": [r.code for r in rows]}
+    ctx.update(campaign=campaign, form=form, problems=problems,
+               instruments=[(r.code, r.kind, survey_instruments.parsed(r).title.id, r.version)
+                            for r in rows])
+    return ctx
+
+
+def _parse_campaign_form(form) -> surveys.CampaignInput:
+    problems = []
+
+    def day(name: str, label: str) -> date | None:
+        raw = str(form.get(name, "")).strip()
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            problems.append(f"{label} wajib diisi dengan format TTTT-BB-HH.")
+            return None
+
+    opens_on, closes_on = day("opens_on", "Tanggal buka"), day("closes_on", "Tanggal tutup")
+    raw_population = str(form.get("population", "")).strip().replace(".", "")
+    try:
+        population = int(raw_population)
+    except ValueError:
+        problems.append("Perkiraan populasi harus bilangan bulat.")
+        population = 0
+    if problems:
+        raise Invalid("Survei tidak dapat disimpan.", problems=problems)
+    return surveys.CampaignInput(
+        title=str(form.get("title", "")), instrument_codes=[str(v) for v in
+                                                            form.getlist("instruments")],
+        period_kind=str(form.get("period_kind", "")),
+        period_label=str(form.get("period_label", "")).strip().upper(),
+        opens_on=opens_on, closes_on=closes_on, population=population,
+    )
+
+
+def _form_dict(form) -> dict:
+    data = {k: str(v) for k, v in form.items()}
+    data["instruments"] = [str(v) for v in form.getlist("instruments")]
+    return data
+
+
+@router.get("/units/{unit_id}/surveys/campaigns/new")
+def new_campaign(request: Request, session: SessionDep, principal: WriteUnit,
+                 unit_id: int) -> Response:
+    return render(request, "pages/surveys/campaign_form.html", _form_ctx(session, unit_id))
+
+
+@router.post("/units/{unit_id}/surveys/campaigns")
+async def create_campaign(request: Request, session: SessionDep, principal: WriteUnit,
+                          unit_id: int) -> Response:
+    form = await request.form()
+    try:
+        campaign = surveys.create_campaign(
+            session, actor=principal, unit_id=unit_id, data=_parse_campaign_form(form)
+        )
+    except Invalid as exc:
+        ctx = _form_ctx(session, unit_id, form=_form_dict(form),
+                        problems=exc.problems or [exc.message])
+        return render(request, "pages/surveys/campaign_form.html", ctx, status_code=422)
+    return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
+
+
+@router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}/edit")
+def edit_campaign(request: Request, session: SessionDep, principal: WriteUnit, unit_id: int,
+                  campaign_id: int) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    return render(request, "pages/surveys/campaign_form.html",
+                  _form_ctx(session, unit_id, campaign=campaign))
+
+
+@router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/edit")
+async def update_campaign(request: Request, session: SessionDep, principal: WriteUnit,
+                          unit_id: int, campaign_id: int) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    form = await request.form()
+    try:
+        surveys.update_campaign(session, actor=principal, campaign_id=campaign.id,
+                                data=_parse_campaign_form(form))
+    except Invalid as exc:
+        ctx = _form_ctx(session, unit_id, campaign=campaign, form=_form_dict(form),
+                        problems=exc.problems or [exc.message])
+        return render(request, "pages/surveys/campaign_form.html", ctx, status_code=422)
+    return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
+
+
+@router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/status")
+async def campaign_status(request: Request, session: SessionDep, principal: ManageUnit,
+                          unit_id: int, campaign_id: int) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    form = await request.form()
+    surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
+                                status=str(form.get("status", "")))
+    return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
+
+
+@router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources")
+async def create_source(request: Request, session: SessionDep, principal: WriteUnit,
+                        unit_id: int, campaign_id: int) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    form = await request.form()
+    surveys.create_source(
+        session, actor=principal, campaign_id=campaign.id, tag=str(form.get("tag", "")),
+        label=str(form.get("label", "")),
+        service_id=_int_or_none(str(form.get("service_id", "")) or None),
+    )
+    return RedirectResponse(
+        f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
+    )
+
+
+@router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/delete")
+async def delete_source(request: Request, session: SessionDep, principal: ManageUnit,
+                        unit_id: int, campaign_id: int, source_id: int) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    if source_id not in {s.id for s in surveys.list_sources(session, campaign_id=campaign.id)}:
+        raise NotFound("Sumber tidak ditemukan pada survei ini.")
+    surveys.delete_source(session, actor=principal, source_id=source_id)
+    return RedirectResponse(
+        f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _nrr_chart(result: survey_results.InstrumentResult, chart_id: str) -> Markup:
+    inst = result.instrument
+    bars = [
+        charts.Bar(
+            label=f"{e.code} {inst.item(e.code).name.get('id')}", value=e.nrr,
+            shown=format_id(e.nrr), highlight=e.code == result.priority,
+        )
+        for e in result.elements
+    ]
+    title = _("Nilai rata-rata (NRR) per unsur") if inst.kind == "ikm" else \
+        _("Nilai rata-rata per butir")
+    desc = "; ".join(f"{b.label}: {b.shown}" for b in bars)
+    return Markup(charts.bar_chart(
+        bars, scale_min=0, scale_max=inst.scale_max, title=f"{title} · {inst.title.id}",
+        desc=desc, chart_id=chart_id,
+        note=_("Jingga: prioritas perbaikan") if result.priority else None,
+    ))
+
+
+def _result_view(result: survey_results.InstrumentResult, chart_id: str) -> dict:
+    inst = result.instrument
+    view = {
+        "code": inst.code, "kind": inst.kind, "name": KIND_NAMES[inst.kind],
+        "title": inst.title.id, "has_data": result.has_data,
+        "scale": f"{inst.scale_min}-{inst.scale_max}",
+    }
+    if not result.has_data:
+        return view
+    view.update(
+        value=format_id(result.value), value_1_4=format_id(result.value_1_4),
+        grade=result.ikm.grade if result.ikm else None,
+        priority=result.priority,
+        priority_name=inst.item(result.priority).name.id if result.priority else None,
+        weakest=result.weakest,
+        elements=[{"code": e.code, "name": inst.item(e.code).name.id, "nrr": format_id(e.nrr, 3),
+                   "count": e.count, "weighted": format_id(e.nrr * 25) if inst.kind == "ikm"
+                   else None,
+                   "priority": e.code == result.priority} for e in result.elements],
+        chart=_nrr_chart(result, chart_id),
+    )
+    return view
+
+
+@router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}")
+def results_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
+                 campaign_id: int, service_id: str | None = None,
+                 source: str | None = None) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    sid = _int_or_none(service_id)
+    res = survey_results.campaign_results(session, campaign=campaign, service_id=sid,
+                                          source=source or None)
+    ctx = _base(session, unit_id)
+    services = surveys.list_services(session, unit_id=unit_id)
+    ctx.update(
+        campaign=campaign, res=res, state=surveys.campaign_state(campaign),
+        results=[_result_view(r, f"c{n}") for n, r in enumerate(res.instruments)],
+        service_rows=[
+            {"id": s.service_id, "name": s.name, "respondents": s.respondents,
+             "values": [(KIND_NAMES[r.kind], format_id(r.value) if r.has_data else None,
+                         r.ikm.grade.letter if r.ikm else None) for r in s.results]}
+            for s in res.services
+        ],
+        services=services, sources=surveys.list_sources(session, campaign_id=campaign.id),
+        filters={"service_id": service_id or "", "source": source or ""},
+        service_names={s.id: s.name for s in services},
+        minimum_sample=res.minimum_sample,
+    )
+    return render(request, "pages/surveys/results.html", ctx)
+
+
+@router.get("/units/{unit_id}/surveys/trend")
+def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
+               kind: str = "ikm", service_id: str | None = None) -> Response:
+    if kind not in KIND_NAMES:
+        raise Invalid("Jenis indeks tidak dikenal.")
+    sid = _int_or_none(service_id)
+    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=sid)
+    ctx = _base(session, unit_id)
+    chart = None
+    if rows:
+        if kind == "ikm":
+            hi = 100
+            lo = 50 if min(r.result.value for r in rows) >= 50 else 25
+            bands = [charts.Band(b.lower, b.upper, f"{b.letter} · {b.label_id}",
+                                 charts.IKM_BAND_FILLS.get(b.letter, "#ffffff"))
+                     for b in IKM_2017_BANDS]
+        else:
+            inst = rows[0].result.instrument
+            lo, hi, bands = inst.scale_min, inst.scale_max, []
+        points = [(r.period, r.result.value, format_id(r.result.value)) for r in rows]
+        chart = Markup(charts.line_chart(
+            points, y_min=lo, y_max=hi, bands=bands,
+            title=_("Tren {name}").replace("{name}", KIND_NAMES[kind]),
+            desc="; ".join(f"{p}: {s}" for p, _v, s in points), chart_id="trend",
+        ))
+    ctx.update(
+        kind=kind, chart=chart, services=surveys.list_services(session, unit_id=unit_id),
+        service_id=service_id or "",
+        rows=[{"period": r.period, "campaign": r.campaign, "respondents": r.respondents,
+               "value": format_id(r.result.value), "value_1_4": format_id(r.result.value_1_4),
+               "grade": r.result.ikm.grade if r.result.ikm else None,
+               "direction": r.step.direction if r.step else None,
+               "change": format_id(r.step.change) if r.step and r.step.change is not None
+               else None} for r in rows],
+    )
+    return render(request, "pages/surveys/trend.html", ctx)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _bool_filter(value: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(value or "")
+
+
+@router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}/responses")
+def responses_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
+                   campaign_id: int, service_id: str | None = None, source: str | None = None,
+                   suspect: str | None = None, page: int = 1) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    result = surveys.list_responses(
+        session, campaign_id=campaign.id, service_id=_int_or_none(service_id),
+        source=source or None, suspect=_bool_filter(suspect), page=page, per_page=50,
+    )
+    instruments = surveys.instruments_of(session, campaign)
+    ctx = _base(session, unit_id)
+    services = surveys.list_services(session, unit_id=unit_id)
+    ctx.update(
+        campaign=campaign, result=result, instruments=instruments,
+        services=services, service_names={s.id: s.name for s in services},
+        sources=surveys.list_sources(session, campaign_id=campaign.id),
+        filters={"service_id": service_id or "", "source": source or "",
+                 "suspect": suspect or ""},
+        pages=max((result.total + 49) // 50, 1),
+        can_review=principal.can("surveys.manage", unit_id),
+        query=request.url.query,
+    )
+    return render(request, "pages/surveys/responses.html", ctx)
+
+
+@router.post("/units/{unit_id}/surveys/responses/{response_id}/review")
+async def review_response(request: Request, session: SessionDep, principal: ManageUnit,
+                          unit_id: int, response_id: int) -> Response:
+    response, campaign = surveys.response_for(session, actor=principal, response_id=response_id,
+                                              permission="surveys.manage")
+    if campaign.unit_id != unit_id:
+        raise NotFound("Jawaban tidak ditemukan di unit ini.")
+    form = await request.form()
+    surveys.review_response(session, actor=principal, response_id=response.id,
+                            decision=str(form.get("decision", "")))
+    back = str(form.get("back", ""))
+    target = f"/units/{unit_id}/surveys/campaigns/{campaign.id}/responses"
+    if back and all(ch.isalnum() or ch in "=&_-" for ch in back):
+        target += "?" + back
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}/export.{fmt}")
+def export(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
+           campaign_id: int, fmt: str, service_id: str | None = None,
+           source: str | None = None, suspect: str | None = None) -> Response:
+    campaign = _campaign(session, unit_id, campaign_id)
+    table = survey_export.rows(
+        session, campaign=campaign, service_id=_int_or_none(service_id), source=source or None,
+        suspect=_bool_filter(suspect),
+    )
+    name = f"survei-{campaign.id}-{campaign.period_label}"
+    if fmt == "csv":
+        return Response(survey_export.to_csv(table), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "xlsx":
+        return Response(
+            survey_export.to_xlsx(table),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    raise NotFound("Format ekspor tidak dikenal (csv atau xlsx).")

@@ -1,8 +1,15 @@
 """Test setup: a real database built by the migrations (SQLite by default, PostgreSQL when
-ZONA_TEST_DATABASE_URL points at a server), the app in-process over httpx, and helpers."""
+ZONA_TEST_DATABASE_URL points at a server), the app in-process over httpx, and helpers.
+
+Nothing here is built unless a test asks for it: a pure domain test gets no database, no
+migrations and no app, and this file imports neither the app nor its web and API faces
+(``create_app`` is imported inside the ``app`` fixture), so a test that uses only the
+services proves that the services work without them.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,14 +21,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
-import app.models  # noqa: F401
 from app.config import Settings
 from app.db import make_engine
-from app.main import create_app
-from app.migrate import upgrade
 
-# Tables whose rows the migrations load (reference data): kept between tests.
-KEEP_TABLES: set[str] = {"alembic_version"}
+# Reference data, kept between tests: the migrations' own rows and the bundled survey
+# instruments (loaded once, when the engine is first asked for).
+KEEP_TABLES: set[str] = {"alembic_version", "survey_instrument"}
 
 
 def _create_postgres_database(base_url: str) -> str:
@@ -58,6 +63,8 @@ def _fast_password_hashing():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
+    from app.migrate import upgrade
+
     base = os.environ.get("ZONA_TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
         url = _create_postgres_database(base)
@@ -84,28 +91,47 @@ def settings(database_url, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def app(settings):
+    from app.main import create_app
+
     return create_app(settings)
 
 
 @pytest.fixture(scope="session")
 def engine(app):
-    return app.state.engine
+    from app.services.surveys import instruments as survey_instruments
+
+    engine = app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        survey_instruments.sync_bundled(session)
+    return engine
 
 
 def wipe(engine) -> None:
     """Empty every table but the reference data, children first."""
+    importlib.import_module("app.models")  # every table registered in the metadata
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             if table.name not in KEEP_TABLES:
                 connection.execute(table.delete())
 
 
+#: Fixtures through which a test writes to the database; it is emptied after such a test.
+DATABASE_FIXTURES = ("engine", "db", "client")
+
+
 @pytest.fixture(autouse=True)
-def _clean_database(request, engine):
+def _clean_database(request):
+    """Empty the database after a test that used it; a test that did not gets nothing built.
+
+    ``request.fixturenames`` holds every fixture the test needs, directly or through others
+    (``world`` needs ``db``), so the engine is asked for only when it is in use anyway.
+    """
+    if not any(name in request.fixturenames for name in DATABASE_FIXTURES):
+        yield
+        return
+    engine = request.getfixturevalue("engine")
     yield
-    if "engine" in request.fixturenames or "db" in request.fixturenames or \
-            "client" in request.fixturenames:
-        wipe(engine)
+    wipe(engine)
 
 
 @pytest.fixture

@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import Session
 
-from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
 from tests.conftest import KEEP_TABLES
 
 KEEP_TABLES.add("survey_instrument")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _instruments(engine):
-    with Session(engine, expire_on_commit=False) as session:
-        survey_instruments.sync_bundled(session)
 
 
 @pytest.fixture

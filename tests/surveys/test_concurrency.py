@@ -33,6 +33,7 @@ def open_guard(app, monkeypatch):
     monkeypatch.setattr(settings, "survey_min_fill_seconds", 0)
 
 
+@pytest.mark.slow
 async def test_2000_form_submissions_from_50_clients_stored_exactly_once(
     live_server, db, open_guard
 ):

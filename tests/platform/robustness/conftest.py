@@ -11,10 +11,7 @@ from sqlmodel import SQLModel
 import app.web  # noqa: F401  (capabilities register their demo steps on import)
 from app.services import demo
 from app.services.surveys import instruments as survey_instruments
-from tests.conftest import KEEP_TABLES
-from tests.surveys.conftest import _instruments, make_campaign  # noqa: F401  (fixtures)
-
-KEEP_TABLES.add("survey_instrument")
+from tests.surveys.conftest import make_campaign  # noqa: F401  (a fixture)
 
 # Path parameter -> table holding real targets.
 ID_TABLES = {

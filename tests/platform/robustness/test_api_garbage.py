@@ -258,6 +258,7 @@ def _query_params(route: APIRoute) -> list[str]:
     return sorted(set(names))
 
 
+@pytest.mark.slow
 async def test_every_query_parameter_takes_garbage_without_a_server_error(
         app, client, engine, demo_data):
     """Filters and pagination on lists and pages: a 4xx or an (empty) answer, never a 5xx."""

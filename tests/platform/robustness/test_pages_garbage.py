@@ -146,6 +146,7 @@ def more_rows(db, demo_data):
     return demo_data
 
 
+@pytest.mark.slow
 async def test_every_form_refuses_garbage_and_changes_nothing(app, client, engine, more_rows):
     demo = more_rows
     csrf = await login(client, "koordinator", "zona-demo-2026")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.deps import SessionDep, requires
 from app.security.principal import Principal
-from app.services import audit, units
+from app.services import audit
 
 router = APIRouter(tags=["audit"])
 
@@ -51,9 +51,8 @@ def unit_audit(
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
     """Newest first, with filters."""
-    units.get(session, unit_id=unit_id)
     result = audit.search(
-        session, unit_ids={unit_id}, entity=entity, action=action, since=since, until=until,
+        session, actor=principal, unit_id=unit_id, entity=entity, action=action, since=since, until=until,
         page=page, per_page=per_page,
     )
     return AuditPageOut(

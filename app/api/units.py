@@ -73,7 +73,7 @@ class PredicateIn(BaseModel):
 @router.get("/units", response_model=list[UnitOut])
 def list_units(session: SessionDep, principal: ReadAny):
     """Units the caller may read."""
-    return units.list_units(session, unit_ids=principal.unit_ids())
+    return units.list_units(session, actor=principal)
 
 
 @router.post("/units", response_model=UnitOut, status_code=201)
@@ -87,14 +87,13 @@ def create_unit(session: SessionDep, principal: Admin, body: UnitIn):
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
 def get_unit(session: SessionDep, principal: ReadUnit, unit_id: int):
-    return units.get(session, unit_id=unit_id)
+    return units.get(session, unit_id=unit_id, actor=principal)
 
 
 @router.get("/units/{unit_id}/predicates", response_model=list[PredicateOut])
 def list_predicates(session: SessionDep, principal: ReadUnit, unit_id: int):
     """The unit's WBK/WBBM awards, oldest first."""
-    units.get(session, unit_id=unit_id)
-    return units.predicate_history(session, unit_id=unit_id)
+    return units.predicate_history(session, unit_id=unit_id, actor=principal)
 
 
 @router.post("/units/{unit_id}/predicates", response_model=PredicateOut, status_code=201)

@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from app.models.audit import AuditRecord
 from app.security.principal import Principal
+from app.services import units
 
 # Set by the request middleware so every record carries the request id.
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
@@ -92,7 +93,8 @@ class AuditPage:
 def search(
     session: Session,
     *,
-    unit_ids: set[int] | None,
+    actor: Principal | None,
+    unit_id: int,
     entity: str | None = None,
     action: str | None = None,
     actor_user_id: int | None = None,
@@ -101,10 +103,9 @@ def search(
     page: int = 1,
     per_page: int = 50,
 ) -> AuditPage:
-    """Audit records visible in the given units (None = all), newest first."""
-    query = select(AuditRecord)
-    if unit_ids is not None:
-        query = query.where(col(AuditRecord.unit_id).in_(unit_ids or {-1}))
+    """The unit's audit records, newest first, for those who may read its log."""
+    units.get(session, unit_id=unit_id, actor=actor, permission="audit.read")
+    query = select(AuditRecord).where(AuditRecord.unit_id == unit_id)
     if entity:
         query = query.where(AuditRecord.entity == entity)
     if action:

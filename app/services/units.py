@@ -1,4 +1,10 @@
-"""Units: the organisation tree and each unit's predicate history."""
+"""Units: the organisation tree, each unit's predicate history, and who may act in a unit.
+
+``authorise`` is the one check every service makes before it reads or writes a unit's data:
+the faces state who may use a route, the services refuse what is not the actor's on their
+own. An ``actor`` of None is the system itself (the command line, the demo data, a test's
+setup), trusted because it runs in-process, never on behalf of a request.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,9 @@ from app.db import get_row
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Forbidden, Invalid, NotFound
+
+FORBIDDEN = "Anda tidak berwenang untuk tindakan ini."
 
 LEVEL_ORDER = [UnitLevel.ministry, UnitLevel.eselon1, UnitLevel.regional, UnitLevel.unit]
 
@@ -39,8 +47,21 @@ def descendants(tree: dict[int | None, list[int]], unit_id: int) -> set[int]:
     return found
 
 
-def get(session: Session, *, unit_id: int) -> Unit:
-    """One live unit or NotFound."""
+def authorise(actor: Principal | None, permission: str, unit_id: int | None) -> None:
+    """Refuse (Forbidden) unless the actor holds the permission at the unit (None: anywhere)."""
+    if actor is not None and not actor.can(permission, unit_id):
+        raise Forbidden(FORBIDDEN)
+
+
+def get(
+    session: Session,
+    *,
+    unit_id: int,
+    actor: Principal | None = None,
+    permission: str = "unit.read",
+) -> Unit:
+    """One live unit or NotFound; with an actor, only if they hold the permission there."""
+    authorise(actor, permission, unit_id)
     unit = get_row(session, Unit, unit_id)
     if unit is None or unit.deleted_at is not None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan.")
@@ -51,8 +72,14 @@ def get_by_code(session: Session, *, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
-def list_units(session: Session, *, unit_ids: set[int] | None) -> list[Unit]:
-    """Live units among unit_ids (None = all), ordered by name."""
+def list_units(
+    session: Session, *, unit_ids: set[int] | None = None, actor: Principal | None = None
+) -> list[Unit]:
+    """Live units among unit_ids (None = all) that the actor may read, ordered by name."""
+    if actor is not None:
+        readable = actor.unit_ids("unit.read")
+        if readable is not None:
+            unit_ids = readable if unit_ids is None else unit_ids & readable
     query = select(Unit).where(col(Unit.deleted_at).is_(None))
     if unit_ids is not None:
         query = query.where(col(Unit.id).in_(unit_ids or {-1}))
@@ -80,7 +107,8 @@ def create(
     level: str,
     parent_id: int | None = None,
 ) -> Unit:
-    """Create a unit under its parent (a ministry has none)."""
+    """Create a unit under its parent (a ministry has none); administrators only."""
+    authorise(actor, "units.manage", None)
     code, name = code.strip(), name.strip()
     problems = []
     if not code:
@@ -108,7 +136,12 @@ def create(
     return unit
 
 
-def predicate_history(session: Session, *, unit_id: int) -> list[PredicateAward]:
+def predicate_history(
+    session: Session, *, unit_id: int, actor: Principal | None = None
+) -> list[PredicateAward]:
+    """The unit's WBK/WBBM awards, oldest first."""
+    if actor is not None:
+        get(session, unit_id=unit_id, actor=actor)
     return list(
         session.exec(
             select(PredicateAward)
@@ -144,7 +177,7 @@ def add_predicate(
     decree_date: date,
 ) -> PredicateAward:
     """Record a WBK/WBBM award; a WBBM award needs a WBK held."""
-    get(session, unit_id=unit_id)
+    get(session, unit_id=unit_id, actor=actor, permission="unit.manage")
     problems = []
     if predicate not in {p.value for p in Predicate}:
         problems.append("Predikat harus WBK atau WBBM.")

@@ -42,10 +42,10 @@ def audit_page(
     until: str | None = None,
     page: int = 1,
 ) -> Response:
-    unit = units.get(session, unit_id=unit_id)
+    unit = units.get(session, unit_id=unit_id, actor=principal, permission="audit.read")
     until_at = _parse_day(until, unit.timezone)
     result = audit.search(
-        session, unit_ids={unit_id}, entity=entity or None, action=action or None,
+        session, actor=principal, unit_id=unit_id, entity=entity or None, action=action or None,
         since=_parse_day(since, unit.timezone),
         until=until_at + timedelta(days=1) if until_at else None, page=page,
     )

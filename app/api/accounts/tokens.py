@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import SessionDep, requires
 from app.security.principal import ALL_SCOPES, Principal
 from app.services.accounts import tokens
-from app.services.errors import NotFound
 
 router = APIRouter(tags=["tokens"])
 TokenManager = Annotated[Principal, Depends(requires("tokens.manage"))]
@@ -47,7 +46,7 @@ class IssuedTokenOut(TokenOut):
 
 @router.get("/units/{unit_id}/tokens", response_model=list[TokenOut])
 def list_tokens(session: SessionDep, principal: TokenManager, unit_id: int):
-    return tokens.list_for_unit(session, unit_id=unit_id)
+    return tokens.list_for_unit(session, actor=principal, unit_id=unit_id)
 
 
 @router.post("/units/{unit_id}/tokens", response_model=IssuedTokenOut, status_code=201)
@@ -64,7 +63,4 @@ def create_token(session: SessionDep, principal: TokenManager, unit_id: int, bod
 
 @router.delete("/units/{unit_id}/tokens/{token_id}", response_model=TokenOut)
 def revoke_token(session: SessionDep, principal: TokenManager, unit_id: int, token_id: int):
-    token = tokens.get(session, token_id=token_id)
-    if token.unit_id != unit_id:
-        raise NotFound(f"Token {token_id} tidak ditemukan di unit ini.")
-    return tokens.revoke(session, actor=principal, token_id=token_id)
+    return tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)

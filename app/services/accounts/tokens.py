@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from app.db import get_row
 from app.models.accounts import ApiToken
 from app.models.base import utcnow
 from app.security.passwords import new_api_token, sha256_hex
@@ -14,8 +15,14 @@ from app.security.principal import ALL_SCOPES, SCOPE_PERMISSIONS, Principal
 from app.services import audit, units
 from app.services.errors import Invalid, NotFound
 
+MANAGE = "tokens.manage"
+
 # last_used_at is written at most this often, so reads stay cheap.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenNotInUnit(NotFound):
+    """The token exists, but in another unit than the one the request acts in."""
 
 
 @dataclass
@@ -39,8 +46,8 @@ def create(
     scopes: list[str],
     expires_in_days: int | None = 365,
 ) -> IssuedToken:
-    """Issue a token for one unit; only its SHA-256 is kept."""
-    units.get(session, unit_id=unit_id)
+    """Issue a token for one unit (its token managers only); only its SHA-256 is kept."""
+    units.get(session, unit_id=unit_id, actor=actor, permission=MANAGE)
     problems = []
     if not name.strip():
         problems.append("Nama token wajib diisi.")
@@ -73,14 +80,24 @@ def create(
     return IssuedToken(token=token, secret=secret)
 
 
-def get(session: Session, *, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
+def get(
+    session: Session, *, actor: Principal | None, token_id: int, unit_id: int | None = None
+) -> ApiToken:
+    """One token, for a manager of its unit; with ``unit_id``, only a token of that unit."""
+    if unit_id is not None:
+        units.authorise(actor, MANAGE, unit_id)
+    token = get_row(session, ApiToken, token_id)
     if token is None:
         raise NotFound(f"Token {token_id} tidak ditemukan.")
+    if unit_id is not None and token.unit_id != unit_id:
+        raise TokenNotInUnit(f"Token {token_id} tidak ditemukan di unit ini.")
+    units.authorise(actor, MANAGE, token.unit_id)
     return token
 
 
-def list_for_unit(session: Session, *, unit_id: int) -> list[ApiToken]:
+def list_for_unit(session: Session, *, actor: Principal | None, unit_id: int) -> list[ApiToken]:
+    """The unit's tokens, newest first (its token managers only)."""
+    units.authorise(actor, MANAGE, unit_id)
     return list(
         session.exec(
             select(ApiToken).where(ApiToken.unit_id == unit_id).order_by(col(ApiToken.id).desc())
@@ -88,9 +105,11 @@ def list_for_unit(session: Session, *, unit_id: int) -> list[ApiToken]:
     )
 
 
-def revoke(session: Session, *, actor: Principal | None, token_id: int) -> ApiToken:
-    """Revoke a token at once (idempotent)."""
-    token = get(session, token_id=token_id)
+def revoke(
+    session: Session, *, actor: Principal | None, token_id: int, unit_id: int | None = None
+) -> ApiToken:
+    """Revoke a token at once (idempotent); with ``unit_id``, only a token of that unit."""
+    token = get(session, actor=actor, token_id=token_id, unit_id=unit_id)
     if token.revoked_at is None:
         before = audit.snapshot(token)
         token.revoked_at = utcnow()

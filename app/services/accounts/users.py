@@ -40,7 +40,9 @@ def create_user(
     email: str | None = None,
     language: str = "id",
 ) -> User:
-    """A new person who can sign in; the password is stored as an argon2 hash."""
+    """A new person who can sign in (administrators only); the password is stored as an
+    argon2 hash."""
+    units.authorise(actor, "users.manage", None)
     username = username.strip().lower()
     problems = []
     if not USERNAME_RE.match(username):
@@ -72,7 +74,8 @@ def create_user(
 def add_membership(
     session: Session, *, actor: Principal | None, user_id: int, unit_id: int, role: str
 ) -> Membership:
-    """Give a person a role in a unit (idempotent)."""
+    """Give a person a role in a unit (idempotent; administrators only)."""
+    units.authorise(actor, "users.manage", unit_id)
     get_user(session, user_id=user_id)
     units.get(session, unit_id=unit_id)
     if role not in {r.value for r in Role}:
@@ -206,6 +209,9 @@ def end_session(session: Session, *, raw_id: str) -> None:
 
 
 def set_language(session: Session, *, actor: Principal, user_id: int, language: str) -> None:
+    """A person's own language (or anyone's, for an administrator)."""
+    if actor.user_id != user_id:
+        units.authorise(actor, "users.manage", None)
     if language not in ("id", "en"):
         raise Invalid("Bahasa harus 'id' atau 'en'.")
     user = get_user(session, user_id=user_id)

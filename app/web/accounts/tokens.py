@@ -23,10 +23,10 @@ TokenManager = Annotated[Principal, Depends(requires("tokens.manage"))]
 def tokens_page(
     request: Request, session: SessionDep, principal: TokenManager, unit_id: int
 ) -> Response:
-    unit = units.get(session, unit_id=unit_id)
+    unit = units.get(session, unit_id=unit_id, actor=principal, permission="tokens.manage")
     return render(
         request, "pages/accounts/tokens.html",
-        {"unit": unit, "tokens": tokens.list_for_unit(session, unit_id=unit_id),
+        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
          "scopes": ALL_SCOPES, "issued": None},
     )
 
@@ -41,10 +41,10 @@ async def create_token(
         scopes=[str(s) for s in form.getlist("scopes")],
         expires_in_days=_int_or_none(form.get("expires_in_days")),
     )
-    unit = units.get(session, unit_id=unit_id)
+    unit = units.get(session, unit_id=unit_id, actor=principal, permission="tokens.manage")
     return render(
         request, "pages/accounts/tokens.html",
-        {"unit": unit, "tokens": tokens.list_for_unit(session, unit_id=unit_id),
+        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
          "scopes": ALL_SCOPES, "issued": issued},
     )
 
@@ -58,14 +58,15 @@ def revoke_token(
     token_id: int,
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    token = tokens.get(session, token_id=token_id)
-    if token.unit_id != unit_id:
-        raise Invalid("Token ini bukan milik unit ini.")
-    tokens.revoke(session, actor=principal, token_id=token_id)
-    unit = units.get(session, unit_id=unit_id)
+    try:
+        tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)
+    except tokens.TokenNotInUnit:
+        # The service refuses it; the page words it as a mistake in the form.
+        raise Invalid("Token ini bukan milik unit ini.") from None
+    unit = units.get(session, unit_id=unit_id, actor=principal, permission="tokens.manage")
     return render(
         request, "pages/accounts/tokens.html",
-        {"unit": unit, "tokens": tokens.list_for_unit(session, unit_id=unit_id),
+        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
          "scopes": ALL_SCOPES, "issued": None},
     )
 

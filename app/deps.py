@@ -198,7 +198,8 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
     """Dependency: the caller must be signed in and hold `permission`.
 
     With a `unit_id` path parameter the permission must be held at that unit; otherwise at
-    some unit, and the service checks the entity's own unit with `ensure`.
+    some unit. Either way the service checks again, against the unit the data belongs to
+    (`app.services.units.authorise`): the route's check is the first line, not the only one.
     """
 
     async def dependency(request: Request, session: SessionDep) -> Principal:
@@ -251,12 +252,6 @@ def public_route(router, path: str, *, methods: list[str]):
         return endpoint
 
     return register
-
-
-def ensure(principal: Principal, permission: str, unit_id: int) -> None:
-    """Raise Forbidden unless the principal holds the permission at that unit."""
-    if not principal.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
 
 
 def client_ip(request: Request) -> str:

@@ -78,6 +78,18 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def scratch_database_url(tmp_path) -> Iterator[str]:
+    """A new, empty database of the kind under test (no migrations run), dropped afterwards."""
+    base = os.environ.get("ZONA_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    url = _create_postgres_database(base)
+    yield url
+    _drop_postgres_database(url)
+
+
 @pytest.fixture(scope="session")
 def settings(database_url, tmp_path_factory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("data")
@@ -234,3 +246,9 @@ def screenshot(page, name: str) -> None:
     """Keep a picture of what a person saw (screenshots/ is git-ignored)."""
     SCREENSHOT_DIR.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def screenshots():
+    """``screenshot`` as a fixture: ``screenshots(page, "name")``."""
+    return screenshot

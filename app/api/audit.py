@@ -52,8 +52,8 @@ def unit_audit(
 ):
     """Newest first, with filters."""
     result = audit.search(
-        session, actor=principal, unit_id=unit_id, entity=entity, action=action, since=since, until=until,
-        page=page, per_page=per_page,
+        session, actor=principal, unit_id=unit_id, entity=entity, action=action, since=since,
+        until=until, page=page, per_page=per_page,
     )
     return AuditPageOut(
         items=[AuditOut.model_validate(r) for r in result.records], total=result.total,

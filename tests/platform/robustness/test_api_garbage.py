@@ -17,7 +17,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from app.deps import public
 from app.main import create_app
 from tests.factories import issue_token, login
-from tests.platform.robustness.conftest import row_counts
 
 INT4_PAST = "2147483648"
 INT8_PAST = "99999999999999999999"
@@ -40,7 +39,7 @@ async def _call(client, method, url, **kwargs):
 
 @pytest.mark.parametrize("bad", [INT4_PAST, INT8_PAST])
 async def test_an_id_past_the_integer_range_is_not_found_everywhere(app, client, world, db,
-                                                                    engine, bad):
+                                                                    engine, row_counts, bad):
     csrf = await login(client, "admin")
     before = row_counts(engine)
     failures = []
@@ -57,7 +56,8 @@ async def test_an_id_past_the_integer_range_is_not_found_everywhere(app, client,
     assert row_counts(engine) == before
 
 
-async def test_nul_bytes_are_refused_in_json_query_and_forms(client, world, db, engine):
+async def test_nul_bytes_are_refused_in_json_query_and_forms(
+        client, world, db, engine, row_counts):
     token = issue_token(db, world, "UNIT-A1", ALL_SCOPES)
     auth = {"Authorization": f"Bearer {token}"}
     unit_id = world.unit("UNIT-A1")
@@ -81,7 +81,7 @@ async def test_nul_bytes_are_refused_in_json_query_and_forms(client, world, db, 
 
 
 def test_values_no_column_can_hold_are_refused_before_the_write_on_both_databases(
-        db, world, engine):
+        db, world, engine, row_counts):
     """The check before every flush: what PostgreSQL would refuse, SQLite refuses too."""
     from app.models import Unit
     from app.services.errors import Invalid
@@ -153,7 +153,7 @@ async def test_programme_year_filters_refuse_years_out_of_range(client, world, d
 
 @pytest.mark.parametrize("bad", [INT4_PAST, INT8_PAST, "-1"])
 async def test_programme_id_filters_and_references_past_the_range_are_refused(
-        client, world, db, engine, bad):
+        client, world, db, engine, row_counts, bad):
     token = issue_token(db, world, "UNIT-A1", ALL_SCOPES)
     auth = {"Authorization": f"Bearer {token}"}
     unit_id = world.unit("UNIT-A1")
@@ -193,7 +193,8 @@ async def test_emptying_a_field_with_a_default_restores_the_default(client, worl
     assert patched.json()["position"] == 0
 
 
-async def test_references_in_bodies_past_the_range_are_not_found(client, world, db, engine):
+async def test_references_in_bodies_past_the_range_are_not_found(
+        client, world, db, engine, row_counts):
     csrf = await login(client, "admin")
     before = row_counts(engine)
     unit = await client.post("/api/v1/units", headers={"X-CSRF-Token": csrf},
@@ -260,7 +261,7 @@ def _query_params(route: APIRoute) -> list[str]:
 
 @pytest.mark.slow
 async def test_every_query_parameter_takes_garbage_without_a_server_error(
-        app, client, engine, demo_data):
+        app, client, engine, row_counts, demo_data):
     """Filters and pagination on lists and pages: a 4xx or an (empty) answer, never a 5xx."""
     from tests.platform.robustness.test_pages_garbage import _fill
 

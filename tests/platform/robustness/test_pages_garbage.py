@@ -19,7 +19,6 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from app.services.accounts import tokens
 from app.services.surveys import records as surveys
 from tests.factories import login
-from tests.platform.robustness.conftest import row_counts
 
 GARBAGE = {
     "empty": "",
@@ -147,7 +146,8 @@ def more_rows(db, demo_data):
 
 
 @pytest.mark.slow
-async def test_every_form_refuses_garbage_and_changes_nothing(app, client, engine, more_rows):
+async def test_every_form_refuses_garbage_and_changes_nothing(
+        app, client, engine, row_counts, more_rows):
     demo = more_rows
     csrf = await login(client, "koordinator", "zona-demo-2026")
     forms = await _harvest(app, client, demo)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.deps import SessionDep, requires
 from app.security.principal import ALL_SCOPES, Principal
@@ -19,16 +20,23 @@ router = APIRouter(tags=["pages"])
 TokenManager = Annotated[Principal, Depends(requires("tokens.manage"))]
 
 
+def _page(
+    request: Request, session: Session, principal: Principal, unit_id: int,
+    issued: tokens.IssuedToken | None = None,
+) -> Response:
+    unit = units.get(session, unit_id=unit_id, actor=principal, permission=tokens.MANAGE)
+    return render(
+        request, "pages/accounts/tokens.html",
+        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
+         "scopes": ALL_SCOPES, "issued": issued},
+    )
+
+
 @router.get("/units/{unit_id}/tokens")
 def tokens_page(
     request: Request, session: SessionDep, principal: TokenManager, unit_id: int
 ) -> Response:
-    unit = units.get(session, unit_id=unit_id, actor=principal, permission="tokens.manage")
-    return render(
-        request, "pages/accounts/tokens.html",
-        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
-         "scopes": ALL_SCOPES, "issued": None},
-    )
+    return _page(request, session, principal, unit_id)
 
 
 @router.post("/units/{unit_id}/tokens")
@@ -41,12 +49,7 @@ async def create_token(
         scopes=[str(s) for s in form.getlist("scopes")],
         expires_in_days=_int_or_none(form.get("expires_in_days")),
     )
-    unit = units.get(session, unit_id=unit_id, actor=principal, permission="tokens.manage")
-    return render(
-        request, "pages/accounts/tokens.html",
-        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
-         "scopes": ALL_SCOPES, "issued": issued},
-    )
+    return _page(request, session, principal, unit_id, issued)
 
 
 @router.post("/units/{unit_id}/tokens/{token_id}/revoke")
@@ -61,14 +64,9 @@ def revoke_token(
     try:
         tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)
     except tokens.TokenNotInUnit:
-        # The service refuses it; the page words it as a mistake in the form.
+        # The service refuses it; this page has always called it a mistake in the form.
         raise Invalid("Token ini bukan milik unit ini.") from None
-    unit = units.get(session, unit_id=unit_id, actor=principal, permission="tokens.manage")
-    return render(
-        request, "pages/accounts/tokens.html",
-        {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
-         "scopes": ALL_SCOPES, "issued": None},
-    )
+    return _page(request, session, principal, unit_id)
 
 
 def _int_or_none(value) -> int | None:

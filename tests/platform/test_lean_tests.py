@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_TESTS = ["tests/lke/domain", "tests/surveys/domain", "tests/programme/domain"]
 
 
+@pytest.mark.slow  # runs the domain tests again, in a child pytest
 def test_domain_tests_build_no_database_and_no_app(tmp_path):
     probe = tmp_path / "faces.json"
     result = subprocess.run(

@@ -13,7 +13,7 @@ from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
-from app.services.lke import assessments
+from app.services.lke import overview
 from tests.factories import issue_token, login
 from tests.lke.review_helpers import PDF, new_assessment
 
@@ -285,6 +285,6 @@ def test_decisions_are_immutable(db, world):
 
 def test_progress_reports_evidence_and_answers(db, world):
     a = new_assessment(db, world, complete=True)
-    progress = assessments.progress(db, assessment=a)
+    progress = overview.progress(db, assessment=a)
     assert (progress.answered, progress.total) == (113, 113)
     assert (progress.evidence.covered, progress.evidence.expected) == (0, 248)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import SessionDep, requires
+from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.security.principal import Principal
@@ -31,7 +32,7 @@ NumberLike = int | float | str
 
 
 def _fraction_text(value) -> str | None:
-    return assessments.dec2(value) if value is not None else None
+    return report_json.dec2(value) if value is not None else None
 
 
 class SubmitIn(BaseModel):
@@ -292,7 +293,7 @@ def comparison(session: SessionDep, principal: ReadAny, assessment_id: int):
         rows.append(
             ComparisonRowOut(
                 ref=row.ref, level=row.level, name=row.name,
-                weight=assessments.dec2(row.weight),
+                weight=report_json.dec2(row.weight),
                 self_score=_fraction_text(row.scores.get("self")),
                 regional=_fraction_text(row.scores.get(rv.REGIONAL)),
                 tpi=_fraction_text(row.scores.get(rv.TPI)),

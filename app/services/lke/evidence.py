@@ -41,6 +41,14 @@ MAX_URL = 2000
 EVIDENCE_SUBDIR = "evidence"
 
 
+@dataclass(frozen=True)
+class EvidenceCoverage:
+    """Expected-evidence items covered by at least one evidence, over all questions."""
+
+    covered: int
+    expected: int
+
+
 class TooLarge(ServiceError):
     status_code = 413
 
@@ -591,18 +599,14 @@ def question_evidence(
     return out
 
 
-def coverage_of(per_question: Mapping[str, QuestionEvidence]) -> assessments.EvidenceCoverage:
+def coverage_of(per_question: Mapping[str, QuestionEvidence]) -> EvidenceCoverage:
     """Expected-evidence items covered, over the questions of ``question_evidence``."""
-    return assessments.EvidenceCoverage(
+    return EvidenceCoverage(
         covered=sum(q.covered for q in per_question.values()),
         expected=sum(len(q.expected) for q in per_question.values()),
     )
 
 
-def coverage(session: Session, assessment: Assessment) -> assessments.EvidenceCoverage:
+def coverage(session: Session, assessment: Assessment) -> EvidenceCoverage:
     """Expected-evidence items covered by at least one linked evidence, over all questions."""
     return coverage_of(question_evidence(session, assessment=assessment))
-
-
-# Assessment progress reports expected evidence covered through this hook.
-assessments.evidence_coverage_provider = coverage

@@ -24,7 +24,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.domain import lke
-from app.domain.lke import AnswerInput, Framework, ScoreReport, Verdict
+from app.domain.lke import AnswerInput, Framework, ScoreReport, Verdict, report_json
 from app.domain.lke import review as rv
 from app.models.accounts import Membership, Role
 from app.models.lke.assessments import Assessment, LkeAnswer
@@ -33,7 +33,9 @@ from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound
+from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
+from app.services.lke import scores as lke_scores
 
 MAX_NOTE = 5000
 LEVEL_OF_UNIT = {"regional": rv.REGIONAL, "eselon1": rv.TPI, "ministry": rv.TPI}
@@ -112,7 +114,7 @@ def readiness(session: Session, *, assessment: Assessment) -> Readiness:
     """What a submission would say now (nothing is changed)."""
     unit = units.get(session, unit_id=assessment.unit_id)
     levels = chain_levels(session, unit=unit)
-    report = assessments.score_report(session, assessment=assessment)
+    report = lke_scores.score_report(session, assessment=assessment)
     unanswered = report.unanswered_refs()
     try:
         rv.check_submit(
@@ -138,7 +140,7 @@ def submit(
         raise Invalid(f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter).")
     unit = units.get(session, unit_id=assessment.unit_id)
     levels = chain_levels(session, unit=unit)
-    report = assessments.score_report(session, assessment=assessment)
+    report = lke_scores.score_report(session, assessment=assessment)
     try:
         rv.check_submit(
             assessment.status, unanswered=report.unanswered_refs(), invalid=report.invalid,
@@ -155,7 +157,7 @@ def submit(
         submitted_by=actor.user_id if actor else None,
         submitted_by_label=actor.label if actor else "system",
         note=(note or "").strip() or None,
-        self_snapshot=assessments.score_snapshot(session, assessment=assessment),
+        self_snapshot=lke_scores.score_snapshot(session, assessment=assessment),
     )
     session.add(submission)
     assessment.status = rv.after_submit(levels)
@@ -273,7 +275,7 @@ def _acting(
 
 
 def _stored_answer(answer: AnswerInput) -> dict[str, Any]:
-    return assessments._stored_value(answer)  # the same JSON shape as the unit's answers
+    return lke_answers.stored_value(answer)  # the same JSON shape as the unit's answers
 
 
 def _answer_of_json(data: Mapping[str, Any] | None) -> AnswerInput | None:
@@ -329,9 +331,9 @@ def _apply_drafts(
         )
         stored = None
         if has_value:
-            answer, errors = assessments._validate(
+            answer, errors = lke_answers.validate_change(
                 framework,
-                assessments.AnswerChange(
+                lke_answers.AnswerChange(
                     ref=ref, option=change.option, inputs=change.inputs, index=change.index
                 ),
             )
@@ -399,7 +401,7 @@ class ReviewScoring:
 def _score_with(
     session: Session, *, assessment: Assessment, overrides: Mapping[str, AnswerInput | None]
 ) -> ReviewScoring:
-    ev = assessments.evaluate(session, assessment=assessment)
+    ev = lke_scores.evaluate(session, assessment=assessment)
     answers = dict(ev.answers)
     for ref, answer in overrides.items():
         if answer is not None:
@@ -464,15 +466,15 @@ def decide(
     before = audit.snapshot(assessment)
     status_after = rv.after_decision(level=level, decision=decision, levels=levels)
     self_snapshot = {
-        "score": assessments.report_json(scoring.self_report, questions=False),
-        "verdict": assessments.verdict_json(
+        "score": report_json.report_json(scoring.self_report, questions=False),
+        "verdict": report_json.verdict_json(
             lke.evaluate(framework, scoring.self_report, assessment.target,
-                         holds_wbk=assessments.holds_wbk(session, unit_id=assessment.unit_id))
+                         holds_wbk=lke_scores.holds_wbk(session, unit_id=assessment.unit_id))
         ),
     }
     review_snapshot = {
-        "score": assessments.report_json(scoring.review_report, questions=False),
-        "verdict": assessments.verdict_json(scoring.review_verdict),
+        "score": report_json.report_json(scoring.review_report, questions=False),
+        "verdict": report_json.verdict_json(scoring.review_verdict),
     }
     review = LkeReview(
         assessment_id=assessment.id, submission_id=submission.id, level=level,
@@ -614,7 +616,7 @@ def side_by_side(
     per question, sub-indicator, area, part and total."""
     assessment = assessments.get(session, actor=actor, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
-    ev = assessments.evaluate(session, assessment=assessment)
+    ev = lke_scores.evaluate(session, assessment=assessment)
     levels = chain_levels(session, unit=unit)
     reports: dict[str, ScoreReport | None] = {"self": ev.report}
     decisions: dict[str, LkeReview | None] = {}

@@ -3,7 +3,7 @@
 - ``export``: the worksheet, summary and verdicts as an XLSX file (unit.read).
 - ``dry_run``: what an uploaded file would change, and every bad row (indicators.write,
   editable assessments only). Nothing is stored.
-- ``apply``: the same plan, stored through ``assessments.answer_many`` (all or nothing, with
+- ``apply``: the same plan, stored through ``lke_answers.answer_many`` (all or nothing, with
   revisions and audit). With ``plan_hash`` the plan must be exactly the one the dry run showed;
   if the file or the stored answers differ, nothing is applied (``Conflict``).
 - ``stage_upload`` / ``read_staged``: the pages keep an uploaded file between the dry run and
@@ -33,7 +33,8 @@ from app.models.lke.assessments import Assessment, LkeAnswer
 from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.lke import assessments
+from app.services.lke import answers as lke_answers
+from app.services.lke import assessments, scores
 from app.services.lke.xlsx_layout import (
     ExportMeta,
     ImportPlan,
@@ -95,7 +96,7 @@ def _states(
     out = {}
     for ref in refs:
         row = rows.get(ref)
-        answer = assessments.to_input(row) if row is not None else None
+        answer = lke_answers.to_input(row) if row is not None else None
         out[ref] = QuestionState(
             option=answer.option if answer else None,
             inputs=answer.inputs if answer else None,
@@ -117,7 +118,7 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
     """The assessment as an XLSX file: worksheet, summary (total, parts, areas, verdicts)."""
     assessment = assessments.get(session, actor=actor, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
-    ev = assessments.evaluate(session, assessment=assessment)
+    ev = scores.evaluate(session, assessment=assessment)
     verdicts = [ev.verdict]
     for target in assessments.TARGETS:
         if target != ev.verdict.target:
@@ -160,7 +161,7 @@ def _plan(session: Session, assessment: Assessment, data: bytes, max_bytes: int)
         parsed = read_workbook(data, max_bytes=max_bytes)
     except XlsxRefused as exc:
         raise Invalid(exc.message) from None
-    current = _states(assessments.answers_of(session, assessment_id=assessment.id))
+    current = _states(lke_answers.answers_of(session, assessment_id=assessment.id))
     return plan_import(framework, parsed, current, assessment_id=assessment.id)
 
 
@@ -211,7 +212,7 @@ def apply(
     if not plan.changes:
         return ImportResult(plan=plan, applied=0)
     changes = [
-        assessments.AnswerChange(
+        lke_answers.AnswerChange(
             ref=c.ref,
             option=c.answer.option if c.answer else None,
             inputs=dict(c.answer.inputs) if c.answer and c.answer.inputs else None,
@@ -230,7 +231,7 @@ def apply(
             "changed": [c.ref for c in plan.changes],
         },
     )
-    assessments.answer_many(
+    lke_answers.answer_many(
         session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
     )
     return ImportResult(plan=plan, applied=len(changes))

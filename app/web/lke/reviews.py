@@ -15,7 +15,7 @@ from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import NotFound
-from app.services.lke import assessments
+from app.services.lke import answers, assessments, overview
 from app.services.lke import evidence as evidence_svc
 from app.services.lke import review as svc
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
@@ -70,7 +70,7 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
         "returned_by": svc.latest_return(session, assessment=assessment),
         "submissions": svc.submissions(session, assessment_id=assessment.id),
         "decisions": svc.reviews(session, actor=principal, assessment_id=assessment.id),
-        "progress": assessments.progress(session, assessment=assessment),
+        "progress": overview.progress(session, assessment=assessment),
         "editable": assessments.is_editable(assessment),
         "can_submit": principal.can("indicators.submit", unit.id) and principal.kind == "user",
         "can_write": principal.can("indicators.write", unit.id),
@@ -122,7 +122,7 @@ def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
     unit = units.get(session, unit_id=assessment.unit_id)
     scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
     framework = scoring.framework
-    rows = assessments.answers_of(session, assessment_id=assessment.id)
+    rows = answers.answers_of(session, assessment_id=assessment.id)
     evidence = evidence_svc.question_evidence(session, assessment=assessment,
                                               framework=framework)
     return {

@@ -85,7 +85,7 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
     assert scores["kanwil"].total == round_half_up(self_total - Fraction(weight), 2)
     assert scores["kanwil"].total < scores["mandiri"].total
     assert {s.on.year for s in scores.values()} == {2025}
-    lines = joins.reviewer_notes(db, a)
+    lines = review.reviewer_notes(db, assessment=a)
     assert len(lines["PPA1A"]) == 1
     assert lines["PPA1A"][0].startswith("Kantor Wilayah - ")
     assert lines["PPA1A"][0].endswith(": SK belum ditandatangani")

@@ -610,3 +610,21 @@ def coverage_of(per_question: Mapping[str, QuestionEvidence]) -> EvidenceCoverag
 def coverage(session: Session, assessment: Assessment) -> EvidenceCoverage:
     """Expected-evidence items covered by at least one linked evidence, over all questions."""
     return coverage_of(question_evidence(session, assessment=assessment))
+
+
+def evidence_lines(
+    session: Session, *, assessment: Assessment, framework: Framework | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Question ref -> one line per linked evidence, "Judul (alamat tautan)" or
+    "Judul (berkas nama.pdf)", for the XLSX Eviden column."""
+    out: dict[str, list[str]] = {}
+    for ref, qe in question_evidence(session, assessment=assessment, framework=framework).items():
+        seen: set[int] = set()
+        for linked in qe.links:
+            row = linked.evidence
+            if row.id in seen:
+                continue
+            seen.add(row.id)
+            where = row.url if row.kind == "link" else f"berkas {row.original_name or '-'}"
+            out.setdefault(ref, []).append(f"{row.title} ({where})")
+    return {ref: tuple(lines) for ref, lines in out.items()}

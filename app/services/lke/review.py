@@ -26,6 +26,7 @@ from sqlmodel import Session, col, func, select
 from app.domain import lke
 from app.domain.lke import AnswerInput, Framework, ScoreReport, Verdict, report_json
 from app.domain.lke import review as rv
+from app.i18n import format_date
 from app.models.accounts import Membership, Role
 from app.models.lke.assessments import Assessment, LkeAnswer
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
@@ -658,3 +659,27 @@ def counts_by_status(session: Session, *, unit_ids: set[int] | None) -> dict[str
     if unit_ids is not None:
         query = query.where(col(Assessment.unit_id).in_(unit_ids or {-1}))
     return dict(session.exec(query.group_by(Assessment.status)).all())
+
+
+def reviewer_notes(session: Session, *, assessment: Assessment) -> dict[str, tuple[str, ...]]:
+    """Question ref -> one line per reviewer note of the recorded decisions, oldest first:
+    "Kantor Wilayah - Nama (tanggal): catatan", for the XLSX Catatan Reviewer column."""
+    unit = session.get(Unit, assessment.unit_id)
+    tz = unit.timezone if unit else "Asia/Jakarta"
+    rows = session.exec(
+        select(LkeReview, LkeReviewItem)
+        .join(LkeReviewItem, col(LkeReviewItem.review_id) == col(LkeReview.id))
+        .where(LkeReview.assessment_id == assessment.id, col(LkeReviewItem.note).is_not(None))
+        .order_by(col(LkeReview.id), col(LkeReviewItem.question_ref))
+    ).all()
+    out: dict[str, list[str]] = {}
+    for row, item in rows:
+        note = (item.note or "").strip()
+        if not note:
+            continue
+        level = LEVEL_NAMES.get(row.level, row.level)
+        when = format_date(row.decided_at, tz).split(" ")[0]
+        out.setdefault(item.question_ref, []).append(
+            f"{level} - {row.reviewer_label} ({when}): {note}"
+        )
+    return {ref: tuple(lines) for ref, lines in out.items()}

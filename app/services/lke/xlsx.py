@@ -10,8 +10,8 @@
   the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
   so the browser confirms by hash instead of uploading twice.
 
-Evidence lines and reviewer notes come from hooks that their capabilities set; until then the
-Eviden and Catatan Reviewer columns stay empty (never made-up content).
+The Eviden column lists each question's linked evidence (``evidence.evidence_lines``) and the
+Catatan Reviewer column the notes of the recorded review decisions (``review.reviewer_notes``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +35,8 @@ from app.services import audit, units
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, scores
+from app.services.lke import evidence as lke_evidence
+from app.services.lke import review as lke_review
 from app.services.lke.xlsx_layout import (
     ExportMeta,
     ImportPlan,
@@ -50,28 +52,6 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 STAGE_DIR_NAME = "xlsx-import"
 STAGE_TTL_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-#: Set by the evidence capability: (session, assessment) -> {question ref: lines}, one line
-#: per evidence ("Judul (tautan)"). Until then the Eviden column is empty.
-evidence_lines_provider: Callable[[Session, Assessment], Mapping[str, tuple[str, ...]]] | None = (
-    None
-)
-#: Set by the review capability: (session, assessment) -> {question ref: lines}, one line per
-#: reviewer note ("Kanwil - nama: catatan"). Until then the Catatan Reviewer column is empty.
-reviewer_notes_provider: Callable[[Session, Assessment], Mapping[str, tuple[str, ...]]] | None = (
-    None
-)
-
-
-def evidence_lines(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
-    """Evidence per question ref from the evidence capability; {} when it is not installed."""
-    return evidence_lines_provider(session, assessment) if evidence_lines_provider else {}
-
-
-def reviewer_notes(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
-    """Reviewer notes per question ref from the review capability; {} when not installed."""
-    return reviewer_notes_provider(session, assessment) if reviewer_notes_provider else {}
-
 
 # --------------------------------------------------------------------------------------------
 # Export
@@ -126,7 +106,9 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
                 evaluate_verdict(ev.framework, ev.report, target, holds_wbk=ev.holds_wbk)
             )
     states = _states(
-        ev.rows, evidence_lines(session, assessment), reviewer_notes(session, assessment)
+        ev.rows,
+        lke_evidence.evidence_lines(session, assessment=assessment, framework=ev.framework),
+        lke_review.reviewer_notes(session, assessment=assessment),
     )
     meta = ExportMeta(
         assessment_id=assessment.id,

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from app.domain.display import round_half_up
 from app.services import units
 from app.services.integration import joins, timeline
-from app.services.lke import answers, assessments, evidence, review
+from app.services.lke import answers, assessments, evidence, review, review_records, submission
 from app.services.lke import scores as lke_scores
 from app.services.lke import xlsx as lke_xlsx
 from app.services.lke.review import DraftChange
@@ -70,7 +70,7 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
     ev = evidence.add_link(db, actor=coord, unit_id=a.unit_id,
                            url="https://example.go.id/sk-tim.pdf", title="SK Tim ZI")
     evidence.link(db, actor=coord, assessment_id=a.id, evidence_id=ev.id, question_ref="PPA1A")
-    review.submit(db, actor=coord, assessment_id=a.id)
+    submission.submit(db, actor=coord, assessment_id=a.id)
     # The regional reviewer lowers PPA1A (Ya/Tidak) to Tidak with a note and returns it.
     review.decide(db, actor=principal(db, world, "reviewer_a"), assessment_id=a.id,
                   decision="return", note="Perbaiki",
@@ -85,7 +85,7 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
     assert scores["kanwil"].total == round_half_up(self_total - Fraction(weight), 2)
     assert scores["kanwil"].total < scores["mandiri"].total
     assert {s.on.year for s in scores.values()} == {2025}
-    lines = review.reviewer_notes(db, assessment=a)
+    lines = review_records.reviewer_notes(db, assessment=a)
     assert len(lines["PPA1A"]) == 1
     assert lines["PPA1A"][0].startswith("Kantor Wilayah - ")
     assert lines["PPA1A"][0].endswith(": SK belum ditandatangani")

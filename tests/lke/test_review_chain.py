@@ -259,9 +259,10 @@ async def test_the_whole_chain(client, make_client, world, db):
 def test_decisions_are_immutable(db, world):
     a = new_assessment(db, world, complete=True)
     from app.services.lke import review
+    from app.services.lke import submission as lke_submission
     from tests.factories import principal
 
-    review.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
+    lke_submission.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
     decision = review.decide(db, actor=principal(db, world, "reviewer_a"), assessment_id=a.id,
                              decision="accept")
     decision.note = "changed afterwards"

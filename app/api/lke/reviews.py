@@ -19,8 +19,9 @@ from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.security.principal import Principal
-from app.services.lke import assessments
+from app.services.lke import assessments, review_records
 from app.services.lke import review as svc
+from app.services.lke import submission as lke_submission
 
 router = APIRouter(tags=["reviews"])
 
@@ -39,7 +40,7 @@ class SubmitIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"note": "Siap direviu."}]}
     )
-    note: str | None = Field(None, max_length=svc.MAX_NOTE)
+    note: str | None = Field(None, max_length=lke_submission.MAX_NOTE)
 
 
 class ReadinessOut(BaseModel):
@@ -97,7 +98,7 @@ class ReviewValueIn(BaseModel):
     option: str | None = Field(None, max_length=10)
     inputs: dict[str, NumberLike] | None = None
     index: NumberLike | None = None
-    note: str | None = Field(None, max_length=svc.MAX_NOTE)
+    note: str | None = Field(None, max_length=lke_submission.MAX_NOTE)
     flagged: bool | None = Field(None, description="Must be fixed by the unit (a return)")
 
     def change(self) -> svc.DraftChange:
@@ -128,7 +129,7 @@ class DecisionIn(BaseModel):
         ]},
     )
     decision: str = Field(pattern="^(accept|return)$")
-    note: str | None = Field(None, max_length=svc.MAX_NOTE)
+    note: str | None = Field(None, max_length=lke_submission.MAX_NOTE)
     items: list[ReviewValueIn] = Field(
         default_factory=list, max_length=500,
         description="Values/notes/flags to save before deciding (optional).",
@@ -216,7 +217,7 @@ class ComparisonOut(BaseModel):
 def readiness(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Can it be submitted now? Every missing answer is listed."""
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
-    r = svc.readiness(session, assessment=assessment)
+    r = lke_submission.readiness(session, assessment=assessment)
     return ReadinessOut(status=assessment.status, ready=r.ready, levels=list(r.levels),
                         message=r.message, missing=list(r.missing))
 
@@ -225,7 +226,7 @@ def readiness(session: SessionDep, principal: ReadAny, assessment_id: int):
 def submit(session: SessionDep, principal: SubmitAny, assessment_id: int, body: SubmitIn):
     """Submit for review (coordinator). 422 listing every unanswered question; 409 when it is
     already under review or final."""
-    row = svc.submit(session, actor=principal, assessment_id=assessment_id, note=body.note)
+    row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id, note=body.note)
     status = assessments.get(session, actor=None, assessment_id=assessment_id).status
     return SubmissionOut.of(row, status)
 
@@ -240,7 +241,7 @@ def review_queue(session: SessionDep, principal: ReviewAny):
             level=e.level, round=e.submission.round if e.submission else None,
             submitted_at=e.submission.submitted_at if e.submission else None,
         )
-        for e in svc.queue(session, actor=principal)
+        for e in lke_submission.queue(session, actor=principal)
     ]
 
 
@@ -269,7 +270,7 @@ def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: 
         session, actor=principal, assessment_id=assessment_id, decision=body.decision,
         note=body.note, changes=[i.change() for i in body.items],
     )
-    return ReviewOut.of(review, svc.items_of(session, review_id=review.id))
+    return ReviewOut.of(review, review_records.items_of(session, review_id=review.id))
 
 
 @router.get("/assessments/{assessment_id}/reviews", response_model=list[ReviewOut])
@@ -277,9 +278,9 @@ def list_reviews(
     session: SessionDep, principal: ReadAny, assessment_id: int, items: bool = False
 ):
     """Every decision, oldest first; `?items=true` adds each question's values and notes."""
-    rows = svc.reviews(session, actor=principal, assessment_id=assessment_id)
+    rows = review_records.reviews(session, actor=principal, assessment_id=assessment_id)
     return [
-        ReviewOut.of(r, svc.items_of(session, review_id=r.id) if items else None) for r in rows
+        ReviewOut.of(r, review_records.items_of(session, review_id=r.id) if items else None) for r in rows
     ]
 
 
@@ -287,7 +288,7 @@ def list_reviews(
 def comparison(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Self-assessment, regional office and TPI scores side by side (2 places), for the
     total, every part, area, sub-indicator and question; `differs` when two disagree."""
-    sbs = svc.side_by_side(session, actor=principal, assessment_id=assessment_id)
+    sbs = review_records.side_by_side(session, actor=principal, assessment_id=assessment_id)
     rows = []
     for row in sbs.comparison.rows:
         rows.append(

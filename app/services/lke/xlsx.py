@@ -10,8 +10,9 @@
   the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
   so the browser confirms by hash instead of uploading twice.
 
-The Eviden column lists each question's linked evidence (``evidence.evidence_lines``) and the
-Catatan Reviewer column the notes of the recorded review decisions (``review.reviewer_notes``).
+The Eviden column lists each question's linked evidence (``evidence.evidence_lines``) and
+the Catatan Reviewer column the notes of the recorded review decisions
+(``review_records.reviewer_notes``).
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.lke import answers as lke_answers
-from app.services.lke import assessments, scores
+from app.services.lke import assessments, review_records, scores
 from app.services.lke import evidence as lke_evidence
-from app.services.lke import review as lke_review
 from app.services.lke.xlsx_layout import (
     ExportMeta,
     ImportPlan,
@@ -108,7 +108,7 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
     states = _states(
         ev.rows,
         lke_evidence.evidence_lines(session, assessment=assessment, framework=ev.framework),
-        lke_review.reviewer_notes(session, assessment=assessment),
+        review_records.reviewer_notes(session, assessment=assessment),
     )
     meta = ExportMeta(
         assessment_id=assessment.id,

@@ -284,13 +284,13 @@ def carry_over(
 
 def _worksheet_extras(session, principal, assessment) -> dict:
     """Evidence per question and the reviewer's open flags, for the worksheet hook."""
-    from app.services.lke import review as review_svc
+    from app.services.lke import review_records
 
     per_question = svc.question_evidence(session, assessment=assessment)
     return {
         "evidence_by_ref": per_question,
         "evidence_coverage": svc.coverage_of(per_question),
-        "review_flags": review_svc.open_flags(session, assessment=assessment),
+        "review_flags": review_records.open_flags(session, assessment=assessment),
     }
 
 

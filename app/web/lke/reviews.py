@@ -15,9 +15,10 @@ from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import NotFound
-from app.services.lke import answers, assessments, overview
+from app.services.lke import answers, assessments, overview, review_records
 from app.services.lke import evidence as evidence_svc
 from app.services.lke import review as svc
+from app.services.lke import submission as lke_submission
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -62,14 +63,14 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
     framework = assessments.framework_of(session, assessment)
-    readiness = svc.readiness(session, assessment=assessment)
+    readiness = lke_submission.readiness(session, assessment=assessment)
     return {
         "unit": unit, "assessment": assessment, "framework": framework,
         "readiness": readiness,
-        "flags": svc.open_flags(session, assessment=assessment),
-        "returned_by": svc.latest_return(session, assessment=assessment),
-        "submissions": svc.submissions(session, assessment_id=assessment.id),
-        "decisions": svc.reviews(session, actor=principal, assessment_id=assessment.id),
+        "flags": review_records.open_flags(session, assessment=assessment),
+        "returned_by": review_records.latest_return(session, assessment=assessment),
+        "submissions": lke_submission.submissions(session, assessment_id=assessment.id),
+        "decisions": review_records.reviews(session, actor=principal, assessment_id=assessment.id),
         "progress": overview.progress(session, assessment=assessment),
         "editable": assessments.is_editable(assessment),
         "can_submit": principal.can("indicators.submit", unit.id) and principal.kind == "user",
@@ -92,9 +93,9 @@ def submit(
     session: SessionDep,
     principal: SubmitAny,
     assessment_id: int,
-    note: Annotated[str | None, Form(max_length=svc.MAX_NOTE)] = None,
+    note: Annotated[str | None, Form(max_length=lke_submission.MAX_NOTE)] = None,
 ) -> Response:
-    svc.submit(session, actor=principal, assessment_id=assessment_id, note=note)
+    lke_submission.submit(session, actor=principal, assessment_id=assessment_id, note=note)
     context = _submission_context(session, principal, assessment_id)
     context["flash"] = _("Penilaian diajukan untuk direviu.")
     if is_htmx(request):
@@ -111,7 +112,7 @@ def queue_page(
     unit = units.get(session, unit_id=unit_id)
     tree = units.children_map(session)
     scope = units.descendants(tree, unit.id) | {unit.id}
-    entries = [e for e in svc.queue(session, actor=principal) if e.unit.id in scope]
+    entries = [e for e in lke_submission.queue(session, actor=principal) if e.unit.id in scope]
     return render(request, "pages/lke/reviews/queue.html", {"unit": unit, "entries": entries})
 
 
@@ -130,7 +131,7 @@ def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
         "framework": framework, "scoring": scoring, "drafts": drafts, "rows": rows,
         "evidence": evidence,
         "flagged": [r for r, d in drafts.items() if d.flagged],
-        "submission": svc.current_submission(session, assessment_id=assessment.id),
+        "submission": lke_submission.current_submission(session, assessment_id=assessment.id),
     }
 
 
@@ -192,7 +193,7 @@ def decide(
     principal: ReviewAny,
     assessment_id: int,
     decision: Annotated[str, Form(pattern="^(accept|return)$")],
-    note: Annotated[str | None, Form(max_length=svc.MAX_NOTE)] = None,
+    note: Annotated[str | None, Form(max_length=lke_submission.MAX_NOTE)] = None,
 ) -> Response:
     review = svc.decide(session, actor=principal, assessment_id=assessment_id,
                         decision=decision, note=note)
@@ -209,7 +210,7 @@ def comparison_page(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
     all: int = 0, decided: int | None = None,
 ) -> Response:
-    sbs = svc.side_by_side(session, actor=principal, assessment_id=assessment_id)
+    sbs = review_records.side_by_side(session, actor=principal, assessment_id=assessment_id)
     unit = units.get(session, unit_id=sbs.assessment.unit_id)
     decision = None
     if decided:

@@ -13,7 +13,15 @@ from openpyxl import load_workbook
 from app.domain.display import round_half_up
 from app.services import units
 from app.services.integration import joins, timeline
-from app.services.lke import answers, assessments, evidence, review, review_records, submission
+from app.services.lke import (
+    answers,
+    assessments,
+    evidence,
+    evidence_links,
+    review,
+    review_records,
+    submission,
+)
 from app.services.lke import scores as lke_scores
 from app.services.lke import xlsx as lke_xlsx
 from app.services.lke.review import DraftChange
@@ -69,7 +77,7 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
     coord = principal(db, world, "coord_a1")
     ev = evidence.add_link(db, actor=coord, unit_id=a.unit_id,
                            url="https://example.go.id/sk-tim.pdf", title="SK Tim ZI")
-    evidence.link(db, actor=coord, assessment_id=a.id, evidence_id=ev.id, question_ref="PPA1A")
+    evidence_links.link(db, actor=coord, assessment_id=a.id, evidence_id=ev.id, question_ref="PPA1A")
     submission.submit(db, actor=coord, assessment_id=a.id)
     # The regional reviewer lowers PPA1A (Ya/Tidak) to Tidak with a note and returns it.
     review.decide(db, actor=principal(db, world, "reviewer_a"), assessment_id=a.id,

@@ -15,8 +15,8 @@ from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid
 from app.services.lke.assessments import get, list_for_units
-from app.services.lke.evidence import EvidenceCoverage
-from app.services.lke.evidence import coverage as evidence_coverage
+from app.services.lke.evidence_links import EvidenceCoverage
+from app.services.lke.evidence_links import coverage as evidence_coverage
 from app.services.lke.scores import Evaluation, evaluate, no_rows, score_report
 
 

@@ -10,7 +10,7 @@
   the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
   so the browser confirms by hash instead of uploading twice.
 
-The Eviden column lists each question's linked evidence (``evidence.evidence_lines``) and
+The Eviden column lists each question's linked evidence (``evidence_links.evidence_lines``) and
 the Catatan Reviewer column the notes of the recorded review decisions
 (``review_records.reviewer_notes``).
 """
@@ -35,8 +35,7 @@ from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.lke import answers as lke_answers
-from app.services.lke import assessments, review_records, scores
-from app.services.lke import evidence as lke_evidence
+from app.services.lke import assessments, evidence_links, review_records, scores
 from app.services.lke.xlsx_layout import (
     ExportMeta,
     ImportPlan,
@@ -107,7 +106,7 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
             )
     states = _states(
         ev.rows,
-        lke_evidence.evidence_lines(session, assessment=assessment, framework=ev.framework),
+        evidence_links.evidence_lines(session, assessment=assessment, framework=ev.framework),
         review_records.reviewer_notes(session, assessment=assessment),
     )
     meta = ExportMeta(

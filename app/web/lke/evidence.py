@@ -14,7 +14,7 @@ from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid, NotFound
-from app.services.lke import assessments
+from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
 from app.web.lke import worksheet
 from app.web.templating import NAV_ITEMS, is_htmx, render
@@ -135,7 +135,7 @@ def panel_context(
     framework = assessments.framework_of(session, assessment)
     if not framework.has_question(ref):
         raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
-    per_question = svc.question_evidence(session, assessment=assessment, framework=framework)
+    per_question = evidence_links.question_evidence(session, assessment=assessment, framework=framework)
     qe = per_question[ref]
     editable = assessments.is_editable(assessment) and principal.can(
         "indicators.write", assessment.unit_id
@@ -194,7 +194,7 @@ def question_link(
     evidence_id: Annotated[int, Form()],
     expected_index: Annotated[str | None, Form()] = None,
 ) -> Response:
-    svc.link(
+    evidence_links.link(
         session, actor=principal, assessment_id=assessment_id, evidence_id=evidence_id,
         question_ref=ref, expected_index=_expected(expected_index),
     )
@@ -228,7 +228,7 @@ def question_upload(
         stream=file.file, upload_dir=settings.resolved_upload_dir(),
         max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
     )
-    svc.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
+    evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
              question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,
                   _("Berkas diunggah dan ditautkan: ") + row.title)
@@ -252,7 +252,7 @@ def question_url(
     index = _expected(expected_index)
     row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=url,
                        title=title)
-    svc.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
+    evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
              question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,
                   _("Tautan ditambahkan: ") + row.title)
@@ -262,7 +262,7 @@ def question_url(
 def question_unlink(
     request: Request, session: SessionDep, principal: WriteAny, link_id: int
 ) -> Response:
-    row = svc.unlink(session, actor=principal, link_id=link_id)
+    row = evidence_links.unlink(session, actor=principal, link_id=link_id)
     assessment = assessments.get(session, actor=principal, assessment_id=row.assessment_id)
     return _panel(request, session, principal, assessment, row.question_ref,
                   _("Eviden dilepas dari pertanyaan ini."))
@@ -272,7 +272,7 @@ def question_unlink(
 def carry_over(
     request: Request, session: SessionDep, principal: WriteAny, assessment_id: int
 ) -> Response:
-    result = svc.carry_over(session, actor=principal, assessment_id=assessment_id)
+    result = evidence_links.carry_over(session, actor=principal, assessment_id=assessment_id)
     message = _("Eviden tahun {year} dibawa: {n} tautan baru.").format(
         year=result.source.year if result.source else "-", n=result.linked
     )
@@ -286,10 +286,10 @@ def _worksheet_extras(session, principal, assessment) -> dict:
     """Evidence per question and the reviewer's open flags, for the worksheet hook."""
     from app.services.lke import review_records
 
-    per_question = svc.question_evidence(session, assessment=assessment)
+    per_question = evidence_links.question_evidence(session, assessment=assessment)
     return {
         "evidence_by_ref": per_question,
-        "evidence_coverage": svc.coverage_of(per_question),
+        "evidence_coverage": evidence_links.coverage_of(per_question),
         "review_flags": review_records.open_flags(session, assessment=assessment),
     }
 

@@ -15,8 +15,7 @@ from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import NotFound
-from app.services.lke import answers, assessments, overview, review_records
-from app.services.lke import evidence as evidence_svc
+from app.services.lke import answers, assessments, evidence_links, overview, review_records
 from app.services.lke import review as svc
 from app.services.lke import submission as lke_submission
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
@@ -75,7 +74,7 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
         "editable": assessments.is_editable(assessment),
         "can_submit": principal.can("indicators.submit", unit.id) and principal.kind == "user",
         "can_write": principal.can("indicators.write", unit.id),
-        "previous": evidence_svc.previous_assessment(session, assessment=assessment),
+        "previous": evidence_links.previous_assessment(session, assessment=assessment),
     }
 
 
@@ -124,7 +123,7 @@ def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
     scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
     framework = scoring.framework
     rows = answers.answers_of(session, assessment_id=assessment.id)
-    evidence = evidence_svc.question_evidence(session, assessment=assessment,
+    evidence = evidence_links.question_evidence(session, assessment=assessment,
                                               framework=framework)
     return {
         "unit": unit, "assessment": assessment, "level": level, "position": position,

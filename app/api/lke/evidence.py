@@ -186,22 +186,13 @@ def download_evidence(
     evidence_id: int,
 ):
     """The stored file, as an attachment (only for callers who may read its unit)."""
-    row, path = svc.open_file(
+    file = svc.download(
         session, actor=principal, evidence_id=evidence_id,
         upload_dir=settings.resolved_upload_dir(),
     )
-    return attachment(row, path)
-
-
-def attachment(row: Evidence, path) -> FileResponse:
-    """A stored evidence file as a download that browsers never render inline."""
     return FileResponse(
-        path, media_type=row.media_type or "application/octet-stream",
-        filename=svc.download_name(row), content_disposition_type="attachment",
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+        file.path, media_type=file.media_type, filename=file.filename,
+        content_disposition_type="attachment", headers=dict(file.headers),
     )
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -276,6 +277,35 @@ def open_file(
     if not path.is_file():
         raise NotFound("Berkas eviden tidak ditemukan di penyimpanan.")
     return row, path
+
+
+#: Served with every evidence download: never cached, never rendered by the browser (a stored
+#: HTML or SVG file must not run in the app's origin).
+DOWNLOAD_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+@dataclass(frozen=True)
+class Download:
+    """A stored evidence file as both faces send it: always as an attachment."""
+
+    path: Path
+    media_type: str
+    filename: str
+    headers: Mapping[str, str] = field(default_factory=lambda: dict(DOWNLOAD_HEADERS))
+
+
+def download(
+    session: Session, *, actor: Principal | None, evidence_id: int, upload_dir: Path
+) -> Download:
+    """What to send for a download of an evidence file, for someone who may read the unit."""
+    row, path = open_file(session, actor=actor, evidence_id=evidence_id, upload_dir=upload_dir)
+    return Download(
+        path=path, media_type=row.media_type or "application/octet-stream",
+        filename=download_name(row),
+    )
 
 
 def _live_links_of_evidence(session: Session, evidence_id: int) -> list[EvidenceLink]:

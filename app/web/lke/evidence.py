@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from app.api.lke.evidence import attachment
 from app.deps import SessionDep, SettingsDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
@@ -119,11 +118,14 @@ def _library_after(request, session, settings, principal, unit_id: int, message:
 def download(
     session: SessionDep, settings: SettingsDep, principal: ReadAny, evidence_id: int
 ) -> Response:
-    row, path = svc.open_file(
+    file = svc.download(
         session, actor=principal, evidence_id=evidence_id,
         upload_dir=settings.resolved_upload_dir(),
     )
-    return attachment(row, path)
+    return FileResponse(
+        file.path, media_type=file.media_type, filename=file.filename,
+        content_disposition_type="attachment", headers=dict(file.headers),
+    )
 
 
 # --- the per-question panel -------------------------------------------------------------

@@ -33,7 +33,7 @@ from app.i18n import format_date
 from app.models.lke.assessments import Assessment, LkeAnswer
 from app.security.principal import Principal
 from app.services import audit, units
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, evidence_links, review_records, scores
 from app.services.lke.xlsx_layout import (
@@ -212,9 +212,13 @@ def apply(
             "changed": [c.ref for c in plan.changes],
         },
     )
-    lke_answers.answer_many(
-        session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
-    )
+    try:
+        lke_answers.answer_many(
+            session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
+        )
+    except ServiceError:
+        session.rollback()  # the import record above must not outlive the refused answers
+        raise
     return ImportResult(plan=plan, applied=len(changes))
 
 

@@ -63,11 +63,6 @@ def _can_edit(principal: Principal, assessment: Assessment) -> bool:
     return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
 
 
-def _ratio(question: Question, node) -> Fraction | None:
-    """Value of a numeric question before weighting (the computed ratio), None if unanswered."""
-    return node.value if node is not None else None
-
-
 # Other capabilities add context to the worksheet: callables (session, principal, assessment)
 # -> dict, merged into every worksheet render (e.g. evidence per question, reviewer flags).
 WORKSHEET_CONTEXT: list = []
@@ -235,7 +230,6 @@ async def save_answer(
     except Invalid as exc:
         if not is_htmx(request):
             raise
-        session.rollback()
         errors[ref] = [p.split(": ", 1)[-1] for p in exc.problems] or [exc.message]
         drafts[ref] = {k: v for k, v in form.items() if isinstance(v, str)}
         status = 422

@@ -142,7 +142,6 @@ def xlsx_apply(
     except ServiceError as exc:
         if isinstance(exc, Forbidden | NotFound) and not exc.message.startswith("Berkas"):
             raise
-        session.rollback()
         return _page(request, session, principal, assessment, status_code=exc.status_code,
                      error=exc.message, problems=exc.problems)
     lke_xlsx.discard_staged(stage_dir=stage_dir, assessment_id=assessment.id, sha256=file_sha256)

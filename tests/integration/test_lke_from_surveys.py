@@ -142,7 +142,9 @@ def test_a_later_campaign_replaces_the_earlier_one_and_its_evidence(db, world, a
     assert (ipkp.index_value, ipkp.source) == ("4", f"survey:{second.id}")
     [(link, ev)] = _links(db, assessment_2019.id, "HPA1A")
     assert ev.url.endswith(f"/surveys/campaigns/{second.id}")
-    history = lke_answers.revisions(db, assessment_id=assessment_2019.id, ref="HPA1A")
+    history = lke_answers.revisions(
+        db, actor=None, assessment_id=assessment_2019.id, ref="HPA1A"
+    )
     assert [r.new_value["index"] for r in history] == ["4", "3.50"]
     assert history[0].old_value["source"] == f"survey:{first.id}"
 
@@ -155,7 +157,9 @@ def test_manual_value_is_replaced_and_kept_in_the_history(db, world, assessment_
     _first_half(db, make_campaign)
     lke_from_surveys.fill_from_surveys(db, actor=coord, assessment_id=assessment_2019.id,
                                        base_url=BASE)
-    history = lke_answers.revisions(db, assessment_id=assessment_2019.id, ref="HPA1A")
+    history = lke_answers.revisions(
+        db, actor=None, assessment_id=assessment_2019.id, ref="HPA1A"
+    )
     assert history[0].old_value == {"option": None, "inputs": None, "index": "3.20",
                                     "source": "manual"}
     assert history[0].new_value["source"].startswith("survey:")

@@ -343,9 +343,12 @@ def list_revisions(
     ref: Annotated[str | None, Query(max_length=20)] = None,
 ):
     """Every answer change (who, when, old and new), newest first; `ref` for one question."""
-    svc.get(session, actor=principal, assessment_id=assessment_id)
-    return [_revision_out(r) for r in lke_answers.revisions(session, assessment_id=assessment_id,
-                                                     ref=ref)]
+    return [
+        _revision_out(r)
+        for r in lke_answers.revisions(
+            session, actor=principal, assessment_id=assessment_id, ref=ref
+        )
+    ]
 
 
 # --- score, verdict, gaps ----------------------------------------------------------------

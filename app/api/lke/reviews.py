@@ -226,8 +226,9 @@ def readiness(session: SessionDep, principal: ReadAny, assessment_id: int):
 def submit(session: SessionDep, principal: SubmitAny, assessment_id: int, body: SubmitIn):
     """Submit for review (coordinator). 422 listing every unanswered question; 409 when it is
     already under review or final."""
-    row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id, note=body.note)
-    status = assessments.get(session, actor=None, assessment_id=assessment_id).status
+    row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
+                                note=body.note)
+    status = assessments.get(session, actor=principal, assessment_id=assessment_id).status
     return SubmissionOut.of(row, status)
 
 

@@ -344,9 +344,11 @@ def clear_answer(
 
 
 def revisions(
-    session: Session, *, assessment_id: int, ref: str | None = None
+    session: Session, *, actor: Principal | None, assessment_id: int, ref: str | None = None
 ) -> list[LkeAnswerRevision]:
-    """Answer history, newest first (of one question when ``ref`` is given)."""
+    """Answer history, newest first (of one question when ``ref`` is given); Forbidden unless
+    ``actor`` may read the assessment's unit."""
+    get(session, actor=actor, assessment_id=assessment_id)
     query = select(LkeAnswerRevision).where(LkeAnswerRevision.assessment_id == assessment_id)
     if ref is not None:
         query = query.where(LkeAnswerRevision.question_ref == ref)

@@ -79,7 +79,11 @@ def current_submission(session: Session, *, assessment_id: int) -> LkeSubmission
     ).first()
 
 
-def submissions(session: Session, *, assessment_id: int) -> list[LkeSubmission]:
+def submissions(
+    session: Session, *, actor: Principal | None, assessment_id: int
+) -> list[LkeSubmission]:
+    """Every submission round of an assessment, oldest first (for those who may read it)."""
+    assessments.get(session, actor=actor, assessment_id=assessment_id)
     return list(
         session.exec(
             select(LkeSubmission)

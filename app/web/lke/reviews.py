@@ -68,7 +68,9 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
         "readiness": readiness,
         "flags": review_records.open_flags(session, assessment=assessment),
         "returned_by": review_records.latest_return(session, assessment=assessment),
-        "submissions": lke_submission.submissions(session, assessment_id=assessment.id),
+        "submissions": lke_submission.submissions(
+            session, actor=principal, assessment_id=assessment.id
+        ),
         "decisions": review_records.reviews(session, actor=principal, assessment_id=assessment.id),
         "progress": overview.progress(session, assessment=assessment),
         "editable": assessments.is_editable(assessment),

@@ -250,7 +250,7 @@ def answer_revisions(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int, ref: str
 ) -> Response:
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    revs = lke_answers.revisions(session, assessment_id=a.id, ref=ref)
+    revs = lke_answers.revisions(session, actor=principal, assessment_id=a.id, ref=ref)
     fw = svc.framework_of(session, a)
     q = fw.question(ref) if fw.has_question(ref) else None
     labels = {i.key: i.label for i in q.inputs} if q else {}

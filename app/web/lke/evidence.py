@@ -15,7 +15,6 @@ from app.services import units
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
-from app.web.lke import worksheet
 from app.web.templating import NAV_ITEMS, is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -282,18 +281,3 @@ def carry_over(
     if is_htmx(request):
         return render(request, "components/flash.html", {"message": message, "level": "ok"})
     return RedirectResponse(target, status_code=303)
-
-
-def _worksheet_extras(session, principal, assessment) -> dict:
-    """Evidence per question and the reviewer's open flags, for the worksheet hook."""
-    from app.services.lke import review_records
-
-    per_question = evidence_links.question_evidence(session, assessment=assessment)
-    return {
-        "evidence_by_ref": per_question,
-        "evidence_coverage": evidence_links.coverage_of(per_question),
-        "review_flags": review_records.open_flags(session, assessment=assessment),
-    }
-
-
-worksheet.WORKSHEET_CONTEXT.append(_worksheet_extras)

@@ -22,7 +22,7 @@ from app.services.demo import lke as lke_demo
 from app.services.errors import Invalid, NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
-from app.services.lke import overview, scores
+from app.services.lke import evidence_links, overview, review_records, scores
 from app.web import units as dashboard
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
@@ -63,14 +63,25 @@ def _can_edit(principal: Principal, assessment: Assessment) -> bool:
     return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
 
 
-# Other capabilities add context to the worksheet: callables (session, principal, assessment)
-# -> dict, merged into every worksheet render (e.g. evidence per question, reviewer flags).
+# Context that other domains' pages add to every worksheet render: callables (session,
+# principal, assessment) -> dict. Only the survey join (app.web.integration.lke) still uses it.
 WORKSHEET_CONTEXT: list = []
+
+
+def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
+    """Evidence per question and the reviewer's open flags, shown beside each question."""
+    per_question = evidence_links.question_evidence(session, assessment=assessment)
+    return {
+        "evidence_by_ref": per_question,
+        "evidence_coverage": evidence_links.coverage_of(per_question),
+        "review_flags": review_records.open_flags(session, assessment=assessment),
+    }
 
 
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
+    extra = {**_evidence_and_flags(session, assessment), **extra}
     for provider in WORKSHEET_CONTEXT:
         extra = {**provider(session, principal, assessment), **extra}
     asked = extra.pop("area", None)

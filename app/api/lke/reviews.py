@@ -22,6 +22,7 @@ from app.security.principal import Principal
 from app.services.lke import assessments, review_records
 from app.services.lke import review as svc
 from app.services.lke import submission as lke_submission
+from app.services.lke.inputs import DecisionFields, SubmitFields
 
 router = APIRouter(tags=["reviews"])
 
@@ -36,11 +37,10 @@ def _fraction_text(value) -> str | None:
     return report_json.dec2(value) if value is not None else None
 
 
-class SubmitIn(BaseModel):
+class SubmitIn(SubmitFields):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"note": "Siap direviu."}]}
     )
-    note: str | None = Field(None, max_length=lke_submission.MAX_NOTE)
 
 
 class ReadinessOut(BaseModel):
@@ -118,7 +118,7 @@ class ReviewValuesIn(BaseModel):
     items: list[ReviewValueIn] = Field(min_length=1, max_length=500)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(DecisionFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
@@ -128,8 +128,6 @@ class DecisionIn(BaseModel):
             {"decision": "accept", "note": "Sesuai.", "items": []},
         ]},
     )
-    decision: str = Field(pattern="^(accept|return)$")
-    note: str | None = Field(None, max_length=lke_submission.MAX_NOTE)
     items: list[ReviewValueIn] = Field(
         default_factory=list, max_length=500,
         description="Values/notes/flags to save before deciding (optional).",

@@ -18,6 +18,7 @@ from app.services.errors import NotFound
 from app.services.lke import answers, assessments, evidence_links, overview, review_records
 from app.services.lke import review as svc
 from app.services.lke import submission as lke_submission
+from app.services.lke.inputs import DecisionFields, SubmitFields
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -94,9 +95,10 @@ def submit(
     session: SessionDep,
     principal: SubmitAny,
     assessment_id: int,
-    note: Annotated[str | None, Form(max_length=lke_submission.MAX_NOTE)] = None,
+    form: Annotated[SubmitFields, Form()],
 ) -> Response:
-    lke_submission.submit(session, actor=principal, assessment_id=assessment_id, note=note)
+    lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
+                          note=form.note)
     context = _submission_context(session, principal, assessment_id)
     context["flash"] = _("Penilaian diajukan untuk direviu.")
     if is_htmx(request):
@@ -193,11 +195,10 @@ def decide(
     session: SessionDep,
     principal: ReviewAny,
     assessment_id: int,
-    decision: Annotated[str, Form(pattern="^(accept|return)$")],
-    note: Annotated[str | None, Form(max_length=lke_submission.MAX_NOTE)] = None,
+    form: Annotated[DecisionFields, Form()],
 ) -> Response:
     review = svc.decide(session, actor=principal, assessment_id=assessment_id,
-                        decision=decision, note=note)
+                        decision=form.decision, note=form.note)
     target = f"/assessments/{assessment_id}/comparison?decided={review.id}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": target})

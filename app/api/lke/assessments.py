@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import SessionDep, requires
-from app.domain.lke import report_json
+from app.domain.lke import report_json as rj
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.units import Predicate
 from app.security.principal import Principal
@@ -192,7 +192,7 @@ def _assessment_out(session, a: Assessment) -> AssessmentOut:
         id=a.id, unit_id=a.unit_id, year=a.year, target=a.target, status=a.status,
         editable=svc.is_editable(a), framework=FrameworkOut.model_validate(row),
         created_at=a.created_at, updated_at=a.updated_at,
-        total=report_json.dec2(ev.total), total_exact=report_json.frac(ev.total),
+        total=rj.dec2(ev.total), total_exact=rj.frac(ev.total),
         answered=ev.report.total.answered, questions=ev.report.total.questions,
         verdict_passed=ev.verdict.passed,
     )
@@ -204,12 +204,12 @@ def _answer_out(row: LkeAnswer, report) -> AnswerOut:
         ref=row.question_ref, option=row.option, inputs=row.inputs, index=row.index_value,
         penjelasan=row.penjelasan, source=row.source, revision=row.revision,
         updated_at=row.updated_at, updated_by=row.updated_by_label,
-        value=report_json.dec2(node.value) if node else None,
-        value_exact=report_json.frac(node.value) if node else None,
-        score=report_json.dec2(node.score) if node else "0.00",
-        score_exact=report_json.frac(node.score) if node else "0/1",
-        weight=report_json.dec2(node.weight) if node else "0.00",
-        weight_exact=report_json.frac(node.weight) if node else "0/1",
+        value=rj.dec2(node.value) if node else None,
+        value_exact=rj.frac(node.value) if node else None,
+        score=rj.dec2(node.score) if node else "0.00",
+        score_exact=rj.frac(node.score) if node else "0/1",
+        weight=rj.dec2(node.weight) if node else "0.00",
+        weight_exact=rj.frac(node.weight) if node else "0/1",
     )
 
 
@@ -365,7 +365,7 @@ def get_score(
     """Total and every component, part, area and sub-indicator keyed by ref."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     report = lke_scores.score_report(session, assessment=a)
-    return {"assessment_id": a.id, **report_json.report_json(report, questions=questions),
+    return {"assessment_id": a.id, **rj.report_json(report, questions=questions),
             "progress": _progress_json(overview.progress(session, assessment=a, report=report))}
 
 
@@ -387,9 +387,9 @@ def get_verdict(
     Default target: the assessment's own."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     ev = lke_scores.evaluate(session, assessment=a, target=target.value if target else None)
-    return {"assessment_id": a.id, "total": report_json.dec2(ev.total),
-            "total_exact": report_json.frac(ev.total), "holds_wbk": ev.holds_wbk,
-            **report_json.verdict_json(ev.verdict)}
+    return {"assessment_id": a.id, "total": rj.dec2(ev.total),
+            "total_exact": rj.frac(ev.total), "holds_wbk": ev.holds_wbk,
+            **rj.verdict_json(ev.verdict)}
 
 
 @router.get("/assessments/{assessment_id}/gaps")
@@ -405,16 +405,16 @@ def get_gaps(
     return {
         "assessment_id": a.id,
         "target": plan.target,
-        "total": report_json.dec2(plan.report.total.score),
-        "verdict": report_json.verdict_json(plan.verdict),
+        "total": rj.dec2(plan.report.total.score),
+        "verdict": rj.verdict_json(plan.verdict),
         "items": [
             {
                 "ref": i.ref, "area_ref": i.area_ref, "part_ref": i.part_ref,
                 "answered": i.answered, "current_option": i.current_option,
-                "current_value": report_json.dec2(i.current_value), "score": report_json.dec2(i.score),
-                "max_score": report_json.dec2(i.max_score), "next_option": i.next_option,
-                "gain_next": report_json.dec2(i.gain_next), "gain_next_exact": report_json.frac(i.gain_next),
-                "gain_max": report_json.dec2(i.gain_max), "gain_max_exact": report_json.frac(i.gain_max),
+                "current_value": rj.dec2(i.current_value), "score": rj.dec2(i.score),
+                "max_score": rj.dec2(i.max_score), "next_option": i.next_option,
+                "gain_next": rj.dec2(i.gain_next), "gain_next_exact": rj.frac(i.gain_next),
+                "gain_max": rj.dec2(i.gain_max), "gain_max_exact": rj.frac(i.gain_max),
                 "blocker": i.blocker, "blocks": list(i.blocks),
             }
             for i in plan.items[:limit]
@@ -426,7 +426,9 @@ def get_gaps(
 def what_if(session: SessionDep, principal: ReadAny, assessment_id: int, body: WhatIfIn) -> dict:
     """Score and verdict with hypothetical answers; nothing is stored."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    before = lke_scores.evaluate(session, assessment=a, target=body.target.value if body.target else None)
+    before = lke_scores.evaluate(
+        session, assessment=a, target=body.target.value if body.target else None
+    )
     report, verdict = lke_scores.what_if(
         session, assessment=a, changes=[_change(i.ref, i) for i in body.answers],
         target=body.target.value if body.target else None,
@@ -434,12 +436,12 @@ def what_if(session: SessionDep, principal: ReadAny, assessment_id: int, body: W
     return {
         "assessment_id": a.id,
         "saved": False,
-        "total_before": report_json.dec2(before.total),
-        "total": report_json.dec2(report.total.score),
-        "total_exact": report_json.frac(report.total.score),
-        "delta": report_json.dec2(report.total.score - before.total),
-        "score": report_json.report_json(report, questions=False),
-        "verdict": report_json.verdict_json(verdict),
+        "total_before": rj.dec2(before.total),
+        "total": rj.dec2(report.total.score),
+        "total_exact": rj.frac(report.total.score),
+        "delta": rj.dec2(report.total.score - before.total),
+        "score": rj.report_json(report, questions=False),
+        "verdict": rj.verdict_json(verdict),
     }
 
 
@@ -450,17 +452,17 @@ def compare(session: SessionDep, principal: ReadAny, assessment_id: int, other_i
 
     def rows(items):
         return [
-            {"ref": r.ref, "name": r.name, "part_ref": r.part_ref, "weight": report_json.dec2(r.weight),
-             "base": report_json.dec2(r.base), "other": report_json.dec2(r.other), "delta": report_json.dec2(r.delta)}
+            {"ref": r.ref, "name": r.name, "part_ref": r.part_ref, "weight": rj.dec2(r.weight),
+             "base": rj.dec2(r.base), "other": rj.dec2(r.other), "delta": rj.dec2(r.delta)}
             for r in items
         ]
 
     return {
         "base": {"id": c.base.assessment.id, "year": c.base.assessment.year,
-                 "total": report_json.dec2(c.base.total), "passed": c.base.verdict.passed},
+                 "total": rj.dec2(c.base.total), "passed": c.base.verdict.passed},
         "other": {"id": c.other.assessment.id, "year": c.other.assessment.year,
-                  "total": report_json.dec2(c.other.total), "passed": c.other.verdict.passed},
-        "total_delta": report_json.dec2(c.total_delta),
+                  "total": rj.dec2(c.other.total), "passed": c.other.verdict.passed},
+        "total_delta": rj.dec2(c.total_delta),
         "parts": rows(c.parts),
         "areas": rows(c.areas),
     }
@@ -479,7 +481,7 @@ def oversight(
             "year": r.assessment.year if r.assessment else None,
             "target": r.assessment.target if r.assessment else None,
             "status": r.assessment.status if r.assessment else None,
-            "total": report_json.dec2(r.total),
+            "total": rj.dec2(r.total),
             "passed": r.verdict.passed if r.verdict else None,
             "answered": r.progress.answered if r.progress else None,
             "questions": r.progress.total if r.progress else None,

@@ -279,7 +279,8 @@ def list_reviews(
     """Every decision, oldest first; `?items=true` adds each question's values and notes."""
     rows = review_records.reviews(session, actor=principal, assessment_id=assessment_id)
     return [
-        ReviewOut.of(r, review_records.items_of(session, review_id=r.id) if items else None) for r in rows
+        ReviewOut.of(r, review_records.items_of(session, review_id=r.id) if items else None)
+        for r in rows
     ]
 
 

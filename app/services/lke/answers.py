@@ -143,7 +143,10 @@ def answer_inputs(rows: Mapping[str, LkeAnswer] | Iterable[LkeAnswer]) -> dict[s
     return out
 
 
-def validate_change(framework: Framework, change: AnswerChange) -> tuple[AnswerInput | None, list[str]]:
+def validate_change(
+    framework: Framework, change: AnswerChange
+) -> tuple[AnswerInput | None, list[str]]:
+    """The normalised answer of one change and every problem with it (prefixed by ref)."""
     ref = change.ref
     if not framework.has_question(ref):
         return None, [f"{ref}: pertanyaan '{ref}' tidak ada dalam LKE {framework.code}"]

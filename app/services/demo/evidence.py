@@ -38,7 +38,7 @@ def demo_evidence(session: Session, result: DemoResult) -> None:
         if first is not None and assessments.is_editable(first):
             for ref, index in uses:
                 evidence_links.link(session, actor=None, assessment_id=first.id, evidence_id=row.id,
-                              question_ref=ref, expected_index=index)
+                                    question_ref=ref, expected_index=index)
     result.created.append("Evidence links (demo)")
     second = assessments.find(session, unit_id=unit_id, year=2019)
     if second is not None and assessments.is_editable(second):

@@ -50,7 +50,7 @@ def _changes(fw: Framework, year: int, limit: int | None) -> list[answers.Answer
             value = hasil[q.ref]
             change = (answers.AnswerChange(q.ref, option=value, penjelasan=NOTE)
                       if q.options else answers.AnswerChange(q.ref, index=value,
-                                                                 penjelasan=NOTE))
+                                                             penjelasan=NOTE))
         elif q.options:
             change = answers.AnswerChange(
                 q.ref, option=q.options[_pick(q, year)].code, penjelasan=NOTE

@@ -230,7 +230,7 @@ def question_upload(
         max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
     )
     evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
-             question_ref=ref, expected_index=index)
+                        question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,
                   _("Berkas diunggah dan ditautkan: ") + row.title)
 
@@ -254,7 +254,7 @@ def question_url(
     row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=url,
                        title=title)
     evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
-             question_ref=ref, expected_index=index)
+                        question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,
                   _("Tautan ditambahkan: ") + row.title)
 

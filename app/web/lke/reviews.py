@@ -128,7 +128,7 @@ def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
     framework = scoring.framework
     rows = answers.answers_of(session, assessment_id=assessment.id)
     evidence = evidence_links.question_evidence(session, assessment=assessment,
-                                              framework=framework)
+                                                framework=framework)
     return {
         "unit": unit, "assessment": assessment, "level": level, "position": position,
         "framework": framework, "scoring": scoring, "drafts": drafts, "rows": rows,

@@ -102,7 +102,7 @@ def _worksheet_context(
         "nodes": ev.report.nodes,
         "rows": ev.rows,
         "progress": overview.progress(session, assessment=assessment, report=ev.report,
-                                 evidence=extra.get("evidence_coverage")),
+                                      evidence=extra.get("evidence_coverage")),
         "can_edit": _can_edit(principal, assessment),
         "errors": {},
         "drafts": {},
@@ -353,7 +353,7 @@ def compare_page(
         other_a = by_id.get(other) or items[0]
         base_a = by_id.get(base) or next((a for a in items if a.id != other_a.id), items[1])
         comparison = overview.compare(session, actor=principal, base_id=base_a.id,
-                                 other_id=other_a.id)
+                                      other_id=other_a.id)
     return render(request, "pages/lke/compare.html", {
         "unit": unit, "items": items, "comparison": comparison,
     })
@@ -386,7 +386,7 @@ def dashboard_panel(session: Session, unit: Unit) -> dict | None:
         "template": "pages/lke/panel.html",
         "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
                     "lke_progress": overview.progress(session, assessment=latest,
-                                                 report=ev.report)},
+                                                      report=ev.report)},
         "slot": "lke", "order": dashboard.PANEL_ORDER["lke"],
     }
 

@@ -14,7 +14,8 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.services import units
 from app.services.accounts import users as accounts
-from app.services.lke import assessments, frameworks
+from app.services.lke import answers as lke_answers
+from app.services.lke import assessments, frameworks, scores
 
 PASSWORD = "bench-password-123"
 
@@ -44,19 +45,19 @@ class Seeded:
     username: str
 
 
-def full_changes(framework) -> list[assessments.AnswerChange]:
+def full_changes(framework) -> list[lke_answers.AnswerChange]:
     """An answer for every question (options cycling through the scale) with a penjelasan."""
     changes = []
     for i, q in enumerate(framework.questions()):
         text = f"Penjelasan {q.ref}: dokumen dan kegiatan pendukung tahun berjalan."
         if q.ref in NUMERIC:
-            changes.append(assessments.AnswerChange(q.ref, inputs=NUMERIC[q.ref],
+            changes.append(lke_answers.AnswerChange(q.ref, inputs=NUMERIC[q.ref],
                                                     penjelasan=text))
         elif q.ref in INDEX:
-            changes.append(assessments.AnswerChange(q.ref, index=INDEX[q.ref], penjelasan=text))
+            changes.append(lke_answers.AnswerChange(q.ref, index=INDEX[q.ref], penjelasan=text))
         else:
             codes = q.option_codes
-            changes.append(assessments.AnswerChange(q.ref, option=codes[i % len(codes)],
+            changes.append(lke_answers.AnswerChange(q.ref, option=codes[i % len(codes)],
                                                     penjelasan=text))
     return changes
 
@@ -82,9 +83,9 @@ def seed(data_dir: Path | None = None, database_url: str | None = None) -> Seede
         assessment = assessments.create(session, actor=None, unit_id=unit.id, year=2024,
                                         target="WBK")
         framework = assessments.framework_of(session, assessment)
-        assessments.answer_many(session, actor=None, assessment_id=assessment.id,
+        lke_answers.answer_many(session, actor=None, assessment_id=assessment.id,
                                 changes=full_changes(framework))
-        report = assessments.score_report(session, assessment=assessment)
+        report = scores.score_report(session, assessment=assessment)
         assert report.total.answered == report.total.questions, "not every question answered"
         seeded = Seeded(settings, url, unit.id, assessment.id, "coord_bench")
     engine.dispose()

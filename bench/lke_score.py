@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from app.db import make_engine
 from app.models.lke.assessments import Assessment, LkeAnswer
-from app.services.lke import assessments
+from app.services.lke import scores
 from bench._seed import seed
 
 
@@ -49,7 +49,7 @@ def main() -> None:
             session.expunge_all()  # every round reads the rows again, like a new request
 
         def score_and_verdict():
-            ev = assessments.evaluate(session, assessment=assessment)
+            ev = scores.evaluate(session, assessment=assessment)
             assert ev.report.total.answered == 113 and ev.verdict.checks
             session.expunge_all()
             session.add(assessment)
@@ -61,7 +61,7 @@ def main() -> None:
         for _ in range(args.rounds):  # interleaved so both see the same machine load
             base += timed(bare_select, 1)
             full += timed(score_and_verdict, 1)
-        ev = assessments.evaluate(session, assessment=assessment)
+        ev = scores.evaluate(session, assessment=assessment)
     engine.dispose()
     b, f = statistics.median(base), statistics.median(full)
     dialect = seeded.database_url.split(":", 1)[0]

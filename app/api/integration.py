@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import SessionDep, SettingsDep, requires
+from app.domain.lke import report_json
 from app.security.principal import Principal
 from app.services.integration import lke_from_innovations as inno
 from app.services.integration import lke_from_surveys as fill
-from app.services.lke import assessments
 from app.services.surveys.results import YearIndex
 
 router = APIRouter(tags=["integration"])
@@ -38,8 +38,8 @@ class CampaignIndexOut(BaseModel):
 def _campaign(x: YearIndex) -> CampaignIndexOut:
     return CampaignIndexOut(
         campaign_id=x.campaign_id, title=x.campaign_title, period=x.period, closed=x.closed,
-        respondents=x.respondents, value=assessments.dec2(x.value),
-        value_1_4=assessments.dec2(x.value_1_4),
+        respondents=x.respondents, value=report_json.dec2(x.value),
+        value_1_4=report_json.dec2(x.value_1_4),
     )
 
 
@@ -225,7 +225,7 @@ class ServiceChangeOut(BaseModel):
 def _window(w: inno.WindowIndex) -> WindowOut:
     grade = w.result.ikm.grade.letter if w.result.ikm else None
     return WindowOut(campaigns=[c.period_label for c in w.campaigns], respondents=w.respondents,
-                     ikm=assessments.dec2(w.value), grade=grade)
+                     ikm=report_json.dec2(w.value), grade=grade)
 
 
 @router.get("/innovations/{innovation_id}/survey-change", response_model=list[ServiceChangeOut])
@@ -236,7 +236,7 @@ def survey_change(session: SessionDep, principal: ReadAny, innovation_id: int):
         ServiceChangeOut(
             service=c.service.name, service_id=c.service.id,
             launched_on=c.window.launched_on.isoformat(), before=_window(c.before),
-            after=_window(c.after), change=assessments.dec2(c.change),
+            after=_window(c.after), change=report_json.dec2(c.change),
         )
         for c in inno.service_index_changes(session, actor=principal,
                                             innovation_id=innovation_id)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from app.services.lke import assessments
+from app.services.lke import answers, assessments
 from app.services.programme import innovations
 from app.services.surveys import records as surveys
 from tests.conftest import SCREENSHOT_DIR
@@ -63,4 +63,4 @@ def test_close_survey_fill_hasil_and_apply_innovations(live_server, browser, db,
     page.get_by_role("button", name="Terapkan ke LKE").click()
     page.wait_for_load_state()
     expect(page.locator("#applied")).to_contain_text("Antrian daring")
-    assert assessments.answers_of(db, assessment_id=a.id)["PPF2F"].option == "B"
+    assert answers.answers_of(db, assessment_id=a.id)["PPF2F"].option == "B"

@@ -9,11 +9,13 @@ from fractions import Fraction
 import pytest
 from sqlmodel import func, select
 
+from app.domain.lke import report_json
 from app.models.lke.assessments import Assessment, LkeAnswer
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.services.errors import Invalid, Locked
 from app.services.integration import lke_from_innovations
-from app.services.lke import assessments
+from app.services.lke import answers as lke_answers
+from app.services.lke import assessments, scores
 from app.services.programme import innovations
 from app.services.surveys import records as surveys
 from tests.factories import issue_token, login, principal
@@ -88,15 +90,15 @@ def test_apply_writes_answers_and_links_innovations(db, world, registry):
     result = lke_from_innovations.apply_to_lke(
         db, actor=coord, assessment_id=a.id, refs=["PPF2F", "PRF1A", "prf1b"], base_url=BASE)
     assert [x.ref for x in result.answers] == ["PPF2F", "PRF1A", "PRF1B"]
-    rows = assessments.answers_of(db, assessment_id=a.id)
+    rows = lke_answers.answers_of(db, assessment_id=a.id)
     assert (rows["PPF2F"].option, rows["PPF2F"].source) == ("B", "innovations")
     assert rows["PRF1A"].option == "A"
     assert rows["PRF1B"].inputs == {"services_registered": "3", "services_simplified": "2"}
-    report = assessments.score_report(db, assessment=a)
+    report = scores.score_report(db, assessment=a)
     assert report.nodes["PPF2F"].score == Fraction(3, 4) * Fraction(1, 6)  # 0.125
     assert report.nodes["PRF1A"].score == Fraction(5, 4)  # 1 x 1.25
     assert report.nodes["PRF1B"].score == Fraction(2, 3) * Fraction(5, 4)  # 0.8333
-    assert assessments.dec2(report.nodes["PRF1B"].score) == "0.83"
+    assert report_json.dec2(report.nodes["PRF1B"].score) == "0.83"
     links = db.exec(select(EvidenceLink, Evidence).join(
         Evidence, Evidence.id == EvidenceLink.evidence_id)).all()
     by_ref = {}
@@ -153,7 +155,7 @@ def test_ikm_before_and_after_the_launch(db, world, registry, make_campaign):
     assert c.before.value == 75 and c.before.respondents == 2
     assert c.after.value == Fraction(875, 9) and c.after.respondents == 2
     assert c.change == Fraction(875, 9) - 75  # 22.22
-    assert assessments.dec2(c.change) == "22.22"
+    assert report_json.dec2(c.change) == "22.22"
     assert [x.period_label for x in c.before.campaigns] == ["2018-S1"]
     # no survey data at all: nothing shown
     assert lke_from_innovations.service_index_changes(
@@ -179,7 +181,7 @@ async def test_pages_and_api(client, db, world, registry, make_campaign):
         "csrf_token": csrf, "assessment_id": str(a.id), "ref": ["PPF2F", "PRF1B"],
         "back": str(registry["queue"].id)})
     assert r.status_code == 200 and "PRF1B" in r.text
-    rows = assessments.answers_of(db, assessment_id=a.id)
+    rows = lke_answers.answers_of(db, assessment_id=a.id)
     assert set(rows) == {"PPF2F", "PRF1B"}
     # The worksheet carries one area inline; PPF2F is in area PPF.
     worksheet = await client.get(f"/assessments/{a.id}?area=PPF")
@@ -191,7 +193,7 @@ async def test_pages_and_api(client, db, world, registry, make_campaign):
     r = await client.post(f"/units/{unit}/lke/apply-innovations", data={
         "csrf_token": csrf_b, "assessment_id": str(a.id), "ref": ["PRF1A"]})
     assert r.status_code == 403
-    assert "PRF1A" not in assessments.answers_of(db, assessment_id=a.id)
+    assert "PRF1A" not in lke_answers.answers_of(db, assessment_id=a.id)
     client.cookies.clear()
     token = issue_token(db, world, "UNIT-A1", ["read", "write:indicators"])
     auth = {"Authorization": f"Bearer {token}"}

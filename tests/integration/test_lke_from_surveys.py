@@ -12,12 +12,14 @@ from fractions import Fraction
 import pytest
 from sqlmodel import func, select
 
+from app.domain.lke import report_json
 from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.services.errors import Invalid, Locked
 from app.services.integration import lke_from_surveys
-from app.services.lke import assessments
+from app.services.lke import answers as lke_answers
+from app.services.lke import scores
 from tests.factories import issue_token, login, principal
 from tests.integration.conftest import close, respond
 
@@ -62,11 +64,11 @@ def test_closing_a_campaign_fills_hasil_with_hand_worked_scores(db, world, asses
     ipak = _row(db, assessment_2019.id, "HBA1A")
     assert (ipkp.index_value, ipkp.source) == ("3.50", f"survey:{campaign.id}")
     assert (ipak.index_value, ipak.source) == ("2.90", f"survey:{campaign.id}")
-    report = assessments.score_report(db, assessment=assessment_2019)
+    report = scores.score_report(db, assessment=assessment_2019)
     assert report.nodes["HPA1A"].score == Fraction(153125, 10000)
-    assert assessments.dec2(report.nodes["HPA1A"].score) == "15.31"
+    assert report_json.dec2(report.nodes["HPA1A"].score) == "15.31"
     assert report.nodes["HBA1A"].score == Fraction(126875, 10000)
-    assert assessments.dec2(report.nodes["HBA1A"].score) == "12.69"
+    assert report_json.dec2(report.nodes["HBA1A"].score) == "12.69"
     # the campaign's results page is the evidence of both questions (first expected item)
     for ref in ("HPA1A", "HBA1A"):
         [(link, ev)] = _links(db, assessment_2019.id, ref)
@@ -110,7 +112,7 @@ def test_a_running_campaign_is_not_used_and_nothing_is_stored(db, world, assessm
 
 def test_a_final_assessment_is_left_alone_on_close_and_the_reason_shown(
         db, world, assessment_2019, make_campaign):
-    assessments.answer(db, actor=None, assessment_id=assessment_2019.id, ref="HPA1A",
+    lke_answers.answer(db, actor=None, assessment_id=assessment_2019.id, ref="HPA1A",
                        index="3.10")
     row = db.get(Assessment, assessment_2019.id)
     row.status = "final"  # the review chain finalised it
@@ -140,7 +142,9 @@ def test_a_later_campaign_replaces_the_earlier_one_and_its_evidence(db, world, a
     assert (ipkp.index_value, ipkp.source) == ("4", f"survey:{second.id}")
     [(link, ev)] = _links(db, assessment_2019.id, "HPA1A")
     assert ev.url.endswith(f"/surveys/campaigns/{second.id}")
-    history = assessments.revisions(db, assessment_id=assessment_2019.id, ref="HPA1A")
+    history = lke_answers.revisions(
+        db, actor=None, assessment_id=assessment_2019.id, ref="HPA1A"
+    )
     assert [r.new_value["index"] for r in history] == ["4", "3.50"]
     assert history[0].old_value["source"] == f"survey:{first.id}"
 
@@ -148,12 +152,14 @@ def test_a_later_campaign_replaces_the_earlier_one_and_its_evidence(db, world, a
 def test_manual_value_is_replaced_and_kept_in_the_history(db, world, assessment_2019,
                                                            make_campaign):
     coord = principal(db, world, "coord_a1")
-    assessments.answer(db, actor=coord, assessment_id=assessment_2019.id, ref="HPA1A",
+    lke_answers.answer(db, actor=coord, assessment_id=assessment_2019.id, ref="HPA1A",
                        index="3.20")
     _first_half(db, make_campaign)
     lke_from_surveys.fill_from_surveys(db, actor=coord, assessment_id=assessment_2019.id,
                                        base_url=BASE)
-    history = assessments.revisions(db, assessment_id=assessment_2019.id, ref="HPA1A")
+    history = lke_answers.revisions(
+        db, actor=None, assessment_id=assessment_2019.id, ref="HPA1A"
+    )
     assert history[0].old_value == {"option": None, "inputs": None, "index": "3.20",
                                     "source": "manual"}
     assert history[0].new_value["source"].startswith("survey:")
@@ -232,7 +238,7 @@ async def test_api_fill_permissions_and_scopes(client, db, world, assessment_201
 async def test_worksheet_shows_where_hasil_came_from(client, db, world, assessment_2019,
                                                       make_campaign):
     campaign = _first_half(db, make_campaign)
-    assessments.answer(db, actor=None, assessment_id=assessment_2019.id, ref="HBA1A",
+    lke_answers.answer(db, actor=None, assessment_id=assessment_2019.id, ref="HBA1A",
                        index="2.50")
     csrf = await login(client, "coord_a1")
     # One area is inline in the worksheet; HBA1A (IPAK) is in area HBA.

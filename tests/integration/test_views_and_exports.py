@@ -13,7 +13,16 @@ from openpyxl import load_workbook
 from app.domain.display import round_half_up
 from app.services import units
 from app.services.integration import joins, timeline
-from app.services.lke import assessments, evidence, review
+from app.services.lke import (
+    answers,
+    assessments,
+    evidence,
+    evidence_links,
+    review,
+    review_records,
+    submission,
+)
+from app.services.lke import scores as lke_scores
 from app.services.lke import xlsx as lke_xlsx
 from app.services.lke.review import DraftChange
 from tests.factories import login, principal
@@ -51,8 +60,8 @@ def test_timeline_has_survey_indices_and_lke_scores(db, world, framework_row, ma
     ]
     a = assessments.create(db, actor=None, unit_id=unit.id, year=2019, target="WBK")
     # HPA1A index 4 = 17.5 points, HBA1A index 2 = 2/4 x 17.5 = 8.75 -> total 26.25
-    assessments.answer(db, actor=None, assessment_id=a.id, ref="HPA1A", index="4")
-    assessments.answer(db, actor=None, assessment_id=a.id, ref="HBA1A", index="2")
+    answers.answer(db, actor=None, assessment_id=a.id, ref="HPA1A", index="4")
+    answers.answer(db, actor=None, assessment_id=a.id, ref="HBA1A", index="2")
     [score] = joins.lke_scores(db, unit)
     assert (score.total, score.assessor, score.on.year, score.verdict) == (
         Decimal("26.25"), "mandiri", 2019, "")
@@ -68,8 +77,8 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
     coord = principal(db, world, "coord_a1")
     ev = evidence.add_link(db, actor=coord, unit_id=a.unit_id,
                            url="https://example.go.id/sk-tim.pdf", title="SK Tim ZI")
-    evidence.link(db, actor=coord, assessment_id=a.id, evidence_id=ev.id, question_ref="PPA1A")
-    review.submit(db, actor=coord, assessment_id=a.id)
+    evidence_links.link(db, actor=coord, assessment_id=a.id, evidence_id=ev.id, question_ref="PPA1A")
+    submission.submit(db, actor=coord, assessment_id=a.id)
     # The regional reviewer lowers PPA1A (Ya/Tidak) to Tidak with a note and returns it.
     review.decide(db, actor=principal(db, world, "reviewer_a"), assessment_id=a.id,
                   decision="return", note="Perbaiki",
@@ -77,14 +86,14 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
                                        flagged=True)])
     unit = units.get(db, unit_id=a.unit_id)
     scores = {s.assessor: s for s in joins.lke_scores(db, unit)}
-    self_total = assessments.evaluate(db, assessment=a).total
+    self_total = lke_scores.evaluate(db, assessment=a).total
     assert scores["mandiri"].total == round_half_up(self_total, 2)
     # the reviewer's only change: PPA1A Ya (1) -> Tidak (0), i.e. minus its weight
     weight = assessments.framework_of(db, a).question("PPA1A").weight
     assert scores["kanwil"].total == round_half_up(self_total - Fraction(weight), 2)
     assert scores["kanwil"].total < scores["mandiri"].total
     assert {s.on.year for s in scores.values()} == {2025}
-    lines = joins.reviewer_notes(db, a)
+    lines = review_records.reviewer_notes(db, assessment=a)
     assert len(lines["PPA1A"]) == 1
     assert lines["PPA1A"][0].startswith("Kantor Wilayah - ")
     assert lines["PPA1A"][0].endswith(": SK belum ditandatangani")
@@ -112,9 +121,9 @@ async def test_campaign_close_from_the_page_fills_and_reports(client, db, world,
     r = await client.post(f"/units/{unit}/surveys/campaigns/{campaign.id}/status",
                           data={"csrf_token": csrf, "status": "closed"})
     assert r.status_code == 303
-    row = assessments.answers_of(db, assessment_id=a.id)["HPA1A"]
+    row = answers.answers_of(db, assessment_id=a.id)["HPA1A"]
     assert (row.index_value, row.source) == ("4", f"survey:{campaign.id}")
     card = await client.get(f"/units/{unit}/surveys/campaigns/{campaign.id}/lke")
     assert "dipakai" in card.text
     close(db, world, campaign)  # closing again changes nothing
-    assert assessments.answers_of(db, assessment_id=a.id)["HPA1A"].revision == 1
+    assert answers.answers_of(db, assessment_id=a.id)["HPA1A"].revision == 1

@@ -7,7 +7,7 @@ import zipfile
 
 from sqlmodel import Session
 
-from app.services.lke import assessments
+from app.services.lke import answers, assessments
 from tests.factories import World, principal
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + b"\x00" * 64
@@ -23,17 +23,17 @@ def docx() -> bytes:
     return buffer.getvalue()
 
 
-def complete_answers(framework) -> list[assessments.AnswerChange]:
+def complete_answers(framework) -> list[answers.AnswerChange]:
     """A valid answer to every question: the first option, zero counts, index 4."""
     changes = []
     for q in framework.questions():
         if q.options:
-            changes.append(assessments.AnswerChange(ref=q.ref, option=q.option_codes[0]))
+            changes.append(answers.AnswerChange(ref=q.ref, option=q.option_codes[0]))
         elif q.is_index:
-            changes.append(assessments.AnswerChange(ref=q.ref, index="4"))
+            changes.append(answers.AnswerChange(ref=q.ref, index="4"))
         else:
             changes.append(
-                assessments.AnswerChange(ref=q.ref, inputs={i.key: 0 for i in q.inputs})
+                answers.AnswerChange(ref=q.ref, inputs={i.key: 0 for i in q.inputs})
             )
     return changes
 
@@ -45,5 +45,5 @@ def new_assessment(db: Session, world: World, unit: str = "UNIT-A1", year: int =
     if complete or skip:
         framework = assessments.framework_of(db, a)
         changes = [c for c in complete_answers(framework) if c.ref not in skip]
-        assessments.answer_many(db, actor=actor, assessment_id=a.id, changes=changes)
+        answers.answer_many(db, actor=actor, assessment_id=a.id, changes=changes)
     return a

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.models.audit import AuditRecord
 from app.models.lke.evidence import Evidence, EvidenceLink
-from app.services.lke import assessments
+from app.services.lke import overview
 from tests.factories import issue_token, login
 from tests.lke.review_helpers import EXE, PDF, PNG, docx, new_assessment
 
@@ -234,7 +234,7 @@ async def test_attach_detach_and_checklist(client, world, db):
     assert [i["covered"] for i in ppa1a["expected"]] == [True, False, False]
     assert ppa1a["covered"] == 1 and listing["covered"] == 1
     assert listing["expected"] == 248  # every expected item of the framework
-    progress = assessments.progress(db, assessment=assessment)
+    progress = overview.progress(db, assessment=assessment)
     assert (progress.evidence.covered, progress.evidence.expected) == (1, 248)
 
     detached = await client.delete(f"/api/v1/evidence-links/{first.json()['id']}",

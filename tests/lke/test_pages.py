@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from app.models.lke.assessments import Assessment, LkeAnswer
+from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
 from tests.factories import login
 
@@ -134,8 +135,8 @@ async def test_compare_and_oversight(client, make_client, world, db, framework_r
     unit = world.unit("UNIT-A1")
     a = assessments.create(db, actor=None, unit_id=unit, year=2023, target="WBK")
     b = assessments.create(db, actor=None, unit_id=unit, year=2024, target="WBK")
-    assessments.answer(db, actor=None, assessment_id=a.id, ref="PPA1A", option="Tidak")
-    assessments.answer(db, actor=None, assessment_id=b.id, ref="PPA1A", option="Ya")
+    lke_answers.answer(db, actor=None, assessment_id=a.id, ref="PPA1A", option="Tidak")
+    lke_answers.answer(db, actor=None, assessment_id=b.id, ref="PPA1A", option="Ya")
     await login(client, "coord_a1")
     page = await client.get(f"/units/{unit}/assessments/compare?base={a.id}&other={b.id}")
     assert page.status_code == 200

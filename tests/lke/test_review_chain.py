@@ -13,7 +13,7 @@ from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
-from app.services.lke import assessments
+from app.services.lke import overview
 from tests.factories import issue_token, login
 from tests.lke.review_helpers import PDF, new_assessment
 
@@ -259,9 +259,10 @@ async def test_the_whole_chain(client, make_client, world, db):
 def test_decisions_are_immutable(db, world):
     a = new_assessment(db, world, complete=True)
     from app.services.lke import review
+    from app.services.lke import submission as lke_submission
     from tests.factories import principal
 
-    review.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
+    lke_submission.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
     decision = review.decide(db, actor=principal(db, world, "reviewer_a"), assessment_id=a.id,
                              decision="accept")
     decision.note = "changed afterwards"
@@ -285,6 +286,6 @@ def test_decisions_are_immutable(db, world):
 
 def test_progress_reports_evidence_and_answers(db, world):
     a = new_assessment(db, world, complete=True)
-    progress = assessments.progress(db, assessment=a)
+    progress = overview.progress(db, assessment=a)
     assert (progress.answered, progress.total) == (113, 113)
     assert (progress.evidence.covered, progress.evidence.expected) == (0, 248)

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReviewDraft
-from app.services.lke import review
+from app.services.lke import submission as lke_submission
 from tests.factories import login, principal
 from tests.lke.review_helpers import EXE, PDF, new_assessment
 
@@ -68,7 +68,7 @@ async def test_library_upload_and_question_panel(client, world, db):
 
 async def test_review_workspace(client, make_client, world, db):
     a = new_assessment(db, world, complete=True)
-    review.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
+    lke_submission.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
     csrf = await login(client, "reviewer_a")
     queue = await client.get(f"/units/{world.unit('KANWIL-A')}/reviews")
     assert queue.status_code == 200 and f"/assessments/{a.id}/review" in queue.text

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.models.lke.assessments import LkeAnswer, LkeAnswerRevision
 from app.services.errors import Conflict, Invalid
-from app.services.lke import assessments
+from app.services.lke import answers, assessments, scores
 
 
 def test_one_assessment_per_unit_and_year(db, world, assessment_a1):
@@ -21,25 +21,25 @@ def test_one_assessment_per_unit_and_year(db, world, assessment_a1):
 
 def test_ppa2_ya_c_c_is_one_third(db, assessment_a1):
     # PPA2 weighs 1.00 and has 3 questions: 1.00 x (1 + 0 + 0) / 3 = 1/3 = 0.33
-    assessments.answer_many(
+    answers.answer_many(
         db, actor=None, assessment_id=assessment_a1.id,
         changes=[
-            assessments.AnswerChange("PPA2A", option="Ya"),
-            assessments.AnswerChange("PPA2B", option="C"),
-            assessments.AnswerChange("PPA2C", option="C"),
+            answers.AnswerChange("PPA2A", option="Ya"),
+            answers.AnswerChange("PPA2B", option="C"),
+            answers.AnswerChange("PPA2C", option="C"),
         ],
     )
-    report = assessments.score_report(db, assessment=assessment_a1)
+    report = scores.score_report(db, assessment=assessment_a1)
     assert report.score_of("PPA2") == Fraction(1, 3)
 
 
 def test_bad_option_stores_nothing(db, assessment_a1):
     with pytest.raises(Invalid) as exc:
-        assessments.answer_many(
+        answers.answer_many(
             db, actor=None, assessment_id=assessment_a1.id,
             changes=[
-                assessments.AnswerChange("PPA2A", option="Ya"),
-                assessments.AnswerChange("PPA2B", option="E"),
+                answers.AnswerChange("PPA2A", option="Ya"),
+                answers.AnswerChange("PPA2B", option="E"),
             ],
         )
     assert any(p.startswith("PPA2B:") for p in exc.value.problems)
@@ -58,8 +58,8 @@ def test_evaluate_reads_the_wbk_held_by_the_unit_only(db, world, framework_row):
                             target="WBBM")
 
     def held() -> bool:
-        ev = assessments.evaluate(db, assessment=a1)
-        assert ev.holds_wbk is assessments.holds_wbk(db, unit_id=a1.unit_id)
+        ev = scores.evaluate(db, assessment=a1)
+        assert ev.holds_wbk is scores.holds_wbk(db, unit_id=a1.unit_id)
         assert ev.verdict.check("wbk_held").passed is ev.holds_wbk
         return ev.holds_wbk
 

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
-from app.services.lke import assessments
+from app.services.lke import answers as lke_answers
+from app.services.lke import scores
 from app.services.lke.xlsx_layout import COLUMNS
 from tests.factories import issue_token, login
 
@@ -23,15 +24,15 @@ INJECTION = '=HYPERLINK("http://evil.example","klik")'
 @pytest.fixture
 def filled(db, assessment_a1):
     """UNIT-A1 2024 answered by hand: PPA1 Ya/B, PPA2 Ya/C/C, PRA1A 10 agents 5 changes."""
-    assessments.answer_many(
+    lke_answers.answer_many(
         db, actor=None, assessment_id=assessment_a1.id,
         changes=[
-            assessments.AnswerChange("PPA1A", option="Ya", penjelasan=INJECTION),
-            assessments.AnswerChange("PPA1B", option="B", penjelasan="Dipilih lewat rapat"),
-            assessments.AnswerChange("PPA2A", option="Ya"),
-            assessments.AnswerChange("PPA2B", option="C"),
-            assessments.AnswerChange("PPA2C", option="C"),
-            assessments.AnswerChange(
+            lke_answers.AnswerChange("PPA1A", option="Ya", penjelasan=INJECTION),
+            lke_answers.AnswerChange("PPA1B", option="B", penjelasan="Dipilih lewat rapat"),
+            lke_answers.AnswerChange("PPA2A", option="Ya"),
+            lke_answers.AnswerChange("PPA2B", option="C"),
+            lke_answers.AnswerChange("PPA2C", option="C"),
+            lke_answers.AnswerChange(
                 "PRA1A", inputs={"change_agents": 10, "changes_made": 5}
             ),
         ],
@@ -185,7 +186,7 @@ async def test_modified_file_dry_run_lists_changes_then_apply_stores_them(
     assert record.after["changed"] == ["PPA1B", "PPA2C", "PPA4A", "PRA1A"]
     assert record.unit_id == world.unit("UNIT-A1")
     # score after import: PPA1 = 0.5 x (1 + 1) / 2 = 0.5; PPA2 = (1 + 0 + 0.5) / 3 = 0.5
-    report = assessments.score_report(db, assessment=filled)
+    report = scores.score_report(db, assessment=filled)
     assert report.score_of("PPA1") == Fraction(1, 2)
     assert report.score_of("PPA2") == Fraction(1, 2)
     assert report.score_of("PRA1A") == Fraction(4, 5)
@@ -249,7 +250,7 @@ async def test_apply_refuses_a_plan_that_changed_since_the_dry_run(client, db, w
     data = edit(await export(client, filled.id), {("PPA1B", "answer"): "A"})
     body = (await upload(client, filled.id, data, csrf=csrf)).json()
     # someone else answers PPA1B meanwhile
-    assessments.answer(db, actor=None, assessment_id=filled.id, ref="PPA1B", option="C")
+    lke_answers.answer(db, actor=None, assessment_id=filled.id, ref="PPA1B", option="C")
     before = stored(db, filled.id)
     response = await upload(client, filled.id, data, csrf=csrf, dry_run=False,
                             plan_hash=body["plan_hash"])

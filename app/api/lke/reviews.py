@@ -15,11 +15,14 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import SessionDep, requires
+from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.security.principal import Principal
-from app.services.lke import assessments
+from app.services.lke import assessments, review_records
 from app.services.lke import review as svc
+from app.services.lke import submission as lke_submission
+from app.services.lke.inputs import DecisionFields, SubmitFields
 
 router = APIRouter(tags=["reviews"])
 
@@ -31,14 +34,13 @@ NumberLike = int | float | str
 
 
 def _fraction_text(value) -> str | None:
-    return assessments.dec2(value) if value is not None else None
+    return report_json.dec2(value) if value is not None else None
 
 
-class SubmitIn(BaseModel):
+class SubmitIn(SubmitFields):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"note": "Siap direviu."}]}
     )
-    note: str | None = Field(None, max_length=svc.MAX_NOTE)
 
 
 class ReadinessOut(BaseModel):
@@ -96,7 +98,7 @@ class ReviewValueIn(BaseModel):
     option: str | None = Field(None, max_length=10)
     inputs: dict[str, NumberLike] | None = None
     index: NumberLike | None = None
-    note: str | None = Field(None, max_length=svc.MAX_NOTE)
+    note: str | None = Field(None, max_length=lke_submission.MAX_NOTE)
     flagged: bool | None = Field(None, description="Must be fixed by the unit (a return)")
 
     def change(self) -> svc.DraftChange:
@@ -116,7 +118,7 @@ class ReviewValuesIn(BaseModel):
     items: list[ReviewValueIn] = Field(min_length=1, max_length=500)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(DecisionFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
@@ -126,8 +128,6 @@ class DecisionIn(BaseModel):
             {"decision": "accept", "note": "Sesuai.", "items": []},
         ]},
     )
-    decision: str = Field(pattern="^(accept|return)$")
-    note: str | None = Field(None, max_length=svc.MAX_NOTE)
     items: list[ReviewValueIn] = Field(
         default_factory=list, max_length=500,
         description="Values/notes/flags to save before deciding (optional).",
@@ -215,7 +215,7 @@ class ComparisonOut(BaseModel):
 def readiness(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Can it be submitted now? Every missing answer is listed."""
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
-    r = svc.readiness(session, assessment=assessment)
+    r = lke_submission.readiness(session, assessment=assessment)
     return ReadinessOut(status=assessment.status, ready=r.ready, levels=list(r.levels),
                         message=r.message, missing=list(r.missing))
 
@@ -224,8 +224,9 @@ def readiness(session: SessionDep, principal: ReadAny, assessment_id: int):
 def submit(session: SessionDep, principal: SubmitAny, assessment_id: int, body: SubmitIn):
     """Submit for review (coordinator). 422 listing every unanswered question; 409 when it is
     already under review or final."""
-    row = svc.submit(session, actor=principal, assessment_id=assessment_id, note=body.note)
-    status = assessments.get(session, actor=None, assessment_id=assessment_id).status
+    row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
+                                note=body.note)
+    status = assessments.get(session, actor=principal, assessment_id=assessment_id).status
     return SubmissionOut.of(row, status)
 
 
@@ -239,7 +240,7 @@ def review_queue(session: SessionDep, principal: ReviewAny):
             level=e.level, round=e.submission.round if e.submission else None,
             submitted_at=e.submission.submitted_at if e.submission else None,
         )
-        for e in svc.queue(session, actor=principal)
+        for e in lke_submission.queue(session, actor=principal)
     ]
 
 
@@ -268,7 +269,7 @@ def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: 
         session, actor=principal, assessment_id=assessment_id, decision=body.decision,
         note=body.note, changes=[i.change() for i in body.items],
     )
-    return ReviewOut.of(review, svc.items_of(session, review_id=review.id))
+    return ReviewOut.of(review, review_records.items_of(session, review_id=review.id))
 
 
 @router.get("/assessments/{assessment_id}/reviews", response_model=list[ReviewOut])
@@ -276,9 +277,10 @@ def list_reviews(
     session: SessionDep, principal: ReadAny, assessment_id: int, items: bool = False
 ):
     """Every decision, oldest first; `?items=true` adds each question's values and notes."""
-    rows = svc.reviews(session, actor=principal, assessment_id=assessment_id)
+    rows = review_records.reviews(session, actor=principal, assessment_id=assessment_id)
     return [
-        ReviewOut.of(r, svc.items_of(session, review_id=r.id) if items else None) for r in rows
+        ReviewOut.of(r, review_records.items_of(session, review_id=r.id) if items else None)
+        for r in rows
     ]
 
 
@@ -286,13 +288,13 @@ def list_reviews(
 def comparison(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Self-assessment, regional office and TPI scores side by side (2 places), for the
     total, every part, area, sub-indicator and question; `differs` when two disagree."""
-    sbs = svc.side_by_side(session, actor=principal, assessment_id=assessment_id)
+    sbs = review_records.side_by_side(session, actor=principal, assessment_id=assessment_id)
     rows = []
     for row in sbs.comparison.rows:
         rows.append(
             ComparisonRowOut(
                 ref=row.ref, level=row.level, name=row.name,
-                weight=assessments.dec2(row.weight),
+                weight=report_json.dec2(row.weight),
                 self_score=_fraction_text(row.scores.get("self")),
                 regional=_fraction_text(row.scores.get(rv.REGIONAL)),
                 tpi=_fraction_text(row.scores.get(rv.TPI)),

@@ -14,8 +14,8 @@ from app.domain.lke.framework import (
     Question,
     SubIndicator,
     ThresholdCheck,
-    load_framework,
 )
+from app.domain.lke.framework_file import load_framework
 from app.domain.lke.gaps import GapItem, GapPlan, plan_gaps, what_if
 from app.domain.lke.scoring import (
     AnswerError,

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from app.models.lke.evidence import Evidence
 from app.services.demo import DEMO_STEPS, DemoResult
 from app.services.errors import ServiceError
-from app.services.lke import assessments, evidence
+from app.services.lke import assessments, evidence, evidence_links
 
 DEMO_LINKS = (
     ("SK Tim Kerja Pembangunan ZI (demo)", "https://example.go.id/zona-demo/sk-tim-zi.pdf",
@@ -37,13 +37,13 @@ def demo_evidence(session: Session, result: DemoResult) -> None:
         row = evidence.add_link(session, actor=None, unit_id=unit_id, url=url, title=title)
         if first is not None and assessments.is_editable(first):
             for ref, index in uses:
-                evidence.link(session, actor=None, assessment_id=first.id, evidence_id=row.id,
-                              question_ref=ref, expected_index=index)
+                evidence_links.link(session, actor=None, assessment_id=first.id, evidence_id=row.id,
+                                    question_ref=ref, expected_index=index)
     result.created.append("Evidence links (demo)")
     second = assessments.find(session, unit_id=unit_id, year=2019)
     if second is not None and assessments.is_editable(second):
         try:
-            evidence.carry_over(session, actor=None, assessment_id=second.id)
+            evidence_links.carry_over(session, actor=None, assessment_id=second.id)
         except ServiceError:
             session.rollback()
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.domain.lke import Framework, Question
 from app.services.demo import DEMO_STEPS, DemoResult
-from app.services.lke import assessments, frameworks
+from app.services.lke import answers, assessments, frameworks
 
 DEMO_SOURCE = "demo"
 NOTE = "Contoh data demo (bukan penilaian sebenarnya)."
@@ -40,7 +40,7 @@ def _pick(q: Question, year: int) -> int:
     return len(q.options) - 2
 
 
-def _changes(fw: Framework, year: int, limit: int | None) -> list[assessments.AnswerChange]:
+def _changes(fw: Framework, year: int, limit: int | None) -> list[answers.AnswerChange]:
     out = []
     hasil = HASIL_2018 if year == 2018 else HASIL_2019
     for q in fw.questions():
@@ -48,15 +48,15 @@ def _changes(fw: Framework, year: int, limit: int | None) -> list[assessments.An
             continue
         if q.ref in hasil:
             value = hasil[q.ref]
-            change = (assessments.AnswerChange(q.ref, option=value, penjelasan=NOTE)
-                      if q.options else assessments.AnswerChange(q.ref, index=value,
-                                                                 penjelasan=NOTE))
+            change = (answers.AnswerChange(q.ref, option=value, penjelasan=NOTE)
+                      if q.options else answers.AnswerChange(q.ref, index=value,
+                                                             penjelasan=NOTE))
         elif q.options:
-            change = assessments.AnswerChange(
+            change = answers.AnswerChange(
                 q.ref, option=q.options[_pick(q, year)].code, penjelasan=NOTE
             )
         elif q.ref in NUMERIC_2018:
-            change = assessments.AnswerChange(q.ref, inputs=NUMERIC_2018[q.ref], penjelasan=NOTE)
+            change = answers.AnswerChange(q.ref, inputs=NUMERIC_2018[q.ref], penjelasan=NOTE)
         else:
             continue
         out.append(change)
@@ -72,7 +72,7 @@ def demo_assessments(session: Session, result: DemoResult) -> None:
             continue
         a = assessments.create(session, actor=None, unit_id=unit_id, year=year, target=target)
         fw = assessments.framework_of(session, a)
-        assessments.answer_many(
+        answers.answer_many(
             session, actor=None, assessment_id=a.id, changes=_changes(fw, year, limit),
             source=DEMO_SOURCE,
         )

@@ -31,7 +31,7 @@ from app.models.lke.assessments import Assessment
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.models.units import Unit
 from app.services.integration import timeline
-from app.services.lke import assessments, evidence
+from app.services.lke import assessments, evidence_links, scores
 from app.services.lke import xlsx as lke_xlsx
 from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
@@ -88,7 +88,7 @@ def lke_scores(session: Session, unit: Unit) -> list[LkeScore]:
     """Self-assessment, regional and TPI totals per assessment year for the timeline."""
     out: list[LkeScore] = []
     for a in assessments.list_for_unit(session, actor=None, unit_id=unit.id):
-        ev = assessments.evaluate(session, assessment=a)
+        ev = scores.evaluate(session, assessment=a)
         if ev.report.total.answered == 0:
             continue
         submitted = session.exec(
@@ -118,7 +118,7 @@ def lke_scores(session: Session, unit: Unit) -> list[LkeScore]:
 def evidence_lines(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
     """Question ref -> one line per linked evidence, for the XLSX Eviden column."""
     out: dict[str, list[str]] = {}
-    for ref, qe in evidence.question_evidence(session, assessment=assessment).items():
+    for ref, qe in evidence_links.question_evidence(session, assessment=assessment).items():
         seen: set[int] = set()
         for linked in qe.links:
             row = linked.evidence

@@ -37,6 +37,7 @@ from app.models.surveys.records import SurveyCampaign, SurveyResponse, SurveySer
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Invalid
+from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
 from app.services.lke import links as lke_links
 from app.services.programme import innovations
@@ -169,18 +170,18 @@ def apply_to_lke(
             "PRF1A dan PRF1B memerlukan daftar jenis layanan unit: tambahkan jenis layanan "
             "di menu Survei terlebih dahulu."
         )
-    rows = assessments.answers_of(session, assessment_id=assessment.id)
+    rows = lke_answers.answers_of(session, assessment_id=assessment.id)
     changes, planned = [], []
     for ref in chosen:
         if ref == "PRF1B":
             inputs = {"services_registered": sug.prf1b.denominator,
                       "services_simplified": sug.prf1b.numerator}
-            change = assessments.AnswerChange(ref, inputs=inputs)
+            change = lke_answers.AnswerChange(ref, inputs=inputs)
             ids, option = tuple(sug.prf1b.evidence_ids), None
         else:
             item = sug.ppf2f if ref == "PPF2F" else sug.prf1a
             inputs, option, ids = None, item.option, tuple(item.evidence_ids)
-            change = assessments.AnswerChange(ref, option=option)
+            change = lke_answers.AnswerChange(ref, option=option)
         row = rows.get(ref)
         same = row is not None and row.source == SOURCE and (
             row.option == option if option else
@@ -191,7 +192,7 @@ def apply_to_lke(
         planned.append(AppliedAnswer(ref, option, inputs, ids, not same))
     try:
         if changes:
-            assessments.answer_many(session, actor=actor, assessment_id=assessment.id,
+            lke_answers.answer_many(session, actor=actor, assessment_id=assessment.id,
                                     changes=changes, source=SOURCE, commit=False)
         added = removed = 0
         for answer in planned:

@@ -6,7 +6,7 @@ Rules (documented for users in docs/integration.md):
   *closed* campaign of the assessment's year that has counted answers for that survey
   (``survey_results.year_indices``; a campaign still taking answers is not used, it is listed
   as pending). The index on the 1-4 scale is rounded half-up to two decimals, as the survey
-  report shows it, and stored through ``assessments.answer_many`` with the source
+  report shows it, and stored through ``lke_answers.answer_many`` with the source
   ``survey:<campaign id>``; the campaign's results page is linked as the question's evidence
   (an older campaign's page linked earlier is unlinked).
 - **PPF4A** (how many satisfaction surveys a year): the number of IKM campaigns of the year
@@ -38,6 +38,7 @@ from app.models.surveys.records import SurveyCampaign
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
 from app.services.lke import links as lke_links
 from app.services.surveys import records as surveys
@@ -183,7 +184,7 @@ def _count_option(framework: Framework, count: int) -> tuple[str | None, str, st
 
 def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
     framework = assessments.framework_of(session, assessment)
-    rows: dict[str, LkeAnswer] = assessments.answers_of(session, assessment_id=assessment.id)
+    rows: dict[str, LkeAnswer] = lke_answers.answers_of(session, assessment_id=assessment.id)
     found = survey_results.year_indices(session, unit_id=assessment.unit_id,
                                         year=assessment.year)
     hasil = []
@@ -269,9 +270,9 @@ def _fill(
         for h in items:
             if h.up_to_date:
                 continue
-            assessments.answer_many(
+            lke_answers.answer_many(
                 session, actor=actor, assessment_id=assessment.id,
-                changes=[assessments.AnswerChange(h.ref, index=h.index)], source=h.source,
+                changes=[lke_answers.AnswerChange(h.ref, index=h.index)], source=h.source,
                 commit=False,
             )
             changed.append(h.ref)
@@ -325,9 +326,9 @@ def apply_survey_count(
     expected = 0 if framework.question(COUNT_REF).evidence else None
     try:
         if not (current.applied and current.current_source == current.source):
-            assessments.answer_many(
+            lke_answers.answer_many(
                 session, actor=actor, assessment_id=assessment.id,
-                changes=[assessments.AnswerChange(COUNT_REF, option=current.option)],
+                changes=[lke_answers.AnswerChange(COUNT_REF, option=current.option)],
                 source=current.source, commit=False,
             )
         added, removed = lke_links.attach_pages(

@@ -72,6 +72,11 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return copy.deepcopy(_YAML_CACHE[key])
 
 
+def load_file(path: Path) -> Framework:
+    """The framework of one file, read and validated; FrameworkError listing every problem."""
+    return load_framework(read_yaml(Path(path)))
+
+
 def store(
     session: Session, *, actor: Principal | None, content: Mapping[str, Any]
 ) -> tuple[LkeFramework, bool]:

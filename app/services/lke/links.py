@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.models.lke.assessments import Assessment
 from app.models.lke.evidence import Evidence
 from app.security.principal import Principal
-from app.services.lke import evidence
+from app.services.lke import evidence, evidence_links
 
 
 def page_url(base_url: str, path: str) -> str:
@@ -65,19 +65,19 @@ def attach_pages(
     wanted = {url for url, _ in pages}
     pattern = page_pattern(assessment.unit_id, kind)
     removed = 0
-    for link in evidence.live_links(session, assessment_id=assessment.id):
+    for link in evidence_links.live_links(session, assessment_id=assessment.id):
         if link.question_ref != ref:
             continue
         row = session.get(Evidence, link.evidence_id)
         if row is None or row.kind != "link" or not row.url:
             continue
         if pattern.match(row.url) and row.url not in wanted:
-            evidence.unlink(session, actor=actor, link_id=link.id, commit=False)
+            evidence_links.unlink(session, actor=actor, link_id=link.id, commit=False)
             removed += 1
     added = 0
     existing = {
         (session.get(Evidence, x.evidence_id).url, x.expected_index)
-        for x in evidence.live_links(session, assessment_id=assessment.id)
+        for x in evidence_links.live_links(session, assessment_id=assessment.id)
         if x.question_ref == ref
     }
     for url, title in pages:
@@ -86,7 +86,7 @@ def attach_pages(
         row = _library_link(session, unit_id=assessment.unit_id, url=url) or evidence.add_link(
             session, actor=actor, unit_id=assessment.unit_id, url=url, title=title, commit=False
         )
-        evidence.link(
+        evidence_links.link(
             session, actor=actor, assessment_id=assessment.id, evidence_id=row.id,
             question_ref=ref, expected_index=expected_index, commit=False,
         )

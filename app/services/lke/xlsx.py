@@ -3,15 +3,16 @@
 - ``export``: the worksheet, summary and verdicts as an XLSX file (unit.read).
 - ``dry_run``: what an uploaded file would change, and every bad row (indicators.write,
   editable assessments only). Nothing is stored.
-- ``apply``: the same plan, stored through ``assessments.answer_many`` (all or nothing, with
+- ``apply``: the same plan, stored through ``lke_answers.answer_many`` (all or nothing, with
   revisions and audit). With ``plan_hash`` the plan must be exactly the one the dry run showed;
   if the file or the stored answers differ, nothing is applied (``Conflict``).
 - ``stage_upload`` / ``read_staged``: the pages keep an uploaded file between the dry run and
   the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
   so the browser confirms by hash instead of uploading twice.
 
-Evidence lines and reviewer notes come from hooks that their capabilities set; until then the
-Eviden and Catatan Reviewer columns stay empty (never made-up content).
+The Eviden column lists each question's linked evidence (``evidence_links.evidence_lines``) and
+the Catatan Reviewer column the notes of the recorded review decisions
+(``review_records.reviewer_notes``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,8 +33,9 @@ from app.i18n import format_date
 from app.models.lke.assessments import Assessment, LkeAnswer
 from app.security.principal import Principal
 from app.services import audit, units
-from app.services.errors import Conflict, Invalid, NotFound
-from app.services.lke import assessments
+from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.lke import answers as lke_answers
+from app.services.lke import assessments, evidence_links, review_records, scores
 from app.services.lke.xlsx_layout import (
     ExportMeta,
     ImportPlan,
@@ -49,28 +51,6 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 STAGE_DIR_NAME = "xlsx-import"
 STAGE_TTL_SECONDS = 24 * 3600
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-#: Set by the evidence capability: (session, assessment) -> {question ref: lines}, one line
-#: per evidence ("Judul (tautan)"). Until then the Eviden column is empty.
-evidence_lines_provider: Callable[[Session, Assessment], Mapping[str, tuple[str, ...]]] | None = (
-    None
-)
-#: Set by the review capability: (session, assessment) -> {question ref: lines}, one line per
-#: reviewer note ("Kanwil - nama: catatan"). Until then the Catatan Reviewer column is empty.
-reviewer_notes_provider: Callable[[Session, Assessment], Mapping[str, tuple[str, ...]]] | None = (
-    None
-)
-
-
-def evidence_lines(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
-    """Evidence per question ref from the evidence capability; {} when it is not installed."""
-    return evidence_lines_provider(session, assessment) if evidence_lines_provider else {}
-
-
-def reviewer_notes(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
-    """Reviewer notes per question ref from the review capability; {} when not installed."""
-    return reviewer_notes_provider(session, assessment) if reviewer_notes_provider else {}
-
 
 # --------------------------------------------------------------------------------------------
 # Export
@@ -95,7 +75,7 @@ def _states(
     out = {}
     for ref in refs:
         row = rows.get(ref)
-        answer = assessments.to_input(row) if row is not None else None
+        answer = lke_answers.to_input(row) if row is not None else None
         out[ref] = QuestionState(
             option=answer.option if answer else None,
             inputs=answer.inputs if answer else None,
@@ -117,7 +97,7 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
     """The assessment as an XLSX file: worksheet, summary (total, parts, areas, verdicts)."""
     assessment = assessments.get(session, actor=actor, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
-    ev = assessments.evaluate(session, assessment=assessment)
+    ev = scores.evaluate(session, assessment=assessment)
     verdicts = [ev.verdict]
     for target in assessments.TARGETS:
         if target != ev.verdict.target:
@@ -125,7 +105,9 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
                 evaluate_verdict(ev.framework, ev.report, target, holds_wbk=ev.holds_wbk)
             )
     states = _states(
-        ev.rows, evidence_lines(session, assessment), reviewer_notes(session, assessment)
+        ev.rows,
+        evidence_links.evidence_lines(session, assessment=assessment, framework=ev.framework),
+        review_records.reviewer_notes(session, assessment=assessment),
     )
     meta = ExportMeta(
         assessment_id=assessment.id,
@@ -160,7 +142,7 @@ def _plan(session: Session, assessment: Assessment, data: bytes, max_bytes: int)
         parsed = read_workbook(data, max_bytes=max_bytes)
     except XlsxRefused as exc:
         raise Invalid(exc.message) from None
-    current = _states(assessments.answers_of(session, assessment_id=assessment.id))
+    current = _states(lke_answers.answers_of(session, assessment_id=assessment.id))
     return plan_import(framework, parsed, current, assessment_id=assessment.id)
 
 
@@ -211,7 +193,7 @@ def apply(
     if not plan.changes:
         return ImportResult(plan=plan, applied=0)
     changes = [
-        assessments.AnswerChange(
+        lke_answers.AnswerChange(
             ref=c.ref,
             option=c.answer.option if c.answer else None,
             inputs=dict(c.answer.inputs) if c.answer and c.answer.inputs else None,
@@ -230,9 +212,13 @@ def apply(
             "changed": [c.ref for c in plan.changes],
         },
     )
-    assessments.answer_many(
-        session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
-    )
+    try:
+        lke_answers.answer_many(
+            session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
+        )
+    except ServiceError:
+        session.rollback()  # the import record above must not outlive the refused answers
+        raise
     return ImportResult(plan=plan, applied=len(changes))
 
 

@@ -6,17 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from app.api.lke.evidence import attachment
 from app.deps import SessionDep, SettingsDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid, NotFound
-from app.services.lke import assessments
+from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
-from app.web.lke import worksheet
 from app.web.templating import NAV_ITEMS, is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -119,11 +117,14 @@ def _library_after(request, session, settings, principal, unit_id: int, message:
 def download(
     session: SessionDep, settings: SettingsDep, principal: ReadAny, evidence_id: int
 ) -> Response:
-    row, path = svc.open_file(
+    file = svc.download(
         session, actor=principal, evidence_id=evidence_id,
         upload_dir=settings.resolved_upload_dir(),
     )
-    return attachment(row, path)
+    return FileResponse(
+        file.path, media_type=file.media_type, filename=file.filename,
+        content_disposition_type="attachment", headers=dict(file.headers),
+    )
 
 
 # --- the per-question panel -------------------------------------------------------------
@@ -135,7 +136,7 @@ def panel_context(
     framework = assessments.framework_of(session, assessment)
     if not framework.has_question(ref):
         raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
-    per_question = svc.question_evidence(session, assessment=assessment, framework=framework)
+    per_question = evidence_links.question_evidence(session, assessment=assessment, framework=framework)
     qe = per_question[ref]
     editable = assessments.is_editable(assessment) and principal.can(
         "indicators.write", assessment.unit_id
@@ -194,7 +195,7 @@ def question_link(
     evidence_id: Annotated[int, Form()],
     expected_index: Annotated[str | None, Form()] = None,
 ) -> Response:
-    svc.link(
+    evidence_links.link(
         session, actor=principal, assessment_id=assessment_id, evidence_id=evidence_id,
         question_ref=ref, expected_index=_expected(expected_index),
     )
@@ -228,8 +229,8 @@ def question_upload(
         stream=file.file, upload_dir=settings.resolved_upload_dir(),
         max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
     )
-    svc.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
-             question_ref=ref, expected_index=index)
+    evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
+                        question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,
                   _("Berkas diunggah dan ditautkan: ") + row.title)
 
@@ -252,8 +253,8 @@ def question_url(
     index = _expected(expected_index)
     row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=url,
                        title=title)
-    svc.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
-             question_ref=ref, expected_index=index)
+    evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
+                        question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,
                   _("Tautan ditambahkan: ") + row.title)
 
@@ -262,7 +263,7 @@ def question_url(
 def question_unlink(
     request: Request, session: SessionDep, principal: WriteAny, link_id: int
 ) -> Response:
-    row = svc.unlink(session, actor=principal, link_id=link_id)
+    row = evidence_links.unlink(session, actor=principal, link_id=link_id)
     assessment = assessments.get(session, actor=principal, assessment_id=row.assessment_id)
     return _panel(request, session, principal, assessment, row.question_ref,
                   _("Eviden dilepas dari pertanyaan ini."))
@@ -272,7 +273,7 @@ def question_unlink(
 def carry_over(
     request: Request, session: SessionDep, principal: WriteAny, assessment_id: int
 ) -> Response:
-    result = svc.carry_over(session, actor=principal, assessment_id=assessment_id)
+    result = evidence_links.carry_over(session, actor=principal, assessment_id=assessment_id)
     message = _("Eviden tahun {year} dibawa: {n} tautan baru.").format(
         year=result.source.year if result.source else "-", n=result.linked
     )
@@ -280,18 +281,3 @@ def carry_over(
     if is_htmx(request):
         return render(request, "components/flash.html", {"message": message, "level": "ok"})
     return RedirectResponse(target, status_code=303)
-
-
-def _worksheet_extras(session, principal, assessment) -> dict:
-    """Evidence per question and the reviewer's open flags, for the worksheet hook."""
-    from app.services.lke import review as review_svc
-
-    per_question = svc.question_evidence(session, assessment=assessment)
-    return {
-        "evidence_by_ref": per_question,
-        "evidence_coverage": svc.coverage_of(per_question),
-        "review_flags": review_svc.open_flags(session, assessment=assessment),
-    }
-
-
-worksheet.WORKSHEET_CONTEXT.append(_worksheet_extras)

@@ -15,9 +15,10 @@ from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import NotFound
-from app.services.lke import assessments
-from app.services.lke import evidence as evidence_svc
+from app.services.lke import answers, assessments, evidence_links, overview, review_records
 from app.services.lke import review as svc
+from app.services.lke import submission as lke_submission
+from app.services.lke.inputs import DecisionFields, SubmitFields
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -62,19 +63,21 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
     framework = assessments.framework_of(session, assessment)
-    readiness = svc.readiness(session, assessment=assessment)
+    readiness = lke_submission.readiness(session, assessment=assessment)
     return {
         "unit": unit, "assessment": assessment, "framework": framework,
         "readiness": readiness,
-        "flags": svc.open_flags(session, assessment=assessment),
-        "returned_by": svc.latest_return(session, assessment=assessment),
-        "submissions": svc.submissions(session, assessment_id=assessment.id),
-        "decisions": svc.reviews(session, actor=principal, assessment_id=assessment.id),
-        "progress": assessments.progress(session, assessment=assessment),
+        "flags": review_records.open_flags(session, assessment=assessment),
+        "returned_by": review_records.latest_return(session, assessment=assessment),
+        "submissions": lke_submission.submissions(
+            session, actor=principal, assessment_id=assessment.id
+        ),
+        "decisions": review_records.reviews(session, actor=principal, assessment_id=assessment.id),
+        "progress": overview.progress(session, assessment=assessment),
         "editable": assessments.is_editable(assessment),
         "can_submit": principal.can("indicators.submit", unit.id) and principal.kind == "user",
         "can_write": principal.can("indicators.write", unit.id),
-        "previous": evidence_svc.previous_assessment(session, assessment=assessment),
+        "previous": evidence_links.previous_assessment(session, assessment=assessment),
     }
 
 
@@ -92,9 +95,10 @@ def submit(
     session: SessionDep,
     principal: SubmitAny,
     assessment_id: int,
-    note: Annotated[str | None, Form(max_length=svc.MAX_NOTE)] = None,
+    form: Annotated[SubmitFields, Form()],
 ) -> Response:
-    svc.submit(session, actor=principal, assessment_id=assessment_id, note=note)
+    lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
+                          note=form.note)
     context = _submission_context(session, principal, assessment_id)
     context["flash"] = _("Penilaian diajukan untuk direviu.")
     if is_htmx(request):
@@ -111,7 +115,7 @@ def queue_page(
     unit = units.get(session, unit_id=unit_id)
     tree = units.children_map(session)
     scope = units.descendants(tree, unit.id) | {unit.id}
-    entries = [e for e in svc.queue(session, actor=principal) if e.unit.id in scope]
+    entries = [e for e in lke_submission.queue(session, actor=principal) if e.unit.id in scope]
     return render(request, "pages/lke/reviews/queue.html", {"unit": unit, "entries": entries})
 
 
@@ -122,15 +126,15 @@ def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
     unit = units.get(session, unit_id=assessment.unit_id)
     scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
     framework = scoring.framework
-    rows = assessments.answers_of(session, assessment_id=assessment.id)
-    evidence = evidence_svc.question_evidence(session, assessment=assessment,
-                                              framework=framework)
+    rows = answers.answers_of(session, assessment_id=assessment.id)
+    evidence = evidence_links.question_evidence(session, assessment=assessment,
+                                                framework=framework)
     return {
         "unit": unit, "assessment": assessment, "level": level, "position": position,
         "framework": framework, "scoring": scoring, "drafts": drafts, "rows": rows,
         "evidence": evidence,
         "flagged": [r for r, d in drafts.items() if d.flagged],
-        "submission": svc.current_submission(session, assessment_id=assessment.id),
+        "submission": lke_submission.current_submission(session, assessment_id=assessment.id),
     }
 
 
@@ -191,11 +195,10 @@ def decide(
     session: SessionDep,
     principal: ReviewAny,
     assessment_id: int,
-    decision: Annotated[str, Form(pattern="^(accept|return)$")],
-    note: Annotated[str | None, Form(max_length=svc.MAX_NOTE)] = None,
+    form: Annotated[DecisionFields, Form()],
 ) -> Response:
     review = svc.decide(session, actor=principal, assessment_id=assessment_id,
-                        decision=decision, note=note)
+                        decision=form.decision, note=form.note)
     target = f"/assessments/{assessment_id}/comparison?decided={review.id}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": target})
@@ -209,7 +212,7 @@ def comparison_page(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
     all: int = 0, decided: int | None = None,
 ) -> Response:
-    sbs = svc.side_by_side(session, actor=principal, assessment_id=assessment_id)
+    sbs = review_records.side_by_side(session, actor=principal, assessment_id=assessment_id)
     unit = units.get(session, unit_id=sbs.assessment.unit_id)
     decision = None
     if decided:

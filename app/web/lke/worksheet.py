@@ -20,7 +20,9 @@ from app.security.principal import Principal
 from app.services import units
 from app.services.demo import lke as lke_demo
 from app.services.errors import Invalid, NotFound
+from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
+from app.services.lke import evidence_links, overview, review_records, scores
 from app.web import units as dashboard
 from app.web.templating import NAV_ITEMS, env, is_htmx, render
 
@@ -61,19 +63,25 @@ def _can_edit(principal: Principal, assessment: Assessment) -> bool:
     return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
 
 
-def _ratio(question: Question, node) -> Fraction | None:
-    """Value of a numeric question before weighting (the computed ratio), None if unanswered."""
-    return node.value if node is not None else None
-
-
-# Other capabilities add context to the worksheet: callables (session, principal, assessment)
-# -> dict, merged into every worksheet render (e.g. evidence per question, reviewer flags).
+# Context that other domains' pages add to every worksheet render: callables (session,
+# principal, assessment) -> dict. Only the survey join (app.web.integration.lke) still uses it.
 WORKSHEET_CONTEXT: list = []
+
+
+def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
+    """Evidence per question and the reviewer's open flags, shown beside each question."""
+    per_question = evidence_links.question_evidence(session, assessment=assessment)
+    return {
+        "evidence_by_ref": per_question,
+        "evidence_coverage": evidence_links.coverage_of(per_question),
+        "review_flags": review_records.open_flags(session, assessment=assessment),
+    }
 
 
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
+    extra = {**_evidence_and_flags(session, assessment), **extra}
     for provider in WORKSHEET_CONTEXT:
         extra = {**provider(session, principal, assessment), **extra}
     asked = extra.pop("area", None)
@@ -83,7 +91,7 @@ def _worksheet_context(
 
     # Answer rows (penjelasan, revision...) only for the questions rendered: those of the
     # open area (a save renders one question of it); the rest count as values only.
-    ev = svc.evaluate(session, assessment=assessment, rows_for=shown)
+    ev = scores.evaluate(session, assessment=assessment, rows_for=shown)
     fw = ev.framework
     return {
         "open_area": _open_area(fw, asked),
@@ -93,8 +101,8 @@ def _worksheet_context(
         "ev": ev,
         "nodes": ev.report.nodes,
         "rows": ev.rows,
-        "progress": svc.progress(session, assessment=assessment, report=ev.report,
-                                 evidence=extra.get("evidence_coverage")),
+        "progress": overview.progress(session, assessment=assessment, report=ev.report,
+                                      evidence=extra.get("evidence_coverage")),
         "can_edit": _can_edit(principal, assessment),
         "errors": {},
         "drafts": {},
@@ -124,14 +132,14 @@ def assessment_list(
     unit = units.get(session, unit_id=unit_id)
     items = []
     for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id):
-        ev = svc.evaluate(session, assessment=a, rows_for=svc.no_rows)
-        items.append({"a": a, "ev": ev, "progress": svc.progress(
+        ev = scores.evaluate(session, assessment=a, rows_for=scores.no_rows)
+        items.append({"a": a, "ev": ev, "progress": overview.progress(
             session, assessment=a, report=ev.report)})
     below = units.descendants(units.children_map(session), unit_id)
     oversight_rows = []
     if below:
         oversight_rows = [
-            r for r in svc.oversight(session, actor=principal) if r.unit.id in below
+            r for r in overview.oversight(session, actor=principal) if r.unit.id in below
         ]
     return render(request, "pages/lke/list.html", {
         "unit": unit, "items": items, "oversight_rows": oversight_rows,
@@ -190,19 +198,19 @@ def worksheet_area(
     return render(request, WORKSHEET, {**ctx, "area": area}, block="area_body")
 
 
-def _form_change(q: Question, form) -> svc.AnswerChange:
+def _form_change(q: Question, form) -> lke_answers.AnswerChange:
     text = form.get("penjelasan")
     penjelasan = text if isinstance(text, str) else None
     if q.options:
         option = form.get("option")
-        return svc.AnswerChange(q.ref, option=option or None, penjelasan=penjelasan)
+        return lke_answers.AnswerChange(q.ref, option=option or None, penjelasan=penjelasan)
     if q.is_index:
         index = (form.get("index") or "").strip()
-        return svc.AnswerChange(q.ref, index=index or None, penjelasan=penjelasan)
+        return lke_answers.AnswerChange(q.ref, index=index or None, penjelasan=penjelasan)
     inputs = {i.key: (form.get(f"in_{i.key}") or "").strip() for i in q.inputs}
     if not any(inputs.values()):
-        return svc.AnswerChange(q.ref, penjelasan=penjelasan)
-    return svc.AnswerChange(
+        return lke_answers.AnswerChange(q.ref, penjelasan=penjelasan)
+    return lke_answers.AnswerChange(
         q.ref, inputs={k: (v if v else None) for k, v in inputs.items()}, penjelasan=penjelasan
     )
 
@@ -229,11 +237,10 @@ async def save_answer(
     drafts: dict[str, dict] = {}
     status = 200
     try:
-        svc.answer_many(session, actor=principal, assessment_id=a.id, changes=[change])
+        lke_answers.answer_many(session, actor=principal, assessment_id=a.id, changes=[change])
     except Invalid as exc:
         if not is_htmx(request):
             raise
-        session.rollback()
         errors[ref] = [p.split(": ", 1)[-1] for p in exc.problems] or [exc.message]
         drafts[ref] = {k: v for k, v in form.items() if isinstance(v, str)}
         status = 422
@@ -254,7 +261,7 @@ def answer_revisions(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int, ref: str
 ) -> Response:
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
-    revs = svc.revisions(session, assessment_id=a.id, ref=ref)
+    revs = lke_answers.revisions(session, actor=principal, assessment_id=a.id, ref=ref)
     fw = svc.framework_of(session, a)
     q = fw.question(ref) if fw.has_question(ref) else None
     labels = {i.key: i.label for i in q.inputs} if q else {}
@@ -278,12 +285,12 @@ def gaps_page(
 ) -> Response:
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     target = _target(target, a)
-    plan = svc.gap_plan(session, assessment=a, target=target)
+    plan = scores.gap_plan(session, assessment=a, target=target)
     fw = svc.framework_of(session, a)
     return render(request, GAPS, {
         "unit": _unit(session, a), "assessment": a, "fw": fw, "plan": plan, "target": target,
-        "holds_wbk": svc.holds_wbk(session, unit_id=a.unit_id),
-        "rows": svc.answers_of(session, assessment_id=a.id),
+        "holds_wbk": scores.holds_wbk(session, unit_id=a.unit_id),
+        "rows": lke_answers.answers_of(session, assessment_id=a.id),
     })
 
 
@@ -301,32 +308,32 @@ async def what_if(
         if q.options:
             value = form.get(f"opt_{q.ref}")
             if value:
-                changes.append(svc.AnswerChange(q.ref, option=str(value)))
+                changes.append(lke_answers.AnswerChange(q.ref, option=str(value)))
         elif q.is_index:
             value = (form.get(f"idx_{q.ref}") or "").strip()
             if value:
-                changes.append(svc.AnswerChange(q.ref, index=value))
+                changes.append(lke_answers.AnswerChange(q.ref, index=value))
         else:
             inputs = {i.key: (form.get(f"in_{q.ref}_{i.key}") or "").strip() for i in q.inputs}
             if any(inputs.values()):
-                changes.append(svc.AnswerChange(
+                changes.append(lke_answers.AnswerChange(
                     q.ref, inputs={k: (v or None) for k, v in inputs.items()}))
-    before = svc.evaluate(session, assessment=a, target=target)
+    before = scores.evaluate(session, assessment=a, target=target)
     ctx = {"assessment": a, "target": target, "before": before, "changes": changes,
            "unit": _unit(session, a), "problems": []}
     if not changes:
         ctx["problems"] = ["Pilih minimal satu jawaban hipotetis."]
     else:
         try:
-            report, verdict = svc.what_if(session, assessment=a, changes=changes, target=target)
+            report, verdict = scores.what_if(session, assessment=a, changes=changes, target=target)
             ctx.update(report=report, verdict=verdict)
         except Invalid as exc:
             ctx["problems"] = exc.problems or [exc.message]
     if is_htmx(request):
         return render(request, GAPS, ctx, block="whatif_result")
-    plan = svc.gap_plan(session, assessment=a, target=target)
+    plan = scores.gap_plan(session, assessment=a, target=target)
     ctx.update(plan=plan, fw=fw, holds_wbk=before.holds_wbk,
-               rows=svc.answers_of(session, assessment_id=a.id))
+               rows=lke_answers.answers_of(session, assessment_id=a.id))
     return render(request, GAPS, ctx)
 
 
@@ -345,8 +352,8 @@ def compare_page(
         by_id = {a.id: a for a in items}
         other_a = by_id.get(other) or items[0]
         base_a = by_id.get(base) or next((a for a in items if a.id != other_a.id), items[1])
-        comparison = svc.compare(session, actor=principal, base_id=base_a.id,
-                                 other_id=other_a.id)
+        comparison = overview.compare(session, actor=principal, base_id=base_a.id,
+                                      other_id=other_a.id)
     return render(request, "pages/lke/compare.html", {
         "unit": unit, "items": items, "comparison": comparison,
     })
@@ -356,7 +363,7 @@ def compare_page(
 def oversight_page(
     request: Request, session: SessionDep, principal: ReadAny, year: int | None = None
 ) -> Response:
-    rows = svc.oversight(session, actor=principal, year=year)
+    rows = overview.oversight(session, actor=principal, year=year)
     return render(request, "pages/lke/oversight.html", {"rows": rows, "year": year})
 
 
@@ -373,13 +380,13 @@ def dashboard_panel(session: Session, unit: Unit) -> dict | None:
                 "context": {"latest": None, "unit_id": unit.id},
                 "slot": "lke", "order": dashboard.PANEL_ORDER["lke"]}
     latest = items[0]
-    ev = svc.evaluate(session, assessment=latest, rows_for=svc.no_rows)
+    ev = scores.evaluate(session, assessment=latest, rows_for=scores.no_rows)
     areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
     return {
         "template": "pages/lke/panel.html",
         "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
-                    "lke_progress": svc.progress(session, assessment=latest,
-                                                 report=ev.report)},
+                    "lke_progress": overview.progress(session, assessment=latest,
+                                                      report=ev.report)},
         "slot": "lke", "order": dashboard.PANEL_ORDER["lke"],
     }
 

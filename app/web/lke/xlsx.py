@@ -24,12 +24,10 @@ TEMPLATE = "pages/lke/xlsx.html"
 
 def _assessment(session, principal: Principal, unit_id: int, assessment_id: int,
                 permission: str = "unit.read") -> Assessment:
-    assessment = assessments.get(
-        session, actor=principal, assessment_id=assessment_id, permission=permission
+    return assessments.get(
+        session, actor=principal, assessment_id=assessment_id, permission=permission,
+        unit_id=unit_id,
     )
-    if assessment.unit_id != unit_id:
-        raise NotFound(f"Penilaian LKE {assessment_id} tidak ditemukan di unit ini.")
-    return assessment
 
 
 def _stage_dir(request: Request):
@@ -142,7 +140,6 @@ def xlsx_apply(
     except ServiceError as exc:
         if isinstance(exc, Forbidden | NotFound) and not exc.message.startswith("Berkas"):
             raise
-        session.rollback()
         return _page(request, session, principal, assessment, status_code=exc.status_code,
                      error=exc.message, problems=exc.problems)
     lke_xlsx.discard_staged(stage_dir=stage_dir, assessment_id=assessment.id, sha256=file_sha256)

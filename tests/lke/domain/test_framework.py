@@ -10,6 +10,7 @@ import yaml
 
 from app.domain.lke import FrameworkError, Question, load_framework
 from app.frameworks import bundled_framework_paths, default_framework_path
+from app.services.lke import frameworks
 
 D = Decimal
 
@@ -225,6 +226,6 @@ def test_loader_reports_unreadable_file(tmp_path):
     bad = tmp_path / "x.yaml"
     bad.write_text("- just\n- a list\n")
     with pytest.raises(FrameworkError):
-        load_framework(bad)
+        frameworks.load_file(bad)
     with pytest.raises(FrameworkError):
-        load_framework(tmp_path / "missing.yaml")
+        frameworks.load_file(tmp_path / "missing.yaml")

@@ -1,0 +1,239 @@
+"""Submitting an LKE assessment into the review chain, and the reviewers' queue.
+
+The rules (which status allows what, where a decision leads) are pure, in
+app.domain.lke.review; this module loads, authorises, stores and audits.
+
+Who acts:
+- submit: ``indicators.submit`` at the unit (its coordinator, signed in). API tokens cannot
+  submit: a submission is a named person's declaration that the self-assessment is complete.
+- review: a signed-in person with a *reviewer* membership at a unit above the assessed unit:
+  at a ``regional`` unit for the regional level, at an ``eselon1``/``ministry`` unit for the
+  TPI level. Admins are not reviewers unless they hold that membership too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, func, select
+
+from app.domain.lke import review as rv
+from app.models.accounts import Membership, Role
+from app.models.lke.assessments import Assessment
+from app.models.lke.review import LkeSubmission
+from app.models.units import Unit
+from app.security.principal import Principal
+from app.services import audit, units
+from app.services.errors import Forbidden, Invalid, Locked
+from app.services.lke import assessments
+from app.services.lke import scores as lke_scores
+
+MAX_NOTE = 5000
+LEVEL_OF_UNIT = {"regional": rv.REGIONAL, "eselon1": rv.TPI, "ministry": rv.TPI}
+LEVEL_NAMES = rv.LEVEL_NAMES
+STATUS_NAMES = rv.STATUS_NAMES
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _raise(exc: rv.ChainError):
+    if exc.kind == "invalid":
+        raise Invalid(exc.message, problems=list(exc.problems)) from None
+    raise Locked(exc.message, problems=list(exc.problems)) from None
+
+
+def chain_levels(session: Session, *, unit: Unit) -> tuple[str, ...]:
+    """The review levels of a unit, from the units above it."""
+    return rv.review_levels(a.level for a in units.ancestors(session, unit=unit))
+
+
+def reviewer_positions(
+    session: Session, *, actor: Principal | None, unit: Unit
+) -> dict[str, Unit]:
+    """level -> the unit above ``unit`` where ``actor`` is a reviewer at that level."""
+    if actor is None or actor.user_id is None:
+        return {}
+    reviewer_units = set(
+        session.exec(
+            select(Membership.unit_id).where(
+                Membership.user_id == actor.user_id, Membership.role == Role.reviewer.value
+            )
+        ).all()
+    )
+    positions: dict[str, Unit] = {}
+    for above in reversed(units.ancestors(session, unit=unit)):  # nearest first
+        level = LEVEL_OF_UNIT.get(above.level)
+        if above.id in reviewer_units and level and level not in positions:
+            positions[level] = above
+    return positions
+
+
+def current_submission(session: Session, *, assessment_id: int) -> LkeSubmission | None:
+    return session.exec(
+        select(LkeSubmission)
+        .where(LkeSubmission.assessment_id == assessment_id)
+        .order_by(col(LkeSubmission.round).desc())
+    ).first()
+
+
+def submissions(
+    session: Session, *, actor: Principal | None, assessment_id: int
+) -> list[LkeSubmission]:
+    """Every submission round of an assessment, oldest first (for those who may read it)."""
+    assessments.get(session, actor=actor, assessment_id=assessment_id)
+    return list(
+        session.exec(
+            select(LkeSubmission)
+            .where(LkeSubmission.assessment_id == assessment_id)
+            .order_by(col(LkeSubmission.round))
+        ).all()
+    )
+
+
+# --- submit -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the assessment can be submitted, and what is missing."""
+
+    ready: bool
+    levels: tuple[str, ...]
+    missing: tuple[str, ...]  # "REF: message"
+    unanswered: tuple[str, ...]
+    message: str | None
+
+
+def readiness(session: Session, *, assessment: Assessment) -> Readiness:
+    """What a submission would say now (nothing is changed)."""
+    unit = units.get(session, unit_id=assessment.unit_id)
+    levels = chain_levels(session, unit=unit)
+    report = lke_scores.score_report(session, assessment=assessment)
+    unanswered = report.unanswered_refs()
+    try:
+        rv.check_submit(
+            assessment.status, unanswered=unanswered, invalid=report.invalid, levels=levels
+        )
+    except rv.ChainError as exc:
+        return Readiness(False, levels, exc.problems, tuple(unanswered), exc.message)
+    return Readiness(True, levels, (), (), None)
+
+
+def submit(
+    session: Session, *, actor: Principal | None, assessment_id: int, note: str | None = None
+) -> LkeSubmission:
+    """Hand a complete self-assessment to the review chain (every question answered)."""
+    assessment = assessments.get(
+        session, actor=actor, assessment_id=assessment_id, permission="indicators.submit"
+    )
+    if actor is not None and actor.kind != "user":
+        raise Forbidden(
+            "Pengajuan penilaian harus dilakukan oleh koordinator yang masuk (bukan token API)."
+        )
+    if note is not None and len(note) > MAX_NOTE:
+        raise Invalid(f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter).")
+    unit = units.get(session, unit_id=assessment.unit_id)
+    levels = chain_levels(session, unit=unit)
+    report = lke_scores.score_report(session, assessment=assessment)
+    try:
+        rv.check_submit(
+            assessment.status, unanswered=report.unanswered_refs(), invalid=report.invalid,
+            levels=levels,
+        )
+    except rv.ChainError as exc:
+        _raise(exc)
+    before = audit.snapshot(assessment)
+    last = current_submission(session, assessment_id=assessment.id)
+    submission = LkeSubmission(
+        assessment_id=assessment.id,
+        round=(last.round + 1) if last else 1,
+        levels=" ".join(levels),
+        submitted_by=actor.user_id if actor else None,
+        submitted_by_label=actor.label if actor else "system",
+        note=(note or "").strip() or None,
+        self_snapshot=lke_scores.score_snapshot(session, assessment=assessment),
+    )
+    session.add(submission)
+    assessment.status = rv.after_submit(levels)
+    assessment.updated_at = _now()
+    session.add(assessment)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="submit", entity="assessment", entity_id=assessment.id,
+        unit_id=assessment.unit_id, before=before,
+        after={**(audit.snapshot(assessment) or {}), "submission_id": submission.id,
+               "round": submission.round, "total": submission.self_snapshot["score"]["total"]},
+    )
+    session.commit()
+    return submission
+
+
+# --- queue ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueEntry:
+    assessment: Assessment
+    unit: Unit
+    level: str
+    reviewer_unit: Unit
+    submission: LkeSubmission | None
+
+
+def queue(session: Session, *, actor: Principal | None) -> list[QueueEntry]:
+    """Assessments waiting for the actor's review, at each level where it is a reviewer."""
+    if actor is None or actor.user_id is None:
+        return []
+    reviewer_units = session.exec(
+        select(Unit)
+        .join(Membership, col(Membership.unit_id) == col(Unit.id))
+        .where(
+            Membership.user_id == actor.user_id,
+            Membership.role == Role.reviewer.value,
+            col(Unit.deleted_at).is_(None),
+        )
+    ).all()
+    tree = units.children_map(session)
+    entries: list[QueueEntry] = []
+    seen: set[tuple[int, str]] = set()
+    for reviewer_unit in reviewer_units:
+        level = LEVEL_OF_UNIT.get(reviewer_unit.level)
+        if level is None:
+            continue
+        below = units.descendants(tree, reviewer_unit.id)
+        rows = session.exec(
+            select(Assessment, Unit)
+            .join(Unit, col(Unit.id) == col(Assessment.unit_id))
+            .where(
+                col(Assessment.unit_id).in_(below or {-1}),
+                Assessment.status == rv.waiting_status(level),
+                col(Assessment.deleted_at).is_(None),
+            )
+            .order_by(col(Assessment.updated_at))
+        ).all()
+        for assessment, unit in rows:
+            if (assessment.id, level) in seen:
+                continue
+            # the nearest reviewer unit of that level is the one that acts
+            if reviewer_positions(session, actor=actor, unit=unit).get(level) != reviewer_unit:
+                continue
+            seen.add((assessment.id, level))
+            entries.append(
+                QueueEntry(
+                    assessment, unit, level, reviewer_unit,
+                    current_submission(session, assessment_id=assessment.id),
+                )
+            )
+    return entries
+
+
+# --- the reviewer's working values ------------------------------------------------------
+
+
+def counts_by_status(session: Session, *, unit_ids: set[int] | None) -> dict[str, int]:
+    """How many live assessments are in each status (for dashboards)."""
+    query = select(Assessment.status, func.count()).where(col(Assessment.deleted_at).is_(None))
+    if unit_ids is not None:
+        query = query.where(col(Assessment.unit_id).in_(unit_ids or {-1}))
+    return dict(session.exec(query.group_by(Assessment.status)).all())

@@ -16,6 +16,7 @@ from app.security.principal import Principal
 from app.services import charts, units
 from app.services.demo import surveys as survey_demo
 from app.services.errors import Invalid, NotFound
+from app.services.integration import lke_from_surveys
 from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
@@ -268,8 +269,8 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
                           unit_id: int, campaign_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
-    surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
-                                status=str(form.get("status", "")))
+    lke_from_surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
+                                         status=str(form.get("status", "")))
     return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
 
 

@@ -14,14 +14,13 @@ from app.services import units
 from app.services.demo import programme as demo_programme
 from app.services.integration import timeline
 from app.services.programme import overview
-from app.web.templating import NAV_ITEMS, render
+from app.web.templating import render
 from app.web.units import DASHBOARD_PANELS, PANEL_ORDER
 
 router = APIRouter(tags=["pages"])
 
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 
-NAV_ITEMS.insert(1, ("Perjalanan ZI", "/timeline", "unit.read"))  # right after the dashboard
 assert demo_programme.load_programme_demo  # the programme demo step registers on import
 
 # Pages of the programme capability the dashboard cards link to (suffix under /units/{id}).

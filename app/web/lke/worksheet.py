@@ -3,7 +3,6 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
-from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated
 
@@ -12,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
-from app.domain.display import round_half_up
 from app.domain.lke import Framework, Question
 from app.models.lke.assessments import Assessment
 from app.models.units import Unit
@@ -22,7 +20,7 @@ from app.services.demo import lke as lke_demo
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments as svc
 from app.web import units as dashboard
-from app.web.templating import NAV_ITEMS, env, is_htmx, render
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
 
@@ -31,23 +29,9 @@ WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
 ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
 
-NAV_ITEMS.append(("LKE ZI", "/assessments", "unit.read"))
 assert lke_demo.demo_assessments in lke_demo.DEMO_STEPS
 WORKSHEET = "pages/lke/worksheet.html"
 GAPS = "pages/lke/gaps.html"
-
-
-def _dec(value, places: int = 4) -> str:
-    """A machine number for HTML attributes (meter value, input value): '12.3456'."""
-    if value is None:
-        return "0"
-    if not isinstance(value, int | Fraction | Decimal):
-        value = Fraction(value)
-    return str(round_half_up(value, places))
-
-
-env.filters["dec"] = _dec
-env.globals["status_labels"] = svc.STATUS_LABELS
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
-from app.web.templating import NAV_ITEMS, render
+from app.web.templating import render
 from app.web.units import DASHBOARD_PANELS, PANEL_ORDER
 
 router = APIRouter(tags=["pages"])
@@ -32,8 +32,6 @@ ManageUnit = Annotated[Principal, Depends(requires("surveys.manage"))]
 
 assert survey_demo.load_survey_demo
 
-if ("Survei", "/surveys", "unit.read") not in NAV_ITEMS:
-    NAV_ITEMS.append(("Survei", "/surveys", "unit.read"))
 
 KIND_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
 PERIOD_KIND_NAMES = {"quarter": "Triwulan", "semester": "Semester", "year": "Tahun"}

@@ -7,7 +7,7 @@ import hashlib
 from sqlmodel import Session
 
 from app.domain.lke import Framework, Question
-from app.services.demo import DEMO_STEPS, DemoResult
+from app.services.demo.base import DemoResult
 from app.services.lke import assessments, frameworks
 
 DEMO_SOURCE = "demo"
@@ -77,6 +77,3 @@ def demo_assessments(session: Session, result: DemoResult) -> None:
             source=DEMO_SOURCE,
         )
         result.created.append(f"LKE assessment {year} (demo)")
-
-
-DEMO_STEPS.append(demo_assessments)

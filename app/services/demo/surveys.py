@@ -1,4 +1,4 @@
-"""Demo surveys of KPPN Tanjungpandan (a DEMO_STEPS step): every response is generated.
+"""Demo surveys of KPPN Tanjungpandan: every response is generated.
 
 Six semester campaigns 2017-S1 .. 2019-S2 carrying IKM, SPKP and SPAK, with answers drawn
 from a seeded random generator (the same data on every run) so that the indices rise
@@ -17,7 +17,7 @@ from sqlmodel import Session, func, select
 
 from app.domain.surveys.indices import sample_size
 from app.models.surveys.records import SurveyCampaign, SurveyResponse
-from app.services.demo import DEMO_STEPS, DemoResult
+from app.services.demo.base import DemoResult
 from app.services.integration import lke_from_surveys
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
@@ -164,6 +164,3 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
 def _next_id(session: Session) -> int:
     current = session.exec(select(func.max(SurveyResponse.id))).one()
     return (current or 0) + 1
-
-
-DEMO_STEPS.append(load_survey_demo)

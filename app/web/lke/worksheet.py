@@ -16,10 +16,8 @@ from app.models.lke.assessments import Assessment
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import units
-from app.services.demo import lke as lke_demo
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments as svc
-from app.web import units as dashboard
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -29,7 +27,6 @@ WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
 ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
 
-assert lke_demo.demo_assessments in lke_demo.DEMO_STEPS
 WORKSHEET = "pages/lke/worksheet.html"
 GAPS = "pages/lke/gaps.html"
 
@@ -342,30 +339,3 @@ def oversight_page(
 ) -> Response:
     rows = svc.oversight(session, actor=principal, year=year)
     return render(request, "pages/lke/oversight.html", {"rows": rows, "year": year})
-
-
-# --- dashboard panel ---------------------------------------------------------------------
-
-
-def dashboard_panel(session: Session, unit: Unit) -> dict | None:
-    """Latest assessment of the unit: total, verdict against its target, a bar per area."""
-    items = svc.list_for_unit(session, actor=None, unit_id=unit.id)
-    if not items:
-        if unit.level != "unit":
-            return None
-        return {"template": "pages/lke/panel.html",
-                "context": {"latest": None, "unit_id": unit.id},
-                "slot": "lke", "order": dashboard.PANEL_ORDER["lke"]}
-    latest = items[0]
-    ev = svc.evaluate(session, assessment=latest, rows_for=svc.no_rows)
-    areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
-    return {
-        "template": "pages/lke/panel.html",
-        "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
-                    "lke_progress": svc.progress(session, assessment=latest,
-                                                 report=ev.report)},
-        "slot": "lke", "order": dashboard.PANEL_ORDER["lke"],
-    }
-
-
-dashboard.DASHBOARD_PANELS.append(dashboard_panel)

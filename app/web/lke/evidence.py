@@ -16,7 +16,6 @@ from app.services import units
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments
 from app.services.lke import evidence as svc
-from app.web.lke import worksheet
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -281,8 +280,8 @@ def carry_over(
     return RedirectResponse(target, status_code=303)
 
 
-def _worksheet_extras(session, principal, assessment) -> dict:
-    """Evidence per question and the reviewer's open flags, for the worksheet hook."""
+def worksheet_extras(session, principal, assessment) -> dict:
+    """Evidence per question and the reviewer's open flags, for the worksheet."""
     from app.services.lke import review as review_svc
 
     per_question = svc.question_evidence(session, assessment=assessment)
@@ -291,6 +290,3 @@ def _worksheet_extras(session, principal, assessment) -> dict:
         "evidence_coverage": svc.coverage_of(per_question),
         "review_flags": review_svc.open_flags(session, assessment=assessment),
     }
-
-
-worksheet.WORKSHEET_CONTEXT.append(_worksheet_extras)

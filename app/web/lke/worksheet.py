@@ -18,6 +18,8 @@ from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments as svc
+from app.web.integration import lke as integration_pages
+from app.web.lke import evidence as evidence_pages
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -47,16 +49,12 @@ def _ratio(question: Question, node) -> Fraction | None:
     return node.value if node is not None else None
 
 
-# Other capabilities add context to the worksheet: callables (session, principal, assessment)
-# -> dict, merged into every worksheet render (e.g. evidence per question, reviewer flags).
-WORKSHEET_CONTEXT: list = []
-
-
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
-    for provider in WORKSHEET_CONTEXT:
-        extra = {**provider(session, principal, assessment), **extra}
+    # evidence per question and reviewer flags; the Hasil-from-surveys plan
+    extra = {**evidence_pages.worksheet_extras(session, principal, assessment),
+             **integration_pages.worksheet_context(session, principal, assessment), **extra}
     asked = extra.pop("area", None)
 
     def shown(fw: Framework) -> list[str]:

@@ -29,6 +29,7 @@ from app.services.programme import (
     team,
     unit_today,
 )
+from app.web.integration import lke as integration_pages
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -72,17 +73,9 @@ def _own(row, unit_id: int):
 
 # --- innovations ----------------------------------------------------------------------------
 
-# Other capabilities add context to the innovation pages: callables
-# (session, principal, unit_id, innovation or None on the registry) -> dict, merged last
-# (the LKE join passes the unit's registered services to the suggestions, for example).
-INNOVATION_CONTEXT: list = []
-
-
 def _extra(session, principal, unit_id: int, innovation=None) -> dict:
-    out: dict = {}
-    for provider in INNOVATION_CONTEXT:
-        out.update(provider(session, principal, unit_id, innovation))
-    return out
+    """The LKE suggestions and survey changes of the innovation pages."""
+    return integration_pages.innovation_context(session, principal, unit_id, innovation)
 
 
 def _registry(request: Request, session, principal, unit_id: int, *, problems=(), form=None,

@@ -117,7 +117,6 @@ def recount_surveys() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo data (idempotent)."""
-    import app.web  # noqa: F401  (capabilities register their demo steps on import)
     from app.services import demo as demo_service
 
     _sync_frameworks()

@@ -1,16 +1,29 @@
-"""Jinja2 templates: one environment, full pages or one block of the same page for htmx."""
+"""Jinja2 templates: one environment, full pages or one block of the same page for htmx.
+
+Everything the templates reach besides their context is set here and only here: the unit menu
+(``NAV_ITEMS``), the globals and the filters. Pages import ``render`` and never touch ``env``.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.deps import csrf_token
+from app.domain import programme as programme_domain
+from app.domain.display import round_half_up
+from app.domain.lke import review as lke_review
+from app.domain.programme.impact import UNITS as IMPACT_UNITS
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, format_date, format_number, gettext
+from app.services.lke import assessments as lke_assessments
+from app.services.programme import innovations, partnerships, team
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -23,12 +36,24 @@ LEVEL_NAMES = {
     "unit": "Unit Kerja",
 }
 
-# The unit menu. Capabilities append (label, path under /units/{id}, permission).
-NAV_ITEMS: list[tuple[str, str, str]] = [
+# The unit menu: (label, path under /units/{id}, permission), in this order; the entries of
+# NAV_GROUPS are shown under their heading, after the single links.
+NAV_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("Dasbor", "", "unit.read"),
+    ("Perjalanan ZI", "/timeline", "unit.read"),
     ("Log audit", "/audit", "audit.read"),
     ("Token API", "/tokens", "tokens.manage"),
-]
+    ("LKE ZI", "/assessments", "unit.read"),
+    ("Eviden", "/evidence", "unit.read"),
+    ("Inovasi", "/innovations", "unit.read"),
+    ("Tim", "/team", "unit.read"),
+    ("Rencana aksi", "/action-plan", "unit.read"),
+    ("Kemitraan", "/partnerships", "unit.read"),
+    ("Pilar", "/pillars", "unit.read"),
+    ("Tonggak", "/milestones", "unit.read"),
+    ("Reviu", "/reviews", "review.write"),
+    ("Survei", "/surveys", "unit.read"),
+)
 
 
 # Menu entries (by path suffix) shown together under one heading instead of on the bar.
@@ -61,6 +86,81 @@ def nav_items(unit, principal) -> list[dict]:
     return links
 
 
+# --- helpers the templates call ------------------------------------------------------------
+
+def dec(value, places: int = 4) -> str:
+    """A machine number for HTML attributes (meter value, input value): '12.3456'."""
+    if value is None:
+        return "0"
+    if not isinstance(value, int | Fraction | Decimal):
+        value = Fraction(value)
+    return str(round_half_up(value, places))
+
+
+def answer_label(question, data: dict | None) -> str:
+    """A stored LKE answer as people read it: "B", "Ya", "3,62", or "a=1; b=2"."""
+    if not data:
+        return "—"
+    if data.get("option"):
+        return str(data["option"])
+    if data.get("index") is not None:
+        return str(data["index"]).replace(".", ",")
+    if data.get("inputs"):
+        labels = {i.key: i.label for i in question.inputs} if question else {}
+        return "; ".join(
+            f"{labels.get(k, k)}: {str(v).replace('.', ',')}" for k, v in data["inputs"].items()
+        )
+    return "—"
+
+
+REVIEW_PARTY_NAMES = {
+    "self": "Penilaian mandiri", lke_review.REGIONAL: "Kantor Wilayah", lke_review.TPI: "TPI",
+}
+
+_PROGRAMME_ENUMS: dict[str, Any] = {
+    "stage": programme_domain.Stage, "phase": programme_domain.Phase,
+    "area": programme_domain.ChangeArea, "origin": programme_domain.Origin,
+    "metric": programme_domain.MetricKind, "direction": programme_domain.Direction,
+    "level": programme_domain.TeamLevel, "role": programme_domain.ZiRole,
+    "item_status": programme_domain.ItemStatus, "milestone": programme_domain.MilestoneKind,
+    "partnership_state": programme_domain.PartnershipState,
+}
+_PROGRAMME_PLAIN = {
+    "activity": team.ACTIVITY_LABELS, "partner_kind": partnerships.KIND_LABELS,
+    "innovation_status": innovations.STATUS_LABELS,
+}
+
+
+def prog_label(kind: str, value: Any, lang: str = "id") -> str:
+    """Human label of a stored programme enum value (Indonesian or English)."""
+    if value in (None, ""):
+        return "-"
+    if kind in _PROGRAMME_PLAIN:
+        return gettext(_PROGRAMME_PLAIN[kind].get(value, str(value)), lang)
+    try:
+        return _PROGRAMME_ENUMS[kind](value).label.text(lang)
+    except (KeyError, ValueError):
+        return str(value)
+
+
+def prog_choices(kind: str) -> list[str]:
+    """The stored values of a programme enum, in order (for select boxes)."""
+    if kind in _PROGRAMME_PLAIN:
+        return list(_PROGRAMME_PLAIN[kind])
+    return [m.value for m in _PROGRAMME_ENUMS[kind]]
+
+
+def percent(value) -> Any:
+    """An exact share (Fraction 0-1) as a percentage, or None."""
+    return None if value is None else value * 100
+
+
+def lang_query(request: Request, lang: str) -> str:
+    """The current query string with ``lang`` replaced (keeps ``?src=`` on the switch)."""
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return urlencode([*pairs, ("lang", lang)])
+
+
 env.globals.update(
     level_names=LEVEL_NAMES,
     nav_items=nav_items,
@@ -69,7 +169,18 @@ env.globals.update(
     fmt_date=format_date,
     LANGUAGES=LANGUAGES,
     LANGUAGE_NAMES=LANGUAGE_NAMES,
+    lang_query=lang_query,
+    status_labels=lke_assessments.STATUS_LABELS,
+    review_level_names=lke_review.LEVEL_NAMES,
+    review_status_names=lke_review.STATUS_NAMES,
+    review_party_names=REVIEW_PARTY_NAMES,
+    answer_label=answer_label,
+    prog_label=prog_label,
+    prog_choices=prog_choices,
+    percent=percent,
+    impact_units=IMPACT_UNITS,
 )
+env.filters["dec"] = dec
 
 
 def is_htmx(request: Request) -> bool:

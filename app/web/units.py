@@ -12,6 +12,7 @@ from app.deps import SessionDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
+from app.web.dashboard_panels import PANEL_ORDER, lke_panel, programme_panel, survey_panel
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -20,13 +21,9 @@ ReadAnyUnit = Annotated[Principal, Depends(requires("unit.read", unit_param=None
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 ManageUnit = Annotated[Principal, Depends(requires("unit.manage"))]
 
-# Later capabilities add panels to the dashboard: callables (session, unit) -> dict | None
-# with keys "template" and "context"; each renders one card (or a few). Optional keys:
-#   "order": where it goes (ascending, stable; default PANEL_ORDER["other"]);
-#   "slot":  "lke" or "surveys" when the panel fills one of the reserved slots below.
-# The reserved slots show an honest empty card until a capability fills them.
-DASHBOARD_PANELS: list = []
-PANEL_ORDER = {"lke": 10, "surveys": 20, "programme": 30, "other": 50}
+# The dashboard's cards (app.web.dashboard_panels), asked in this order and then placed by
+# their "order". The reserved slots show an honest empty card when no panel fills them.
+DASHBOARD_PANELS = [lke_panel, programme_panel, survey_panel]
 RESERVED_SLOTS = ("lke", "surveys")
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlmodel import Session
 
+from app.services.integration import lke_from_surveys
 from app.services.lke import assessments, frameworks
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
@@ -81,5 +82,5 @@ def respond(db, campaign, **kwargs):
 
 
 def close(db, world, campaign, who="coord_a1"):
-    return surveys.set_campaign_status(db, actor=principal(db, world, who),
-                                       campaign_id=campaign.id, status="closed")
+    return lke_from_surveys.close_campaign(db, actor=principal(db, world, who),
+                                           campaign_id=campaign.id)

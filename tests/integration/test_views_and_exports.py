@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from app.domain.display import round_half_up
 from app.services import units
-from app.services.integration import joins, timeline
+from app.services.integration import timeline, timeline_sources
 from app.services.lke import (
     answers,
     assessments,
@@ -52,7 +52,7 @@ def test_timeline_has_survey_indices_and_lke_scores(db, world, framework_row, ma
     campaign = make_campaign("2019-S1")  # 1 Jan - 30 Jun 2019, ended
     # IKM: all 3 -> 75. SPKP all 4 -> 4. SPAK all 2 -> 2 (1-4 scale).
     respond(db, campaign, ikm=(3,) * 9, spkp=(4,) * 8, spak=(2,) * 5)
-    points = joins.survey_points(db, unit)
+    points = timeline_sources.survey_points(db, unit)
     assert sorted((p.instrument, p.value, p.on) for p in points) == [
         ("ikm", Decimal("75.00"), date(2019, 6, 30)),
         ("ipak", Decimal("2.00"), date(2019, 6, 30)),
@@ -62,7 +62,7 @@ def test_timeline_has_survey_indices_and_lke_scores(db, world, framework_row, ma
     # HPA1A index 4 = 17.5 points, HBA1A index 2 = 2/4 x 17.5 = 8.75 -> total 26.25
     answers.answer(db, actor=None, assessment_id=a.id, ref="HPA1A", index="4")
     answers.answer(db, actor=None, assessment_id=a.id, ref="HBA1A", index="2")
-    [score] = joins.lke_scores(db, unit)
+    [score] = timeline_sources.lke_scores(db, unit)
     assert (score.total, score.assessor, score.on.year, score.verdict) == (
         Decimal("26.25"), "mandiri", 2019, "")
     view = timeline.unit_timeline(db, unit=unit)
@@ -85,7 +85,7 @@ def test_timeline_and_xlsx_carry_the_review_records(db, world):
                   changes=[DraftChange("PPA1A", option="Tidak", note="SK belum ditandatangani",
                                        flagged=True)])
     unit = units.get(db, unit_id=a.unit_id)
-    scores = {s.assessor: s for s in joins.lke_scores(db, unit)}
+    scores = {s.assessor: s for s in timeline_sources.lke_scores(db, unit)}
     self_total = lke_scores.evaluate(db, assessment=a).total
     assert scores["mandiri"].total == round_half_up(self_total, 2)
     # the reviewer's only change: PPA1A Ya (1) -> Tidak (0), i.e. minus its weight

@@ -11,7 +11,7 @@ from app.domain.programme import LkeScore, PartnershipState, SurveyPoint, TeamLe
 from app.models.audit import AuditRecord
 from app.models.programme import Innovation, IntegrityPact, TeamMember
 from app.services import demo, units
-from app.services.integration import timeline
+from app.services.integration import timeline, timeline_sources
 from app.services.programme import (
     action_plan,
     innovations,
@@ -154,10 +154,10 @@ async def test_timeline_page_tells_the_road_and_plugs_in_sources(client, db, wor
     assert "KEP-77/2018" in html and "Antrean daring" in html
     assert "Nilai LKE" not in html and "Indeks survei" not in html  # no source, no numbers
 
-    monkeypatch.setattr(timeline, "SURVEY_SOURCES", [
-        lambda session, unit: [SurveyPoint(date(2018, 12, 20), "ikm", Decimal("86.456"))]])
-    monkeypatch.setattr(timeline, "LKE_SOURCES", [
-        lambda session, unit: [LkeScore(date(2018, 4, 30), Decimal("78.525"), "tpi")]])
+    monkeypatch.setattr(timeline_sources, "survey_points", lambda session, unit: [
+        SurveyPoint(date(2018, 12, 20), "ikm", Decimal("86.456"))])
+    monkeypatch.setattr(timeline_sources, "lke_scores", lambda session, unit: [
+        LkeScore(date(2018, 4, 30), Decimal("78.525"), "tpi")])
     html = (await client.get(f"/units/{unit_id}/timeline")).text
     assert "86,46" in html and "78,53" in html  # Indonesian display, rounded half up
     html_en = (await client.get(f"/units/{unit_id}/timeline?lang=en")).text

@@ -18,6 +18,7 @@ from app.domain.surveys.indices import round_half_up
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid
+from app.services.integration import lke_from_surveys
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
@@ -232,7 +233,7 @@ def update_campaign(session: SessionDep, principal: WriteAny, campaign_id: int, 
 @router.post("/survey-campaigns/{campaign_id}/status", response_model=CampaignOut)
 def set_status(session: SessionDep, principal: ManageAny, campaign_id: int, body: StatusIn):
     """Close a campaign (or reopen it)."""
-    campaign = surveys.set_campaign_status(
+    campaign = lke_from_surveys.set_campaign_status(
         session, actor=principal, campaign_id=campaign_id, status=body.status
     )
     return campaign_out(session, campaign)

@@ -1,85 +1,40 @@
 """Demo data: clearly labelled, idempotent (running it again changes nothing).
 
-The unit KPPN Tanjungpandan and its hierarchy are real names; every person, decree number
-and figure loaded here is invented for the demo and marked as such.
+``load`` runs the steps of ``STEPS`` in order; each step adds its own demo records to the
+database and to the shared :class:`DemoResult`, and skips what is already there. A later step
+may use what an earlier one made (the evidence links need the LKE demo; closing the demo
+survey campaigns fills that LKE's Hasil items).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
 
 from sqlmodel import Session
 
-from app.models.accounts import Role
-from app.services import units
-from app.services.accounts import users as accounts
+from app.services.demo import evidence, lke, programme, surveys
+from app.services.demo.base import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    UNIT_TREE,
+    DemoResult,
+    load_units_and_users,
+)
 
-DEMO_PASSWORD = "zona-demo-2026"
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "STEPS", "UNIT_TREE", "DemoResult", "load"]
 
-UNIT_TREE = [
-    ("KEMENKEU", "Kementerian Keuangan", "ministry", None),
-    ("DJPB", "Direktorat Jenderal Perbendaharaan", "eselon1", "KEMENKEU"),
-    ("KANWIL-BABEL", "Kanwil DJPb Provinsi Kepulauan Bangka Belitung", "regional", "DJPB"),
-    ("KPPN-TJP", "KPPN Tanjungpandan", "unit", "KANWIL-BABEL"),
-]
-
-# username, full name, role, unit code
-DEMO_USERS = [
-    ("admin", "Administrator Sistem (demo)", Role.admin, "KEMENKEU"),
-    ("koordinator", "Koordinator Tim ZI KPPN Tanjungpandan (demo)", Role.coordinator, "KPPN-TJP"),
-    ("anggota", "PIC Area Manajemen Perubahan (demo)", Role.member, "KPPN-TJP"),
-    ("kanwil", "Reviu Kanwil DJPb Babel (demo)", Role.reviewer, "KANWIL-BABEL"),
-    ("tpi", "Tim Penilai Internal Itjen (demo)", Role.reviewer, "KEMENKEU"),
-    ("pengamat", "Pengamat (demo)", Role.viewer, "KPPN-TJP"),
-]
-
-
-@dataclass
-class DemoResult:
-    created: list[str] = field(default_factory=list)
-    unit_ids: dict[str, int] = field(default_factory=dict)
-    user_ids: dict[str, int] = field(default_factory=dict)
-
-
-# Later capabilities register steps: fn(session, result) adding their own demo records,
-# each idempotent.
-DEMO_STEPS: list[Callable[[Session, DemoResult], None]] = []
+STEPS: tuple[Callable[[Session, DemoResult], None], ...] = (
+    load_units_and_users,
+    lke.demo_assessments,
+    evidence.demo_evidence,
+    programme.load_programme_demo,
+    surveys.load_survey_demo,
+)
 
 
 def load(session: Session) -> DemoResult:
-    """Create the demo hierarchy, one user per role and each capability's demo records."""
+    """Create the demo hierarchy, one user per role and every domain's demo records."""
     result = DemoResult()
-    for code, name, level, parent_code in UNIT_TREE:
-        unit = units.get_by_code(session, code=code)
-        if unit is None:
-            parent = result.unit_ids.get(parent_code) if parent_code else None
-            unit = units.create(
-                session, actor=None, code=code, name=name, level=level, parent_id=parent
-            )
-            result.created.append(f"unit {code}")
-        result.unit_ids[code] = unit.id
-    for username, full_name, role, unit_code in DEMO_USERS:
-        user = accounts.get_by_username(session, username=username)
-        if user is None:
-            user = accounts.create_user(
-                session, actor=None, username=username, full_name=full_name,
-                password=DEMO_PASSWORD,
-            )
-            result.created.append(f"user {username}")
-        result.user_ids[username] = user.id
-        accounts.add_membership(
-            session, actor=None, user_id=user.id, unit_id=result.unit_ids[unit_code], role=role
-        )
-    kppn = result.unit_ids["KPPN-TJP"]
-    if not units.predicate_history(session, unit_id=kppn):
-        units.add_predicate(
-            session, actor=None, unit_id=kppn, predicate="WBK", year=2018,
-            decree_number="DEMO/WBK/2018 (contoh, bukan nomor keputusan asli)",
-            decree_date=date(2018, 12, 10),
-        )
-        result.created.append("predicate WBK 2018")
-    for step in DEMO_STEPS:
+    for step in STEPS:
         step(session, result)
     return result

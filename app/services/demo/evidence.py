@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.models.lke.evidence import Evidence
-from app.services.demo import DEMO_STEPS, DemoResult
+from app.services.demo.base import DemoResult
 from app.services.errors import ServiceError
 from app.services.lke import assessments, evidence, evidence_links
 
@@ -46,6 +46,3 @@ def demo_evidence(session: Session, result: DemoResult) -> None:
             evidence_links.carry_over(session, actor=None, assessment_id=second.id)
         except ServiceError:
             session.rollback()
-
-
-DEMO_STEPS.append(demo_evidence)

@@ -7,7 +7,7 @@ import hashlib
 from sqlmodel import Session
 
 from app.domain.lke import Framework, Question
-from app.services.demo import DEMO_STEPS, DemoResult
+from app.services.demo.base import DemoResult
 from app.services.lke import answers, assessments, frameworks
 
 DEMO_SOURCE = "demo"
@@ -50,7 +50,7 @@ def _changes(fw: Framework, year: int, limit: int | None) -> list[answers.Answer
             value = hasil[q.ref]
             change = (answers.AnswerChange(q.ref, option=value, penjelasan=NOTE)
                       if q.options else answers.AnswerChange(q.ref, index=value,
-                                                             penjelasan=NOTE))
+                                                                 penjelasan=NOTE))
         elif q.options:
             change = answers.AnswerChange(
                 q.ref, option=q.options[_pick(q, year)].code, penjelasan=NOTE
@@ -77,6 +77,3 @@ def demo_assessments(session: Session, result: DemoResult) -> None:
             source=DEMO_SOURCE,
         )
         result.created.append(f"LKE assessment {year} (demo)")
-
-
-DEMO_STEPS.append(demo_assessments)

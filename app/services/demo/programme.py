@@ -1,4 +1,4 @@
-"""Demo of the ZI programme of KPPN Tanjungpandan, 2017-2019 (a DEMO_STEPS step).
+"""Demo of the ZI programme of KPPN Tanjungpandan, 2017-2019.
 
 The story follows the public outline of the unit's road: pencanangan in February 2017, WBK
 proposed in 2018 and awarded at the end of 2018, work toward WBBM in 2019. Every person,
@@ -30,7 +30,7 @@ from app.models.programme import (
     TeamMember,
 )
 from app.services import units
-from app.services.demo import DEMO_STEPS, DemoResult
+from app.services.demo.base import DemoResult
 from app.services.programme import (
     action_plan,
     innovations,
@@ -359,6 +359,3 @@ def load_programme_demo(session: Session, result: DemoResult) -> None:
                 "pillar_id": pillar_ids[pillar],
             })
             created(f"action item {data['activity']}")
-
-
-DEMO_STEPS.append(load_programme_demo)

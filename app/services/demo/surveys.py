@@ -1,4 +1,4 @@
-"""Demo surveys of KPPN Tanjungpandan (a DEMO_STEPS step): every response is generated.
+"""Demo surveys of KPPN Tanjungpandan: every response is generated.
 
 Six semester campaigns 2017-S1 .. 2019-S2 carrying IKM, SPKP and SPAK, with answers drawn
 from a seeded random generator (the same data on every run) so that the indices rise
@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, func, select
 
 from app.domain.surveys.indices import sample_size
-from app.models.surveys.records import CampaignStatus, SurveyCampaign, SurveyResponse
-from app.services.demo import DEMO_STEPS, DemoResult
+from app.models.surveys.records import SurveyCampaign, SurveyResponse
+from app.services.demo.base import DemoResult
+from app.services.integration import lke_from_surveys
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
 from app.services.surveys import tallies as survey_tallies
@@ -90,9 +91,7 @@ def load_survey_demo(session: Session, result: DemoResult) -> None:
             ),
         )
         _generate(session, campaign, service_ids, level=0.58 + 0.065 * n, seed=2017_00 + n)
-        surveys.set_campaign_status(
-            session, actor=None, campaign_id=campaign.id, status=CampaignStatus.closed
-        )
+        lke_from_surveys.close_campaign(session, actor=None, campaign_id=campaign.id)
         result.created.append(f"survey campaign {campaign.period_label}")
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
     semester = 1 if today.month <= 6 else 2
@@ -165,6 +164,3 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
 def _next_id(session: Session) -> int:
     current = session.exec(select(func.max(SurveyResponse.id))).one()
     return (current or 0) + 1
-
-
-DEMO_STEPS.append(load_survey_demo)

@@ -1,5 +1,4 @@
-"""Innovations into the LKE ZI worksheet, and survey indices before/after an innovation
-(issue 5 item 1).
+"""Innovations into the LKE ZI worksheet, and survey indices before/after an innovation.
 
 - **Registered services** are the unit's *active* survey service types (``survey_service``).
   An innovation lists its services as free text; a text names a registered service when it

@@ -1,4 +1,4 @@
-"""Survey results into the LKE ZI worksheet (issue 4 item 7).
+"""Survey results into the LKE ZI worksheet.
 
 Rules (documented for users in docs/integration.md):
 
@@ -15,9 +15,10 @@ Rules (documented for users in docs/integration.md):
   without a count, "Belum dilakukan"). It is only a suggestion until the user applies it
   (source ``survey-count:<year>``, the campaigns linked as evidence).
 - **Triggers**: on demand (worksheet button, ``POST /api/v1/assessments/{id}/fill-from-surveys``)
-  and when a campaign is closed (``surveys.CLOSE_HOOKS``): if the unit has an editable
-  assessment of the campaign's year it is filled with the closer's rights; a locked one is left
-  alone and the campaign page says why (``campaign_status``).
+  and when a campaign is closed through :func:`set_campaign_status` / :func:`close_campaign`
+  (the use case both faces call): if the unit has an editable assessment of the campaign's year
+  it is filled with the closer's rights; a locked one is left alone and the campaign page says
+  why (``campaign_status``).
 
 Every write is one transaction with its audit records; final or in-review assessments refuse.
 """
@@ -34,7 +35,7 @@ from sqlmodel import Session
 from app.domain.display import round_half_up
 from app.domain.lke import Framework
 from app.models.lke.assessments import Assessment, LkeAnswer
-from app.models.surveys.records import SurveyCampaign
+from app.models.surveys.records import CampaignStatus, SurveyCampaign
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -351,7 +352,7 @@ def apply_survey_count(
     return _plan(session, assessment).count
 
 
-# --------------------------------------------------------------------------- close hook
+# --------------------------------------------------------------------------- closing a campaign
 
 
 @dataclass(frozen=True)
@@ -371,10 +372,37 @@ def _base_url() -> str:
     return get_settings().base_url
 
 
-def on_campaign_closed(
-    session: Session, actor: Principal | None, campaign: SurveyCampaign
+def set_campaign_status(
+    session: Session, *, actor: Principal | None, campaign_id: int, status: str
+) -> SurveyCampaign:
+    """Open, close or reopen a campaign; closing an open one then fills its year's LKE Hasil.
+
+    The status change is the surveys service's own transaction; the fill that follows is a
+    second one and never undoes the close (a locked assessment is simply left alone).
+    """
+    current = session.get(SurveyCampaign, campaign_id)
+    was_closed = current is not None and current.status == CampaignStatus.closed
+    campaign = surveys.set_campaign_status(
+        session, actor=actor, campaign_id=campaign_id, status=status
+    )
+    if status == CampaignStatus.closed and not was_closed:
+        fill_after_close(session, actor=actor, campaign=campaign)
+    return campaign
+
+
+def close_campaign(
+    session: Session, *, actor: Principal | None, campaign_id: int
+) -> SurveyCampaign:
+    """Close a campaign and fill the LKE Hasil of its year from it."""
+    return set_campaign_status(
+        session, actor=actor, campaign_id=campaign_id, status=CampaignStatus.closed
+    )
+
+
+def fill_after_close(
+    session: Session, *, actor: Principal | None, campaign: SurveyCampaign
 ) -> CloseOutcome:
-    """Hook of ``surveys.CLOSE_HOOKS``: fill the editable assessment of the campaign's year."""
+    """Fill the editable assessment of a just-closed campaign's year (refusals are outcomes)."""
     assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)
     if assessment is None:
         return CloseOutcome(campaign.year, None, "no_assessment",
@@ -393,10 +421,6 @@ def on_campaign_closed(
     status = "filled" if result.changed else "unchanged"
     return CloseOutcome(campaign.year, assessment.id, status,
                         f"LKE {campaign.year} diisi dari hasil survei.", result.changed)
-
-
-if on_campaign_closed not in surveys.CLOSE_HOOKS:
-    surveys.CLOSE_HOOKS.append(on_campaign_closed)
 
 
 # --------------------------------------------------------------------------- campaign view

@@ -1,25 +1,18 @@
 """The unit's road to WBK/WBBM as a timeline: milestones, predicate awards, innovations and,
-per year, the survey indices and LKE scores that other capabilities provide.
-
-Survey indices and LKE scores come from capabilities this module does not know. They plug in
-through two registries (appended to at import time, like ``app.web.units.DASHBOARD_PANELS``):
-
-    from app.services.integration.timeline import LKE_SOURCES, SURVEY_SOURCES
-    SURVEY_SOURCES.append(fn)   # fn(session, unit) -> Iterable[SurveyPoint]
-    LKE_SOURCES.append(fn)      # fn(session, unit) -> Iterable[LkeScore]
+per year, the survey indices and LKE scores (``app.services.integration.timeline_sources``).
 
 ``SurveyPoint(on, instrument, value)`` and ``LkeScore(on, total, assessor)`` are the domain
 dataclasses of ``app.domain.programme.milestones``. A point may also carry an optional ``label``
 attribute (e.g. "IKM layanan pencairan dana") and a score an optional ``verdict`` attribute
-(e.g. "WBK"); the page shows them when present. With no source registered the timeline shows
-no numbers at all (never placeholders posing as data).
+(e.g. "WBK"); the page shows them when present. With no survey or score recorded the timeline
+shows no numbers at all (never placeholders posing as data).
 
 Read-only use case: nothing here writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,16 +30,11 @@ from app.domain.programme.milestones import (
 )
 from app.models.units import PredicateAward, Unit
 from app.services import units
+from app.services.integration import timeline_sources
 from app.services.programme import innovations as programme_innovations
 from app.services.programme import milestones as programme_milestones
 
-SurveySource = Callable[[Session, Unit], Iterable[SurveyPoint]]
-LkeSource = Callable[[Session, Unit], Iterable[LkeScore]]
-
-SURVEY_SOURCES: list[SurveySource] = []
-LKE_SOURCES: list[LkeSource] = []
-
-# Where an innovation's page lives (the programme capability's registry).
+# Where an innovation's page lives (app.web.programme).
 INNOVATION_HREF = "/units/{unit_id}/innovations/{id}"
 
 # Display names and scales of the survey instruments known today; unknown codes show upper-cased.
@@ -335,17 +323,9 @@ def _score_view(score: LkeScore) -> ScoreView:
     )
 
 
-def collect(source_list: Sequence[Callable], session: Session, unit: Unit) -> list:
-    """Every point the registered sources give for the unit."""
-    points: list = []
-    for source in source_list:
-        points.extend(source(session, unit) or ())
-    return points
-
-
 def unit_timeline(session: Session, *, unit: Unit) -> Timeline:
-    """The unit's timeline: its milestones, predicate awards and innovations, plus whatever
-    the registered survey and LKE sources give."""
+    """The unit's timeline: its milestones, predicate awards and innovations, its closed
+    campaigns' survey indices and its LKE scores."""
     milestones = []
     for row in programme_milestones.all_milestones(session, unit_id=unit.id):
         try:
@@ -370,8 +350,8 @@ def unit_timeline(session: Session, *, unit: Unit) -> Timeline:
         milestones=milestones,
         awards=awards,
         innovations=innovations,
-        survey_points=collect(SURVEY_SOURCES, session, unit),
-        lke_scores=collect(LKE_SOURCES, session, unit),
-        has_survey_source=bool(SURVEY_SOURCES),
-        has_lke_source=bool(LKE_SOURCES),
+        survey_points=timeline_sources.survey_points(session, unit),
+        lke_scores=timeline_sources.lke_scores(session, unit),
+        has_survey_source=True,
+        has_lke_source=True,
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -413,12 +413,6 @@ def update_campaign(
     return campaign
 
 
-#: Called after a campaign is closed (its own transaction committed): fn(session, actor,
-#: campaign). The LKE join (app.services.integration.lke_from_surveys) fills that year's assessment here;
-#: a hook handles its own refusals (a locked assessment) and never undoes the close.
-CLOSE_HOOKS: list[Callable[[Session, Principal | None, SurveyCampaign], Any]] = []
-
-
 def set_campaign_status(
     session: Session, *, actor: Principal | None, campaign_id: int, status: str
 ) -> SurveyCampaign:
@@ -441,9 +435,6 @@ def set_campaign_status(
         after=audit.snapshot(campaign),
     )
     session.commit()
-    if status == CampaignStatus.closed and before.get("status") != CampaignStatus.closed:
-        for hook in CLOSE_HOOKS:
-            hook(session, actor, campaign)
     return campaign
 
 

@@ -1,5 +1,10 @@
-"""Pages joining capabilities: "Isi dari hasil survei" on the worksheet, the LKE status of a
-survey campaign, and applying the innovation registry's suggestions to the LKE."""
+"""Pages joining domains: "Isi dari hasil survei" on the worksheet, the LKE status of a
+survey campaign, and applying the innovation registry's suggestions to the LKE.
+
+The worksheet (app.web.lke.worksheet) and the innovation pages (app.web.programme.pages) call
+:func:`worksheet_context` and :func:`innovation_context` for the parts of their pages that
+come from the other domain.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,6 @@ from app.services.integration import lke_from_surveys as fill
 from app.services.lke import assessments
 from app.services.programme import innovations
 from app.services.surveys import records as surveys
-from app.web.lke import worksheet
-from app.web.programme import pages as programme
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -45,14 +48,12 @@ def _source_labels(session, assessment) -> dict:
     return labels
 
 
-def _worksheet_context(session, principal, assessment) -> dict:
+def worksheet_context(session, principal, assessment) -> dict:
+    """The worksheet's Hasil-from-surveys plan and the names of its source campaigns."""
     return {
         "survey_plan": fill.plan(session, actor=None, assessment_id=assessment.id),
         "survey_labels": _source_labels(session, assessment),
     }
-
-
-worksheet.WORKSHEET_CONTEXT.append(_worksheet_context)
 
 
 @router.post("/assessments/{assessment_id}/fill-from-surveys")
@@ -95,7 +96,7 @@ def campaign_lke(
 # --- innovations --------------------------------------------------------------------------
 
 
-def _innovation_context(session, principal, unit_id, innovation) -> dict:
+def innovation_context(session, principal, unit_id, innovation=None) -> dict:
     """Suggestions with the unit's registered services, the editable assessments, and (on an
     innovation's page) its services' IKM before and after the launch."""
     extra = {
@@ -109,9 +110,6 @@ def _innovation_context(session, principal, unit_id, innovation) -> dict:
             session, actor=principal, innovation_id=innovation.id
         )
     return extra
-
-
-programme.INNOVATION_CONTEXT.append(_innovation_context)
 
 
 @router.post("/units/{unit_id}/lke/apply-innovations")

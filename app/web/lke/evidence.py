@@ -15,7 +15,7 @@ from app.services import units
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
-from app.web.templating import NAV_ITEMS, is_htmx, render
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
 
@@ -24,7 +24,6 @@ WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
 ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
 
-NAV_ITEMS.append(("Eviden", "/evidence", "unit.read"))
 
 PANEL = "components/evidence_panel.html"
 

@@ -19,7 +19,7 @@ from app.services.lke import answers, assessments, evidence_links, overview, rev
 from app.services.lke import review as svc
 from app.services.lke import submission as lke_submission
 from app.services.lke.inputs import DecisionFields, SubmitFields
-from app.web.templating import NAV_ITEMS, env, is_htmx, render
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
 
@@ -28,33 +28,8 @@ SubmitAny = Annotated[Principal, Depends(requires("indicators.submit", unit_para
 ReviewUnit = Annotated[Principal, Depends(requires("review.write"))]
 ReviewAny = Annotated[Principal, Depends(requires("review.write", unit_param=None))]
 
-NAV_ITEMS.append(("Reviu", "/reviews", "review.write"))
-
 REVIEW_PAGE = "pages/lke/reviews/review.html"
 PARTIES = ("self", rv.REGIONAL, rv.TPI)
-PARTY_NAMES = {"self": "Penilaian mandiri", rv.REGIONAL: "Kantor Wilayah", rv.TPI: "TPI"}
-
-env.globals.update(review_level_names=rv.LEVEL_NAMES, review_status_names=rv.STATUS_NAMES,
-                   review_party_names=PARTY_NAMES)
-
-
-def answer_label(question, data: dict | None) -> str:
-    """A stored answer as people read it: "B", "Ya", "3,62", or "a=1; b=2"."""
-    if not data:
-        return "—"
-    if data.get("option"):
-        return str(data["option"])
-    if data.get("index") is not None:
-        return str(data["index"]).replace(".", ",")
-    if data.get("inputs"):
-        labels = {i.key: i.label for i in question.inputs} if question else {}
-        return "; ".join(
-            f"{labels.get(k, k)}: {str(v).replace('.', ',')}" for k, v in data["inputs"].items()
-        )
-    return "—"
-
-
-env.globals["answer_label"] = answer_label
 
 
 # --- submission -------------------------------------------------------------------------

@@ -3,8 +3,6 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
-from decimal import Decimal
-from fractions import Fraction
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -12,19 +10,17 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
-from app.domain.display import round_half_up
 from app.domain.lke import Framework, Question
 from app.models.lke.assessments import Assessment
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import units
-from app.services.demo import lke as lke_demo
 from app.services.errors import Invalid, NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import evidence_links, overview, review_records, scores
-from app.web import units as dashboard
-from app.web.templating import NAV_ITEMS, env, is_htmx, render
+from app.web.integration import lke as integration_pages
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
 
@@ -33,23 +29,8 @@ WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
 ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
 
-NAV_ITEMS.append(("LKE ZI", "/assessments", "unit.read"))
-assert lke_demo.demo_assessments in lke_demo.DEMO_STEPS
 WORKSHEET = "pages/lke/worksheet.html"
 GAPS = "pages/lke/gaps.html"
-
-
-def _dec(value, places: int = 4) -> str:
-    """A machine number for HTML attributes (meter value, input value): '12.3456'."""
-    if value is None:
-        return "0"
-    if not isinstance(value, int | Fraction | Decimal):
-        value = Fraction(value)
-    return str(round_half_up(value, places))
-
-
-env.filters["dec"] = _dec
-env.globals["status_labels"] = svc.STATUS_LABELS
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -61,11 +42,6 @@ def _unit(session: Session, assessment: Assessment) -> Unit:
 
 def _can_edit(principal: Principal, assessment: Assessment) -> bool:
     return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
-
-
-# Context that other domains' pages add to every worksheet render: callables (session,
-# principal, assessment) -> dict. Only the survey join (app.web.integration.lke) still uses it.
-WORKSHEET_CONTEXT: list = []
 
 
 def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
@@ -81,9 +57,9 @@ def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
-    extra = {**_evidence_and_flags(session, assessment), **extra}
-    for provider in WORKSHEET_CONTEXT:
-        extra = {**provider(session, principal, assessment), **extra}
+    # Evidence per question and reviewer flags; the Hasil-from-surveys plan (integration).
+    extra = {**_evidence_and_flags(session, assessment),
+             **integration_pages.worksheet_context(session, principal, assessment), **extra}
     asked = extra.pop("area", None)
 
     def shown(fw: Framework) -> list[str]:
@@ -365,30 +341,3 @@ def oversight_page(
 ) -> Response:
     rows = overview.oversight(session, actor=principal, year=year)
     return render(request, "pages/lke/oversight.html", {"rows": rows, "year": year})
-
-
-# --- dashboard panel ---------------------------------------------------------------------
-
-
-def dashboard_panel(session: Session, unit: Unit) -> dict | None:
-    """Latest assessment of the unit: total, verdict against its target, a bar per area."""
-    items = svc.list_for_unit(session, actor=None, unit_id=unit.id)
-    if not items:
-        if unit.level != "unit":
-            return None
-        return {"template": "pages/lke/panel.html",
-                "context": {"latest": None, "unit_id": unit.id},
-                "slot": "lke", "order": dashboard.PANEL_ORDER["lke"]}
-    latest = items[0]
-    ev = scores.evaluate(session, assessment=latest, rows_for=scores.no_rows)
-    areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
-    return {
-        "template": "pages/lke/panel.html",
-        "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
-                    "lke_progress": overview.progress(session, assessment=latest,
-                                                      report=ev.report)},
-        "slot": "lke", "order": dashboard.PANEL_ORDER["lke"],
-    }
-
-
-dashboard.DASHBOARD_PANELS.append(dashboard_panel)

@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.deps import SessionDep, requires
 from app.domain import programme as dom
-from app.domain.programme.impact import UNITS as IMPACT_UNITS
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid, NotFound
@@ -30,59 +29,13 @@ from app.services.programme import (
     team,
     unit_today,
 )
-from app.web.templating import NAV_ITEMS, env, render
+from app.web.integration import lke as integration_pages
+from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
 
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("programme.write"))]
-
-for _item in (("Inovasi", "/innovations", "unit.read"), ("Tim", "/team", "unit.read"),
-              ("Rencana aksi", "/action-plan", "unit.read"),
-              ("Kemitraan", "/partnerships", "unit.read"), ("Pilar", "/pillars", "unit.read"),
-              ("Tonggak", "/milestones", "unit.read")):
-    if _item not in NAV_ITEMS:
-        NAV_ITEMS.append(_item)
-
-_ENUMS: dict[str, Any] = {
-    "stage": dom.Stage, "phase": dom.Phase, "area": dom.ChangeArea, "origin": dom.Origin,
-    "metric": dom.MetricKind, "direction": dom.Direction, "level": dom.TeamLevel,
-    "role": dom.ZiRole, "item_status": dom.ItemStatus, "milestone": dom.MilestoneKind,
-    "partnership_state": dom.PartnershipState,
-}
-_PLAIN = {
-    "activity": team.ACTIVITY_LABELS, "partner_kind": partnerships.KIND_LABELS,
-    "innovation_status": innovations.STATUS_LABELS,
-}
-
-
-def prog_label(kind: str, value: Any, lang: str = "id") -> str:
-    """Human label of a stored enum value (Indonesian or English)."""
-    if value in (None, ""):
-        return "-"
-    if kind in _PLAIN:
-        from app.i18n import gettext
-
-        return gettext(_PLAIN[kind].get(value, str(value)), lang)
-    try:
-        return _ENUMS[kind](value).label.text(lang)
-    except (KeyError, ValueError):
-        return str(value)
-
-
-def prog_choices(kind: str) -> list[str]:
-    if kind in _PLAIN:
-        return list(_PLAIN[kind])
-    return [m.value for m in _ENUMS[kind]]
-
-
-def percent(value) -> Any:
-    """An exact share (Fraction 0-1) as a percentage, or None."""
-    return None if value is None else value * 100
-
-
-env.globals.update(prog_label=prog_label, prog_choices=prog_choices, percent=percent,
-                   impact_units=IMPACT_UNITS)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -120,17 +73,9 @@ def _own(row, unit_id: int):
 
 # --- innovations ----------------------------------------------------------------------------
 
-# Other capabilities add context to the innovation pages: callables
-# (session, principal, unit_id, innovation or None on the registry) -> dict, merged last
-# (the LKE join passes the unit's registered services to the suggestions, for example).
-INNOVATION_CONTEXT: list = []
-
-
 def _extra(session, principal, unit_id: int, innovation=None) -> dict:
-    out: dict = {}
-    for provider in INNOVATION_CONTEXT:
-        out.update(provider(session, principal, unit_id, innovation))
-    return out
+    """The LKE suggestions and survey changes of the innovation pages."""
+    return integration_pages.innovation_context(session, principal, unit_id, innovation)
 
 
 def _registry(request: Request, session, principal, unit_id: int, *, problems=(), form=None,

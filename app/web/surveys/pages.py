@@ -14,25 +14,20 @@ from app.domain.surveys.indices import IKM_2017_BANDS, format_id
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import charts, units
-from app.services.demo import surveys as survey_demo
 from app.services.errors import Invalid, NotFound
+from app.services.integration import lke_from_surveys
 from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
-from app.web.templating import NAV_ITEMS, render
-from app.web.units import DASHBOARD_PANELS, PANEL_ORDER
+from app.web.dashboard_panels import survey_headline_row as _headline_row
+from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
 
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("surveys.write"))]
 ManageUnit = Annotated[Principal, Depends(requires("surveys.manage"))]
-
-assert survey_demo.load_survey_demo
-
-if ("Survei", "/surveys", "unit.read") not in NAV_ITEMS:
-    NAV_ITEMS.append(("Survei", "/surveys", "unit.read"))
 
 KIND_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
 PERIOD_KIND_NAMES = {"quarter": "Triwulan", "semester": "Semester", "year": "Tahun"}
@@ -80,34 +75,6 @@ def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id
         headline=[_headline_row(kind, row) for kind, row in headline.items()],
     )
     return render(request, "pages/surveys/index.html", ctx)
-
-
-def _headline_row(kind: str, row: survey_results.TrendRow) -> dict:
-    result = row.result
-    return {
-        "kind": kind, "name": KIND_NAMES[kind], "period": row.period,
-        "value": format_id(result.value), "value_1_4": format_id(result.value_1_4),
-        "grade": result.ikm.grade if result.ikm else None,
-        "direction": row.step.direction if row.step else None,
-        "change": format_id(row.step.change) if row.step and row.step.change is not None
-        else None,
-        "campaign_id": row.campaign.id, "respondents": row.respondents,
-        "is_demo": row.campaign.is_demo,
-    }
-
-
-def dashboard_panel(session, unit) -> dict | None:
-    """Dashboard card: the latest IKM/IPKP/IPAK with grade and the change from last period."""
-    headline = survey_results.latest_headline(session, unit_id=unit.id)
-    if not headline:
-        return None
-    return {"template": "pages/surveys/panel.html",
-            "context": {"survey_headline": [_headline_row(k, r) for k, r in headline.items()]},
-            "slot": "surveys", "order": PANEL_ORDER["surveys"]}
-
-
-if dashboard_panel not in DASHBOARD_PANELS:
-    DASHBOARD_PANELS.append(dashboard_panel)
 
 
 # --------------------------------------------------------------------------- services
@@ -268,8 +235,8 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
                           unit_id: int, campaign_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
-    surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
-                                status=str(form.get("status", "")))
+    lke_from_surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
+                                         status=str(form.get("status", "")))
     return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
@@ -39,7 +39,6 @@ from app.services.surveys import guard as survey_guard
 from app.services.surveys import intake as survey_intake
 from app.services.surveys import records as surveys
 from app.services.surveys.intake import SubmitContext, SurveyIntake
-from app.web import templating
 from app.web.templating import render
 
 router = APIRouter(tags=["public survey"], include_in_schema=False)
@@ -49,15 +48,6 @@ STATUS = "pages/surveys/public/status.html"
 THANKS = "pages/surveys/public/thanks.html"
 HONEYPOT_FIELD = "website"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-def lang_query(request: Request, lang: str) -> str:
-    """The current query string with ``lang`` replaced (keeps ``?src=`` on the switch)."""
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return urlencode([*pairs, ("lang", lang)])
-
-
-templating.env.globals["lang_query"] = lang_query
 
 
 def guard_policy(request: Request) -> GuardPolicy:

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import app.web  # noqa: F401  (capabilities register their demo steps on import)
 from app.services import demo
 from app.services.surveys import instruments as survey_instruments
 from tests.surveys.conftest import make_campaign  # noqa: F401  (a fixture)

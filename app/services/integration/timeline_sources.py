@@ -1,22 +1,19 @@
-"""Read-only joins between capabilities, registered at import:
+"""The survey indices and LKE scores the unit's timeline shows (read-only).
 
-- ``timeline.SURVEY_SOURCES``: IKM, IPKP and IPAK of every closed (or ended) campaign, dated
-  at its close (the day it was closed, or its last day if that came first), never outside the
+- :func:`survey_points`: IKM, IPKP and IPAK of every closed (or ended) campaign, dated at its
+  close (the day it was closed, or its last day if that came first), never outside the
   campaign's year. IKM on its own 25-100 scale, IPKP/IPAK on the LKE's 1-4 scale, rounded
   half-up to two decimals.
-- ``timeline.LKE_SOURCES``: per assessment year the self-assessment total (with the verdict
-  against its target when it passes), and the latest regional-office and TPI decision totals
-  from the review records. Dated at the last submission / decision, kept inside the assessment
-  year (31 December of that year when it came later), so each score sits on its year's card.
-- ``lke_xlsx.evidence_lines_provider``: one line per evidence linked to a question,
-  "Judul (alamat tautan)" or "Judul (berkas nama.pdf)".
-- ``lke_xlsx.reviewer_notes_provider``: one line per reviewer note of every recorded decision,
-  "Kantor Wilayah - Nama (tanggal): catatan", oldest first.
+- :func:`lke_scores`: per assessment year the self-assessment total (with the verdict against
+  its target when it passes), and the latest regional-office and TPI decision totals from the
+  review records. Dated at the last submission / decision, kept inside the assessment year
+  (31 December of that year when it came later), so each score sits on its year's card.
+
+``app.services.integration.timeline.unit_timeline`` calls both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -26,18 +23,13 @@ from sqlmodel import Session, col, select
 
 from app.domain.display import round_half_up
 from app.domain.programme import LkeScore, SurveyPoint
-from app.i18n import format_date
-from app.models.lke.assessments import Assessment
-from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
+from app.models.lke.review import LkeReview, LkeSubmission
 from app.models.units import Unit
-from app.services.integration import timeline
-from app.services.lke import assessments, evidence_links, scores
-from app.services.lke import xlsx as lke_xlsx
+from app.services.lke import assessments, scores
 from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
 
 REVIEW_ASSESSORS = {"regional": "kanwil", "tpi": "tpi"}
-REVIEW_LEVEL_NAMES = {"regional": "Kantor Wilayah", "tpi": "TPI"}
 TIMELINE_CODES = {"ikm": "ikm", "spkp": "ipkp", "spak": "ipak"}
 
 
@@ -113,54 +105,3 @@ def lke_scores(session: Session, unit: Unit) -> list[LkeScore]:
                 total=round_half_up(Fraction(decision.review_total), 2), assessor=assessor,
             ))
     return out
-
-
-def evidence_lines(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
-    """Question ref -> one line per linked evidence, for the XLSX Eviden column."""
-    out: dict[str, list[str]] = {}
-    for ref, qe in evidence_links.question_evidence(session, assessment=assessment).items():
-        seen: set[int] = set()
-        for linked in qe.links:
-            row = linked.evidence
-            if row.id in seen:
-                continue
-            seen.add(row.id)
-            where = row.url if row.kind == "link" else f"berkas {row.original_name or '-'}"
-            out.setdefault(ref, []).append(f"{row.title} ({where})")
-    return {ref: tuple(lines) for ref, lines in out.items()}
-
-
-def reviewer_notes(session: Session, assessment: Assessment) -> Mapping[str, tuple[str, ...]]:
-    """Question ref -> one line per reviewer note of the recorded decisions, oldest first."""
-    unit = session.get(Unit, assessment.unit_id)
-    tz = unit.timezone if unit else "Asia/Jakarta"
-    rows = session.exec(
-        select(LkeReview, LkeReviewItem)
-        .join(LkeReviewItem, col(LkeReviewItem.review_id) == col(LkeReview.id))
-        .where(LkeReview.assessment_id == assessment.id, col(LkeReviewItem.note).is_not(None))
-        .order_by(col(LkeReview.id), col(LkeReviewItem.question_ref))
-    ).all()
-    out: dict[str, list[str]] = {}
-    for review, item in rows:
-        note = (item.note or "").strip()
-        if not note:
-            continue
-        level = REVIEW_LEVEL_NAMES.get(review.level, review.level)
-        when = format_date(review.decided_at, tz).split(" ")[0]
-        out.setdefault(item.question_ref, []).append(
-            f"{level} - {review.reviewer_label} ({when}): {note}"
-        )
-    return {ref: tuple(lines) for ref, lines in out.items()}
-
-
-def _register() -> None:
-    if survey_points not in timeline.SURVEY_SOURCES:
-        timeline.SURVEY_SOURCES.append(survey_points)
-    if lke_scores not in timeline.LKE_SOURCES:
-        timeline.LKE_SOURCES.append(lke_scores)
-    lke_xlsx.evidence_lines_provider = evidence_lines
-    lke_xlsx.reviewer_notes_provider = reviewer_notes
-
-
-_register()
-

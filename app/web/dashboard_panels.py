@@ -1,0 +1,94 @@
+"""The cards of the unit dashboard, one function per domain: (session, unit) -> dict | None.
+
+A panel is a dict with "template" and "context" (it renders one card or a few), "order"
+(where it goes, ascending and stable; PANEL_ORDER) and optionally "slot": "lke" or "surveys"
+when it fills one of the dashboard's reserved slots, which otherwise show an honest empty card.
+``app.web.units.DASHBOARD_PANELS`` lists the panels in the order they are asked.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.domain.programme import ChangeArea, Stage
+from app.domain.surveys.indices import format_id
+from app.models.units import Unit
+from app.services.lke import assessments as lke_assessments
+from app.services.lke import overview as lke_overview
+from app.services.lke import scores as lke_scores
+from app.services.programme import overview
+from app.services.surveys import results as survey_results
+
+PANEL_ORDER = {"lke": 10, "surveys": 20, "programme": 30, "other": 50}
+
+SURVEY_KIND_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
+
+# Pages of the programme the dashboard cards link to (suffix under /units/{id}).
+PROGRAMME_LINKS = {
+    "innovations": "/innovations",
+    "team": "/team",
+    "plan": "/action-plan",
+    "partnerships": "/partnerships",
+}
+
+
+def lke_panel(session: Session, unit: Unit) -> dict | None:
+    """Latest assessment of the unit: total, verdict against its target, a bar per area."""
+    items = lke_assessments.list_for_unit(session, actor=None, unit_id=unit.id)
+    if not items:
+        if unit.level != "unit":
+            return None
+        return {"template": "pages/lke/panel.html",
+                "context": {"latest": None, "unit_id": unit.id},
+                "slot": "lke", "order": PANEL_ORDER["lke"]}
+    latest = items[0]
+    ev = lke_scores.evaluate(session, assessment=latest, rows_for=lke_scores.no_rows)
+    areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
+    return {
+        "template": "pages/lke/panel.html",
+        "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
+                    "lke_progress": lke_overview.progress(session, assessment=latest,
+                                                          report=ev.report)},
+        "slot": "lke", "order": PANEL_ORDER["lke"],
+    }
+
+
+def programme_panel(session: Session, unit: Unit) -> dict:
+    """The programme cards: innovations, team commitment, pillars, overdue actions, partners."""
+    return {
+        "template": "pages/programme/dashboard_cards.html",
+        "order": PANEL_ORDER["programme"],
+        "slot": "programme",
+        "context": {
+            "o": overview.unit_overview(session, unit=unit),
+            "stages": list(Stage),
+            "area_labels": {a.value: a.label for a in ChangeArea},
+            "links": {k: f"/units/{unit.id}{v}" for k, v in PROGRAMME_LINKS.items()},
+        },
+    }
+
+
+def survey_headline_row(kind: str, row: survey_results.TrendRow) -> dict:
+    """One index of the latest survey headline as the card and the survey overview show it."""
+    result = row.result
+    return {
+        "kind": kind, "name": SURVEY_KIND_NAMES[kind], "period": row.period,
+        "value": format_id(result.value), "value_1_4": format_id(result.value_1_4),
+        "grade": result.ikm.grade if result.ikm else None,
+        "direction": row.step.direction if row.step else None,
+        "change": format_id(row.step.change) if row.step and row.step.change is not None
+        else None,
+        "campaign_id": row.campaign.id, "respondents": row.respondents,
+        "is_demo": row.campaign.is_demo,
+    }
+
+
+def survey_panel(session: Session, unit: Unit) -> dict | None:
+    """The latest IKM/IPKP/IPAK with grade and the change from last period."""
+    headline = survey_results.latest_headline(session, unit_id=unit.id)
+    if not headline:
+        return None
+    return {"template": "pages/surveys/panel.html",
+            "context": {"survey_headline": [survey_headline_row(k, r)
+                                            for k, r in headline.items()]},
+            "slot": "surveys", "order": PANEL_ORDER["surveys"]}

@@ -18,8 +18,10 @@ from app.domain.surveys.indices import round_half_up
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
 
 router = APIRouter(tags=["surveys"])
@@ -116,25 +118,25 @@ class ServicePatch(BaseModel):
 def list_services(session: SessionDep, principal: ReadUnit, unit_id: int):
     """The unit's service types (jenis layanan), active and inactive."""
     units.get(session, unit_id=unit_id)
-    return surveys.list_services(session, unit_id=unit_id)
+    return survey_catalogue.list_services(session, unit_id=unit_id)
 
 
 @router.post("/units/{unit_id}/survey-services", response_model=ServiceOut, status_code=201)
 def create_service(session: SessionDep, principal: WriteUnit, unit_id: int, body: ServiceIn):
     units.get(session, unit_id=unit_id)
-    return surveys.create_service(session, actor=principal, unit_id=unit_id, **body.model_dump())
+    return survey_catalogue.create_service(session, actor=principal, unit_id=unit_id, **body.model_dump())
 
 
 @router.patch("/survey-services/{service_id}", response_model=ServiceOut)
 def update_service(session: SessionDep, principal: WriteAny, service_id: int, body: ServicePatch):
-    return surveys.update_service(
+    return survey_catalogue.update_service(
         session, actor=principal, service_id=service_id, **body.model_dump()
     )
 
 
 @router.delete("/survey-services/{service_id}", status_code=204)
 def delete_service(session: SessionDep, principal: ManageAny, service_id: int):
-    surveys.delete_service(session, actor=principal, service_id=service_id)
+    survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
     return Response(status_code=204)
 
 
@@ -155,8 +157,8 @@ class CampaignIn(BaseModel):
         "period_label": "2019-S1", "opens_on": "2019-01-02", "closes_on": "2019-06-28",
         "population": 1200}]})
 
-    def data(self) -> surveys.CampaignInput:
-        return surveys.CampaignInput(
+    def data(self) -> survey_campaigns.CampaignInput:
+        return survey_campaigns.CampaignInput(
             title=self.title, instrument_codes=self.instruments, period_kind=self.period_kind,
             period_label=self.period_label, opens_on=self.opens_on, closes_on=self.closes_on,
             population=self.population,
@@ -184,11 +186,11 @@ class CampaignOut(BaseModel):
 def campaign_out(session, campaign) -> CampaignOut:
     return CampaignOut(
         id=campaign.id, unit_id=campaign.unit_id, title=campaign.title,
-        instruments=[i.code for i in surveys.instruments_of(session, campaign)],
+        instruments=[i.code for i in survey_campaigns.instruments_of(session, campaign)],
         period_kind=campaign.period_kind, period_label=campaign.period_label,
         year=campaign.year, opens_on=campaign.opens_on, closes_on=campaign.closes_on,
         population=campaign.population, status=campaign.status,
-        state=surveys.campaign_state(campaign), public_code=campaign.public_code,
+        state=survey_campaigns.campaign_state(campaign), public_code=campaign.public_code,
         public_path=f"/s/{campaign.public_code}", is_demo=campaign.is_demo,
     )
 
@@ -203,27 +205,27 @@ def list_campaigns(session: SessionDep, principal: ReadUnit, unit_id: int,
                    year: int | None = None):
     """The unit's campaigns, newest period first."""
     units.get(session, unit_id=unit_id)
-    return [campaign_out(session, c) for c in surveys.list_campaigns(session, unit_id=unit_id,
+    return [campaign_out(session, c) for c in survey_campaigns.list_campaigns(session, unit_id=unit_id,
                                                                       year=year)]
 
 
 @router.post("/units/{unit_id}/survey-campaigns", response_model=CampaignOut, status_code=201)
 def create_campaign(session: SessionDep, principal: WriteUnit, unit_id: int, body: CampaignIn):
     """Create an open campaign with a fresh public link /s/{code}."""
-    campaign = surveys.create_campaign(session, actor=principal, unit_id=unit_id, data=body.data())
+    campaign = survey_campaigns.create_campaign(session, actor=principal, unit_id=unit_id, data=body.data())
     return campaign_out(session, campaign)
 
 
 @router.get("/survey-campaigns/{campaign_id}", response_model=CampaignOut)
 def get_campaign(session: SessionDep, principal: ReadAny, campaign_id: int):
-    campaign = surveys.campaign_for(session, actor=principal, campaign_id=campaign_id)
+    campaign = survey_campaigns.campaign_for(session, actor=principal, campaign_id=campaign_id)
     return campaign_out(session, campaign)
 
 
 @router.put("/survey-campaigns/{campaign_id}", response_model=CampaignOut)
 def update_campaign(session: SessionDep, principal: WriteAny, campaign_id: int, body: CampaignIn):
     """Replace a campaign's settings (instruments are fixed once it has responses)."""
-    campaign = surveys.update_campaign(
+    campaign = survey_campaigns.update_campaign(
         session, actor=principal, campaign_id=campaign_id, data=body.data()
     )
     return campaign_out(session, campaign)
@@ -232,7 +234,7 @@ def update_campaign(session: SessionDep, principal: WriteAny, campaign_id: int, 
 @router.post("/survey-campaigns/{campaign_id}/status", response_model=CampaignOut)
 def set_status(session: SessionDep, principal: ManageAny, campaign_id: int, body: StatusIn):
     """Close a campaign (or reopen it)."""
-    campaign = surveys.set_campaign_status(
+    campaign = survey_campaigns.set_campaign_status(
         session, actor=principal, campaign_id=campaign_id, status=body.status
     )
     return campaign_out(session, campaign)
@@ -240,7 +242,7 @@ def set_status(session: SessionDep, principal: ManageAny, campaign_id: int, body
 
 @router.delete("/survey-campaigns/{campaign_id}", status_code=204)
 def delete_campaign(session: SessionDep, principal: ManageAny, campaign_id: int):
-    surveys.delete_campaign(session, actor=principal, campaign_id=campaign_id)
+    survey_campaigns.delete_campaign(session, actor=principal, campaign_id=campaign_id)
     return Response(status_code=204)
 
 
@@ -279,7 +281,7 @@ class BatchItemIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    items: list[BatchItemIn] = Field(min_length=1, max_length=surveys.MAX_BATCH)
+    items: list[BatchItemIn] = Field(min_length=1, max_length=survey_responses.MAX_BATCH)
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"items": [
         {"idempotency_key": "portal-2019-000001", "answers": ANSWERS_EXAMPLE}]}]})
 
@@ -301,7 +303,7 @@ def _pairs(answers: Answers) -> dict[tuple[str, str], int]:
     return {(inst, item): v for inst, items in answers.items() for item, v in items.items()}
 
 
-def _recorded(r: surveys.RecordedResponse) -> RecordedOut:
+def _recorded(r: survey_responses.RecordedResponse) -> RecordedOut:
     return RecordedOut(id=r.id, campaign_id=r.campaign_id, submitted_at=r.submitted_at,
                        duplicate=r.duplicate)
 
@@ -316,16 +318,16 @@ def submit_response(
     """Submit one response (kiosk, portal). A repeated idempotency key returns 200 and the
     first response; nothing is stored twice. The key may also be sent as the
     ``Idempotency-Key`` header."""
-    campaign = surveys.campaign_for(
+    campaign = survey_campaigns.campaign_for(
         session, actor=principal, campaign_id=campaign_id, permission="surveys.write"
     )
     key = body.idempotency_key or idempotency_key
     if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
         raise Invalid("Kunci idempotensi di header dan di isi permintaan berbeda.")
-    recorded = surveys.record_response(
+    recorded = survey_responses.record_response(
         session, campaign=campaign, answers=_pairs(body.answers), service_id=body.service_id,
         source=body.source, profile=body.profile, suggestion=body.suggestion,
-        meta=surveys.ResponseMeta(idempotency_key=key), channel="api",
+        meta=survey_responses.ResponseMeta(idempotency_key=key), channel="api",
     )
     if recorded.duplicate:
         response.status_code = 200
@@ -337,12 +339,12 @@ def submit_response(
 def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn):
     """Submit up to 500 responses at once, all or nothing; each needs its own idempotency key,
     so re-sending a batch (after a timeout) never counts a response twice."""
-    campaign = surveys.campaign_for(
+    campaign = survey_campaigns.campaign_for(
         session, actor=principal, campaign_id=campaign_id, permission="surveys.write"
     )
-    result = surveys.record_batch(
+    result = survey_responses.record_batch(
         session, actor=principal, campaign=campaign,
-        items=[surveys.BatchItem(
+        items=[survey_responses.BatchItem(
             answers=_pairs(i.answers), idempotency_key=i.idempotency_key,
             service_id=i.service_id, source=i.source, profile=i.profile,
             suggestion=i.suggestion, submitted_at=i.submitted_at,
@@ -383,8 +385,8 @@ def list_responses(
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
     """A campaign's responses, newest first (no IP or device hashes)."""
-    surveys.campaign_for(session, actor=principal, campaign_id=campaign_id)
-    result = surveys.list_responses(
+    survey_campaigns.campaign_for(session, actor=principal, campaign_id=campaign_id)
+    result = survey_responses.list_responses(
         session, campaign_id=campaign_id, service_id=service_id, source=source,
         suspect=suspect, page=page, per_page=per_page,
     )
@@ -413,11 +415,11 @@ class ReviewIn(BaseModel):
 @router.post("/survey-responses/{response_id}/review", response_model=ResponseOut)
 def review(session: SessionDep, principal: ManageAny, response_id: int, body: ReviewIn):
     """Include a suspect response in the indices, or exclude a response; audited."""
-    r = surveys.review_response(
+    r = survey_responses.review_response(
         session, actor=principal, response_id=response_id, decision=body.decision
     )
     nested: dict[str, dict[str, int]] = {}
-    for (inst, item), v in surveys.answers_of(session, response_ids=[r.id])[r.id].items():
+    for (inst, item), v in survey_responses.answers_of(session, response_ids=[r.id])[r.id].items():
         nested.setdefault(inst, {})[item] = v
     return ResponseOut(
         id=r.id, submitted_at=r.submitted_at, service_id=r.service_id, source=r.source_tag,
@@ -510,7 +512,7 @@ def instrument_result_out(r: survey_results.InstrumentResult) -> InstrumentResul
 def results(session: SessionDep, principal: ReadAny, campaign_id: int,
             service_id: int | None = None, source: str | None = None):
     """Exact indices of a campaign over reportable responses (suspect ones left out)."""
-    campaign = surveys.campaign_for(session, actor=principal, campaign_id=campaign_id)
+    campaign = survey_campaigns.campaign_for(session, actor=principal, campaign_id=campaign_id)
     res = survey_results.campaign_results(
         session, campaign=campaign, service_id=service_id, source=source
     )

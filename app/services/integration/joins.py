@@ -33,7 +33,7 @@ from app.models.units import Unit
 from app.services.integration import timeline
 from app.services.lke import assessments, evidence
 from app.services.lke import xlsx as lke_xlsx
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import results as survey_results
 
 REVIEW_ASSESSORS = {"regional": "kanwil", "tpi": "tpi"}
@@ -62,8 +62,8 @@ def _within(on: date, year: int) -> date:
 def survey_points(session: Session, unit: Unit) -> list[SurveyPoint]:
     """Each closed campaign's IKM / IPKP / IPAK for the timeline."""
     out: list[SurveyPoint] = []
-    for campaign in surveys.list_campaigns(session, unit_id=unit.id):
-        if surveys.campaign_state(campaign) not in ("closed", "ended"):
+    for campaign in survey_campaigns.list_campaigns(session, unit_id=unit.id):
+        if survey_campaigns.campaign_state(campaign) not in ("closed", "ended"):
             continue
         on = campaign.closes_on
         if campaign.closed_at is not None:

@@ -15,7 +15,7 @@ Rules (documented for users in docs/integration.md):
   without a count, "Belum dilakukan"). It is only a suggestion until the user applies it
   (source ``survey-count:<year>``, the campaigns linked as evidence).
 - **Triggers**: on demand (worksheet button, ``POST /api/v1/assessments/{id}/fill-from-surveys``)
-  and when a campaign is closed (``surveys.CLOSE_HOOKS``): if the unit has an editable
+  and when a campaign is closed (``survey_campaigns.CLOSE_HOOKS``): if the unit has an editable
   assessment of the campaign's year it is filled with the closer's rights; a locked one is left
   alone and the campaign page says why (``campaign_status``).
 
@@ -40,7 +40,7 @@ from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from app.services.lke import assessments
 from app.services.lke import links as lke_links
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import results as survey_results
 from app.services.surveys.results import YearIndex
 
@@ -194,8 +194,8 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
         chosen = next((x for x in listed if x.closed), None)
         pending = tuple(
             x for x in listed if not x.closed
-            and (chosen is None or surveys.period_sort_key(x.period)
-                 >= surveys.period_sort_key(chosen.period))
+            and (chosen is None or survey_campaigns.period_sort_key(x.period)
+                 >= survey_campaigns.period_sort_key(chosen.period))
         )
         row = rows.get(ref)
         hasil.append(HasilItem(
@@ -207,7 +207,7 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
     count = None
     if framework.has_question(COUNT_REF):
         ikm = tuple(sorted(found.get("ikm", []),
-                           key=lambda x: surveys.period_sort_key(x.period)))
+                           key=lambda x: survey_campaigns.period_sort_key(x.period)))
         option, label, problem = _count_option(framework, len(ikm))
         row = rows.get(COUNT_REF)
         count = CountSuggestion(
@@ -373,7 +373,7 @@ def _base_url() -> str:
 def on_campaign_closed(
     session: Session, actor: Principal | None, campaign: SurveyCampaign
 ) -> CloseOutcome:
-    """Hook of ``surveys.CLOSE_HOOKS``: fill the editable assessment of the campaign's year."""
+    """Hook of ``survey_campaigns.CLOSE_HOOKS``: fill the editable assessment of the campaign's year."""
     assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)
     if assessment is None:
         return CloseOutcome(campaign.year, None, "no_assessment",
@@ -394,8 +394,8 @@ def on_campaign_closed(
                         f"LKE {campaign.year} diisi dari hasil survei.", result.changed)
 
 
-if on_campaign_closed not in surveys.CLOSE_HOOKS:
-    surveys.CLOSE_HOOKS.append(on_campaign_closed)
+if on_campaign_closed not in survey_campaigns.CLOSE_HOOKS:
+    survey_campaigns.CLOSE_HOOKS.append(on_campaign_closed)
 
 
 # --------------------------------------------------------------------------- campaign view
@@ -419,9 +419,9 @@ def campaign_status(
     session: Session, *, actor: Principal | None, campaign_id: int
 ) -> CampaignLke:
     """Where this campaign stands in the LKE of its year (read-only)."""
-    campaign = surveys.campaign_for(session, actor=actor, campaign_id=campaign_id)
-    kinds = tuple(i.kind for i in surveys.instruments_of(session, campaign))
-    closed = surveys.campaign_state(campaign) in ("closed", "ended")
+    campaign = survey_campaigns.campaign_for(session, actor=actor, campaign_id=campaign_id)
+    kinds = tuple(i.kind for i in survey_campaigns.instruments_of(session, campaign))
+    closed = survey_campaigns.campaign_state(campaign) in ("closed", "ended")
     assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)
     if assessment is None:
         return CampaignLke(campaign, closed, None, False, "", (), (), kinds)

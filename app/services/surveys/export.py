@@ -17,7 +17,8 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from app.models.surveys.records import SurveyCampaign, SurveyService
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import responses as survey_responses
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,7 +45,7 @@ def rows(
     source: str | None = None, suspect: bool | None = None,
 ) -> Iterator[list]:
     """Header row then one row per response (newest first), values escaped."""
-    instruments = surveys.instruments_of(session, campaign)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     profile_codes: list[str] = []
     for inst in instruments:
         for pf in inst.profile:
@@ -60,7 +61,7 @@ def rows(
         "dihitung", "lama_isi_detik", *profile_codes, *[f"{a}.{b}" for a, b in item_keys],
         "saran",
     ]
-    page = surveys.list_responses(
+    page = survey_responses.list_responses(
         session, campaign_id=campaign.id, service_id=service_id, source=source,
         suspect=suspect, per_page=None,
     )

@@ -16,9 +16,11 @@ from app.security.principal import Principal
 from app.services import charts, units
 from app.services.demo import surveys as survey_demo
 from app.services.errors import Invalid, NotFound
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
 from app.web.templating import NAV_ITEMS, render
 from app.web.units import DASHBOARD_PANELS, PANEL_ORDER
@@ -43,7 +45,7 @@ STATE_NAMES = {
 
 
 def _campaign(session, unit_id: int, campaign_id: int):
-    campaign = surveys.campaign_for(session, actor=None, campaign_id=campaign_id)
+    campaign = survey_campaigns.campaign_for(session, actor=None, campaign_id=campaign_id)
     if campaign.unit_id != unit_id:
         raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
     return campaign
@@ -62,7 +64,7 @@ def _base(session, unit_id: int) -> dict:
     unit = units.get(session, unit_id=unit_id)
     return {"unit": unit, "ancestors": units.ancestors(session, unit=unit),
             "kind_names": KIND_NAMES, "period_kind_names": PERIOD_KIND_NAMES,
-            "state_names": STATE_NAMES, "campaign_state": surveys.campaign_state}
+            "state_names": STATE_NAMES, "campaign_state": survey_campaigns.campaign_state}
 
 
 # --------------------------------------------------------------------------- overview
@@ -71,12 +73,12 @@ def _base(session, unit_id: int) -> dict:
 @router.get("/units/{unit_id}/surveys")
 def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    campaigns = surveys.list_campaigns(session, unit_id=unit_id)
+    campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id)
     headline = survey_results.latest_headline(session, unit_id=unit_id)
     ctx.update(
-        campaigns=[(c, [i.kind for i in surveys.instruments_of(session, c)],
-                    surveys.response_count(session, campaign_id=c.id)) for c in campaigns],
-        services=surveys.list_services(session, unit_id=unit_id),
+        campaigns=[(c, [i.kind for i in survey_campaigns.instruments_of(session, c)],
+                    survey_campaigns.response_count(session, campaign_id=c.id)) for c in campaigns],
+        services=survey_catalogue.list_services(session, unit_id=unit_id),
         headline=[_headline_row(kind, row) for kind, row in headline.items()],
     )
     return render(request, "pages/surveys/index.html", ctx)
@@ -117,7 +119,7 @@ if dashboard_panel not in DASHBOARD_PANELS:
 def services_page(request: Request, session: SessionDep, principal: ReadUnit,
                   unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    ctx.update(services=surveys.list_services(session, unit_id=unit_id), problems=None, form={})
+    ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id), problems=None, form={})
     return render(request, "pages/surveys/services.html", ctx)
 
 
@@ -126,13 +128,13 @@ async def create_service(request: Request, session: SessionDep, principal: Write
                          unit_id: int) -> Response:
     form = await request.form()
     try:
-        surveys.create_service(
+        survey_catalogue.create_service(
             session, actor=principal, unit_id=unit_id, code=str(form.get("code", "")),
             name=str(form.get("name", "")), description=str(form.get("description", "")),
         )
     except Invalid as exc:
         ctx = _base(session, unit_id)
-        ctx.update(services=surveys.list_services(session, unit_id=unit_id),
+        ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id),
                    problems=exc.problems or [exc.message], form=dict(form))
         return render(request, "pages/surveys/services.html", ctx, status_code=422)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
@@ -141,11 +143,11 @@ async def create_service(request: Request, session: SessionDep, principal: Write
 @router.post("/units/{unit_id}/surveys/services/{service_id}/active")
 async def toggle_service(request: Request, session: SessionDep, principal: WriteUnit,
                          unit_id: int, service_id: int) -> Response:
-    service = surveys.service_for(session, actor=principal, service_id=service_id,
+    service = survey_catalogue.service_for(session, actor=principal, service_id=service_id,
                                   permission="surveys.write")
     if service.unit_id != unit_id:
         raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
-    surveys.update_service(session, actor=principal, service_id=service_id,
+    survey_catalogue.update_service(session, actor=principal, service_id=service_id,
                            active=not service.active)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
 
@@ -153,11 +155,11 @@ async def toggle_service(request: Request, session: SessionDep, principal: Write
 @router.post("/units/{unit_id}/surveys/services/{service_id}/delete")
 async def delete_service(request: Request, session: SessionDep, principal: ManageUnit,
                          unit_id: int, service_id: int) -> Response:
-    service = surveys.service_for(session, actor=principal, service_id=service_id,
+    service = survey_catalogue.service_for(session, actor=principal, service_id=service_id,
                                   permission="surveys.manage")
     if service.unit_id != unit_id:
         raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
-    surveys.delete_service(session, actor=principal, service_id=service_id)
+    survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
 
 
@@ -174,7 +176,7 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
                 "period_label": campaign.period_label, "opens_on": campaign.opens_on.isoformat(),
                 "closes_on": campaign.closes_on.isoformat(),
                 "population": str(campaign.population),
-                "instruments": [i.code for i in surveys.instruments_of(session, campaign)],
+                "instruments": [i.code for i in survey_campaigns.instruments_of(session, campaign)],
             }
         else:
             form = {"period_kind": "semester", "instruments": [r.code for r in rows]}
@@ -184,7 +186,7 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
     return ctx
 
 
-def _parse_campaign_form(form) -> surveys.CampaignInput:
+def _parse_campaign_form(form) -> survey_campaigns.CampaignInput:
     problems = []
 
     def day(name: str, label: str) -> date | None:
@@ -204,7 +206,7 @@ def _parse_campaign_form(form) -> surveys.CampaignInput:
         population = 0
     if problems:
         raise Invalid("Survei tidak dapat disimpan.", problems=problems)
-    return surveys.CampaignInput(
+    return survey_campaigns.CampaignInput(
         title=str(form.get("title", "")), instrument_codes=[str(v) for v in
                                                             form.getlist("instruments")],
         period_kind=str(form.get("period_kind", "")),
@@ -230,7 +232,7 @@ async def create_campaign(request: Request, session: SessionDep, principal: Writ
                           unit_id: int) -> Response:
     form = await request.form()
     try:
-        campaign = surveys.create_campaign(
+        campaign = survey_campaigns.create_campaign(
             session, actor=principal, unit_id=unit_id, data=_parse_campaign_form(form)
         )
     except Invalid as exc:
@@ -254,7 +256,7 @@ async def update_campaign(request: Request, session: SessionDep, principal: Writ
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
     try:
-        surveys.update_campaign(session, actor=principal, campaign_id=campaign.id,
+        survey_campaigns.update_campaign(session, actor=principal, campaign_id=campaign.id,
                                 data=_parse_campaign_form(form))
     except Invalid as exc:
         ctx = _form_ctx(session, unit_id, campaign=campaign, form=_form_dict(form),
@@ -268,7 +270,7 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
                           unit_id: int, campaign_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
-    surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
+    survey_campaigns.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
                                 status=str(form.get("status", "")))
     return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
 
@@ -278,7 +280,7 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
                         unit_id: int, campaign_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
-    surveys.create_source(
+    survey_catalogue.create_source(
         session, actor=principal, campaign_id=campaign.id, tag=str(form.get("tag", "")),
         label=str(form.get("label", "")),
         service_id=_int_or_none(str(form.get("service_id", "")) or None),
@@ -292,9 +294,9 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
 async def delete_source(request: Request, session: SessionDep, principal: ManageUnit,
                         unit_id: int, campaign_id: int, source_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
-    if source_id not in {s.id for s in surveys.list_sources(session, campaign_id=campaign.id)}:
+    if source_id not in {s.id for s in survey_catalogue.list_sources(session, campaign_id=campaign.id)}:
         raise NotFound("Sumber tidak ditemukan pada survei ini.")
-    surveys.delete_source(session, actor=principal, source_id=source_id)
+    survey_catalogue.delete_source(session, actor=principal, source_id=source_id)
     return RedirectResponse(
         f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
     )
@@ -355,9 +357,9 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
     res = survey_results.campaign_results(session, campaign=campaign, service_id=sid,
                                           source=source or None)
     ctx = _base(session, unit_id)
-    services = surveys.list_services(session, unit_id=unit_id)
+    services = survey_catalogue.list_services(session, unit_id=unit_id)
     ctx.update(
-        campaign=campaign, res=res, state=surveys.campaign_state(campaign),
+        campaign=campaign, res=res, state=survey_campaigns.campaign_state(campaign),
         results=[_result_view(r, f"c{n}") for n, r in enumerate(res.instruments)],
         service_rows=[
             {"id": s.service_id, "name": s.name, "respondents": s.respondents,
@@ -365,7 +367,7 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
                          r.ikm.grade.letter if r.ikm else None) for r in s.results]}
             for s in res.services
         ],
-        services=services, sources=surveys.list_sources(session, campaign_id=campaign.id),
+        services=services, sources=survey_catalogue.list_sources(session, campaign_id=campaign.id),
         filters={"service_id": service_id or "", "source": source or ""},
         service_names={s.id: s.name for s in services},
         minimum_sample=res.minimum_sample,
@@ -399,7 +401,7 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
             desc="; ".join(f"{p}: {s}" for p, _v, s in points), chart_id="trend",
         ))
     ctx.update(
-        kind=kind, chart=chart, services=surveys.list_services(session, unit_id=unit_id),
+        kind=kind, chart=chart, services=survey_catalogue.list_services(session, unit_id=unit_id),
         service_id=service_id or "",
         rows=[{"period": r.period, "campaign": r.campaign, "respondents": r.respondents,
                "value": format_id(r.result.value), "value_1_4": format_id(r.result.value_1_4),
@@ -423,17 +425,17 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
                    campaign_id: int, service_id: str | None = None, source: str | None = None,
                    suspect: str | None = None, page: int = 1) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
-    result = surveys.list_responses(
+    result = survey_responses.list_responses(
         session, campaign_id=campaign.id, service_id=_int_or_none(service_id),
         source=source or None, suspect=_bool_filter(suspect), page=page, per_page=50,
     )
-    instruments = surveys.instruments_of(session, campaign)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     ctx = _base(session, unit_id)
-    services = surveys.list_services(session, unit_id=unit_id)
+    services = survey_catalogue.list_services(session, unit_id=unit_id)
     ctx.update(
         campaign=campaign, result=result, instruments=instruments,
         services=services, service_names={s.id: s.name for s in services},
-        sources=surveys.list_sources(session, campaign_id=campaign.id),
+        sources=survey_catalogue.list_sources(session, campaign_id=campaign.id),
         filters={"service_id": service_id or "", "source": source or "",
                  "suspect": suspect or ""},
         pages=max((result.total + 49) // 50, 1),
@@ -446,12 +448,12 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
 @router.post("/units/{unit_id}/surveys/responses/{response_id}/review")
 async def review_response(request: Request, session: SessionDep, principal: ManageUnit,
                           unit_id: int, response_id: int) -> Response:
-    response, campaign = surveys.response_for(session, actor=principal, response_id=response_id,
+    response, campaign = survey_responses.response_for(session, actor=principal, response_id=response_id,
                                               permission="surveys.manage")
     if campaign.unit_id != unit_id:
         raise NotFound("Jawaban tidak ditemukan di unit ini.")
     form = await request.form()
-    surveys.review_response(session, actor=principal, response_id=response.id,
+    survey_responses.review_response(session, actor=principal, response_id=response.id,
                             decision=str(form.get("decision", "")))
     back = str(form.get("back", ""))
     target = f"/units/{unit_id}/surveys/campaigns/{campaign.id}/responses"

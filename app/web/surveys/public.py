@@ -1,7 +1,7 @@
 """The public survey form `/s/{code}` (anonymous, no JavaScript) and its thank-you page.
 
 Thin: reads the form, applies the abuse guard (app.services.surveys.guard, rules in
-app.domain.surveys.guard) and hands the answers to ``surveys.record_response``. Bad input
+app.domain.surveys.guard) and hands the answers to ``survey_responses.record_response``. Bad input
 puts the form back with the person's answers and a clear message; nothing is stored.
 """
 
@@ -35,9 +35,11 @@ from app.models.base import utcnow
 from app.models.surveys.records import SurveyCampaign, SurveyService
 from app.models.units import Unit
 from app.services.errors import NotFound, TooManyAttempts
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
 from app.services.surveys import intake as survey_intake
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from app.services.surveys.intake import SubmitContext, SurveyIntake
 from app.web import templating
 from app.web.templating import render
@@ -115,7 +117,7 @@ def _state_page(
         request, STATUS,
         {
             "unit": unit, "campaign": campaign, "heading": _(STATE_HEADINGS[state]),
-            "message": _(surveys.STATE_MESSAGES[state]), "detail": detail,
+            "message": _(survey_campaigns.STATE_MESSAGES[state]), "detail": detail,
         },
         status_code=status_code,
     )
@@ -131,7 +133,7 @@ def _load(session, code: str) -> tuple[SurveyCampaign, Unit | None] | None:
     if not code or len(code) > 40:
         return None
     try:
-        campaign = surveys.campaign_by_code(session, code=code)
+        campaign = survey_campaigns.campaign_by_code(session, code=code)
     except NotFound:
         return None
     return campaign, session.get(Unit, campaign.unit_id)
@@ -272,19 +274,19 @@ def survey_form(request: Request, code: str, session: SessionDep, src: str | Non
     if loaded is None:
         return _not_found(request)
     campaign, unit = loaded
-    state = surveys.campaign_state(campaign)
+    state = survey_campaigns.campaign_state(campaign)
     if state != "open":
         return _state_page(request, campaign, unit, state)
-    instruments = surveys.instruments_of(session, campaign)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     values: dict[str, str] = {}
     source = None
     if src and len(src) <= 40:
-        source = surveys.source_by_tag(session, campaign_id=campaign.id, tag=src)
+        source = survey_catalogue.source_by_tag(session, campaign_id=campaign.id, tag=src)
     if source is not None and source.service_id is not None:
         values["service"] = str(source.service_id)
     return _form_page(
         request, campaign, unit, instruments,
-        surveys.active_services(session, unit_id=campaign.unit_id),
+        survey_catalogue.active_services(session, unit_id=campaign.unit_id),
         values=values, src=source.tag if source else None,
     )
 
@@ -348,7 +350,7 @@ async def survey_submit(request: Request) -> Response:
     if context is None:
         return _not_found(request)
     campaign = context.campaign
-    state = surveys.campaign_state(campaign)
+    state = survey_campaigns.campaign_state(campaign)
     if state != "open":
         return _state_page(request, campaign, context.unit, state, status_code=409)
     sent = _read_form(form, context.instruments)
@@ -368,7 +370,7 @@ async def survey_submit(request: Request) -> Response:
         )
     try:
         checked = _check(context, sent)
-    except surveys.SubmissionInvalid as exc:
+    except survey_responses.SubmissionInvalid as exc:
         fresh = None
         if "service" in exc.fields or "source" in exc.fields:
             # Perhaps added in the last seconds: ask the database before refusing.
@@ -377,7 +379,7 @@ async def survey_submit(request: Request) -> Response:
             if fresh is None:
                 raise exc
             checked = _check(fresh, sent)
-        except surveys.SubmissionInvalid as final:
+        except survey_responses.SubmissionInvalid as final:
             fields, summary = _field_messages(final.fields, sent["values"])
             return again(422, field_errors=fields, problems=summary)
 
@@ -388,7 +390,7 @@ async def survey_submit(request: Request) -> Response:
     device = survey_guard.read_device(secret, request.cookies.get(survey_guard.DEVICE_COOKIE))
     submission = survey_intake.Submission(
         campaign_id=campaign.id, checked=checked,
-        meta=surveys.ResponseMeta(
+        meta=survey_responses.ResponseMeta(
             ip_hash=survey_guard.hash_ip(secret, client_ip(request)),
             device_hash=survey_guard.hash_device(secret, device.id),
             fill_seconds=_fill_seconds(served, now),
@@ -405,11 +407,11 @@ async def survey_submit(request: Request) -> Response:
             429, problems=[_(exc.message)], message=_("Jawaban belum terkirim."),
             headers={"Retry-After": str(exc.retry_after)},
         )
-    except surveys.CampaignClosed:
+    except survey_campaigns.CampaignClosed:
         fresh = await run_in_threadpool(partial(intake.load, code, refresh=True))
         if fresh is None:
             return _not_found(request)
-        state = surveys.campaign_state(fresh.campaign)
+        state = survey_campaigns.campaign_state(fresh.campaign)
         return _state_page(
             request, fresh.campaign, fresh.unit, "closed" if state == "open" else state, 409
         )
@@ -441,9 +443,9 @@ def _thanks_redirect(code: str, device_cookie: str, *, secure: bool) -> Response
     return response
 
 
-def _check(context: SubmitContext, sent: dict[str, Any]) -> surveys.CheckedSubmission:
+def _check(context: SubmitContext, sent: dict[str, Any]) -> survey_responses.CheckedSubmission:
     """The submission checked against the campaign's context (no database)."""
-    return surveys.check_submission(
+    return survey_responses.check_submission(
         None, campaign=context.campaign, answers=sent["answers"],
         service_id=sent["service_id"], source=sent["src"], profile=sent["profile"],
         suggestion=sent["suggestion"], instruments=context.instruments,

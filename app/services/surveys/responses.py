@@ -1,61 +1,46 @@
-"""Survey use cases: service types, campaigns and their sources, recording and reviewing responses.
+"""Survey responses: checking and recording one response or an API batch (idempotency keys),
+reviewing a response in or out of the indices, listing responses and their answers.
 
 Public API used by the public form (``/s/{code}``) and the JSON API:
-
-- :func:`campaign_by_code`, :func:`campaign_state`, :func:`instruments_of`,
-  :func:`active_services`, :func:`source_by_tag` to render the form;
-- :func:`check_submission` to validate without storing (field-level errors);
-- :func:`record_response` (one response, SQLAlchemy Core, one transaction) and
-  :func:`record_batch` (API, per-item idempotency keys).
-
-Authorisation is the caller's job for unit-addressed routes (``requires(...)``); the helpers
-``campaign_for`` / ``service_for`` / ``response_for`` load an entity addressed by id and check
-the actor's permission at its unit (``Forbidden`` otherwise).
+:func:`check_submission` to validate without storing (field-level errors);
+:func:`record_response` (one response, SQLAlchemy Core, one transaction) and
+:func:`record_batch` (API, per-item idempotency keys).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app.db import get_row, insert_rows
+from app.db import insert_rows
 from app.domain.surveys.instruments import Instrument
 from app.models.surveys.records import (
     NO_SERVICE,
-    CampaignStatus,
-    PeriodKind,
     ReviewDecision,
     SurveyAnswer,
     SurveyCampaign,
-    SurveyInstrument,
     SurveyResponse,
     SurveyService,
-    SurveySource,
 )
-from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.services.surveys import instruments as survey_instruments
+from app.services.errors import Conflict, Invalid, NotFound
 from app.services.surveys import tallies as survey_tallies
-
-# --------------------------------------------------------------------------- errors
-
-
-class CampaignClosed(ServiceError):
-    """The campaign does not take responses now (draft, not open yet, closed, past its dates)."""
-
-    status_code = 409
+from app.services.surveys.campaigns import (
+    campaign_for,
+    ensure_accepting,
+    forbid,
+    instruments_of,
+    utc_now,
+)
+from app.services.surveys.catalogue import _CODE_RE, active_services, list_sources, source_by_tag
 
 
 class SubmissionInvalid(Invalid):
@@ -68,546 +53,6 @@ class SubmissionInvalid(Invalid):
     def __init__(self, message: str, *, fields: dict[str, str]):
         super().__init__(message, problems=[f"{k}: {v}" for k, v in fields.items()])
         self.fields = fields
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _forbid(actor: Principal | None, permission: str, unit_id: int) -> None:
-    if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
-
-
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-
-# --------------------------------------------------------------------------- services
-
-
-def list_services(
-    session: Session, *, unit_id: int, include_inactive: bool = True
-) -> list[SurveyService]:
-    """A unit's live service types, ordered by name."""
-    query = select(SurveyService).where(
-        SurveyService.unit_id == unit_id, col(SurveyService.deleted_at).is_(None)
-    )
-    if not include_inactive:
-        query = query.where(SurveyService.active == True)  # noqa: E712
-    return list(session.exec(query.order_by(SurveyService.name)).all())
-
-
-def active_services(session: Session, *, unit_id: int) -> list[SurveyService]:
-    """The services a respondent may choose on the public form."""
-    return list_services(session, unit_id=unit_id, include_inactive=False)
-
-
-def service_for(
-    session: Session, *, actor: Principal | None, service_id: int, permission: str = "unit.read"
-) -> SurveyService:
-    """One live service; NotFound, or Forbidden when the actor lacks the permission at its unit."""
-    service = get_row(session, SurveyService, service_id)
-    if service is None or service.deleted_at is not None:
-        raise NotFound(f"Jenis layanan {service_id} tidak ditemukan.")
-    _forbid(actor, permission, service.unit_id)
-    return service
-
-
-def _service_problems(
-    session: Session, *, unit_id: int, code: str, name: str, exclude_id: int | None
-) -> list[str]:
-    problems = []
-    if not _CODE_RE.match(code):
-        problems.append(
-            "Kode layanan wajib diisi: huruf, angka, titik, garis bawah atau tanda hubung "
-            "(maksimal 40)."
-        )
-    if not name:
-        problems.append("Nama layanan wajib diisi.")
-    elif len(name) > 200:
-        problems.append("Nama layanan paling banyak 200 karakter.")
-    if code:
-        query = select(SurveyService.id).where(
-            SurveyService.unit_id == unit_id, SurveyService.code == code,
-            col(SurveyService.deleted_at).is_(None),
-        )
-        if exclude_id is not None:
-            query = query.where(SurveyService.id != exclude_id)
-        if session.exec(query).first() is not None:
-            problems.append(f"Kode layanan '{code}' sudah dipakai di unit ini.")
-    return problems
-
-
-def create_service(
-    session: Session, *, actor: Principal | None, unit_id: int, code: str, name: str,
-    description: str = "", active: bool = True,
-) -> SurveyService:
-    """Add a service type (jenis layanan) to a unit."""
-    _forbid(actor, "surveys.write", unit_id)
-    code, name, description = code.strip(), name.strip(), (description or "").strip()
-    problems = _service_problems(session, unit_id=unit_id, code=code, name=name, exclude_id=None)
-    if len(description) > 1000:
-        problems.append("Keterangan paling banyak 1000 karakter.")
-    if problems:
-        raise Invalid("Jenis layanan tidak dapat disimpan.", problems=problems)
-    service = SurveyService(
-        unit_id=unit_id, code=code, name=name, description=description, active=active
-    )
-    session.add(service)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="create", entity="survey_service", entity_id=service.id,
-        unit_id=unit_id, after=audit.snapshot(service),
-    )
-    session.commit()
-    return service
-
-
-def update_service(
-    session: Session, *, actor: Principal | None, service_id: int, code: str | None = None,
-    name: str | None = None, description: str | None = None, active: bool | None = None,
-) -> SurveyService:
-    """Change a service type; fields left None keep their value."""
-    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.write")
-    before = audit.snapshot(service)
-    new_code = service.code if code is None else code.strip()
-    new_name = service.name if name is None else name.strip()
-    problems = _service_problems(
-        session, unit_id=service.unit_id, code=new_code, name=new_name, exclude_id=service.id
-    )
-    new_description = service.description if description is None else description.strip()
-    if len(new_description) > 1000:
-        problems.append("Keterangan paling banyak 1000 karakter.")
-    if problems:
-        raise Invalid("Jenis layanan tidak dapat disimpan.", problems=problems)
-    service.code, service.name, service.description = new_code, new_name, new_description
-    if active is not None:
-        service.active = active
-    session.add(service)
-    audit.record(
-        session, actor=actor, action="update", entity="survey_service", entity_id=service.id,
-        unit_id=service.unit_id, before=before, after=audit.snapshot(service),
-    )
-    session.commit()
-    return service
-
-
-def delete_service(session: Session, *, actor: Principal | None, service_id: int) -> None:
-    """Soft-delete a service type; its past responses keep pointing at it."""
-    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.manage")
-    before = audit.snapshot(service)
-    service.deleted_at = _now()
-    service.active = False
-    session.add(service)
-    audit.record(
-        session, actor=actor, action="delete", entity="survey_service", entity_id=service.id,
-        unit_id=service.unit_id, before=before, after=audit.snapshot(service),
-    )
-    session.commit()
-
-
-# --------------------------------------------------------------------------- campaigns
-
-PERIOD_PATTERNS = {
-    PeriodKind.quarter: re.compile(r"^(\d{4})-Q([1-4])$"),
-    PeriodKind.semester: re.compile(r"^(\d{4})-S([12])$"),
-    PeriodKind.year: re.compile(r"^(\d{4})$"),
-}
-PERIOD_HINTS = {
-    PeriodKind.quarter: "2019-Q1 sampai 2019-Q4",
-    PeriodKind.semester: "2019-S1 atau 2019-S2",
-    PeriodKind.year: "2019",
-}
-_PUBLIC_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud, typed by hand
-PUBLIC_CODE_LENGTH = 8
-
-
-def period_label(kind: str, year: int, number: int | None = None) -> str:
-    """The label of a period: ``("semester", 2019, 1) -> "2019-S1"``, ``("year", 2019) -> "2019"``."""
-    if kind == PeriodKind.quarter:
-        return f"{year}-Q{number}"
-    if kind == PeriodKind.semester:
-        return f"{year}-S{number}"
-    return f"{year}"
-
-
-def period_sort_key(label: str) -> tuple[int, int, int]:
-    """Order periods of mixed kinds: by year, then start month, then length (shorter first)."""
-    year = int(label[:4])
-    if "-Q" in label:
-        q = int(label[-1])
-        return (year, (q - 1) * 3 + 1, 3)
-    if "-S" in label:
-        s = int(label[-1])
-        return (year, (s - 1) * 6 + 1, 6)
-    return (year, 1, 12)
-
-
-def new_public_code() -> str:
-    """A short, random, URL-safe code for /s/{code} (31^8, about 8.5e11 values)."""
-    return "".join(secrets.choice(_PUBLIC_ALPHABET) for _ in range(PUBLIC_CODE_LENGTH))
-
-
-@dataclass
-class CampaignInput:
-    """What a person or a system gives to create or change a campaign."""
-
-    title: str
-    instrument_codes: Sequence[str]
-    period_kind: str
-    period_label: str
-    opens_on: date
-    closes_on: date
-    population: int
-
-
-def _campaign_problems(session: Session, data: CampaignInput) -> tuple[list[str], list[int], int]:
-    problems: list[str] = []
-    title = (data.title or "").strip()
-    if not title:
-        problems.append("Judul survei wajib diisi.")
-    elif len(title) > 200:
-        problems.append("Judul survei paling banyak 200 karakter.")
-    codes = [c.strip() for c in data.instrument_codes if c and c.strip()]
-    instrument_ids: list[int] = []
-    if not codes:
-        problems.append("Pilih sedikitnya satu instrumen (IKM, SPKP atau SPAK).")
-    kinds_seen: set[str] = set()
-    for code in dict.fromkeys(codes):
-        try:
-            row = survey_instruments.latest_by_code(session, code=code)
-        except NotFound as exc:
-            problems.append(exc.message)
-            continue
-        if row.kind in kinds_seen:
-            problems.append(f"Satu survei hanya memuat satu instrumen jenis {row.kind.upper()}.")
-            continue
-        kinds_seen.add(row.kind)
-        instrument_ids.append(row.id)
-    year = 0
-    try:
-        kind = PeriodKind(data.period_kind)
-    except ValueError:
-        problems.append("Jenis periode harus triwulan, semester atau tahun.")
-        kind = None
-    label = (data.period_label or "").strip()
-    if kind is not None:
-        match = PERIOD_PATTERNS[kind].match(label)
-        if not match:
-            problems.append(f"Label periode '{label}' tidak sesuai; contoh: {PERIOD_HINTS[kind]}.")
-        else:
-            year = int(match.group(1))
-            if not 2000 <= year <= 2100:
-                problems.append("Tahun periode tidak masuk akal.")
-    if not isinstance(data.opens_on, date) or not isinstance(data.closes_on, date):
-        problems.append("Tanggal buka dan tanggal tutup wajib diisi.")
-    elif data.closes_on < data.opens_on:
-        problems.append("Tanggal tutup tidak boleh sebelum tanggal buka.")
-    if isinstance(data.population, bool) or not isinstance(data.population, int) \
-            or data.population < 1:
-        problems.append("Perkiraan populasi pengguna layanan minimal 1.")
-    elif data.population > 100_000_000:
-        problems.append("Perkiraan populasi tidak masuk akal.")
-    return problems, instrument_ids, year
-
-
-def campaign_for(
-    session: Session, *, actor: Principal | None, campaign_id: int, permission: str = "unit.read"
-) -> SurveyCampaign:
-    """One live campaign; NotFound, or Forbidden when the actor lacks the permission there."""
-    campaign = session.get(SurveyCampaign, campaign_id)
-    if campaign is None or campaign.deleted_at is not None:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan.")
-    _forbid(actor, permission, campaign.unit_id)
-    return campaign
-
-
-def list_campaigns(
-    session: Session, *, unit_id: int, year: int | None = None
-) -> list[SurveyCampaign]:
-    """A unit's live campaigns, newest period first."""
-    query = select(SurveyCampaign).where(
-        SurveyCampaign.unit_id == unit_id, col(SurveyCampaign.deleted_at).is_(None)
-    )
-    if year is not None:
-        query = query.where(SurveyCampaign.year == year)
-    rows = list(session.exec(query).all())
-    rows.sort(key=lambda c: (period_sort_key(c.period_label), c.opens_on, c.id), reverse=True)
-    return rows
-
-
-def create_campaign(
-    session: Session, *, actor: Principal | None, unit_id: int, data: CampaignInput,
-    status: str = CampaignStatus.open, is_demo: bool = False,
-) -> SurveyCampaign:
-    """Create a campaign with a fresh public code; it opens on its dates unless left a draft."""
-    _forbid(actor, "surveys.write", unit_id)
-    unit = session.get(Unit, unit_id)
-    if unit is None or unit.deleted_at is not None:
-        raise NotFound(f"Unit {unit_id} tidak ditemukan.")
-    problems, instrument_ids, year = _campaign_problems(session, data)
-    if status not in (CampaignStatus.draft, CampaignStatus.open):
-        problems.append("Survei baru berstatus draf atau dibuka.")
-    if problems:
-        raise Invalid("Survei tidak dapat disimpan.", problems=problems)
-    code = new_public_code()
-    while session.exec(
-        select(SurveyCampaign.id).where(SurveyCampaign.public_code == code)
-    ).first() is not None:  # pragma: no cover - 1 in 10^11
-        code = new_public_code()
-    campaign = SurveyCampaign(
-        unit_id=unit_id, title=data.title.strip(), instrument_ids=instrument_ids,
-        period_kind=data.period_kind, period_label=data.period_label.strip(), year=year,
-        opens_on=data.opens_on, closes_on=data.closes_on, population=data.population,
-        public_code=code, status=status, timezone=unit.timezone, is_demo=is_demo,
-        created_by=actor.user_id if actor else None,
-    )
-    session.add(campaign)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="create", entity="survey_campaign", entity_id=campaign.id,
-        unit_id=unit_id, after=audit.snapshot(campaign),
-    )
-    session.commit()
-    return campaign
-
-
-def response_count(session: Session, *, campaign_id: int) -> int:
-    """Every stored response of a campaign (suspect ones included)."""
-    return session.exec(
-        select(func.count()).select_from(SurveyResponse)
-        .where(SurveyResponse.campaign_id == campaign_id)
-    ).one()
-
-
-def update_campaign(
-    session: Session, *, actor: Principal | None, campaign_id: int, data: CampaignInput
-) -> SurveyCampaign:
-    """Change a campaign; its instruments are fixed once it has responses."""
-    campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.write"
-    )
-    before = audit.snapshot(campaign)
-    problems, instrument_ids, year = _campaign_problems(session, data)
-    if (
-        not problems
-        and instrument_ids != list(campaign.instrument_ids or [])
-        and response_count(session, campaign_id=campaign.id)
-    ):
-        problems.append("Instrumen tidak dapat diubah karena survei sudah memiliki jawaban.")
-    if problems:
-        raise Invalid("Survei tidak dapat disimpan.", problems=problems)
-    campaign.title = data.title.strip()
-    campaign.instrument_ids = instrument_ids
-    campaign.period_kind = data.period_kind
-    campaign.period_label = data.period_label.strip()
-    campaign.year = year
-    campaign.opens_on, campaign.closes_on = data.opens_on, data.closes_on
-    campaign.population = data.population
-    campaign.updated_at = _now()
-    session.add(campaign)
-    audit.record(
-        session, actor=actor, action="update", entity="survey_campaign", entity_id=campaign.id,
-        unit_id=campaign.unit_id, before=before, after=audit.snapshot(campaign),
-    )
-    session.commit()
-    return campaign
-
-
-#: Called after a campaign is closed (its own transaction committed): fn(session, actor,
-#: campaign). The LKE join (app.services.integration.lke_from_surveys) fills that year's assessment here;
-#: a hook handles its own refusals (a locked assessment) and never undoes the close.
-CLOSE_HOOKS: list[Callable[[Session, Principal | None, SurveyCampaign], Any]] = []
-
-
-def set_campaign_status(
-    session: Session, *, actor: Principal | None, campaign_id: int, status: str
-) -> SurveyCampaign:
-    """Open, close or reopen a campaign (closing keeps every response; reopening is allowed)."""
-    campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.manage"
-    )
-    if status not in {s.value for s in CampaignStatus}:
-        raise Invalid("Status survei tidak dikenal.")
-    if status == CampaignStatus.draft and campaign.status != CampaignStatus.draft:
-        raise Conflict("Survei yang sudah dibuka tidak dapat dikembalikan ke draf.")
-    before = audit.snapshot(campaign)
-    campaign.status = status
-    campaign.closed_at = _now() if status == CampaignStatus.closed else None
-    campaign.updated_at = _now()
-    session.add(campaign)
-    audit.record(
-        session, actor=actor, action=f"status:{status}", entity="survey_campaign",
-        entity_id=campaign.id, unit_id=campaign.unit_id, before=before,
-        after=audit.snapshot(campaign),
-    )
-    session.commit()
-    if status == CampaignStatus.closed and before.get("status") != CampaignStatus.closed:
-        for hook in CLOSE_HOOKS:
-            hook(session, actor, campaign)
-    return campaign
-
-
-def close_campaign(session: Session, *, actor: Principal | None, campaign_id: int) -> SurveyCampaign:
-    """Close a campaign: the public link then says so politely."""
-    return set_campaign_status(
-        session, actor=actor, campaign_id=campaign_id, status=CampaignStatus.closed
-    )
-
-
-def delete_campaign(session: Session, *, actor: Principal | None, campaign_id: int) -> None:
-    """Soft-delete a campaign (its link stops working; responses are kept)."""
-    campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.manage"
-    )
-    before = audit.snapshot(campaign)
-    campaign.deleted_at = _now()
-    session.add(campaign)
-    audit.record(
-        session, actor=actor, action="delete", entity="survey_campaign", entity_id=campaign.id,
-        unit_id=campaign.unit_id, before=before, after=audit.snapshot(campaign),
-    )
-    session.commit()
-
-
-def campaign_by_code(session: Session, *, code: str) -> SurveyCampaign:
-    """The live campaign behind a public link, or NotFound (unknown or deleted)."""
-    campaign = session.exec(
-        select(SurveyCampaign).where(SurveyCampaign.public_code == code.strip().lower())
-    ).first()
-    if campaign is None or campaign.deleted_at is not None:
-        raise NotFound("Tautan survei tidak dikenal. Periksa kembali alamatnya.")
-    return campaign
-
-
-def local_today(campaign: SurveyCampaign, now: datetime | None = None) -> date:
-    """Today in the campaign's unit time zone."""
-    return (now or _now()).astimezone(ZoneInfo(campaign.timezone)).date()
-
-
-def campaign_state(campaign: SurveyCampaign, now: datetime | None = None) -> str:
-    """``open``, ``draft``, ``not_yet`` (before opens_on), ``ended`` (after closes_on), ``closed``."""
-    if campaign.deleted_at is not None or campaign.status == CampaignStatus.closed:
-        return "closed"
-    if campaign.status == CampaignStatus.draft:
-        return "draft"
-    today = local_today(campaign, now)
-    if today < campaign.opens_on:
-        return "not_yet"
-    if today > campaign.closes_on:
-        return "ended"
-    return "open"
-
-
-STATE_MESSAGES = {
-    "closed": "Survei ini sudah ditutup. Terima kasih atas kesediaan Anda.",
-    "ended": "Masa pengisian survei ini sudah berakhir. Terima kasih atas kesediaan Anda.",
-    "not_yet": "Survei ini belum dibuka. Silakan kembali pada tanggal pembukaan.",
-    "draft": "Survei ini belum dibuka.",
-}
-
-
-def ensure_accepting(campaign: SurveyCampaign, now: datetime | None = None) -> None:
-    """Raise CampaignClosed (409, polite message) unless the campaign takes responses now."""
-    state = campaign_state(campaign, now)
-    if state != "open":
-        raise CampaignClosed(STATE_MESSAGES[state])
-
-
-def instruments_of(session: Session, campaign: SurveyCampaign) -> list[Instrument]:
-    """The campaign's instruments (domain objects, cached), in form order."""
-    return [
-        survey_instruments.get(session, instrument_id=i) for i in campaign.instrument_ids or []
-    ]
-
-
-def instrument_rows_of(session: Session, campaign: SurveyCampaign) -> list[SurveyInstrument]:
-    """The stored instrument versions of a campaign, in form order."""
-    rows = {
-        r.id: r for r in session.exec(
-            select(SurveyInstrument).where(
-                col(SurveyInstrument.id).in_(campaign.instrument_ids or [-1])
-            )
-        )
-    }
-    return [rows[i] for i in campaign.instrument_ids or [] if i in rows]
-
-
-# --------------------------------------------------------------------------- sources
-
-
-def list_sources(session: Session, *, campaign_id: int) -> list[SurveySource]:
-    """A campaign's live source tags, by tag."""
-    return list(session.exec(
-        select(SurveySource).where(
-            SurveySource.campaign_id == campaign_id, col(SurveySource.deleted_at).is_(None)
-        ).order_by(SurveySource.tag)
-    ).all())
-
-
-def source_by_tag(session: Session, *, campaign_id: int, tag: str) -> SurveySource | None:
-    """The live source of a campaign with that tag, or None."""
-    return session.exec(
-        select(SurveySource).where(
-            SurveySource.campaign_id == campaign_id, SurveySource.tag == tag,
-            col(SurveySource.deleted_at).is_(None),
-        )
-    ).first()
-
-
-def create_source(
-    session: Session, *, actor: Principal | None, campaign_id: int, tag: str, label: str,
-    service_id: int | None = None,
-) -> SurveySource:
-    """Add a source tag (a counter or a service desk) whose QR code carries it."""
-    campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.write"
-    )
-    tag, label = tag.strip(), label.strip()
-    problems = []
-    if not _CODE_RE.match(tag):
-        problems.append("Tag sumber: huruf, angka, titik, garis bawah atau tanda hubung (maks. 40).")
-    if not label:
-        problems.append("Nama sumber wajib diisi.")
-    if tag and session.exec(select(SurveySource.id).where(
-        SurveySource.campaign_id == campaign.id, SurveySource.tag == tag
-    )).first() is not None:
-        problems.append(f"Tag sumber '{tag}' sudah dipakai pada survei ini.")
-    if service_id is not None:
-        service = get_row(session, SurveyService, service_id)
-        if service is None or service.unit_id != campaign.unit_id or service.deleted_at:
-            problems.append("Jenis layanan tidak dikenal di unit ini.")
-    if problems:
-        raise Invalid("Sumber tidak dapat disimpan.", problems=problems)
-    source = SurveySource(campaign_id=campaign.id, tag=tag, label=label, service_id=service_id)
-    session.add(source)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="create", entity="survey_source", entity_id=source.id,
-        unit_id=campaign.unit_id, after=audit.snapshot(source),
-    )
-    session.commit()
-    return source
-
-
-def delete_source(session: Session, *, actor: Principal | None, source_id: int) -> None:
-    """Soft-delete a source tag; responses keep their tag."""
-    source = session.get(SurveySource, source_id)
-    if source is None or source.deleted_at is not None:
-        raise NotFound(f"Sumber {source_id} tidak ditemukan.")
-    campaign = campaign_for(
-        session, actor=actor, campaign_id=source.campaign_id, permission="surveys.manage"
-    )
-    before = audit.snapshot(source)
-    source.deleted_at = _now()
-    session.add(source)
-    audit.record(
-        session, actor=actor, action="delete", entity="survey_source", entity_id=source.id,
-        unit_id=campaign.unit_id, before=before, after=audit.snapshot(source),
-    )
-    session.commit()
-
-
-# --------------------------------------------------------------------------- responses
 
 
 @dataclass(frozen=True)
@@ -930,7 +375,7 @@ def record_response(
             return found
     try:
         recorded = _insert(
-            session, campaign, checked, meta, suspect_reasons, channel, now or _now()
+            session, campaign, checked, meta, suspect_reasons, channel, now or utc_now()
         )
         session.commit()
     except IntegrityError:
@@ -1029,7 +474,7 @@ def record_batch(
     is already stored come back as duplicates; a concurrent retry that wins the race is
     detected through the unique constraint and the batch is re-resolved once.
     """
-    _forbid(actor, "surveys.write", campaign.unit_id)
+    forbid(actor, "surveys.write", campaign.unit_id)
     ensure_accepting(campaign, now)
     if not items:
         raise Invalid("Kumpulan jawaban kosong.")
@@ -1059,7 +504,7 @@ def record_batch(
         raise SubmissionInvalid(
             "Kiriman ditolak; tidak ada jawaban yang disimpan.", fields=problems_by_item
         )
-    stamp = now or _now()
+    stamp = now or utc_now()
     for attempt in range(2):
         existing = _existing_many(session, campaign.id, keys)
         _ensure_same(
@@ -1144,7 +589,7 @@ def review_response(
     )
     response.review_decision = decision
     response.reviewed_by = actor.user_id if actor else None
-    response.reviewed_at = _now()
+    response.reviewed_at = utc_now()
     response.reportable = decision == ReviewDecision.include
     session.add(response)
     session.flush()

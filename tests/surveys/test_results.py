@@ -11,6 +11,7 @@ from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 from tests.factories import principal
 
 IKM = "ikm-2017"
@@ -65,7 +66,7 @@ def test_suspect_kept_but_left_out_until_included(db, world, make_campaign):
     assert (res.respondents, res.stored, res.suspect_pending, res.excluded) == (1, 2, 1, 1)
     # Included on review: mean of 4 and 1 per element = 5/2, IKM = 62.5 (grade D).
     coord = principal(db, world, "coord_a1")
-    survey_responses.review_response(db, actor=coord, response_id=suspect.id, decision="include")
+    survey_review.review_response(db, actor=coord, response_id=suspect.id, decision="include")
     res = survey_results.campaign_results(db, campaign=campaign)
     assert res.result("ikm").ikm.ikm == Fraction(125, 2)
     assert res.result("ikm").ikm.grade.letter == "D"

@@ -19,6 +19,7 @@ from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import intake as survey_intake
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 from app.services.surveys import tallies as survey_tallies
 
 IKM = "ikm-2017"
@@ -122,7 +123,7 @@ def test_suspect_answers_count_only_once_included_and_review_is_not_counted_twic
         ("include", 1, {0: 2}), ("include", 1, {0: 2}), ("exclude", None, {0: 1, 2: 1}),
         ("exclude", None, {0: 1, 2: 1}), ("include", 1, {0: 2}),
     ]:
-        survey_responses.review_response(db, actor=None, response_id=suspect.id, decision=decision)
+        survey_review.review_response(db, actor=None, response_id=suspect.id, decision=decision)
         assert tally_table(db).get((*key, 1)) == expected_ones, decision
         assert tally_table(db) == counted_from_answers(db)
         assert respondent_table(db) == {
@@ -143,7 +144,7 @@ def test_profile_answers_are_counted_per_option_and_move_on_review(db, make_camp
         (c, none, 0, "age_group", "20-29"): 2,
     }
     last = db.execute(select(SurveyResponse).order_by(SurveyResponse.id.desc())).scalars().first()
-    survey_responses.review_response(db, actor=None, response_id=last.id, decision="exclude")
+    survey_review.review_response(db, actor=None, response_id=last.id, decision="exclude")
     assert respondent_table(db) == {
         (c, none, 0, "", ""): 2, (c, none, 2, "", ""): 1,
         (c, none, 0, "gender", "L"): 1, (c, none, 0, "gender", "P"): 1,

@@ -23,6 +23,7 @@ from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 
 router = APIRouter(tags=["surveys"])
 
@@ -386,7 +387,7 @@ def list_responses(
 ):
     """A campaign's responses, newest first (no IP or device hashes)."""
     survey_campaigns.campaign_for(session, actor=principal, campaign_id=campaign_id)
-    result = survey_responses.list_responses(
+    result = survey_review.list_responses(
         session, campaign_id=campaign_id, service_id=service_id, source=source,
         suspect=suspect, page=page, per_page=per_page,
     )
@@ -415,11 +416,11 @@ class ReviewIn(BaseModel):
 @router.post("/survey-responses/{response_id}/review", response_model=ResponseOut)
 def review(session: SessionDep, principal: ManageAny, response_id: int, body: ReviewIn):
     """Include a suspect response in the indices, or exclude a response; audited."""
-    r = survey_responses.review_response(
+    r = survey_review.review_response(
         session, actor=principal, response_id=response_id, decision=body.decision
     )
     nested: dict[str, dict[str, int]] = {}
-    for (inst, item), v in survey_responses.answers_of(session, response_ids=[r.id])[r.id].items():
+    for (inst, item), v in survey_review.answers_of(session, response_ids=[r.id])[r.id].items():
         nested.setdefault(inst, {})[item] = v
     return ResponseOut(
         id=r.id, submitted_at=r.submitted_at, service_id=r.service_id, source=r.source_tag,

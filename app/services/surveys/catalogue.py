@@ -7,18 +7,15 @@ tags (a counter or a service desk, carried by its QR code).
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import Session, col, select
 
 from app.db import get_row
+from app.domain.surveys.submission import CODE_RE
 from app.models.surveys.records import SurveyService, SurveySource
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Invalid, NotFound
 from app.services.surveys.campaigns import campaign_for, forbid, utc_now
-
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
 def list_services(
@@ -53,7 +50,7 @@ def _service_problems(
     session: Session, *, unit_id: int, code: str, name: str, exclude_id: int | None
 ) -> list[str]:
     problems = []
-    if not _CODE_RE.match(code):
+    if not CODE_RE.match(code):
         problems.append(
             "Kode layanan wajib diisi: huruf, angka, titik, garis bawah atau tanda hubung "
             "(maksimal 40)."
@@ -171,7 +168,7 @@ def create_source(
     )
     tag, label = tag.strip(), label.strip()
     problems = []
-    if not _CODE_RE.match(tag):
+    if not CODE_RE.match(tag):
         problems.append("Tag sumber: huruf, angka, titik, garis bawah atau tanda hubung (maks. 40).")
     if not label:
         problems.append("Nama sumber wajib diisi.")

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from app.models.surveys.records import SurveyCampaign, SurveyService
 from app.services.surveys import campaigns as survey_campaigns
-from app.services.surveys import responses as survey_responses
+from app.services.surveys import review as survey_review
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,7 +61,7 @@ def rows(
         "dihitung", "lama_isi_detik", *profile_codes, *[f"{a}.{b}" for a, b in item_keys],
         "saran",
     ]
-    page = survey_responses.list_responses(
+    page = survey_review.list_responses(
         session, campaign_id=campaign.id, service_id=service_id, source=source,
         suspect=suspect, per_page=None,
     )

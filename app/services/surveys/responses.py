@@ -9,21 +9,20 @@ Public API used by the public form (``/s/{code}``) and the JSON API:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.db import insert_rows
+from app.domain.surveys import submission as rules
 from app.domain.surveys.instruments import Instrument
+from app.domain.surveys.submission import CheckedSubmission, Choices, is_code
 from app.models.surveys.records import (
-    NO_SERVICE,
-    ReviewDecision,
     SurveyAnswer,
     SurveyCampaign,
     SurveyResponse,
@@ -31,16 +30,15 @@ from app.models.surveys.records import (
 )
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Invalid
 from app.services.surveys import tallies as survey_tallies
 from app.services.surveys.campaigns import (
-    campaign_for,
     ensure_accepting,
     forbid,
     instruments_of,
     utc_now,
 )
-from app.services.surveys.catalogue import _CODE_RE, active_services, list_sources, source_by_tag
+from app.services.surveys.catalogue import active_services, list_sources, source_by_tag
 
 
 class SubmissionInvalid(Invalid):
@@ -77,61 +75,30 @@ class RecordedResponse:
     duplicate: bool = False
 
 
-@dataclass
-class CheckedSubmission:
-    """A submission that passed every check, normalised for insertion."""
-
-    answers: list[tuple[str, str, int]]
-    service_id: int | None
-    source_tag: str | None
-    profile: dict[str, str] | None
-    suggestion: str | None
-    fields: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Choices:
-    """What a respondent of a campaign may pick: the unit's active services, its source tags
-    (read once and reused by the public form's submissions, see survey_intake)."""
-
-    service_ids: frozenset[int]
-    source_tags: frozenset[str]
-
-
-def _check_service_and_source(
-    session: Session | None, campaign: SurveyCampaign, service_id: Any, source: str | None,
-    fields: dict[str, str], choices: Choices | None,
-) -> None:
-    if service_id is not None:
-        if isinstance(service_id, bool) or not isinstance(service_id, int):
-            fields["service"] = "Jenis layanan tidak dikenal."
-        elif choices is not None:
-            if service_id not in choices.service_ids:
-                fields["service"] = "Jenis layanan tidak dikenal di unit ini."
-        else:
-            found = session.exec(select(SurveyService.id).where(
-                SurveyService.id == service_id, SurveyService.unit_id == campaign.unit_id,
-                SurveyService.active == True,  # noqa: E712
-                col(SurveyService.deleted_at).is_(None),
-            )).first()
-            if found is None:
-                fields["service"] = "Jenis layanan tidak dikenal di unit ini."
-    if source is not None:
-        if not isinstance(source, str) or not _CODE_RE.match(source):
-            fields["source"] = "Sumber tidak dikenal."
-        elif choices is not None:
-            if source not in choices.source_tags:
-                fields["source"] = "Sumber tidak dikenal pada survei ini."
-        elif source_by_tag(session, campaign_id=campaign.id, tag=source) is None:
-            fields["source"] = "Sumber tidak dikenal pada survei ini."
-
-
 def choices_of(session: Session, campaign: SurveyCampaign) -> Choices:
     """The services and source tags a response to this campaign may name."""
     return Choices(
         service_ids=frozenset(s.id for s in active_services(session, unit_id=campaign.unit_id)),
         source_tags=frozenset(s.tag for s in list_sources(session, campaign_id=campaign.id)),
     )
+
+
+def _named_choices(
+    session: Session, campaign: SurveyCampaign, service_id: Any, source: Any
+) -> Choices:
+    """The choices narrowed to what a submission names: looks up only those two (if well-formed)."""
+    service_ids: frozenset[int] = frozenset()
+    if isinstance(service_id, int) and not isinstance(service_id, bool):
+        found = session.exec(select(SurveyService.id).where(
+            SurveyService.id == service_id, SurveyService.unit_id == campaign.unit_id,
+            SurveyService.active == True,  # noqa: E712
+            col(SurveyService.deleted_at).is_(None),
+        )).first()
+        service_ids = frozenset() if found is None else frozenset([service_id])
+    source_tags: frozenset[str] = frozenset()
+    if is_code(source) and source_by_tag(session, campaign_id=campaign.id, tag=source):
+        source_tags = frozenset([source])
+    return Choices(service_ids=service_ids, source_tags=source_tags)
 
 
 def check_submission(
@@ -143,87 +110,21 @@ def check_submission(
 ) -> CheckedSubmission:
     """Validate a submission against the campaign's instruments; SubmissionInvalid lists all.
 
-    Every item of every instrument is required, values must be integers on the item's scale
-    (bools and strings refused), unknown items, profile fields or options are refused. With
-    ``instruments`` and ``choices`` given, it reads nothing from the database.
+    The rules are :func:`app.domain.surveys.submission.check_submission`; this reads what they
+    need. With ``instruments`` and ``choices`` given, it reads nothing from the database.
     """
     instruments = list(instruments) if instruments is not None else instruments_of(
         session, campaign
     )
-    fields: dict[str, str] = {}
-    rows: list[tuple[str, str, int]] = []
-    if not isinstance(answers, Mapping):
-        raise SubmissionInvalid("Jawaban tidak dapat dibaca.", fields={"answers": "Format salah."})
-    known: set[tuple[str, str]] = set()
-    for inst in instruments:
-        low, high = inst.scale_min, inst.scale_max
-        for item in inst.items:
-            key = (inst.code, item.code)
-            known.add(key)
-            value = answers.get(key)
-            if value is None or value == "":
-                fields[f"{inst.code}.{item.code}"] = f"{item.code} ({item.name.id}) wajib dijawab."
-            elif isinstance(value, bool) or not isinstance(value, int):
-                fields[f"{inst.code}.{item.code}"] = (
-                    f"{item.code}: jawaban harus berupa angka bulat."
-                )
-            elif not low <= value <= high:
-                fields[f"{inst.code}.{item.code}"] = (
-                    f"{item.code}: jawaban harus antara {low} dan {high}."
-                )
-            else:
-                rows.append((inst.code, item.code, value))
-    # Every item answered and no more keys than items: nothing unknown (the usual case).
-    complete = len(rows) == len(known) == len(answers)
-    unknown = [] if complete else [k for k in answers if k not in known]
-    if unknown:
-        shown = ", ".join(
-            ".".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in unknown[:5]
+    if choices is None:
+        choices = _named_choices(session, campaign, service_id, source)
+    try:
+        return rules.check_submission(
+            instruments, answers, choices=choices, service_id=service_id, source=source,
+            profile=profile, suggestion=suggestion,
         )
-        fields["answers"] = f"Butir tidak dikenal pada survei ini: {shown}."
-
-    clean_profile: dict[str, str] = {}
-    profile_fields = {}
-    for inst in instruments:
-        for pf in inst.profile:
-            profile_fields.setdefault(pf.code, pf)
-    raw_profile = dict(profile or {})
-    for code, value in raw_profile.items():
-        pf = profile_fields.get(code)
-        if pf is None:
-            fields[f"profile.{code}"] = f"Data responden '{code}' tidak dikenal."
-        elif value in (None, ""):
-            continue
-        elif value not in pf.option_codes:
-            fields[f"profile.{code}"] = f"Pilihan untuk {pf.label.id} tidak dikenal."
-        else:
-            clean_profile[code] = value
-    for code, pf in profile_fields.items():
-        if pf.required and code not in clean_profile and f"profile.{code}" not in fields:
-            fields[f"profile.{code}"] = f"{pf.label.id} wajib diisi."
-
-    text = None
-    if suggestion is not None:
-        if not isinstance(suggestion, str):
-            fields["suggestion"] = "Saran harus berupa teks."
-        else:
-            text = suggestion.strip().replace("\x00", "") or None
-            limits = [i.suggestion.max_length for i in instruments if i.suggestion]
-            limit = min(limits) if limits else 2000
-            if text and len(text) > limit:
-                fields["suggestion"] = f"Saran paling banyak {limit} karakter."
-    required_suggestion = any(i.suggestion and i.suggestion.required for i in instruments)
-    if required_suggestion and not text and "suggestion" not in fields:
-        fields["suggestion"] = "Saran wajib diisi."
-
-    _check_service_and_source(session, campaign, service_id, source, fields, choices)
-    if fields:
-        raise SubmissionInvalid("Jawaban belum lengkap atau tidak sah; tidak ada yang disimpan.",
-                                fields=fields)
-    return CheckedSubmission(
-        answers=rows, service_id=service_id, source_tag=source,
-        profile=clean_profile or None, suggestion=text,
-    )
+    except rules.SubmissionProblems as problems:
+        raise SubmissionInvalid(problems.message, fields=problems.fields) from None
 
 
 _RESPONSE = RESPONSE_TABLE = SurveyResponse.__table__
@@ -553,126 +454,3 @@ def _existing_many(
         r.idempotency_key: RecordedResponse(r.id, campaign_id, r.submitted_at, r.suspect, True)
         for r in rows
     }
-
-
-# --------------------------------------------------------------------------- review, listing
-
-
-def response_for(
-    session: Session, *, actor: Principal | None, response_id: int, permission: str = "unit.read"
-) -> tuple[SurveyResponse, SurveyCampaign]:
-    """One response and its campaign; Forbidden when the actor lacks the permission there."""
-    response = session.get(SurveyResponse, response_id)
-    if response is None:
-        raise NotFound(f"Jawaban {response_id} tidak ditemukan.")
-    campaign = campaign_for(
-        session, actor=actor, campaign_id=response.campaign_id, permission=permission
-    )
-    return response, campaign
-
-
-def review_response(
-    session: Session, *, actor: Principal | None, response_id: int, decision: str
-) -> SurveyResponse:
-    """Include or exclude a response in the indices (suspect ones start excluded); audited."""
-    response, campaign = response_for(
-        session, actor=actor, response_id=response_id, permission="surveys.manage"
-    )
-    try:
-        decision = ReviewDecision(decision).value
-    except ValueError:
-        raise Invalid("Keputusan reviu harus 'include' atau 'exclude'.") from None
-    before = audit.snapshot(response, exclude={"ip_hash", "device_hash"})
-    was_reportable = response.reportable
-    was_state = survey_tallies.response_state(
-        response.reportable, response.suspect, response.review_decision
-    )
-    response.review_decision = decision
-    response.reviewed_by = actor.user_id if actor else None
-    response.reviewed_at = utc_now()
-    response.reportable = decision == ReviewDecision.include
-    session.add(response)
-    session.flush()
-    if response.reportable != was_reportable:
-        session.execute(
-            update(_ANSWER).where(_ANSWER.c.response_id == response.id)
-            .values(reportable=response.reportable)
-        )
-        # Its answers join or leave the indices: +1 or -1 on each (campaign, service,
-        # item, value) they count in.
-        sign = 1 if response.reportable else -1
-        service = NO_SERVICE if response.service_id is None else response.service_id
-        changes = Counter(
-            (response.campaign_id, service, inst, item, value)
-            for inst, item, value in session.execute(
-                select(_ANSWER.c.instrument_code, _ANSWER.c.item_code, _ANSWER.c.value)
-                .where(_ANSWER.c.response_id == response.id)
-            )
-        )
-        survey_tallies.add(session.connection(), {k: sign * n for k, n in changes.items()})
-    state = survey_tallies.response_state(
-        response.reportable, response.suspect, response.review_decision
-    )
-    if state != was_state:  # it moves from one respondent count to another
-        moved: Counter = Counter()
-        for old_key in survey_tallies.response_keys(
-            response.campaign_id, response.service_id, was_state, response.profile
-        ):
-            moved[old_key] -= 1
-            moved[old_key[:2] + (state,) + old_key[3:]] += 1
-        survey_tallies.add_respondents(session.connection(), moved)
-    audit.record(
-        session, actor=actor, action=f"review:{decision}", entity="survey_response",
-        entity_id=response.id, unit_id=campaign.unit_id, before=before,
-        after=audit.snapshot(response, exclude={"ip_hash", "device_hash"}),
-    )
-    session.commit()
-    return response
-
-
-@dataclass
-class ResponsePage:
-    responses: list[SurveyResponse]
-    answers: dict[int, dict[tuple[str, str], int]]
-    total: int
-    page: int
-    per_page: int
-
-
-def list_responses(
-    session: Session, *, campaign_id: int, service_id: int | None = None,
-    source: str | None = None, suspect: bool | None = None, page: int = 1,
-    per_page: int | None = 50,
-) -> ResponsePage:
-    """A campaign's responses, newest first, with filters; per_page None = all (exports)."""
-    query = select(SurveyResponse).where(SurveyResponse.campaign_id == campaign_id)
-    if service_id is not None:
-        query = query.where(SurveyResponse.service_id == service_id)
-    if source is not None:
-        query = query.where(SurveyResponse.source_tag == source)
-    if suspect is not None:
-        query = query.where(SurveyResponse.suspect == suspect)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = min(max(page, 1), 1_000_000)  # past the last page: empty, whatever the number
-    ordered = query.order_by(col(SurveyResponse.id).desc())
-    if per_page is not None:
-        ordered = ordered.offset((page - 1) * per_page).limit(per_page)
-    rows = list(session.exec(ordered).all())
-    answers = answers_of(session, response_ids=[r.id for r in rows])
-    return ResponsePage(rows, answers, total, page, per_page or total)
-
-
-def answers_of(
-    session: Session, *, response_ids: Sequence[int]
-) -> dict[int, dict[tuple[str, str], int]]:
-    """response id -> {(instrument, item): value}, read in chunks of 500 ids."""
-    answers: dict[int, dict[tuple[str, str], int]] = {rid: {} for rid in response_ids}
-    ids = list(response_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for a in session.execute(
-            select(_ANSWER.c.response_id, _ANSWER.c.instrument_code, _ANSWER.c.item_code,
-                   _ANSWER.c.value).where(_ANSWER.c.response_id.in_(chunk))
-        ):
-            answers[a.response_id][(a.instrument_code, a.item_code)] = a.value
-    return answers

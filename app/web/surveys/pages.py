@@ -20,8 +20,8 @@ from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 from app.web.templating import NAV_ITEMS, render
 from app.web.units import DASHBOARD_PANELS, PANEL_ORDER
 
@@ -425,7 +425,7 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
                    campaign_id: int, service_id: str | None = None, source: str | None = None,
                    suspect: str | None = None, page: int = 1) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
-    result = survey_responses.list_responses(
+    result = survey_review.list_responses(
         session, campaign_id=campaign.id, service_id=_int_or_none(service_id),
         source=source or None, suspect=_bool_filter(suspect), page=page, per_page=50,
     )
@@ -448,12 +448,12 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
 @router.post("/units/{unit_id}/surveys/responses/{response_id}/review")
 async def review_response(request: Request, session: SessionDep, principal: ManageUnit,
                           unit_id: int, response_id: int) -> Response:
-    response, campaign = survey_responses.response_for(session, actor=principal, response_id=response_id,
+    response, campaign = survey_review.response_for(session, actor=principal, response_id=response_id,
                                               permission="surveys.manage")
     if campaign.unit_id != unit_id:
         raise NotFound("Jawaban tidak ditemukan di unit ini.")
     form = await request.form()
-    survey_responses.review_response(session, actor=principal, response_id=response.id,
+    survey_review.review_response(session, actor=principal, response_id=response.id,
                             decision=str(form.get("decision", "")))
     back = str(form.get("back", ""))
     target = f"/units/{unit_id}/surveys/campaigns/{campaign.id}/responses"

@@ -2,11 +2,11 @@
 
 import pytest
 
-from app.domain.surveys.instruments import load_instrument
+from app.domain.surveys.instruments import parse_instrument
 from app.domain.surveys.submission import Choices, SubmissionProblems, check_submission
 
 LABELS = {v: {"id": f"Nilai {v}", "en": f"Score {v}"} for v in range(1, 5)}
-TINY = load_instrument({
+TINY = parse_instrument({
     "code": "tiny", "kind": "spak", "title": {"id": "Kecil", "en": "Tiny"},
     "scale_min": 1, "scale_max": 4, "labels": LABELS,
     "items": [

@@ -88,14 +88,18 @@ def list_campaigns(session: SessionDep, principal: ReadUnit, unit_id: int,
                    year: int | None = None):
     """The unit's campaigns, newest period first."""
     units.get(session, unit_id=unit_id)
-    return [campaign_out(session, c) for c in survey_campaigns.list_campaigns(session, unit_id=unit_id,
-                                                                      year=year)]
+    campaigns = survey_campaigns.list_campaigns(
+        session, unit_id=unit_id, year=year, actor=principal
+    )
+    return [campaign_out(session, c) for c in campaigns]
 
 
 @router.post("/units/{unit_id}/survey-campaigns", response_model=CampaignOut, status_code=201)
 def create_campaign(session: SessionDep, principal: WriteUnit, unit_id: int, body: CampaignIn):
     """Create an open campaign with a fresh public link /s/{code}."""
-    campaign = survey_campaigns.create_campaign(session, actor=principal, unit_id=unit_id, data=body.data())
+    campaign = survey_campaigns.create_campaign(
+        session, actor=principal, unit_id=unit_id, data=body.data()
+    )
     return campaign_out(session, campaign)
 
 

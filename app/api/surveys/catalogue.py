@@ -93,7 +93,7 @@ class ServicePatch(BaseModel):
 def list_services(session: SessionDep, principal: ReadUnit, unit_id: int):
     """The unit's service types (jenis layanan), active and inactive."""
     units.get(session, unit_id=unit_id)
-    return survey_catalogue.list_services(session, unit_id=unit_id)
+    return survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
 
 
 @router.post("/units/{unit_id}/survey-services", response_model=ServiceOut, status_code=201)

@@ -162,10 +162,9 @@ def list_responses(
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
     """A campaign's responses, newest first (no IP or device hashes)."""
-    survey_campaigns.campaign_for(session, actor=principal, campaign_id=campaign_id)
     result = survey_review.list_responses(
         session, campaign_id=campaign_id, service_id=service_id, source=source,
-        suspect=suspect, page=page, per_page=per_page,
+        suspect=suspect, page=page, per_page=per_page, actor=principal,
     )
     items = []
     for r in result.responses:

@@ -111,7 +111,7 @@ def results(session: SessionDep, principal: ReadAny, campaign_id: int,
     """Exact indices of a campaign over reportable responses (suspect ones left out)."""
     campaign = survey_campaigns.campaign_for(session, actor=principal, campaign_id=campaign_id)
     res = survey_results.campaign_results(
-        session, campaign=campaign, service_id=service_id, source=source
+        session, campaign=campaign, service_id=service_id, source=source, actor=principal
     )
     return ResultsOut(
         campaign=campaign_out(session, campaign), service_id=service_id, source=source,
@@ -147,7 +147,8 @@ def unit_trend(session: SessionDep, principal: ReadUnit, unit_id: int,
                kind: Literal["ikm", "spkp", "spak"] = "ikm", service_id: int | None = None):
     """One index over the unit's campaigns, oldest period first, with the change per period."""
     units.get(session, unit_id=unit_id)
-    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=service_id)
+    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=service_id,
+                                     actor=principal)
     out = []
     for r in rows:
         grade = r.result.ikm.grade if r.result.ikm else None
@@ -178,7 +179,7 @@ def year_indices(session: SessionDep, principal: ReadUnit, unit_id: int,
                  year: Annotated[int, Query(ge=2000, le=2100)]):
     """Per survey kind, the indices (on 1-4 too) of the unit's campaigns of a year."""
     units.get(session, unit_id=unit_id)
-    found = survey_results.year_indices(session, unit_id=unit_id, year=year)
+    found = survey_results.year_indices(session, unit_id=unit_id, year=year, actor=principal)
     return {
         kind: [YearIndexOut(
             kind=y.kind, index_name=y.index_name, campaign_id=y.campaign_id,

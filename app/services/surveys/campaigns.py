@@ -43,7 +43,11 @@ def utc_now() -> datetime:
 
 
 def forbid(actor: Principal | None, permission: str, unit_id: int) -> None:
-    """Forbidden unless the actor holds the permission at the unit."""
+    """Forbidden unless the actor holds the permission at the unit.
+
+    ``actor=None`` is the system itself (demo data, the CLI, joins between domains): the
+    faces always pass the signed-in principal.
+    """
     if actor is not None and not actor.can(permission, unit_id):
         raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
 
@@ -152,20 +156,28 @@ def _campaign_problems(session: Session, data: CampaignInput) -> tuple[list[str]
 
 
 def campaign_for(
-    session: Session, *, actor: Principal | None, campaign_id: int, permission: str = "unit.read"
+    session: Session, *, actor: Principal | None, campaign_id: int, permission: str = "unit.read",
+    unit_id: int | None = None,
 ) -> SurveyCampaign:
-    """One live campaign; NotFound, or Forbidden when the actor lacks the permission there."""
+    """One live campaign; NotFound, or Forbidden when the actor lacks the permission there.
+
+    With ``unit_id`` (a page addressed through a unit), a campaign of another unit does not
+    exist there: NotFound before any permission check.
+    """
     campaign = session.get(SurveyCampaign, campaign_id)
     if campaign is None or campaign.deleted_at is not None:
         raise NotFound(f"Survei {campaign_id} tidak ditemukan.")
+    if unit_id is not None and campaign.unit_id != unit_id:
+        raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
     forbid(actor, permission, campaign.unit_id)
     return campaign
 
 
 def list_campaigns(
-    session: Session, *, unit_id: int, year: int | None = None
+    session: Session, *, unit_id: int, year: int | None = None, actor: Principal | None = None
 ) -> list[SurveyCampaign]:
     """A unit's live campaigns, newest period first."""
+    forbid(actor, "unit.read", unit_id)
     query = select(SurveyCampaign).where(
         SurveyCampaign.unit_id == unit_id, col(SurveyCampaign.deleted_at).is_(None)
     )

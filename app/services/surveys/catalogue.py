@@ -19,9 +19,11 @@ from app.services.surveys.campaigns import campaign_for, forbid, utc_now
 
 
 def list_services(
-    session: Session, *, unit_id: int, include_inactive: bool = True
+    session: Session, *, unit_id: int, include_inactive: bool = True,
+    actor: Principal | None = None,
 ) -> list[SurveyService]:
     """A unit's live service types, ordered by name."""
+    forbid(actor, "unit.read", unit_id)
     query = select(SurveyService).where(
         SurveyService.unit_id == unit_id, col(SurveyService.deleted_at).is_(None)
     )
@@ -36,13 +38,19 @@ def active_services(session: Session, *, unit_id: int) -> list[SurveyService]:
 
 
 def service_for(
-    session: Session, *, actor: Principal | None, service_id: int, permission: str = "unit.read"
+    session: Session, *, actor: Principal | None, service_id: int, permission: str = "unit.read",
+    unit_id: int | None = None,
 ) -> SurveyService:
-    """One live service; NotFound, or Forbidden when the actor lacks the permission at its unit."""
+    """One live service; NotFound, or Forbidden when the actor lacks the permission at its unit.
+
+    With ``unit_id`` (a page addressed through a unit), a service of another unit is NotFound.
+    """
     service = get_row(session, SurveyService, service_id)
     if service is None or service.deleted_at is not None:
         raise NotFound(f"Jenis layanan {service_id} tidak ditemukan.")
     forbid(actor, permission, service.unit_id)
+    if unit_id is not None and service.unit_id != unit_id:
+        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
     return service
 
 
@@ -99,9 +107,11 @@ def create_service(
 def update_service(
     session: Session, *, actor: Principal | None, service_id: int, code: str | None = None,
     name: str | None = None, description: str | None = None, active: bool | None = None,
+    unit_id: int | None = None,
 ) -> SurveyService:
     """Change a service type; fields left None keep their value."""
-    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.write")
+    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.write",
+                          unit_id=unit_id)
     before = audit.snapshot(service)
     new_code = service.code if code is None else code.strip()
     new_name = service.name if name is None else name.strip()
@@ -125,9 +135,12 @@ def update_service(
     return service
 
 
-def delete_service(session: Session, *, actor: Principal | None, service_id: int) -> None:
+def delete_service(
+    session: Session, *, actor: Principal | None, service_id: int, unit_id: int | None = None
+) -> None:
     """Soft-delete a service type; its past responses keep pointing at it."""
-    service = service_for(session, actor=actor, service_id=service_id, permission="surveys.manage")
+    service = service_for(session, actor=actor, service_id=service_id,
+                          permission="surveys.manage", unit_id=unit_id)
     before = audit.snapshot(service)
     service.deleted_at = utc_now()
     service.active = False
@@ -139,8 +152,12 @@ def delete_service(session: Session, *, actor: Principal | None, service_id: int
     session.commit()
 
 
-def list_sources(session: Session, *, campaign_id: int) -> list[SurveySource]:
+def list_sources(
+    session: Session, *, campaign_id: int, actor: Principal | None = None
+) -> list[SurveySource]:
     """A campaign's live source tags, by tag."""
+    if actor is not None:
+        campaign_for(session, actor=actor, campaign_id=campaign_id)
     return list(session.exec(
         select(SurveySource).where(
             SurveySource.campaign_id == campaign_id, col(SurveySource.deleted_at).is_(None)
@@ -193,9 +210,19 @@ def create_source(
     return source
 
 
-def delete_source(session: Session, *, actor: Principal | None, source_id: int) -> None:
-    """Soft-delete a source tag; responses keep their tag."""
+def delete_source(
+    session: Session, *, actor: Principal | None, source_id: int, campaign_id: int | None = None
+) -> None:
+    """Soft-delete a source tag; responses keep their tag.
+
+    With ``campaign_id`` (a page addressed through a campaign), a source of another campaign
+    is NotFound.
+    """
     source = session.get(SurveySource, source_id)
+    if campaign_id is not None and (
+        source is None or source.deleted_at is not None or source.campaign_id != campaign_id
+    ):
+        raise NotFound("Sumber tidak ditemukan pada survei ini.")
     if source is None or source.deleted_at is not None:
         raise NotFound(f"Sumber {source_id} tidak ditemukan.")
     campaign = campaign_for(

@@ -43,8 +43,10 @@ from app.models.surveys.records import (
     SurveyService,
     SurveyTally,
 )
+from app.security.principal import Principal
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import instruments as survey_instruments
+from app.services.surveys.campaigns import forbid
 
 _ANSWER = SurveyAnswer.__table__
 _RESPONSE = SurveyResponse.__table__
@@ -308,8 +310,10 @@ def _profile_rows(
 def campaign_results(
     session: Session, *, campaign: SurveyCampaign, service_id: int | None = None,
     source: str | None = None, with_services: bool = True, with_profile: bool = True,
+    actor: Principal | None = None,
 ) -> CampaignResults:
     """Indices of a campaign (optionally one service or one source), per service, by profile."""
+    forbid(actor, "unit.read", campaign.unit_id)
     instruments = survey_campaigns.instruments_of(session, campaign)
     found = tallies(session, campaign_ids=[campaign.id], service_id=service_id, source=source)
     results = [instrument_result(i, found.get(i.code)) for i in instruments]
@@ -386,12 +390,14 @@ class TrendRow:
 
 def unit_trend(
     session: Session, *, unit_id: int, kind: str = "ikm", service_id: int | None = None,
+    actor: Principal | None = None,
 ) -> list[TrendRow]:
     """The index of one survey kind over the unit's campaigns, oldest period first.
 
     One GROUP BY over every campaign of the unit; campaigns without reportable answers are
     left out. When two campaigns share a period label, both are shown (labelled by title).
     """
+    forbid(actor, "unit.read", unit_id)
     campaigns = [
         c for c in survey_campaigns.list_campaigns(session, unit_id=unit_id)
         if any(survey_instruments.get(session, instrument_id=i).kind == kind
@@ -441,12 +447,15 @@ class YearIndex:
     value_1_4: Fraction
 
 
-def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list[YearIndex]]:
+def year_indices(
+    session: Session, *, unit_id: int, year: int, actor: Principal | None = None
+) -> dict[str, list[YearIndex]]:
     """kind -> the indices of the unit's campaigns of that year, latest period first.
 
     For the LKE: ``year_indices(...)["spkp"][0]`` is the IPKP of the latest campaign of the
     year (closed campaigns are listed before open ones of the same period).
     """
+    forbid(actor, "unit.read", unit_id)
     out: dict[str, list[YearIndex]] = {}
     campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id, year=year)
     if not campaigns:
@@ -474,8 +483,11 @@ def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list
     return out
 
 
-def latest_headline(session: Session, *, unit_id: int) -> dict[str, TrendRow]:
+def latest_headline(
+    session: Session, *, unit_id: int, actor: Principal | None = None
+) -> dict[str, TrendRow]:
     """kind -> the latest trend row (with its change from the previous period), for dashboards."""
+    forbid(actor, "unit.read", unit_id)
     out = {}
     for kind in ("ikm", "spkp", "spak"):
         rows = unit_trend(session, unit_id=unit_id, kind=kind)

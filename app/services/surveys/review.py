@@ -31,24 +31,32 @@ _ANSWER = SurveyAnswer.__table__
 
 
 def response_for(
-    session: Session, *, actor: Principal | None, response_id: int, permission: str = "unit.read"
+    session: Session, *, actor: Principal | None, response_id: int, permission: str = "unit.read",
+    unit_id: int | None = None,
 ) -> tuple[SurveyResponse, SurveyCampaign]:
-    """One response and its campaign; Forbidden when the actor lacks the permission there."""
+    """One response and its campaign; Forbidden when the actor lacks the permission there.
+
+    With ``unit_id`` (a page addressed through a unit), a response of another unit is NotFound.
+    """
     response = session.get(SurveyResponse, response_id)
     if response is None:
         raise NotFound(f"Jawaban {response_id} tidak ditemukan.")
     campaign = campaign_for(
         session, actor=actor, campaign_id=response.campaign_id, permission=permission
     )
+    if unit_id is not None and campaign.unit_id != unit_id:
+        raise NotFound("Jawaban tidak ditemukan di unit ini.")
     return response, campaign
 
 
 def review_response(
-    session: Session, *, actor: Principal | None, response_id: int, decision: str
+    session: Session, *, actor: Principal | None, response_id: int, decision: str,
+    unit_id: int | None = None,
 ) -> SurveyResponse:
     """Include or exclude a response in the indices (suspect ones start excluded); audited."""
     response, campaign = response_for(
-        session, actor=actor, response_id=response_id, permission="surveys.manage"
+        session, actor=actor, response_id=response_id, permission="surveys.manage",
+        unit_id=unit_id,
     )
     try:
         decision = ReviewDecision(decision).value
@@ -114,9 +122,11 @@ class ResponsePage:
 def list_responses(
     session: Session, *, campaign_id: int, service_id: int | None = None,
     source: str | None = None, suspect: bool | None = None, page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = 50, actor: Principal | None = None,
 ) -> ResponsePage:
     """A campaign's responses, newest first, with filters; per_page None = all (exports)."""
+    if actor is not None:
+        campaign_for(session, actor=actor, campaign_id=campaign_id)
     query = select(SurveyResponse).where(SurveyResponse.campaign_id == campaign_id)
     if service_id is not None:
         query = query.where(SurveyResponse.service_id == service_id)

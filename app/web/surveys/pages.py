@@ -44,11 +44,10 @@ STATE_NAMES = {
 }
 
 
-def _campaign(session, unit_id: int, campaign_id: int):
-    campaign = survey_campaigns.campaign_for(session, actor=None, campaign_id=campaign_id)
-    if campaign.unit_id != unit_id:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
-    return campaign
+def _campaign(session, unit_id: int, campaign_id: int, actor: Principal | None = None):
+    return survey_campaigns.campaign_for(
+        session, actor=actor, campaign_id=campaign_id, unit_id=unit_id
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -73,12 +72,12 @@ def _base(session, unit_id: int) -> dict:
 @router.get("/units/{unit_id}/surveys")
 def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id)
-    headline = survey_results.latest_headline(session, unit_id=unit_id)
+    campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id, actor=principal)
+    headline = survey_results.latest_headline(session, unit_id=unit_id, actor=principal)
     ctx.update(
         campaigns=[(c, [i.kind for i in survey_campaigns.instruments_of(session, c)],
                     survey_campaigns.response_count(session, campaign_id=c.id)) for c in campaigns],
-        services=survey_catalogue.list_services(session, unit_id=unit_id),
+        services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         headline=[_headline_row(kind, row) for kind, row in headline.items()],
     )
     return render(request, "pages/surveys/index.html", ctx)
@@ -119,7 +118,7 @@ if dashboard_panel not in DASHBOARD_PANELS:
 def services_page(request: Request, session: SessionDep, principal: ReadUnit,
                   unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id), problems=None, form={})
+    ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal), problems=None, form={})
     return render(request, "pages/surveys/services.html", ctx)
 
 
@@ -134,7 +133,7 @@ async def create_service(request: Request, session: SessionDep, principal: Write
         )
     except Invalid as exc:
         ctx = _base(session, unit_id)
-        ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id),
+        ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
                    problems=exc.problems or [exc.message], form=dict(form))
         return render(request, "pages/surveys/services.html", ctx, status_code=422)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
@@ -144,22 +143,17 @@ async def create_service(request: Request, session: SessionDep, principal: Write
 async def toggle_service(request: Request, session: SessionDep, principal: WriteUnit,
                          unit_id: int, service_id: int) -> Response:
     service = survey_catalogue.service_for(session, actor=principal, service_id=service_id,
-                                  permission="surveys.write")
-    if service.unit_id != unit_id:
-        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
+                                           permission="surveys.write", unit_id=unit_id)
     survey_catalogue.update_service(session, actor=principal, service_id=service_id,
-                           active=not service.active)
+                                    active=not service.active)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
 
 
 @router.post("/units/{unit_id}/surveys/services/{service_id}/delete")
 async def delete_service(request: Request, session: SessionDep, principal: ManageUnit,
                          unit_id: int, service_id: int) -> Response:
-    service = survey_catalogue.service_for(session, actor=principal, service_id=service_id,
-                                  permission="surveys.manage")
-    if service.unit_id != unit_id:
-        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
-    survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
+    survey_catalogue.delete_service(session, actor=principal, service_id=service_id,
+                                    unit_id=unit_id)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
 
 
@@ -245,7 +239,7 @@ async def create_campaign(request: Request, session: SessionDep, principal: Writ
 @router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}/edit")
 def edit_campaign(request: Request, session: SessionDep, principal: WriteUnit, unit_id: int,
                   campaign_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     return render(request, "pages/surveys/campaign_form.html",
                   _form_ctx(session, unit_id, campaign=campaign))
 
@@ -253,7 +247,7 @@ def edit_campaign(request: Request, session: SessionDep, principal: WriteUnit, u
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/edit")
 async def update_campaign(request: Request, session: SessionDep, principal: WriteUnit,
                           unit_id: int, campaign_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     form = await request.form()
     try:
         survey_campaigns.update_campaign(session, actor=principal, campaign_id=campaign.id,
@@ -278,7 +272,7 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources")
 async def create_source(request: Request, session: SessionDep, principal: WriteUnit,
                         unit_id: int, campaign_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     form = await request.form()
     survey_catalogue.create_source(
         session, actor=principal, campaign_id=campaign.id, tag=str(form.get("tag", "")),
@@ -293,10 +287,9 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/delete")
 async def delete_source(request: Request, session: SessionDep, principal: ManageUnit,
                         unit_id: int, campaign_id: int, source_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
-    if source_id not in {s.id for s in survey_catalogue.list_sources(session, campaign_id=campaign.id)}:
-        raise NotFound("Sumber tidak ditemukan pada survei ini.")
-    survey_catalogue.delete_source(session, actor=principal, source_id=source_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
+    survey_catalogue.delete_source(session, actor=principal, source_id=source_id,
+                                   campaign_id=campaign.id)
     return RedirectResponse(
         f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
     )
@@ -352,12 +345,12 @@ def _result_view(result: survey_results.InstrumentResult, chart_id: str) -> dict
 def results_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                  campaign_id: int, service_id: str | None = None,
                  source: str | None = None) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     sid = _int_or_none(service_id)
     res = survey_results.campaign_results(session, campaign=campaign, service_id=sid,
-                                          source=source or None)
+                                          source=source or None, actor=principal)
     ctx = _base(session, unit_id)
-    services = survey_catalogue.list_services(session, unit_id=unit_id)
+    services = survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
     ctx.update(
         campaign=campaign, res=res, state=survey_campaigns.campaign_state(campaign),
         results=[_result_view(r, f"c{n}") for n, r in enumerate(res.instruments)],
@@ -367,7 +360,7 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
                          r.ikm.grade.letter if r.ikm else None) for r in s.results]}
             for s in res.services
         ],
-        services=services, sources=survey_catalogue.list_sources(session, campaign_id=campaign.id),
+        services=services, sources=survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
         filters={"service_id": service_id or "", "source": source or ""},
         service_names={s.id: s.name for s in services},
         minimum_sample=res.minimum_sample,
@@ -381,7 +374,8 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
     if kind not in KIND_NAMES:
         raise Invalid("Jenis indeks tidak dikenal.")
     sid = _int_or_none(service_id)
-    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=sid)
+    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=sid,
+                                     actor=principal)
     ctx = _base(session, unit_id)
     chart = None
     if rows:
@@ -401,7 +395,7 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
             desc="; ".join(f"{p}: {s}" for p, _v, s in points), chart_id="trend",
         ))
     ctx.update(
-        kind=kind, chart=chart, services=survey_catalogue.list_services(session, unit_id=unit_id),
+        kind=kind, chart=chart, services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         service_id=service_id or "",
         rows=[{"period": r.period, "campaign": r.campaign, "respondents": r.respondents,
                "value": format_id(r.result.value), "value_1_4": format_id(r.result.value_1_4),
@@ -424,18 +418,19 @@ def _bool_filter(value: str | None) -> bool | None:
 def responses_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                    campaign_id: int, service_id: str | None = None, source: str | None = None,
                    suspect: str | None = None, page: int = 1) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     result = survey_review.list_responses(
         session, campaign_id=campaign.id, service_id=_int_or_none(service_id),
         source=source or None, suspect=_bool_filter(suspect), page=page, per_page=50,
+        actor=principal,
     )
     instruments = survey_campaigns.instruments_of(session, campaign)
     ctx = _base(session, unit_id)
-    services = survey_catalogue.list_services(session, unit_id=unit_id)
+    services = survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
     ctx.update(
         campaign=campaign, result=result, instruments=instruments,
         services=services, service_names={s.id: s.name for s in services},
-        sources=survey_catalogue.list_sources(session, campaign_id=campaign.id),
+        sources=survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
         filters={"service_id": service_id or "", "source": source or "",
                  "suspect": suspect or ""},
         pages=max((result.total + 49) // 50, 1),
@@ -448,15 +443,13 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
 @router.post("/units/{unit_id}/surveys/responses/{response_id}/review")
 async def review_response(request: Request, session: SessionDep, principal: ManageUnit,
                           unit_id: int, response_id: int) -> Response:
-    response, campaign = survey_review.response_for(session, actor=principal, response_id=response_id,
-                                              permission="surveys.manage")
-    if campaign.unit_id != unit_id:
-        raise NotFound("Jawaban tidak ditemukan di unit ini.")
     form = await request.form()
-    survey_review.review_response(session, actor=principal, response_id=response.id,
-                            decision=str(form.get("decision", "")))
+    response = survey_review.review_response(
+        session, actor=principal, response_id=response_id,
+        decision=str(form.get("decision", "")), unit_id=unit_id,
+    )
     back = str(form.get("back", ""))
-    target = f"/units/{unit_id}/surveys/campaigns/{campaign.id}/responses"
+    target = f"/units/{unit_id}/surveys/campaigns/{response.campaign_id}/responses"
     if back and all(ch.isalnum() or ch in "=&_-" for ch in back):
         target += "?" + back
     return RedirectResponse(target, status_code=303)
@@ -466,9 +459,9 @@ async def review_response(request: Request, session: SessionDep, principal: Mana
 def export(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
            campaign_id: int, fmt: str, service_id: str | None = None,
            source: str | None = None, suspect: str | None = None) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     table = survey_export.rows(
-        session, campaign=campaign, service_id=_int_or_none(service_id), source=source or None,
+        session, actor=principal, campaign=campaign, service_id=_int_or_none(service_id), source=source or None,
         suspect=_bool_filter(suspect),
     )
     name = f"survei-{campaign.id}-{campaign.period_label}"

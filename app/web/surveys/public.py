@@ -1,8 +1,8 @@
 """The public survey form `/s/{code}` (anonymous, no JavaScript) and its thank-you page.
 
-Thin: reads the form, applies the abuse guard (app.services.surveys.guard, rules in
-app.domain.surveys.guard) and hands the answers to ``survey_responses.record_response``. Bad input
-puts the form back with the person's answers and a clear message; nothing is stored.
+The submit (``POST /s/{code}``) is in app.web.surveys.fast_lane and uses the form helpers
+here: bad input puts the form back with the person's answers and a clear message; nothing
+is stored.
 """
 
 from __future__ import annotations

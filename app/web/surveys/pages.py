@@ -118,7 +118,8 @@ if dashboard_panel not in DASHBOARD_PANELS:
 def services_page(request: Request, session: SessionDep, principal: ReadUnit,
                   unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal), problems=None, form={})
+    ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
+               problems=None, form={})
     return render(request, "pages/surveys/services.html", ctx)
 
 
@@ -360,7 +361,8 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
                          r.ikm.grade.letter if r.ikm else None) for r in s.results]}
             for s in res.services
         ],
-        services=services, sources=survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
+        services=services,
+        sources=survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
         filters={"service_id": service_id or "", "source": source or ""},
         service_names={s.id: s.name for s in services},
         minimum_sample=res.minimum_sample,
@@ -395,7 +397,8 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
             desc="; ".join(f"{p}: {s}" for p, _v, s in points), chart_id="trend",
         ))
     ctx.update(
-        kind=kind, chart=chart, services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
+        kind=kind, chart=chart,
+        services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         service_id=service_id or "",
         rows=[{"period": r.period, "campaign": r.campaign, "respondents": r.respondents,
                "value": format_id(r.result.value), "value_1_4": format_id(r.result.value_1_4),
@@ -461,7 +464,8 @@ def export(request: Request, session: SessionDep, principal: ReadUnit, unit_id: 
            source: str | None = None, suspect: str | None = None) -> Response:
     campaign = _campaign(session, unit_id, campaign_id, principal)
     table = survey_export.rows(
-        session, actor=principal, campaign=campaign, service_id=_int_or_none(service_id), source=source or None,
+        session, actor=principal, campaign=campaign, service_id=_int_or_none(service_id),
+        source=source or None,
         suspect=_bool_filter(suspect),
     )
     name = f"survei-{campaign.id}-{campaign.period_label}"

@@ -237,21 +237,6 @@ def public(*, csrf: bool = True):
     return dependency
 
 
-def public_route(router, path: str, *, methods: list[str]):
-    """Register the decorated endpoint as a plain Starlette route that anyone may use.
-
-    Only for the hot anonymous path, the survey form's submit: FastAPI's dependency solving
-    and parameter handling measured about a tenth of such a request, and it needs neither
-    (it reads no session, does its own CSRF and abuse checks). The route still states its
-    permission as ``endpoint.permission``, which the route walk test reads.
-    """
-
-    def register(endpoint):
-        endpoint.permission = "public"
-        router.add_route(path, endpoint, methods=methods, include_in_schema=False)
-        return endpoint
-
-    return register
 
 
 def client_ip(request: Request) -> str:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.middleware import BodyLimitMiddleware, DirectRoutesMiddleware, RequestContextMiddleware
+from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.services.surveys.intake import SurveyIntake
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.api import api_router
     from app.api.docs import install_docs
     from app.web import direct_routes, public_routers, web_router
+    from app.web.surveys.fast_lane import DirectRoutesMiddleware
 
     errors.install(app)
     # Innermost of ours: the hot routes still get the request id, headers and body limit.

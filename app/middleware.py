@@ -1,15 +1,13 @@
-"""ASGI middleware: request id, language, security headers, request-size limits, and the
-direct lane for the one hot anonymous route."""
+"""ASGI middleware: request id, language, security headers and request-size limits.
+
+The public survey submit's fast lane lives with that route, in app.web.surveys.fast_lane.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any
 
-from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import LANGUAGES, current_language
@@ -176,37 +174,3 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class DirectRoutesMiddleware:
-    """Serve a few plain routes right here, before the router.
-
-    For the public survey submit, the one route a crowd at a counter hits at once: behind
-    FastAPI's exception, exit-stack and routing layers it paid about 25 us of a 210 us
-    request (measured in process). The routes are still registered on the app as usual
-    (the route walk and the permission test see them there); this serves them first. The
-    app's exception handlers still apply (the same ExceptionMiddleware the app uses), and
-    everything outside this middleware (server errors, request id, security headers, body
-    limits) is unchanged.
-    """
-
-    def __init__(self, app: ASGIApp, routes: Sequence[Route],
-                 exception_handlers: Mapping[Any, Any]):
-        self.app = app
-        self.routes = tuple(routes)
-        self._handled = ExceptionMiddleware(self._serve, handlers=dict(exception_handlers))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for route in self.routes:
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child_scope)
-                    scope["route"] = route
-                    await self._handled(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
-
-    @staticmethod
-    async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
-        await scope["route"].handle(scope, receive, send)

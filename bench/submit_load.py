@@ -79,9 +79,9 @@ def prepare(url: str) -> tuple[str, str]:
     from app.db import make_engine
     from app.migrate import upgrade
     from app.services import units
+    from app.services.surveys import campaigns as survey_campaigns
     from app.services.surveys import guard as survey_guard
     from app.services.surveys import instruments as survey_instruments
-    from app.services.surveys import records as surveys
     from bench.submit_apps import create_tables
 
     upgrade(url)
@@ -92,7 +92,7 @@ def prepare(url: str) -> tuple[str, str]:
         top = units.create(s, actor=None, code="KEMEN", name="Kementerian", level="ministry")
         unit = units.create(s, actor=None, code="KPPN", name="KPPN Bench", level="unit",
                             parent_id=top.id)
-        campaign = surveys.create_campaign(s, actor=None, unit_id=unit.id, data=surveys.CampaignInput(
+        campaign = survey_campaigns.create_campaign(s, actor=None, unit_id=unit.id, data=survey_campaigns.CampaignInput(
             title="Bench", instrument_codes=["ikm-2017"], period_kind="year", period_label="2026",
             opens_on=date(2020, 1, 1), closes_on=date(2099, 12, 31), population=1000))
         code = campaign.public_code

@@ -31,8 +31,9 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services import units
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
 from app.services.surveys import tallies as survey_tallies
 
@@ -55,15 +56,15 @@ def main() -> None:
     with Session(engine, expire_on_commit=False) as session:
         survey_instruments.sync_bundled(session)
         unit = units.create(session, actor=None, code="BENCH", name="Bench", level="ministry")
-        campaign = surveys.create_campaign(
-            session, actor=None, unit_id=unit.id, data=surveys.CampaignInput(
+        campaign = survey_campaigns.create_campaign(
+            session, actor=None, unit_id=unit.id, data=survey_campaigns.CampaignInput(
                 title="bench", instrument_codes=["ikm-2017", "spkp", "spak"],
                 period_kind="year", period_label="2019", opens_on=date(2019, 1, 1),
                 closes_on=date(2019, 12, 31), population=100_000))
-        services = [surveys.create_service(session, actor=None, unit_id=unit.id,
+        services = [survey_catalogue.create_service(session, actor=None, unit_id=unit.id,
                                            code=f"s{k}", name=f"Layanan {k}").id
                     for k in range(4)]
-        instruments = surveys.instruments_of(session, campaign)
+        instruments = survey_campaigns.instruments_of(session, campaign)
         rng = random.Random(1)
         now = datetime(2019, 6, 1, tzinfo=UTC)
         batch = 5_000

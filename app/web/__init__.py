@@ -8,6 +8,7 @@ from app.web.integration import lke as integration_lke
 from app.web.integration import timeline
 from app.web.lke import evidence, reviews, worksheet, xlsx
 from app.web.programme import pages as programme
+from app.web.surveys import fast_lane as survey_fast_lane
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
 from app.web.surveys import qr as survey_qr
@@ -16,13 +17,13 @@ from app.web.surveys import qr as survey_qr
 # first: FastAPI matches routes one by one (a few microseconds each), so a route behind the
 # ~200 API and page routes pays about a millisecond just to be found.
 # Each is included in the app directly (not nested: every level of nesting costs a match).
-public_routers = (survey_public.router, health.router)
+public_routers = (survey_public.router, survey_fast_lane.router, health.router)
 
 
 def direct_routes():
-    """Routes served before the router altogether (app.middleware.DirectRoutesMiddleware):
-    only the public survey submit, the request a crowd sends at once."""
-    return [survey_public.submit_route]
+    """Routes served before the router altogether (app.web.surveys.fast_lane): only the
+    public survey submit, the request a crowd sends at once."""
+    return [survey_fast_lane.submit_route]
 
 
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema

@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from app.services.integration import lke_from_surveys
 from app.services.lke import assessments, frameworks
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from tests.conftest import KEEP_TABLES
 from tests.factories import principal
 
@@ -54,9 +55,9 @@ def make_campaign(db, world):
             half = label.endswith("S2")
             opens_on = date(year, 7 if half else 1, 1)
             closes_on = date(year, 12, 31) if half else date(year, 6, 30)
-        return surveys.create_campaign(
+        return survey_campaigns.create_campaign(
             db, actor=None, unit_id=world.unit(unit),
-            data=surveys.CampaignInput(
+            data=survey_campaigns.CampaignInput(
                 title=title or f"Survei {label}", instrument_codes=list(instruments),
                 period_kind=kind, period_label=label, opens_on=opens_on, closes_on=closes_on,
                 population=100,
@@ -77,7 +78,7 @@ def answers(*, ikm=None, spkp=None, spak=None) -> dict:
 def respond(db, campaign, **kwargs):
     service_id = kwargs.pop("service_id", None)
     moment = datetime.combine(campaign.opens_on, time(5, 0), tzinfo=UTC)  # 12:00 in Jakarta
-    return surveys.record_response(db, campaign=campaign, answers=answers(**kwargs),
+    return survey_responses.record_response(db, campaign=campaign, answers=answers(**kwargs),
                                    service_id=service_id, now=moment)
 
 

@@ -18,7 +18,7 @@ from sqlmodel import select
 from app.models.lke.assessments import LkeAnswer
 from app.models.surveys.records import SurveyCampaign
 from app.services.integration import lke_from_surveys
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 
 SPKP_ITEMS = [f"P{n}" for n in range(1, 9)]
 SPAK_ITEMS = [f"A{n}" for n in range(1, 6)]
@@ -27,7 +27,7 @@ SPAK_ITEMS = [f"A{n}" for n in range(1, 6)]
 def _respond(db, campaign, spkp: int, spak: int) -> None:
     answers = {("spkp", item): spkp for item in SPKP_ITEMS}
     answers.update({("spak", item): spak for item in SPAK_ITEMS})
-    surveys.record_response(
+    survey_responses.record_response(
         db, campaign=campaign, answers=answers, service_id=None,
         now=datetime.combine(campaign.opens_on, time(5, 0), tzinfo=UTC),
     )

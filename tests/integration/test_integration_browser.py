@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.services.lke import answers, assessments
 from app.services.programme import innovations
-from app.services.surveys import records as surveys
+from app.services.surveys import catalogue as survey_catalogue
 from tests.conftest import SCREENSHOT_DIR
 from tests.factories import PASSWORD
 from tests.integration.conftest import respond
@@ -25,7 +25,7 @@ def test_close_survey_fill_hasil_and_apply_innovations(live_server, browser, db,
     campaign = make_campaign("2019-S1", opens_on=date(2019, 1, 1), closes_on=date(2099, 1, 1))
     respond(db, campaign, ikm=(3,) * 9, spkp=(4,) * 8, spak=(3,) * 5)
     respond(db, campaign, ikm=(3,) * 9, spkp=(3,) * 8, spak=(3,) * 5)  # IPKP 3.5, IPAK 3
-    surveys.create_service(db, actor=None, unit_id=unit, code="sp2d", name="Pencairan dana")
+    survey_catalogue.create_service(db, actor=None, unit_id=unit, code="sp2d", name="Pencairan dana")
     innovations.create_innovation(db, actor=None, unit_id=unit, data={
         "title": "Antrian daring", "stage": "penerapan", "phase": "wbk",
         "change_area": "pelayanan_publik", "started_on": date(2018, 1, 2),

@@ -17,7 +17,7 @@ from app.services.integration import lke_from_innovations
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, scores
 from app.services.programme import innovations
-from app.services.surveys import records as surveys
+from app.services.surveys import catalogue as survey_catalogue
 from tests.factories import issue_token, login, principal
 from tests.integration.conftest import respond
 
@@ -29,11 +29,11 @@ def registry(db, world):
     """Three active services, one inactive; three innovations (see the module docstring)."""
     unit = world.unit("UNIT-A1")
     services = {
-        code: surveys.create_service(db, actor=None, unit_id=unit, code=code, name=name)
+        code: survey_catalogue.create_service(db, actor=None, unit_id=unit, code=code, name=name)
         for code, name in (("sp2d", "Pencairan dana"), ("konsul", "Konsultasi"),
                            ("lpj", "Rekonsiliasi LPJ"), ("arsip", "Arsip lama"))
     }
-    surveys.update_service(db, actor=None, service_id=services["arsip"].id, active=False)
+    survey_catalogue.update_service(db, actor=None, service_id=services["arsip"].id, active=False)
     # Operating, distinctive (own idea, differs, brings the service closer): PPF2F tier B.
     # Its services are written by code and by name in another case: both match.
     queue = innovations.create_innovation(db, actor=None, unit_id=unit, data={

@@ -150,3 +150,63 @@ async def test_reviewer_reads_own_offices_units_only(app, client, world):
         assert own.status_code in (200, 303, 422), (route.path, own.status_code)
         other = await client.get(_fill(route.path, world.unit("UNIT-B1")))
         assert other.status_code == 403, (route.path, other.status_code)
+
+
+# --- the public submit's fast lane (app.web.surveys.fast_lane) gets every guard a route gets
+
+
+@pytest.fixture
+def open_campaign_code(db, world):
+    from datetime import date
+
+    from app.services.surveys import campaigns as survey_campaigns
+    from app.services.surveys import instruments as survey_instruments
+
+    survey_instruments.sync_bundled(db)
+    campaign = survey_campaigns.create_campaign(
+        db, actor=None, unit_id=world.unit("UNIT-A1"),
+        data=survey_campaigns.CampaignInput(
+            title="Survei jalur cepat", instrument_codes=["ikm-2017"], period_kind="year",
+            period_label="2019", opens_on=date(2019, 1, 1), closes_on=date(2099, 12, 31),
+            population=10,
+        ),
+    )
+    return campaign.public_code
+
+
+def _guarded_posts(code: str) -> dict[str, str]:
+    """An ordinary public POST (through FastAPI's router) and the fast-lane submit."""
+    return {"ordinary": "/login", "fast lane": f"/s/{code}"}
+
+
+async def test_the_fast_lane_gets_the_request_id_and_security_headers(client, open_campaign_code):
+    for lane, url in _guarded_posts(open_campaign_code).items():
+        response = await client.post(url, data={"x": "1"}, headers={"X-Request-ID": "walk-7"})
+        assert response.headers["x-request-id"] == "walk-7", lane
+        assert response.headers["x-content-type-options"] == "nosniff", lane
+        assert response.headers["x-frame-options"] == "DENY", lane
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], lane
+
+
+async def test_the_fast_lane_gets_the_body_limit(client, settings, open_campaign_code):
+    too_big = "x=" + "a" * (settings.max_json_kb * 1024 + 1)
+    for lane, url in _guarded_posts(open_campaign_code).items():
+        response = await client.post(
+            url, content=too_big,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 413, lane
+        assert "terlalu besar" in response.text, lane
+
+
+async def test_the_fast_lane_checks_csrf_and_stores_nothing(client, db, open_campaign_code):
+    from sqlmodel import func, select
+
+    from app.models.surveys.records import SurveyResponse
+
+    answers = {f"ikm-2017.U{n}": "4" for n in range(1, 10)}
+    for lane, url in _guarded_posts(open_campaign_code).items():
+        # No CSRF cookie and no token: refused like any unsafe request from a page.
+        response = await client.post(url, data={**answers, "username": "x", "password": "y"})
+        assert response.status_code == 403, (lane, response.status_code)
+    assert db.exec(select(func.count()).select_from(SurveyResponse)).one() == 0

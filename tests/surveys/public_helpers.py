@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.models.surveys.records import SurveyCampaign
 from app.services import units
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 
 IKM = "ikm-2017"
 U = [f"U{n}" for n in range(1, 10)]
@@ -28,9 +28,9 @@ def make_unit(db: Session, code: str = "KPPN-P", name: str = "KPPN Uji Publik") 
 def make_campaign(db: Session, unit_id: int, *, title: str = "Survei Kepuasan Masyarakat 2026",
                   opens_on: date = date(2019, 1, 1), label: str = "2026-S1",
                   instruments=(IKM,)) -> SurveyCampaign:
-    return surveys.create_campaign(
+    return survey_campaigns.create_campaign(
         db, actor=None, unit_id=unit_id,
-        data=surveys.CampaignInput(
+        data=survey_campaigns.CampaignInput(
             title=title, instrument_codes=list(instruments), period_kind="semester",
             period_label=label, opens_on=opens_on, closes_on=date(2099, 12, 31),
             population=100,

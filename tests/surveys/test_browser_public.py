@@ -7,7 +7,8 @@ import pytest
 from sqlmodel import select
 
 from app.models.surveys.records import SurveyResponse
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from tests.conftest import screenshot
 from tests.factories import PASSWORD
 
@@ -57,13 +58,13 @@ def test_phone_answers_by_qr_link_and_coordinator_sees_it(live_server, browser, 
     unit_id = world.unit("UNIT-A1")
     from datetime import date
 
-    campaign = surveys.create_campaign(db, actor=None, unit_id=unit_id, data=surveys.CampaignInput(
+    campaign = survey_campaigns.create_campaign(db, actor=None, unit_id=unit_id, data=survey_campaigns.CampaignInput(
         title="SKM Semester I 2026", instrument_codes=["ikm-2017"], period_kind="semester",
         period_label="2026-S1", opens_on=date(2020, 1, 1), closes_on=date(2099, 12, 31),
         population=500))
-    service = surveys.create_service(db, actor=None, unit_id=unit_id, code="sp2d",
+    service = survey_catalogue.create_service(db, actor=None, unit_id=unit_id, code="sp2d",
                                      name="Pencairan dana (SP2D)")
-    surveys.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-1",
+    survey_catalogue.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-1",
                           label="Loket 1", service_id=service.id)
 
     # the coordinator prints the poster: the QR code and the short link it carries

@@ -3,7 +3,7 @@
 import pytest
 
 from app.services import demo
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import results as survey_results
 from tests.conftest import screenshot
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def test_coordinator_reads_results_trend_and_reviews(live_server, browser, db):
     result = demo.load(db)
     unit_id = result.unit_ids["KPPN-TJP"]
-    latest = next(c for c in surveys.list_campaigns(db, unit_id=unit_id)
+    latest = next(c for c in survey_campaigns.list_campaigns(db, unit_id=unit_id)
                   if c.period_label == "2019-S2")
     before = survey_results.campaign_results(db, campaign=latest).respondents
 

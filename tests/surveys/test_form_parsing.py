@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from app.web.surveys.public import MAX_FORM_FIELDS, parse_urlencoded
+from app.web.surveys.fast_lane import MAX_FORM_FIELDS, parse_urlencoded
 
 
 @pytest.mark.parametrize("body", [

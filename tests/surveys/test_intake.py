@@ -20,9 +20,11 @@ from app.domain.surveys.guard import GuardPolicy, Reason
 from app.models.surveys.guard import SurveyThrottle
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services.errors import TooManyAttempts
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
 from app.services.surveys import intake as survey_intake
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from tests.surveys.public_helpers import IKM, U, make_campaign, make_unit
 
 OPEN = GuardPolicy(min_fill_seconds=0, flag_after=10**6, refuse_after=10**6)
@@ -34,7 +36,7 @@ def campaign(db):
 
 
 def checked(campaign, values, *, suggestion=None, service_id=None):
-    return surveys.CheckedSubmission(
+    return survey_responses.CheckedSubmission(
         answers=[(IKM, u, v) for u, v in zip(U, values, strict=True)],
         service_id=service_id, source_tag=None, profile=None, suggestion=suggestion,
     )
@@ -43,7 +45,7 @@ def checked(campaign, values, *, suggestion=None, service_id=None):
 def submission(campaign, values, *, ip="a" * 64, policy=OPEN, **kwargs):
     return survey_intake.Submission(
         campaign_id=campaign.id, checked=checked(campaign, values, **kwargs),
-        meta=surveys.ResponseMeta(ip_hash=ip, device_hash="d" * 64, fill_seconds=40),
+        meta=survey_responses.ResponseMeta(ip_hash=ip, device_hash="d" * 64, fill_seconds=40),
         submitted_at=datetime(2026, 3, 2, 5, 0, tzinfo=UTC), policy=policy,
     )
 
@@ -102,12 +104,12 @@ async def test_a_burst_from_one_address_is_flagged_then_refused_in_order(engine,
 
 async def test_a_closed_campaign_refuses_in_the_same_batch(engine, db, campaign):
     other = make_campaign(db, make_unit(db, "KPPN-Q", "KPPN Lain"), label="2026-S2")
-    surveys.close_campaign(db, actor=None, campaign_id=other.id)
+    survey_campaigns.close_campaign(db, actor=None, campaign_id=other.id)
     writer = survey_intake.IntakeWriter(engine)
     results = await submit_all(writer, [submission(campaign, [4] * 9),
                                         submission(other, [4] * 9)])
-    assert isinstance(results[0], surveys.RecordedResponse)
-    assert isinstance(results[1], surveys.CampaignClosed)
+    assert isinstance(results[0], survey_responses.RecordedResponse)
+    assert isinstance(results[1], survey_campaigns.CampaignClosed)
     assert "ditutup" in results[1].message
     assert stored(db) == (1, 9)
     writer.close()
@@ -118,7 +120,7 @@ async def test_one_bad_submission_does_not_sink_its_batch(engine, db, campaign):
     good = [submission(campaign, [2] * 9, suggestion=f"good-{n}") for n in range(3)]
     bad = submission(campaign, [2] * 9, service_id=999_999)  # no such service: FK refuses
     results = await submit_all(writer, [good[0], bad, good[1], good[2]])
-    assert [isinstance(r, surveys.RecordedResponse) for r in results] == [
+    assert [isinstance(r, survey_responses.RecordedResponse) for r in results] == [
         True, False, True, True]
     assert isinstance(results[1], Exception)
     assert stored(db) == (3, 27)
@@ -139,22 +141,22 @@ def test_throttle_counts_a_burst_in_one_statement_and_keeps_only_accepted(db):
 
 def test_bulk_rows_read_back_as_the_orm_writes_them(engine, db, campaign):
     """insert_rows stores JSON, times and booleans exactly as SQLAlchemy would."""
-    via_orm = surveys.record_response(
+    via_orm = survey_responses.record_response(
         db, campaign=campaign, answers={(IKM, u): 3 for u in U},
         profile={"gender": "P"}, suggestion="Ramah",
-        meta=surveys.ResponseMeta(ip_hash="f" * 64, fill_seconds=12),
+        meta=survey_responses.ResponseMeta(ip_hash="f" * 64, fill_seconds=12),
         suspect_reasons=["too_fast"], now=datetime(2026, 3, 2, 5, 0, 1, tzinfo=UTC),
     )
     with engine.begin() as connection:
         (new_id,) = reserve_ids(connection, SurveyResponse.__table__, 1)
-        sub = surveys.CheckedSubmission(answers=[(IKM, u, 3) for u in U], service_id=None,
+        sub = survey_responses.CheckedSubmission(answers=[(IKM, u, 3) for u in U], service_id=None,
                                         source_tag=None, profile={"gender": "P"},
                                         suggestion="Ramah")
-        row = surveys.response_row(campaign.id, sub, surveys.ResponseMeta(
+        row = survey_responses.response_row(campaign.id, sub, survey_responses.ResponseMeta(
             ip_hash="f" * 64, fill_seconds=12), ["too_fast"], "web",
             datetime(2026, 3, 2, 5, 0, 1, tzinfo=UTC))
         insert_rows(connection, SurveyResponse.__table__, [{**row, "id": new_id}])
-        insert_rows(connection, SurveyAnswer.__table__, surveys.answer_rows(new_id, row, sub))
+        insert_rows(connection, SurveyAnswer.__table__, survey_responses.answer_rows(new_id, row, sub))
     assert new_id > via_orm.id
     db.expire_all()
     first, second = db.get(SurveyResponse, via_orm.id), db.get(SurveyResponse, new_id)
@@ -202,7 +204,7 @@ async def test_a_locked_sqlite_database_does_not_stall_the_event_loop(engine, db
         writer.submit(submission(campaign, [4] * 9)), ticker(), let_go_later())
     holder.join()
     # The loop kept running while the batch waited in a worker thread for the lock.
-    assert isinstance(result, surveys.RecordedResponse)
+    assert isinstance(result, survey_responses.RecordedResponse)
     assert time.monotonic() - started >= 0.4 and ticks >= 20
     assert stored(db) == (1, 9)
     writer.close()
@@ -226,7 +228,7 @@ async def test_closing_a_campaign_refuses_the_next_submission_at_once(client, ap
     code = campaign.public_code
     html = await open_form(client, code)
     assert (await submit(client, app, code, html, ikm_form())).status_code == 303
-    surveys.close_campaign(db, actor=None, campaign_id=campaign.id)
+    survey_campaigns.close_campaign(db, actor=None, campaign_id=campaign.id)
     # Well within the context cache's seconds: the writer reads the state itself.
     client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
     refused = await submit(client, app, code, html, ikm_form())
@@ -241,7 +243,7 @@ async def test_a_source_tag_added_a_moment_ago_is_accepted(client, app, db, camp
     code = campaign.public_code
     html = await open_form(client, code)
     assert (await submit(client, app, code, html, ikm_form())).status_code == 303
-    surveys.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-2",
+    survey_catalogue.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-2",
                           label="Loket 2")
     client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
     reply = await submit(client, app, code, html, ikm_form(), src="loket-2")
@@ -258,7 +260,7 @@ async def test_a_submission_queued_as_a_drain_finishes_is_still_written(engine, 
     instead of waiting forever for the ending one."""
     writer = survey_intake.IntakeWriter(engine)
     monkeypatch.setattr(writer, "_transaction", lambda _engine, subs: [
-        surveys.RecordedResponse(n + 1, campaign.id, s.submitted_at, False)
+        survey_responses.RecordedResponse(n + 1, campaign.id, s.submitted_at, False)
         for n, s in enumerate(subs)])
     late = writer.submit(submission(campaign, [3] * 9))
     waiting: list[asyncio.Future] = []
@@ -278,7 +280,7 @@ async def test_a_submission_queued_as_a_drain_finishes_is_still_written(engine, 
     await asyncio.wait_for(asyncio.shield(waiting[0]), timeout=2)
     with pytest.raises(StopIteration) as finished:
         late.send(None)
-    assert isinstance(finished.value.value, surveys.RecordedResponse)
+    assert isinstance(finished.value.value, survey_responses.RecordedResponse)
     writer.close()
 
 

@@ -10,7 +10,8 @@ from sqlmodel import func, select
 
 from app.models.surveys.records import SurveyCampaign, SurveyResponse
 from app.services import demo
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
 from tests.factories import login
 
@@ -25,7 +26,7 @@ def ikm_answers(values):
 async def test_results_page_shows_ikm_grade_and_priority(client, db, world, make_campaign):
     campaign = make_campaign(population=100)
     for r in ((4, 3, 3, 2, 4, 4, 3, 3, 1), (3, 3, 4, 2, 4, 3, 3, 4, 2), (4, 4, 3, 3, 4, 4, 2, 3, 2)):
-        surveys.record_response(db, campaign=campaign, answers=ikm_answers(r))
+        survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(r))
     await login(client, "viewer_a1")
     unit = world.unit("UNIT-A1")
     r = await client.get(f"/units/{unit}/surveys/campaigns/{campaign.id}")
@@ -46,7 +47,7 @@ async def test_results_page_shows_ikm_grade_and_priority(client, db, world, make
 
 async def test_other_unit_cannot_see_or_change(client, db, world, make_campaign):
     campaign = make_campaign("UNIT-A1")
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9),
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9),
                             suspect_reasons=["terlalu_cepat"])
     response_id = db.exec(select(SurveyResponse.id)).one()
     csrf = await login(client, "coord_b1")
@@ -71,7 +72,7 @@ async def test_other_unit_cannot_see_or_change(client, db, world, make_campaign)
 
 async def test_review_from_the_page_is_audited(client, db, world, make_campaign):
     campaign = make_campaign()
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers((2,) * 9),
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers((2,) * 9),
                             suspect_reasons=["terlalu_cepat"])
     response_id = db.exec(select(SurveyResponse.id)).one()
     csrf = await login(client, "coord_a1")
@@ -89,7 +90,7 @@ async def test_review_from_the_page_is_audited(client, db, world, make_campaign)
 
 async def test_member_cannot_review(client, db, world, make_campaign):
     campaign = make_campaign()
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers((2,) * 9),
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers((2,) * 9),
                             suspect_reasons=["terlalu_cepat"])
     response_id = db.exec(select(SurveyResponse.id)).one()
     csrf = await login(client, "member_a1")
@@ -102,7 +103,7 @@ async def test_exports_escape_formulas(client, db, world, make_campaign):
     campaign = make_campaign()
     evil = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "aman"]
     for text in evil:
-        surveys.record_response(db, campaign=campaign, answers=ikm_answers((3,) * 9),
+        survey_responses.record_response(db, campaign=campaign, answers=ikm_answers((3,) * 9),
                                 suggestion=text)
     await login(client, "viewer_a1")
     base = f"/units/{world.unit('UNIT-A1')}/surveys/campaigns/{campaign.id}"
@@ -146,7 +147,7 @@ def test_demo_surveys_are_deterministic_and_rising(db):
     result = demo.load(db)
     demo.load(db)  # idempotent
     unit_id = result.unit_ids["KPPN-TJP"]
-    campaigns = surveys.list_campaigns(db, unit_id=unit_id)
+    campaigns = survey_campaigns.list_campaigns(db, unit_id=unit_id)
     assert len(campaigns) == 7 and all(c.is_demo for c in campaigns)
     rows = survey_results.unit_trend(db, unit_id=unit_id, kind="ikm")
     assert [r.period for r in rows] == ["2017-S1", "2017-S2", "2018-S1", "2018-S2",

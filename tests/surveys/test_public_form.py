@@ -12,8 +12,9 @@ from sqlmodel import func, select
 from app.deps import CSRF_COOKIE
 from app.models.surveys.guard import SurveyThrottle
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
-from app.services.surveys import records as surveys
 from tests.surveys.public_helpers import IKM, hidden, ikm_form, make_campaign, make_unit, old_token
 
 
@@ -142,7 +143,7 @@ async def test_values_out_of_range_or_not_numbers_are_refused(client, app, db, c
 
 
 async def test_unknown_service_is_refused(client, app, db, unit_id, campaign):
-    surveys.create_service(db, actor=None, unit_id=unit_id, code="sp2d", name="SP2D")
+    survey_catalogue.create_service(db, actor=None, unit_id=unit_id, code="sp2d", name="SP2D")
     code = campaign.public_code
     html = await open_form(client, code)
     result = await submit(client, app, code, html, {**ikm_form(), "service": "999999"})
@@ -227,9 +228,9 @@ async def test_without_csrf_cookie_the_form_comes_back_filled(client, app, db, c
 
 async def test_source_tag_preselects_its_service_and_is_stored(client, app, db, unit_id,
                                                                campaign):
-    service = surveys.create_service(db, actor=None, unit_id=unit_id,
+    service = survey_catalogue.create_service(db, actor=None, unit_id=unit_id,
                                      code="sp2d", name="Pencairan dana (SP2D)")
-    surveys.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-1",
+    survey_catalogue.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-1",
                           label="Loket 1", service_id=service.id)
     code = campaign.public_code
     html = await open_form(client, code, "?src=loket-1")
@@ -249,7 +250,7 @@ async def test_source_tag_preselects_its_service_and_is_stored(client, app, db, 
 async def test_closed_and_not_yet_open_campaigns_say_so_politely(client, app, db,
                                                                  open_campaign):
     closed = open_campaign(title="Lama")
-    surveys.close_campaign(db, actor=None, campaign_id=closed.id)
+    survey_campaigns.close_campaign(db, actor=None, campaign_id=closed.id)
     page = await client.get(f"/s/{closed.public_code}")
     assert page.status_code == 200
     assert "Survei sudah ditutup" in page.text and "<form" not in page.text

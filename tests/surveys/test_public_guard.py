@@ -21,6 +21,7 @@ from app.domain.surveys.guard import (
     window_start,
 )
 from app.services.surveys import guard as survey_guard
+from tests.surveys.public_helpers import old_token
 
 SECRET = "s" * 40
 NOON = datetime(2026, 3, 2, 5, 0, 0, tzinfo=UTC)  # 12:00 in Jakarta, a window boundary
@@ -155,6 +156,31 @@ def test_device_cookie_keeps_the_newest_campaigns_only():
     assert len(device.answered) == survey_guard.DEVICE_MAX_CAMPAIGNS
     assert device.answered[-1] == survey_guard.DEVICE_MAX_CAMPAIGNS + 5
     assert not device.has_answered(1)
+
+
+def test_form_token_carries_the_time_it_was_served():
+    # A form served 120 s ago (signed with itsdangerous's own timestamp signer, as any form
+    # served by an earlier version of the app) reads back as served about 120 s ago.
+    token = old_token(SECRET, "ABC123", 120)
+    stamp = survey_guard.served_at(SECRET, token, "ABC123")
+    age = (datetime.now(UTC) - stamp).total_seconds()
+    assert 119 <= age <= 125
+
+
+def test_signers_are_built_once_per_secret():
+    assert survey_guard._form_signer(SECRET) is survey_guard._form_signer(SECRET)
+    assert survey_guard._device_signer(SECRET) is survey_guard._device_signer(SECRET)
+    assert survey_guard._device_signer(SECRET) is not survey_guard._device_signer("t" * 40)
+
+
+def test_a_long_device_cookie_survives_the_round_trip():
+    # Thirty campaign ids make a payload itsdangerous may compress (a leading "."): still read.
+    device = survey_guard.read_device(SECRET, None)
+    for campaign in range(1000, 1000 + survey_guard.DEVICE_MAX_CAMPAIGNS):
+        device = device.with_answer(campaign)
+    cookie = survey_guard.device_cookie_value(SECRET, device)
+    again = survey_guard.read_device(SECRET, cookie)
+    assert again.id == device.id and again.answered == tuple(range(1000, 1030))
 
 
 def test_ip_hash_is_salted_and_stable():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.surveys import records as surveys
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys.qr import public_link, qr_png, qr_svg
 from tests.factories import login
 
@@ -16,7 +16,7 @@ def url(unit_id, campaign_id, tail):
 async def test_coordinator_gets_svg_png_and_poster(client, db, world, make_campaign):
     campaign = make_campaign(title="SKM Semester I")
     unit = world.unit("UNIT-A1")
-    surveys.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-2",
+    survey_catalogue.create_source(db, actor=None, campaign_id=campaign.id, tag="loket-2",
                           label="Loket 2")
     await login(client, "coord_a1")
     code = campaign.public_code

@@ -8,8 +8,10 @@ from fractions import Fraction
 from sqlmodel import func, select
 
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
-from app.services.surveys import records as surveys
+from app.services.surveys import catalogue as survey_catalogue
+from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 from tests.factories import principal
 
 IKM = "ikm-2017"
@@ -30,7 +32,7 @@ def ikm_answers(values):
 def test_three_respondents_by_hand(db, make_campaign):
     campaign = make_campaign(population=100)
     for r in (R1, R2, R3):
-        surveys.record_response(db, campaign=campaign, answers=ikm_answers(r))
+        survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(r))
     res = survey_results.campaign_results(db, campaign=campaign)
     ikm = res.result("ikm").ikm
     # Column totals: U1 4+3+4=11, U2 10, U3 10, U4 7, U5 12, U6 11, U7 8, U8 10, U9 5.
@@ -48,15 +50,15 @@ def test_three_respondents_by_hand(db, make_campaign):
 
 def test_all_fours_is_100_grade_a(db, make_campaign):
     campaign = make_campaign()
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9))
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9))
     ikm = survey_results.campaign_results(db, campaign=campaign).result("ikm").ikm
     assert ikm.ikm == 100 and ikm.grade.letter == "A"
 
 
 def test_suspect_kept_but_left_out_until_included(db, world, make_campaign):
     campaign = make_campaign()
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9))
-    suspect = surveys.record_response(
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers((4,) * 9))
+    suspect = survey_responses.record_response(
         db, campaign=campaign, answers=ikm_answers((1,) * 9), suspect_reasons=["too_fast"]
     )
     res = survey_results.campaign_results(db, campaign=campaign)
@@ -64,7 +66,7 @@ def test_suspect_kept_but_left_out_until_included(db, world, make_campaign):
     assert (res.respondents, res.stored, res.suspect_pending, res.excluded) == (1, 2, 1, 1)
     # Included on review: mean of 4 and 1 per element = 5/2, IKM = 62.5 (grade D).
     coord = principal(db, world, "coord_a1")
-    surveys.review_response(db, actor=coord, response_id=suspect.id, decision="include")
+    survey_review.review_response(db, actor=coord, response_id=suspect.id, decision="include")
     res = survey_results.campaign_results(db, campaign=campaign)
     assert res.result("ikm").ikm.ikm == Fraction(125, 2)
     assert res.result("ikm").ikm.grade.letter == "D"
@@ -74,9 +76,9 @@ def test_suspect_kept_but_left_out_until_included(db, world, make_campaign):
 
 def test_perception_and_services(db, world, make_campaign):
     campaign = make_campaign(instruments=("ikm-2017", "spkp", "spak"))
-    a = surveys.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"), code="sp2d",
+    a = survey_catalogue.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"), code="sp2d",
                                name="Pencairan dana")
-    b = surveys.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"), code="konsul",
+    b = survey_catalogue.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"), code="konsul",
                                name="Konsultasi")
 
     def answers(ikm_v, p, s):
@@ -85,8 +87,8 @@ def test_perception_and_services(db, world, make_campaign):
         out.update({("spak", c): s for c in A})
         return out
 
-    surveys.record_response(db, campaign=campaign, answers=answers(4, 4, 3), service_id=a.id)
-    surveys.record_response(db, campaign=campaign, answers=answers(3, 2, 3), service_id=b.id)
+    survey_responses.record_response(db, campaign=campaign, answers=answers(4, 4, 3), service_id=a.id)
+    survey_responses.record_response(db, campaign=campaign, answers=answers(3, 2, 3), service_id=b.id)
     res = survey_results.campaign_results(db, campaign=campaign)
     spkp = res.result("spkp").perception
     # SPKP on 1-4: (4 + 2) / 2 = 3 per item, index 3, on 1-4 the same.
@@ -107,8 +109,8 @@ def test_perception_and_services(db, world, make_campaign):
 def test_trend_over_periods(db, world, make_campaign):
     first = make_campaign(label="2018-S2")
     second = make_campaign(label="2019-S1")
-    surveys.record_response(db, campaign=second, answers=ikm_answers((4,) * 9))
-    surveys.record_response(db, campaign=first, answers=ikm_answers((3,) * 9))
+    survey_responses.record_response(db, campaign=second, answers=ikm_answers((4,) * 9))
+    survey_responses.record_response(db, campaign=first, answers=ikm_answers((3,) * 9))
     rows = survey_results.unit_trend(db, unit_id=world.unit("UNIT-A1"), kind="ikm")
     assert [r.period for r in rows] == ["2018-S2", "2019-S1"]
     assert [r.result.value for r in rows] == [75, 100]

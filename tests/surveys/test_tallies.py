@@ -15,9 +15,11 @@ from app.models.surveys.records import (
     SurveyResponse,
     SurveyTally,
 )
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import intake as survey_intake
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 from app.services.surveys import tallies as survey_tallies
 
 IKM = "ikm-2017"
@@ -80,8 +82,8 @@ def counted_from_responses(db) -> dict[tuple, int]:
 
 def test_two_responses_give_the_hand_counted_tallies(db, make_campaign):
     campaign = make_campaign()
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers(4, 3, 3, 2, 4, 4, 3, 3, 1))
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers(4, 4, 3, 2, 1, 4, 3, 2, 1))
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(4, 3, 3, 2, 4, 4, 3, 3, 1))
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(4, 4, 3, 2, 1, 4, 3, 2, 1))
     c, none = campaign.id, NO_SERVICE
     assert tally_table(db) == {
         (c, none, IKM, "U1", 4): 2,
@@ -103,11 +105,11 @@ def test_suspect_answers_count_only_once_included_and_review_is_not_counted_twic
     db, make_campaign, world
 ):
     campaign = make_campaign()
-    service = surveys.create_service(db, actor=None, unit_id=campaign.unit_id, code="PENC",
+    service = survey_catalogue.create_service(db, actor=None, unit_id=campaign.unit_id, code="PENC",
                                      name="Pencairan dana")
-    surveys.record_response(db, campaign=campaign, answers=ikm_answers(4, 4, 4, 4, 4, 4, 4, 4, 4),
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(4, 4, 4, 4, 4, 4, 4, 4, 4),
                             service_id=service.id)
-    suspect = surveys.record_response(
+    suspect = survey_responses.record_response(
         db, campaign=campaign, answers=ikm_answers(1, 1, 1, 1, 1, 1, 1, 1, 1),
         service_id=service.id, suspect_reasons=["terlalu_cepat"],
     )
@@ -121,7 +123,7 @@ def test_suspect_answers_count_only_once_included_and_review_is_not_counted_twic
         ("include", 1, {0: 2}), ("include", 1, {0: 2}), ("exclude", None, {0: 1, 2: 1}),
         ("exclude", None, {0: 1, 2: 1}), ("include", 1, {0: 2}),
     ]:
-        surveys.review_response(db, actor=None, response_id=suspect.id, decision=decision)
+        survey_review.review_response(db, actor=None, response_id=suspect.id, decision=decision)
         assert tally_table(db).get((*key, 1)) == expected_ones, decision
         assert tally_table(db) == counted_from_answers(db)
         assert respondent_table(db) == {
@@ -134,7 +136,7 @@ def test_profile_answers_are_counted_per_option_and_move_on_review(db, make_camp
     c, none = campaign.id, NO_SERVICE
     for gender, age in [("L", "20-29"), ("P", "20-29"), ("P", None)]:
         profile = {"gender": gender} | ({"age_group": age} if age else {})
-        surveys.record_response(db, campaign=campaign, profile=profile,
+        survey_responses.record_response(db, campaign=campaign, profile=profile,
                                 answers=ikm_answers(3, 3, 3, 3, 3, 3, 3, 3, 3))
     assert respondent_table(db) == {
         (c, none, 0, "", ""): 3,
@@ -142,7 +144,7 @@ def test_profile_answers_are_counted_per_option_and_move_on_review(db, make_camp
         (c, none, 0, "age_group", "20-29"): 2,
     }
     last = db.execute(select(SurveyResponse).order_by(SurveyResponse.id.desc())).scalars().first()
-    surveys.review_response(db, actor=None, response_id=last.id, decision="exclude")
+    survey_review.review_response(db, actor=None, response_id=last.id, decision="exclude")
     assert respondent_table(db) == {
         (c, none, 0, "", ""): 2, (c, none, 2, "", ""): 1,
         (c, none, 0, "gender", "L"): 1, (c, none, 0, "gender", "P"): 1,
@@ -158,10 +160,10 @@ async def test_the_intake_writer_and_an_api_batch_keep_the_tallies(engine, db, m
     submissions = [
         survey_intake.Submission(
             campaign_id=campaign.id,
-            checked=surveys.CheckedSubmission(
+            checked=survey_responses.CheckedSubmission(
                 answers=[(IKM, u, 1 + (n + k) % 4) for k, u in enumerate(U)], service_id=None,
                 source_tag=None, profile=None, suggestion=None),
-            meta=surveys.ResponseMeta(ip_hash="a" * 64, device_hash="d" * 64, fill_seconds=40),
+            meta=survey_responses.ResponseMeta(ip_hash="a" * 64, device_hash="d" * 64, fill_seconds=40),
             submitted_at=datetime(2026, 3, 2, 5, 0, tzinfo=UTC), policy=OPEN,
             honeypot=n == 3,  # one suspect: stored, not counted
         )
@@ -172,10 +174,10 @@ async def test_the_intake_writer_and_an_api_batch_keep_the_tallies(engine, db, m
         await asyncio.gather(*(writer.submit(s) for s in submissions))
     finally:
         writer.close()
-    batch = [surveys.BatchItem(answers=ikm_answers(2, 2, 2, 2, 2, 2, 2, 2, 2),
+    batch = [survey_responses.BatchItem(answers=ikm_answers(2, 2, 2, 2, 2, 2, 2, 2, 2),
                                idempotency_key=f"kiosk-{n}") for n in range(3)]
-    surveys.record_batch(db, actor=None, campaign=campaign, items=batch)
-    surveys.record_batch(db, actor=None, campaign=campaign, items=batch)  # a retry: no change
+    survey_responses.record_batch(db, actor=None, campaign=campaign, items=batch)
+    survey_responses.record_batch(db, actor=None, campaign=campaign, items=batch)  # a retry: no change
     table = tally_table(db)
     assert table == counted_from_answers(db)
     assert respondent_table(db) == counted_from_responses(db)
@@ -190,7 +192,7 @@ async def test_the_intake_writer_and_an_api_batch_keep_the_tallies(engine, db, m
 def test_recount_rebuilds_lost_tallies(db, make_campaign):
     first, second = make_campaign(), make_campaign(label="2019-S2")
     for campaign in (first, second):
-        surveys.record_response(db, campaign=campaign,
+        survey_responses.record_response(db, campaign=campaign,
                                 answers=ikm_answers(4, 3, 3, 2, 4, 4, 3, 3, 1))
     before = tally_table(db), respondent_table(db)
     db.execute(delete(SurveyTally).where(SurveyTally.campaign_id == first.id))

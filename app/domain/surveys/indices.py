@@ -12,6 +12,10 @@ average from SQLite would silently break exactness, so pass integer sums and cou
 
 Sources: PermenPANRB 14/2017 (IKM, grades, Krejcie-Morgan sample table) and the LKE ZI of
 PermenPANRB 90/2021 (survey index on a 1-4 scale, score = index / 4 x 17.5).
+
+Kept as one module past 500 lines on purpose: every function here is one step of the same
+regulation's arithmetic (NRR -> IKM -> grade -> LKE scale -> trend), read and checked
+against the regulation top to bottom.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Survey instruments (IKM, SPKP, SPAK) as data: YAML files in ``app/frameworks/surveys``.
+"""Survey instruments (IKM, SPKP, SPAK) as data: YAML files in ``app/frameworks/surveys``
+(read by app.services.surveys.instruments; this module sees only the parsed document).
 
-An instrument is a frozen tree of dataclasses. :func:`load_instrument` checks the whole
+An instrument is a frozen tree of dataclasses. :func:`parse_instrument` checks the whole
 document and raises one :class:`InstrumentError` listing *every* problem, so whoever edits a
 file fixes it in one round. The answer scale is data (``scale_min``/``scale_max``), so an
 SPKP on 1-6 is a new file, not a code change; IKM is fixed at 1-4 by its formula.
@@ -31,15 +32,10 @@ File shape (see the bundled files)::
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
-
-import yaml
 
 from app.domain.surveys.indices import (
     IKM_2017_BANDS,
@@ -50,7 +46,6 @@ from app.domain.surveys.indices import (
 )
 
 __all__ = [
-    "BUNDLED_DIR",
     "KINDS",
     "Instrument",
     "InstrumentError",
@@ -60,13 +55,11 @@ __all__ = [
     "ScalePoint",
     "SuggestionField",
     "Text",
-    "bundled_instruments",
-    "load_instrument",
+    "parse_instrument",
 ]
 
 Kind = Literal["ikm", "spkp", "spak"]
 KINDS: tuple[str, ...] = ("ikm", "spkp", "spak")
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "frameworks" / "surveys"
 
 _TOP_KEYS = {
     "code", "kind", "source", "title", "instructions", "scale_min", "scale_max", "labels",
@@ -475,40 +468,10 @@ def _parse(doc: Any) -> Instrument:
     )
 
 
-def load_instrument(source: str | os.PathLike[str] | Mapping[str, Any]) -> Instrument:
-    """Load and validate an instrument from a YAML file path or an already-parsed mapping.
+def parse_instrument(doc: Any) -> Instrument:
+    """Validate an already-parsed instrument document (a mapping) and build the Instrument.
 
-    Raises :class:`InstrumentError` listing every problem (also for unreadable YAML).
+    Raises :class:`InstrumentError` listing every problem. Reading files is the services'
+    job (app.services.surveys.instruments).
     """
-    if not isinstance(source, str | os.PathLike):
-        try:
-            return _parse(source)
-        except InstrumentError as exc:
-            raise InstrumentError(exc.problems, "instrument") from None
-    path = Path(source)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InstrumentError([f"cannot read file: {exc.strerror or exc}"], str(path)) from exc
-    except yaml.YAMLError as exc:
-        raise InstrumentError([f"invalid YAML: {exc}"], str(path)) from exc
-    try:
-        return _parse(doc)
-    except InstrumentError as exc:
-        raise InstrumentError(exc.problems, path.name) from None
-
-
-@cache
-def _bundled(directory: Path) -> tuple[Instrument, ...]:
-    instruments = tuple(load_instrument(p) for p in sorted(directory.glob("*.yaml")))
-    codes = [i.code for i in instruments]
-    duplicates = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicates:
-        raise InstrumentError([f"code {c!r} used by more than one file" for c in duplicates],
-                              str(directory))
-    return instruments
-
-
-def bundled_instruments() -> dict[str, Instrument]:
-    """The instruments shipped in ``app/frameworks/surveys``, keyed by code, in file order."""
-    return {i.code: i for i in _bundled(BUNDLED_DIR)}
+    return _parse(doc)

@@ -19,8 +19,10 @@ from app.domain.surveys.indices import sample_size
 from app.models.surveys.records import SurveyCampaign, SurveyResponse
 from app.services.demo.base import DemoResult
 from app.services.integration import lke_from_surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 from app.services.surveys import tallies as survey_tallies
 
 DEMO_SERVICES = [
@@ -64,10 +66,10 @@ def load_survey_demo(session: Session, result: DemoResult) -> None:
     """Services, six past semester campaigns with generated responses, one open campaign."""
     survey_instruments.sync_bundled(session)
     unit_id = result.unit_ids["KPPN-TJP"]
-    existing = {s.code: s for s in surveys.list_services(session, unit_id=unit_id)}
+    existing = {s.code: s for s in survey_catalogue.list_services(session, unit_id=unit_id)}
     for code, name in DEMO_SERVICES:
         if code not in existing:
-            existing[code] = surveys.create_service(
+            existing[code] = survey_catalogue.create_service(
                 session, actor=None, unit_id=unit_id, code=code, name=name,
                 description="Contoh jenis layanan (data demo).",
             )
@@ -82,9 +84,9 @@ def load_survey_demo(session: Session, result: DemoResult) -> None:
         title = f"Survei Kepuasan dan Persepsi Semester {'I' if s == 1 else 'II'} {year} (data demo)"
         if title in titles:
             continue
-        campaign = surveys.create_campaign(
+        campaign = survey_campaigns.create_campaign(
             session, actor=None, unit_id=unit_id, is_demo=True,
-            data=surveys.CampaignInput(
+            data=survey_campaigns.CampaignInput(
                 title=title, instrument_codes=INSTRUMENTS, period_kind="semester",
                 period_label=f"{year}-S{s}", opens_on=start, closes_on=end,
                 population=900 + 60 * n,
@@ -97,9 +99,9 @@ def load_survey_demo(session: Session, result: DemoResult) -> None:
     semester = 1 if today.month <= 6 else 2
     title = f"Survei berjalan Semester {'I' if semester == 1 else 'II'} {today.year} (data demo)"
     if title not in titles:
-        surveys.create_campaign(
+        survey_campaigns.create_campaign(
             session, actor=None, unit_id=unit_id, is_demo=True,
-            data=surveys.CampaignInput(
+            data=survey_campaigns.CampaignInput(
                 title=title, instrument_codes=INSTRUMENTS, period_kind="semester",
                 period_label=f"{today.year}-S{semester}", opens_on=today - timedelta(days=14),
                 closes_on=today + timedelta(days=90), population=1200,
@@ -112,7 +114,7 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
               level: float, seed: int) -> None:
     """Insert generated responses in bulk (Core executemany), deterministic per seed."""
     rng = random.Random(seed)
-    instruments = surveys.instruments_of(session, campaign)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     profile_fields = instruments[0].profile
     tz = ZoneInfo(campaign.timezone)
     days = (campaign.closes_on - campaign.opens_on).days
@@ -150,8 +152,8 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
     connection = session.connection()
     # Through the services' own inserts, so the demo's counts are kept like any others.
     counts = survey_tallies.Counts()
-    surveys.insert_responses(connection, responses, counts=counts)
-    surveys.insert_answers(connection, answers, counts=counts)
+    survey_responses.insert_responses(connection, responses, counts=counts)
+    survey_responses.insert_answers(connection, answers, counts=counts)
     counts.write(connection)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(

@@ -41,7 +41,8 @@ from app.services.lke import assessments
 from app.services.lke import links as lke_links
 from app.services.programme import innovations
 from app.services.programme._common import live
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import results as survey_results
 
 REFS = ("PPF2F", "PRF1A", "PRF1B")
@@ -56,7 +57,7 @@ def _norm(text: str) -> str:
 
 def registered_services(session: Session, *, unit_id: int) -> list[SurveyService]:
     """The unit's active service types (the survey capability's list)."""
-    return surveys.active_services(session, unit_id=unit_id)
+    return survey_catalogue.active_services(session, unit_id=unit_id)
 
 
 def service_matcher(services: Sequence[SurveyService]) -> Callable[[str], str]:
@@ -258,10 +259,10 @@ class ServiceChange:
 
 def _ikm_campaigns(session: Session, unit_id: int) -> list[tuple[SurveyCampaign, object]]:
     out = []
-    for c in surveys.list_campaigns(session, unit_id=unit_id):
-        if surveys.campaign_state(c) not in ("closed", "ended"):
+    for c in survey_campaigns.list_campaigns(session, unit_id=unit_id):
+        if survey_campaigns.campaign_state(c) not in ("closed", "ended"):
             continue
-        inst = next((i for i in surveys.instruments_of(session, c) if i.kind == "ikm"), None)
+        inst = next((i for i in survey_campaigns.instruments_of(session, c) if i.kind == "ikm"), None)
         if inst is not None:
             out.append((c, inst))
     return out
@@ -271,7 +272,7 @@ def _pooled(session: Session, picked: list[tuple[SurveyCampaign, object]],
             service_id: int) -> WindowIndex | None:
     if not picked:
         return None
-    picked = sorted(picked, key=lambda p: (surveys.period_sort_key(p[0].period_label),
+    picked = sorted(picked, key=lambda p: (survey_campaigns.period_sort_key(p[0].period_label),
                                            p[0].opens_on))
     ids = [c.id for c, _ in picked]
     codes = {inst.code for _, inst in picked}
@@ -311,7 +312,7 @@ def service_index_changes(
     if not windows:
         return []
     services = registered_services(session, unit_id=row.unit_id) + [
-        s for s in surveys.list_services(session, unit_id=row.unit_id) if not s.active
+        s for s in survey_catalogue.list_services(session, unit_id=row.unit_id) if not s.active
     ]
     by_alias: dict[str, SurveyService] = {}
     for s in services:

@@ -42,7 +42,7 @@ from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
 from app.services.lke import links as lke_links
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import results as survey_results
 from app.services.surveys.results import YearIndex
 
@@ -196,8 +196,8 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
         chosen = next((x for x in listed if x.closed), None)
         pending = tuple(
             x for x in listed if not x.closed
-            and (chosen is None or surveys.period_sort_key(x.period)
-                 >= surveys.period_sort_key(chosen.period))
+            and (chosen is None or survey_campaigns.period_sort_key(x.period)
+                 >= survey_campaigns.period_sort_key(chosen.period))
         )
         row = rows.get(ref)
         hasil.append(HasilItem(
@@ -209,7 +209,7 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
     count = None
     if framework.has_question(COUNT_REF):
         ikm = tuple(sorted(found.get("ikm", []),
-                           key=lambda x: surveys.period_sort_key(x.period)))
+                           key=lambda x: survey_campaigns.period_sort_key(x.period)))
         option, label, problem = _count_option(framework, len(ikm))
         row = rows.get(COUNT_REF)
         count = CountSuggestion(
@@ -382,7 +382,7 @@ def set_campaign_status(
     """
     current = session.get(SurveyCampaign, campaign_id)
     was_closed = current is not None and current.status == CampaignStatus.closed
-    campaign = surveys.set_campaign_status(
+    campaign = survey_campaigns.set_campaign_status(
         session, actor=actor, campaign_id=campaign_id, status=status
     )
     if status == CampaignStatus.closed and not was_closed:
@@ -444,9 +444,9 @@ def campaign_status(
     session: Session, *, actor: Principal | None, campaign_id: int
 ) -> CampaignLke:
     """Where this campaign stands in the LKE of its year (read-only)."""
-    campaign = surveys.campaign_for(session, actor=actor, campaign_id=campaign_id)
-    kinds = tuple(i.kind for i in surveys.instruments_of(session, campaign))
-    closed = surveys.campaign_state(campaign) in ("closed", "ended")
+    campaign = survey_campaigns.campaign_for(session, actor=actor, campaign_id=campaign_id)
+    kinds = tuple(i.kind for i in survey_campaigns.instruments_of(session, campaign))
+    closed = survey_campaigns.campaign_state(campaign) in ("closed", "ended")
     assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)
     if assessment is None:
         return CampaignLke(campaign, closed, None, False, "", (), (), kinds)

@@ -26,7 +26,7 @@ from app.domain.programme import LkeScore, SurveyPoint
 from app.models.lke.review import LkeReview, LkeSubmission
 from app.models.units import Unit
 from app.services.lke import assessments, scores
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import results as survey_results
 
 REVIEW_ASSESSORS = {"regional": "kanwil", "tpi": "tpi"}
@@ -54,8 +54,8 @@ def _within(on: date, year: int) -> date:
 def survey_points(session: Session, unit: Unit) -> list[SurveyPoint]:
     """Each closed campaign's IKM / IPKP / IPAK for the timeline."""
     out: list[SurveyPoint] = []
-    for campaign in surveys.list_campaigns(session, unit_id=unit.id):
-        if surveys.campaign_state(campaign) not in ("closed", "ended"):
+    for campaign in survey_campaigns.list_campaigns(session, unit_id=unit.id):
+        if survey_campaigns.campaign_state(campaign) not in ("closed", "ended"):
             continue
         on = campaign.closes_on
         if campaign.closed_at is not None:

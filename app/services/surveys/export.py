@@ -17,7 +17,10 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from app.models.surveys.records import SurveyCampaign, SurveyService
-from app.services.surveys import records as surveys
+from app.security.principal import Principal
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import review as survey_review
+from app.services.surveys.campaigns import forbid
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,11 +43,22 @@ def _local(dt: datetime | None, tz: str) -> str:
 
 
 def rows(
-    session: Session, *, campaign: SurveyCampaign, service_id: int | None = None,
-    source: str | None = None, suspect: bool | None = None,
+    session: Session, *, actor: Principal | None, campaign: SurveyCampaign,
+    service_id: int | None = None, source: str | None = None, suspect: bool | None = None,
 ) -> Iterator[list]:
-    """Header row then one row per response (newest first), values escaped."""
-    instruments = surveys.instruments_of(session, campaign)
+    """Header row then one row per response (newest first), values escaped.
+
+    The permission is checked now, before the first row is asked for.
+    """
+    forbid(actor, "unit.read", campaign.unit_id)
+    return _rows(session, campaign, service_id, source, suspect)
+
+
+def _rows(
+    session: Session, campaign: SurveyCampaign, service_id: int | None, source: str | None,
+    suspect: bool | None,
+) -> Iterator[list]:
+    instruments = survey_campaigns.instruments_of(session, campaign)
     profile_codes: list[str] = []
     for inst in instruments:
         for pf in inst.profile:
@@ -60,7 +74,7 @@ def rows(
         "dihitung", "lama_isi_detik", *profile_codes, *[f"{a}.{b}" for a, b in item_keys],
         "saran",
     ]
-    page = surveys.list_responses(
+    page = survey_review.list_responses(
         session, campaign_id=campaign.id, service_id=service_id, source=source,
         suspect=suspect, per_page=None,
     )

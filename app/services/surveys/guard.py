@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -27,7 +28,6 @@ from app.domain.surveys.guard import (
     window_start,
 )
 from app.models.surveys.guard import SurveyThrottle
-from app.security.signing import TokenSigner
 from app.services.errors import TooManyAttempts
 
 __all__ = [
@@ -71,17 +71,17 @@ def hash_device(secret: str, device_id: str) -> str:
 # --- minimum fill time: the form carries when it was served, signed --------------------
 
 
-# Built once per secret (app.security.signing: itsdangerous's format, a quarter of its cost).
+# Serializers are built once per secret, not per request (building one derives its key).
 
 
 @cache
-def _form_signer(secret: str) -> TokenSigner:
-    return TokenSigner(secret, salt="zona-survey-form")
+def _form_signer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="zona-survey-form")
 
 
 def form_time_token(secret: str, campaign_code: str) -> str:
     """A token for the form's hidden field: the campaign and the time it was served."""
-    return _form_signer(secret).dumps_timed(campaign_code)
+    return _form_signer(secret).dumps(campaign_code)
 
 
 def served_at(secret: str, token: str | None, campaign_code: str) -> datetime | None:
@@ -89,8 +89,8 @@ def served_at(secret: str, token: str | None, campaign_code: str) -> datetime | 
     if not token or len(token) > 300:
         return None
     try:
-        code, stamp = _form_signer(secret).loads_timed(token)
-    except ValueError:  # a forged signature or an unreadable payload
+        code, stamp = _form_signer(secret).loads(token, return_timestamp=True)
+    except BadData:  # a forged signature or an unreadable payload
         return None
     if code != campaign_code:
         return None
@@ -115,8 +115,8 @@ class Device:
 
 
 @cache
-def _device_signer(secret: str) -> TokenSigner:
-    return TokenSigner(secret, salt="zona-survey-device")
+def _device_signer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="zona-survey-device")
 
 
 def read_device(secret: str, cookie: str | None) -> Device:
@@ -124,7 +124,7 @@ def read_device(secret: str, cookie: str | None) -> Device:
     if cookie and len(cookie) < 2000:
         try:
             raw = _device_signer(secret).loads(cookie)
-        except ValueError:  # a forged signature or an unreadable payload
+        except BadData:  # a forged signature or an unreadable payload
             raw = None
         if (
             isinstance(raw, dict)

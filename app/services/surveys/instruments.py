@@ -10,18 +10,62 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlmodel import Session, col, func, select
 
-from app.domain.surveys.instruments import BUNDLED_DIR, Instrument, load_instrument
+from app.domain.surveys.instruments import Instrument, InstrumentError, parse_instrument
 from app.models.surveys.records import SurveyInstrument
 from app.services import audit
 from app.services.errors import NotFound
 
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "frameworks" / "surveys"
+
 _CACHE: dict[int, Instrument] = {}
+
+
+def load_instrument(source: str | os.PathLike[str] | Mapping[str, Any]) -> Instrument:
+    """Load and validate an instrument from a YAML file path or an already-parsed mapping.
+
+    Raises :class:`InstrumentError` listing every problem (also for unreadable YAML).
+    """
+    if not isinstance(source, str | os.PathLike):
+        try:
+            return parse_instrument(source)
+        except InstrumentError as exc:
+            raise InstrumentError(exc.problems, "instrument") from None
+    path = Path(source)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InstrumentError([f"cannot read file: {exc.strerror or exc}"], str(path)) from exc
+    except yaml.YAMLError as exc:
+        raise InstrumentError([f"invalid YAML: {exc}"], str(path)) from exc
+    try:
+        return parse_instrument(doc)
+    except InstrumentError as exc:
+        raise InstrumentError(exc.problems, path.name) from None
+
+
+@cache
+def _bundled(directory: Path) -> tuple[Instrument, ...]:
+    instruments = tuple(load_instrument(p) for p in sorted(directory.glob("*.yaml")))
+    codes = [i.code for i in instruments]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise InstrumentError([f"code {c!r} used by more than one file" for c in duplicates],
+                              str(directory))
+    return instruments
+
+
+def bundled_instruments() -> dict[str, Instrument]:
+    """The instruments shipped in ``app/frameworks/surveys``, keyed by code, in file order."""
+    return {i.code: i for i in _bundled(BUNDLED_DIR)}
 
 
 def content_hash(content: Mapping[str, Any]) -> str:

@@ -17,7 +17,7 @@ updated with one more, one commit. Then each waiting request gets its own outcom
   bad submission cannot sink the others; a failed commit fails its whole batch (nothing is
   written twice).
 
-Submissions with an idempotency key (the API) keep going through ``surveys.record_response``.
+Submissions with an idempotency key (the API) keep going through ``survey_responses.record_response``.
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ from app.models.base import utcnow
 from app.models.surveys.records import SurveyCampaign, SurveyService
 from app.models.units import Unit
 from app.services.errors import NotFound, ServiceError
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
-from app.services.surveys import records as surveys
+from app.services.surveys import responses as survey_responses
 
 __all__ = [
     "CONTEXT_SECONDS",
@@ -85,7 +87,7 @@ class SubmitContext:
     unit: Unit | None
     instruments: tuple[Instrument, ...]
     services: tuple[SurveyService, ...]
-    choices: surveys.Choices
+    choices: survey_responses.Choices
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,8 @@ class Submission:
     """A checked public-form submission waiting to be stored."""
 
     campaign_id: int
-    checked: surveys.CheckedSubmission
-    meta: surveys.ResponseMeta
+    checked: survey_responses.CheckedSubmission
+    meta: survey_responses.ResponseMeta
     submitted_at: datetime
     policy: GuardPolicy
     honeypot: bool = False
@@ -103,7 +105,7 @@ class Submission:
     channel: str = "web"
 
 
-Outcome = surveys.RecordedResponse | ServiceError
+Outcome = survey_responses.RecordedResponse | ServiceError
 
 _CAMPAIGN = SurveyCampaign.__table__
 _STATE_COLUMNS = select(
@@ -120,7 +122,7 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
     """
     outcomes: list[Outcome | None] = [None] * len(submissions)
     states = {
-        row.id: surveys.campaign_state(row, now)
+        row.id: survey_campaigns.campaign_state(row, now)
         for row in connection.execute(
             _STATE_COLUMNS.where(_CAMPAIGN.c.id.in_({s.campaign_id for s in submissions}))
         )
@@ -129,7 +131,7 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
     for n, sub in enumerate(submissions):
         state = states.get(sub.campaign_id, "closed")
         if state != "open":
-            outcomes[n] = surveys.CampaignClosed(surveys.STATE_MESSAGES[state])
+            outcomes[n] = survey_campaigns.CampaignClosed(survey_campaigns.STATE_MESSAGES[state])
         else:
             by_address[sub.meta.ip_hash].append(n)
 
@@ -149,7 +151,7 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
                     verdicts[n] = verdict
 
     stored = sorted(verdicts)
-    ids = reserve_ids(connection, surveys.RESPONSE_TABLE, len(stored))
+    ids = reserve_ids(connection, survey_responses.RESPONSE_TABLE, len(stored))
     rows, answers = [], []
     for n, response_id in zip(stored, ids, strict=True):
         sub = submissions[n]
@@ -157,17 +159,17 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
             honeypot=sub.honeypot, fill_time=sub.fill_time,
             repeat_device=sub.repeat_device, throttle=verdicts[n],
         )
-        row = surveys.response_row(
+        row = survey_responses.response_row(
             sub.campaign_id, sub.checked, sub.meta, reasons, sub.channel, sub.submitted_at
         )
         row["id"] = response_id
         rows.append(row)
-        answers += surveys.answer_rows(response_id, row, sub.checked)
-        outcomes[n] = surveys.RecordedResponse(
+        answers += survey_responses.answer_rows(response_id, row, sub.checked)
+        outcomes[n] = survey_responses.RecordedResponse(
             response_id, sub.campaign_id, sub.submitted_at, row["suspect"]
         )
-    surveys.insert_responses(connection, rows)
-    surveys.insert_answers(connection, answers)
+    survey_responses.insert_responses(connection, rows)
+    survey_responses.insert_answers(connection, answers)
     return outcomes  # type: ignore[return-value]
 
 
@@ -239,7 +241,7 @@ class IntakeWriter:
         self.batches = 0
         self.stored = 0
 
-    async def submit(self, submission: Submission) -> surveys.RecordedResponse:
+    async def submit(self, submission: Submission) -> survey_responses.RecordedResponse:
         """Store one submission; returns once the transaction holding it committed.
 
         Raises CampaignClosed or TooManyAttempts (nothing stored), or whatever storing it
@@ -339,7 +341,7 @@ class IntakeWriter:
             except Exception as exc:
                 raise _CommitFailed() from exc
         self.batches += 1
-        self.stored += sum(isinstance(o, surveys.RecordedResponse) for o in outcomes)
+        self.stored += sum(isinstance(o, survey_responses.RecordedResponse) for o in outcomes)
         return outcomes
 
     def close(self) -> None:
@@ -403,20 +405,20 @@ class SurveyIntake:
             if hit is not None and not refresh and hit[0] >= asked - CONTEXT_SECONDS / 2:
                 return hit[1]
             try:
-                campaign = surveys.campaign_by_code(session, code=key)
+                campaign = survey_campaigns.campaign_by_code(session, code=key)
             except NotFound:
                 return None
             context = SubmitContext(
                 campaign=_detached(campaign),
                 unit=_detached(session.get(Unit, campaign.unit_id)),
-                instruments=tuple(surveys.instruments_of(session, campaign)),
+                instruments=tuple(survey_campaigns.instruments_of(session, campaign)),
                 services=tuple(
                     _detached(s)
-                    for s in surveys.active_services(session, unit_id=campaign.unit_id)
+                    for s in survey_catalogue.active_services(session, unit_id=campaign.unit_id)
                 ),
-                choices=surveys.choices_of(session, campaign),
+                choices=survey_responses.choices_of(session, campaign),
             )
-        if surveys.campaign_state(context.campaign) == "open":
+        if survey_campaigns.campaign_state(context.campaign) == "open":
             if len(self._contexts) > 1000:
                 self._contexts.clear()
             self._contexts[key] = (time.monotonic(), context)

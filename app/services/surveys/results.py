@@ -43,7 +43,10 @@ from app.models.surveys.records import (
     SurveyService,
     SurveyTally,
 )
-from app.services.surveys import records as surveys
+from app.security.principal import Principal
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import instruments as survey_instruments
+from app.services.surveys.campaigns import forbid
 
 _ANSWER = SurveyAnswer.__table__
 _RESPONSE = SurveyResponse.__table__
@@ -307,9 +310,11 @@ def _profile_rows(
 def campaign_results(
     session: Session, *, campaign: SurveyCampaign, service_id: int | None = None,
     source: str | None = None, with_services: bool = True, with_profile: bool = True,
+    actor: Principal | None = None,
 ) -> CampaignResults:
     """Indices of a campaign (optionally one service or one source), per service, by profile."""
-    instruments = surveys.instruments_of(session, campaign)
+    forbid(actor, "unit.read", campaign.unit_id)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     found = tallies(session, campaign_ids=[campaign.id], service_id=service_id, source=source)
     results = [instrument_result(i, found.get(i.code)) for i in instruments]
     respondents = _respondents(session, [campaign.id], service_id=service_id, source=source)
@@ -340,7 +345,7 @@ def service_rows(
     source: str | None = None,
 ) -> list[ServiceRow]:
     """One row per service that has reportable responses (one GROUP BY with service_id)."""
-    instruments = list(instruments or surveys.instruments_of(session, campaign))
+    instruments = list(instruments or survey_campaigns.instruments_of(session, campaign))
     grouped: dict[int | None, dict[str, list[ElementTally]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -385,18 +390,20 @@ class TrendRow:
 
 def unit_trend(
     session: Session, *, unit_id: int, kind: str = "ikm", service_id: int | None = None,
+    actor: Principal | None = None,
 ) -> list[TrendRow]:
     """The index of one survey kind over the unit's campaigns, oldest period first.
 
     One GROUP BY over every campaign of the unit; campaigns without reportable answers are
     left out. When two campaigns share a period label, both are shown (labelled by title).
     """
+    forbid(actor, "unit.read", unit_id)
     campaigns = [
-        c for c in surveys.list_campaigns(session, unit_id=unit_id)
-        if any(surveys.survey_instruments.get(session, instrument_id=i).kind == kind
+        c for c in survey_campaigns.list_campaigns(session, unit_id=unit_id)
+        if any(survey_instruments.get(session, instrument_id=i).kind == kind
                for i in c.instrument_ids or [])
     ]
-    campaigns.sort(key=lambda c: (surveys.period_sort_key(c.period_label), c.opens_on, c.id))
+    campaigns.sort(key=lambda c: (survey_campaigns.period_sort_key(c.period_label), c.opens_on, c.id))
     if not campaigns:
         return []
     grouped: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
@@ -411,7 +418,7 @@ def unit_trend(
     rows: list[TrendRow] = []
     for c in campaigns:
         inst = next(
-            i for i in surveys.instruments_of(session, c) if i.kind == kind
+            i for i in survey_campaigns.instruments_of(session, c) if i.kind == kind
         )
         result = instrument_result(inst, grouped.get(c.id, {}).get(inst.code))
         if result.has_data:
@@ -440,14 +447,17 @@ class YearIndex:
     value_1_4: Fraction
 
 
-def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list[YearIndex]]:
+def year_indices(
+    session: Session, *, unit_id: int, year: int, actor: Principal | None = None
+) -> dict[str, list[YearIndex]]:
     """kind -> the indices of the unit's campaigns of that year, latest period first.
 
     For the LKE: ``year_indices(...)["spkp"][0]`` is the IPKP of the latest campaign of the
     year (closed campaigns are listed before open ones of the same period).
     """
+    forbid(actor, "unit.read", unit_id)
     out: dict[str, list[YearIndex]] = {}
-    campaigns = surveys.list_campaigns(session, unit_id=unit_id, year=year)
+    campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id, year=year)
     if not campaigns:
         return out
     by_campaign: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
@@ -459,8 +469,8 @@ def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list
         session, [c.id for c in campaigns], group_by="campaign"
     )
     for c in campaigns:
-        closed = surveys.campaign_state(c) in ("closed", "ended")
-        for inst in surveys.instruments_of(session, c):
+        closed = survey_campaigns.campaign_state(c) in ("closed", "ended")
+        for inst in survey_campaigns.instruments_of(session, c):
             result = instrument_result(inst, by_campaign.get(c.id, {}).get(inst.code))
             if not result.has_data:
                 continue
@@ -469,12 +479,15 @@ def year_indices(session: Session, *, unit_id: int, year: int) -> dict[str, list
                 respondents.get(c.id, 0), result.value, result.value_1_4,
             ))
     for rows in out.values():
-        rows.sort(key=lambda r: (surveys.period_sort_key(r.period), r.closed), reverse=True)
+        rows.sort(key=lambda r: (survey_campaigns.period_sort_key(r.period), r.closed), reverse=True)
     return out
 
 
-def latest_headline(session: Session, *, unit_id: int) -> dict[str, TrendRow]:
+def latest_headline(
+    session: Session, *, unit_id: int, actor: Principal | None = None
+) -> dict[str, TrendRow]:
     """kind -> the latest trend row (with its change from the previous period), for dashboards."""
+    forbid(actor, "unit.read", unit_id)
     out = {}
     for kind in ("ikm", "spkp", "spak"):
         rows = unit_trend(session, unit_id=unit_id, kind=kind)

@@ -21,7 +21,7 @@ from app.services.integration import lke_from_innovations as inno
 from app.services.integration import lke_from_surveys as fill
 from app.services.lke import assessments
 from app.services.programme import innovations
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -43,7 +43,7 @@ def _go(request: Request, location: str) -> Response:
 def _source_labels(session, assessment) -> dict:
     """Campaign id -> 'title (period)' for the sources shown on the worksheet."""
     labels = {}
-    for c in surveys.list_campaigns(session, unit_id=assessment.unit_id):
+    for c in survey_campaigns.list_campaigns(session, unit_id=assessment.unit_id):
         labels[c.id] = f"{c.title} ({c.period_label})"
     return labels
 

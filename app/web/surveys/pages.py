@@ -16,10 +16,12 @@ from app.security.principal import Principal
 from app.services import charts, units
 from app.services.errors import Invalid, NotFound
 from app.services.integration import lke_from_surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
-from app.services.surveys import records as surveys
 from app.services.surveys import results as survey_results
+from app.services.surveys import review as survey_review
 from app.web.dashboard_panels import survey_headline_row as _headline_row
 from app.web.templating import render
 
@@ -37,11 +39,10 @@ STATE_NAMES = {
 }
 
 
-def _campaign(session, unit_id: int, campaign_id: int):
-    campaign = surveys.campaign_for(session, actor=None, campaign_id=campaign_id)
-    if campaign.unit_id != unit_id:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
-    return campaign
+def _campaign(session, unit_id: int, campaign_id: int, actor: Principal | None = None):
+    return survey_campaigns.campaign_for(
+        session, actor=actor, campaign_id=campaign_id, unit_id=unit_id
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -57,7 +58,7 @@ def _base(session, unit_id: int) -> dict:
     unit = units.get(session, unit_id=unit_id)
     return {"unit": unit, "ancestors": units.ancestors(session, unit=unit),
             "kind_names": KIND_NAMES, "period_kind_names": PERIOD_KIND_NAMES,
-            "state_names": STATE_NAMES, "campaign_state": surveys.campaign_state}
+            "state_names": STATE_NAMES, "campaign_state": survey_campaigns.campaign_state}
 
 
 # --------------------------------------------------------------------------- overview
@@ -66,12 +67,12 @@ def _base(session, unit_id: int) -> dict:
 @router.get("/units/{unit_id}/surveys")
 def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    campaigns = surveys.list_campaigns(session, unit_id=unit_id)
-    headline = survey_results.latest_headline(session, unit_id=unit_id)
+    campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id, actor=principal)
+    headline = survey_results.latest_headline(session, unit_id=unit_id, actor=principal)
     ctx.update(
-        campaigns=[(c, [i.kind for i in surveys.instruments_of(session, c)],
-                    surveys.response_count(session, campaign_id=c.id)) for c in campaigns],
-        services=surveys.list_services(session, unit_id=unit_id),
+        campaigns=[(c, [i.kind for i in survey_campaigns.instruments_of(session, c)],
+                    survey_campaigns.response_count(session, campaign_id=c.id)) for c in campaigns],
+        services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         headline=[_headline_row(kind, row) for kind, row in headline.items()],
     )
     return render(request, "pages/surveys/index.html", ctx)
@@ -84,7 +85,8 @@ def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id
 def services_page(request: Request, session: SessionDep, principal: ReadUnit,
                   unit_id: int) -> Response:
     ctx = _base(session, unit_id)
-    ctx.update(services=surveys.list_services(session, unit_id=unit_id), problems=None, form={})
+    ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
+               problems=None, form={})
     return render(request, "pages/surveys/services.html", ctx)
 
 
@@ -93,13 +95,13 @@ async def create_service(request: Request, session: SessionDep, principal: Write
                          unit_id: int) -> Response:
     form = await request.form()
     try:
-        surveys.create_service(
+        survey_catalogue.create_service(
             session, actor=principal, unit_id=unit_id, code=str(form.get("code", "")),
             name=str(form.get("name", "")), description=str(form.get("description", "")),
         )
     except Invalid as exc:
         ctx = _base(session, unit_id)
-        ctx.update(services=surveys.list_services(session, unit_id=unit_id),
+        ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
                    problems=exc.problems or [exc.message], form=dict(form))
         return render(request, "pages/surveys/services.html", ctx, status_code=422)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
@@ -108,23 +110,18 @@ async def create_service(request: Request, session: SessionDep, principal: Write
 @router.post("/units/{unit_id}/surveys/services/{service_id}/active")
 async def toggle_service(request: Request, session: SessionDep, principal: WriteUnit,
                          unit_id: int, service_id: int) -> Response:
-    service = surveys.service_for(session, actor=principal, service_id=service_id,
-                                  permission="surveys.write")
-    if service.unit_id != unit_id:
-        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
-    surveys.update_service(session, actor=principal, service_id=service_id,
-                           active=not service.active)
+    service = survey_catalogue.service_for(session, actor=principal, service_id=service_id,
+                                           permission="surveys.write", unit_id=unit_id)
+    survey_catalogue.update_service(session, actor=principal, service_id=service_id,
+                                    active=not service.active)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
 
 
 @router.post("/units/{unit_id}/surveys/services/{service_id}/delete")
 async def delete_service(request: Request, session: SessionDep, principal: ManageUnit,
                          unit_id: int, service_id: int) -> Response:
-    service = surveys.service_for(session, actor=principal, service_id=service_id,
-                                  permission="surveys.manage")
-    if service.unit_id != unit_id:
-        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
-    surveys.delete_service(session, actor=principal, service_id=service_id)
+    survey_catalogue.delete_service(session, actor=principal, service_id=service_id,
+                                    unit_id=unit_id)
     return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
 
 
@@ -141,7 +138,7 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
                 "period_label": campaign.period_label, "opens_on": campaign.opens_on.isoformat(),
                 "closes_on": campaign.closes_on.isoformat(),
                 "population": str(campaign.population),
-                "instruments": [i.code for i in surveys.instruments_of(session, campaign)],
+                "instruments": [i.code for i in survey_campaigns.instruments_of(session, campaign)],
             }
         else:
             form = {"period_kind": "semester", "instruments": [r.code for r in rows]}
@@ -151,7 +148,7 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
     return ctx
 
 
-def _parse_campaign_form(form) -> surveys.CampaignInput:
+def _parse_campaign_form(form) -> survey_campaigns.CampaignInput:
     problems = []
 
     def day(name: str, label: str) -> date | None:
@@ -171,7 +168,7 @@ def _parse_campaign_form(form) -> surveys.CampaignInput:
         population = 0
     if problems:
         raise Invalid("Survei tidak dapat disimpan.", problems=problems)
-    return surveys.CampaignInput(
+    return survey_campaigns.CampaignInput(
         title=str(form.get("title", "")), instrument_codes=[str(v) for v in
                                                             form.getlist("instruments")],
         period_kind=str(form.get("period_kind", "")),
@@ -197,7 +194,7 @@ async def create_campaign(request: Request, session: SessionDep, principal: Writ
                           unit_id: int) -> Response:
     form = await request.form()
     try:
-        campaign = surveys.create_campaign(
+        campaign = survey_campaigns.create_campaign(
             session, actor=principal, unit_id=unit_id, data=_parse_campaign_form(form)
         )
     except Invalid as exc:
@@ -210,7 +207,7 @@ async def create_campaign(request: Request, session: SessionDep, principal: Writ
 @router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}/edit")
 def edit_campaign(request: Request, session: SessionDep, principal: WriteUnit, unit_id: int,
                   campaign_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     return render(request, "pages/surveys/campaign_form.html",
                   _form_ctx(session, unit_id, campaign=campaign))
 
@@ -218,10 +215,10 @@ def edit_campaign(request: Request, session: SessionDep, principal: WriteUnit, u
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/edit")
 async def update_campaign(request: Request, session: SessionDep, principal: WriteUnit,
                           unit_id: int, campaign_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     form = await request.form()
     try:
-        surveys.update_campaign(session, actor=principal, campaign_id=campaign.id,
+        survey_campaigns.update_campaign(session, actor=principal, campaign_id=campaign.id,
                                 data=_parse_campaign_form(form))
     except Invalid as exc:
         ctx = _form_ctx(session, unit_id, campaign=campaign, form=_form_dict(form),
@@ -243,9 +240,9 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources")
 async def create_source(request: Request, session: SessionDep, principal: WriteUnit,
                         unit_id: int, campaign_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     form = await request.form()
-    surveys.create_source(
+    survey_catalogue.create_source(
         session, actor=principal, campaign_id=campaign.id, tag=str(form.get("tag", "")),
         label=str(form.get("label", "")),
         service_id=_int_or_none(str(form.get("service_id", "")) or None),
@@ -258,10 +255,9 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/delete")
 async def delete_source(request: Request, session: SessionDep, principal: ManageUnit,
                         unit_id: int, campaign_id: int, source_id: int) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
-    if source_id not in {s.id for s in surveys.list_sources(session, campaign_id=campaign.id)}:
-        raise NotFound("Sumber tidak ditemukan pada survei ini.")
-    surveys.delete_source(session, actor=principal, source_id=source_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
+    survey_catalogue.delete_source(session, actor=principal, source_id=source_id,
+                                   campaign_id=campaign.id)
     return RedirectResponse(
         f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
     )
@@ -317,14 +313,14 @@ def _result_view(result: survey_results.InstrumentResult, chart_id: str) -> dict
 def results_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                  campaign_id: int, service_id: str | None = None,
                  source: str | None = None) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     sid = _int_or_none(service_id)
     res = survey_results.campaign_results(session, campaign=campaign, service_id=sid,
-                                          source=source or None)
+                                          source=source or None, actor=principal)
     ctx = _base(session, unit_id)
-    services = surveys.list_services(session, unit_id=unit_id)
+    services = survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
     ctx.update(
-        campaign=campaign, res=res, state=surveys.campaign_state(campaign),
+        campaign=campaign, res=res, state=survey_campaigns.campaign_state(campaign),
         results=[_result_view(r, f"c{n}") for n, r in enumerate(res.instruments)],
         service_rows=[
             {"id": s.service_id, "name": s.name, "respondents": s.respondents,
@@ -332,7 +328,8 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
                          r.ikm.grade.letter if r.ikm else None) for r in s.results]}
             for s in res.services
         ],
-        services=services, sources=surveys.list_sources(session, campaign_id=campaign.id),
+        services=services,
+        sources=survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
         filters={"service_id": service_id or "", "source": source or ""},
         service_names={s.id: s.name for s in services},
         minimum_sample=res.minimum_sample,
@@ -346,7 +343,8 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
     if kind not in KIND_NAMES:
         raise Invalid("Jenis indeks tidak dikenal.")
     sid = _int_or_none(service_id)
-    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=sid)
+    rows = survey_results.unit_trend(session, unit_id=unit_id, kind=kind, service_id=sid,
+                                     actor=principal)
     ctx = _base(session, unit_id)
     chart = None
     if rows:
@@ -366,7 +364,8 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
             desc="; ".join(f"{p}: {s}" for p, _v, s in points), chart_id="trend",
         ))
     ctx.update(
-        kind=kind, chart=chart, services=surveys.list_services(session, unit_id=unit_id),
+        kind=kind, chart=chart,
+        services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         service_id=service_id or "",
         rows=[{"period": r.period, "campaign": r.campaign, "respondents": r.respondents,
                "value": format_id(r.result.value), "value_1_4": format_id(r.result.value_1_4),
@@ -389,18 +388,19 @@ def _bool_filter(value: str | None) -> bool | None:
 def responses_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                    campaign_id: int, service_id: str | None = None, source: str | None = None,
                    suspect: str | None = None, page: int = 1) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
-    result = surveys.list_responses(
+    campaign = _campaign(session, unit_id, campaign_id, principal)
+    result = survey_review.list_responses(
         session, campaign_id=campaign.id, service_id=_int_or_none(service_id),
         source=source or None, suspect=_bool_filter(suspect), page=page, per_page=50,
+        actor=principal,
     )
-    instruments = surveys.instruments_of(session, campaign)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     ctx = _base(session, unit_id)
-    services = surveys.list_services(session, unit_id=unit_id)
+    services = survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
     ctx.update(
         campaign=campaign, result=result, instruments=instruments,
         services=services, service_names={s.id: s.name for s in services},
-        sources=surveys.list_sources(session, campaign_id=campaign.id),
+        sources=survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
         filters={"service_id": service_id or "", "source": source or "",
                  "suspect": suspect or ""},
         pages=max((result.total + 49) // 50, 1),
@@ -413,15 +413,13 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
 @router.post("/units/{unit_id}/surveys/responses/{response_id}/review")
 async def review_response(request: Request, session: SessionDep, principal: ManageUnit,
                           unit_id: int, response_id: int) -> Response:
-    response, campaign = surveys.response_for(session, actor=principal, response_id=response_id,
-                                              permission="surveys.manage")
-    if campaign.unit_id != unit_id:
-        raise NotFound("Jawaban tidak ditemukan di unit ini.")
     form = await request.form()
-    surveys.review_response(session, actor=principal, response_id=response.id,
-                            decision=str(form.get("decision", "")))
+    response = survey_review.review_response(
+        session, actor=principal, response_id=response_id,
+        decision=str(form.get("decision", "")), unit_id=unit_id,
+    )
     back = str(form.get("back", ""))
-    target = f"/units/{unit_id}/surveys/campaigns/{campaign.id}/responses"
+    target = f"/units/{unit_id}/surveys/campaigns/{response.campaign_id}/responses"
     if back and all(ch.isalnum() or ch in "=&_-" for ch in back):
         target += "?" + back
     return RedirectResponse(target, status_code=303)
@@ -431,9 +429,10 @@ async def review_response(request: Request, session: SessionDep, principal: Mana
 def export(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
            campaign_id: int, fmt: str, service_id: str | None = None,
            source: str | None = None, suspect: str | None = None) -> Response:
-    campaign = _campaign(session, unit_id, campaign_id)
+    campaign = _campaign(session, unit_id, campaign_id, principal)
     table = survey_export.rows(
-        session, campaign=campaign, service_id=_int_or_none(service_id), source=source or None,
+        session, actor=principal, campaign=campaign, service_id=_int_or_none(service_id),
+        source=source or None,
         suspect=_bool_filter(suspect),
     )
     name = f"survei-{campaign.id}-{campaign.period_label}"

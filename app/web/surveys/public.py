@@ -1,44 +1,34 @@
 """The public survey form `/s/{code}` (anonymous, no JavaScript) and its thank-you page.
 
-Thin: reads the form, applies the abuse guard (app.services.surveys.guard, rules in
-app.domain.surveys.guard) and hands the answers to ``surveys.record_response``. Bad input
-puts the form back with the person's answers and a clear message; nothing is stored.
+The submit (``POST /s/{code}``) is in app.web.surveys.fast_lane and uses the form helpers
+here: bad input puts the form back with the person's answers and a clear message; nothing
+is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from app.deps import (
-    CSRF_FIELD,
-    CSRF_HEADER,
     SessionDep,
-    client_ip,
-    csrf_matches,
     public,
-    public_route,
 )
-from app.domain.surveys.guard import GuardPolicy, fill_time_reason, honeypot_tripped
+from app.domain.surveys.guard import GuardPolicy
 from app.domain.surveys.instruments import Instrument
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.models.base import utcnow
 from app.models.surveys.records import SurveyCampaign, SurveyService
 from app.models.units import Unit
-from app.services.errors import NotFound, TooManyAttempts
+from app.services.errors import NotFound
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
-from app.services.surveys import intake as survey_intake
-from app.services.surveys import records as surveys
-from app.services.surveys.intake import SubmitContext, SurveyIntake
 from app.web.templating import render
 
 router = APIRouter(tags=["public survey"], include_in_schema=False)
@@ -105,7 +95,7 @@ def _state_page(
         request, STATUS,
         {
             "unit": unit, "campaign": campaign, "heading": _(STATE_HEADINGS[state]),
-            "message": _(surveys.STATE_MESSAGES[state]), "detail": detail,
+            "message": _(survey_campaigns.STATE_MESSAGES[state]), "detail": detail,
         },
         status_code=status_code,
     )
@@ -121,7 +111,7 @@ def _load(session, code: str) -> tuple[SurveyCampaign, Unit | None] | None:
     if not code or len(code) > 40:
         return None
     try:
-        campaign = surveys.campaign_by_code(session, code=code)
+        campaign = survey_campaigns.campaign_by_code(session, code=code)
     except NotFound:
         return None
     return campaign, session.get(Unit, campaign.unit_id)
@@ -262,189 +252,24 @@ def survey_form(request: Request, code: str, session: SessionDep, src: str | Non
     if loaded is None:
         return _not_found(request)
     campaign, unit = loaded
-    state = surveys.campaign_state(campaign)
+    state = survey_campaigns.campaign_state(campaign)
     if state != "open":
         return _state_page(request, campaign, unit, state)
-    instruments = surveys.instruments_of(session, campaign)
+    instruments = survey_campaigns.instruments_of(session, campaign)
     values: dict[str, str] = {}
     source = None
     if src and len(src) <= 40:
-        source = surveys.source_by_tag(session, campaign_id=campaign.id, tag=src)
+        source = survey_catalogue.source_by_tag(session, campaign_id=campaign.id, tag=src)
     if source is not None and source.service_id is not None:
         values["service"] = str(source.service_id)
     return _form_page(
         request, campaign, unit, instruments,
-        surveys.active_services(session, unit_id=campaign.unit_id),
+        survey_catalogue.active_services(session, unit_id=campaign.unit_id),
         values=values, src=source.tag if source else None,
     )
 
 
 #: More fields than any survey form has: such a body is not read (parse_qsl's limit too).
-MAX_FORM_FIELDS = 500
-
-
-def parse_urlencoded(body: str) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body as a dict (the last of repeated names).
-
-    The same result as ``dict(parse_qsl(body, keep_blank_values=True))``, in about a quarter
-    of the time: most names and values of this form (``ikm-2017.U1=4``) need no unquoting,
-    so only those holding ``%`` or ``+`` go through ``unquote``. ValueError for a body with
-    more than MAX_FORM_FIELDS fields.
-    """
-    if body.count("&") >= MAX_FORM_FIELDS:
-        raise ValueError("too many fields")
-    fields: dict[str, str] = {}
-    for pair in body.split("&"):
-        if not pair:
-            continue
-        name, _, value = pair.partition("=")
-        if "%" in name or "+" in name:
-            name = unquote(name.replace("+", " "), errors="replace")
-        if "%" in value or "+" in value:
-            value = unquote(value.replace("+", " "), errors="replace")
-        fields[name] = value
-    return fields
-
-
-async def _posted_form(request: Request) -> Mapping[str, Any]:
-    """The posted fields. A browser sends this form urlencoded, read here directly (the
-    general multipart-capable parser measured about a fifth of the whole request); anything
-    else goes through that parser."""
-    if not request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
-        return await request.form()
-    try:
-        return parse_urlencoded((await request.body()).decode("utf-8", "replace"))
-    except ValueError:  # more fields than any form of ours has
-        return {}
-
-
-@public_route(router, "/s/{code}", methods=["POST"])
-async def survey_submit(request: Request) -> Response:
-    """Receive one response: check it, guard it, store it; then the thank-you page.
-
-    Reads no database itself: the campaign's context comes from the intake's short cache
-    and the response is stored by the intake writer together with others sent at the same
-    moment (app.services.surveys.intake).
-    """
-    code = request.path_params["code"]
-    intake: SurveyIntake = request.app.state.survey_intake
-    form = await _posted_form(request)
-    csrf_ok = csrf_matches(
-        request, request.headers.get(CSRF_HEADER) or _text(form, CSRF_FIELD, 200)
-    )
-    context = intake.cached(code) or await run_in_threadpool(intake.load, code)
-    if context is None:
-        return _not_found(request)
-    campaign = context.campaign
-    state = surveys.campaign_state(campaign)
-    if state != "open":
-        return _state_page(request, campaign, context.unit, state, status_code=409)
-    sent = _read_form(form, context.instruments)
-
-    def again(status: int, **kwargs) -> Response:
-        return _form_page(
-            request, campaign, context.unit, context.instruments, context.services,
-            values=sent["values"], src=sent["src"], status_code=status, **kwargs,
-        )
-
-    if not csrf_ok:
-        return again(
-            403, problems=[_(
-                "Halaman ini sudah terlalu lama terbuka atau peramban Anda menolak cookie. "
-                "Jawaban Anda masih ada di bawah: tekan Kirim sekali lagi."
-            )], message=_("Jawaban belum terkirim."),
-        )
-    try:
-        checked = _check(context, sent)
-    except surveys.SubmissionInvalid as exc:
-        fresh = None
-        if "service" in exc.fields or "source" in exc.fields:
-            # Perhaps added in the last seconds: ask the database before refusing.
-            fresh = await run_in_threadpool(partial(intake.load, code, refresh=True))
-        try:
-            if fresh is None:
-                raise exc
-            checked = _check(fresh, sent)
-        except surveys.SubmissionInvalid as final:
-            fields, summary = _field_messages(final.fields, sent["values"])
-            return again(422, field_errors=fields, problems=summary)
-
-    secret = _secret(request)
-    policy = guard_policy(request)
-    now = utcnow()
-    served = survey_guard.served_at(secret, _text(form, "t", 400), campaign.public_code)
-    device = survey_guard.read_device(secret, request.cookies.get(survey_guard.DEVICE_COOKIE))
-    submission = survey_intake.Submission(
-        campaign_id=campaign.id, checked=checked,
-        meta=surveys.ResponseMeta(
-            ip_hash=survey_guard.hash_ip(secret, client_ip(request)),
-            device_hash=survey_guard.hash_device(secret, device.id),
-            fill_seconds=_fill_seconds(served, now),
-        ),
-        submitted_at=now, policy=policy,
-        honeypot=honeypot_tripped(_text(form, HONEYPOT_FIELD, 500)),
-        fill_time=fill_time_reason(served, now, policy),
-        repeat_device=device.has_answered(campaign.id),
-    )
-    try:
-        await intake.writer.submit(submission)
-    except TooManyAttempts as exc:
-        return again(
-            429, problems=[_(exc.message)], message=_("Jawaban belum terkirim."),
-            headers={"Retry-After": str(exc.retry_after)},
-        )
-    except surveys.CampaignClosed:
-        fresh = await run_in_threadpool(partial(intake.load, code, refresh=True))
-        if fresh is None:
-            return _not_found(request)
-        state = surveys.campaign_state(fresh.campaign)
-        return _state_page(
-            request, fresh.campaign, fresh.unit, "closed" if state == "open" else state, 409
-        )
-    return _thanks_redirect(
-        campaign.public_code,
-        survey_guard.device_cookie_value(secret, device.with_answer(campaign.id)),
-        secure=request.scope.get("scheme") == "https",
-    )
-
-
-#: Served ahead of the router as well (app.web.direct_routes).
-submit_route = next(r for r in router.routes if getattr(r, "endpoint", None) is survey_submit)
-
-
-def _thanks_redirect(code: str, device_cookie: str, *, secure: bool) -> Response:
-    """The 303 to the thank-you page with the device cookie, its headers written directly
-    (RedirectResponse and set_cookie's general cookie formatting took 8 us of a submit).
-    The code and the signed cookie value are URL- and cookie-safe characters only."""
-    response = Response(status_code=303)
-    response.raw_headers = [
-        (b"location", f"/s/{code}/terima-kasih".encode("ascii")),
-        (b"content-length", b"0"),
-        (b"set-cookie", (
-            f"{survey_guard.DEVICE_COOKIE}={device_cookie}; HttpOnly; "
-            f"Max-Age={DEVICE_COOKIE_MAX_AGE}; Path=/s/; SameSite=lax"
-            f"{'; Secure' if secure else ''}"
-        ).encode("ascii")),
-    ]
-    return response
-
-
-def _check(context: SubmitContext, sent: dict[str, Any]) -> surveys.CheckedSubmission:
-    """The submission checked against the campaign's context (no database)."""
-    return surveys.check_submission(
-        None, campaign=context.campaign, answers=sent["answers"],
-        service_id=sent["service_id"], source=sent["src"], profile=sent["profile"],
-        suggestion=sent["suggestion"], instruments=context.instruments,
-        choices=context.choices,
-    )
-
-
-def _fill_seconds(served: datetime | None, now: datetime) -> int | None:
-    if served is None:
-        return None
-    return max(0, min(int((now - served).total_seconds()), 10**8))
 
 
 @router.get("/s/{code}/terima-kasih", dependencies=[Depends(public())])

@@ -16,7 +16,8 @@ from app.models.surveys.records import SurveyCampaign, SurveySource
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid, NotFound
-from app.services.surveys import records as surveys
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys.qr import PNG_SCALES, public_link, qr_png, qr_svg
 from app.web.templating import render
 
@@ -39,12 +40,12 @@ def public_base(request: Request) -> str:
 def _campaign_and_source(
     session, actor: Principal, unit_id: int, campaign_id: int, src: str | None
 ) -> tuple[SurveyCampaign, SurveySource | None]:
-    campaign = surveys.campaign_for(session, actor=actor, campaign_id=campaign_id)
-    if campaign.unit_id != unit_id:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
+    campaign = survey_campaigns.campaign_for(
+        session, actor=actor, campaign_id=campaign_id, unit_id=unit_id
+    )
     source = None
     if src:
-        source = surveys.source_by_tag(session, campaign_id=campaign.id, tag=src[:40])
+        source = survey_catalogue.source_by_tag(session, campaign_id=campaign.id, tag=src[:40])
         if source is None:
             raise NotFound(f"Sumber '{src[:40]}' tidak ada pada survei ini.")
     return campaign, source
@@ -88,7 +89,7 @@ def campaign_poster(request: Request, session: SessionDep, principal: ReadUnit, 
     link = public_link(public_base(request), campaign.public_code, source.tag if source else None)
     service = None
     if source is not None and source.service_id is not None:
-        found = [s for s in surveys.list_services(session, unit_id=unit_id)
+        found = [s for s in survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
                  if s.id == source.service_id]
         service = found[0] if found else None
     query = f"?src={source.tag}" if source else ""
@@ -96,6 +97,6 @@ def campaign_poster(request: Request, session: SessionDep, principal: ReadUnit, 
         "unit": unit, "campaign": campaign, "source": source, "service": service,
         "link": link, "short_link": link.split("://", 1)[-1],
         "qr_src": f"/units/{unit_id}/surveys/campaigns/{campaign.id}/qr.svg{query}",
-        "sources": surveys.list_sources(session, campaign_id=campaign.id),
-        "state": surveys.campaign_state(campaign),
+        "sources": survey_catalogue.list_sources(session, campaign_id=campaign.id, actor=principal),
+        "state": survey_campaigns.campaign_state(campaign),
     })

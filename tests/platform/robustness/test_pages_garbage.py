@@ -17,7 +17,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.services.accounts import tokens
-from app.services.surveys import records as surveys
+from app.services.surveys import catalogue as survey_catalogue
 from tests.factories import login
 
 GARBAGE = {
@@ -139,7 +139,7 @@ def more_rows(db, demo_data):
     demo_data.ids["token_id"] = tokens.create(
         db, actor=None, unit_id=demo_data.unit_id, name="walk", scopes=["read"]
     ).token.id
-    demo_data.ids["source_id"] = surveys.create_source(
+    demo_data.ids["source_id"] = survey_catalogue.create_source(
         db, actor=None, campaign_id=demo_data.ids["campaign_id"], tag="loket-1", label="Loket 1"
     ).id
     return demo_data

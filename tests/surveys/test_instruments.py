@@ -11,14 +11,10 @@ import pytest
 import yaml
 
 from app.domain.surveys.indices import IKM_2017_BANDS, ElementTally, ikm
-from app.domain.surveys.instruments import (
-    BUNDLED_DIR,
-    InstrumentError,
-    bundled_instruments,
-    load_instrument,
-)
+from app.domain.surveys.instruments import InstrumentError
+from app.services.surveys.instruments import BUNDLED_DIR, bundled_instruments, load_instrument
 
-FRAMEWORKS = Path(__file__).resolve().parents[3] / "app" / "frameworks" / "surveys"
+FRAMEWORKS = Path(__file__).resolve().parents[2] / "app" / "frameworks" / "surveys"
 
 
 def raw(name: str) -> dict:

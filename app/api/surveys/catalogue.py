@@ -1,0 +1,115 @@
+"""Survey instruments and service types over JSON.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.surveys._common import (
+    ManageAny,
+    ReadAny,
+    ReadUnit,
+    WriteAny,
+    WriteUnit,
+)
+from app.deps import SessionDep
+from app.services import units
+from app.services.surveys import catalogue as survey_catalogue
+from app.services.surveys import instruments as survey_instruments
+
+router = APIRouter(tags=["surveys"])
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+class InstrumentItemOut(BaseModel):
+    code: str
+    name: str
+    question: str
+
+
+class InstrumentOut(BaseModel):
+    id: int
+    code: str
+    version: int
+    kind: str
+    title: str
+    scale_min: int
+    scale_max: int
+    items: list[InstrumentItemOut]
+    profile: dict[str, list[str]]
+
+
+@router.get("/survey-instruments", response_model=list[InstrumentOut])
+def list_instruments(session: SessionDep, principal: ReadAny):
+    """The newest version of every survey instrument, with item codes and profile options."""
+    out = []
+    for row in survey_instruments.latest(session):
+        inst = survey_instruments.parsed(row)
+        out.append(InstrumentOut(
+            id=row.id, code=row.code, version=row.version, kind=row.kind, title=inst.title.id,
+            scale_min=inst.scale_min, scale_max=inst.scale_max,
+            items=[InstrumentItemOut(code=i.code, name=i.name.id, question=i.question.id)
+                   for i in inst.items],
+            profile={f.code: list(f.option_codes) for f in inst.profile},
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- services
+
+
+class ServiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    unit_id: int
+    code: str
+    name: str
+    description: str
+    active: bool
+
+
+class ServiceIn(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=1000)
+    active: bool = True
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"code": "sp2d", "name": "Pencairan dana (penerbitan SP2D)", "description": "",
+         "active": True}]})
+
+
+class ServicePatch(BaseModel):
+    code: str | None = Field(default=None, min_length=1, max_length=40)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=1000)
+    active: bool | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
+
+
+@router.get("/units/{unit_id}/survey-services", response_model=list[ServiceOut])
+def list_services(session: SessionDep, principal: ReadUnit, unit_id: int):
+    """The unit's service types (jenis layanan), active and inactive."""
+    units.get(session, unit_id=unit_id)
+    return survey_catalogue.list_services(session, unit_id=unit_id, actor=principal)
+
+
+@router.post("/units/{unit_id}/survey-services", response_model=ServiceOut, status_code=201)
+def create_service(session: SessionDep, principal: WriteUnit, unit_id: int, body: ServiceIn):
+    units.get(session, unit_id=unit_id)
+    return survey_catalogue.create_service(session, actor=principal, unit_id=unit_id, **body.model_dump())
+
+
+@router.patch("/survey-services/{service_id}", response_model=ServiceOut)
+def update_service(session: SessionDep, principal: WriteAny, service_id: int, body: ServicePatch):
+    return survey_catalogue.update_service(
+        session, actor=principal, service_id=service_id, **body.model_dump()
+    )
+
+
+@router.delete("/survey-services/{service_id}", status_code=204)
+def delete_service(session: SessionDep, principal: ManageAny, service_id: int):
+    survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
+    return Response(status_code=204)

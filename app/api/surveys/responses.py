@@ -1,0 +1,205 @@
+"""Survey responses over JSON: one or a batch (idempotency keys), listing, review.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from app.api.surveys._common import (
+    ManageAny,
+    ReadAny,
+    WriteAny,
+)
+from app.deps import SessionDep
+from app.services.errors import Invalid
+from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import responses as survey_responses
+from app.services.surveys import review as survey_review
+
+router = APIRouter(tags=["surveys"])
+
+
+# --------------------------------------------------------------------------- responses
+
+Answers = dict[str, dict[str, StrictInt]]
+ANSWERS_EXAMPLE = {
+    "ikm-2017": {f"U{n}": 4 for n in range(1, 10)},
+}
+
+
+class ResponseIn(BaseModel):
+    answers: Answers = Field(description="instrument code -> item code -> value")
+    service_id: StrictInt | None = None
+    source: str | None = Field(default=None, max_length=40)
+    profile: dict[str, str] | None = None
+    suggestion: str | None = Field(default=None, max_length=5000)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=100)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "answers": ANSWERS_EXAMPLE, "service_id": None, "source": "loket-1",
+        "profile": {"gender": "P", "age_group": "30-39"},
+        "suggestion": "Antrian sudah cepat.", "idempotency_key": "kiosk-7-000123"}]})
+
+
+class BatchItemIn(BaseModel):
+    idempotency_key: str = Field(min_length=1, max_length=100)
+    answers: Answers
+    service_id: StrictInt | None = None
+    source: str | None = Field(default=None, max_length=40)
+    profile: dict[str, str] | None = None
+    suggestion: str | None = Field(default=None, max_length=5000)
+    submitted_at: datetime | None = Field(
+        default=None, description="When the respondent answered (offline kiosks); default now."
+    )
+    model_config = ConfigDict(extra="forbid")
+
+
+class BatchIn(BaseModel):
+    items: list[BatchItemIn] = Field(min_length=1, max_length=survey_responses.MAX_BATCH)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"items": [
+        {"idempotency_key": "portal-2019-000001", "answers": ANSWERS_EXAMPLE}]}]})
+
+
+class RecordedOut(BaseModel):
+    id: int
+    campaign_id: int
+    submitted_at: datetime
+    duplicate: bool = Field(description="True when this idempotency key was already stored.")
+
+
+class BatchOut(BaseModel):
+    created: int
+    duplicates: int
+    items: list[RecordedOut]
+
+
+def _pairs(answers: Answers) -> dict[tuple[str, str], int]:
+    return {(inst, item): v for inst, items in answers.items() for item, v in items.items()}
+
+
+def _recorded(r: survey_responses.RecordedResponse) -> RecordedOut:
+    return RecordedOut(id=r.id, campaign_id=r.campaign_id, submitted_at=r.submitted_at,
+                       duplicate=r.duplicate)
+
+
+@router.post("/survey-campaigns/{campaign_id}/responses", response_model=RecordedOut,
+             status_code=201)
+def submit_response(
+    session: SessionDep, principal: WriteAny, campaign_id: int, body: ResponseIn,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+):
+    """Submit one response (kiosk, portal). A repeated idempotency key returns 200 and the
+    first response; nothing is stored twice. The key may also be sent as the
+    ``Idempotency-Key`` header."""
+    campaign = survey_campaigns.campaign_for(
+        session, actor=principal, campaign_id=campaign_id, permission="surveys.write"
+    )
+    key = body.idempotency_key or idempotency_key
+    if body.idempotency_key and idempotency_key and body.idempotency_key != idempotency_key:
+        raise Invalid("Kunci idempotensi di header dan di isi permintaan berbeda.")
+    recorded = survey_responses.record_response(
+        session, campaign=campaign, answers=_pairs(body.answers), service_id=body.service_id,
+        source=body.source, profile=body.profile, suggestion=body.suggestion,
+        meta=survey_responses.ResponseMeta(idempotency_key=key), channel="api",
+    )
+    if recorded.duplicate:
+        response.status_code = 200
+    return _recorded(recorded)
+
+
+@router.post("/survey-campaigns/{campaign_id}/responses/batch", response_model=BatchOut,
+             status_code=200)
+def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn):
+    """Submit up to 500 responses at once, all or nothing; each needs its own idempotency key,
+    so re-sending a batch (after a timeout) never counts a response twice."""
+    campaign = survey_campaigns.campaign_for(
+        session, actor=principal, campaign_id=campaign_id, permission="surveys.write"
+    )
+    result = survey_responses.record_batch(
+        session, actor=principal, campaign=campaign,
+        items=[survey_responses.BatchItem(
+            answers=_pairs(i.answers), idempotency_key=i.idempotency_key,
+            service_id=i.service_id, source=i.source, profile=i.profile,
+            suggestion=i.suggestion, submitted_at=i.submitted_at,
+        ) for i in body.items],
+    )
+    return BatchOut(created=result.created, duplicates=result.duplicates,
+                    items=[_recorded(r) for r in result.results])
+
+
+class ResponseOut(BaseModel):
+    id: int
+    submitted_at: datetime
+    service_id: int | None
+    source: str | None
+    channel: str
+    profile: dict[str, Any] | None
+    suggestion: str | None
+    fill_seconds: int | None
+    suspect: bool
+    suspect_reasons: list[str] | None
+    review_decision: str | None
+    reportable: bool
+    answers: dict[str, dict[str, int]]
+
+
+class ResponsePageOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[ResponseOut]
+
+
+@router.get("/survey-campaigns/{campaign_id}/responses", response_model=ResponsePageOut)
+def list_responses(
+    session: SessionDep, principal: ReadAny, campaign_id: int,
+    service_id: int | None = None, source: str | None = None, suspect: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+):
+    """A campaign's responses, newest first (no IP or device hashes)."""
+    result = survey_review.list_responses(
+        session, campaign_id=campaign_id, service_id=service_id, source=source,
+        suspect=suspect, page=page, per_page=per_page, actor=principal,
+    )
+    items = []
+    for r in result.responses:
+        nested: dict[str, dict[str, int]] = {}
+        for (inst, item), v in result.answers[r.id].items():
+            nested.setdefault(inst, {})[item] = v
+        items.append(ResponseOut(
+            id=r.id, submitted_at=r.submitted_at, service_id=r.service_id,
+            source=r.source_tag, channel=r.channel, profile=r.profile,
+            suggestion=r.suggestion, fill_seconds=r.fill_seconds, suspect=r.suspect,
+            suspect_reasons=r.suspect_reasons, review_decision=r.review_decision,
+            reportable=r.reportable, answers=nested,
+        ))
+    return ResponsePageOut(total=result.total, page=result.page, per_page=result.per_page,
+                           items=items)
+
+
+class ReviewIn(BaseModel):
+    decision: Literal["include", "exclude"]
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"decision": "include"}]})
+
+
+@router.post("/survey-responses/{response_id}/review", response_model=ResponseOut)
+def review(session: SessionDep, principal: ManageAny, response_id: int, body: ReviewIn):
+    """Include a suspect response in the indices, or exclude a response; audited."""
+    r = survey_review.review_response(
+        session, actor=principal, response_id=response_id, decision=body.decision
+    )
+    nested: dict[str, dict[str, int]] = {}
+    for (inst, item), v in survey_review.answers_of(session, response_ids=[r.id])[r.id].items():
+        nested.setdefault(inst, {})[item] = v
+    return ResponseOut(
+        id=r.id, submitted_at=r.submitted_at, service_id=r.service_id, source=r.source_tag,
+        channel=r.channel, profile=r.profile, suggestion=r.suggestion,
+        fill_seconds=r.fill_seconds, suspect=r.suspect, suspect_reasons=r.suspect_reasons,
+        review_decision=r.review_decision, reportable=r.reportable, answers=nested,
+    )

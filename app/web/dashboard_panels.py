@@ -1,4 +1,5 @@
-"""The cards of the unit dashboard, one function per domain: (session, unit) -> dict | None.
+"""The cards of the unit dashboard, one function per domain:
+(session, principal, unit) -> dict | None.
 
 A panel is a dict with "template" and "context" (it renders one card or a few), "order"
 (where it goes, ascending and stable; PANEL_ORDER) and optionally "slot": "lke" or "surveys"
@@ -13,6 +14,7 @@ from sqlmodel import Session
 from app.domain.programme import ChangeArea, Stage
 from app.domain.surveys.indices import format_id
 from app.models.units import Unit
+from app.security.principal import Principal
 from app.services.lke import assessments as lke_assessments
 from app.services.lke import overview as lke_overview
 from app.services.lke import scores as lke_scores
@@ -32,9 +34,9 @@ PROGRAMME_LINKS = {
 }
 
 
-def lke_panel(session: Session, unit: Unit) -> dict | None:
+def lke_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:
     """Latest assessment of the unit: total, verdict against its target, a bar per area."""
-    items = lke_assessments.list_for_unit(session, actor=None, unit_id=unit.id)
+    items = lke_assessments.list_for_unit(session, actor=principal, unit_id=unit.id)
     if not items:
         if unit.level != "unit":
             return None
@@ -53,7 +55,7 @@ def lke_panel(session: Session, unit: Unit) -> dict | None:
     }
 
 
-def programme_panel(session: Session, unit: Unit) -> dict:
+def programme_panel(session: Session, principal: Principal, unit: Unit) -> dict:
     """The programme cards: innovations, team commitment, pillars, overdue actions, partners."""
     return {
         "template": "pages/programme/dashboard_cards.html",
@@ -83,9 +85,9 @@ def survey_headline_row(kind: str, row: survey_results.TrendRow) -> dict:
     }
 
 
-def survey_panel(session: Session, unit: Unit) -> dict | None:
+def survey_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:
     """The latest IKM/IPKP/IPAK with grade and the change from last period."""
-    headline = survey_results.latest_headline(session, unit_id=unit.id)
+    headline = survey_results.latest_headline(session, actor=principal, unit_id=unit.id)
     if not headline:
         return None
     return {"template": "pages/surveys/panel.html",

@@ -29,7 +29,7 @@ RESERVED_SLOTS = ("lke", "surveys")
 
 @router.get("/")
 def home(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Response:
-    visible = units.list_units(session, unit_ids=principal.unit_ids())
+    visible = units.list_units(session, actor=principal)
     own = [u for u in visible if u.level == "unit"] or visible
     if len(own) == 1:
         return RedirectResponse(f"/units/{own[0].id}", status_code=303)
@@ -38,20 +38,20 @@ def home(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Respo
 
 @router.get("/units")
 def unit_list(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Response:
-    visible = units.list_units(session, unit_ids=principal.unit_ids())
+    visible = units.list_units(session, actor=principal)
     return render(request, "pages/units/list.html", {"units": visible})
 
 
-def _dashboard_context(session, unit_id: int) -> dict:
-    unit = units.get(session, unit_id=unit_id)
-    panels = [p for p in (panel(session, unit) for panel in DASHBOARD_PANELS) if p]
+def _dashboard_context(session, principal: Principal, unit_id: int) -> dict:
+    unit = units.get(session, unit_id=unit_id, actor=principal)
+    panels = [p for p in (panel(session, principal, unit) for panel in DASHBOARD_PANELS) if p]
     filled = {p.get("slot") for p in panels}
     pending = [slot for slot in RESERVED_SLOTS if slot not in filled]
     if pending:  # one quiet strip says what will appear there, in place of the first one
         panels.append({"template": "pages/units/slots_pending.html",
                        "context": {"slots": pending}, "order": PANEL_ORDER[pending[0]]})
     panels.sort(key=lambda p: p.get("order", PANEL_ORDER["other"]))
-    awards = units.predicate_history(session, unit_id=unit_id)
+    awards = units.predicate_history(session, unit_id=unit_id, actor=principal)
     held = [a for a in awards if a.revoked_on is None]
     return {
         "unit": unit,
@@ -66,7 +66,7 @@ def _dashboard_context(session, unit_id: int) -> dict:
 def unit_dashboard(
     request: Request, session: SessionDep, principal: ReadUnit, unit_id: int
 ) -> Response:
-    return render(request, "pages/units/dashboard.html", _dashboard_context(session, unit_id))
+    return render(request, "pages/units/dashboard.html", _dashboard_context(session, principal, unit_id))
 
 
 @router.post("/units/{unit_id}/predicates")
@@ -84,7 +84,7 @@ def add_predicate(
         session, actor=principal, unit_id=unit_id, predicate=predicate, year=year,
         decree_number=decree_number, decree_date=decree_date,
     )
-    context = _dashboard_context(session, unit_id)
+    context = _dashboard_context(session, principal, unit_id)
     context["flash"] = _("Predikat tersimpan.")
     if is_htmx(request):
         return render(request, "pages/units/dashboard.html", context, block="predicates")

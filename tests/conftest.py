@@ -13,6 +13,7 @@ import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from sqlmodel import Session, SQLModel
 
 from app.config import Settings
 from app.db import make_engine
+from tests.support.browser import screenshot
 
 # Reference data, kept between tests: the migrations' own rows and the bundled survey
 # instruments (loaded once, when the engine is first asked for).
@@ -239,16 +241,28 @@ def browser():
         instance.close()
 
 
-SCREENSHOT_DIR = Path(os.environ.get("ZONA_SCREENSHOTS", "screenshots"))
-
-
-def screenshot(page, name: str) -> None:
-    """Keep a picture of what a person saw (screenshots/ is git-ignored)."""
-    SCREENSHOT_DIR.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
-
-
 @pytest.fixture
 def screenshots():
     """``screenshot`` as a fixture: ``screenshots(page, "name")``."""
     return screenshot
+
+
+@pytest.fixture
+def make_campaign(db, world):
+    """Create an open survey campaign in a unit (default UNIT-A1, IKM only, open all of 2019-2099)."""
+
+    def factory(unit_code: str = "UNIT-A1", *, instruments=("ikm-2017",), label="2019-S1",
+                kind="semester", population=100, opens_on=date(2019, 1, 1),
+                closes_on=date(2099, 12, 31), title="Survei uji"):
+        from app.services.surveys import campaigns
+
+        return campaigns.create_campaign(
+            db, actor=None, unit_id=world.unit(unit_code),
+            data=campaigns.CampaignInput(
+                title=title, instrument_codes=list(instruments), period_kind=kind,
+                period_label=label, opens_on=opens_on, closes_on=closes_on,
+                population=population,
+            ),
+        )
+
+    return factory

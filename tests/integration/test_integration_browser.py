@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from app.services.lke import answers, assessments
 from app.services.programme import innovations
 from app.services.surveys import catalogue as survey_catalogue
-from tests.conftest import SCREENSHOT_DIR
 from tests.factories import PASSWORD
-from tests.integration.conftest import respond
+from tests.support.browser import SCREENSHOT_DIR
+from tests.support.survey_responses import respond
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from app.services.lke import assessments, scores
 from app.services.programme import innovations
 from app.services.surveys import catalogue as survey_catalogue
 from tests.factories import issue_token, login, principal
-from tests.integration.conftest import respond
+from tests.support.survey_responses import respond
 
 BASE = "https://zona.example.go.id"
 

@@ -21,7 +21,7 @@ from app.services.integration import lke_from_surveys
 from app.services.lke import answers as lke_answers
 from app.services.lke import scores
 from tests.factories import issue_token, login, principal
-from tests.integration.conftest import close, respond
+from tests.support.survey_responses import close, respond
 
 BASE = "https://zona.example.go.id"
 

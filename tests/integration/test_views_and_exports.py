@@ -26,8 +26,8 @@ from app.services.lke import scores as lke_scores
 from app.services.lke import xlsx as lke_xlsx
 from app.services.lke.review import DraftChange
 from tests.factories import login, principal
-from tests.integration.conftest import close, respond
-from tests.lke.review_helpers import new_assessment
+from tests.support.lke_review import new_assessment
+from tests.support.survey_responses import close, respond
 
 
 async def test_dashboard_lke_first_surveys_second_no_pending_strip(client, db, world,

@@ -10,7 +10,7 @@ from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.services.lke import frameworks
 from tests.factories import issue_token, login
-from tests.lke.worksheets import all_max
+from tests.support.lke_worksheets import all_max
 
 API = "/api/v1"
 

@@ -11,7 +11,7 @@ from app.models.audit import AuditRecord
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.services.lke import overview
 from tests.factories import issue_token, login
-from tests.lke.review_helpers import EXE, PDF, PNG, docx, new_assessment
+from tests.support.lke_review import EXE, PDF, PNG, docx, new_assessment
 
 
 def _files(settings):

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from app.models.lke.evidence import Evidence
-from tests.conftest import SCREENSHOT_DIR, screenshot
 from tests.factories import PASSWORD
-from tests.lke.review_helpers import PDF, new_assessment
+from tests.support.browser import SCREENSHOT_DIR, screenshot
+from tests.support.lke_review import PDF, new_assessment
 
 pytestmark = pytest.mark.browser
 

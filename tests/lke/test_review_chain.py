@@ -15,7 +15,7 @@ from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.services.lke import overview
 from tests.factories import issue_token, login
-from tests.lke.review_helpers import PDF, new_assessment
+from tests.support.lke_review import PDF, new_assessment
 
 
 def _status(db, assessment_id: int) -> str:

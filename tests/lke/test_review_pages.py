@@ -9,7 +9,7 @@ from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReviewDraft
 from app.services.lke import submission as lke_submission
 from tests.factories import login, principal
-from tests.lke.review_helpers import EXE, PDF, new_assessment
+from tests.support.lke_review import EXE, PDF, new_assessment
 
 HX = {"HX-Request": "true"}
 

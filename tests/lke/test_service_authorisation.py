@@ -26,7 +26,7 @@ from app.services.lke import (
     xlsx,
 )
 from tests.factories import principal
-from tests.lke.review_helpers import PDF, new_assessment
+from tests.support.lke_review import PDF, new_assessment
 
 TABLES = (Assessment, LkeAnswer, LkeAnswerRevision, Evidence, EvidenceLink, LkeSubmission,
           LkeReview, LkeReviewDraft, AuditRecord)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import screenshot
 from tests.factories import PASSWORD
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 

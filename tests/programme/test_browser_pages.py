@@ -4,8 +4,8 @@ see a refusal keep what was typed, see the commitment meters; no CSP violations.
 import pytest
 
 from app.services.programme import innovations, team
-from tests.conftest import screenshot
 from tests.factories import PASSWORD
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 

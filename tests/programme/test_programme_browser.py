@@ -9,8 +9,8 @@ programme's forms; the two milestones through the JSON API from the same signed-
 
 import pytest
 
-from tests.conftest import screenshot
 from tests.factories import PASSWORD
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 from app.models.surveys.records import SurveyResponse
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
-from tests.conftest import screenshot
 from tests.factories import PASSWORD
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 

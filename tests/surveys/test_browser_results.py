@@ -5,7 +5,7 @@ import pytest
 from app.services import demo
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import results as survey_results
-from tests.conftest import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from app.models.surveys.guard import SurveyThrottle
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services.accounts import tokens
 from app.services.surveys import guard as survey_guard
-from tests.surveys.public_helpers import IKM, U, hidden, ikm_form, make_campaign, make_unit
+from tests.support.survey_forms import IKM, U, hidden, ikm_form, make_campaign, make_unit
 
 CLIENTS = 50
 PER_CLIENT = 40  # 2,000 submissions

@@ -25,7 +25,7 @@ from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
 from app.services.surveys import intake as survey_intake
 from app.services.surveys import responses as survey_responses
-from tests.surveys.public_helpers import IKM, U, make_campaign, make_unit
+from tests.support.survey_forms import IKM, U, make_campaign, make_unit
 
 OPEN = GuardPolicy(min_fill_seconds=0, flag_after=10**6, refuse_after=10**6)
 
@@ -222,8 +222,7 @@ def test_refusal_message_is_the_polite_one():
 
 async def test_closing_a_campaign_refuses_the_next_submission_at_once(client, app, db,
                                                                      campaign):
-    from tests.surveys.public_helpers import ikm_form
-    from tests.surveys.test_public_form import open_form, submit
+    from tests.support.survey_forms import ikm_form, open_form, submit
 
     code = campaign.public_code
     html = await open_form(client, code)
@@ -237,8 +236,7 @@ async def test_closing_a_campaign_refuses_the_next_submission_at_once(client, ap
 
 
 async def test_a_source_tag_added_a_moment_ago_is_accepted(client, app, db, campaign):
-    from tests.surveys.public_helpers import ikm_form
-    from tests.surveys.test_public_form import open_form, submit
+    from tests.support.survey_forms import ikm_form, open_form, submit
 
     code = campaign.public_code
     html = await open_form(client, code)

@@ -15,7 +15,16 @@ from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
-from tests.surveys.public_helpers import IKM, hidden, ikm_form, make_campaign, make_unit, old_token
+from tests.support.survey_forms import (
+    IKM,
+    hidden,
+    ikm_form,
+    make_campaign,
+    make_unit,
+    old_token,
+    open_form,
+    submit,
+)
 
 
 def counts(db) -> tuple[int, int]:
@@ -27,19 +36,6 @@ def counts(db) -> tuple[int, int]:
 def responses(db) -> list[SurveyResponse]:
     db.expire_all()
     return list(db.exec(select(SurveyResponse).order_by(SurveyResponse.id)).all())
-
-
-async def open_form(client, code: str, query: str = "") -> str:
-    page = await client.get(f"/s/{code}{query}")
-    assert page.status_code == 200, page.text
-    return page.text
-
-
-async def submit(client, app, code: str, html: str, data: dict, *, seconds_ago=30, **extra):
-    form = {"csrf_token": hidden(html, "csrf_token"), "t": old_token(app.state.secret_key, code, seconds_ago),
-            "website": "", **data}
-    form.update(extra)
-    return await client.post(f"/s/{code}", data=form)
 
 
 @pytest.fixture

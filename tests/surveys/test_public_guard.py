@@ -21,7 +21,7 @@ from app.domain.surveys.guard import (
     window_start,
 )
 from app.services.surveys import guard as survey_guard
-from tests.surveys.public_helpers import old_token
+from tests.support.survey_forms import old_token
 
 SECRET = "s" * 40
 NOON = datetime(2026, 3, 2, 5, 0, 0, tzinfo=UTC)  # 12:00 in Jakarta, a window boundary

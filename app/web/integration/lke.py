@@ -40,10 +40,10 @@ def _go(request: Request, location: str) -> Response:
 # --- worksheet ----------------------------------------------------------------------------
 
 
-def _source_labels(session, assessment) -> dict:
+def _source_labels(session, principal, assessment) -> dict:
     """Campaign id -> 'title (period)' for the sources shown on the worksheet."""
     labels = {}
-    for c in survey_campaigns.list_campaigns(session, unit_id=assessment.unit_id):
+    for c in survey_campaigns.list_campaigns(session, actor=principal, unit_id=assessment.unit_id):
         labels[c.id] = f"{c.title} ({c.period_label})"
     return labels
 
@@ -51,8 +51,8 @@ def _source_labels(session, assessment) -> dict:
 def worksheet_context(session, principal, assessment) -> dict:
     """The worksheet's Hasil-from-surveys plan and the names of its source campaigns."""
     return {
-        "survey_plan": fill.plan(session, actor=None, assessment_id=assessment.id),
-        "survey_labels": _source_labels(session, assessment),
+        "survey_plan": fill.plan(session, actor=principal, assessment_id=assessment.id),
+        "survey_labels": _source_labels(session, principal, assessment),
     }
 
 

@@ -3,7 +3,7 @@
 from fractions import Fraction as F
 
 from app.domain.lke import plan_gaps, score, what_if
-from tests.lke.domain.lke_answers import all_max, opt
+from tests.support.lke_answers import all_max, opt
 
 
 def gappy(fw):

@@ -7,7 +7,7 @@ import pytest
 
 from app.domain.display import format_id, round_half_up
 from app.domain.lke import AnswerError, AnswerInput, question_value, score, validate_answer
-from tests.lke.domain.lke_answers import all_max, all_min, idx, nums, opt
+from tests.support.lke_answers import all_max, all_min, idx, nums, opt
 
 
 def test_ppa2_yes_c_c(fw):

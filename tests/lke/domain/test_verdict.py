@@ -6,7 +6,7 @@ import pytest
 
 from app.domain.display import format_id
 from app.domain.lke import evaluate, score
-from tests.lke.domain.lke_answers import all_max, idx, nums, opt
+from tests.support.lke_answers import all_max, idx, nums, opt
 
 
 def exactly_75(fw):

@@ -10,7 +10,6 @@ from sqlmodel import SQLModel
 
 from app.services import demo
 from app.services.surveys import instruments as survey_instruments
-from tests.surveys.conftest import make_campaign  # noqa: F401  (a fixture)
 
 # Path parameter -> table holding real targets.
 ID_TABLES = {

@@ -263,7 +263,7 @@ def _query_params(route: APIRoute) -> list[str]:
 async def test_every_query_parameter_takes_garbage_without_a_server_error(
         app, client, engine, row_counts, demo_data):
     """Filters and pagination on lists and pages: a 4xx or an (empty) answer, never a 5xx."""
-    from tests.platform.robustness.test_pages_garbage import _fill
+    from tests.support.routes import fill_path
 
     await login(client, "admin", "zona-demo-2026")
     before = row_counts(engine)
@@ -273,7 +273,7 @@ async def test_every_query_parameter_takes_garbage_without_a_server_error(
         if not isinstance(route, APIRoute) or "GET" not in (context.methods or set()) or \
                 context.path.startswith("/s/"):
             continue
-        url = _fill(context.path, demo_data)
+        url = fill_path(context.path, demo_data)
         for name in _query_params(route):
             if name == "lang":
                 continue

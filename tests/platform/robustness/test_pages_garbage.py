@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from app.services.accounts import tokens
 from app.services.surveys import catalogue as survey_catalogue
 from tests.factories import login
+from tests.support.routes import fill_path
 
 GARBAGE = {
     "empty": "",
@@ -33,7 +34,6 @@ GARBAGE = {
 # Path ids that address nothing: unknown, zero, past PostgreSQL's int4 and past int8.
 BAD_IDS = ["999999", "0", "2147483648", "99999999999999999999"]
 
-OTHER_PARAMS = {"fmt": "csv", "suffix": "x", "v": "1"}
 # Routes that a coordinator may legitimately complete whatever the form says (they take no
 # input but the target): toggling, deleting, signing out. Only their unknown ids are walked.
 NO_INPUT = re.compile(
@@ -81,20 +81,6 @@ def _routes(app, methods: set[str]):
             yield method, context.path
 
 
-def _fill(path: str, demo, bad: str | None = None) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name == "unit_id":
-            return str(demo.unit_id)
-        if bad is not None:
-            return bad
-        if name == "ref":
-            return demo.ref
-        return str(demo.ids.get(name, OTHER_PARAMS.get(name, "x")))
-
-    return re.sub(r"\{([^}:]+)(?::[^}]*)?\}", value, path)
-
-
 def _pattern(path: str) -> re.Pattern:
     return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
 
@@ -105,7 +91,7 @@ async def _harvest(app, client, demo) -> dict[str, tuple[set[str], set[str]]]:
     patterns = [(path, _pattern(path)) for path in posts]
     found: dict[str, tuple[set[str], set[str]]] = {}
     for _method, path in _routes(app, {"GET"}):
-        response = await client.get(_fill(path, demo))
+        response = await client.get(fill_path(path, demo))
         if response.status_code != 200 or "text/html" not in response.headers.get(
                 "content-type", ""):
             continue
@@ -191,7 +177,7 @@ async def test_every_form_refuses_garbage_and_changes_nothing(
         if path in ("/login", "/logout"):
             continue
         fields, file_fields = forms.get(path, (set(), set()))
-        url = _fill(path, demo)
+        url = fill_path(path, demo)
         if not NO_INPUT.search(path):
             await send(path, url, "field empty body", {}, None)
         for label, junk in GARBAGE.items():
@@ -204,7 +190,7 @@ async def test_every_form_refuses_garbage_and_changes_nothing(
         if "{" in path.replace("{unit_id}", ""):
             for bad in BAD_IDS:
                 data = dict.fromkeys(fields, "1")
-                await send(path, _fill(path, demo, bad), f"id {bad}", data, None)
+                await send(path, fill_path(path, demo, bad), f"id {bad}", data, None)
 
     assert walked > 300, walked
     assert not failures, "\n".join(failures)

@@ -56,3 +56,16 @@ def hidden(html: str, name: str) -> str:
 
 def ikm_form(values=(4, 3, 3, 2, 4, 4, 3, 3, 1)) -> dict[str, str]:
     return {f"{IKM}.{u}": str(v) for u, v in zip(U, values, strict=True)}
+
+
+async def open_form(client, code: str, query: str = "") -> str:
+    page = await client.get(f"/s/{code}{query}")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+async def submit(client, app, code: str, html: str, data: dict, *, seconds_ago=30, **extra):
+    form = {"csrf_token": hidden(html, "csrf_token"), "t": old_token(app.state.secret_key, code, seconds_ago),
+            "website": "", **data}
+    form.update(extra)
+    return await client.post(f"/s/{code}", data=form)

@@ -78,7 +78,7 @@ def create_innovation(session: SessionDep, principal: WriteUnit, unit_id: int,
     unit or started later, a lineage cycle, or a WBBM on WBK without its pembeda."""
     get_unit(session, unit_id=unit_id)
     return innovations.create_innovation(session, actor=principal, unit_id=unit_id,
-                                         data=body.model_dump(exclude_unset=True))
+                                         data=body)
 
 
 @router.get("/innovations/{innovation_id}", response_model=s.InnovationOut)
@@ -91,7 +91,7 @@ def update_innovation(session: SessionDep, principal: WriteAny, innovation_id: i
                       body: s.InnovationPatch):
     """Change some fields; the whole result (and the innovations built on it) must stay valid."""
     return innovations.update_innovation(session, actor=principal, innovation_id=innovation_id,
-                                         changes=body.model_dump(exclude_unset=True))
+                                         changes=body)
 
 
 @router.delete("/innovations/{innovation_id}", response_model=s.InnovationOut)
@@ -130,7 +130,7 @@ def create_impact(session: SessionDep, principal: WriteAny, innovation_id: int,
     """Add a measure; 422 for a unit that does not fit the kind (e.g. 'rupiah' for time),
     fractional steps, an index out of its scale, or an after date before the before date."""
     row = innovations.create_impact(session, actor=principal, innovation_id=innovation_id,
-                                    data=body.model_dump(exclude_unset=True))
+                                    data=body)
     return _impact_out(innovations.impact_view(row))
 
 
@@ -144,7 +144,7 @@ def get_impact(session: SessionDep, principal: ReadAny, impact_id: int):
 def update_impact(session: SessionDep, principal: WriteAny, impact_id: int,
                   body: s.ImpactPatch):
     row = innovations.update_impact(session, actor=principal, impact_id=impact_id,
-                                    changes=body.model_dump(exclude_unset=True))
+                                    changes=body)
     return _impact_out(innovations.impact_view(row))
 
 
@@ -207,7 +207,7 @@ def list_pillars(session: SessionDep, principal: ReadUnit, unit_id: int, limit: 
 def create_pillar(session: SessionDep, principal: WriteUnit, unit_id: int, body: s.PillarIn):
     get_unit(session, unit_id=unit_id)
     return pillars.create_pillar(session, actor=principal, unit_id=unit_id,
-                                 data=body.model_dump(exclude_unset=True))
+                                 data=body)
 
 
 @router.get("/units/{unit_id}/pillar-progress", response_model=list[s.PillarProgressOut])
@@ -236,7 +236,7 @@ def get_pillar(session: SessionDep, principal: ReadAny, pillar_id: int):
 def update_pillar(session: SessionDep, principal: WriteAny, pillar_id: int,
                   body: s.PillarPatch):
     return pillars.update_pillar(session, actor=principal, pillar_id=pillar_id,
-                                 changes=body.model_dump(exclude_unset=True))
+                                 changes=body)
 
 
 @router.delete("/pillars/{pillar_id}", response_model=s.PillarOut)
@@ -259,7 +259,7 @@ def list_decrees(session: SessionDep, principal: ReadUnit, unit_id: int, limit: 
 def create_decree(session: SessionDep, principal: WriteUnit, unit_id: int, body: s.DecreeIn):
     get_unit(session, unit_id=unit_id)
     return team.create_decree(session, actor=principal, unit_id=unit_id,
-                              data=body.model_dump(exclude_unset=True))
+                              data=body)
 
 
 @router.get("/team-decrees/{decree_id}", response_model=s.DecreeOut)
@@ -271,7 +271,7 @@ def get_decree(session: SessionDep, principal: ReadAny, decree_id: int):
 def update_decree(session: SessionDep, principal: WriteAny, decree_id: int,
                   body: s.DecreePatch):
     return team.update_decree(session, actor=principal, decree_id=decree_id,
-                              changes=body.model_dump(exclude_unset=True))
+                              changes=body)
 
 
 @router.delete("/team-decrees/{decree_id}", response_model=s.DecreeOut)
@@ -292,7 +292,7 @@ def create_member(session: SessionDep, principal: WriteUnit, unit_id: int, body:
     """Add a person (any level from pimpinan to cleaning service and PPNPN)."""
     get_unit(session, unit_id=unit_id)
     return team.create_member(session, actor=principal, unit_id=unit_id,
-                              data=body.model_dump(exclude_unset=True))
+                              data=body)
 
 
 @router.get("/team-members/{member_id}", response_model=s.MemberOut)
@@ -304,7 +304,7 @@ def get_member(session: SessionDep, principal: ReadAny, member_id: int):
 def update_member(session: SessionDep, principal: WriteAny, member_id: int,
                   body: s.MemberPatch):
     return team.update_member(session, actor=principal, member_id=member_id,
-                              changes=body.model_dump(exclude_unset=True))
+                              changes=body)
 
 
 @router.delete("/team-members/{member_id}", response_model=s.MemberOut)
@@ -325,7 +325,7 @@ def create_pact(session: SessionDep, principal: WriteUnit, unit_id: int, body: s
     """Record a member's signed pakta integritas."""
     get_unit(session, unit_id=unit_id)
     return team.create_pact(session, actor=principal, unit_id=unit_id,
-                            data=body.model_dump(exclude_unset=True))
+                            data=body)
 
 
 @router.get("/integrity-pacts/{pact_id}", response_model=s.PactOut)
@@ -336,7 +336,7 @@ def get_pact(session: SessionDep, principal: ReadAny, pact_id: int):
 @router.patch("/integrity-pacts/{pact_id}", response_model=s.PactOut)
 def update_pact(session: SessionDep, principal: WriteAny, pact_id: int, body: s.PactPatch):
     return team.update_pact(session, actor=principal, pact_id=pact_id,
-                            changes=body.model_dump(exclude_unset=True))
+                            changes=body)
 
 
 @router.delete("/integrity-pacts/{pact_id}", response_model=s.PactOut)
@@ -367,7 +367,7 @@ def create_activity(session: SessionDep, principal: WriteUnit, unit_id: int,
     """Record an activity with who took part (members of the same unit only)."""
     get_unit(session, unit_id=unit_id)
     row = team.create_activity(session, actor=principal, unit_id=unit_id,
-                               data=body.model_dump(exclude_unset=True))
+                               data=body)
     return _activity_out(session, row)
 
 
@@ -381,7 +381,7 @@ def get_activity(session: SessionDep, principal: ReadAny, activity_id: int):
 def update_activity(session: SessionDep, principal: WriteAny, activity_id: int,
                     body: s.ActivityPatch):
     row = team.update_activity(session, actor=principal, activity_id=activity_id,
-                               changes=body.model_dump(exclude_unset=True))
+                               changes=body)
     return _activity_out(session, row)
 
 
@@ -439,7 +439,7 @@ def create_action_item(session: SessionDep, principal: WriteUnit, unit_id: int,
                        body: s.ActionItemIn):
     get_unit(session, unit_id=unit_id)
     row = action_plan.create_action_item(session, actor=principal, unit_id=unit_id,
-                                         data=body.model_dump(exclude_unset=True))
+                                         data=body)
     return _action_out(row, unit_today(session, unit_id))
 
 
@@ -453,7 +453,7 @@ def get_action_item(session: SessionDep, principal: ReadAny, item_id: int):
 def update_action_item(session: SessionDep, principal: WriteAny, item_id: int,
                        body: s.ActionItemPatch):
     row = action_plan.update_action_item(session, actor=principal, item_id=item_id,
-                                         changes=body.model_dump(exclude_unset=True))
+                                         changes=body)
     return _action_out(row, unit_today(session, row.unit_id))
 
 
@@ -494,7 +494,7 @@ def create_partnership(session: SessionDep, principal: WriteUnit, unit_id: int,
                        body: s.PartnershipIn):
     get_unit(session, unit_id=unit_id)
     row = partnerships.create_partnership(session, actor=principal, unit_id=unit_id,
-                                          data=body.model_dump(exclude_unset=True))
+                                          data=body)
     return _partnership_out(session, row, unit_today(session, unit_id))
 
 
@@ -509,7 +509,7 @@ def update_partnership(session: SessionDep, principal: WriteAny, partnership_id:
                        body: s.PartnershipPatch):
     row = partnerships.update_partnership(session, actor=principal,
                                           partnership_id=partnership_id,
-                                          changes=body.model_dump(exclude_unset=True))
+                                          changes=body)
     return _partnership_out(session, row, unit_today(session, row.unit_id))
 
 
@@ -537,7 +537,7 @@ def create_milestone(session: SessionDep, principal: WriteUnit, unit_id: int,
     """422 when the order is broken (e.g. a WBK award without an earlier WBK proposal)."""
     get_unit(session, unit_id=unit_id)
     return milestones.create_milestone(session, actor=principal, unit_id=unit_id,
-                                       data=body.model_dump(exclude_unset=True))
+                                       data=body)
 
 
 @router.get("/milestones/{milestone_id}", response_model=s.MilestoneOut)
@@ -549,7 +549,7 @@ def get_milestone(session: SessionDep, principal: ReadAny, milestone_id: int):
 def update_milestone(session: SessionDep, principal: WriteAny, milestone_id: int,
                      body: s.MilestonePatch):
     return milestones.update_milestone(session, actor=principal, milestone_id=milestone_id,
-                                       changes=body.model_dump(exclude_unset=True))
+                                       changes=body)
 
 
 @router.delete("/milestones/{milestone_id}", response_model=s.MilestoneOut)

@@ -11,17 +11,12 @@ from sqlmodel import Session, col
 from app.domain import programme as dom
 from app.models.programme import ActionItem
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
     Page,
-    apply,
     check_pillar,
     check_unit,
-    choices,
-    coerce,
     create_row,
     current_values,
     domain_texts,
@@ -31,28 +26,15 @@ from app.services.programme._common import (
     paginate,
     refuse,
     soft_delete,
+    update_row,
 )
+from app.services.programme.inputs import ActionItemIn, ActionItemPatch, load_input
 
 ENTITY = "action_item"
 
-FIELDS: dict[str, F] = {
-    "area": F("enum", "Area perubahan", required=True, choices=choices(dom.ChangeArea)),
-    "activity": F("str", "Kegiatan", required=True, max_length=300),
-    "output_target": F("str", "Target keluaran", max_length=300),
-    "person_in_charge": F("str", "Penanggung jawab", max_length=200),
-    "started_on": F("date", "Tanggal mulai"),
-    "due_on": F("date", "Batas waktu"),
-    "status": F("enum", "Status", choices=choices(dom.ItemStatus), default="belum_mulai"),
-    "progress": F("int", "Kemajuan (%)", default=0),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "lke_ref": F("str", "Kode LKE", max_length=10),
-    "pillar_id": F("ref", "Pilar"),
-}
-
 
 def to_domain(row: ActionItem) -> dom.ActionItem:
-    return _domain(row.id, current_values(row, FIELDS))
+    return _domain(row.id, current_values(row, ActionItemIn))
 
 
 def _domain(row_id: Any, v: Mapping[str, Any]) -> dom.ActionItem:
@@ -111,47 +93,41 @@ def all_action_items(session: Session, *, unit_id: int) -> list[ActionItem]:
     ).all())
 
 
-def get_action_item(session: Session, *, actor: Principal | None, item_id: int) -> ActionItem:
-    return load(session, ActionItem, item_id, actor=actor, permission=READ,
-                what="Butir rencana aksi")
+def get_action_item(session: Session, *, actor: Principal | None, item_id: int,
+                    unit_id: int | None = None, permission: str = READ) -> ActionItem:
+    """One live item (of ``unit_id`` when given)."""
+    return load(session, ActionItem, item_id, actor=actor, permission=permission,
+                what="Butir rencana aksi", unit_id=unit_id)
 
 
 def create_action_item(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, unit_id: int, data: ActionItemIn | Mapping
 ) -> ActionItem:
     """Add an item to the plan (progress 0-100 consistent with status, due after start)."""
     check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Rencana aksi tidak dapat disimpan.", got.problems)
-    refuse("Rencana aksi tidak dapat disimpan.", _check(session, unit_id, got.values))
-    row = create_row(session, ActionItem(unit_id=unit_id, **got.values), actor=actor,
-                     entity=ENTITY)
-    session.commit()
-    return row
+    values = load_input(ActionItemIn, data).read()
+    refuse(ActionItemIn.refusal, _check(session, unit_id, values))
+    return create_row(session, ActionItem(unit_id=unit_id, **values), actor=actor,
+                      entity=ENTITY)
 
 
 def update_action_item(
-    session: Session, *, actor: Principal | None, item_id: int, changes: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, item_id: int,
+    changes: ActionItemPatch | Mapping, unit_id: int | None = None,
 ) -> ActionItem:
     """Change an item; the result must still be valid."""
-    row = load(session, ActionItem, item_id, actor=actor, permission=WRITE,
-               what="Butir rencana aksi")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Rencana aksi tidak dapat disimpan.", got.problems)
-    merged = current_values(row, FIELDS) | got.values
-    refuse("Rencana aksi tidak dapat disimpan.", _check(session, row.unit_id, merged))
-    before = audit.snapshot(row)
-    apply(row, {k: merged[k] for k in got.values}, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
+    row = get_action_item(session, actor=actor, item_id=item_id, unit_id=unit_id,
+                          permission=WRITE)
+    values = load_input(ActionItemPatch, changes).read()
+    merged = current_values(row, ActionItemIn) | values
+    refuse(ActionItemIn.refusal, _check(session, row.unit_id, merged))
+    return update_row(session, row, {k: merged[k] for k in values}, actor=actor, entity=ENTITY)
 
 
-def delete_action_item(session: Session, *, actor: Principal | None, item_id: int) -> ActionItem:
-    row = load(session, ActionItem, item_id, actor=actor, permission=WRITE,
-               what="Butir rencana aksi")
+def delete_action_item(session: Session, *, actor: Principal | None, item_id: int,
+                       unit_id: int | None = None) -> ActionItem:
+    row = get_action_item(session, actor=actor, item_id=item_id, unit_id=unit_id,
+                          permission=WRITE)
     return soft_delete(session, row, actor=actor, entity=ENTITY)
 
 

@@ -10,16 +10,11 @@ from sqlmodel import Session
 from app.domain import programme as dom
 from app.models.programme import Milestone
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
     Page,
-    apply,
     check_unit,
-    choices,
-    coerce,
     create_row,
     current_values,
     live,
@@ -27,18 +22,12 @@ from app.services.programme._common import (
     paginate,
     refuse,
     soft_delete,
+    update_row,
     year_bounds,
 )
+from app.services.programme.inputs import MilestoneIn, MilestonePatch, load_input
 
 ENTITY = "milestone"
-
-FIELDS: dict[str, F] = {
-    "kind": F("enum", "Jenis tonggak", required=True, choices=choices(dom.MilestoneKind)),
-    "on_date": F("date", "Tanggal", required=True),
-    "title": F("str", "Judul", max_length=200),
-    "note": F("text", "Catatan"),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-}
 
 
 def to_domain(row: Milestone) -> dom.Milestone:
@@ -68,8 +57,11 @@ def list_milestones(
                     limit=limit, offset=offset)
 
 
-def get_milestone(session: Session, *, actor: Principal | None, milestone_id: int) -> Milestone:
-    return load(session, Milestone, milestone_id, actor=actor, permission=READ, what="Tonggak")
+def get_milestone(session: Session, *, actor: Principal | None, milestone_id: int,
+                  unit_id: int | None = None, permission: str = READ) -> Milestone:
+    """One live milestone (of ``unit_id`` when given)."""
+    return load(session, Milestone, milestone_id, actor=actor, permission=permission,
+                what="Tonggak", unit_id=unit_id)
 
 
 def _timeline_problems(rows: list[dom.Milestone], labels: Mapping[Any, str]) -> list[str]:
@@ -91,41 +83,33 @@ def _check(session: Session, unit_id: int, values: Mapping[str, Any], row_id: in
 
 
 def create_milestone(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, unit_id: int, data: MilestoneIn | Mapping
 ) -> Milestone:
     """Record a milestone; the order pencanangan < usulan < penetapan must hold."""
     check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Tonggak tidak dapat disimpan.", got.problems)
-    refuse("Tonggak tidak dapat disimpan.", _check(session, unit_id, got.values, None))
-    row = create_row(session, Milestone(unit_id=unit_id, **got.values), actor=actor,
-                     entity=ENTITY)
-    session.commit()
-    return row
+    values = load_input(MilestoneIn, data).read()
+    refuse(MilestoneIn.refusal, _check(session, unit_id, values, None))
+    return create_row(session, Milestone(unit_id=unit_id, **values), actor=actor, entity=ENTITY)
 
 
 def update_milestone(
-    session: Session, *, actor: Principal | None, milestone_id: int, changes: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, milestone_id: int,
+    changes: MilestonePatch | Mapping, unit_id: int | None = None,
 ) -> Milestone:
-    row = load(session, Milestone, milestone_id, actor=actor, permission=WRITE, what="Tonggak")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Tonggak tidak dapat disimpan.", got.problems)
-    merged = current_values(row, FIELDS) | got.values
-    refuse("Tonggak tidak dapat disimpan.", _check(session, row.unit_id, merged, row.id))
-    before = audit.snapshot(row)
-    apply(row, got.values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
+    row = get_milestone(session, actor=actor, milestone_id=milestone_id, unit_id=unit_id,
+                        permission=WRITE)
+    values = load_input(MilestonePatch, changes).read()
+    merged = current_values(row, MilestoneIn) | values
+    refuse(MilestoneIn.refusal, _check(session, row.unit_id, merged, row.id))
+    return update_row(session, row, values, actor=actor, entity=ENTITY)
 
 
-def delete_milestone(session: Session, *, actor: Principal | None, milestone_id: int
-                     ) -> Milestone:
+def delete_milestone(session: Session, *, actor: Principal | None, milestone_id: int,
+                     unit_id: int | None = None) -> Milestone:
     """Soft-delete a milestone unless a later one needs it (e.g. the WBK award needs its
     proposal)."""
-    row = load(session, Milestone, milestone_id, actor=actor, permission=WRITE, what="Tonggak")
+    row = get_milestone(session, actor=actor, milestone_id=milestone_id, unit_id=unit_id,
+                        permission=WRITE)
     rest = [to_domain(m) for m in all_milestones(session, unit_id=row.unit_id) if m.id != row.id]
     refuse("Tonggak tidak dapat dihapus karena tonggak lain bergantung padanya.",
            _timeline_problems(rest, {}))

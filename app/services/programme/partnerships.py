@@ -13,16 +13,12 @@ from app.domain.programme.plan import DEFAULT_WARN_DAYS
 from app.models.base import utcnow
 from app.models.programme import Innovation, Partnership, PartnershipInnovation
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
     Page,
-    apply,
     check_pillar,
     check_unit,
-    coerce,
     create_row,
     current_values,
     domain_texts,
@@ -33,11 +29,13 @@ from app.services.programme._common import (
     paginate,
     refuse,
     soft_delete,
+    update_row,
 )
+from app.services.programme.inputs import PARTNER_KINDS as KINDS
+from app.services.programme.inputs import PartnershipIn, PartnershipPatch, load_input
 
 ENTITY = "partnership"
 
-KINDS = ("pemda", "bank", "universitas", "media", "komunitas", "instansi_lain", "other")
 KIND_LABELS = {
     "pemda": "Pemerintah daerah", "bank": "Bank", "universitas": "Perguruan tinggi",
     "media": "Media", "komunitas": "Komunitas", "instansi_lain": "Instansi lain",
@@ -45,25 +43,7 @@ KIND_LABELS = {
 }
 WARN_DAYS = DEFAULT_WARN_DAYS  # an agreement with 90 days or fewer left "expires soon"
 
-FIELDS: dict[str, F] = {
-    "partner": F("str", "Mitra", required=True, max_length=200),
-    "kind": F("enum", "Jenis mitra", required=True, choices=KINDS),
-    "scope": F("text", "Ruang lingkup"),
-    "agreement_number": F("str", "Nomor perjanjian", max_length=120),
-    "signed_on": F("date", "Tanggal tanda tangan"),
-    "expires_on": F("date", "Tanggal berakhir"),
-    "services": F("list", "Layanan terkait", max_length=200),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "pillar_id": F("ref", "Pilar"),
-}
-LINK_FIELDS: dict[str, F] = {"innovation_ids": F("ids", "Inovasi terkait")}
-
-
-def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    own = {k: v for k, v in data.items() if k != "innovation_ids"}
-    links = {k: v for k, v in data.items() if k == "innovation_ids"}
-    return own, links
+__all__ = ["KINDS"]
 
 
 def _check(session: Session, unit_id: int, values: Mapping[str, Any],
@@ -153,63 +133,51 @@ def all_partnerships(session: Session, *, unit_id: int) -> list[Partnership]:
     return list(session.exec(live(Partnership, unit_id).order_by(Partnership.partner)).all())
 
 
-def get_partnership(session: Session, *, actor: Principal | None, partnership_id: int
-                    ) -> Partnership:
-    return load(session, Partnership, partnership_id, actor=actor, permission=READ,
-                what="Kemitraan")
+def get_partnership(session: Session, *, actor: Principal | None, partnership_id: int,
+                    unit_id: int | None = None, permission: str = READ) -> Partnership:
+    return load(session, Partnership, partnership_id, actor=actor, permission=permission,
+                what="Kemitraan", unit_id=unit_id)
 
 
 def create_partnership(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, unit_id: int, data: PartnershipIn | Mapping
 ) -> Partnership:
     """Record an agreement (expiry after signing; linked innovations of the same unit)."""
     check_unit(actor, WRITE, unit_id)
-    own, links = _split(data)
-    got = coerce(FIELDS, own, partial=False)
-    got_links = coerce(LINK_FIELDS, links, partial=False)
-    refuse("Kemitraan tidak dapat disimpan.", got.problems + got_links.problems)
-    wanted = got_links.values["innovation_ids"]
-    refuse("Kemitraan tidak dapat disimpan.", _check(session, unit_id, got.values, wanted))
-    row = Partnership(unit_id=unit_id, **got.values)
+    values = load_input(PartnershipIn, data).read()
+    wanted = values.pop("innovation_ids")
+    refuse(PartnershipIn.refusal, _check(session, unit_id, values, wanted))
+    row = Partnership(unit_id=unit_id, **values)
     session.add(row)
     session.flush()
     _set_links(session, row, wanted, actor)
-    create_row(session, row, actor=actor, entity=ENTITY, extra={"innovation_ids": wanted})
-    session.commit()
-    return row
+    return create_row(session, row, actor=actor, entity=ENTITY, extra={"innovation_ids": wanted})
 
 
 def update_partnership(
     session: Session, *, actor: Principal | None, partnership_id: int,
-    changes: Mapping[str, Any],
+    changes: PartnershipPatch | Mapping, unit_id: int | None = None,
 ) -> Partnership:
     """Change an agreement and, when given, its linked innovations."""
-    row = load(session, Partnership, partnership_id, actor=actor, permission=WRITE,
-               what="Kemitraan")
-    own, links = _split(changes)
-    got = coerce(FIELDS, own, partial=True)
-    got_links = coerce(LINK_FIELDS, links, partial=True)
-    refuse("Kemitraan tidak dapat disimpan.", got.problems + got_links.problems)
-    merged = current_values(row, FIELDS) | got.values
-    wanted = got_links.values.get("innovation_ids")
-    refuse("Kemitraan tidak dapat disimpan.", _check(session, row.unit_id, merged, wanted))
-    old_links = innovation_ids(session, partnership_id=row.id)
-    before = audit.snapshot(row) | {"innovation_ids": old_links}
-    apply(row, got.values, actor)
-    session.add(row)
-    if wanted is not None:
-        _set_links(session, row, wanted, actor)
-    after = audit.snapshot(row) | {"innovation_ids": wanted if wanted is not None else old_links}
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=after)
-    session.commit()
-    return row
+    row = get_partnership(session, actor=actor, partnership_id=partnership_id,
+                          unit_id=unit_id, permission=WRITE)
+    values = load_input(PartnershipPatch, changes).read()
+    wanted = values.pop("innovation_ids", None)
+    merged = current_values(row, PartnershipIn) | values
+    refuse(PartnershipIn.refusal, _check(session, row.unit_id, merged, wanted))
+    old = innovation_ids(session, partnership_id=row.id)
+    return update_row(
+        session, row, values, actor=actor, entity=ENTITY,
+        before={"innovation_ids": old},
+        after={"innovation_ids": wanted if wanted is not None else old},
+        links=None if wanted is None else lambda: _set_links(session, row, wanted, actor),
+    )
 
 
-def delete_partnership(session: Session, *, actor: Principal | None, partnership_id: int
-                       ) -> Partnership:
-    row = load(session, Partnership, partnership_id, actor=actor, permission=WRITE,
-               what="Kemitraan")
+def delete_partnership(session: Session, *, actor: Principal | None, partnership_id: int,
+                       unit_id: int | None = None) -> Partnership:
+    row = get_partnership(session, actor=actor, partnership_id=partnership_id,
+                          unit_id=unit_id, permission=WRITE)
     links = innovation_ids(session, partnership_id=row.id)
     return soft_delete(session, row, actor=actor, entity=ENTITY, extra={"innovation_ids": links})
 

@@ -6,40 +6,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
 from app.models.programme import ActionItem, Innovation, Partnership, Pillar, TeamActivity
 from app.security.principal import Principal
-from app.services import audit
 from app.services.errors import Conflict
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
     Page,
-    apply,
     check_unit,
-    coerce,
     create_row,
     live,
     load,
     paginate,
-    refuse,
     soft_delete,
+    update_row,
 )
+from app.services.programme.inputs import PillarIn, PillarPatch, load_input
 
 ENTITY = "pillar"
-
-FIELDS: dict[str, F] = {
-    "name": F("str", "Nama pilar", required=True, max_length=200),
-    "aim": F("text", "Tujuan"),
-    "lead": F("str", "Penanggung jawab pilar", max_length=200),
-    "target_year": F("int", "Tahun target", low=2000, high=2100),
-    "position": F("int", "Urutan", low=0, high=1000, default=0),
-}
 
 
 def list_pillars(
@@ -56,42 +44,38 @@ def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
     return list(session.exec(live(Pillar, unit_id).order_by(Pillar.position, Pillar.id)).all())
 
 
-def get_pillar(session: Session, *, actor: Principal | None, pillar_id: int) -> Pillar:
-    """One live pillar."""
-    return load(session, Pillar, pillar_id, actor=actor, permission=READ, what="Pilar")
+def get_pillar(session: Session, *, actor: Principal | None, pillar_id: int,
+               unit_id: int | None = None, permission: str = READ) -> Pillar:
+    """One live pillar (of ``unit_id`` when given)."""
+    return load(session, Pillar, pillar_id, actor=actor, permission=permission, what="Pilar",
+                unit_id=unit_id)
 
 
 def create_pillar(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, unit_id: int, data: PillarIn | Mapping
 ) -> Pillar:
     """Define a pillar of the unit."""
     check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Pilar tidak dapat disimpan.", got.problems)
-    row = create_row(session, Pillar(unit_id=unit_id, **got.values), actor=actor, entity=ENTITY)
-    session.commit()
-    return row
+    values = load_input(PillarIn, data).read()
+    return create_row(session, Pillar(unit_id=unit_id, **values), actor=actor, entity=ENTITY)
 
 
 def update_pillar(
-    session: Session, *, actor: Principal | None, pillar_id: int, changes: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, pillar_id: int, changes: PillarPatch | Mapping,
+    unit_id: int | None = None,
 ) -> Pillar:
     """Change a pillar."""
-    row = load(session, Pillar, pillar_id, actor=actor, permission=WRITE, what="Pilar")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Pilar tidak dapat disimpan.", got.problems)
-    before = audit.snapshot(row)
-    apply(row, got.values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
+    row = get_pillar(session, actor=actor, pillar_id=pillar_id, unit_id=unit_id,
+                     permission=WRITE)
+    values = load_input(PillarPatch, changes).read()
+    return update_row(session, row, values, actor=actor, entity=ENTITY)
 
 
-def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int) -> Pillar:
+def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int,
+                  unit_id: int | None = None) -> Pillar:
     """Soft-delete a pillar nothing live is tagged with any more."""
-    row = load(session, Pillar, pillar_id, actor=actor, permission=WRITE, what="Pilar")
+    row = get_pillar(session, actor=actor, pillar_id=pillar_id, unit_id=unit_id,
+                     permission=WRITE)
     tagged = sum(
         len(session.exec(live(model, row.unit_id).where(model.pillar_id == row.id)).all())
         for model in (ActionItem, Innovation, TeamActivity, Partnership)

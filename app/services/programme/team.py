@@ -18,17 +18,13 @@ from app.models.programme import (
     TeamMember,
 )
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
     Page,
-    apply,
     check_pillar,
     check_unit,
     choices,
-    coerce,
     create_row,
     current_values,
     domain_texts,
@@ -39,45 +35,28 @@ from app.services.programme._common import (
     paginate,
     refuse,
     soft_delete,
+    update_row,
     year_bounds,
 )
+from app.services.programme.inputs import (
+    ACTIVITY_KINDS,
+    ActivityIn,
+    ActivityPatch,
+    DecreeIn,
+    DecreePatch,
+    MemberIn,
+    MemberPatch,
+    PactIn,
+    PactPatch,
+    load_input,
+)
 
-ACTIVITY_KINDS = ("sosialisasi", "rapat", "monev", "internalisasi_budaya_kerja", "other")
+__all__ = ["ACTIVITY_KINDS"]
+
 ACTIVITY_LABELS = {
     "sosialisasi": "Sosialisasi", "rapat": "Rapat", "monev": "Monitoring dan evaluasi",
     "internalisasi_budaya_kerja": "Internalisasi budaya kerja", "other": "Lainnya",
 }
-
-DECREE_FIELDS: dict[str, F] = {
-    "number": F("str", "Nomor SK", required=True, max_length=120),
-    "decree_date": F("date", "Tanggal SK", required=True),
-    "title": F("str", "Perihal", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-}
-MEMBER_FIELDS: dict[str, F] = {
-    "name": F("str", "Nama", required=True, max_length=200),
-    "position": F("str", "Jabatan", max_length=200),
-    "level": F("enum", "Tingkat", required=True, choices=choices(dom.TeamLevel)),
-    "roles": F("list", "Peran ZI", max_length=40),
-    "area": F("enum", "Area", choices=choices(dom.ChangeArea)),
-    "active": F("bool", "Aktif", default=True),
-}
-PACT_FIELDS: dict[str, F] = {
-    "member_id": F("ref", "Anggota", required=True),
-    "signed_on": F("date", "Tanggal tanda tangan", required=True),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-}
-ACTIVITY_FIELDS: dict[str, F] = {
-    "kind": F("enum", "Jenis kegiatan", required=True, choices=ACTIVITY_KINDS),
-    "held_on": F("date", "Tanggal", required=True),
-    "area": F("enum", "Area", choices=choices(dom.ChangeArea)),
-    "title": F("str", "Judul", required=True, max_length=200),
-    "note": F("text", "Catatan"),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "pillar_id": F("ref", "Pilar"),
-}
-ATTENDANCE_FIELDS: dict[str, F] = {"member_ids": F("ids", "Peserta")}
 
 
 # --- decrees --------------------------------------------------------------------------------
@@ -97,43 +76,34 @@ def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
         col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc())).first()
 
 
-def get_decree(session: Session, *, actor: Principal | None, decree_id: int) -> TeamDecree:
-    return load(session, TeamDecree, decree_id, actor=actor, permission=READ, what="SK tim")
+def get_decree(session: Session, *, actor: Principal | None, decree_id: int,
+               unit_id: int | None = None, permission: str = READ) -> TeamDecree:
+    return load(session, TeamDecree, decree_id, actor=actor, permission=permission,
+                what="SK tim", unit_id=unit_id)
 
 
 def create_decree(session: Session, *, actor: Principal | None, unit_id: int,
-                  data: Mapping[str, Any]) -> TeamDecree:
+                  data: DecreeIn | Mapping) -> TeamDecree:
     """Record the decree (SK) appointing the team."""
     check_unit(actor, WRITE, unit_id)
-    got = coerce(DECREE_FIELDS, data, partial=False)
-    refuse("SK tim tidak dapat disimpan.", got.problems)
-    row = create_row(session, TeamDecree(unit_id=unit_id, **got.values), actor=actor,
-                     entity="team_decree")
-    session.commit()
-    return row
+    values = load_input(DecreeIn, data).read()
+    return create_row(session, TeamDecree(unit_id=unit_id, **values), actor=actor,
+                      entity="team_decree")
 
 
 def update_decree(session: Session, *, actor: Principal | None, decree_id: int,
-                  changes: Mapping[str, Any]) -> TeamDecree:
-    row = load(session, TeamDecree, decree_id, actor=actor, permission=WRITE, what="SK tim")
-    got = coerce(DECREE_FIELDS, changes, partial=True)
-    refuse("SK tim tidak dapat disimpan.", got.problems)
-    return _update(session, row, got.values, actor, "team_decree")
+                  changes: DecreePatch | Mapping, unit_id: int | None = None) -> TeamDecree:
+    row = get_decree(session, actor=actor, decree_id=decree_id, unit_id=unit_id,
+                     permission=WRITE)
+    values = load_input(DecreePatch, changes).read()
+    return update_row(session, row, values, actor=actor, entity="team_decree")
 
 
-def delete_decree(session: Session, *, actor: Principal | None, decree_id: int) -> TeamDecree:
-    row = load(session, TeamDecree, decree_id, actor=actor, permission=WRITE, what="SK tim")
+def delete_decree(session: Session, *, actor: Principal | None, decree_id: int,
+                  unit_id: int | None = None) -> TeamDecree:
+    row = get_decree(session, actor=actor, decree_id=decree_id, unit_id=unit_id,
+                     permission=WRITE)
     return soft_delete(session, row, actor=actor, entity="team_decree")
-
-
-def _update(session: Session, row, values: Mapping[str, Any], actor, entity: str):
-    before = audit.snapshot(row)
-    apply(row, values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=entity, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
 
 
 # --- members --------------------------------------------------------------------------------
@@ -170,9 +140,10 @@ def list_members(session: Session, *, actor: Principal | None, unit_id: int,
                     limit=limit, offset=offset)
 
 
-def get_member(session: Session, *, actor: Principal | None, member_id: int) -> TeamMember:
-    return load(session, TeamMember, member_id, actor=actor, permission=READ,
-                what="Anggota tim")
+def get_member(session: Session, *, actor: Principal | None, member_id: int,
+               unit_id: int | None = None, permission: str = READ) -> TeamMember:
+    return load(session, TeamMember, member_id, actor=actor, permission=permission,
+                what="Anggota tim", unit_id=unit_id)
 
 
 def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
@@ -184,7 +155,7 @@ def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
                 f"{', '.join(choices(dom.ZiRole))}."]
     others = [m for m in all_members(session, unit_id=unit_id, active_only=True)
               if m.id != row_id]
-    team = [_member_domain(m.id, current_values(m, MEMBER_FIELDS)) for m in others]
+    team = [_member_domain(m.id, current_values(m, MemberIn)) for m in others]
     if values.get("active", True):
         team.append(_member_domain(row_id or "baru", values))
     names = {m.id: m.name for m in others} | {row_id or "baru": values["name"]}
@@ -200,35 +171,30 @@ def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
 
 
 def create_member(session: Session, *, actor: Principal | None, unit_id: int,
-                  data: Mapping[str, Any]) -> TeamMember:
+                  data: MemberIn | Mapping) -> TeamMember:
     """Add a person to the team (one penanggung jawab, one ketua per area)."""
     check_unit(actor, WRITE, unit_id)
-    got = coerce(MEMBER_FIELDS, data, partial=False)
-    refuse("Anggota tim tidak dapat disimpan.", got.problems)
-    refuse("Anggota tim tidak dapat disimpan.",
-           _member_problems(session, unit_id, got.values, None))
-    row = create_row(session, TeamMember(unit_id=unit_id, **got.values), actor=actor,
-                     entity="team_member")
-    session.commit()
-    return row
+    values = load_input(MemberIn, data).read()
+    refuse(MemberIn.refusal, _member_problems(session, unit_id, values, None))
+    return create_row(session, TeamMember(unit_id=unit_id, **values), actor=actor,
+                      entity="team_member")
 
 
 def update_member(session: Session, *, actor: Principal | None, member_id: int,
-                  changes: Mapping[str, Any]) -> TeamMember:
-    row = load(session, TeamMember, member_id, actor=actor, permission=WRITE,
-               what="Anggota tim")
-    got = coerce(MEMBER_FIELDS, changes, partial=True)
-    refuse("Anggota tim tidak dapat disimpan.", got.problems)
-    merged = current_values(row, MEMBER_FIELDS) | got.values
-    refuse("Anggota tim tidak dapat disimpan.",
-           _member_problems(session, row.unit_id, merged, row.id))
-    return _update(session, row, got.values, actor, "team_member")
+                  changes: MemberPatch | Mapping, unit_id: int | None = None) -> TeamMember:
+    row = get_member(session, actor=actor, member_id=member_id, unit_id=unit_id,
+                     permission=WRITE)
+    values = load_input(MemberPatch, changes).read()
+    merged = current_values(row, MemberIn) | values
+    refuse(MemberIn.refusal, _member_problems(session, row.unit_id, merged, row.id))
+    return update_row(session, row, values, actor=actor, entity="team_member")
 
 
-def delete_member(session: Session, *, actor: Principal | None, member_id: int) -> TeamMember:
+def delete_member(session: Session, *, actor: Principal | None, member_id: int,
+                  unit_id: int | None = None) -> TeamMember:
     """Soft-delete a member (pacts and attendance stay on record)."""
-    row = load(session, TeamMember, member_id, actor=actor, permission=WRITE,
-               what="Anggota tim")
+    row = get_member(session, actor=actor, member_id=member_id, unit_id=unit_id,
+                     permission=WRITE)
     return soft_delete(session, row, actor=actor, entity="team_member")
 
 
@@ -247,9 +213,10 @@ def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
                     limit=limit, offset=offset)
 
 
-def get_pact(session: Session, *, actor: Principal | None, pact_id: int) -> IntegrityPact:
-    return load(session, IntegrityPact, pact_id, actor=actor, permission=READ,
-                what="Pakta integritas")
+def get_pact(session: Session, *, actor: Principal | None, pact_id: int,
+             unit_id: int | None = None, permission: str = READ) -> IntegrityPact:
+    return load(session, IntegrityPact, pact_id, actor=actor, permission=permission,
+                what="Pakta integritas", unit_id=unit_id)
 
 
 def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any]) -> list[str]:
@@ -259,32 +226,27 @@ def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any]) ->
 
 
 def create_pact(session: Session, *, actor: Principal | None, unit_id: int,
-                data: Mapping[str, Any]) -> IntegrityPact:
+                data: PactIn | Mapping) -> IntegrityPact:
     """Record a member's signed pakta integritas."""
     check_unit(actor, WRITE, unit_id)
-    got = coerce(PACT_FIELDS, data, partial=False)
-    refuse("Pakta integritas tidak dapat disimpan.", got.problems)
-    refuse("Pakta integritas tidak dapat disimpan.", _pact_problems(session, unit_id, got.values))
-    row = create_row(session, IntegrityPact(unit_id=unit_id, **got.values), actor=actor,
-                     entity="integrity_pact")
-    session.commit()
-    return row
+    values = load_input(PactIn, data).read()
+    refuse(PactIn.refusal, _pact_problems(session, unit_id, values))
+    return create_row(session, IntegrityPact(unit_id=unit_id, **values), actor=actor,
+                      entity="integrity_pact")
 
 
 def update_pact(session: Session, *, actor: Principal | None, pact_id: int,
-                changes: Mapping[str, Any]) -> IntegrityPact:
-    row = load(session, IntegrityPact, pact_id, actor=actor, permission=WRITE,
-               what="Pakta integritas")
-    got = coerce(PACT_FIELDS, changes, partial=True)
-    refuse("Pakta integritas tidak dapat disimpan.", got.problems)
-    merged = current_values(row, PACT_FIELDS) | got.values
-    refuse("Pakta integritas tidak dapat disimpan.", _pact_problems(session, row.unit_id, merged))
-    return _update(session, row, got.values, actor, "integrity_pact")
+                changes: PactPatch | Mapping, unit_id: int | None = None) -> IntegrityPact:
+    row = get_pact(session, actor=actor, pact_id=pact_id, unit_id=unit_id, permission=WRITE)
+    values = load_input(PactPatch, changes).read()
+    merged = current_values(row, PactIn) | values
+    refuse(PactIn.refusal, _pact_problems(session, row.unit_id, merged))
+    return update_row(session, row, values, actor=actor, entity="integrity_pact")
 
 
-def delete_pact(session: Session, *, actor: Principal | None, pact_id: int) -> IntegrityPact:
-    row = load(session, IntegrityPact, pact_id, actor=actor, permission=WRITE,
-               what="Pakta integritas")
+def delete_pact(session: Session, *, actor: Principal | None, pact_id: int,
+                unit_id: int | None = None) -> IntegrityPact:
+    row = get_pact(session, actor=actor, pact_id=pact_id, unit_id=unit_id, permission=WRITE)
     return soft_delete(session, row, actor=actor, entity="integrity_pact")
 
 
@@ -310,9 +272,10 @@ def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
                     limit=limit, offset=offset)
 
 
-def get_activity(session: Session, *, actor: Principal | None, activity_id: int) -> TeamActivity:
-    return load(session, TeamActivity, activity_id, actor=actor, permission=READ,
-                what="Kegiatan")
+def get_activity(session: Session, *, actor: Principal | None, activity_id: int,
+                 unit_id: int | None = None, permission: str = READ) -> TeamActivity:
+    return load(session, TeamActivity, activity_id, actor=actor, permission=permission,
+                what="Kegiatan", unit_id=unit_id)
 
 
 def attendee_ids(session: Session, *, activity_id: int) -> list[int]:
@@ -325,11 +288,6 @@ def attendee_ids(session: Session, *, activity_id: int) -> list[int]:
                 col(TeamMember.deleted_at).is_(None))
         .order_by(ActivityAttendance.member_id)
     ).all())
-
-
-def _split(data: Mapping[str, Any]) -> tuple[dict, dict]:
-    return ({k: v for k, v in data.items() if k != "member_ids"},
-            {k: v for k, v in data.items() if k == "member_ids"})
 
 
 def _activity_problems(session: Session, unit_id: int, values: Mapping[str, Any],
@@ -367,55 +325,42 @@ def _set_attendance(session: Session, row: TeamActivity, wanted: list[int],
 
 
 def create_activity(session: Session, *, actor: Principal | None, unit_id: int,
-                    data: Mapping[str, Any]) -> TeamActivity:
+                    data: ActivityIn | Mapping) -> TeamActivity:
     """Record an activity and who took part (``member_ids``)."""
     check_unit(actor, WRITE, unit_id)
-    own, links = _split(data)
-    got = coerce(ACTIVITY_FIELDS, own, partial=False)
-    got_links = coerce(ATTENDANCE_FIELDS, links, partial=False)
-    refuse("Kegiatan tidak dapat disimpan.", got.problems + got_links.problems)
-    wanted = got_links.values["member_ids"]
-    refuse("Kegiatan tidak dapat disimpan.",
-           _activity_problems(session, unit_id, got.values, wanted))
-    row = TeamActivity(unit_id=unit_id, **got.values)
+    values = load_input(ActivityIn, data).read()
+    wanted = values.pop("member_ids")
+    refuse(ActivityIn.refusal, _activity_problems(session, unit_id, values, wanted))
+    row = TeamActivity(unit_id=unit_id, **values)
     session.add(row)
     session.flush()
     _set_attendance(session, row, wanted, actor)
-    create_row(session, row, actor=actor, entity="team_activity", extra={"member_ids": wanted})
-    session.commit()
-    return row
+    return create_row(session, row, actor=actor, entity="team_activity",
+                      extra={"member_ids": wanted})
 
 
 def update_activity(session: Session, *, actor: Principal | None, activity_id: int,
-                    changes: Mapping[str, Any]) -> TeamActivity:
-    """Change an activity and, when ``member_ids`` is given, its attendance."""
-    row = load(session, TeamActivity, activity_id, actor=actor, permission=WRITE,
-               what="Kegiatan")
-    own, links = _split(changes)
-    got = coerce(ACTIVITY_FIELDS, own, partial=True)
-    got_links = coerce(ATTENDANCE_FIELDS, links, partial=True)
-    refuse("Kegiatan tidak dapat disimpan.", got.problems + got_links.problems)
-    merged = current_values(row, ACTIVITY_FIELDS) | got.values
-    wanted = got_links.values.get("member_ids")
-    refuse("Kegiatan tidak dapat disimpan.",
-           _activity_problems(session, row.unit_id, merged, wanted))
-    old = attendee_ids(session, activity_id=row.id)
-    before = audit.snapshot(row) | {"member_ids": old}
-    apply(row, got.values, actor)
-    session.add(row)
-    if wanted is not None:
-        _set_attendance(session, row, wanted, actor)
-    audit.record(session, actor=actor, action="update", entity="team_activity",
-                 entity_id=row.id, unit_id=row.unit_id, before=before,
-                 after=audit.snapshot(row) | {"member_ids": wanted if wanted is not None else old})
-    session.commit()
-    return row
-
-
-def delete_activity(session: Session, *, actor: Principal | None, activity_id: int
+                    changes: ActivityPatch | Mapping, unit_id: int | None = None
                     ) -> TeamActivity:
-    row = load(session, TeamActivity, activity_id, actor=actor, permission=WRITE,
-               what="Kegiatan")
+    """Change an activity and, when ``member_ids`` is given, its attendance."""
+    row = get_activity(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
+                       permission=WRITE)
+    values = load_input(ActivityPatch, changes).read()
+    wanted = values.pop("member_ids", None)
+    merged = current_values(row, ActivityIn) | values
+    refuse(ActivityIn.refusal, _activity_problems(session, row.unit_id, merged, wanted))
+    old = attendee_ids(session, activity_id=row.id)
+    return update_row(
+        session, row, values, actor=actor, entity="team_activity",
+        before={"member_ids": old}, after={"member_ids": wanted if wanted is not None else old},
+        links=None if wanted is None else lambda: _set_attendance(session, row, wanted, actor),
+    )
+
+
+def delete_activity(session: Session, *, actor: Principal | None, activity_id: int,
+                    unit_id: int | None = None) -> TeamActivity:
+    row = get_activity(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
+                       permission=WRITE)
     return soft_delete(session, row, actor=actor, entity="team_activity",
                        extra={"member_ids": attendee_ids(session, activity_id=row.id)})
 
@@ -444,7 +389,7 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
     attended = list(session.exec(present).all())
     active_ids = {m.id for m in members}
     return dom.commitment_summary(
-        [_member_domain(m.id, current_values(m, MEMBER_FIELDS)) for m in members],
+        [_member_domain(m.id, current_values(m, MemberIn)) for m in members],
         [i for i in signed if i in active_ids], [i for i in attended if i in active_ids],
     )
 

@@ -16,7 +16,7 @@ from app.models.base import utcnow
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.programme.inputs import MAX_INT, ProgrammeInput
+from app.services.programme.inputs import MAX_INT, ProgrammeInput, load_input
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -215,3 +215,69 @@ def unit_today(session: Session, unit_id: int) -> date:
     except (KeyError, ValueError):
         zone = ZoneInfo("Asia/Jakarta")
     return datetime.now(zone).date()
+
+
+Check = Callable[[Session, int, dict[str, Any], "int | None"], list[str]]
+
+
+@dataclass(frozen=True)
+class Kind(Generic[T]):
+    """The read / create / change / delete use cases every kind of programme row shares.
+
+    A service module binds them under its own names, e.g. ``get_pillar = PILLARS.get``; the
+    row is addressed by ``id_name`` (``get_pillar(session, actor=..., pillar_id=3)``) and,
+    from a page under /units/{unit_id}, ``unit_id``: a row of another unit is then NotFound.
+    ``check(session, unit_id, values, row_id)`` returns the Indonesian problems of the values
+    about to be stored (on a change: the row's values with the changes; ``row_id`` None on a
+    create); it may normalise ``values`` in place (e.g. upper-case an LKE code).
+    """
+
+    model: type[T]
+    id_name: str
+    what: str  # the Indonesian name in "<what> 12 tidak ditemukan."
+    entity: str  # the audit entity
+    create_input: type[ProgrammeInput]
+    patch_input: type[ProgrammeInput]
+    check: Check | None = None
+
+    def _id(self, given: Mapping[str, int]) -> int:
+        if set(given) != {self.id_name}:
+            raise TypeError(f"expected the keyword {self.id_name}, got {sorted(given)}")
+        return given[self.id_name]
+
+    def get(self, session: Session, *, actor: Principal | None, unit_id: int | None = None,
+            permission: str = READ, **row_id: int) -> T:
+        """One live row (of ``unit_id`` when given)."""
+        return load(session, self.model, self._id(row_id), actor=actor, permission=permission,
+                    what=self.what, unit_id=unit_id)
+
+    def refuse_problems(self, session: Session, unit_id: int, values: dict[str, Any],
+                        row_id: int | None) -> None:
+        if self.check is not None:
+            refuse(self.create_input.refusal, self.check(session, unit_id, values, row_id))
+
+    def create(self, session: Session, *, actor: Principal | None, unit_id: int,
+               data: ProgrammeInput | Mapping[str, Any]) -> T:
+        """Store a new row of the unit; Invalid (nothing stored) with the problems."""
+        check_unit(actor, WRITE, unit_id)
+        values = load_input(self.create_input, data).read()
+        self.refuse_problems(session, unit_id, values, None)
+        return create_row(session, self.model(unit_id=unit_id, **values), actor=actor,
+                          entity=self.entity)
+
+    def update(self, session: Session, *, actor: Principal | None,
+               changes: ProgrammeInput | Mapping[str, Any], unit_id: int | None = None,
+               **row_id: int) -> T:
+        """Change the given fields; the whole result must still be valid."""
+        row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
+        values = load_input(self.patch_input, changes).read()
+        merged = current_values(row, self.create_input) | values
+        self.refuse_problems(session, row.unit_id, merged, row.id)
+        return update_row(session, row, {k: merged[k] for k in values}, actor=actor,
+                          entity=self.entity)
+
+    def delete(self, session: Session, *, actor: Principal | None, unit_id: int | None = None,
+               **row_id: int) -> T:
+        """Soft-delete the row (kept for the record), audited."""
+        row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
+        return soft_delete(session, row, actor=actor, entity=self.entity)

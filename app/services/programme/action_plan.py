@@ -13,22 +13,17 @@ from app.models.programme import ActionItem
 from app.security.principal import Principal
 from app.services.programme._common import (
     READ,
-    WRITE,
+    Kind,
     Page,
     check_pillar,
     check_unit,
-    create_row,
     current_values,
     domain_texts,
     filter_id,
     live,
-    load,
     paginate,
-    refuse,
-    soft_delete,
-    update_row,
 )
-from app.services.programme.inputs import ActionItemIn, ActionItemPatch, load_input
+from app.services.programme.inputs import ActionItemIn, ActionItemPatch
 
 ENTITY = "action_item"
 
@@ -46,7 +41,8 @@ def _domain(row_id: Any, v: Mapping[str, Any]) -> dom.ActionItem:
     )
 
 
-def _check(session: Session, unit_id: int, values: dict[str, Any]) -> list[str]:
+def _check(session: Session, unit_id: int, values: dict[str, Any], _row_id: int | None = None
+           ) -> list[str]:
     if values.get("lke_ref"):
         values["lke_ref"] = values["lke_ref"].strip().upper()
     if values.get("progress") is None:
@@ -93,42 +89,12 @@ def all_action_items(session: Session, *, unit_id: int) -> list[ActionItem]:
     ).all())
 
 
-def get_action_item(session: Session, *, actor: Principal | None, item_id: int,
-                    unit_id: int | None = None, permission: str = READ) -> ActionItem:
-    """One live item (of ``unit_id`` when given)."""
-    return load(session, ActionItem, item_id, actor=actor, permission=permission,
-                what="Butir rencana aksi", unit_id=unit_id)
-
-
-def create_action_item(
-    session: Session, *, actor: Principal | None, unit_id: int, data: ActionItemIn | Mapping
-) -> ActionItem:
-    """Add an item to the plan (progress 0-100 consistent with status, due after start)."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(ActionItemIn, data).read()
-    refuse(ActionItemIn.refusal, _check(session, unit_id, values))
-    return create_row(session, ActionItem(unit_id=unit_id, **values), actor=actor,
-                      entity=ENTITY)
-
-
-def update_action_item(
-    session: Session, *, actor: Principal | None, item_id: int,
-    changes: ActionItemPatch | Mapping, unit_id: int | None = None,
-) -> ActionItem:
-    """Change an item; the result must still be valid."""
-    row = get_action_item(session, actor=actor, item_id=item_id, unit_id=unit_id,
-                          permission=WRITE)
-    values = load_input(ActionItemPatch, changes).read()
-    merged = current_values(row, ActionItemIn) | values
-    refuse(ActionItemIn.refusal, _check(session, row.unit_id, merged))
-    return update_row(session, row, {k: merged[k] for k in values}, actor=actor, entity=ENTITY)
-
-
-def delete_action_item(session: Session, *, actor: Principal | None, item_id: int,
-                       unit_id: int | None = None) -> ActionItem:
-    row = get_action_item(session, actor=actor, item_id=item_id, unit_id=unit_id,
-                          permission=WRITE)
-    return soft_delete(session, row, actor=actor, entity=ENTITY)
+ITEMS = Kind(ActionItem, "item_id", "Butir rencana aksi", ENTITY, ActionItemIn, ActionItemPatch,
+             check=_check)
+get_action_item = ITEMS.get
+create_action_item = ITEMS.create  # progress 0-100 consistent with status, due after start
+update_action_item = ITEMS.update
+delete_action_item = ITEMS.delete
 
 
 def is_overdue(row: ActionItem, today: date) -> bool:

@@ -19,6 +19,7 @@ from app.services.errors import Conflict
 from app.services.programme._common import (
     READ,
     WRITE,
+    Kind,
     Page,
     check_pillar,
     check_unit,
@@ -27,7 +28,6 @@ from app.services.programme._common import (
     domain_texts,
     filter_id,
     live,
-    load,
     paginate,
     refuse,
     soft_delete,
@@ -128,13 +128,6 @@ def all_innovations(session: Session, *, unit_id: int) -> list[Innovation]:
     ).all())
 
 
-def get_innovation(session: Session, *, actor: Principal | None, innovation_id: int,
-                   unit_id: int | None = None, permission: str = READ) -> Innovation:
-    """One live innovation (of ``unit_id`` when given)."""
-    return load(session, Innovation, innovation_id, actor=actor, permission=permission,
-                what="Inovasi", unit_id=unit_id)
-
-
 def _check(
     session: Session, unit_id: int, values: dict[str, Any], row_id: int | None
 ) -> list[str]:
@@ -161,28 +154,13 @@ def _labels() -> dict[str, str]:
     return InnovationIn.labels() | {"name": "Judul inovasi"}
 
 
-def create_innovation(
-    session: Session, *, actor: Principal | None, unit_id: int, data: InnovationIn | Mapping
-) -> Innovation:
-    """Register an innovation; lineage, pembeda and dates are checked, nothing stored if wrong."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(InnovationIn, data).read()
-    refuse(InnovationIn.refusal, _check(session, unit_id, values, None))
-    return create_row(session, Innovation(unit_id=unit_id, **values), actor=actor,
-                      entity=ENTITY)
-
-
-def update_innovation(
-    session: Session, *, actor: Principal | None, innovation_id: int,
-    changes: InnovationPatch | Mapping, unit_id: int | None = None,
-) -> Innovation:
-    """Change an innovation; the whole result (and its children) must still be valid."""
-    row = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id,
-                         permission=WRITE)
-    values = load_input(InnovationPatch, changes).read()
-    merged = current_values(row, InnovationIn) | values
-    refuse(InnovationIn.refusal, _check(session, row.unit_id, merged, row.id))
-    return update_row(session, row, values, actor=actor, entity=ENTITY)
+INNOVATIONS = Kind(Innovation, "innovation_id", "Inovasi", ENTITY, InnovationIn,
+                   InnovationPatch, check=_check)
+get_innovation = INNOVATIONS.get
+# lineage, pembeda and dates are checked (with the innovations built on it), nothing stored
+# if wrong
+create_innovation = INNOVATIONS.create
+update_innovation = INNOVATIONS.update
 
 
 def delete_innovation(
@@ -190,8 +168,8 @@ def delete_innovation(
     unit_id: int | None = None,
 ) -> Innovation:
     """Soft-delete an innovation that no live innovation builds on."""
-    row = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id,
-                         permission=WRITE)
+    row = INNOVATIONS.get(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id,
+                          permission=WRITE)
     children = session.exec(live(Innovation, row.unit_id).where(Innovation.parent_id == row.id)).all()
     if children:
         names = ", ".join(f"'{c.title}'" for c in children)
@@ -298,10 +276,10 @@ def _impacts(session: Session, row: Innovation) -> list[InnovationImpact]:
     ).all())
 
 
-def get_impact(session: Session, *, actor: Principal | None, impact_id: int,
-               unit_id: int | None = None, permission: str = READ) -> InnovationImpact:
-    return load(session, InnovationImpact, impact_id, actor=actor, permission=permission,
-                what="Ukuran dampak", unit_id=unit_id)
+IMPACTS = Kind(InnovationImpact, "impact_id", "Ukuran dampak", IMPACT_ENTITY, ImpactIn,
+               ImpactPatch)
+get_impact = IMPACTS.get
+delete_impact = IMPACTS.delete
 
 
 def _impact_problems(values: dict[str, Any]) -> list[str]:
@@ -327,8 +305,8 @@ def create_impact(
     unit_id: int | None = None,
 ) -> InnovationImpact:
     """Add a before/after measure to an innovation (unit, type and dates checked)."""
-    parent = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id,
-                            permission=WRITE)
+    parent = INNOVATIONS.get(session, actor=actor, innovation_id=innovation_id,
+                             unit_id=unit_id, permission=WRITE)
     values = load_input(ImpactIn, data).read()
     refuse(ImpactIn.refusal, _impact_problems(values))
     return create_row(
@@ -342,8 +320,8 @@ def update_impact(
     changes: ImpactPatch | Mapping, unit_id: int | None = None,
 ) -> InnovationImpact:
     """Change a measure; the whole result must still be valid."""
-    row = get_impact(session, actor=actor, impact_id=impact_id, unit_id=unit_id,
-                     permission=WRITE)
+    row = IMPACTS.get(session, actor=actor, impact_id=impact_id, unit_id=unit_id,
+                      permission=WRITE)
     values = load_input(ImpactPatch, changes).read()
     merged = current_values(row, ImpactIn) | values
     if "kind" in values and "direction" not in values:
@@ -351,14 +329,6 @@ def update_impact(
     refuse(ImpactIn.refusal, _impact_problems(merged))
     return update_row(session, row, {k: merged[k] for k in ImpactIn.model_fields},
                       actor=actor, entity=IMPACT_ENTITY)
-
-
-def delete_impact(session: Session, *, actor: Principal | None, impact_id: int,
-                  unit_id: int | None = None) -> InnovationImpact:
-    """Soft-delete a measure."""
-    row = get_impact(session, actor=actor, impact_id=impact_id, unit_id=unit_id,
-                     permission=WRITE)
-    return soft_delete(session, row, actor=actor, entity=IMPACT_ENTITY)
 
 
 # --- LKE suggestions ------------------------------------------------------------------------

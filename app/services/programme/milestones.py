@@ -13,19 +13,16 @@ from app.security.principal import Principal
 from app.services.programme._common import (
     READ,
     WRITE,
+    Kind,
     Page,
     check_unit,
-    create_row,
-    current_values,
     live,
-    load,
     paginate,
     refuse,
     soft_delete,
-    update_row,
     year_bounds,
 )
-from app.services.programme.inputs import MilestoneIn, MilestonePatch, load_input
+from app.services.programme.inputs import MilestoneIn, MilestonePatch
 
 ENTITY = "milestone"
 
@@ -57,13 +54,6 @@ def list_milestones(
                     limit=limit, offset=offset)
 
 
-def get_milestone(session: Session, *, actor: Principal | None, milestone_id: int,
-                  unit_id: int | None = None, permission: str = READ) -> Milestone:
-    """One live milestone (of ``unit_id`` when given)."""
-    return load(session, Milestone, milestone_id, actor=actor, permission=permission,
-                what="Tonggak", unit_id=unit_id)
-
-
 def _timeline_problems(rows: list[dom.Milestone], labels: Mapping[Any, str]) -> list[str]:
     texts = []
     for problem in dom.validate_timeline(rows):
@@ -76,40 +66,26 @@ def _timeline_problems(rows: list[dom.Milestone], labels: Mapping[Any, str]) -> 
 
 def _check(session: Session, unit_id: int, values: Mapping[str, Any], row_id: int | None
            ) -> list[str]:
+    """The order pencanangan < usulan < penetapan must hold with these values stored."""
     others = [to_domain(m) for m in all_milestones(session, unit_id=unit_id) if m.id != row_id]
     mine = dom.Milestone(row_id or "baru", dom.MilestoneKind(values["kind"]), values["on_date"],
                          values.get("title") or "")
     return _timeline_problems(sorted(others + [mine], key=lambda m: m.on), {})
 
 
-def create_milestone(
-    session: Session, *, actor: Principal | None, unit_id: int, data: MilestoneIn | Mapping
-) -> Milestone:
-    """Record a milestone; the order pencanangan < usulan < penetapan must hold."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(MilestoneIn, data).read()
-    refuse(MilestoneIn.refusal, _check(session, unit_id, values, None))
-    return create_row(session, Milestone(unit_id=unit_id, **values), actor=actor, entity=ENTITY)
-
-
-def update_milestone(
-    session: Session, *, actor: Principal | None, milestone_id: int,
-    changes: MilestonePatch | Mapping, unit_id: int | None = None,
-) -> Milestone:
-    row = get_milestone(session, actor=actor, milestone_id=milestone_id, unit_id=unit_id,
-                        permission=WRITE)
-    values = load_input(MilestonePatch, changes).read()
-    merged = current_values(row, MilestoneIn) | values
-    refuse(MilestoneIn.refusal, _check(session, row.unit_id, merged, row.id))
-    return update_row(session, row, values, actor=actor, entity=ENTITY)
+MILESTONES = Kind(Milestone, "milestone_id", "Tonggak", ENTITY, MilestoneIn, MilestonePatch,
+                  check=_check)
+get_milestone = MILESTONES.get
+create_milestone = MILESTONES.create
+update_milestone = MILESTONES.update
 
 
 def delete_milestone(session: Session, *, actor: Principal | None, milestone_id: int,
                      unit_id: int | None = None) -> Milestone:
     """Soft-delete a milestone unless a later one needs it (e.g. the WBK award needs its
     proposal)."""
-    row = get_milestone(session, actor=actor, milestone_id=milestone_id, unit_id=unit_id,
-                        permission=WRITE)
+    row = MILESTONES.get(session, actor=actor, milestone_id=milestone_id, unit_id=unit_id,
+                         permission=WRITE)
     rest = [to_domain(m) for m in all_milestones(session, unit_id=row.unit_id) if m.id != row.id]
     refuse("Tonggak tidak dapat dihapus karena tonggak lain bergantung padanya.",
            _timeline_problems(rest, {}))

@@ -16,6 +16,7 @@ from app.security.principal import Principal
 from app.services.programme._common import (
     READ,
     WRITE,
+    Kind,
     Page,
     check_pillar,
     check_unit,
@@ -25,7 +26,6 @@ from app.services.programme._common import (
     filter_id,
     live,
     live_ids,
-    load,
     paginate,
     refuse,
     soft_delete,
@@ -133,10 +133,9 @@ def all_partnerships(session: Session, *, unit_id: int) -> list[Partnership]:
     return list(session.exec(live(Partnership, unit_id).order_by(Partnership.partner)).all())
 
 
-def get_partnership(session: Session, *, actor: Principal | None, partnership_id: int,
-                    unit_id: int | None = None, permission: str = READ) -> Partnership:
-    return load(session, Partnership, partnership_id, actor=actor, permission=permission,
-                what="Kemitraan", unit_id=unit_id)
+PARTNERSHIPS = Kind(Partnership, "partnership_id", "Kemitraan", ENTITY, PartnershipIn,
+                    PartnershipPatch)
+get_partnership = PARTNERSHIPS.get
 
 
 def create_partnership(
@@ -159,8 +158,8 @@ def update_partnership(
     changes: PartnershipPatch | Mapping, unit_id: int | None = None,
 ) -> Partnership:
     """Change an agreement and, when given, its linked innovations."""
-    row = get_partnership(session, actor=actor, partnership_id=partnership_id,
-                          unit_id=unit_id, permission=WRITE)
+    row = PARTNERSHIPS.get(session, actor=actor, partnership_id=partnership_id,
+                           unit_id=unit_id, permission=WRITE)
     values = load_input(PartnershipPatch, changes).read()
     wanted = values.pop("innovation_ids", None)
     merged = current_values(row, PartnershipIn) | values
@@ -176,8 +175,8 @@ def update_partnership(
 
 def delete_partnership(session: Session, *, actor: Principal | None, partnership_id: int,
                        unit_id: int | None = None) -> Partnership:
-    row = get_partnership(session, actor=actor, partnership_id=partnership_id,
-                          unit_id=unit_id, permission=WRITE)
+    row = PARTNERSHIPS.get(session, actor=actor, partnership_id=partnership_id,
+                           unit_id=unit_id, permission=WRITE)
     links = innovation_ids(session, partnership_id=row.id)
     return soft_delete(session, row, actor=actor, entity=ENTITY, extra={"innovation_ids": links})
 

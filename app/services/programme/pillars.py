@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -16,16 +15,14 @@ from app.services.errors import Conflict
 from app.services.programme._common import (
     READ,
     WRITE,
+    Kind,
     Page,
     check_unit,
-    create_row,
     live,
-    load,
     paginate,
     soft_delete,
-    update_row,
 )
-from app.services.programme.inputs import PillarIn, PillarPatch, load_input
+from app.services.programme.inputs import PillarIn, PillarPatch
 
 ENTITY = "pillar"
 
@@ -44,38 +41,17 @@ def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
     return list(session.exec(live(Pillar, unit_id).order_by(Pillar.position, Pillar.id)).all())
 
 
-def get_pillar(session: Session, *, actor: Principal | None, pillar_id: int,
-               unit_id: int | None = None, permission: str = READ) -> Pillar:
-    """One live pillar (of ``unit_id`` when given)."""
-    return load(session, Pillar, pillar_id, actor=actor, permission=permission, what="Pilar",
-                unit_id=unit_id)
-
-
-def create_pillar(
-    session: Session, *, actor: Principal | None, unit_id: int, data: PillarIn | Mapping
-) -> Pillar:
-    """Define a pillar of the unit."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(PillarIn, data).read()
-    return create_row(session, Pillar(unit_id=unit_id, **values), actor=actor, entity=ENTITY)
-
-
-def update_pillar(
-    session: Session, *, actor: Principal | None, pillar_id: int, changes: PillarPatch | Mapping,
-    unit_id: int | None = None,
-) -> Pillar:
-    """Change a pillar."""
-    row = get_pillar(session, actor=actor, pillar_id=pillar_id, unit_id=unit_id,
-                     permission=WRITE)
-    values = load_input(PillarPatch, changes).read()
-    return update_row(session, row, values, actor=actor, entity=ENTITY)
+PILLARS = Kind(Pillar, "pillar_id", "Pilar", ENTITY, PillarIn, PillarPatch)
+get_pillar = PILLARS.get
+create_pillar = PILLARS.create  # define a pillar of the unit
+update_pillar = PILLARS.update
 
 
 def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int,
                   unit_id: int | None = None) -> Pillar:
     """Soft-delete a pillar nothing live is tagged with any more."""
-    row = get_pillar(session, actor=actor, pillar_id=pillar_id, unit_id=unit_id,
-                     permission=WRITE)
+    row = PILLARS.get(session, actor=actor, pillar_id=pillar_id, unit_id=unit_id,
+                      permission=WRITE)
     tagged = sum(
         len(session.exec(live(model, row.unit_id).where(model.pillar_id == row.id)).all())
         for model in (ActionItem, Innovation, TeamActivity, Partnership)

@@ -21,6 +21,7 @@ from app.security.principal import Principal
 from app.services.programme._common import (
     READ,
     WRITE,
+    Kind,
     Page,
     check_pillar,
     check_unit,
@@ -31,7 +32,6 @@ from app.services.programme._common import (
     filter_id,
     live,
     live_ids,
-    load,
     paginate,
     refuse,
     soft_delete,
@@ -76,34 +76,11 @@ def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
         col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc())).first()
 
 
-def get_decree(session: Session, *, actor: Principal | None, decree_id: int,
-               unit_id: int | None = None, permission: str = READ) -> TeamDecree:
-    return load(session, TeamDecree, decree_id, actor=actor, permission=permission,
-                what="SK tim", unit_id=unit_id)
-
-
-def create_decree(session: Session, *, actor: Principal | None, unit_id: int,
-                  data: DecreeIn | Mapping) -> TeamDecree:
-    """Record the decree (SK) appointing the team."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(DecreeIn, data).read()
-    return create_row(session, TeamDecree(unit_id=unit_id, **values), actor=actor,
-                      entity="team_decree")
-
-
-def update_decree(session: Session, *, actor: Principal | None, decree_id: int,
-                  changes: DecreePatch | Mapping, unit_id: int | None = None) -> TeamDecree:
-    row = get_decree(session, actor=actor, decree_id=decree_id, unit_id=unit_id,
-                     permission=WRITE)
-    values = load_input(DecreePatch, changes).read()
-    return update_row(session, row, values, actor=actor, entity="team_decree")
-
-
-def delete_decree(session: Session, *, actor: Principal | None, decree_id: int,
-                  unit_id: int | None = None) -> TeamDecree:
-    row = get_decree(session, actor=actor, decree_id=decree_id, unit_id=unit_id,
-                     permission=WRITE)
-    return soft_delete(session, row, actor=actor, entity="team_decree")
+DECREES = Kind(TeamDecree, "decree_id", "SK tim", "team_decree", DecreeIn, DecreePatch)
+get_decree = DECREES.get
+create_decree = DECREES.create  # the decree (SK) appointing the team
+update_decree = DECREES.update
+delete_decree = DECREES.delete
 
 
 # --- members --------------------------------------------------------------------------------
@@ -140,12 +117,6 @@ def list_members(session: Session, *, actor: Principal | None, unit_id: int,
                     limit=limit, offset=offset)
 
 
-def get_member(session: Session, *, actor: Principal | None, member_id: int,
-               unit_id: int | None = None, permission: str = READ) -> TeamMember:
-    return load(session, TeamMember, member_id, actor=actor, permission=permission,
-                what="Anggota tim", unit_id=unit_id)
-
-
 def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
                      row_id: int | None) -> list[str]:
     problems = []
@@ -170,32 +141,12 @@ def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
     return problems
 
 
-def create_member(session: Session, *, actor: Principal | None, unit_id: int,
-                  data: MemberIn | Mapping) -> TeamMember:
-    """Add a person to the team (one penanggung jawab, one ketua per area)."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(MemberIn, data).read()
-    refuse(MemberIn.refusal, _member_problems(session, unit_id, values, None))
-    return create_row(session, TeamMember(unit_id=unit_id, **values), actor=actor,
-                      entity="team_member")
-
-
-def update_member(session: Session, *, actor: Principal | None, member_id: int,
-                  changes: MemberPatch | Mapping, unit_id: int | None = None) -> TeamMember:
-    row = get_member(session, actor=actor, member_id=member_id, unit_id=unit_id,
-                     permission=WRITE)
-    values = load_input(MemberPatch, changes).read()
-    merged = current_values(row, MemberIn) | values
-    refuse(MemberIn.refusal, _member_problems(session, row.unit_id, merged, row.id))
-    return update_row(session, row, values, actor=actor, entity="team_member")
-
-
-def delete_member(session: Session, *, actor: Principal | None, member_id: int,
-                  unit_id: int | None = None) -> TeamMember:
-    """Soft-delete a member (pacts and attendance stay on record)."""
-    row = get_member(session, actor=actor, member_id=member_id, unit_id=unit_id,
-                     permission=WRITE)
-    return soft_delete(session, row, actor=actor, entity="team_member")
+MEMBERS = Kind(TeamMember, "member_id", "Anggota tim", "team_member", MemberIn, MemberPatch,
+               check=_member_problems)
+get_member = MEMBERS.get
+create_member = MEMBERS.create  # one penanggung jawab, one ketua per area
+update_member = MEMBERS.update
+delete_member = MEMBERS.delete  # pacts and attendance stay on record
 
 
 # --- integrity pacts ------------------------------------------------------------------------
@@ -213,41 +164,19 @@ def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
                     limit=limit, offset=offset)
 
 
-def get_pact(session: Session, *, actor: Principal | None, pact_id: int,
-             unit_id: int | None = None, permission: str = READ) -> IntegrityPact:
-    return load(session, IntegrityPact, pact_id, actor=actor, permission=permission,
-                what="Pakta integritas", unit_id=unit_id)
-
-
-def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any]) -> list[str]:
+def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any],
+                   _row_id: int | None = None) -> list[str]:
     if not live_ids(session, TeamMember, unit_id, [values["member_id"]]):
         return [f"Anggota tim {values['member_id']} tidak ditemukan di unit ini."]
     return []
 
 
-def create_pact(session: Session, *, actor: Principal | None, unit_id: int,
-                data: PactIn | Mapping) -> IntegrityPact:
-    """Record a member's signed pakta integritas."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(PactIn, data).read()
-    refuse(PactIn.refusal, _pact_problems(session, unit_id, values))
-    return create_row(session, IntegrityPact(unit_id=unit_id, **values), actor=actor,
-                      entity="integrity_pact")
-
-
-def update_pact(session: Session, *, actor: Principal | None, pact_id: int,
-                changes: PactPatch | Mapping, unit_id: int | None = None) -> IntegrityPact:
-    row = get_pact(session, actor=actor, pact_id=pact_id, unit_id=unit_id, permission=WRITE)
-    values = load_input(PactPatch, changes).read()
-    merged = current_values(row, PactIn) | values
-    refuse(PactIn.refusal, _pact_problems(session, row.unit_id, merged))
-    return update_row(session, row, values, actor=actor, entity="integrity_pact")
-
-
-def delete_pact(session: Session, *, actor: Principal | None, pact_id: int,
-                unit_id: int | None = None) -> IntegrityPact:
-    row = get_pact(session, actor=actor, pact_id=pact_id, unit_id=unit_id, permission=WRITE)
-    return soft_delete(session, row, actor=actor, entity="integrity_pact")
+PACTS = Kind(IntegrityPact, "pact_id", "Pakta integritas", "integrity_pact", PactIn, PactPatch,
+             check=_pact_problems)
+get_pact = PACTS.get
+create_pact = PACTS.create  # a member's signed pakta integritas
+update_pact = PACTS.update
+delete_pact = PACTS.delete
 
 
 # --- activities and attendance --------------------------------------------------------------
@@ -272,10 +201,9 @@ def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
                     limit=limit, offset=offset)
 
 
-def get_activity(session: Session, *, actor: Principal | None, activity_id: int,
-                 unit_id: int | None = None, permission: str = READ) -> TeamActivity:
-    return load(session, TeamActivity, activity_id, actor=actor, permission=permission,
-                what="Kegiatan", unit_id=unit_id)
+ACTIVITIES = Kind(TeamActivity, "activity_id", "Kegiatan", "team_activity", ActivityIn,
+                  ActivityPatch)
+get_activity = ACTIVITIES.get
 
 
 def attendee_ids(session: Session, *, activity_id: int) -> list[int]:
@@ -343,8 +271,8 @@ def update_activity(session: Session, *, actor: Principal | None, activity_id: i
                     changes: ActivityPatch | Mapping, unit_id: int | None = None
                     ) -> TeamActivity:
     """Change an activity and, when ``member_ids`` is given, its attendance."""
-    row = get_activity(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
-                       permission=WRITE)
+    row = ACTIVITIES.get(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
+                         permission=WRITE)
     values = load_input(ActivityPatch, changes).read()
     wanted = values.pop("member_ids", None)
     merged = current_values(row, ActivityIn) | values
@@ -359,8 +287,8 @@ def update_activity(session: Session, *, actor: Principal | None, activity_id: i
 
 def delete_activity(session: Session, *, actor: Principal | None, activity_id: int,
                     unit_id: int | None = None) -> TeamActivity:
-    row = get_activity(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
-                       permission=WRITE)
+    row = ACTIVITIES.get(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
+                         permission=WRITE)
     return soft_delete(session, row, actor=actor, entity="team_activity",
                        extra={"member_ids": attendee_ids(session, activity_id=row.id)})
 

@@ -245,6 +245,28 @@ class Kind(Generic[T]):
             raise TypeError(f"expected the keyword {self.id_name}, got {sorted(given)}")
         return given[self.id_name]
 
+    def page(
+        self, session: Session, *, actor: Principal | None, unit_id: int,
+        order_by: Sequence[Any], limit: int, offset: int,
+        equal: Iterable[tuple[Any, Any]] = (), pillar_id: int | None = None,
+        where: Callable[[], Iterable[Any]] | None = None,
+    ) -> Page[T]:
+        """One page of the unit's live rows: ``equal`` holds (column, value) filters, applied
+        when the value is given (not None or ""); ``where()`` adds conditions, built once the
+        actor and the pillar are checked (a bad year or date then reads as Invalid)."""
+        check_unit(actor, READ, unit_id)
+        filter_id(pillar_id, "Pilar")
+        query = live(self.model, unit_id)
+        if pillar_id is not None:
+            equal = [*equal, (self.model.pillar_id, pillar_id)]
+        for column, value in equal:
+            if value not in (None, ""):
+                query = query.where(column == value)
+        conditions = list(where()) if where is not None else []
+        if conditions:
+            query = query.where(*conditions)
+        return paginate(session, query, order_by=order_by, limit=limit, offset=offset)
+
     def get(self, session: Session, *, actor: Principal | None, unit_id: int | None = None,
             permission: str = READ, **row_id: int) -> T:
         """One live row (of ``unit_id`` when given)."""

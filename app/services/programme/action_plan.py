@@ -19,9 +19,7 @@ from app.services.programme._common import (
     check_unit,
     current_values,
     domain_texts,
-    filter_id,
     live,
-    paginate,
 )
 from app.services.programme.inputs import ActionItemIn, ActionItemPatch
 
@@ -53,36 +51,6 @@ def _check(session: Session, unit_id: int, values: dict[str, Any], _row_id: int 
     return problems
 
 
-def list_action_items(
-    session: Session,
-    *,
-    actor: Principal | None,
-    unit_id: int,
-    area: str | None = None,
-    status: str | None = None,
-    pillar_id: int | None = None,
-    overdue_on: date | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[ActionItem]:
-    """The unit's live items by area then due date; ``overdue_on`` keeps only items overdue
-    on that day (open and past due)."""
-    check_unit(actor, READ, unit_id)
-    filter_id(pillar_id, "Pilar")
-    query = live(ActionItem, unit_id)
-    for column, value in ((ActionItem.area, area), (ActionItem.status, status),
-                          (ActionItem.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    if overdue_on is not None:
-        query = query.where(
-            col(ActionItem.status).in_([s.value for s in dom.ItemStatus if s.is_open]),
-            col(ActionItem.due_on).is_not(None), col(ActionItem.due_on) < overdue_on,
-        )
-    return paginate(session, query, order_by=[ActionItem.area, col(ActionItem.due_on),
-                                              ActionItem.id], limit=limit, offset=offset)
-
-
 def all_action_items(session: Session, *, unit_id: int) -> list[ActionItem]:
     return list(session.exec(
         live(ActionItem, unit_id).order_by(ActionItem.area, col(ActionItem.due_on), ActionItem.id)
@@ -95,6 +63,26 @@ get_action_item = ITEMS.get
 create_action_item = ITEMS.create  # progress 0-100 consistent with status, due after start
 update_action_item = ITEMS.update
 delete_action_item = ITEMS.delete
+
+
+def list_action_items(
+    session: Session, *, actor: Principal | None, unit_id: int, area: str | None = None,
+    status: str | None = None, pillar_id: int | None = None, overdue_on: date | None = None,
+    limit: int = 50, offset: int = 0,
+) -> Page[ActionItem]:
+    """The unit's live items by area then due date; ``overdue_on`` keeps only items overdue
+    on that day (open and past due)."""
+    def overdue():
+        if overdue_on is None:
+            return []
+        return [col(ActionItem.status).in_([s.value for s in dom.ItemStatus if s.is_open]),
+                col(ActionItem.due_on).is_not(None), col(ActionItem.due_on) < overdue_on]
+
+    return ITEMS.page(session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+                      equal=[(ActionItem.area, area), (ActionItem.status, status)],
+                      where=overdue,
+                      order_by=[ActionItem.area, col(ActionItem.due_on), ActionItem.id],
+                      limit=limit, offset=offset)
 
 
 def is_overdue(row: ActionItem, today: date) -> bool:

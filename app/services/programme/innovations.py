@@ -26,9 +26,7 @@ from app.services.programme._common import (
     create_row,
     current_values,
     domain_texts,
-    filter_id,
     live,
-    paginate,
     refuse,
     soft_delete,
     update_row,
@@ -91,36 +89,6 @@ def to_domain(row: Innovation, impacts: Collection[InnovationImpact] = ()) -> do
 
 # --- innovations ----------------------------------------------------------------------------
 
-def list_innovations(
-    session: Session,
-    *,
-    actor: Principal | None,
-    unit_id: int,
-    phase: str | None = None,
-    stage: str | None = None,
-    change_area: str | None = None,
-    status: str | None = None,
-    pillar_id: int | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[Innovation]:
-    """The unit's live innovations, newest start first, filtered."""
-    check_unit(actor, READ, unit_id)
-    filter_id(pillar_id, "Pilar")
-    query = live(Innovation, unit_id)
-    for column, value in ((Innovation.phase, phase), (Innovation.stage, stage),
-                          (Innovation.change_area, change_area), (Innovation.status, status),
-                          (Innovation.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    if q:
-        query = query.where(func.lower(Innovation.title).contains(q.strip().lower()))
-    return paginate(session, query, order_by=[col(Innovation.started_on).desc(),
-                                              col(Innovation.id).desc()],
-                    limit=limit, offset=offset)
-
-
 def all_innovations(session: Session, *, unit_id: int) -> list[Innovation]:
     """Every live innovation of the unit, by start date."""
     return list(session.exec(
@@ -161,6 +129,21 @@ get_innovation = INNOVATIONS.get
 # if wrong
 create_innovation = INNOVATIONS.create
 update_innovation = INNOVATIONS.update
+
+
+def list_innovations(
+    session: Session, *, actor: Principal | None, unit_id: int, phase: str | None = None,
+    stage: str | None = None, change_area: str | None = None, status: str | None = None,
+    pillar_id: int | None = None, q: str | None = None, limit: int = 50, offset: int = 0,
+) -> Page[Innovation]:
+    """The unit's live innovations, newest start first, filtered (``q``: words in the title)."""
+    return INNOVATIONS.page(
+        session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+        equal=[(Innovation.phase, phase), (Innovation.stage, stage),
+               (Innovation.change_area, change_area), (Innovation.status, status)],
+        where=lambda: [func.lower(Innovation.title).contains(q.strip().lower())] if q else [],
+        order_by=[col(Innovation.started_on).desc(), col(Innovation.id).desc()],
+        limit=limit, offset=offset)
 
 
 def delete_innovation(

@@ -11,13 +11,10 @@ from app.domain import programme as dom
 from app.models.programme import Milestone
 from app.security.principal import Principal
 from app.services.programme._common import (
-    READ,
     WRITE,
     Kind,
     Page,
-    check_unit,
     live,
-    paginate,
     refuse,
     soft_delete,
     year_bounds,
@@ -36,22 +33,6 @@ def all_milestones(session: Session, *, unit_id: int) -> list[Milestone]:
     return list(session.exec(
         live(Milestone, unit_id).order_by(Milestone.on_date, Milestone.id)
     ).all())
-
-
-def list_milestones(
-    session: Session, *, actor: Principal | None, unit_id: int, kind: str | None = None,
-    year: int | None = None, limit: int = 50, offset: int = 0,
-) -> Page[Milestone]:
-    """The unit's live milestones, oldest first."""
-    check_unit(actor, READ, unit_id)
-    query = live(Milestone, unit_id)
-    if kind:
-        query = query.where(Milestone.kind == kind)
-    if year:
-        first, last = year_bounds(year)
-        query = query.where(Milestone.on_date >= first, Milestone.on_date <= last)
-    return paginate(session, query, order_by=[Milestone.on_date, Milestone.id],
-                    limit=limit, offset=offset)
 
 
 def _timeline_problems(rows: list[dom.Milestone], labels: Mapping[Any, str]) -> list[str]:
@@ -78,6 +59,23 @@ MILESTONES = Kind(Milestone, "milestone_id", "Tonggak", ENTITY, MilestoneIn, Mil
 get_milestone = MILESTONES.get
 create_milestone = MILESTONES.create
 update_milestone = MILESTONES.update
+
+
+def list_milestones(
+    session: Session, *, actor: Principal | None, unit_id: int, kind: str | None = None,
+    year: int | None = None, limit: int = 50, offset: int = 0,
+) -> Page[Milestone]:
+    """The unit's live milestones, oldest first."""
+    def in_year():
+        if not year:
+            return []
+        first, last = year_bounds(year)
+        return [Milestone.on_date >= first, Milestone.on_date <= last]
+
+    return MILESTONES.page(session, actor=actor, unit_id=unit_id,
+                           equal=[(Milestone.kind, kind)], where=in_year,
+                           order_by=[Milestone.on_date, Milestone.id], limit=limit,
+                           offset=offset)
 
 
 def delete_milestone(session: Session, *, actor: Principal | None, milestone_id: int,

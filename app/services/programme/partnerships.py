@@ -23,10 +23,8 @@ from app.services.programme._common import (
     create_row,
     current_values,
     domain_texts,
-    filter_id,
     live,
     live_ids,
-    paginate,
     refuse,
     soft_delete,
     update_row,
@@ -101,34 +99,6 @@ def _set_links(session: Session, row: Partnership, wanted: list[int],
     session.flush()
 
 
-def list_partnerships(
-    session: Session,
-    *,
-    actor: Principal | None,
-    unit_id: int,
-    kind: str | None = None,
-    pillar_id: int | None = None,
-    expiring_on: date | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[Partnership]:
-    """The unit's live partnerships; ``expiring_on`` keeps those expiring soon on that day."""
-    check_unit(actor, READ, unit_id)
-    filter_id(pillar_id, "Pilar")
-    query = live(Partnership, unit_id)
-    for column, value in ((Partnership.kind, kind), (Partnership.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    if expiring_on is not None:
-        query = query.where(
-            col(Partnership.signed_on).is_not(None), col(Partnership.signed_on) <= expiring_on,
-            col(Partnership.expires_on) >= expiring_on,
-            col(Partnership.expires_on) <= expiring_on + timedelta(days=WARN_DAYS),
-        )
-    return paginate(session, query, order_by=[Partnership.partner, Partnership.id],
-                    limit=limit, offset=offset)
-
-
 def all_partnerships(session: Session, *, unit_id: int) -> list[Partnership]:
     return list(session.exec(live(Partnership, unit_id).order_by(Partnership.partner)).all())
 
@@ -136,6 +106,26 @@ def all_partnerships(session: Session, *, unit_id: int) -> list[Partnership]:
 PARTNERSHIPS = Kind(Partnership, "partnership_id", "Kemitraan", ENTITY, PartnershipIn,
                     PartnershipPatch)
 get_partnership = PARTNERSHIPS.get
+
+
+def list_partnerships(
+    session: Session, *, actor: Principal | None, unit_id: int, kind: str | None = None,
+    pillar_id: int | None = None, expiring_on: date | None = None, limit: int = 50,
+    offset: int = 0,
+) -> Page[Partnership]:
+    """The unit's live partnerships; ``expiring_on`` keeps those expiring soon on that day."""
+    def expiring_soon():
+        if expiring_on is None:
+            return []
+        return [col(Partnership.signed_on).is_not(None),
+                col(Partnership.signed_on) <= expiring_on,
+                col(Partnership.expires_on) >= expiring_on,
+                col(Partnership.expires_on) <= expiring_on + timedelta(days=WARN_DAYS)]
+
+    return PARTNERSHIPS.page(session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+                             equal=[(Partnership.kind, kind)], where=expiring_soon,
+                             order_by=[Partnership.partner, Partnership.id],
+                             limit=limit, offset=offset)
 
 
 def create_partnership(

@@ -19,21 +19,11 @@ from app.services.programme._common import (
     Page,
     check_unit,
     live,
-    paginate,
     soft_delete,
 )
 from app.services.programme.inputs import PillarIn, PillarPatch
 
 ENTITY = "pillar"
-
-
-def list_pillars(
-    session: Session, *, actor: Principal | None, unit_id: int, limit: int = 50, offset: int = 0
-) -> Page[Pillar]:
-    """The unit's live pillars, in their order."""
-    check_unit(actor, READ, unit_id)
-    return paginate(session, live(Pillar, unit_id),
-                    order_by=[Pillar.position, Pillar.id], limit=limit, offset=offset)
 
 
 def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
@@ -45,6 +35,14 @@ PILLARS = Kind(Pillar, "pillar_id", "Pilar", ENTITY, PillarIn, PillarPatch)
 get_pillar = PILLARS.get
 create_pillar = PILLARS.create  # define a pillar of the unit
 update_pillar = PILLARS.update
+
+
+def list_pillars(
+    session: Session, *, actor: Principal | None, unit_id: int, limit: int = 50, offset: int = 0
+) -> Page[Pillar]:
+    """The unit's live pillars, in their order."""
+    return PILLARS.page(session, actor=actor, unit_id=unit_id,
+                        order_by=[Pillar.position, Pillar.id], limit=limit, offset=offset)
 
 
 def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int,

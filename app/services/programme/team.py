@@ -32,7 +32,6 @@ from app.services.programme._common import (
     filter_id,
     live,
     live_ids,
-    paginate,
     refuse,
     soft_delete,
     update_row,
@@ -61,15 +60,6 @@ ACTIVITY_LABELS = {
 
 # --- decrees --------------------------------------------------------------------------------
 
-def list_decrees(session: Session, *, actor: Principal | None, unit_id: int,
-                 limit: int = 50, offset: int = 0) -> Page[TeamDecree]:
-    """The unit's team decrees, newest first."""
-    check_unit(actor, READ, unit_id)
-    return paginate(session, live(TeamDecree, unit_id),
-                    order_by=[col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc()],
-                    limit=limit, offset=offset)
-
-
 def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
     """The newest live decree of the unit."""
     return session.exec(live(TeamDecree, unit_id).order_by(
@@ -81,6 +71,14 @@ get_decree = DECREES.get
 create_decree = DECREES.create  # the decree (SK) appointing the team
 update_decree = DECREES.update
 delete_decree = DECREES.delete
+
+
+def list_decrees(session: Session, *, actor: Principal | None, unit_id: int,
+                 limit: int = 50, offset: int = 0) -> Page[TeamDecree]:
+    """The unit's team decrees, newest first."""
+    return DECREES.page(session, actor=actor, unit_id=unit_id,
+                        order_by=[col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc()],
+                        limit=limit, offset=offset)
 
 
 # --- members --------------------------------------------------------------------------------
@@ -101,20 +99,6 @@ def all_members(session: Session, *, unit_id: int, active_only: bool = False) ->
     order = {level.value: i for i, level in enumerate(dom.TeamLevel)}
     rows = session.exec(query).all()
     return sorted(rows, key=lambda m: (order.get(m.level, 99), m.name.lower(), m.id))
-
-
-def list_members(session: Session, *, actor: Principal | None, unit_id: int,
-                 level: str | None = None, active: bool | None = None,
-                 limit: int = 50, offset: int = 0) -> Page[TeamMember]:
-    """The unit's live team members, filtered by level / active."""
-    check_unit(actor, READ, unit_id)
-    query = live(TeamMember, unit_id)
-    if level:
-        query = query.where(TeamMember.level == level)
-    if active is not None:
-        query = query.where(TeamMember.active == active)
-    return paginate(session, query, order_by=[TeamMember.level, TeamMember.name, TeamMember.id],
-                    limit=limit, offset=offset)
 
 
 def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
@@ -149,20 +133,17 @@ update_member = MEMBERS.update
 delete_member = MEMBERS.delete  # pacts and attendance stay on record
 
 
+def list_members(session: Session, *, actor: Principal | None, unit_id: int,
+                 level: str | None = None, active: bool | None = None,
+                 limit: int = 50, offset: int = 0) -> Page[TeamMember]:
+    """The unit's live team members, filtered by level / active."""
+    return MEMBERS.page(session, actor=actor, unit_id=unit_id,
+                        equal=[(TeamMember.level, level), (TeamMember.active, active)],
+                        order_by=[TeamMember.level, TeamMember.name, TeamMember.id],
+                        limit=limit, offset=offset)
+
+
 # --- integrity pacts ------------------------------------------------------------------------
-
-def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
-               member_id: int | None = None, limit: int = 50, offset: int = 0
-               ) -> Page[IntegrityPact]:
-    check_unit(actor, READ, unit_id)
-    filter_id(member_id, "Anggota tim")
-    query = live(IntegrityPact, unit_id)
-    if member_id:
-        query = query.where(IntegrityPact.member_id == member_id)
-    return paginate(session, query, order_by=[col(IntegrityPact.signed_on).desc(),
-                                              col(IntegrityPact.id).desc()],
-                    limit=limit, offset=offset)
-
 
 def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any],
                    _row_id: int | None = None) -> list[str]:
@@ -179,31 +160,42 @@ update_pact = PACTS.update
 delete_pact = PACTS.delete
 
 
+def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
+               member_id: int | None = None, limit: int = 50, offset: int = 0
+               ) -> Page[IntegrityPact]:
+    """The unit's live pacts, newest first; ``member_id`` keeps one member's."""
+    def of_member():
+        filter_id(member_id, "Anggota tim")
+        return [IntegrityPact.member_id == member_id] if member_id else []
+
+    return PACTS.page(session, actor=actor, unit_id=unit_id, where=of_member,
+                      order_by=[col(IntegrityPact.signed_on).desc(),
+                                col(IntegrityPact.id).desc()], limit=limit, offset=offset)
+
+
 # --- activities and attendance --------------------------------------------------------------
+
+ACTIVITIES = Kind(TeamActivity, "activity_id", "Kegiatan", "team_activity", ActivityIn,
+                  ActivityPatch)
+get_activity = ACTIVITIES.get
+
 
 def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
                     kind: str | None = None, area: str | None = None,
                     pillar_id: int | None = None, year: int | None = None,
                     limit: int = 50, offset: int = 0) -> Page[TeamActivity]:
     """The unit's live activities, newest first."""
-    check_unit(actor, READ, unit_id)
-    query = live(TeamActivity, unit_id)
-    for column, value in ((TeamActivity.kind, kind), (TeamActivity.area, area),
-                          (TeamActivity.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    filter_id(pillar_id, "Pilar")
-    if year:
+    def in_year():
+        if not year:
+            return []
         first, last = year_bounds(year)
-        query = query.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
-    return paginate(session, query, order_by=[col(TeamActivity.held_on).desc(),
-                                              col(TeamActivity.id).desc()],
-                    limit=limit, offset=offset)
+        return [TeamActivity.held_on >= first, TeamActivity.held_on <= last]
 
-
-ACTIVITIES = Kind(TeamActivity, "activity_id", "Kegiatan", "team_activity", ActivityIn,
-                  ActivityPatch)
-get_activity = ACTIVITIES.get
+    return ACTIVITIES.page(session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+                           equal=[(TeamActivity.kind, kind), (TeamActivity.area, area)],
+                           where=in_year,
+                           order_by=[col(TeamActivity.held_on).desc(),
+                                     col(TeamActivity.id).desc()], limit=limit, offset=offset)
 
 
 def attendee_ids(session: Session, *, activity_id: int) -> list[int]:

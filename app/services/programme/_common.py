@@ -217,6 +217,58 @@ def unit_today(session: Session, unit_id: int) -> date:
     return datetime.now(zone).date()
 
 
+@dataclass(frozen=True)
+class Links:
+    """Rows linked to a row through a link table: the members at an activity, the innovations
+    of a partnership. Unlinking is soft (the link is kept, marked deleted) and only live
+    linked rows count."""
+
+    field: str  # the input field with the wanted ids, e.g. "member_ids"
+    model: type[SQLModel]  # the link table
+    parent: str  # its column naming the row, e.g. "activity_id"
+    child: str  # its column naming the linked row, e.g. "member_id"
+    target: type[SQLModel]  # the table of the linked rows
+    missing: str  # the start of the message for ids not live in the unit
+
+    def ids(self, session: Session, row_id: int) -> list[int]:
+        """Ids of the live rows linked to ``row_id``."""
+        child = getattr(self.model, self.child)
+        return list(session.exec(
+            select(child).join(self.target, self.target.id == child).where(
+                getattr(self.model, self.parent) == row_id,
+                col(self.model.deleted_at).is_(None), col(self.target.deleted_at).is_(None),
+            ).order_by(child)
+        ).all())
+
+    def problems(self, session: Session, unit_id: int, wanted: list[int] | None) -> list[str]:
+        if not wanted:
+            return []
+        missing = sorted(set(wanted) - live_ids(session, self.target, unit_id, wanted))
+        return [self.missing + ", ".join(str(i) for i in missing) + "."] if missing else []
+
+    def set(self, session: Session, row: SQLModel, wanted: list[int],
+            actor: Principal | None) -> None:
+        """Link exactly ``wanted`` (restoring links removed before)."""
+        links = session.exec(
+            select(self.model).where(getattr(self.model, self.parent) == row.id)).all()
+        by_child = {getattr(link, self.child): link for link in links}
+        now = utcnow()
+        user = actor.user_id if actor else None
+        for child, link in by_child.items():
+            if child not in wanted and link.deleted_at is None:
+                link.deleted_at, link.updated_at, link.updated_by = now, now, user
+                session.add(link)
+        for child in wanted:
+            link = by_child.get(child)
+            if link is None:
+                session.add(self.model(unit_id=row.unit_id, created_by=user,
+                                       **{self.parent: row.id, self.child: child}))
+            elif link.deleted_at is not None:
+                link.deleted_at, link.updated_at, link.updated_by = None, now, user
+                session.add(link)
+        session.flush()
+
+
 Check = Callable[[Session, int, dict[str, Any], "int | None"], list[str]]
 
 
@@ -239,6 +291,7 @@ class Kind(Generic[T]):
     create_input: type[ProgrammeInput]
     patch_input: type[ProgrammeInput]
     check: Check | None = None
+    links: Links | None = None
 
     def _id(self, given: Mapping[str, int]) -> int:
         if set(given) != {self.id_name}:
@@ -274,32 +327,56 @@ class Kind(Generic[T]):
                     what=self.what, unit_id=unit_id)
 
     def refuse_problems(self, session: Session, unit_id: int, values: dict[str, Any],
-                        row_id: int | None) -> None:
-        if self.check is not None:
-            refuse(self.create_input.refusal, self.check(session, unit_id, values, row_id))
+                        row_id: int | None, wanted: list[int] | None = None) -> None:
+        problems = self.check(session, unit_id, values, row_id) if self.check else []
+        if self.links is not None:
+            problems += self.links.problems(session, unit_id, wanted)
+        refuse(self.create_input.refusal, problems)
 
     def create(self, session: Session, *, actor: Principal | None, unit_id: int,
                data: ProgrammeInput | Mapping[str, Any]) -> T:
-        """Store a new row of the unit; Invalid (nothing stored) with the problems."""
+        """Store a new row of the unit (and its links); Invalid (nothing stored) with the
+        problems."""
         check_unit(actor, WRITE, unit_id)
         values = load_input(self.create_input, data).read()
-        self.refuse_problems(session, unit_id, values, None)
-        return create_row(session, self.model(unit_id=unit_id, **values), actor=actor,
-                          entity=self.entity)
+        if self.links is None:
+            self.refuse_problems(session, unit_id, values, None)
+            return create_row(session, self.model(unit_id=unit_id, **values), actor=actor,
+                              entity=self.entity)
+        wanted = values.pop(self.links.field)
+        self.refuse_problems(session, unit_id, values, None, wanted)
+        row = self.model(unit_id=unit_id, **values)
+        session.add(row)
+        session.flush()
+        self.links.set(session, row, wanted, actor)
+        return create_row(session, row, actor=actor, entity=self.entity,
+                          extra={self.links.field: wanted})
 
     def update(self, session: Session, *, actor: Principal | None,
                changes: ProgrammeInput | Mapping[str, Any], unit_id: int | None = None,
                **row_id: int) -> T:
-        """Change the given fields; the whole result must still be valid."""
+        """Change the given fields (and the links, when given); the whole result must still
+        be valid."""
         row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
         values = load_input(self.patch_input, changes).read()
+        links = self.links
+        wanted = values.pop(links.field, None) if links else None
         merged = current_values(row, self.create_input) | values
-        self.refuse_problems(session, row.unit_id, merged, row.id)
-        return update_row(session, row, {k: merged[k] for k in values}, actor=actor,
-                          entity=self.entity)
+        self.refuse_problems(session, row.unit_id, merged, row.id, wanted)
+        if links is None:
+            return update_row(session, row, {k: merged[k] for k in values}, actor=actor,
+                              entity=self.entity)
+        old = links.ids(session, row.id)
+        return update_row(
+            session, row, {k: merged[k] for k in values}, actor=actor, entity=self.entity,
+            before={links.field: old},
+            after={links.field: wanted if wanted is not None else old},
+            links=None if wanted is None else lambda: links.set(session, row, wanted, actor),
+        )
 
     def delete(self, session: Session, *, actor: Principal | None, unit_id: int | None = None,
                **row_id: int) -> T:
-        """Soft-delete the row (kept for the record), audited."""
+        """Soft-delete the row (kept for the record, its links too), audited."""
         row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
-        return soft_delete(session, row, actor=actor, entity=self.entity)
+        extra = {self.links.field: self.links.ids(session, row.id)} if self.links else None
+        return soft_delete(session, row, actor=actor, entity=self.entity, extra=extra)

@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
-from app.models.base import utcnow
 from app.models.programme import (
     ActivityAttendance,
     IntegrityPact,
@@ -20,21 +19,17 @@ from app.models.programme import (
 from app.security.principal import Principal
 from app.services.programme._common import (
     READ,
-    WRITE,
     Kind,
+    Links,
     Page,
     check_pillar,
     check_unit,
     choices,
-    create_row,
     current_values,
     domain_texts,
     filter_id,
     live,
     live_ids,
-    refuse,
-    soft_delete,
-    update_row,
     year_bounds,
 )
 from app.services.programme.inputs import (
@@ -47,7 +42,6 @@ from app.services.programme.inputs import (
     MemberPatch,
     PactIn,
     PactPatch,
-    load_input,
 )
 
 __all__ = ["ACTIVITY_KINDS"]
@@ -175,9 +169,19 @@ def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
 
 # --- activities and attendance --------------------------------------------------------------
 
+def _activity_problems(session: Session, unit_id: int, values: Mapping[str, Any],
+                       _row_id: int | None) -> list[str]:
+    return check_pillar(session, unit_id, values.get("pillar_id"))
+
+
+ATTENDANCE = Links("member_ids", ActivityAttendance, "activity_id", "member_id", TeamMember,
+                   "Peserta tidak ditemukan di tim unit ini: ")
 ACTIVITIES = Kind(TeamActivity, "activity_id", "Kegiatan", "team_activity", ActivityIn,
-                  ActivityPatch)
+                  ActivityPatch, check=_activity_problems, links=ATTENDANCE)
 get_activity = ACTIVITIES.get
+create_activity = ACTIVITIES.create  # with who took part (member_ids)
+update_activity = ACTIVITIES.update  # and, when member_ids is given, the attendance
+delete_activity = ACTIVITIES.delete
 
 
 def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
@@ -200,89 +204,7 @@ def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
 
 def attendee_ids(session: Session, *, activity_id: int) -> list[int]:
     """Ids of the live members recorded as present at an activity."""
-    return list(session.exec(
-        select(ActivityAttendance.member_id).join(
-            TeamMember, TeamMember.id == ActivityAttendance.member_id
-        ).where(ActivityAttendance.activity_id == activity_id,
-                col(ActivityAttendance.deleted_at).is_(None),
-                col(TeamMember.deleted_at).is_(None))
-        .order_by(ActivityAttendance.member_id)
-    ).all())
-
-
-def _activity_problems(session: Session, unit_id: int, values: Mapping[str, Any],
-                       member_ids: list[int] | None) -> list[str]:
-    problems = check_pillar(session, unit_id, values.get("pillar_id"))
-    if member_ids:
-        missing = sorted(set(member_ids) - live_ids(session, TeamMember, unit_id, member_ids))
-        if missing:
-            problems.append("Peserta tidak ditemukan di tim unit ini: "
-                            + ", ".join(str(i) for i in missing) + ".")
-    return problems
-
-
-def _set_attendance(session: Session, row: TeamActivity, wanted: list[int],
-                    actor: Principal | None) -> None:
-    links = session.exec(
-        select(ActivityAttendance).where(ActivityAttendance.activity_id == row.id)
-    ).all()
-    by_member = {link.member_id: link for link in links}
-    now = utcnow()
-    user = actor.user_id if actor else None
-    for member_id, link in by_member.items():
-        if member_id not in wanted and link.deleted_at is None:
-            link.deleted_at, link.updated_at, link.updated_by = now, now, user
-            session.add(link)
-    for member_id in wanted:
-        link = by_member.get(member_id)
-        if link is None:
-            session.add(ActivityAttendance(unit_id=row.unit_id, activity_id=row.id,
-                                           member_id=member_id, created_by=user))
-        elif link.deleted_at is not None:
-            link.deleted_at, link.updated_at, link.updated_by = None, now, user
-            session.add(link)
-    session.flush()
-
-
-def create_activity(session: Session, *, actor: Principal | None, unit_id: int,
-                    data: ActivityIn | Mapping) -> TeamActivity:
-    """Record an activity and who took part (``member_ids``)."""
-    check_unit(actor, WRITE, unit_id)
-    values = load_input(ActivityIn, data).read()
-    wanted = values.pop("member_ids")
-    refuse(ActivityIn.refusal, _activity_problems(session, unit_id, values, wanted))
-    row = TeamActivity(unit_id=unit_id, **values)
-    session.add(row)
-    session.flush()
-    _set_attendance(session, row, wanted, actor)
-    return create_row(session, row, actor=actor, entity="team_activity",
-                      extra={"member_ids": wanted})
-
-
-def update_activity(session: Session, *, actor: Principal | None, activity_id: int,
-                    changes: ActivityPatch | Mapping, unit_id: int | None = None
-                    ) -> TeamActivity:
-    """Change an activity and, when ``member_ids`` is given, its attendance."""
-    row = ACTIVITIES.get(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
-                         permission=WRITE)
-    values = load_input(ActivityPatch, changes).read()
-    wanted = values.pop("member_ids", None)
-    merged = current_values(row, ActivityIn) | values
-    refuse(ActivityIn.refusal, _activity_problems(session, row.unit_id, merged, wanted))
-    old = attendee_ids(session, activity_id=row.id)
-    return update_row(
-        session, row, values, actor=actor, entity="team_activity",
-        before={"member_ids": old}, after={"member_ids": wanted if wanted is not None else old},
-        links=None if wanted is None else lambda: _set_attendance(session, row, wanted, actor),
-    )
-
-
-def delete_activity(session: Session, *, actor: Principal | None, activity_id: int,
-                    unit_id: int | None = None) -> TeamActivity:
-    row = ACTIVITIES.get(session, actor=actor, activity_id=activity_id, unit_id=unit_id,
-                         permission=WRITE)
-    return soft_delete(session, row, actor=actor, entity="team_activity",
-                       extra={"member_ids": attendee_ids(session, activity_id=row.id)})
+    return ATTENDANCE.ids(session, activity_id)
 
 
 # --- commitment -----------------------------------------------------------------------------

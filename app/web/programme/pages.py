@@ -160,6 +160,27 @@ def _create_route(path: str, name: str, model: type[ProgrammeInput], create: Cal
     router.post(path, name=name)(route)
 
 
+def _show(request: Request, template: str, principal, unit_id: int, ctx: dict, *,
+          problems=(), form=None, status: int = 200) -> Response:
+    """Render a programme page: its context, the problems and values of a refused form, and
+    whether the principal may write here."""
+    return render(request, template, ctx | {
+        "problems": list(problems), "form": form or {},
+        "can_write": principal.can("programme.write", unit_id),
+    }, status_code=status)
+
+
+def _page_route(path: str, name: str, page: Callable[..., Response]) -> None:
+    """Register GET ``path`` (under /units/{unit_id}) showing ``page``."""
+
+    def route(request: Request, session: SessionDep, principal: ReadUnit,
+              unit_id: int) -> Response:
+        return page(request, session, principal, unit_id)
+
+    route.__name__ = route.__qualname__ = name
+    router.get(path, name=name)(route)
+
+
 # --- innovations ----------------------------------------------------------------------------
 
 # Other capabilities add context to the innovation pages: callables
@@ -203,10 +224,7 @@ def _registry(request: Request, session, principal, unit_id: int, *, problems=()
     return render(request, "pages/programme/innovations.html", ctx, status_code=status)
 
 
-@router.get("/units/{unit_id}/innovations")
-def innovation_registry(request: Request, session: SessionDep, principal: ReadUnit,
-                        unit_id: int) -> Response:
-    return _registry(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/innovations", "innovation_registry", _registry)
 
 
 _create_route("/units/{unit_id}/innovations", "innovation_create", InnovationIn,
@@ -230,11 +248,10 @@ def _detail(request: Request, session, principal, unit_id: int, innovation_id: i
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
         "pillar_names": pillars.pillar_names(session, unit_id=unit_id),
         "suggest": innovations.suggest_lke(session, actor=principal, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
         **_extra(session, principal, unit_id, row),
     }
-    return render(request, "pages/programme/innovation.html", ctx, status_code=status)
+    return _show(request, "pages/programme/innovation.html", principal, unit_id, ctx,
+                 problems=problems, form=form, status=status)
 
 
 @router.get("/units/{unit_id}/innovations/{innovation_id}")
@@ -299,16 +316,12 @@ def _team(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "names": {m.id: m.name for m in members},
         "summary": team.commitment(session, actor=principal, unit_id=unit_id),
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/team.html", ctx, status_code=status)
+    return _show(request, "pages/programme/team.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/team")
-def team_page(request: Request, session: SessionDep, principal: ReadUnit,
-              unit_id: int) -> Response:
-    return _team(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/team", "team_page", _team)
 
 
 TEAM = "/units/{unit_id}/team"
@@ -362,16 +375,12 @@ def _plan(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "plan_suggestions": dom.suggest_plan_answers(
             [action_plan.to_domain(i) for i in action_plan.all_action_items(
                 session, unit_id=unit_id)], today),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/action_plan.html", ctx, status_code=status)
+    return _show(request, "pages/programme/action_plan.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/action-plan")
-def action_plan_page(request: Request, session: SessionDep, principal: ReadUnit,
-                     unit_id: int) -> Response:
-    return _plan(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/action-plan", "action_plan_page", _plan)
 
 
 _create_route("/units/{unit_id}/action-plan", "action_create", ActionItemIn,
@@ -411,16 +420,12 @@ def _partners(request: Request, session, principal, unit_id: int, *, problems=()
         "links": {p.id: partnerships.innovation_ids(session, partnership_id=p.id) for p in rows},
         "titles": {i.id: i.title for i in all_inn}, "all": all_inn,
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/partnerships.html", ctx, status_code=status)
+    return _show(request, "pages/programme/partnerships.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/partnerships")
-def partnerships_page(request: Request, session: SessionDep, principal: ReadUnit,
-                      unit_id: int) -> Response:
-    return _partners(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/partnerships", "partnerships_page", _partners)
 
 
 _create_route("/units/{unit_id}/partnerships", "partnership_create", PartnershipIn,
@@ -445,16 +450,12 @@ def _pillars(request: Request, session, principal, unit_id: int, *, problems=(),
         "unit": unit,
         "progress": pillars.pillar_progress(session, actor=principal, unit_id=unit_id,
                                             today=unit_today(session, unit_id)),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/pillars.html", ctx, status_code=status)
+    return _show(request, "pages/programme/pillars.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/pillars")
-def pillars_page(request: Request, session: SessionDep, principal: ReadUnit,
-                 unit_id: int) -> Response:
-    return _pillars(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/pillars", "pillars_page", _pillars)
 
 
 _create_route("/units/{unit_id}/pillars", "pillar_create", PillarIn, pillars.create_pillar,
@@ -475,16 +476,12 @@ def _milestones(request: Request, session, principal, unit_id: int, *, problems=
     unit = units.get(session, unit_id=unit_id)
     ctx = {
         "unit": unit, "rows": milestones.all_milestones(session, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/milestones.html", ctx, status_code=status)
+    return _show(request, "pages/programme/milestones.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/milestones")
-def milestones_page(request: Request, session: SessionDep, principal: ReadUnit,
-                    unit_id: int) -> Response:
-    return _milestones(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/milestones", "milestones_page", _milestones)
 
 
 _create_route("/units/{unit_id}/milestones", "milestone_create", MilestoneIn,

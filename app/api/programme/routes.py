@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.api.programme import schemas as s
-from app.api.programme._crud import rows
+from app.api.programme._crud import ReadAny, WriteAny, rows
 from app.deps import SessionDep, requires
 from app.domain.display import round_half_up
 from app.security.principal import Principal
@@ -32,9 +32,6 @@ from app.services.units import get as get_unit
 router = APIRouter(tags=["programme"])
 
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
-WriteUnit = Annotated[Principal, Depends(requires("programme.write"))]
-ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
-WriteAny = Annotated[Principal, Depends(requires("programme.write", unit_param=None))]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
 Today = Annotated[date | None, Query(description="Judge overdue/expiry on this day "

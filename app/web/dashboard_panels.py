@@ -62,7 +62,7 @@ def programme_panel(session: Session, principal: Principal, unit: Unit) -> dict:
         "order": PANEL_ORDER["programme"],
         "slot": "programme",
         "context": {
-            "o": overview.unit_overview(session, unit=unit),
+            "o": overview.unit_overview(session, unit=unit, actor=principal),
             "stages": list(Stage),
             "area_labels": {a.value: a.label for a in ChangeArea},
             "links": {k: f"/units/{unit.id}{v}" for k, v in PROGRAMME_LINKS.items()},

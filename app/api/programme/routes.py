@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from app.api.programme import schemas as s
+from app.api.programme._crud import ReadAny, WriteAny, rows
 from app.deps import SessionDep, requires
 from app.domain.display import round_half_up
 from app.security.principal import Principal
@@ -31,9 +32,6 @@ from app.services.units import get as get_unit
 router = APIRouter(tags=["programme"])
 
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
-WriteUnit = Annotated[Principal, Depends(requires("programme.write"))]
-ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
-WriteAny = Annotated[Principal, Depends(requires("programme.write", unit_param=None))]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]
 Today = Annotated[date | None, Query(description="Judge overdue/expiry on this day "
@@ -71,33 +69,17 @@ def list_innovations(
     return _page(page, s.InnovationOut)
 
 
-@router.post("/units/{unit_id}/innovations", response_model=s.InnovationOut, status_code=201)
-def create_innovation(session: SessionDep, principal: WriteUnit, unit_id: int,
-                      body: s.InnovationIn):
-    """Register an innovation. 422 (nothing stored) for dates out of order, a parent in another
-    unit or started later, a lineage cycle, or a WBBM on WBK without its pembeda."""
-    get_unit(session, unit_id=unit_id)
-    return innovations.create_innovation(session, actor=principal, unit_id=unit_id,
-                                         data=body.model_dump(exclude_unset=True))
-
-
-@router.get("/innovations/{innovation_id}", response_model=s.InnovationOut)
-def get_innovation(session: SessionDep, principal: ReadAny, innovation_id: int):
-    return innovations.get_innovation(session, actor=principal, innovation_id=innovation_id)
-
-
-@router.patch("/innovations/{innovation_id}", response_model=s.InnovationOut)
-def update_innovation(session: SessionDep, principal: WriteAny, innovation_id: int,
-                      body: s.InnovationPatch):
-    """Change some fields; the whole result (and the innovations built on it) must stay valid."""
-    return innovations.update_innovation(session, actor=principal, innovation_id=innovation_id,
-                                         changes=body.model_dump(exclude_unset=True))
-
-
-@router.delete("/innovations/{innovation_id}", response_model=s.InnovationOut)
-def delete_innovation(session: SessionDep, principal: WriteAny, innovation_id: int):
-    """Soft delete (kept in the database and the audit log); 409 while others build on it."""
-    return innovations.delete_innovation(session, actor=principal, innovation_id=innovation_id)
+rows(router, innovations, "innovation", collection="/units/{unit_id}/innovations",
+     item="/innovations", out=s.InnovationOut, body_in=s.InnovationIn,
+     body_patch=s.InnovationPatch, docs={
+         "create": "Register an innovation. 422 (nothing stored) for dates out of order, a "
+                   "parent in another\n    unit or started later, a lineage cycle, or a WBBM on "
+                   "WBK without its pembeda.",
+         "update": "Change some fields; the whole result (and the innovations built on it) "
+                   "must stay valid.",
+         "delete": "Soft delete (kept in the database and the audit log); 409 while others "
+                   "build on it.",
+     })
 
 
 @router.get("/innovations/{innovation_id}/lineage", response_model=list[s.InnovationOut])
@@ -130,28 +112,13 @@ def create_impact(session: SessionDep, principal: WriteAny, innovation_id: int,
     """Add a measure; 422 for a unit that does not fit the kind (e.g. 'rupiah' for time),
     fractional steps, an index out of its scale, or an after date before the before date."""
     row = innovations.create_impact(session, actor=principal, innovation_id=innovation_id,
-                                    data=body.model_dump(exclude_unset=True))
+                                    data=body)
     return _impact_out(innovations.impact_view(row))
 
 
-@router.get("/innovation-impacts/{impact_id}", response_model=s.ImpactOut)
-def get_impact(session: SessionDep, principal: ReadAny, impact_id: int):
-    row = innovations.get_impact(session, actor=principal, impact_id=impact_id)
-    return _impact_out(innovations.impact_view(row))
-
-
-@router.patch("/innovation-impacts/{impact_id}", response_model=s.ImpactOut)
-def update_impact(session: SessionDep, principal: WriteAny, impact_id: int,
-                  body: s.ImpactPatch):
-    row = innovations.update_impact(session, actor=principal, impact_id=impact_id,
-                                    changes=body.model_dump(exclude_unset=True))
-    return _impact_out(innovations.impact_view(row))
-
-
-@router.delete("/innovation-impacts/{impact_id}", response_model=s.ImpactOut)
-def delete_impact(session: SessionDep, principal: WriteAny, impact_id: int):
-    row = innovations.delete_impact(session, actor=principal, impact_id=impact_id)
-    return _impact_out(innovations.impact_view(row))
+rows(router, innovations, "impact", collection=None, item="/innovation-impacts",
+     out=s.ImpactOut, body_in=s.ImpactIn, body_patch=s.ImpactPatch,
+     convert=lambda _session, row: _impact_out(innovations.impact_view(row)))
 
 
 @router.get("/units/{unit_id}/lke-suggestions", response_model=s.LkeSuggestionsOut)
@@ -203,11 +170,9 @@ def list_pillars(session: SessionDep, principal: ReadUnit, unit_id: int, limit: 
                                       offset=offset), s.PillarOut)
 
 
-@router.post("/units/{unit_id}/pillars", response_model=s.PillarOut, status_code=201)
-def create_pillar(session: SessionDep, principal: WriteUnit, unit_id: int, body: s.PillarIn):
-    get_unit(session, unit_id=unit_id)
-    return pillars.create_pillar(session, actor=principal, unit_id=unit_id,
-                                 data=body.model_dump(exclude_unset=True))
+rows(router, pillars, "pillar", collection="/units/{unit_id}/pillars", item="/pillars",
+     out=s.PillarOut, body_in=s.PillarIn, body_patch=s.PillarPatch,
+     docs={"delete": "Soft delete; 409 while items are still tagged with the pillar."})
 
 
 @router.get("/units/{unit_id}/pillar-progress", response_model=list[s.PillarProgressOut])
@@ -227,24 +192,6 @@ def pillar_progress(session: SessionDep, principal: ReadUnit, unit_id: int,
     ) for p in pillars.pillar_progress(session, actor=principal, unit_id=unit_id, today=today)]
 
 
-@router.get("/pillars/{pillar_id}", response_model=s.PillarOut)
-def get_pillar(session: SessionDep, principal: ReadAny, pillar_id: int):
-    return pillars.get_pillar(session, actor=principal, pillar_id=pillar_id)
-
-
-@router.patch("/pillars/{pillar_id}", response_model=s.PillarOut)
-def update_pillar(session: SessionDep, principal: WriteAny, pillar_id: int,
-                  body: s.PillarPatch):
-    return pillars.update_pillar(session, actor=principal, pillar_id=pillar_id,
-                                 changes=body.model_dump(exclude_unset=True))
-
-
-@router.delete("/pillars/{pillar_id}", response_model=s.PillarOut)
-def delete_pillar(session: SessionDep, principal: WriteAny, pillar_id: int):
-    """Soft delete; 409 while items are still tagged with the pillar."""
-    return pillars.delete_pillar(session, actor=principal, pillar_id=pillar_id)
-
-
 # --- team -----------------------------------------------------------------------------------
 
 @router.get("/units/{unit_id}/team/decrees", response_model=s.PageOut[s.DecreeOut])
@@ -255,28 +202,8 @@ def list_decrees(session: SessionDep, principal: ReadUnit, unit_id: int, limit: 
                                    offset=offset), s.DecreeOut)
 
 
-@router.post("/units/{unit_id}/team/decrees", response_model=s.DecreeOut, status_code=201)
-def create_decree(session: SessionDep, principal: WriteUnit, unit_id: int, body: s.DecreeIn):
-    get_unit(session, unit_id=unit_id)
-    return team.create_decree(session, actor=principal, unit_id=unit_id,
-                              data=body.model_dump(exclude_unset=True))
-
-
-@router.get("/team-decrees/{decree_id}", response_model=s.DecreeOut)
-def get_decree(session: SessionDep, principal: ReadAny, decree_id: int):
-    return team.get_decree(session, actor=principal, decree_id=decree_id)
-
-
-@router.patch("/team-decrees/{decree_id}", response_model=s.DecreeOut)
-def update_decree(session: SessionDep, principal: WriteAny, decree_id: int,
-                  body: s.DecreePatch):
-    return team.update_decree(session, actor=principal, decree_id=decree_id,
-                              changes=body.model_dump(exclude_unset=True))
-
-
-@router.delete("/team-decrees/{decree_id}", response_model=s.DecreeOut)
-def delete_decree(session: SessionDep, principal: WriteAny, decree_id: int):
-    return team.delete_decree(session, actor=principal, decree_id=decree_id)
+rows(router, team, "decree", collection="/units/{unit_id}/team/decrees",
+     item="/team-decrees", out=s.DecreeOut, body_in=s.DecreeIn, body_patch=s.DecreePatch)
 
 
 @router.get("/units/{unit_id}/team/members", response_model=s.PageOut[s.MemberOut])
@@ -287,29 +214,9 @@ def list_members(session: SessionDep, principal: ReadUnit, unit_id: int, limit: 
                                    active=active, limit=limit, offset=offset), s.MemberOut)
 
 
-@router.post("/units/{unit_id}/team/members", response_model=s.MemberOut, status_code=201)
-def create_member(session: SessionDep, principal: WriteUnit, unit_id: int, body: s.MemberIn):
-    """Add a person (any level from pimpinan to cleaning service and PPNPN)."""
-    get_unit(session, unit_id=unit_id)
-    return team.create_member(session, actor=principal, unit_id=unit_id,
-                              data=body.model_dump(exclude_unset=True))
-
-
-@router.get("/team-members/{member_id}", response_model=s.MemberOut)
-def get_member(session: SessionDep, principal: ReadAny, member_id: int):
-    return team.get_member(session, actor=principal, member_id=member_id)
-
-
-@router.patch("/team-members/{member_id}", response_model=s.MemberOut)
-def update_member(session: SessionDep, principal: WriteAny, member_id: int,
-                  body: s.MemberPatch):
-    return team.update_member(session, actor=principal, member_id=member_id,
-                              changes=body.model_dump(exclude_unset=True))
-
-
-@router.delete("/team-members/{member_id}", response_model=s.MemberOut)
-def delete_member(session: SessionDep, principal: WriteAny, member_id: int):
-    return team.delete_member(session, actor=principal, member_id=member_id)
+rows(router, team, "member", collection="/units/{unit_id}/team/members",
+     item="/team-members", out=s.MemberOut, body_in=s.MemberIn, body_patch=s.MemberPatch,
+     docs={"create": "Add a person (any level from pimpinan to cleaning service and PPNPN)."})
 
 
 @router.get("/units/{unit_id}/team/pacts", response_model=s.PageOut[s.PactOut])
@@ -320,28 +227,9 @@ def list_pacts(session: SessionDep, principal: ReadUnit, unit_id: int, limit: Li
                                  limit=limit, offset=offset), s.PactOut)
 
 
-@router.post("/units/{unit_id}/team/pacts", response_model=s.PactOut, status_code=201)
-def create_pact(session: SessionDep, principal: WriteUnit, unit_id: int, body: s.PactIn):
-    """Record a member's signed pakta integritas."""
-    get_unit(session, unit_id=unit_id)
-    return team.create_pact(session, actor=principal, unit_id=unit_id,
-                            data=body.model_dump(exclude_unset=True))
-
-
-@router.get("/integrity-pacts/{pact_id}", response_model=s.PactOut)
-def get_pact(session: SessionDep, principal: ReadAny, pact_id: int):
-    return team.get_pact(session, actor=principal, pact_id=pact_id)
-
-
-@router.patch("/integrity-pacts/{pact_id}", response_model=s.PactOut)
-def update_pact(session: SessionDep, principal: WriteAny, pact_id: int, body: s.PactPatch):
-    return team.update_pact(session, actor=principal, pact_id=pact_id,
-                            changes=body.model_dump(exclude_unset=True))
-
-
-@router.delete("/integrity-pacts/{pact_id}", response_model=s.PactOut)
-def delete_pact(session: SessionDep, principal: WriteAny, pact_id: int):
-    return team.delete_pact(session, actor=principal, pact_id=pact_id)
+rows(router, team, "pact", collection="/units/{unit_id}/team/pacts", item="/integrity-pacts",
+     out=s.PactOut, body_in=s.PactIn, body_patch=s.PactPatch,
+     docs={"create": "Record a member's signed pakta integritas."})
 
 
 def _activity_out(session, row) -> s.ActivityOut:
@@ -360,35 +248,11 @@ def list_activities(session: SessionDep, principal: ReadUnit, unit_id: int, limi
     return _page(page, s.ActivityOut, lambda r: _activity_out(session, r))
 
 
-@router.post("/units/{unit_id}/team/activities", response_model=s.ActivityOut,
-             status_code=201)
-def create_activity(session: SessionDep, principal: WriteUnit, unit_id: int,
-                    body: s.ActivityIn):
-    """Record an activity with who took part (members of the same unit only)."""
-    get_unit(session, unit_id=unit_id)
-    row = team.create_activity(session, actor=principal, unit_id=unit_id,
-                               data=body.model_dump(exclude_unset=True))
-    return _activity_out(session, row)
-
-
-@router.get("/team-activities/{activity_id}", response_model=s.ActivityOut)
-def get_activity(session: SessionDep, principal: ReadAny, activity_id: int):
-    return _activity_out(session, team.get_activity(session, actor=principal,
-                                                    activity_id=activity_id))
-
-
-@router.patch("/team-activities/{activity_id}", response_model=s.ActivityOut)
-def update_activity(session: SessionDep, principal: WriteAny, activity_id: int,
-                    body: s.ActivityPatch):
-    row = team.update_activity(session, actor=principal, activity_id=activity_id,
-                               changes=body.model_dump(exclude_unset=True))
-    return _activity_out(session, row)
-
-
-@router.delete("/team-activities/{activity_id}", response_model=s.ActivityOut)
-def delete_activity(session: SessionDep, principal: WriteAny, activity_id: int):
-    row = team.delete_activity(session, actor=principal, activity_id=activity_id)
-    return s.ActivityOut.model_validate(row)
+rows(router, team, "activity", collection="/units/{unit_id}/team/activities",
+     item="/team-activities", out=s.ActivityOut, body_in=s.ActivityIn,
+     body_patch=s.ActivityPatch, convert=_activity_out,
+     deleted=lambda _session, row: s.ActivityOut.model_validate(row),
+     docs={"create": "Record an activity with who took part (members of the same unit only)."})
 
 
 def _level_out(item) -> s.LevelCommitmentOut:
@@ -434,33 +298,11 @@ def _action_out(row, today: date) -> s.ActionItemOut:
     return out
 
 
-@router.post("/units/{unit_id}/action-items", response_model=s.ActionItemOut, status_code=201)
-def create_action_item(session: SessionDep, principal: WriteUnit, unit_id: int,
-                       body: s.ActionItemIn):
-    get_unit(session, unit_id=unit_id)
-    row = action_plan.create_action_item(session, actor=principal, unit_id=unit_id,
-                                         data=body.model_dump(exclude_unset=True))
-    return _action_out(row, unit_today(session, unit_id))
-
-
-@router.get("/action-items/{item_id}", response_model=s.ActionItemOut)
-def get_action_item(session: SessionDep, principal: ReadAny, item_id: int):
-    row = action_plan.get_action_item(session, actor=principal, item_id=item_id)
-    return _action_out(row, unit_today(session, row.unit_id))
-
-
-@router.patch("/action-items/{item_id}", response_model=s.ActionItemOut)
-def update_action_item(session: SessionDep, principal: WriteAny, item_id: int,
-                       body: s.ActionItemPatch):
-    row = action_plan.update_action_item(session, actor=principal, item_id=item_id,
-                                         changes=body.model_dump(exclude_unset=True))
-    return _action_out(row, unit_today(session, row.unit_id))
-
-
-@router.delete("/action-items/{item_id}", response_model=s.ActionItemOut)
-def delete_action_item(session: SessionDep, principal: WriteAny, item_id: int):
-    return s.ActionItemOut.model_validate(
-        action_plan.delete_action_item(session, actor=principal, item_id=item_id))
+rows(router, action_plan, "action_item", id_name="item_id",
+     collection="/units/{unit_id}/action-items", item="/action-items", out=s.ActionItemOut,
+     body_in=s.ActionItemIn, body_patch=s.ActionItemPatch,
+     convert=lambda session, row: _action_out(row, unit_today(session, row.unit_id)),
+     deleted=lambda _session, row: s.ActionItemOut.model_validate(row))
 
 
 # --- partnerships ---------------------------------------------------------------------------
@@ -488,36 +330,12 @@ def list_partnerships(session: SessionDep, principal: ReadUnit, unit_id: int,
     return _page(page, s.PartnershipOut, lambda r: _partnership_out(session, r, today))
 
 
-@router.post("/units/{unit_id}/partnerships", response_model=s.PartnershipOut,
-             status_code=201)
-def create_partnership(session: SessionDep, principal: WriteUnit, unit_id: int,
-                       body: s.PartnershipIn):
-    get_unit(session, unit_id=unit_id)
-    row = partnerships.create_partnership(session, actor=principal, unit_id=unit_id,
-                                          data=body.model_dump(exclude_unset=True))
-    return _partnership_out(session, row, unit_today(session, unit_id))
-
-
-@router.get("/partnerships/{partnership_id}", response_model=s.PartnershipOut)
-def get_partnership(session: SessionDep, principal: ReadAny, partnership_id: int):
-    row = partnerships.get_partnership(session, actor=principal, partnership_id=partnership_id)
-    return _partnership_out(session, row, unit_today(session, row.unit_id))
-
-
-@router.patch("/partnerships/{partnership_id}", response_model=s.PartnershipOut)
-def update_partnership(session: SessionDep, principal: WriteAny, partnership_id: int,
-                       body: s.PartnershipPatch):
-    row = partnerships.update_partnership(session, actor=principal,
-                                          partnership_id=partnership_id,
-                                          changes=body.model_dump(exclude_unset=True))
-    return _partnership_out(session, row, unit_today(session, row.unit_id))
-
-
-@router.delete("/partnerships/{partnership_id}", response_model=s.PartnershipOut)
-def delete_partnership(session: SessionDep, principal: WriteAny, partnership_id: int):
-    row = partnerships.delete_partnership(session, actor=principal,
-                                          partnership_id=partnership_id)
-    return _partnership_out(session, row, None)
+rows(router, partnerships, "partnership", collection="/units/{unit_id}/partnerships",
+     item="/partnerships", out=s.PartnershipOut, body_in=s.PartnershipIn,
+     body_patch=s.PartnershipPatch,
+     convert=lambda session, row: _partnership_out(session, row,
+                                                   unit_today(session, row.unit_id)),
+     deleted=lambda session, row: _partnership_out(session, row, None))
 
 
 # --- milestones -----------------------------------------------------------------------------
@@ -531,27 +349,8 @@ def list_milestones(session: SessionDep, principal: ReadUnit, unit_id: int, limi
                  s.MilestoneOut)
 
 
-@router.post("/units/{unit_id}/milestones", response_model=s.MilestoneOut, status_code=201)
-def create_milestone(session: SessionDep, principal: WriteUnit, unit_id: int,
-                     body: s.MilestoneIn):
-    """422 when the order is broken (e.g. a WBK award without an earlier WBK proposal)."""
-    get_unit(session, unit_id=unit_id)
-    return milestones.create_milestone(session, actor=principal, unit_id=unit_id,
-                                       data=body.model_dump(exclude_unset=True))
-
-
-@router.get("/milestones/{milestone_id}", response_model=s.MilestoneOut)
-def get_milestone(session: SessionDep, principal: ReadAny, milestone_id: int):
-    return milestones.get_milestone(session, actor=principal, milestone_id=milestone_id)
-
-
-@router.patch("/milestones/{milestone_id}", response_model=s.MilestoneOut)
-def update_milestone(session: SessionDep, principal: WriteAny, milestone_id: int,
-                     body: s.MilestonePatch):
-    return milestones.update_milestone(session, actor=principal, milestone_id=milestone_id,
-                                       changes=body.model_dump(exclude_unset=True))
-
-
-@router.delete("/milestones/{milestone_id}", response_model=s.MilestoneOut)
-def delete_milestone(session: SessionDep, principal: WriteAny, milestone_id: int):
-    return milestones.delete_milestone(session, actor=principal, milestone_id=milestone_id)
+rows(router, milestones, "milestone", collection="/units/{unit_id}/milestones",
+     item="/milestones", out=s.MilestoneOut, body_in=s.MilestoneIn,
+     body_patch=s.MilestonePatch,
+     docs={"create": "422 when the order is broken (e.g. a WBK award without an earlier WBK "
+                     "proposal)."})

@@ -9,8 +9,10 @@
 - ``pillars``: the unit's own strategic pillars and their progress.
 
 Every function is keyword-only ``fn(session, *, actor, ...)``; ``actor=None`` is the system
-(demo data, CLI). Reads check ``unit.read`` and writes ``programme.write`` at the row's unit.
-Lists return ``Page`` (items, total, limit, offset).
+(demo data, CLI). Reads check ``unit.read`` and writes ``programme.write`` at the row's unit;
+a row addressed from a unit's page (``unit_id=``) must belong to that unit. Writes take the
+input models of ``inputs`` (plain dicts are parsed into them). Lists return ``Page`` (items,
+total, limit, offset).
 """
 
 from app.services.programme import (

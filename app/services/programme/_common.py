@@ -1,12 +1,11 @@
-"""Shared machinery of the programme services: field coercion with Indonesian messages,
-pagination, loading a live row with the unit check, stamps, soft delete and audit."""
+"""Shared machinery of the programme services: pagination, loading a live row with the unit
+check, stamps, soft delete and audit. Input reading lives with the input models (``inputs``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -17,14 +16,13 @@ from app.models.base import utcnow
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.programme.inputs import MAX_INT, ProgrammeInput, load_input
 
 T = TypeVar("T", bound=SQLModel)
 
 WRITE = "programme.write"
 READ = "unit.read"
 MAX_LIMIT = 200
-# Integers are stored in 32-bit columns; ids and counts beyond are refused, not sent.
-MAX_INT = 2**31 - 1
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
@@ -38,179 +36,8 @@ class Page(Generic[T]):
     offset: int
 
 
-@dataclass(frozen=True)
-class F:
-    """How one input field is read: its kind, Indonesian label and limits.
-
-    kinds: str, text, date, int, decimal, bool, enum, list (of short strings), ids (of ints),
-    ref (an int id or None).
-    """
-
-    kind: str
-    label: str
-    required: bool = False
-    max_length: int | None = None
-    choices: tuple[str, ...] = ()
-    low: int | None = None
-    high: int | None = None
-    default: Any = None
-
-
-@dataclass
-class Coerced:
-    values: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-
 def choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def coerce(specs: Mapping[str, F], data: Mapping[str, Any], *, partial: bool) -> Coerced:
-    """Read ``data`` (typed values from the API or strings from a form) against ``specs``.
-
-    Unknown keys are refused. With ``partial`` (an update) only the given keys are read and
-    required fields may be absent, but not emptied.
-    """
-    out = Coerced()
-    for key in data:
-        if key not in specs:
-            out.problems.append(f"Kolom '{key}' tidak dikenal.")
-    for name, spec in specs.items():
-        if name not in data:
-            if partial:
-                continue
-            if spec.required:
-                out.problems.append(f"{spec.label} wajib diisi.")
-                continue
-            out.values[name] = _default(spec)
-            continue
-        value = data[name]
-        try:
-            out.values[name] = _one(spec, value)
-        except ValueError as exc:
-            out.problems.append(str(exc))
-    return out
-
-
-def _default(spec: F) -> Any:
-    if spec.kind in ("list", "ids"):
-        return list(spec.default or [])
-    if spec.kind in ("str", "text") and spec.default is None:
-        return ""
-    if spec.kind == "bool" and spec.default is None:
-        return False
-    return spec.default
-
-
-def _one(spec: F, value: Any) -> Any:
-    kind, label = spec.kind, spec.label
-    if kind in ("list", "ids"):
-        if value is None or value == "":
-            items: list[Any] = []
-        elif isinstance(value, str):
-            items = [v.strip() for v in value.replace("\r", "").replace(";", "\n").split("\n")]
-        elif isinstance(value, list | tuple):
-            items = list(value)
-        else:
-            raise ValueError(f"{label} harus berupa daftar.")
-        if kind == "list":
-            cleaned = []
-            for item in items:
-                if not isinstance(item, str):
-                    raise ValueError(f"{label} harus berupa daftar teks.")
-                item = item.strip()
-                if item and item not in cleaned:
-                    if len(item) > (spec.max_length or 200):
-                        raise ValueError(f"Isian {label} terlalu panjang: '{item[:40]}...'.")
-                    cleaned.append(item)
-            return cleaned
-        ids: list[int] = []
-        for item in items:
-            if item in ("", None):
-                continue
-            number = _int(item, label)
-            if number not in ids:
-                ids.append(number)
-        return ids
-    if _blank(value):
-        if spec.required:
-            raise ValueError(f"{label} wajib diisi.")
-        if spec.default is not None:
-            return spec.default  # emptied on an update: back to the default, as on creation
-        if kind in ("str", "text"):
-            return ""
-        if kind == "bool":
-            return False
-        return None
-    if kind in ("str", "text"):
-        if not isinstance(value, str):
-            raise ValueError(f"{label} harus berupa teks.")
-        value = value.strip()
-        if spec.max_length and len(value) > spec.max_length:
-            raise ValueError(f"{label} paling panjang {spec.max_length} karakter.")
-        return value
-    if kind == "enum":
-        text = str(value).strip().lower()
-        if text not in spec.choices:
-            raise ValueError(
-                f"{label} '{value}' tidak dikenal; pilih salah satu: {', '.join(spec.choices)}."
-            )
-        return text
-    if kind == "date":
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError(f"{label} harus berupa tanggal (TTTT-BB-HH).") from None
-    if kind in ("int", "ref"):
-        number = _int(value, label)
-        if spec.low is not None and number < spec.low:
-            raise ValueError(f"{label} tidak boleh kurang dari {spec.low}.")
-        if spec.high is not None and number > spec.high:
-            raise ValueError(f"{label} tidak boleh lebih dari {spec.high}.")
-        return number
-    if kind == "decimal":
-        if isinstance(value, bool) or isinstance(value, float):
-            # floats are inexact; the API sends numbers as strings or integers
-            value = str(value)
-        try:
-            number = Decimal(str(value).strip().replace(" ", ""))
-        except InvalidOperation:
-            raise ValueError(f"{label} harus berupa angka (gunakan titik untuk desimal).") from None
-        if not number.is_finite():
-            raise ValueError(f"{label} harus berupa angka.")
-        if abs(number) >= Decimal(10) ** 14:
-            raise ValueError(f"{label} terlalu besar.")
-        return number
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "on", "ya", "yes"):
-            return True
-        if text in ("0", "false", "off", "tidak", "no"):
-            return False
-        raise ValueError(f"{label} harus ya atau tidak.")
-    raise AssertionError(kind)
-
-
-def _int(value: Any, label: str) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{label} harus berupa bilangan bulat.")
-    if not isinstance(value, int):
-        try:
-            value = int(str(value).strip())
-        except ValueError:
-            raise ValueError(f"{label} harus berupa bilangan bulat.") from None
-    if not -MAX_INT <= value <= MAX_INT:
-        raise ValueError(f"{label} di luar rentang yang diizinkan.")
-    return value
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -252,12 +79,20 @@ def check_unit(actor: Principal | None, permission: str, unit_id: int) -> None:
 
 def load(
     session: Session, model: type[T], row_id: int, *, actor: Principal | None, permission: str,
-    what: str,
+    what: str, unit_id: int | None = None,
 ) -> T:
-    """A live row by id, or NotFound; Forbidden when it belongs to a unit the actor can't use."""
+    """A live row by id, or NotFound; Forbidden when it belongs to a unit the actor can't use.
+
+    With ``unit_id`` (a page under /units/{unit_id}/...) a row of another unit is NotFound,
+    after the actor's right to read that row's unit is checked (so a stranger gets Forbidden).
+    """
     row = session.get(model, row_id)
     if row is None or getattr(row, "deleted_at", None) is not None:
         raise NotFound(f"{what} {row_id} tidak ditemukan.")
+    if unit_id is not None:
+        check_unit(actor, READ, row.unit_id)
+        if row.unit_id != unit_id:
+            raise NotFound("Data tidak ditemukan di unit ini.")
     check_unit(actor, permission, row.unit_id)
     return row
 
@@ -315,13 +150,32 @@ def apply(row: SQLModel, values: Mapping[str, Any], actor: Principal | None) -> 
 def create_row(
     session: Session, row: T, *, actor: Principal | None, entity: str, extra: dict | None = None
 ) -> T:
-    """Add, flush and audit a new row (the caller commits)."""
+    """Add and audit a new row, and commit."""
     stamp_new(row, actor)
     session.add(row)
     session.flush()
     after = audit.snapshot(row) | (extra or {})
     audit.record(session, actor=actor, action="create", entity=entity, entity_id=row.id,
                  unit_id=row.unit_id, after=after)
+    session.commit()
+    return row
+
+
+def update_row(
+    session: Session, row: T, values: Mapping[str, Any], *, actor: Principal | None,
+    entity: str, before: dict | None = None, after: dict | None = None,
+    links: Callable[[], None] | None = None,
+) -> T:
+    """Change a row (and its links, when given), audited, and commit. ``before``/``after``
+    add what the row's snapshot does not hold (e.g. linked ids)."""
+    old = audit.snapshot(row) | (before or {})
+    apply(row, values, actor)
+    session.add(row)
+    if links is not None:
+        links()
+    audit.record(session, actor=actor, action="update", entity=entity, entity_id=row.id,
+                 unit_id=row.unit_id, before=old, after=audit.snapshot(row) | (after or {}))
+    session.commit()
     return row
 
 
@@ -342,8 +196,10 @@ def soft_delete(
     return row
 
 
-def current_values(row: SQLModel, specs: Mapping[str, F]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in specs}
+def current_values(row: SQLModel, model: type[ProgrammeInput]) -> dict[str, Any]:
+    """The row's stored values of the model's fields (links such as member_ids excluded)."""
+    fields = (model.creates or model).model_fields
+    return {name: getattr(row, name) for name in fields if name in type(row).model_fields}
 
 
 def unit_today(session: Session, unit_id: int) -> date:
@@ -359,3 +215,168 @@ def unit_today(session: Session, unit_id: int) -> date:
     except (KeyError, ValueError):
         zone = ZoneInfo("Asia/Jakarta")
     return datetime.now(zone).date()
+
+
+@dataclass(frozen=True)
+class Links:
+    """Rows linked to a row through a link table: the members at an activity, the innovations
+    of a partnership. Unlinking is soft (the link is kept, marked deleted) and only live
+    linked rows count."""
+
+    field: str  # the input field with the wanted ids, e.g. "member_ids"
+    model: type[SQLModel]  # the link table
+    parent: str  # its column naming the row, e.g. "activity_id"
+    child: str  # its column naming the linked row, e.g. "member_id"
+    target: type[SQLModel]  # the table of the linked rows
+    missing: str  # the start of the message for ids not live in the unit
+
+    def ids(self, session: Session, row_id: int) -> list[int]:
+        """Ids of the live rows linked to ``row_id``."""
+        child = getattr(self.model, self.child)
+        return list(session.exec(
+            select(child).join(self.target, self.target.id == child).where(
+                getattr(self.model, self.parent) == row_id,
+                col(self.model.deleted_at).is_(None), col(self.target.deleted_at).is_(None),
+            ).order_by(child)
+        ).all())
+
+    def problems(self, session: Session, unit_id: int, wanted: list[int] | None) -> list[str]:
+        if not wanted:
+            return []
+        missing = sorted(set(wanted) - live_ids(session, self.target, unit_id, wanted))
+        return [self.missing + ", ".join(str(i) for i in missing) + "."] if missing else []
+
+    def set(self, session: Session, row: SQLModel, wanted: list[int],
+            actor: Principal | None) -> None:
+        """Link exactly ``wanted`` (restoring links removed before)."""
+        links = session.exec(
+            select(self.model).where(getattr(self.model, self.parent) == row.id)).all()
+        by_child = {getattr(link, self.child): link for link in links}
+        now = utcnow()
+        user = actor.user_id if actor else None
+        for child, link in by_child.items():
+            if child not in wanted and link.deleted_at is None:
+                link.deleted_at, link.updated_at, link.updated_by = now, now, user
+                session.add(link)
+        for child in wanted:
+            link = by_child.get(child)
+            if link is None:
+                session.add(self.model(unit_id=row.unit_id, created_by=user,
+                                       **{self.parent: row.id, self.child: child}))
+            elif link.deleted_at is not None:
+                link.deleted_at, link.updated_at, link.updated_by = None, now, user
+                session.add(link)
+        session.flush()
+
+
+Check = Callable[[Session, int, dict[str, Any], "int | None"], list[str]]
+
+
+@dataclass(frozen=True)
+class Kind(Generic[T]):
+    """The read / create / change / delete use cases every kind of programme row shares.
+
+    A service module binds them under its own names, e.g. ``get_pillar = PILLARS.get``; the
+    row is addressed by ``id_name`` (``get_pillar(session, actor=..., pillar_id=3)``) and,
+    from a page under /units/{unit_id}, ``unit_id``: a row of another unit is then NotFound.
+    ``check(session, unit_id, values, row_id)`` returns the Indonesian problems of the values
+    about to be stored (on a change: the row's values with the changes; ``row_id`` None on a
+    create); it may normalise ``values`` in place (e.g. upper-case an LKE code).
+    """
+
+    model: type[T]
+    id_name: str
+    what: str  # the Indonesian name in "<what> 12 tidak ditemukan."
+    entity: str  # the audit entity
+    create_input: type[ProgrammeInput]
+    patch_input: type[ProgrammeInput]
+    check: Check | None = None
+    links: Links | None = None
+
+    def _id(self, given: Mapping[str, int]) -> int:
+        if set(given) != {self.id_name}:
+            raise TypeError(f"expected the keyword {self.id_name}, got {sorted(given)}")
+        return given[self.id_name]
+
+    def page(
+        self, session: Session, *, actor: Principal | None, unit_id: int,
+        order_by: Sequence[Any], limit: int, offset: int,
+        equal: Iterable[tuple[Any, Any]] = (), pillar_id: int | None = None,
+        where: Callable[[], Iterable[Any]] | None = None,
+    ) -> Page[T]:
+        """One page of the unit's live rows: ``equal`` holds (column, value) filters, applied
+        when the value is given (not None or ""); ``where()`` adds conditions, built once the
+        actor and the pillar are checked (a bad year or date then reads as Invalid)."""
+        check_unit(actor, READ, unit_id)
+        filter_id(pillar_id, "Pilar")
+        query = live(self.model, unit_id)
+        if pillar_id is not None:
+            equal = [*equal, (self.model.pillar_id, pillar_id)]
+        for column, value in equal:
+            if value not in (None, ""):
+                query = query.where(column == value)
+        conditions = list(where()) if where is not None else []
+        if conditions:
+            query = query.where(*conditions)
+        return paginate(session, query, order_by=order_by, limit=limit, offset=offset)
+
+    def get(self, session: Session, *, actor: Principal | None, unit_id: int | None = None,
+            permission: str = READ, **row_id: int) -> T:
+        """One live row (of ``unit_id`` when given)."""
+        return load(session, self.model, self._id(row_id), actor=actor, permission=permission,
+                    what=self.what, unit_id=unit_id)
+
+    def refuse_problems(self, session: Session, unit_id: int, values: dict[str, Any],
+                        row_id: int | None, wanted: list[int] | None = None) -> None:
+        problems = self.check(session, unit_id, values, row_id) if self.check else []
+        if self.links is not None:
+            problems += self.links.problems(session, unit_id, wanted)
+        refuse(self.create_input.refusal, problems)
+
+    def create(self, session: Session, *, actor: Principal | None, unit_id: int,
+               data: ProgrammeInput | Mapping[str, Any]) -> T:
+        """Store a new row of the unit (and its links); Invalid (nothing stored) with the
+        problems."""
+        check_unit(actor, WRITE, unit_id)
+        values = load_input(self.create_input, data).read()
+        if self.links is None:
+            self.refuse_problems(session, unit_id, values, None)
+            return create_row(session, self.model(unit_id=unit_id, **values), actor=actor,
+                              entity=self.entity)
+        wanted = values.pop(self.links.field)
+        self.refuse_problems(session, unit_id, values, None, wanted)
+        row = self.model(unit_id=unit_id, **values)
+        session.add(row)
+        session.flush()
+        self.links.set(session, row, wanted, actor)
+        return create_row(session, row, actor=actor, entity=self.entity,
+                          extra={self.links.field: wanted})
+
+    def update(self, session: Session, *, actor: Principal | None,
+               changes: ProgrammeInput | Mapping[str, Any], unit_id: int | None = None,
+               **row_id: int) -> T:
+        """Change the given fields (and the links, when given); the whole result must still
+        be valid."""
+        row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
+        values = load_input(self.patch_input, changes).read()
+        links = self.links
+        wanted = values.pop(links.field, None) if links else None
+        merged = current_values(row, self.create_input) | values
+        self.refuse_problems(session, row.unit_id, merged, row.id, wanted)
+        if links is None:
+            return update_row(session, row, {k: merged[k] for k in values}, actor=actor,
+                              entity=self.entity)
+        old = links.ids(session, row.id)
+        return update_row(
+            session, row, {k: merged[k] for k in values}, actor=actor, entity=self.entity,
+            before={links.field: old},
+            after={links.field: wanted if wanted is not None else old},
+            links=None if wanted is None else lambda: links.set(session, row, wanted, actor),
+        )
+
+    def delete(self, session: Session, *, actor: Principal | None, unit_id: int | None = None,
+               **row_id: int) -> T:
+        """Soft-delete the row (kept for the record, its links too), audited."""
+        row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
+        extra = {self.links.field: self.links.ids(session, row.id)} if self.links else None
+        return soft_delete(session, row, actor=actor, entity=self.entity, extra=extra)

@@ -11,48 +11,23 @@ from sqlmodel import Session, col
 from app.domain import programme as dom
 from app.models.programme import ActionItem
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
-    WRITE,
-    F,
+    Kind,
     Page,
-    apply,
     check_pillar,
     check_unit,
-    choices,
-    coerce,
-    create_row,
     current_values,
     domain_texts,
-    filter_id,
     live,
-    load,
-    paginate,
-    refuse,
-    soft_delete,
 )
+from app.services.programme.inputs import ActionItemIn, ActionItemPatch
 
 ENTITY = "action_item"
 
-FIELDS: dict[str, F] = {
-    "area": F("enum", "Area perubahan", required=True, choices=choices(dom.ChangeArea)),
-    "activity": F("str", "Kegiatan", required=True, max_length=300),
-    "output_target": F("str", "Target keluaran", max_length=300),
-    "person_in_charge": F("str", "Penanggung jawab", max_length=200),
-    "started_on": F("date", "Tanggal mulai"),
-    "due_on": F("date", "Batas waktu"),
-    "status": F("enum", "Status", choices=choices(dom.ItemStatus), default="belum_mulai"),
-    "progress": F("int", "Kemajuan (%)", default=0),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "lke_ref": F("str", "Kode LKE", max_length=10),
-    "pillar_id": F("ref", "Pilar"),
-}
-
 
 def to_domain(row: ActionItem) -> dom.ActionItem:
-    return _domain(row.id, current_values(row, FIELDS))
+    return _domain(row.id, current_values(row, ActionItemIn))
 
 
 def _domain(row_id: Any, v: Mapping[str, Any]) -> dom.ActionItem:
@@ -64,7 +39,8 @@ def _domain(row_id: Any, v: Mapping[str, Any]) -> dom.ActionItem:
     )
 
 
-def _check(session: Session, unit_id: int, values: dict[str, Any]) -> list[str]:
+def _check(session: Session, unit_id: int, values: dict[str, Any], _row_id: int | None = None
+           ) -> list[str]:
     if values.get("lke_ref"):
         values["lke_ref"] = values["lke_ref"].strip().upper()
     if values.get("progress") is None:
@@ -75,84 +51,38 @@ def _check(session: Session, unit_id: int, values: dict[str, Any]) -> list[str]:
     return problems
 
 
-def list_action_items(
-    session: Session,
-    *,
-    actor: Principal | None,
-    unit_id: int,
-    area: str | None = None,
-    status: str | None = None,
-    pillar_id: int | None = None,
-    overdue_on: date | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[ActionItem]:
-    """The unit's live items by area then due date; ``overdue_on`` keeps only items overdue
-    on that day (open and past due)."""
-    check_unit(actor, READ, unit_id)
-    filter_id(pillar_id, "Pilar")
-    query = live(ActionItem, unit_id)
-    for column, value in ((ActionItem.area, area), (ActionItem.status, status),
-                          (ActionItem.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    if overdue_on is not None:
-        query = query.where(
-            col(ActionItem.status).in_([s.value for s in dom.ItemStatus if s.is_open]),
-            col(ActionItem.due_on).is_not(None), col(ActionItem.due_on) < overdue_on,
-        )
-    return paginate(session, query, order_by=[ActionItem.area, col(ActionItem.due_on),
-                                              ActionItem.id], limit=limit, offset=offset)
-
-
 def all_action_items(session: Session, *, unit_id: int) -> list[ActionItem]:
     return list(session.exec(
         live(ActionItem, unit_id).order_by(ActionItem.area, col(ActionItem.due_on), ActionItem.id)
     ).all())
 
 
-def get_action_item(session: Session, *, actor: Principal | None, item_id: int) -> ActionItem:
-    return load(session, ActionItem, item_id, actor=actor, permission=READ,
-                what="Butir rencana aksi")
+ITEMS = Kind(ActionItem, "item_id", "Butir rencana aksi", ENTITY, ActionItemIn, ActionItemPatch,
+             check=_check)
+get_action_item = ITEMS.get
+create_action_item = ITEMS.create  # progress 0-100 consistent with status, due after start
+update_action_item = ITEMS.update
+delete_action_item = ITEMS.delete
 
 
-def create_action_item(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
-) -> ActionItem:
-    """Add an item to the plan (progress 0-100 consistent with status, due after start)."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Rencana aksi tidak dapat disimpan.", got.problems)
-    refuse("Rencana aksi tidak dapat disimpan.", _check(session, unit_id, got.values))
-    row = create_row(session, ActionItem(unit_id=unit_id, **got.values), actor=actor,
-                     entity=ENTITY)
-    session.commit()
-    return row
+def list_action_items(
+    session: Session, *, actor: Principal | None, unit_id: int, area: str | None = None,
+    status: str | None = None, pillar_id: int | None = None, overdue_on: date | None = None,
+    limit: int = 50, offset: int = 0,
+) -> Page[ActionItem]:
+    """The unit's live items by area then due date; ``overdue_on`` keeps only items overdue
+    on that day (open and past due)."""
+    def overdue():
+        if overdue_on is None:
+            return []
+        return [col(ActionItem.status).in_([s.value for s in dom.ItemStatus if s.is_open]),
+                col(ActionItem.due_on).is_not(None), col(ActionItem.due_on) < overdue_on]
 
-
-def update_action_item(
-    session: Session, *, actor: Principal | None, item_id: int, changes: Mapping[str, Any]
-) -> ActionItem:
-    """Change an item; the result must still be valid."""
-    row = load(session, ActionItem, item_id, actor=actor, permission=WRITE,
-               what="Butir rencana aksi")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Rencana aksi tidak dapat disimpan.", got.problems)
-    merged = current_values(row, FIELDS) | got.values
-    refuse("Rencana aksi tidak dapat disimpan.", _check(session, row.unit_id, merged))
-    before = audit.snapshot(row)
-    apply(row, {k: merged[k] for k in got.values}, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
-
-
-def delete_action_item(session: Session, *, actor: Principal | None, item_id: int) -> ActionItem:
-    row = load(session, ActionItem, item_id, actor=actor, permission=WRITE,
-               what="Butir rencana aksi")
-    return soft_delete(session, row, actor=actor, entity=ENTITY)
+    return ITEMS.page(session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+                      equal=[(ActionItem.area, area), (ActionItem.status, status)],
+                      where=overdue,
+                      order_by=[ActionItem.area, col(ActionItem.due_on), ActionItem.id],
+                      limit=limit, offset=offset)
 
 
 def is_overdue(row: ActionItem, today: date) -> bool:

@@ -15,72 +15,37 @@ from app.domain import programme as dom
 from app.domain.programme.impact import EXPECTED_DIRECTION
 from app.models.programme import Innovation, InnovationImpact, Partnership, PartnershipInnovation
 from app.security.principal import Principal
-from app.services import audit
 from app.services.errors import Conflict
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
+    Kind,
     Page,
-    apply,
     check_pillar,
     check_unit,
-    choices,
-    coerce,
     create_row,
     current_values,
     domain_texts,
-    filter_id,
     live,
-    load,
-    paginate,
     refuse,
     soft_delete,
+    update_row,
+)
+from app.services.programme.inputs import INNOVATION_STATUSES as STATUSES
+from app.services.programme.inputs import (
+    ImpactIn,
+    ImpactPatch,
+    InnovationIn,
+    InnovationPatch,
+    load_input,
 )
 
 ENTITY = "innovation"
 IMPACT_ENTITY = "innovation_impact"
 
-STATUSES = ("aktif", "ditangguhkan", "dihentikan")
 STATUS_LABELS = {"aktif": "Aktif", "ditangguhkan": "Ditangguhkan", "dihentikan": "Dihentikan"}
 
-FIELDS: dict[str, F] = {
-    "title": F("str", "Judul inovasi", required=True, max_length=200),
-    "problem": F("text", "Masalah"),
-    "solution": F("text", "Solusi"),
-    "services": F("list", "Layanan yang ditingkatkan", max_length=200),
-    "beneficiaries": F("text", "Penerima manfaat"),
-    "stage": F("enum", "Tahap", required=True, choices=choices(dom.Stage)),
-    "phase": F("enum", "Fase ZI", required=True, choices=choices(dom.Phase)),
-    "change_area": F("enum", "Area perubahan", required=True, choices=choices(dom.ChangeArea)),
-    "started_on": F("date", "Tanggal mulai", required=True),
-    "launched_on": F("date", "Tanggal peluncuran"),
-    "owner": F("str", "Pemilik inovasi", max_length=200),
-    "team": F("text", "Tim"),
-    "status": F("enum", "Status", choices=STATUSES, default="aktif"),
-    "budget": F("decimal", "Anggaran"),
-    "parent_id": F("ref", "Inovasi induk"),
-    "pembeda_what_is_new": F("text", "Pembeda: apa yang baru"),
-    "pembeda_citizen_benefit": F("text", "Pembeda: yang dirasakan masyarakat"),
-    "origin": F("enum", "Asal gagasan", choices=choices(dom.Origin), default="asli"),
-    "differs_from_other_units": F("bool", "Berbeda dari unit lain"),
-    "brings_service_closer": F("bool", "Mendekatkan layanan"),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "pillar_id": F("ref", "Pilar"),
-}
-
-IMPACT_FIELDS: dict[str, F] = {
-    "kind": F("enum", "Jenis ukuran", required=True, choices=choices(dom.MetricKind)),
-    "measure_unit": F("str", "Satuan", required=True, max_length=30),
-    "before_value": F("decimal", "Nilai sebelum", required=True),
-    "before_on": F("date", "Tanggal ukur sebelum", required=True),
-    "after_value": F("decimal", "Nilai sesudah", required=True),
-    "after_on": F("date", "Tanggal ukur sesudah", required=True),
-    "direction": F("enum", "Arah perbaikan", choices=choices(dom.Direction)),
-    "label": F("str", "Yang diukur", max_length=200),
-    "service": F("str", "Layanan", max_length=200),
-}
+__all__ = ["STATUSES"]
 
 NEW = "baru"  # the id of an innovation not stored yet, in domain checks
 
@@ -118,51 +83,17 @@ def _domain(row_id: Any, values: Mapping[str, Any], impacts=()) -> dom.Innovatio
 
 def to_domain(row: Innovation, impacts: Collection[InnovationImpact] = ()) -> dom.Innovation:
     """The domain view of a stored innovation (with its impacts when given)."""
-    return _domain(row.id, current_values(row, FIELDS), [impact_to_domain(i) for i in impacts])
+    return _domain(row.id, current_values(row, InnovationIn),
+                   [impact_to_domain(i) for i in impacts])
 
 
 # --- innovations ----------------------------------------------------------------------------
-
-def list_innovations(
-    session: Session,
-    *,
-    actor: Principal | None,
-    unit_id: int,
-    phase: str | None = None,
-    stage: str | None = None,
-    change_area: str | None = None,
-    status: str | None = None,
-    pillar_id: int | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[Innovation]:
-    """The unit's live innovations, newest start first, filtered."""
-    check_unit(actor, READ, unit_id)
-    filter_id(pillar_id, "Pilar")
-    query = live(Innovation, unit_id)
-    for column, value in ((Innovation.phase, phase), (Innovation.stage, stage),
-                          (Innovation.change_area, change_area), (Innovation.status, status),
-                          (Innovation.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    if q:
-        query = query.where(func.lower(Innovation.title).contains(q.strip().lower()))
-    return paginate(session, query, order_by=[col(Innovation.started_on).desc(),
-                                              col(Innovation.id).desc()],
-                    limit=limit, offset=offset)
-
 
 def all_innovations(session: Session, *, unit_id: int) -> list[Innovation]:
     """Every live innovation of the unit, by start date."""
     return list(session.exec(
         live(Innovation, unit_id).order_by(Innovation.started_on, Innovation.id)
     ).all())
-
-
-def get_innovation(session: Session, *, actor: Principal | None, innovation_id: int) -> Innovation:
-    """One live innovation."""
-    return load(session, Innovation, innovation_id, actor=actor, permission=READ, what="Inovasi")
 
 
 def _check(
@@ -188,46 +119,40 @@ def _check(
 
 
 def _labels() -> dict[str, str]:
-    return {name: spec.label for name, spec in FIELDS.items()} | {"name": "Judul inovasi"}
+    return InnovationIn.labels() | {"name": "Judul inovasi"}
 
 
-def create_innovation(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
-) -> Innovation:
-    """Register an innovation; lineage, pembeda and dates are checked, nothing stored if wrong."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Inovasi tidak dapat disimpan.", got.problems)
-    refuse("Inovasi tidak dapat disimpan.", _check(session, unit_id, got.values, None))
-    row = create_row(session, Innovation(unit_id=unit_id, **got.values), actor=actor,
-                     entity=ENTITY)
-    session.commit()
-    return row
+INNOVATIONS = Kind(Innovation, "innovation_id", "Inovasi", ENTITY, InnovationIn,
+                   InnovationPatch, check=_check)
+get_innovation = INNOVATIONS.get
+# lineage, pembeda and dates are checked (with the innovations built on it), nothing stored
+# if wrong
+create_innovation = INNOVATIONS.create
+update_innovation = INNOVATIONS.update
 
 
-def update_innovation(
-    session: Session, *, actor: Principal | None, innovation_id: int, changes: Mapping[str, Any]
-) -> Innovation:
-    """Change an innovation; the whole result (and its children) must still be valid."""
-    row = load(session, Innovation, innovation_id, actor=actor, permission=WRITE, what="Inovasi")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Inovasi tidak dapat disimpan.", got.problems)
-    merged = current_values(row, FIELDS) | got.values
-    refuse("Inovasi tidak dapat disimpan.", _check(session, row.unit_id, merged, row.id))
-    before = audit.snapshot(row)
-    apply(row, got.values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
+def list_innovations(
+    session: Session, *, actor: Principal | None, unit_id: int, phase: str | None = None,
+    stage: str | None = None, change_area: str | None = None, status: str | None = None,
+    pillar_id: int | None = None, q: str | None = None, limit: int = 50, offset: int = 0,
+) -> Page[Innovation]:
+    """The unit's live innovations, newest start first, filtered (``q``: words in the title)."""
+    return INNOVATIONS.page(
+        session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+        equal=[(Innovation.phase, phase), (Innovation.stage, stage),
+               (Innovation.change_area, change_area), (Innovation.status, status)],
+        where=lambda: [func.lower(Innovation.title).contains(q.strip().lower())] if q else [],
+        order_by=[col(Innovation.started_on).desc(), col(Innovation.id).desc()],
+        limit=limit, offset=offset)
 
 
 def delete_innovation(
-    session: Session, *, actor: Principal | None, innovation_id: int
+    session: Session, *, actor: Principal | None, innovation_id: int,
+    unit_id: int | None = None,
 ) -> Innovation:
     """Soft-delete an innovation that no live innovation builds on."""
-    row = load(session, Innovation, innovation_id, actor=actor, permission=WRITE, what="Inovasi")
+    row = INNOVATIONS.get(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id,
+                          permission=WRITE)
     children = session.exec(live(Innovation, row.unit_id).where(Innovation.parent_id == row.id)).all()
     if children:
         names = ", ".join(f"'{c.title}'" for c in children)
@@ -238,9 +163,10 @@ def delete_innovation(
     return soft_delete(session, row, actor=actor, entity=ENTITY)
 
 
-def lineage(session: Session, *, actor: Principal | None, innovation_id: int) -> list[Innovation]:
+def lineage(session: Session, *, actor: Principal | None, innovation_id: int,
+            unit_id: int | None = None) -> list[Innovation]:
     """The chain from the oldest ancestor down to this innovation (cycle-safe)."""
-    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id)
     chain = [row]
     seen = {row.id}
     current = row
@@ -254,18 +180,20 @@ def lineage(session: Session, *, actor: Principal | None, innovation_id: int) ->
     return list(reversed(chain))
 
 
-def children(session: Session, *, actor: Principal | None, innovation_id: int) -> list[Innovation]:
+def children(session: Session, *, actor: Principal | None, innovation_id: int,
+             unit_id: int | None = None) -> list[Innovation]:
     """Live innovations that build directly on this one."""
-    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id)
     return list(session.exec(
         live(Innovation, row.unit_id).where(Innovation.parent_id == row.id)
         .order_by(Innovation.started_on)
     ).all())
 
 
-def partners_of(session: Session, *, actor: Principal | None, innovation_id: int) -> list[Partnership]:
+def partners_of(session: Session, *, actor: Principal | None, innovation_id: int,
+                unit_id: int | None = None) -> list[Partnership]:
     """Live partnerships linked to the innovation."""
-    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id)
     return list(session.exec(
         select(Partnership).join(
             PartnershipInnovation, PartnershipInnovation.partnership_id == Partnership.id
@@ -317,10 +245,10 @@ def impact_view(row: InnovationImpact) -> ImpactView:
 
 
 def list_impacts(
-    session: Session, *, actor: Principal | None, innovation_id: int
+    session: Session, *, actor: Principal | None, innovation_id: int, unit_id: int | None = None
 ) -> list[ImpactView]:
     """The innovation's live impacts with their improvements, oldest measure first."""
-    row = get_innovation(session, actor=actor, innovation_id=innovation_id)
+    row = get_innovation(session, actor=actor, innovation_id=innovation_id, unit_id=unit_id)
     return [impact_view(i) for i in _impacts(session, row)]
 
 
@@ -331,9 +259,10 @@ def _impacts(session: Session, row: Innovation) -> list[InnovationImpact]:
     ).all())
 
 
-def get_impact(session: Session, *, actor: Principal | None, impact_id: int) -> InnovationImpact:
-    return load(session, InnovationImpact, impact_id, actor=actor, permission=READ,
-                what="Ukuran dampak")
+IMPACTS = Kind(InnovationImpact, "impact_id", "Ukuran dampak", IMPACT_ENTITY, ImpactIn,
+               ImpactPatch)
+get_impact = IMPACTS.get
+delete_impact = IMPACTS.delete
 
 
 def _impact_problems(values: dict[str, Any]) -> list[str]:
@@ -355,48 +284,34 @@ def _impact_problems(values: dict[str, Any]) -> list[str]:
 
 
 def create_impact(
-    session: Session, *, actor: Principal | None, innovation_id: int, data: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, innovation_id: int, data: ImpactIn | Mapping,
+    unit_id: int | None = None,
 ) -> InnovationImpact:
     """Add a before/after measure to an innovation (unit, type and dates checked)."""
-    parent = load(session, Innovation, innovation_id, actor=actor, permission=WRITE,
-                  what="Inovasi")
-    got = coerce(IMPACT_FIELDS, data, partial=False)
-    refuse("Ukuran dampak tidak dapat disimpan.", got.problems)
-    refuse("Ukuran dampak tidak dapat disimpan.", _impact_problems(got.values))
-    row = create_row(
-        session, InnovationImpact(unit_id=parent.unit_id, innovation_id=parent.id, **got.values),
+    parent = INNOVATIONS.get(session, actor=actor, innovation_id=innovation_id,
+                             unit_id=unit_id, permission=WRITE)
+    values = load_input(ImpactIn, data).read()
+    refuse(ImpactIn.refusal, _impact_problems(values))
+    return create_row(
+        session, InnovationImpact(unit_id=parent.unit_id, innovation_id=parent.id, **values),
         actor=actor, entity=IMPACT_ENTITY,
     )
-    session.commit()
-    return row
 
 
 def update_impact(
-    session: Session, *, actor: Principal | None, impact_id: int, changes: Mapping[str, Any]
+    session: Session, *, actor: Principal | None, impact_id: int,
+    changes: ImpactPatch | Mapping, unit_id: int | None = None,
 ) -> InnovationImpact:
     """Change a measure; the whole result must still be valid."""
-    row = load(session, InnovationImpact, impact_id, actor=actor, permission=WRITE,
-               what="Ukuran dampak")
-    got = coerce(IMPACT_FIELDS, changes, partial=True)
-    refuse("Ukuran dampak tidak dapat disimpan.", got.problems)
-    merged = current_values(row, IMPACT_FIELDS) | got.values
-    if "kind" in got.values and "direction" not in got.values:
+    row = IMPACTS.get(session, actor=actor, impact_id=impact_id, unit_id=unit_id,
+                      permission=WRITE)
+    values = load_input(ImpactPatch, changes).read()
+    merged = current_values(row, ImpactIn) | values
+    if "kind" in values and "direction" not in values:
         merged["direction"] = None  # a new kind takes its own expected direction
-    refuse("Ukuran dampak tidak dapat disimpan.", _impact_problems(merged))
-    before = audit.snapshot(row)
-    apply(row, {k: merged[k] for k in IMPACT_FIELDS}, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=IMPACT_ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
-
-
-def delete_impact(session: Session, *, actor: Principal | None, impact_id: int) -> InnovationImpact:
-    """Soft-delete a measure."""
-    row = load(session, InnovationImpact, impact_id, actor=actor, permission=WRITE,
-               what="Ukuran dampak")
-    return soft_delete(session, row, actor=actor, entity=IMPACT_ENTITY)
+    refuse(ImpactIn.refusal, _impact_problems(merged))
+    return update_row(session, row, {k: merged[k] for k in ImpactIn.model_fields},
+                      actor=actor, entity=IMPACT_ENTITY)
 
 
 # --- LKE suggestions ------------------------------------------------------------------------

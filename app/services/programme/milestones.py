@@ -10,35 +10,18 @@ from sqlmodel import Session
 from app.domain import programme as dom
 from app.models.programme import Milestone
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
-    READ,
     WRITE,
-    F,
+    Kind,
     Page,
-    apply,
-    check_unit,
-    choices,
-    coerce,
-    create_row,
-    current_values,
     live,
-    load,
-    paginate,
     refuse,
     soft_delete,
     year_bounds,
 )
+from app.services.programme.inputs import MilestoneIn, MilestonePatch
 
 ENTITY = "milestone"
-
-FIELDS: dict[str, F] = {
-    "kind": F("enum", "Jenis tonggak", required=True, choices=choices(dom.MilestoneKind)),
-    "on_date": F("date", "Tanggal", required=True),
-    "title": F("str", "Judul", max_length=200),
-    "note": F("text", "Catatan"),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-}
 
 
 def to_domain(row: Milestone) -> dom.Milestone:
@@ -50,26 +33,6 @@ def all_milestones(session: Session, *, unit_id: int) -> list[Milestone]:
     return list(session.exec(
         live(Milestone, unit_id).order_by(Milestone.on_date, Milestone.id)
     ).all())
-
-
-def list_milestones(
-    session: Session, *, actor: Principal | None, unit_id: int, kind: str | None = None,
-    year: int | None = None, limit: int = 50, offset: int = 0,
-) -> Page[Milestone]:
-    """The unit's live milestones, oldest first."""
-    check_unit(actor, READ, unit_id)
-    query = live(Milestone, unit_id)
-    if kind:
-        query = query.where(Milestone.kind == kind)
-    if year:
-        first, last = year_bounds(year)
-        query = query.where(Milestone.on_date >= first, Milestone.on_date <= last)
-    return paginate(session, query, order_by=[Milestone.on_date, Milestone.id],
-                    limit=limit, offset=offset)
-
-
-def get_milestone(session: Session, *, actor: Principal | None, milestone_id: int) -> Milestone:
-    return load(session, Milestone, milestone_id, actor=actor, permission=READ, what="Tonggak")
 
 
 def _timeline_problems(rows: list[dom.Milestone], labels: Mapping[Any, str]) -> list[str]:
@@ -84,48 +47,43 @@ def _timeline_problems(rows: list[dom.Milestone], labels: Mapping[Any, str]) -> 
 
 def _check(session: Session, unit_id: int, values: Mapping[str, Any], row_id: int | None
            ) -> list[str]:
+    """The order pencanangan < usulan < penetapan must hold with these values stored."""
     others = [to_domain(m) for m in all_milestones(session, unit_id=unit_id) if m.id != row_id]
     mine = dom.Milestone(row_id or "baru", dom.MilestoneKind(values["kind"]), values["on_date"],
                          values.get("title") or "")
     return _timeline_problems(sorted(others + [mine], key=lambda m: m.on), {})
 
 
-def create_milestone(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
-) -> Milestone:
-    """Record a milestone; the order pencanangan < usulan < penetapan must hold."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Tonggak tidak dapat disimpan.", got.problems)
-    refuse("Tonggak tidak dapat disimpan.", _check(session, unit_id, got.values, None))
-    row = create_row(session, Milestone(unit_id=unit_id, **got.values), actor=actor,
-                     entity=ENTITY)
-    session.commit()
-    return row
+MILESTONES = Kind(Milestone, "milestone_id", "Tonggak", ENTITY, MilestoneIn, MilestonePatch,
+                  check=_check)
+get_milestone = MILESTONES.get
+create_milestone = MILESTONES.create
+update_milestone = MILESTONES.update
 
 
-def update_milestone(
-    session: Session, *, actor: Principal | None, milestone_id: int, changes: Mapping[str, Any]
-) -> Milestone:
-    row = load(session, Milestone, milestone_id, actor=actor, permission=WRITE, what="Tonggak")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Tonggak tidak dapat disimpan.", got.problems)
-    merged = current_values(row, FIELDS) | got.values
-    refuse("Tonggak tidak dapat disimpan.", _check(session, row.unit_id, merged, row.id))
-    before = audit.snapshot(row)
-    apply(row, got.values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
+def list_milestones(
+    session: Session, *, actor: Principal | None, unit_id: int, kind: str | None = None,
+    year: int | None = None, limit: int = 50, offset: int = 0,
+) -> Page[Milestone]:
+    """The unit's live milestones, oldest first."""
+    def in_year():
+        if not year:
+            return []
+        first, last = year_bounds(year)
+        return [Milestone.on_date >= first, Milestone.on_date <= last]
+
+    return MILESTONES.page(session, actor=actor, unit_id=unit_id,
+                           equal=[(Milestone.kind, kind)], where=in_year,
+                           order_by=[Milestone.on_date, Milestone.id], limit=limit,
+                           offset=offset)
 
 
-def delete_milestone(session: Session, *, actor: Principal | None, milestone_id: int
-                     ) -> Milestone:
+def delete_milestone(session: Session, *, actor: Principal | None, milestone_id: int,
+                     unit_id: int | None = None) -> Milestone:
     """Soft-delete a milestone unless a later one needs it (e.g. the WBK award needs its
     proposal)."""
-    row = load(session, Milestone, milestone_id, actor=actor, permission=WRITE, what="Tonggak")
+    row = MILESTONES.get(session, actor=actor, milestone_id=milestone_id, unit_id=unit_id,
+                         permission=WRITE)
     rest = [to_domain(m) for m in all_milestones(session, unit_id=row.unit_id) if m.id != row.id]
     refuse("Tonggak tidak dapat dihapus karena tonggak lain bergantung padanya.",
            _timeline_problems(rest, {}))

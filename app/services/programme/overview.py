@@ -24,7 +24,9 @@ from app.domain.programme import (
 )
 from app.models.programme import ActionItem, Innovation, Partnership, TeamDecree
 from app.models.units import Unit
+from app.security.principal import Principal
 from app.services.programme import action_plan, innovations, partnerships, pillars, team
+from app.services.programme._common import READ, check_unit
 from app.services.programme.pillars import PillarProgress
 
 # An agreement that ended this many days ago or less is still worth showing next to the
@@ -124,25 +126,28 @@ def attention_agreements(
     return {s: states.get(s, 0) for s in PartnershipState}, tuple(out)
 
 
-def unit_overview(session: Session, *, unit: Unit, today: date | None = None) -> Overview:
+def unit_overview(session: Session, *, unit: Unit, today: date | None = None,
+                  actor: Principal | None = None) -> Overview:
     """Everything the dashboard's programme cards show, for one unit, on ``today`` (the
-    unit's local date by default)."""
+    unit's local date by default); Forbidden when ``actor`` may not read the unit (None is
+    the system)."""
+    check_unit(actor, READ, unit.id)
     today = today or unit_today(unit)
     items = action_plan.all_action_items(session, unit_id=unit.id)
-    overdue = action_plan.overdue_items(session, actor=None, unit_id=unit.id, today=today)
+    overdue = action_plan.overdue_items(session, actor=actor, unit_id=unit.id, today=today)
     counts, expiring = attention_agreements(
         partnerships.all_partnerships(session, unit_id=unit.id), today
     )
-    pillar_rows = tuple(pillars.pillar_progress(session, actor=None, unit_id=unit.id,
+    pillar_rows = tuple(pillars.pillar_progress(session, actor=actor, unit_id=unit.id,
                                                 today=today))
     pillar_ids = {p.pillar.id for p in pillar_rows}
     return Overview(
         today=today,
         innovations=innovation_counts(innovations.all_innovations(session, unit_id=unit.id)),
         team=TeamOverview(
-            summary=team.commitment(session, actor=None, unit_id=unit.id),
+            summary=team.commitment(session, actor=actor, unit_id=unit.id),
             decree=team.current_decree(session, unit_id=unit.id),
-            activities=team.list_activities(session, actor=None, unit_id=unit.id,
+            activities=team.list_activities(session, actor=actor, unit_id=unit.id,
                                             limit=1).total,
         ),
         plan=progress_of([action_plan.to_domain(i) for i in items], today),

@@ -6,38 +6,27 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.domain import programme as dom
 from app.domain.programme.plan import DEFAULT_WARN_DAYS
-from app.models.base import utcnow
 from app.models.programme import Innovation, Partnership, PartnershipInnovation
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
-    WRITE,
-    F,
+    Kind,
+    Links,
     Page,
-    apply,
     check_pillar,
     check_unit,
-    coerce,
-    create_row,
-    current_values,
     domain_texts,
-    filter_id,
     live,
-    live_ids,
-    load,
-    paginate,
-    refuse,
-    soft_delete,
 )
+from app.services.programme.inputs import PARTNER_KINDS as KINDS
+from app.services.programme.inputs import PartnershipIn, PartnershipPatch
 
 ENTITY = "partnership"
 
-KINDS = ("pemda", "bank", "universitas", "media", "komunitas", "instansi_lain", "other")
 KIND_LABELS = {
     "pemda": "Pemerintah daerah", "bank": "Bank", "universitas": "Perguruan tinggi",
     "media": "Media", "komunitas": "Komunitas", "instansi_lain": "Instansi lain",
@@ -45,173 +34,56 @@ KIND_LABELS = {
 }
 WARN_DAYS = DEFAULT_WARN_DAYS  # an agreement with 90 days or fewer left "expires soon"
 
-FIELDS: dict[str, F] = {
-    "partner": F("str", "Mitra", required=True, max_length=200),
-    "kind": F("enum", "Jenis mitra", required=True, choices=KINDS),
-    "scope": F("text", "Ruang lingkup"),
-    "agreement_number": F("str", "Nomor perjanjian", max_length=120),
-    "signed_on": F("date", "Tanggal tanda tangan"),
-    "expires_on": F("date", "Tanggal berakhir"),
-    "services": F("list", "Layanan terkait", max_length=200),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "pillar_id": F("ref", "Pilar"),
-}
-LINK_FIELDS: dict[str, F] = {"innovation_ids": F("ids", "Inovasi terkait")}
-
-
-def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    own = {k: v for k, v in data.items() if k != "innovation_ids"}
-    links = {k: v for k, v in data.items() if k == "innovation_ids"}
-    return own, links
+__all__ = ["KINDS"]
 
 
 def _check(session: Session, unit_id: int, values: Mapping[str, Any],
-           innovation_ids: list[int] | None) -> list[str]:
+           _row_id: int | None) -> list[str]:
     problems = check_pillar(session, unit_id, values.get("pillar_id"))
-    problems += domain_texts(dom.validate_partnership(values.get("signed_on"),
-                                                      values.get("expires_on")))
-    if innovation_ids:
-        missing = sorted(set(innovation_ids) - live_ids(session, Innovation, unit_id,
-                                                        innovation_ids))
-        if missing:
-            problems.append(
-                "Inovasi terkait tidak ditemukan di unit ini: "
-                + ", ".join(str(i) for i in missing) + "."
-            )
-    return problems
+    return problems + domain_texts(dom.validate_partnership(values.get("signed_on"),
+                                                            values.get("expires_on")))
+
+
+LINKED = Links("innovation_ids", PartnershipInnovation, "partnership_id", "innovation_id",
+               Innovation, "Inovasi terkait tidak ditemukan di unit ini: ")
 
 
 def innovation_ids(session: Session, *, partnership_id: int) -> list[int]:
     """Ids of the live innovations linked to a partnership."""
-    return list(session.exec(
-        select(PartnershipInnovation.innovation_id).join(
-            Innovation, Innovation.id == PartnershipInnovation.innovation_id
-        ).where(
-            PartnershipInnovation.partnership_id == partnership_id,
-            col(PartnershipInnovation.deleted_at).is_(None),
-            col(Innovation.deleted_at).is_(None),
-        ).order_by(PartnershipInnovation.innovation_id)
-    ).all())
+    return LINKED.ids(session, partnership_id)
 
 
-def _set_links(session: Session, row: Partnership, wanted: list[int],
-               actor: Principal | None) -> None:
-    links = session.exec(
-        select(PartnershipInnovation).where(PartnershipInnovation.partnership_id == row.id)
-    ).all()
-    by_innovation = {link.innovation_id: link for link in links}
-    now = utcnow()
-    for innovation_id, link in by_innovation.items():
-        if innovation_id not in wanted and link.deleted_at is None:
-            link.deleted_at = now
-            link.updated_at, link.updated_by = now, actor.user_id if actor else None
-            session.add(link)
-    for innovation_id in wanted:
-        link = by_innovation.get(innovation_id)
-        if link is None:
-            session.add(PartnershipInnovation(
-                unit_id=row.unit_id, partnership_id=row.id, innovation_id=innovation_id,
-                created_by=actor.user_id if actor else None,
-            ))
-        elif link.deleted_at is not None:
-            link.deleted_at = None
-            link.updated_at, link.updated_by = now, actor.user_id if actor else None
-            session.add(link)
-    session.flush()
+PARTNERSHIPS = Kind(Partnership, "partnership_id", "Kemitraan", ENTITY, PartnershipIn,
+                    PartnershipPatch, check=_check, links=LINKED)
+get_partnership = PARTNERSHIPS.get
+# expiry after signing; linked innovations of the same unit
+create_partnership = PARTNERSHIPS.create
+update_partnership = PARTNERSHIPS.update  # and, when given, the linked innovations
+delete_partnership = PARTNERSHIPS.delete
 
 
 def list_partnerships(
-    session: Session,
-    *,
-    actor: Principal | None,
-    unit_id: int,
-    kind: str | None = None,
-    pillar_id: int | None = None,
-    expiring_on: date | None = None,
-    limit: int = 50,
+    session: Session, *, actor: Principal | None, unit_id: int, kind: str | None = None,
+    pillar_id: int | None = None, expiring_on: date | None = None, limit: int = 50,
     offset: int = 0,
 ) -> Page[Partnership]:
     """The unit's live partnerships; ``expiring_on`` keeps those expiring soon on that day."""
-    check_unit(actor, READ, unit_id)
-    filter_id(pillar_id, "Pilar")
-    query = live(Partnership, unit_id)
-    for column, value in ((Partnership.kind, kind), (Partnership.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    if expiring_on is not None:
-        query = query.where(
-            col(Partnership.signed_on).is_not(None), col(Partnership.signed_on) <= expiring_on,
-            col(Partnership.expires_on) >= expiring_on,
-            col(Partnership.expires_on) <= expiring_on + timedelta(days=WARN_DAYS),
-        )
-    return paginate(session, query, order_by=[Partnership.partner, Partnership.id],
-                    limit=limit, offset=offset)
+    def expiring_soon():
+        if expiring_on is None:
+            return []
+        return [col(Partnership.signed_on).is_not(None),
+                col(Partnership.signed_on) <= expiring_on,
+                col(Partnership.expires_on) >= expiring_on,
+                col(Partnership.expires_on) <= expiring_on + timedelta(days=WARN_DAYS)]
+
+    return PARTNERSHIPS.page(session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+                             equal=[(Partnership.kind, kind)], where=expiring_soon,
+                             order_by=[Partnership.partner, Partnership.id],
+                             limit=limit, offset=offset)
 
 
 def all_partnerships(session: Session, *, unit_id: int) -> list[Partnership]:
     return list(session.exec(live(Partnership, unit_id).order_by(Partnership.partner)).all())
-
-
-def get_partnership(session: Session, *, actor: Principal | None, partnership_id: int
-                    ) -> Partnership:
-    return load(session, Partnership, partnership_id, actor=actor, permission=READ,
-                what="Kemitraan")
-
-
-def create_partnership(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
-) -> Partnership:
-    """Record an agreement (expiry after signing; linked innovations of the same unit)."""
-    check_unit(actor, WRITE, unit_id)
-    own, links = _split(data)
-    got = coerce(FIELDS, own, partial=False)
-    got_links = coerce(LINK_FIELDS, links, partial=False)
-    refuse("Kemitraan tidak dapat disimpan.", got.problems + got_links.problems)
-    wanted = got_links.values["innovation_ids"]
-    refuse("Kemitraan tidak dapat disimpan.", _check(session, unit_id, got.values, wanted))
-    row = Partnership(unit_id=unit_id, **got.values)
-    session.add(row)
-    session.flush()
-    _set_links(session, row, wanted, actor)
-    create_row(session, row, actor=actor, entity=ENTITY, extra={"innovation_ids": wanted})
-    session.commit()
-    return row
-
-
-def update_partnership(
-    session: Session, *, actor: Principal | None, partnership_id: int,
-    changes: Mapping[str, Any],
-) -> Partnership:
-    """Change an agreement and, when given, its linked innovations."""
-    row = load(session, Partnership, partnership_id, actor=actor, permission=WRITE,
-               what="Kemitraan")
-    own, links = _split(changes)
-    got = coerce(FIELDS, own, partial=True)
-    got_links = coerce(LINK_FIELDS, links, partial=True)
-    refuse("Kemitraan tidak dapat disimpan.", got.problems + got_links.problems)
-    merged = current_values(row, FIELDS) | got.values
-    wanted = got_links.values.get("innovation_ids")
-    refuse("Kemitraan tidak dapat disimpan.", _check(session, row.unit_id, merged, wanted))
-    old_links = innovation_ids(session, partnership_id=row.id)
-    before = audit.snapshot(row) | {"innovation_ids": old_links}
-    apply(row, got.values, actor)
-    session.add(row)
-    if wanted is not None:
-        _set_links(session, row, wanted, actor)
-    after = audit.snapshot(row) | {"innovation_ids": wanted if wanted is not None else old_links}
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=after)
-    session.commit()
-    return row
-
-
-def delete_partnership(session: Session, *, actor: Principal | None, partnership_id: int
-                       ) -> Partnership:
-    row = load(session, Partnership, partnership_id, actor=actor, permission=WRITE,
-               what="Kemitraan")
-    links = innovation_ids(session, partnership_id=row.id)
-    return soft_delete(session, row, actor=actor, entity=ENTITY, extra={"innovation_ids": links})
 
 
 def state(row: Partnership, today: date) -> dom.PartnershipState:

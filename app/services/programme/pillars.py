@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
 from app.models.programme import ActionItem, Innovation, Partnership, Pillar, TeamActivity
 from app.security.principal import Principal
-from app.services import audit
 from app.services.errors import Conflict
 from app.services.programme._common import (
     READ,
     WRITE,
-    F,
+    Kind,
     Page,
-    apply,
     check_unit,
-    coerce,
-    create_row,
     live,
-    load,
-    paginate,
-    refuse,
     soft_delete,
 )
+from app.services.programme.inputs import PillarIn, PillarPatch
 
 ENTITY = "pillar"
-
-FIELDS: dict[str, F] = {
-    "name": F("str", "Nama pilar", required=True, max_length=200),
-    "aim": F("text", "Tujuan"),
-    "lead": F("str", "Penanggung jawab pilar", max_length=200),
-    "target_year": F("int", "Tahun target", low=2000, high=2100),
-    "position": F("int", "Urutan", low=0, high=1000, default=0),
-}
-
-
-def list_pillars(
-    session: Session, *, actor: Principal | None, unit_id: int, limit: int = 50, offset: int = 0
-) -> Page[Pillar]:
-    """The unit's live pillars, in their order."""
-    check_unit(actor, READ, unit_id)
-    return paginate(session, live(Pillar, unit_id),
-                    order_by=[Pillar.position, Pillar.id], limit=limit, offset=offset)
 
 
 def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
@@ -56,42 +31,25 @@ def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
     return list(session.exec(live(Pillar, unit_id).order_by(Pillar.position, Pillar.id)).all())
 
 
-def get_pillar(session: Session, *, actor: Principal | None, pillar_id: int) -> Pillar:
-    """One live pillar."""
-    return load(session, Pillar, pillar_id, actor=actor, permission=READ, what="Pilar")
+PILLARS = Kind(Pillar, "pillar_id", "Pilar", ENTITY, PillarIn, PillarPatch)
+get_pillar = PILLARS.get
+create_pillar = PILLARS.create  # define a pillar of the unit
+update_pillar = PILLARS.update
 
 
-def create_pillar(
-    session: Session, *, actor: Principal | None, unit_id: int, data: Mapping[str, Any]
-) -> Pillar:
-    """Define a pillar of the unit."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(FIELDS, data, partial=False)
-    refuse("Pilar tidak dapat disimpan.", got.problems)
-    row = create_row(session, Pillar(unit_id=unit_id, **got.values), actor=actor, entity=ENTITY)
-    session.commit()
-    return row
+def list_pillars(
+    session: Session, *, actor: Principal | None, unit_id: int, limit: int = 50, offset: int = 0
+) -> Page[Pillar]:
+    """The unit's live pillars, in their order."""
+    return PILLARS.page(session, actor=actor, unit_id=unit_id,
+                        order_by=[Pillar.position, Pillar.id], limit=limit, offset=offset)
 
 
-def update_pillar(
-    session: Session, *, actor: Principal | None, pillar_id: int, changes: Mapping[str, Any]
-) -> Pillar:
-    """Change a pillar."""
-    row = load(session, Pillar, pillar_id, actor=actor, permission=WRITE, what="Pilar")
-    got = coerce(FIELDS, changes, partial=True)
-    refuse("Pilar tidak dapat disimpan.", got.problems)
-    before = audit.snapshot(row)
-    apply(row, got.values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=ENTITY, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
-
-
-def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int) -> Pillar:
+def delete_pillar(session: Session, *, actor: Principal | None, pillar_id: int,
+                  unit_id: int | None = None) -> Pillar:
     """Soft-delete a pillar nothing live is tagged with any more."""
-    row = load(session, Pillar, pillar_id, actor=actor, permission=WRITE, what="Pilar")
+    row = PILLARS.get(session, actor=actor, pillar_id=pillar_id, unit_id=unit_id,
+                      permission=WRITE)
     tagged = sum(
         len(session.exec(live(model, row.unit_id).where(model.pillar_id == row.id)).all())
         for model in (ActionItem, Innovation, TeamActivity, Partnership)

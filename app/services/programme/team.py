@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
-from app.models.base import utcnow
 from app.models.programme import (
     ActivityAttendance,
     IntegrityPact,
@@ -18,78 +17,42 @@ from app.models.programme import (
     TeamMember,
 )
 from app.security.principal import Principal
-from app.services import audit
 from app.services.programme._common import (
     READ,
-    WRITE,
-    F,
+    Kind,
+    Links,
     Page,
-    apply,
     check_pillar,
     check_unit,
     choices,
-    coerce,
-    create_row,
     current_values,
     domain_texts,
     filter_id,
     live,
     live_ids,
-    load,
-    paginate,
-    refuse,
-    soft_delete,
     year_bounds,
 )
+from app.services.programme.inputs import (
+    ACTIVITY_KINDS,
+    ActivityIn,
+    ActivityPatch,
+    DecreeIn,
+    DecreePatch,
+    MemberIn,
+    MemberPatch,
+    PactIn,
+    PactPatch,
+)
 
-ACTIVITY_KINDS = ("sosialisasi", "rapat", "monev", "internalisasi_budaya_kerja", "other")
+__all__ = ["ACTIVITY_KINDS"]
+
 ACTIVITY_LABELS = {
     "sosialisasi": "Sosialisasi", "rapat": "Rapat", "monev": "Monitoring dan evaluasi",
     "internalisasi_budaya_kerja": "Internalisasi budaya kerja", "other": "Lainnya",
 }
 
-DECREE_FIELDS: dict[str, F] = {
-    "number": F("str", "Nomor SK", required=True, max_length=120),
-    "decree_date": F("date", "Tanggal SK", required=True),
-    "title": F("str", "Perihal", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-}
-MEMBER_FIELDS: dict[str, F] = {
-    "name": F("str", "Nama", required=True, max_length=200),
-    "position": F("str", "Jabatan", max_length=200),
-    "level": F("enum", "Tingkat", required=True, choices=choices(dom.TeamLevel)),
-    "roles": F("list", "Peran ZI", max_length=40),
-    "area": F("enum", "Area", choices=choices(dom.ChangeArea)),
-    "active": F("bool", "Aktif", default=True),
-}
-PACT_FIELDS: dict[str, F] = {
-    "member_id": F("ref", "Anggota", required=True),
-    "signed_on": F("date", "Tanggal tanda tangan", required=True),
-    "evidence_title": F("str", "Judul bukti", max_length=200),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-}
-ACTIVITY_FIELDS: dict[str, F] = {
-    "kind": F("enum", "Jenis kegiatan", required=True, choices=ACTIVITY_KINDS),
-    "held_on": F("date", "Tanggal", required=True),
-    "area": F("enum", "Area", choices=choices(dom.ChangeArea)),
-    "title": F("str", "Judul", required=True, max_length=200),
-    "note": F("text", "Catatan"),
-    "evidence_url": F("str", "Tautan bukti", max_length=500),
-    "pillar_id": F("ref", "Pilar"),
-}
-ATTENDANCE_FIELDS: dict[str, F] = {"member_ids": F("ids", "Peserta")}
-
 
 # --- decrees --------------------------------------------------------------------------------
-
-def list_decrees(session: Session, *, actor: Principal | None, unit_id: int,
-                 limit: int = 50, offset: int = 0) -> Page[TeamDecree]:
-    """The unit's team decrees, newest first."""
-    check_unit(actor, READ, unit_id)
-    return paginate(session, live(TeamDecree, unit_id),
-                    order_by=[col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc()],
-                    limit=limit, offset=offset)
-
 
 def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
     """The newest live decree of the unit."""
@@ -97,43 +60,19 @@ def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
         col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc())).first()
 
 
-def get_decree(session: Session, *, actor: Principal | None, decree_id: int) -> TeamDecree:
-    return load(session, TeamDecree, decree_id, actor=actor, permission=READ, what="SK tim")
+DECREES = Kind(TeamDecree, "decree_id", "SK tim", "team_decree", DecreeIn, DecreePatch)
+get_decree = DECREES.get
+create_decree = DECREES.create  # the decree (SK) appointing the team
+update_decree = DECREES.update
+delete_decree = DECREES.delete
 
 
-def create_decree(session: Session, *, actor: Principal | None, unit_id: int,
-                  data: Mapping[str, Any]) -> TeamDecree:
-    """Record the decree (SK) appointing the team."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(DECREE_FIELDS, data, partial=False)
-    refuse("SK tim tidak dapat disimpan.", got.problems)
-    row = create_row(session, TeamDecree(unit_id=unit_id, **got.values), actor=actor,
-                     entity="team_decree")
-    session.commit()
-    return row
-
-
-def update_decree(session: Session, *, actor: Principal | None, decree_id: int,
-                  changes: Mapping[str, Any]) -> TeamDecree:
-    row = load(session, TeamDecree, decree_id, actor=actor, permission=WRITE, what="SK tim")
-    got = coerce(DECREE_FIELDS, changes, partial=True)
-    refuse("SK tim tidak dapat disimpan.", got.problems)
-    return _update(session, row, got.values, actor, "team_decree")
-
-
-def delete_decree(session: Session, *, actor: Principal | None, decree_id: int) -> TeamDecree:
-    row = load(session, TeamDecree, decree_id, actor=actor, permission=WRITE, what="SK tim")
-    return soft_delete(session, row, actor=actor, entity="team_decree")
-
-
-def _update(session: Session, row, values: Mapping[str, Any], actor, entity: str):
-    before = audit.snapshot(row)
-    apply(row, values, actor)
-    session.add(row)
-    audit.record(session, actor=actor, action="update", entity=entity, entity_id=row.id,
-                 unit_id=row.unit_id, before=before, after=audit.snapshot(row))
-    session.commit()
-    return row
+def list_decrees(session: Session, *, actor: Principal | None, unit_id: int,
+                 limit: int = 50, offset: int = 0) -> Page[TeamDecree]:
+    """The unit's team decrees, newest first."""
+    return DECREES.page(session, actor=actor, unit_id=unit_id,
+                        order_by=[col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc()],
+                        limit=limit, offset=offset)
 
 
 # --- members --------------------------------------------------------------------------------
@@ -156,25 +95,6 @@ def all_members(session: Session, *, unit_id: int, active_only: bool = False) ->
     return sorted(rows, key=lambda m: (order.get(m.level, 99), m.name.lower(), m.id))
 
 
-def list_members(session: Session, *, actor: Principal | None, unit_id: int,
-                 level: str | None = None, active: bool | None = None,
-                 limit: int = 50, offset: int = 0) -> Page[TeamMember]:
-    """The unit's live team members, filtered by level / active."""
-    check_unit(actor, READ, unit_id)
-    query = live(TeamMember, unit_id)
-    if level:
-        query = query.where(TeamMember.level == level)
-    if active is not None:
-        query = query.where(TeamMember.active == active)
-    return paginate(session, query, order_by=[TeamMember.level, TeamMember.name, TeamMember.id],
-                    limit=limit, offset=offset)
-
-
-def get_member(session: Session, *, actor: Principal | None, member_id: int) -> TeamMember:
-    return load(session, TeamMember, member_id, actor=actor, permission=READ,
-                what="Anggota tim")
-
-
 def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
                      row_id: int | None) -> list[str]:
     problems = []
@@ -184,7 +104,7 @@ def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
                 f"{', '.join(choices(dom.ZiRole))}."]
     others = [m for m in all_members(session, unit_id=unit_id, active_only=True)
               if m.id != row_id]
-    team = [_member_domain(m.id, current_values(m, MEMBER_FIELDS)) for m in others]
+    team = [_member_domain(m.id, current_values(m, MemberIn)) for m in others]
     if values.get("active", True):
         team.append(_member_domain(row_id or "baru", values))
     names = {m.id: m.name for m in others} | {row_id or "baru": values["name"]}
@@ -199,225 +119,92 @@ def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
     return problems
 
 
-def create_member(session: Session, *, actor: Principal | None, unit_id: int,
-                  data: Mapping[str, Any]) -> TeamMember:
-    """Add a person to the team (one penanggung jawab, one ketua per area)."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(MEMBER_FIELDS, data, partial=False)
-    refuse("Anggota tim tidak dapat disimpan.", got.problems)
-    refuse("Anggota tim tidak dapat disimpan.",
-           _member_problems(session, unit_id, got.values, None))
-    row = create_row(session, TeamMember(unit_id=unit_id, **got.values), actor=actor,
-                     entity="team_member")
-    session.commit()
-    return row
+MEMBERS = Kind(TeamMember, "member_id", "Anggota tim", "team_member", MemberIn, MemberPatch,
+               check=_member_problems)
+get_member = MEMBERS.get
+create_member = MEMBERS.create  # one penanggung jawab, one ketua per area
+update_member = MEMBERS.update
+delete_member = MEMBERS.delete  # pacts and attendance stay on record
 
 
-def update_member(session: Session, *, actor: Principal | None, member_id: int,
-                  changes: Mapping[str, Any]) -> TeamMember:
-    row = load(session, TeamMember, member_id, actor=actor, permission=WRITE,
-               what="Anggota tim")
-    got = coerce(MEMBER_FIELDS, changes, partial=True)
-    refuse("Anggota tim tidak dapat disimpan.", got.problems)
-    merged = current_values(row, MEMBER_FIELDS) | got.values
-    refuse("Anggota tim tidak dapat disimpan.",
-           _member_problems(session, row.unit_id, merged, row.id))
-    return _update(session, row, got.values, actor, "team_member")
-
-
-def delete_member(session: Session, *, actor: Principal | None, member_id: int) -> TeamMember:
-    """Soft-delete a member (pacts and attendance stay on record)."""
-    row = load(session, TeamMember, member_id, actor=actor, permission=WRITE,
-               what="Anggota tim")
-    return soft_delete(session, row, actor=actor, entity="team_member")
+def list_members(session: Session, *, actor: Principal | None, unit_id: int,
+                 level: str | None = None, active: bool | None = None,
+                 limit: int = 50, offset: int = 0) -> Page[TeamMember]:
+    """The unit's live team members, filtered by level / active."""
+    return MEMBERS.page(session, actor=actor, unit_id=unit_id,
+                        equal=[(TeamMember.level, level), (TeamMember.active, active)],
+                        order_by=[TeamMember.level, TeamMember.name, TeamMember.id],
+                        limit=limit, offset=offset)
 
 
 # --- integrity pacts ------------------------------------------------------------------------
 
-def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
-               member_id: int | None = None, limit: int = 50, offset: int = 0
-               ) -> Page[IntegrityPact]:
-    check_unit(actor, READ, unit_id)
-    filter_id(member_id, "Anggota tim")
-    query = live(IntegrityPact, unit_id)
-    if member_id:
-        query = query.where(IntegrityPact.member_id == member_id)
-    return paginate(session, query, order_by=[col(IntegrityPact.signed_on).desc(),
-                                              col(IntegrityPact.id).desc()],
-                    limit=limit, offset=offset)
-
-
-def get_pact(session: Session, *, actor: Principal | None, pact_id: int) -> IntegrityPact:
-    return load(session, IntegrityPact, pact_id, actor=actor, permission=READ,
-                what="Pakta integritas")
-
-
-def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any]) -> list[str]:
+def _pact_problems(session: Session, unit_id: int, values: Mapping[str, Any],
+                   _row_id: int | None = None) -> list[str]:
     if not live_ids(session, TeamMember, unit_id, [values["member_id"]]):
         return [f"Anggota tim {values['member_id']} tidak ditemukan di unit ini."]
     return []
 
 
-def create_pact(session: Session, *, actor: Principal | None, unit_id: int,
-                data: Mapping[str, Any]) -> IntegrityPact:
-    """Record a member's signed pakta integritas."""
-    check_unit(actor, WRITE, unit_id)
-    got = coerce(PACT_FIELDS, data, partial=False)
-    refuse("Pakta integritas tidak dapat disimpan.", got.problems)
-    refuse("Pakta integritas tidak dapat disimpan.", _pact_problems(session, unit_id, got.values))
-    row = create_row(session, IntegrityPact(unit_id=unit_id, **got.values), actor=actor,
-                     entity="integrity_pact")
-    session.commit()
-    return row
+PACTS = Kind(IntegrityPact, "pact_id", "Pakta integritas", "integrity_pact", PactIn, PactPatch,
+             check=_pact_problems)
+get_pact = PACTS.get
+create_pact = PACTS.create  # a member's signed pakta integritas
+update_pact = PACTS.update
+delete_pact = PACTS.delete
 
 
-def update_pact(session: Session, *, actor: Principal | None, pact_id: int,
-                changes: Mapping[str, Any]) -> IntegrityPact:
-    row = load(session, IntegrityPact, pact_id, actor=actor, permission=WRITE,
-               what="Pakta integritas")
-    got = coerce(PACT_FIELDS, changes, partial=True)
-    refuse("Pakta integritas tidak dapat disimpan.", got.problems)
-    merged = current_values(row, PACT_FIELDS) | got.values
-    refuse("Pakta integritas tidak dapat disimpan.", _pact_problems(session, row.unit_id, merged))
-    return _update(session, row, got.values, actor, "integrity_pact")
+def list_pacts(session: Session, *, actor: Principal | None, unit_id: int,
+               member_id: int | None = None, limit: int = 50, offset: int = 0
+               ) -> Page[IntegrityPact]:
+    """The unit's live pacts, newest first; ``member_id`` keeps one member's."""
+    def of_member():
+        filter_id(member_id, "Anggota tim")
+        return [IntegrityPact.member_id == member_id] if member_id else []
 
-
-def delete_pact(session: Session, *, actor: Principal | None, pact_id: int) -> IntegrityPact:
-    row = load(session, IntegrityPact, pact_id, actor=actor, permission=WRITE,
-               what="Pakta integritas")
-    return soft_delete(session, row, actor=actor, entity="integrity_pact")
+    return PACTS.page(session, actor=actor, unit_id=unit_id, where=of_member,
+                      order_by=[col(IntegrityPact.signed_on).desc(),
+                                col(IntegrityPact.id).desc()], limit=limit, offset=offset)
 
 
 # --- activities and attendance --------------------------------------------------------------
+
+def _activity_problems(session: Session, unit_id: int, values: Mapping[str, Any],
+                       _row_id: int | None) -> list[str]:
+    return check_pillar(session, unit_id, values.get("pillar_id"))
+
+
+ATTENDANCE = Links("member_ids", ActivityAttendance, "activity_id", "member_id", TeamMember,
+                   "Peserta tidak ditemukan di tim unit ini: ")
+ACTIVITIES = Kind(TeamActivity, "activity_id", "Kegiatan", "team_activity", ActivityIn,
+                  ActivityPatch, check=_activity_problems, links=ATTENDANCE)
+get_activity = ACTIVITIES.get
+create_activity = ACTIVITIES.create  # with who took part (member_ids)
+update_activity = ACTIVITIES.update  # and, when member_ids is given, the attendance
+delete_activity = ACTIVITIES.delete
+
 
 def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
                     kind: str | None = None, area: str | None = None,
                     pillar_id: int | None = None, year: int | None = None,
                     limit: int = 50, offset: int = 0) -> Page[TeamActivity]:
     """The unit's live activities, newest first."""
-    check_unit(actor, READ, unit_id)
-    query = live(TeamActivity, unit_id)
-    for column, value in ((TeamActivity.kind, kind), (TeamActivity.area, area),
-                          (TeamActivity.pillar_id, pillar_id)):
-        if value not in (None, ""):
-            query = query.where(column == value)
-    filter_id(pillar_id, "Pilar")
-    if year:
+    def in_year():
+        if not year:
+            return []
         first, last = year_bounds(year)
-        query = query.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
-    return paginate(session, query, order_by=[col(TeamActivity.held_on).desc(),
-                                              col(TeamActivity.id).desc()],
-                    limit=limit, offset=offset)
+        return [TeamActivity.held_on >= first, TeamActivity.held_on <= last]
 
-
-def get_activity(session: Session, *, actor: Principal | None, activity_id: int) -> TeamActivity:
-    return load(session, TeamActivity, activity_id, actor=actor, permission=READ,
-                what="Kegiatan")
+    return ACTIVITIES.page(session, actor=actor, unit_id=unit_id, pillar_id=pillar_id,
+                           equal=[(TeamActivity.kind, kind), (TeamActivity.area, area)],
+                           where=in_year,
+                           order_by=[col(TeamActivity.held_on).desc(),
+                                     col(TeamActivity.id).desc()], limit=limit, offset=offset)
 
 
 def attendee_ids(session: Session, *, activity_id: int) -> list[int]:
     """Ids of the live members recorded as present at an activity."""
-    return list(session.exec(
-        select(ActivityAttendance.member_id).join(
-            TeamMember, TeamMember.id == ActivityAttendance.member_id
-        ).where(ActivityAttendance.activity_id == activity_id,
-                col(ActivityAttendance.deleted_at).is_(None),
-                col(TeamMember.deleted_at).is_(None))
-        .order_by(ActivityAttendance.member_id)
-    ).all())
-
-
-def _split(data: Mapping[str, Any]) -> tuple[dict, dict]:
-    return ({k: v for k, v in data.items() if k != "member_ids"},
-            {k: v for k, v in data.items() if k == "member_ids"})
-
-
-def _activity_problems(session: Session, unit_id: int, values: Mapping[str, Any],
-                       member_ids: list[int] | None) -> list[str]:
-    problems = check_pillar(session, unit_id, values.get("pillar_id"))
-    if member_ids:
-        missing = sorted(set(member_ids) - live_ids(session, TeamMember, unit_id, member_ids))
-        if missing:
-            problems.append("Peserta tidak ditemukan di tim unit ini: "
-                            + ", ".join(str(i) for i in missing) + ".")
-    return problems
-
-
-def _set_attendance(session: Session, row: TeamActivity, wanted: list[int],
-                    actor: Principal | None) -> None:
-    links = session.exec(
-        select(ActivityAttendance).where(ActivityAttendance.activity_id == row.id)
-    ).all()
-    by_member = {link.member_id: link for link in links}
-    now = utcnow()
-    user = actor.user_id if actor else None
-    for member_id, link in by_member.items():
-        if member_id not in wanted and link.deleted_at is None:
-            link.deleted_at, link.updated_at, link.updated_by = now, now, user
-            session.add(link)
-    for member_id in wanted:
-        link = by_member.get(member_id)
-        if link is None:
-            session.add(ActivityAttendance(unit_id=row.unit_id, activity_id=row.id,
-                                           member_id=member_id, created_by=user))
-        elif link.deleted_at is not None:
-            link.deleted_at, link.updated_at, link.updated_by = None, now, user
-            session.add(link)
-    session.flush()
-
-
-def create_activity(session: Session, *, actor: Principal | None, unit_id: int,
-                    data: Mapping[str, Any]) -> TeamActivity:
-    """Record an activity and who took part (``member_ids``)."""
-    check_unit(actor, WRITE, unit_id)
-    own, links = _split(data)
-    got = coerce(ACTIVITY_FIELDS, own, partial=False)
-    got_links = coerce(ATTENDANCE_FIELDS, links, partial=False)
-    refuse("Kegiatan tidak dapat disimpan.", got.problems + got_links.problems)
-    wanted = got_links.values["member_ids"]
-    refuse("Kegiatan tidak dapat disimpan.",
-           _activity_problems(session, unit_id, got.values, wanted))
-    row = TeamActivity(unit_id=unit_id, **got.values)
-    session.add(row)
-    session.flush()
-    _set_attendance(session, row, wanted, actor)
-    create_row(session, row, actor=actor, entity="team_activity", extra={"member_ids": wanted})
-    session.commit()
-    return row
-
-
-def update_activity(session: Session, *, actor: Principal | None, activity_id: int,
-                    changes: Mapping[str, Any]) -> TeamActivity:
-    """Change an activity and, when ``member_ids`` is given, its attendance."""
-    row = load(session, TeamActivity, activity_id, actor=actor, permission=WRITE,
-               what="Kegiatan")
-    own, links = _split(changes)
-    got = coerce(ACTIVITY_FIELDS, own, partial=True)
-    got_links = coerce(ATTENDANCE_FIELDS, links, partial=True)
-    refuse("Kegiatan tidak dapat disimpan.", got.problems + got_links.problems)
-    merged = current_values(row, ACTIVITY_FIELDS) | got.values
-    wanted = got_links.values.get("member_ids")
-    refuse("Kegiatan tidak dapat disimpan.",
-           _activity_problems(session, row.unit_id, merged, wanted))
-    old = attendee_ids(session, activity_id=row.id)
-    before = audit.snapshot(row) | {"member_ids": old}
-    apply(row, got.values, actor)
-    session.add(row)
-    if wanted is not None:
-        _set_attendance(session, row, wanted, actor)
-    audit.record(session, actor=actor, action="update", entity="team_activity",
-                 entity_id=row.id, unit_id=row.unit_id, before=before,
-                 after=audit.snapshot(row) | {"member_ids": wanted if wanted is not None else old})
-    session.commit()
-    return row
-
-
-def delete_activity(session: Session, *, actor: Principal | None, activity_id: int
-                    ) -> TeamActivity:
-    row = load(session, TeamActivity, activity_id, actor=actor, permission=WRITE,
-               what="Kegiatan")
-    return soft_delete(session, row, actor=actor, entity="team_activity",
-                       extra={"member_ids": attendee_ids(session, activity_id=row.id)})
+    return ATTENDANCE.ids(session, activity_id)
 
 
 # --- commitment -----------------------------------------------------------------------------
@@ -444,7 +231,7 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
     attended = list(session.exec(present).all())
     active_ids = {m.id for m in members}
     return dom.commitment_summary(
-        [_member_domain(m.id, current_values(m, MEMBER_FIELDS)) for m in members],
+        [_member_domain(m.id, current_values(m, MemberIn)) for m in members],
         [i for i in signed if i in active_ids], [i for i in attended if i in active_ids],
     )
 

@@ -9,7 +9,8 @@ with the problems and the values typed, status 422; success redirects back (303)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +20,7 @@ from app.deps import SessionDep, requires
 from app.domain import programme as dom
 from app.security.principal import Principal
 from app.services import units
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Invalid
 from app.services.programme import (
     action_plan,
     innovations,
@@ -28,6 +29,21 @@ from app.services.programme import (
     pillars,
     team,
     unit_today,
+)
+from app.services.programme.inputs import (
+    ActionItemIn,
+    ActionItemPatch,
+    ActivityIn,
+    DecreeIn,
+    ImpactIn,
+    InnovationIn,
+    InnovationPatch,
+    MemberIn,
+    MilestoneIn,
+    PactIn,
+    PartnershipIn,
+    PillarIn,
+    ProgrammeInput,
 )
 from app.web.integration import lke as integration_pages
 from app.web.templating import render
@@ -40,12 +56,12 @@ WriteUnit = Annotated[Principal, Depends(requires("programme.write"))]
 
 # --- helpers --------------------------------------------------------------------------------
 
-async def _form(request: Request, specs: dict, *, lists: tuple[str, ...] = (),
-                bools: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The posted fields that the service knows; lists from repeated fields or lines."""
+async def _form(request: Request, names: Iterable[str], *, lists: tuple[str, ...] = (),
+                bools: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The posted fields of an input model; lists from repeated fields or lines."""
     form = await request.form()
     data: dict[str, Any] = {}
-    for key in list(specs) + list(extra):
+    for key in names:
         if key in lists:
             values = [str(v) for v in form.getlist(key)]
             data[key] = values[0] if len(values) == 1 and "\n" in values[0] else values
@@ -60,18 +76,69 @@ def _back(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _redo(request: Request, page: Callable[..., Response], exc: Invalid, form: dict,
-          **kwargs) -> Response:
-    return page(request, problems=[exc.message, *exc.problems], form=form, status=422, **kwargs)
+async def _submit(
+    request: Request, page: Callable[..., Response],
+    write: Callable[[ProgrammeInput], Any], model: type[ProgrammeInput],
+    back: Callable[[Any], str], *, fields: Iterable[str] | None = None,
+    lists: tuple[str, ...] = (), bools: tuple[str, ...] = (),
+    shown: Callable[[dict], dict] = lambda data: data,
+) -> Response:
+    """One form write: the posted fields parsed into ``model`` and handed to ``write`` (a
+    service call), then back to ``back(row)`` (303). Refused input shows ``page`` again with
+    the problems and ``shown(typed values)`` (422). Ownership is the service's to check."""
+    data = await _form(request, model.model_fields if fields is None else fields,
+                       lists=lists, bools=bools)
+    try:
+        row = write(model.parse(data))
+    except Invalid as exc:
+        return page(problems=[exc.message, *exc.problems], form=shown(data), status=422)
+    return _back(back(row))
 
 
-def _own(row, unit_id: int):
-    if row.unit_id != unit_id:
-        raise NotFound("Data tidak ditemukan di unit ini.")
-    return row
+def _create_route(path: str, name: str, model: type[ProgrammeInput], create: Callable[..., Any],
+                  page: Callable[..., Response], *, back: str | None = None,
+                  **form: Any) -> None:
+    """Register POST ``path`` (under /units/{unit_id}): the form parsed into ``model`` and
+    stored by the service ``create``; then back to ``back`` (default: ``path``; ``{id}`` is
+    the new row's id), or ``page`` again with the problems."""
+
+    async def route(request: Request, session: SessionDep, principal: WriteUnit,
+                    unit_id: int) -> Response:
+        return await _submit(
+            request, partial(page, request, session, principal, unit_id),
+            lambda body: create(session, actor=principal, unit_id=unit_id, data=body),
+            model, lambda row: (back or path).format(unit_id=unit_id, id=row.id), **form)
+
+    route.__name__ = route.__qualname__ = name
+    router.post(path, name=name)(route)
+
+
+def _show(request: Request, template: str, principal, unit_id: int, ctx: dict, *,
+          problems=(), form=None, status: int = 200) -> Response:
+    """Render a programme page: its context, the problems and values of a refused form, and
+    whether the principal may write here."""
+    return render(request, template, ctx | {
+        "problems": list(problems), "form": form or {},
+        "can_write": principal.can("programme.write", unit_id),
+    }, status_code=status)
+
+
+def _page_route(path: str, name: str, page: Callable[..., Response]) -> None:
+    """Register GET ``path`` (under /units/{unit_id}) showing ``page``."""
+
+    def route(request: Request, session: SessionDep, principal: ReadUnit,
+              unit_id: int) -> Response:
+        return page(request, session, principal, unit_id)
+
+    route.__name__ = route.__qualname__ = name
+    router.get(path, name=name)(route)
 
 
 # --- innovations ----------------------------------------------------------------------------
+
+INNOVATION_FORM: dict[str, Any] = {
+    "lists": ("services",), "bools": ("differs_from_other_units", "brings_service_closer")}
+
 
 def _extra(session, principal, unit_id: int, innovation=None) -> dict:
     """The LKE suggestions and survey changes of the innovation pages."""
@@ -103,31 +170,19 @@ def _registry(request: Request, session, principal, unit_id: int, *, problems=()
     return render(request, "pages/programme/innovations.html", ctx, status_code=status)
 
 
-@router.get("/units/{unit_id}/innovations")
-def innovation_registry(request: Request, session: SessionDep, principal: ReadUnit,
-                        unit_id: int) -> Response:
-    return _registry(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/innovations", "innovation_registry", _registry)
 
 
-@router.post("/units/{unit_id}/innovations")
-async def innovation_create(request: Request, session: SessionDep, principal: WriteUnit,
-                            unit_id: int) -> Response:
-    data = await _form(request, innovations.FIELDS, lists=("services",),
-                       bools=("differs_from_other_units", "brings_service_closer"))
-    try:
-        row = innovations.create_innovation(session, actor=principal, unit_id=unit_id, data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _registry(r, session, principal, unit_id, **kw),
-                     exc, data)
-    return _back(f"/units/{unit_id}/innovations/{row.id}")
+_create_route("/units/{unit_id}/innovations", "innovation_create", InnovationIn,
+              innovations.create_innovation, _registry,
+              back="/units/{unit_id}/innovations/{id}", **INNOVATION_FORM)
 
 
 def _detail(request: Request, session, principal, unit_id: int, innovation_id: int, *,
             problems=(), form=None, status: int = 200) -> Response:
     unit = units.get(session, unit_id=unit_id)
-    row = _own(innovations.get_innovation(session, actor=principal,
-                                          innovation_id=innovation_id), unit_id)
+    row = innovations.get_innovation(session, actor=principal, innovation_id=innovation_id,
+                                     unit_id=unit_id)
     ctx = {
         "unit": unit, "inn": row,
         "lineage": innovations.lineage(session, actor=principal, innovation_id=row.id),
@@ -139,11 +194,10 @@ def _detail(request: Request, session, principal, unit_id: int, innovation_id: i
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
         "pillar_names": pillars.pillar_names(session, unit_id=unit_id),
         "suggest": innovations.suggest_lke(session, actor=principal, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
         **_extra(session, principal, unit_id, row),
     }
-    return render(request, "pages/programme/innovation.html", ctx, status_code=status)
+    return _show(request, "pages/programme/innovation.html", principal, unit_id, ctx,
+                 problems=problems, form=form, status=status)
 
 
 @router.get("/units/{unit_id}/innovations/{innovation_id}")
@@ -155,51 +209,39 @@ def innovation_detail(request: Request, session: SessionDep, principal: ReadUnit
 @router.post("/units/{unit_id}/innovations/{innovation_id}")
 async def innovation_update(request: Request, session: SessionDep, principal: WriteUnit,
                             unit_id: int, innovation_id: int) -> Response:
-    _own(innovations.get_innovation(session, actor=principal, innovation_id=innovation_id),
-         unit_id)
-    data = await _form(request, innovations.FIELDS, lists=("services",),
-                       bools=("differs_from_other_units", "brings_service_closer"))
-    try:
-        innovations.update_innovation(session, actor=principal, innovation_id=innovation_id,
-                                      changes=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _detail(r, session, principal, unit_id,
-                                                      innovation_id, **kw), exc, data)
-    return _back(f"/units/{unit_id}/innovations/{innovation_id}")
+    return await _submit(
+        request, partial(_detail, request, session, principal, unit_id, innovation_id),
+        lambda body: innovations.update_innovation(
+            session, actor=principal, unit_id=unit_id, innovation_id=innovation_id,
+            changes=body),
+        InnovationPatch, lambda row: f"/units/{unit_id}/innovations/{row.id}",
+        fields=InnovationIn.model_fields, **INNOVATION_FORM)
 
 
 @router.post("/units/{unit_id}/innovations/{innovation_id}/delete")
 def innovation_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                       innovation_id: int) -> Response:
-    _own(innovations.get_innovation(session, actor=principal, innovation_id=innovation_id),
-         unit_id)
-    innovations.delete_innovation(session, actor=principal, innovation_id=innovation_id)
+    innovations.delete_innovation(session, actor=principal, unit_id=unit_id,
+                                  innovation_id=innovation_id)
     return _back(f"/units/{unit_id}/innovations")
 
 
 @router.post("/units/{unit_id}/innovations/{innovation_id}/impacts")
 async def impact_create(request: Request, session: SessionDep, principal: WriteUnit,
                         unit_id: int, innovation_id: int) -> Response:
-    _own(innovations.get_innovation(session, actor=principal, innovation_id=innovation_id),
-         unit_id)
-    data = await _form(request, innovations.IMPACT_FIELDS)
-    try:
-        innovations.create_impact(session, actor=principal, innovation_id=innovation_id,
-                                  data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _detail(r, session, principal, unit_id,
-                                                      innovation_id, **kw),
-                     exc, {"impact": data})
-    return _back(f"/units/{unit_id}/innovations/{innovation_id}#dampak")
+    return await _submit(
+        request, partial(_detail, request, session, principal, unit_id, innovation_id),
+        lambda body: innovations.create_impact(
+            session, actor=principal, unit_id=unit_id, innovation_id=innovation_id, data=body),
+        ImpactIn, lambda row: f"/units/{unit_id}/innovations/{row.innovation_id}#dampak",
+        shown=lambda data: {"impact": data})
 
 
 @router.post("/units/{unit_id}/innovation-impacts/{impact_id}/delete")
 def impact_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                   impact_id: int) -> Response:
-    row = _own(innovations.get_impact(session, actor=principal, impact_id=impact_id), unit_id)
-    innovations.delete_impact(session, actor=principal, impact_id=impact_id)
+    row = innovations.delete_impact(session, actor=principal, unit_id=unit_id,
+                                    impact_id=impact_id)
     return _back(f"/units/{unit_id}/innovations/{row.innovation_id}#dampak")
 
 
@@ -220,71 +262,38 @@ def _team(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "names": {m.id: m.name for m in members},
         "summary": team.commitment(session, actor=principal, unit_id=unit_id),
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/team.html", ctx, status_code=status)
+    return _show(request, "pages/programme/team.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/team")
-def team_page(request: Request, session: SessionDep, principal: ReadUnit,
-              unit_id: int) -> Response:
-    return _team(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/team", "team_page", _team)
 
 
-async def _team_post(request, session, principal, unit_id, specs, create, **form_opts):
-    data = await _form(request, specs, **form_opts)
-    try:
-        create(session, actor=principal, unit_id=unit_id, data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _team(r, session, principal, unit_id, **kw),
-                     exc, data)
-    return _back(f"/units/{unit_id}/team")
-
-
-@router.post("/units/{unit_id}/team/decrees")
-async def decree_create(request: Request, session: SessionDep, principal: WriteUnit,
-                        unit_id: int) -> Response:
-    return await _team_post(request, session, principal, unit_id, team.DECREE_FIELDS,
-                            team.create_decree)
-
-
-@router.post("/units/{unit_id}/team/members")
-async def member_create(request: Request, session: SessionDep, principal: WriteUnit,
-                        unit_id: int) -> Response:
-    return await _team_post(request, session, principal, unit_id,
-                            {k: v for k, v in team.MEMBER_FIELDS.items() if k != "active"},
-                            team.create_member, lists=("roles",))
-
-
-@router.post("/units/{unit_id}/team/pacts")
-async def pact_create(request: Request, session: SessionDep, principal: WriteUnit,
-                      unit_id: int) -> Response:
-    return await _team_post(request, session, principal, unit_id, team.PACT_FIELDS,
-                            team.create_pact)
-
-
-@router.post("/units/{unit_id}/team/activities")
-async def activity_create(request: Request, session: SessionDep, principal: WriteUnit,
-                          unit_id: int) -> Response:
-    return await _team_post(request, session, principal, unit_id, team.ACTIVITY_FIELDS,
-                            team.create_activity, lists=("member_ids",), extra=("member_ids",))
+TEAM = "/units/{unit_id}/team"
+_create_route("/units/{unit_id}/team/decrees", "decree_create", DecreeIn, team.create_decree,
+              _team, back=TEAM)
+# The page form has no "active" field: a member added there is active.
+_create_route("/units/{unit_id}/team/members", "member_create", MemberIn, team.create_member,
+              _team, back=TEAM, fields=[k for k in MemberIn.model_fields if k != "active"],
+              lists=("roles",))
+_create_route("/units/{unit_id}/team/pacts", "pact_create", PactIn, team.create_pact, _team,
+              back=TEAM)
+_create_route("/units/{unit_id}/team/activities", "activity_create", ActivityIn,
+              team.create_activity, _team, back=TEAM, lists=("member_ids",))
 
 
 @router.post("/units/{unit_id}/team/members/{member_id}/delete")
 def member_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                   member_id: int) -> Response:
-    _own(team.get_member(session, actor=principal, member_id=member_id), unit_id)
-    team.delete_member(session, actor=principal, member_id=member_id)
+    team.delete_member(session, actor=principal, unit_id=unit_id, member_id=member_id)
     return _back(f"/units/{unit_id}/team")
 
 
 @router.post("/units/{unit_id}/team/activities/{activity_id}/delete")
 def activity_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                     activity_id: int) -> Response:
-    _own(team.get_activity(session, actor=principal, activity_id=activity_id), unit_id)
-    team.delete_activity(session, actor=principal, activity_id=activity_id)
+    team.delete_activity(session, actor=principal, unit_id=unit_id, activity_id=activity_id)
     return _back(f"/units/{unit_id}/team")
 
 
@@ -312,50 +321,34 @@ def _plan(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "plan_suggestions": dom.suggest_plan_answers(
             [action_plan.to_domain(i) for i in action_plan.all_action_items(
                 session, unit_id=unit_id)], today),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/action_plan.html", ctx, status_code=status)
+    return _show(request, "pages/programme/action_plan.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/action-plan")
-def action_plan_page(request: Request, session: SessionDep, principal: ReadUnit,
-                     unit_id: int) -> Response:
-    return _plan(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/action-plan", "action_plan_page", _plan)
 
 
-@router.post("/units/{unit_id}/action-plan")
-async def action_create(request: Request, session: SessionDep, principal: WriteUnit,
-                        unit_id: int) -> Response:
-    data = await _form(request, action_plan.FIELDS)
-    try:
-        action_plan.create_action_item(session, actor=principal, unit_id=unit_id, data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _plan(r, session, principal, unit_id, **kw),
-                     exc, data)
-    return _back(f"/units/{unit_id}/action-plan")
+_create_route("/units/{unit_id}/action-plan", "action_create", ActionItemIn,
+              action_plan.create_action_item, _plan)
 
 
 @router.post("/units/{unit_id}/action-plan/{item_id}")
 async def action_update(request: Request, session: SessionDep, principal: WriteUnit,
                         unit_id: int, item_id: int) -> Response:
-    _own(action_plan.get_action_item(session, actor=principal, item_id=item_id), unit_id)
-    data = await _form(request, {"status": None, "progress": None, "evidence_url": None})
-    try:
-        action_plan.update_action_item(session, actor=principal, item_id=item_id, changes=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _plan(r, session, principal, unit_id, **kw),
-                     exc, {})
-    return _back(f"/units/{unit_id}/action-plan#item-{item_id}")
+    # The row form changes only these; what was typed there is not shown again on refusal.
+    return await _submit(
+        request, partial(_plan, request, session, principal, unit_id),
+        lambda body: action_plan.update_action_item(
+            session, actor=principal, unit_id=unit_id, item_id=item_id, changes=body),
+        ActionItemPatch, lambda row: f"/units/{unit_id}/action-plan#item-{row.id}",
+        fields=("status", "progress", "evidence_url"), shown=lambda data: {})
 
 
 @router.post("/units/{unit_id}/action-plan/{item_id}/delete")
 def action_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                   item_id: int) -> Response:
-    _own(action_plan.get_action_item(session, actor=principal, item_id=item_id), unit_id)
-    action_plan.delete_action_item(session, actor=principal, item_id=item_id)
+    action_plan.delete_action_item(session, actor=principal, unit_id=unit_id, item_id=item_id)
     return _back(f"/units/{unit_id}/action-plan")
 
 
@@ -373,38 +366,24 @@ def _partners(request: Request, session, principal, unit_id: int, *, problems=()
         "links": {p.id: partnerships.innovation_ids(session, partnership_id=p.id) for p in rows},
         "titles": {i.id: i.title for i in all_inn}, "all": all_inn,
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/partnerships.html", ctx, status_code=status)
+    return _show(request, "pages/programme/partnerships.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/partnerships")
-def partnerships_page(request: Request, session: SessionDep, principal: ReadUnit,
-                      unit_id: int) -> Response:
-    return _partners(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/partnerships", "partnerships_page", _partners)
 
 
-@router.post("/units/{unit_id}/partnerships")
-async def partnership_create(request: Request, session: SessionDep, principal: WriteUnit,
-                             unit_id: int) -> Response:
-    data = await _form(request, partnerships.FIELDS, lists=("services", "innovation_ids"),
-                       extra=("innovation_ids",))
-    try:
-        partnerships.create_partnership(session, actor=principal, unit_id=unit_id, data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _partners(r, session, principal, unit_id, **kw),
-                     exc, data)
-    return _back(f"/units/{unit_id}/partnerships")
+_create_route("/units/{unit_id}/partnerships", "partnership_create", PartnershipIn,
+              partnerships.create_partnership, _partners,
+              lists=("services", "innovation_ids"))
 
 
 @router.post("/units/{unit_id}/partnerships/{partnership_id}/delete")
 def partnership_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                        partnership_id: int) -> Response:
-    _own(partnerships.get_partnership(session, actor=principal, partnership_id=partnership_id),
-         unit_id)
-    partnerships.delete_partnership(session, actor=principal, partnership_id=partnership_id)
+    partnerships.delete_partnership(session, actor=principal, unit_id=unit_id,
+                                    partnership_id=partnership_id)
     return _back(f"/units/{unit_id}/partnerships")
 
 
@@ -417,36 +396,22 @@ def _pillars(request: Request, session, principal, unit_id: int, *, problems=(),
         "unit": unit,
         "progress": pillars.pillar_progress(session, actor=principal, unit_id=unit_id,
                                             today=unit_today(session, unit_id)),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/pillars.html", ctx, status_code=status)
+    return _show(request, "pages/programme/pillars.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/pillars")
-def pillars_page(request: Request, session: SessionDep, principal: ReadUnit,
-                 unit_id: int) -> Response:
-    return _pillars(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/pillars", "pillars_page", _pillars)
 
 
-@router.post("/units/{unit_id}/pillars")
-async def pillar_create(request: Request, session: SessionDep, principal: WriteUnit,
-                        unit_id: int) -> Response:
-    data = await _form(request, pillars.FIELDS)
-    try:
-        pillars.create_pillar(session, actor=principal, unit_id=unit_id, data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _pillars(r, session, principal, unit_id, **kw),
-                     exc, data)
-    return _back(f"/units/{unit_id}/pillars")
+_create_route("/units/{unit_id}/pillars", "pillar_create", PillarIn, pillars.create_pillar,
+              _pillars)
 
 
 @router.post("/units/{unit_id}/pillars/{pillar_id}/delete")
 def pillar_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
                   pillar_id: int) -> Response:
-    _own(pillars.get_pillar(session, actor=principal, pillar_id=pillar_id), unit_id)
-    pillars.delete_pillar(session, actor=principal, pillar_id=pillar_id)
+    pillars.delete_pillar(session, actor=principal, unit_id=unit_id, pillar_id=pillar_id)
     return _back(f"/units/{unit_id}/pillars")
 
 
@@ -457,39 +422,25 @@ def _milestones(request: Request, session, principal, unit_id: int, *, problems=
     unit = units.get(session, unit_id=unit_id)
     ctx = {
         "unit": unit, "rows": milestones.all_milestones(session, unit_id=unit_id),
-        "problems": list(problems), "form": form or {},
-        "can_write": principal.can("programme.write", unit_id),
     }
-    return render(request, "pages/programme/milestones.html", ctx, status_code=status)
+    return _show(request, "pages/programme/milestones.html", principal, unit_id, ctx, problems=problems,
+                 form=form, status=status)
 
 
-@router.get("/units/{unit_id}/milestones")
-def milestones_page(request: Request, session: SessionDep, principal: ReadUnit,
-                    unit_id: int) -> Response:
-    return _milestones(request, session, principal, unit_id)
+_page_route("/units/{unit_id}/milestones", "milestones_page", _milestones)
 
 
-@router.post("/units/{unit_id}/milestones")
-async def milestone_create(request: Request, session: SessionDep, principal: WriteUnit,
-                           unit_id: int) -> Response:
-    data = await _form(request, milestones.FIELDS)
-    try:
-        milestones.create_milestone(session, actor=principal, unit_id=unit_id, data=data)
-    except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _milestones(r, session, principal, unit_id, **kw),
-                     exc, data)
-    return _back(f"/units/{unit_id}/milestones")
+_create_route("/units/{unit_id}/milestones", "milestone_create", MilestoneIn,
+              milestones.create_milestone, _milestones)
 
 
 @router.post("/units/{unit_id}/milestones/{milestone_id}/delete")
-async def milestone_delete(request: Request, session: SessionDep, principal: WriteUnit,
-                           unit_id: int, milestone_id: int) -> Response:
-    _own(milestones.get_milestone(session, actor=principal, milestone_id=milestone_id), unit_id)
+def milestone_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                     unit_id: int, milestone_id: int) -> Response:
     try:
-        milestones.delete_milestone(session, actor=principal, milestone_id=milestone_id)
+        milestones.delete_milestone(session, actor=principal, unit_id=unit_id,
+                                    milestone_id=milestone_id)
     except Invalid as exc:
-        session.rollback()
-        return _redo(request, lambda r, **kw: _milestones(r, session, principal, unit_id, **kw),
-                     exc, {})
+        return _milestones(request, session, principal, unit_id,
+                           problems=[exc.message, *exc.problems], status=422)
     return _back(f"/units/{unit_id}/milestones")

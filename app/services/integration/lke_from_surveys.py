@@ -441,10 +441,13 @@ class CampaignLke:
 
 
 def campaign_status(
-    session: Session, *, actor: Principal | None, campaign_id: int
+    session: Session, *, actor: Principal | None, campaign_id: int, unit_id: int | None = None
 ) -> CampaignLke:
-    """Where this campaign stands in the LKE of its year (read-only)."""
+    """Where this campaign stands in the LKE of its year (read-only); with ``unit_id`` (a page
+    addressed through a unit), a campaign of another unit is NotFound."""
     campaign = survey_campaigns.campaign_for(session, actor=actor, campaign_id=campaign_id)
+    if unit_id is not None and campaign.unit_id != unit_id:
+        raise NotFound(f"Survei {campaign_id} tidak ditemukan.")
     kinds = tuple(i.kind for i in survey_campaigns.instruments_of(session, campaign))
     closed = survey_campaigns.campaign_state(campaign) in ("closed", "ended")
     assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)

@@ -16,10 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 from app.deps import SessionDep, SettingsDep, requires
 from app.security.principal import Principal
 from app.services import units
-from app.services.errors import NotFound
 from app.services.integration import lke_from_innovations as inno
 from app.services.integration import lke_from_surveys as fill
-from app.services.lke import assessments
 from app.services.programme import innovations
 from app.services.surveys import campaigns as survey_campaigns
 from app.web.templating import is_htmx, render
@@ -83,9 +81,8 @@ def apply_survey_count(
 def campaign_lke(
     request: Request, session: SessionDep, principal: ReadUnit, unit_id: int, campaign_id: int
 ) -> Response:
-    status = fill.campaign_status(session, actor=principal, campaign_id=campaign_id)
-    if status.campaign.unit_id != unit_id:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan.")
+    status = fill.campaign_status(session, actor=principal, campaign_id=campaign_id,
+                                  unit_id=unit_id)
     ctx = {"unit": units.get(session, unit_id=unit_id), "lke": status,
            "can_fill": principal.can("indicators.write", unit_id)}
     if is_htmx(request):
@@ -122,13 +119,9 @@ async def apply_innovations(
         assessment_id = int(str(form.get("assessment_id", "")))
     except ValueError:
         assessment_id = -1
-    assessment = assessments.get(session, actor=principal, assessment_id=assessment_id,
-                                 permission="indicators.write") if assessment_id > 0 else None
-    if assessment is None or assessment.unit_id != unit_id:
-        raise NotFound("Penilaian LKE tidak ditemukan di unit ini.")
     refs = [str(r) for r in form.getlist("ref")]
-    result = inno.apply_to_lke(session, actor=principal, assessment_id=assessment.id,
-                               refs=refs, base_url=settings.base_url)
+    result = inno.apply_to_lke(session, actor=principal, assessment_id=assessment_id,
+                               refs=refs, base_url=settings.base_url, unit_id=unit_id)
     back = str(form.get("back", ""))
     innovation = None
     if back.isdigit():

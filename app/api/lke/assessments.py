@@ -23,6 +23,7 @@ from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import frameworks, overview
 from app.services.lke import scores as lke_scores
+from app.services.lke.inputs import AssessmentIn
 
 router = APIRouter(tags=["indicators"])
 
@@ -47,18 +48,6 @@ class FrameworkOut(BaseModel):
     title: str
     sha256: str
     loaded_at: datetime
-
-
-class AssessmentIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"year": 2025, "target": "WBK"}]},
-    )
-    year: int = Field(ge=svc.MIN_YEAR, le=svc.MAX_YEAR)
-    target: Predicate
-    framework_id: int | None = Field(
-        None, description="Stored framework version; default: the newest bundled one."
-    )
 
 
 class AssessmentOut(BaseModel):
@@ -261,7 +250,7 @@ def list_assessments(session: SessionDep, principal: ReadUnit, unit_id: int):
 def create_assessment(session: SessionDep, principal: WriteUnit, unit_id: int, body: AssessmentIn):
     """Start the unit's assessment for a year (one per unit and year)."""
     a = svc.create(
-        session, actor=principal, unit_id=unit_id, year=body.year, target=body.target.value,
+        session, actor=principal, unit_id=unit_id, year=body.year, target=str(body.target),
         framework_id=body.framework_id,
     )
     return _assessment_out(session, a)

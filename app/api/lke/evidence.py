@@ -12,13 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.deps import SessionDep, SettingsDep, requires
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
+from app.services.lke.inputs import EvidenceLinkIn, LinkIn
 
 router = APIRouter(tags=["evidence"])
 
@@ -50,34 +51,6 @@ class EvidenceOut(BaseModel):
             sha256=row.sha256, uploaded_by=row.uploaded_by_label, uploaded_at=row.uploaded_at,
             download_url=f"/api/v1/evidence/{row.id}/download" if row.kind == "file" else None,
         )
-
-
-class LinkIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [
-            {"url": "https://kppn-contoh.kemenkeu.go.id/zi/sk-tim-2025.pdf",
-             "title": "SK Tim Pembangunan ZI 2025"}
-        ]},
-    )
-    url: str = Field(min_length=1, max_length=svc.MAX_URL)
-    title: str | None = Field(None, max_length=svc.MAX_TITLE)
-
-
-class EvidenceLinkIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [
-            {"evidence_id": 12, "question_ref": "PPA1A", "expected_index": 0},
-            {"evidence_id": 12, "question_ref": "PPA1B"},
-        ]},
-    )
-    evidence_id: int
-    question_ref: str = Field(min_length=1, max_length=20)
-    expected_index: int | None = Field(
-        None, ge=0,
-        description="Which of the question's expected-evidence items (0-based) it covers.",
-    )
 
 
 class EvidenceLinkOut(BaseModel):

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from app.api.surveys._common import (
     ManageAny,
@@ -20,33 +19,12 @@ from app.deps import SessionDep
 from app.services import units
 from app.services.integration import lke_from_surveys
 from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys.inputs import CampaignIn, StatusIn
 
 router = APIRouter(tags=["surveys"])
 
 
 # --------------------------------------------------------------------------- campaigns
-
-
-class CampaignIn(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    instruments: list[str] = Field(min_length=1, max_length=3)
-    period_kind: Literal["quarter", "semester", "year"]
-    period_label: str = Field(min_length=4, max_length=10)
-    opens_on: date
-    closes_on: date
-    population: StrictInt = Field(ge=1)
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "title": "Survei Kepuasan dan Persepsi Semester I 2019",
-        "instruments": ["ikm-2017", "spkp", "spak"], "period_kind": "semester",
-        "period_label": "2019-S1", "opens_on": "2019-01-02", "closes_on": "2019-06-28",
-        "population": 1200}]})
-
-    def data(self) -> survey_campaigns.CampaignInput:
-        return survey_campaigns.CampaignInput(
-            title=self.title, instrument_codes=self.instruments, period_kind=self.period_kind,
-            period_label=self.period_label, opens_on=self.opens_on, closes_on=self.closes_on,
-            population=self.population,
-        )
 
 
 class CampaignOut(BaseModel):
@@ -79,11 +57,6 @@ def campaign_out(session, campaign) -> CampaignOut:
     )
 
 
-class StatusIn(BaseModel):
-    status: Literal["open", "closed"]
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "closed"}]})
-
-
 @router.get("/units/{unit_id}/survey-campaigns", response_model=list[CampaignOut])
 def list_campaigns(session: SessionDep, principal: ReadUnit, unit_id: int,
                    year: int | None = None):
@@ -99,7 +72,7 @@ def list_campaigns(session: SessionDep, principal: ReadUnit, unit_id: int,
 def create_campaign(session: SessionDep, principal: WriteUnit, unit_id: int, body: CampaignIn):
     """Create an open campaign with a fresh public link /s/{code}."""
     campaign = survey_campaigns.create_campaign(
-        session, actor=principal, unit_id=unit_id, data=body.data()
+        session, actor=principal, unit_id=unit_id, data=body
     )
     return campaign_out(session, campaign)
 
@@ -114,7 +87,7 @@ def get_campaign(session: SessionDep, principal: ReadAny, campaign_id: int):
 def update_campaign(session: SessionDep, principal: WriteAny, campaign_id: int, body: CampaignIn):
     """Replace a campaign's settings (instruments are fixed once it has responses)."""
     campaign = survey_campaigns.update_campaign(
-        session, actor=principal, campaign_id=campaign_id, data=body.data()
+        session, actor=principal, campaign_id=campaign_id, data=body
     )
     return campaign_out(session, campaign)
 

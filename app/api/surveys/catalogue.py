@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from app.api.surveys._common import (
     ManageAny,
@@ -17,6 +17,7 @@ from app.deps import SessionDep
 from app.services import units
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
+from app.services.surveys.inputs import ServiceIn, ServicePatch
 
 router = APIRouter(tags=["surveys"])
 
@@ -69,24 +70,6 @@ class ServiceOut(BaseModel):
     name: str
     description: str
     active: bool
-
-
-class ServiceIn(BaseModel):
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=1000)
-    active: bool = True
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"code": "sp2d", "name": "Pencairan dana (penerbitan SP2D)", "description": "",
-         "active": True}]})
-
-
-class ServicePatch(BaseModel):
-    code: str | None = Field(default=None, min_length=1, max_length=40)
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=1000)
-    active: bool | None = None
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 
 
 @router.get("/units/{unit_id}/survey-services", response_model=list[ServiceOut])

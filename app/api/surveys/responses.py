@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
@@ -19,6 +19,7 @@ from app.services.errors import Invalid
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import review as survey_review
+from app.services.surveys.inputs import ReviewIn
 
 router = APIRouter(tags=["surveys"])
 
@@ -180,12 +181,6 @@ def list_responses(
         ))
     return ResponsePageOut(total=result.total, page=result.page, per_page=result.per_page,
                            items=items)
-
-
-class ReviewIn(BaseModel):
-    decision: Literal["include", "exclude"]
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"decision": "include"}]})
 
 
 @router.post("/survey-responses/{response_id}/review", response_model=ResponseOut)

@@ -187,6 +187,8 @@ def add_link(
     units.get(session, unit_id=unit_id)
     _check(actor, "indicators.write", unit_id)
     problems = check_url(url or "")
+    if len(" ".join((title or "").split())) > MAX_TITLE:
+        problems.append(f"Judul eviden paling banyak {MAX_TITLE} karakter.")
     if problems:
         raise Invalid("Tautan eviden tidak disimpan.", problems=problems)
     url = url.strip()

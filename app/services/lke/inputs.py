@@ -1,13 +1,24 @@
 """Input fields shared by the API and the pages: each field and its limits declared once.
 
-The API's request models extend these (refusing unknown keys, with examples); the pages parse
-their forms into them directly (a form also carries its CSRF token, so unknown keys pass).
+``SubmitFields`` and ``DecisionFields``: the API's request models extend them (refusing unknown
+keys, with examples); the pages take them as FastAPI form models (a form also carries its CSRF
+token, so unknown keys pass).
+
+``AssessmentIn``, ``LinkIn`` and ``EvidenceLinkIn``: the API's request bodies as they are; the
+pages read their forms into them with ``Model.parse(form)`` (``app.services.form_input``):
+typed only, the service checks the content and lists every problem in Indonesian.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, ClassVar
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.models.units import Predicate
+from app.services.form_input import FormField, FormInput
+from app.services.lke import assessments
+from app.services.lke import evidence as lke_evidence
 from app.services.lke.submission import MAX_NOTE
 
 
@@ -22,3 +33,58 @@ class DecisionFields(BaseModel):
 
     decision: str = Field(pattern="^(accept|return)$")
     note: str | None = Field(None, max_length=MAX_NOTE)
+
+
+def _unspecific(text: str) -> str:
+    """A page's select may say "none" for no particular expected item."""
+    return "" if text == "none" else text
+
+
+# The request bodies below carry no docstring: it would become their OpenAPI description.
+
+# Starting a unit's assessment for a year.
+class AssessmentIn(FormInput):
+    refusal: ClassVar[str] = "Penilaian LKE tidak dapat dibuat."
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"year": 2025, "target": "WBK"}]},
+    )
+    year: Annotated[int, FormField("Tahun")] = Field(
+        ge=assessments.MIN_YEAR, le=assessments.MAX_YEAR)
+    target: Predicate
+    framework_id: int | None = Field(
+        None, description="Stored framework version; default: the newest bundled one."
+    )
+
+
+# A link (http/https) added to the unit's evidence library.
+class LinkIn(FormInput):
+    refusal: ClassVar[str] = "Tautan eviden tidak disimpan."
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"url": "https://kppn-contoh.kemenkeu.go.id/zi/sk-tim-2025.pdf",
+             "title": "SK Tim Pembangunan ZI 2025"}
+        ]},
+    )
+    url: str = Field(min_length=1, max_length=lke_evidence.MAX_URL)
+    title: str | None = Field(None, max_length=lke_evidence.MAX_TITLE)
+
+
+# An evidence of the library linked to one question (optionally one expected item).
+class EvidenceLinkIn(FormInput):
+    refusal: ClassVar[str] = "Eviden tidak dapat ditautkan."
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"evidence_id": 12, "question_ref": "PPA1A", "expected_index": 0},
+            {"evidence_id": 12, "question_ref": "PPA1B"},
+        ]},
+    )
+    evidence_id: Annotated[int, FormField("Eviden")]
+    question_ref: str = Field(min_length=1, max_length=20)
+    expected_index: Annotated[int | None, FormField(
+        "Butir eviden", "Butir eviden yang diharapkan tidak valid.", clean=_unspecific)] = Field(
+        None, ge=0,
+        description="Which of the question's expected-evidence items (0-based) it covers.",
+    )

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
@@ -29,6 +30,9 @@ from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.services.surveys import instruments as survey_instruments
+
+if TYPE_CHECKING:
+    from app.services.surveys.inputs import CampaignIn
 
 
 class CampaignClosed(ServiceError):
@@ -102,6 +106,12 @@ class CampaignInput:
     opens_on: date
     closes_on: date
     population: int
+
+
+def _as_input(data: CampaignInput | CampaignIn) -> CampaignInput:
+    """The service's value, from the shared input model (``inputs.CampaignIn``, what the API
+    and the pages give) or as given (demo data, scripts and tests)."""
+    return data if isinstance(data, CampaignInput) else data.data()
 
 
 def _campaign_problems(session: Session, data: CampaignInput) -> tuple[list[str], list[int], int]:
@@ -188,7 +198,8 @@ def list_campaigns(
 
 
 def create_campaign(
-    session: Session, *, actor: Principal | None, unit_id: int, data: CampaignInput,
+    session: Session, *, actor: Principal | None, unit_id: int,
+    data: CampaignInput | CampaignIn,
     status: str = CampaignStatus.open, is_demo: bool = False,
 ) -> SurveyCampaign:
     """Create a campaign with a fresh public code; it opens on its dates unless left a draft."""
@@ -196,6 +207,7 @@ def create_campaign(
     unit = session.get(Unit, unit_id)
     if unit is None or unit.deleted_at is not None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan.")
+    data = _as_input(data)
     problems, instrument_ids, year = _campaign_problems(session, data)
     if status not in (CampaignStatus.draft, CampaignStatus.open):
         problems.append("Survei baru berstatus draf atau dibuka.")
@@ -232,13 +244,15 @@ def response_count(session: Session, *, campaign_id: int) -> int:
 
 
 def update_campaign(
-    session: Session, *, actor: Principal | None, campaign_id: int, data: CampaignInput
+    session: Session, *, actor: Principal | None, campaign_id: int,
+    data: CampaignInput | CampaignIn,
 ) -> SurveyCampaign:
     """Change a campaign; its instruments are fixed once it has responses."""
     campaign = campaign_for(
         session, actor=actor, campaign_id=campaign_id, permission="surveys.write"
     )
     before = audit.snapshot(campaign)
+    data = _as_input(data)
     problems, instrument_ids, year = _campaign_problems(session, data)
     if (
         not problems

@@ -12,9 +12,10 @@ from app.deps import SessionDep, SettingsDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
-from app.services.errors import Invalid, NotFound
+from app.services.errors import NotFound
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
+from app.services.lke.inputs import EvidenceLinkIn, LinkIn
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -80,16 +81,15 @@ def library_upload(
 
 
 @router.post("/units/{unit_id}/evidence/links")
-def library_link(
+async def library_link(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     principal: WriteUnit,
     unit_id: int,
-    url: Annotated[str, Form(max_length=svc.MAX_URL)],
-    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
 ) -> Response:
-    row = svc.add_link(session, actor=principal, unit_id=unit_id, url=url, title=title)
+    body = LinkIn.parse(await request.form())
+    row = svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title)
     return _library_after(request, session, settings, principal, unit_id,
                           _("Tautan tersimpan: ") + row.title)
 
@@ -175,28 +175,24 @@ def question_panel(
     return _panel(request, session, principal, assessment, ref)
 
 
-def _expected(raw: str | None) -> int | None:
-    if raw in (None, "", "none"):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid("Butir eviden yang diharapkan tidak valid.") from None
+def _expected(form, ref: str) -> int | None:
+    """The expected-evidence item a new evidence will cover, read (before the evidence is
+    stored) as the link's input model reads it; the evidence id is not known yet."""
+    return EvidenceLinkIn.parse(form, evidence_id=0, question_ref=ref).expected_index
 
 
 @router.post("/assessments/{assessment_id}/questions/{ref}/evidence/link")
-def question_link(
+async def question_link(
     request: Request,
     session: SessionDep,
     principal: WriteAny,
     assessment_id: int,
     ref: str,
-    evidence_id: Annotated[int, Form()],
-    expected_index: Annotated[str | None, Form()] = None,
 ) -> Response:
+    body = EvidenceLinkIn.parse(await request.form(), question_ref=ref)
     evidence_links.link(
-        session, actor=principal, assessment_id=assessment_id, evidence_id=evidence_id,
-        question_ref=ref, expected_index=_expected(expected_index),
+        session, actor=principal, assessment_id=assessment_id, evidence_id=body.evidence_id,
+        question_ref=body.question_ref, expected_index=body.expected_index,
     )
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
     return _panel(request, session, principal, assessment, ref, _("Eviden ditautkan."))
@@ -222,7 +218,7 @@ def question_upload(
     framework = assessments.framework_of(session, assessment)
     if not framework.has_question(ref):
         raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
-    index = _expected(expected_index)
+    index = _expected({"expected_index": expected_index or ""}, ref)
     row = svc.upload_file(
         session, actor=principal, unit_id=assessment.unit_id, filename=file.filename,
         stream=file.file, upload_dir=settings.resolved_upload_dir(),
@@ -235,23 +231,22 @@ def question_upload(
 
 
 @router.post("/assessments/{assessment_id}/questions/{ref}/evidence/url")
-def question_url(
+async def question_url(
     request: Request,
     session: SessionDep,
     principal: WriteAny,
     assessment_id: int,
     ref: str,
-    url: Annotated[str, Form(max_length=svc.MAX_URL)],
-    title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
-    expected_index: Annotated[str | None, Form()] = None,
 ) -> Response:
+    form = await request.form()
     assessment = assessments.get(
         session, actor=principal, assessment_id=assessment_id, permission="indicators.write"
     )
     assessments.assert_editable(assessment)
-    index = _expected(expected_index)
-    row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=url,
-                       title=title)
+    index = _expected(form, ref)
+    link = LinkIn.parse(form)
+    row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=link.url,
+                       title=link.title)
     evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
                         question_ref=ref, expected_index=index)
     return _panel(request, session, principal, assessment, ref,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import evidence_links, overview, review_records, scores
+from app.services.lke.inputs import AssessmentIn
 from app.web.integration import lke as integration_pages
 from app.web.templating import is_htmx, render
 
@@ -125,15 +126,15 @@ def assessment_list(
 
 
 @router.post("/units/{unit_id}/assessments")
-def assessment_create(
+async def assessment_create(
     request: Request,
     session: SessionDep,
     principal: WriteUnit,
     unit_id: int,
-    year: Annotated[int, Form()],
-    target: Annotated[str, Form(max_length=10)],
 ) -> Response:
-    a = svc.create(session, actor=principal, unit_id=unit_id, year=year, target=target)
+    body = AssessmentIn.parse(await request.form())
+    a = svc.create(session, actor=principal, unit_id=unit_id, year=body.year,
+                   target=str(body.target), framework_id=body.framework_id)
     location = f"/assessments/{a.id}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": location})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +21,7 @@ from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import results as survey_results
 from app.services.surveys import review as survey_review
+from app.services.surveys.inputs import CampaignIn, ReviewIn, ServiceIn, SourceIn, StatusIn
 from app.web.dashboard_panels import survey_headline_row as _headline_row
 from app.web.templating import render
 
@@ -96,8 +96,7 @@ async def create_service(request: Request, session: SessionDep, principal: Write
     form = await request.form()
     try:
         survey_catalogue.create_service(
-            session, actor=principal, unit_id=unit_id, code=str(form.get("code", "")),
-            name=str(form.get("name", "")), description=str(form.get("description", "")),
+            session, actor=principal, unit_id=unit_id, **ServiceIn.parse(form).model_dump()
         )
     except Invalid as exc:
         ctx = _base(session, unit_id)
@@ -148,35 +147,6 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
     return ctx
 
 
-def _parse_campaign_form(form) -> survey_campaigns.CampaignInput:
-    problems = []
-
-    def day(name: str, label: str) -> date | None:
-        raw = str(form.get(name, "")).strip()
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            problems.append(f"{label} wajib diisi dengan format TTTT-BB-HH.")
-            return None
-
-    opens_on, closes_on = day("opens_on", "Tanggal buka"), day("closes_on", "Tanggal tutup")
-    raw_population = str(form.get("population", "")).strip().replace(".", "")
-    try:
-        population = int(raw_population)
-    except ValueError:
-        problems.append("Perkiraan populasi harus bilangan bulat.")
-        population = 0
-    if problems:
-        raise Invalid("Survei tidak dapat disimpan.", problems=problems)
-    return survey_campaigns.CampaignInput(
-        title=str(form.get("title", "")), instrument_codes=[str(v) for v in
-                                                            form.getlist("instruments")],
-        period_kind=str(form.get("period_kind", "")),
-        period_label=str(form.get("period_label", "")).strip().upper(),
-        opens_on=opens_on, closes_on=closes_on, population=population,
-    )
-
-
 def _form_dict(form) -> dict:
     data = {k: str(v) for k, v in form.items()}
     data["instruments"] = [str(v) for v in form.getlist("instruments")]
@@ -195,7 +165,7 @@ async def create_campaign(request: Request, session: SessionDep, principal: Writ
     form = await request.form()
     try:
         campaign = survey_campaigns.create_campaign(
-            session, actor=principal, unit_id=unit_id, data=_parse_campaign_form(form)
+            session, actor=principal, unit_id=unit_id, data=CampaignIn.parse(form)
         )
     except Invalid as exc:
         ctx = _form_ctx(session, unit_id, form=_form_dict(form),
@@ -219,7 +189,7 @@ async def update_campaign(request: Request, session: SessionDep, principal: Writ
     form = await request.form()
     try:
         survey_campaigns.update_campaign(session, actor=principal, campaign_id=campaign.id,
-                                data=_parse_campaign_form(form))
+                                data=CampaignIn.parse(form))
     except Invalid as exc:
         ctx = _form_ctx(session, unit_id, campaign=campaign, form=_form_dict(form),
                         problems=exc.problems or [exc.message])
@@ -233,7 +203,7 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
     lke_from_surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
-                                         status=str(form.get("status", "")))
+                                         status=StatusIn.parse(form).status)
     return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
 
 
@@ -243,9 +213,7 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
     campaign = _campaign(session, unit_id, campaign_id, principal)
     form = await request.form()
     survey_catalogue.create_source(
-        session, actor=principal, campaign_id=campaign.id, tag=str(form.get("tag", "")),
-        label=str(form.get("label", "")),
-        service_id=_int_or_none(str(form.get("service_id", "")) or None),
+        session, actor=principal, campaign_id=campaign.id, **SourceIn.parse(form).model_dump()
     )
     return RedirectResponse(
         f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
@@ -416,7 +384,7 @@ async def review_response(request: Request, session: SessionDep, principal: Mana
     form = await request.form()
     response = survey_review.review_response(
         session, actor=principal, response_id=response_id,
-        decision=str(form.get("decision", "")), unit_id=unit_id,
+        decision=ReviewIn.parse(form).decision, unit_id=unit_id,
     )
     back = str(form.get("back", ""))
     target = f"/units/{unit_id}/surveys/campaigns/{response.campaign_id}/responses"

@@ -1,22 +1,24 @@
 """Build a ``Framework`` from the parsed content of a framework file, checking it on the way.
 
-Every problem is collected (not only the first) and reported together in a ``FrameworkError``,
-each as "where: what" in the file's own terms (refs, option and check numbers). Reading the
-file itself (YAML) is the services' job (``app.services.lke.frameworks``). One module of a
-little over 500 lines: the checks read top-down in the order of the file's own structure.
+The file's structure (keys, nesting, types) is described by the Pydantic models of
+``framework_schema`` and checked there node by node; this module walks the tree in the
+file's own order, validates each node with its model and runs the *semantic* rules (weights
+summing, refs unique and under their parent's, option values and codes, input keys named by
+formulas and rules, thresholds) on the nodes that validated. Every problem is collected (not
+only the first) and reported together in a ``FrameworkError``, each as "where: what" in the
+file's own terms (refs, option and check numbers). Reading the file itself (YAML) is the
+services' job (``app.services.lke.frameworks``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from app.domain.lke.framework import (
     ANSWER_TYPES,
-    CHECK_KINDS,
-    FORMULA_KINDS,
     INPUT_KEY,
     TOTAL_REF,
     Area,
@@ -33,81 +35,40 @@ from app.domain.lke.framework import (
     SubIndicator,
     ThresholdCheck,
 )
+from app.domain.lke.framework_schema import (
+    FORMULA_SPECS,
+    AreaSpec,
+    CheckSpec,
+    ComponentSpec,
+    ExpectedSpec,
+    FormulaSpec,
+    FrameworkSpec,
+    InputSpec,
+    MinSpec,
+    OptionSpec,
+    PartSpec,
+    PredicateSpec,
+    QuestionSpec,
+    RuleSpec,
+    ShareSpec,
+    SubIndicatorSpec,
+    check,
+    decimal_or_problem,
+    field,
+)
 
 __all__ = ["load_framework"]
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
+class _Problems(list[str]):
     def add(self, where: str, message: str) -> None:
-        self.items.append(f"{where}: {message}")
+        self.append(f"{where}: {message}")
 
 
-def _decimal(raw: Any, where: str, what: str, problems: _Problems) -> Decimal | None:
-    """Exact decimal from a string or int; floats are refused (they are not exact)."""
-    if isinstance(raw, bool) or raw is None:
-        problems.add(where, f"{what} missing or not a number")
-        return None
-    if isinstance(raw, float):
-        problems.add(where, f"{what} {raw!r} is a float; write it as a quoted decimal string")
-        return None
-    if isinstance(raw, Decimal | int):
-        return Decimal(raw)
-    if isinstance(raw, str):
-        try:
-            value = Decimal(raw.strip())
-        except InvalidOperation:
-            problems.add(where, f"{what} {raw!r} is not a decimal number")
-            return None
-        if not value.is_finite():
-            problems.add(where, f"{what} {raw!r} is not a finite number")
-            return None
-        return value
-    problems.add(where, f"{what} {raw!r} is not a decimal number")
-    return None
-
-
-def _text(raw: Mapping[str, Any], key: str, where: str, problems: _Problems) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str) or not value.strip():
-        problems.add(where, f"missing {key}")
-        return ""
-    return value
-
-
-def _list(raw: Mapping[str, Any], key: str, where: str, problems: _Problems) -> list[Any]:
-    value = raw.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems.add(where, f"{key} must be a list")
-        return []
-    return value
-
-
-def _keys(raw: Any, where: str, what: str, problems: _Problems) -> tuple[str, ...]:
-    if isinstance(raw, str):
-        return (raw,)
-    if isinstance(raw, list) and raw and all(isinstance(k, str) for k in raw):
-        return tuple(raw)
-    problems.add(where, f"{what} must be an input key or a non-empty list of input keys")
-    return ()
-
-
-def _positive_weight(raw: Mapping[str, Any], where: str, problems: _Problems) -> Decimal:
-    weight = _decimal(raw.get("weight"), where, "weight", problems)
-    if weight is None:
-        return Decimal(0)
-    if weight <= 0:
-        problems.add(where, f"weight {weight} must be positive")
-    return weight
-
-
-def _ref(raw: Any, parent_ref: str, where: str, problems: _Problems) -> str:
-    ref = raw.get("ref") if isinstance(raw, Mapping) else None
-    if not isinstance(ref, str) or not ref.strip():
+def _ref(model: type, raw: Any, parent_ref: str, where: str, problems: _Problems) -> str:
+    """The node's ref (problems at ``where``), which must start with its parent's ref."""
+    ref = field(model, raw, "ref")[0] if isinstance(raw, Mapping) else None
+    if ref is None:
         problems.add(where, "missing ref")
         return ""
     if parent_ref and not ref.startswith(parent_ref):
@@ -115,132 +76,103 @@ def _ref(raw: Any, parent_ref: str, where: str, problems: _Problems) -> str:
     return ref
 
 
-def _options(raw_q: Mapping[str, Any], ref: str, answer_type: str, problems: _Problems):
+def _options(spec: QuestionSpec, ref: str, problems: _Problems) -> tuple[Option, ...]:
     options: list[Option] = []
-    for i, raw in enumerate(_list(raw_q, "options", ref, problems)):
+    for i, raw in enumerate(spec.options or ()):
         where = f"{ref} option {i + 1}"
-        if not isinstance(raw, Mapping):
-            problems.add(where, "must be a mapping")
+        o = check(OptionSpec, raw, where, problems)
+        if o is None or o.value is None:
             continue
-        code = _text(raw, "code", where, problems)
-        label = _text(raw, "label", where, problems)
-        value = _decimal(raw.get("value"), where, "value", problems)
-        if value is None:
-            continue
-        if not Decimal(0) <= value <= Decimal(1):
-            problems.add(where, f"value {value} must be between 0 and 1")
-        options.append(Option(code=code, label=label, value=value))
-    expected = ANSWER_TYPES.get(answer_type)
+        if not Decimal(0) <= o.value <= Decimal(1):
+            problems.add(where, f"value {o.value} must be between 0 and 1")
+        options.append(Option(code=o.code or "", label=o.label or "", value=o.value))
+    expected = ANSWER_TYPES.get(spec.answer_type or "")
     codes = tuple(o.code for o in options)
     if expected is not None:
         if codes != expected:
             problems.add(
-                ref, f"{answer_type} question needs options {list(expected)}, has {list(codes)}"
+                ref,
+                f"{spec.answer_type} question needs options {list(expected)}, has {list(codes)}",
             )
         if options and max(o.value for o in options) != 1:
             problems.add(ref, "best option must have value 1")
     return tuple(options)
 
 
-def _inputs(raw_q: Mapping[str, Any], ref: str, problems: _Problems):
+def _inputs(spec: QuestionSpec, ref: str, problems: _Problems) -> tuple[NumericInput, ...]:
     inputs: list[NumericInput] = []
     seen: set[str] = set()
-    for i, raw in enumerate(_list(raw_q, "inputs", ref, problems)):
+    for i, raw in enumerate(spec.inputs or ()):
         where = f"{ref} input {i + 1}"
-        if not isinstance(raw, Mapping):
-            problems.add(where, "must be a mapping")
+        n = check(InputSpec, raw, where, problems)
+        if n is None:
             continue
-        key = _text(raw, "key", where, problems)
-        label = _text(raw, "label", where, problems)
+        key = n.key or ""
         if key and not INPUT_KEY.match(key):
             problems.add(where, f"key {key!r} must be snake_case")
         if key in seen:
             problems.add(where, f"duplicate input key {key!r}")
         seen.add(key)
-        kind = raw.get("kind", "integer")
-        if kind not in ("integer", "decimal"):
-            problems.add(where, f"unknown input kind {kind!r}")
-        minimum = raw.get("min", 0)
-        if not isinstance(minimum, int) or isinstance(minimum, bool):
-            problems.add(where, "min must be an integer")
-            minimum = 0
-        inputs.append(NumericInput(key=key, label=label, kind=kind, minimum=minimum))
+        kind = n.kind if n.kind is not None else raw.get("kind")
+        minimum = n.min if n.min is not None else 0
+        inputs.append(NumericInput(key=key, label=n.label or "", kind=kind, minimum=minimum))
     return tuple(inputs)
 
 
-def _formula(raw_q: Mapping[str, Any], ref: str, keys: set[str], problems: _Problems):
-    raw = raw_q.get("formula")
+def _formula(raw: Any, ref: str, keys: set[str], problems: _Problems) -> Formula | None:
     if raw is None:
         return None
+    where = f"{ref} formula"
     if not isinstance(raw, Mapping):
         problems.add(ref, "formula must be a mapping")
         return None
-    kind = raw.get("kind")
-    where = f"{ref} formula"
-    if kind not in FORMULA_KINDS:
-        problems.add(where, f"unknown formula kind {kind!r}")
+    kind, problem = field(FormulaSpec, raw, "kind")
+    if problem:
+        problems.add(where, problem)
         return None
-    explanation = str(raw.get("explanation", "") or "")
-    assumption = bool(raw.get("assumption", False))
-    if assumption and not explanation.strip():
+    f = check(FORMULA_SPECS[kind], raw, where, problems, skip=("kind",))
+    if f.assumption and not f.explanation.strip():
         problems.add(where, "an assumed formula needs an explanation")
+    common = {"kind": kind, "assumption": f.assumption, "explanation": f.explanation}
     if kind == "ratio":
-        numerator = _keys(raw.get("numerator"), where, "numerator", problems)
-        denominator = _keys(raw.get("denominator"), where, "denominator", problems)
-        for key in numerator + denominator:
+        for key in (f.numerator or ()) + (f.denominator or ()):
             if key not in keys:
                 problems.add(where, f"unknown input key {key!r}")
-        cap = None
-        if raw.get("cap") is not None:
-            cap = _decimal(raw.get("cap"), where, "cap", problems)
-        zero = _decimal(raw.get("zero_denominator", "0"), where, "zero_denominator", problems)
         return Formula(
-            kind=kind,
-            numerator=numerator,
-            denominator=denominator,
-            cap=cap,
-            zero_denominator=zero if zero is not None else Decimal(0),
-            assumption=assumption,
-            explanation=explanation,
+            numerator=f.numerator or (),
+            denominator=f.denominator or (),
+            cap=f.cap,
+            zero_denominator=f.zero_denominator if f.zero_denominator is not None else Decimal(0),
+            **common,
         )
     if kind == "decrease":
-        previous, current = raw.get("previous"), raw.get("current")
-        for name, key in (("previous", previous), ("current", current)):
+        for name, key in (("previous", f.previous), ("current", f.current)):
             if key not in keys:
                 problems.add(where, f"{name} must name an input key, got {key!r}")
-        return Formula(
-            kind=kind,
-            previous=previous,
-            current=current,
-            assumption=assumption,
-            explanation=explanation,
-        )
-    minimum = _decimal(raw.get("min"), where, "min", problems)
-    maximum = _decimal(raw.get("max"), where, "max", problems)
-    if minimum is not None and maximum is not None and not Decimal(0) <= minimum < maximum:
-        problems.add(where, f"index range {minimum}..{maximum} is not valid")
-    return Formula(
-        kind=kind, minimum=minimum, maximum=maximum, assumption=assumption, explanation=explanation
-    )
+        return Formula(previous=f.previous, current=f.current, **common)
+    if f.min is not None and f.max is not None and not Decimal(0) <= f.min < f.max:
+        problems.add(where, f"index range {f.min}..{f.max} is not valid")
+    return Formula(minimum=f.min, maximum=f.max, **common)
 
 
-def _rules(raw_q: Mapping[str, Any], ref: str, keys: set[str], problems: _Problems):
+def _rules(spec: QuestionSpec, ref: str, keys: set[str], problems: _Problems):
     rules: list[InputRule] = []
-    for i, raw in enumerate(_list(raw_q, "rules", ref, problems)):
+    for i, raw in enumerate(spec.rules or ()):
         where = f"{ref} rule {i + 1}"
         if not isinstance(raw, Mapping):
             problems.add(where, "must be a mapping")
             continue
-        if raw.get("kind") != "lte":
-            problems.add(where, f"unknown rule kind {raw.get('kind')!r}")
+        kind, problem = field(RuleSpec, raw, "kind")
+        if problem:
+            problems.add(where, problem)
             continue
-        left = _keys(raw.get("left"), where, "left", problems)
-        right = _keys(raw.get("right"), where, "right", problems)
-        for key in left + right:
+        r = check(RuleSpec, raw, where, problems, skip=("kind",))
+        for key in (r.left or ()) + (r.right or ()):
             if key not in keys:
                 problems.add(where, f"unknown input key {key!r}")
-        message = _text(raw, "message", where, problems)
-        rules.append(InputRule(kind="lte", left=left, right=right, message=message))
+        rules.append(
+            InputRule(kind=kind, left=r.left or (), right=r.right or (), message=r.message or "")
+        )
     return tuple(rules)
 
 
@@ -250,17 +182,14 @@ def _question(
     if not isinstance(raw, Mapping):
         problems.add(sub_ref, "question must be a mapping")
         return None
-    ref = _ref(raw, sub_ref, f"{sub_ref} question", problems)
-    text = _text(raw, "text", ref, problems)
-    answer_type = raw.get("answer_type")
-    if answer_type not in ANSWER_TYPES:
-        problems.add(ref, f"unknown answer_type {answer_type!r}")
-        answer_type = str(answer_type)
-    options = _options(raw, ref, answer_type, problems)
-    inputs = _inputs(raw, ref, problems)
+    ref = _ref(QuestionSpec, raw, sub_ref, f"{sub_ref} question", problems)
+    spec = check(QuestionSpec, raw, ref, problems, skip=("ref",))
+    answer_type = spec.answer_type if spec.answer_type is not None else str(raw.get("answer_type"))
+    options = _options(spec, ref, problems)
+    inputs = _inputs(spec, ref, problems)
     keys = {i.key for i in inputs}
-    formula = _formula(raw, ref, keys, problems)
-    rules = _rules(raw, ref, keys, problems)
+    formula = _formula(spec.formula, ref, keys, problems)
+    rules = _rules(spec, ref, keys, problems)
     if not options and formula is None:
         problems.add(ref, "question has neither options nor a formula")
     if options and formula is not None:
@@ -272,28 +201,35 @@ def _question(
             problems.add(ref, "numeric question needs a ratio or decrease formula")
     if answer_type == "index" and (formula is None or formula.kind != "index"):
         problems.add(ref, "index question needs an index formula")
-    evidence = _list(raw, "evidence", ref, problems)
-    if not all(isinstance(e, str) for e in evidence):
-        problems.add(ref, "evidence must be a list of strings")
-        evidence = [e for e in evidence if isinstance(e, str)]
-    result_label = raw.get("result_label")
     area_ref, part_ref, component_ref = parents
     return Question(
         ref=ref,
-        text=text,
+        text=spec.text or "",
         answer_type=answer_type,
         weight=weight,
         options=options,
         inputs=inputs,
         formula=formula,
         rules=rules,
-        evidence=tuple(evidence),
-        result_label=result_label if isinstance(result_label, str) else None,
+        evidence=spec.evidence or (),
+        result_label=spec.result_label,
         sub_indicator_ref=sub_ref,
         area_ref=area_ref,
         part_ref=part_ref,
         component_ref=component_ref,
     )
+
+
+def _node(model: type, raw: Any, parent_ref: str, where: str, problems: _Problems):
+    """A component, part, area or sub-indicator node (``None`` without a ref) and its weight."""
+    ref = _ref(model, raw, parent_ref, where, problems)
+    if not ref:
+        return None, Decimal(0)
+    spec = check(model, raw, ref, problems, skip=("ref",))
+    weight = spec.weight if spec.weight is not None else Decimal(0)
+    if spec.weight is not None and weight <= 0:
+        problems.add(ref, f"weight {weight} must be positive")
+    return spec, weight
 
 
 def _check_sum(where: str, weight: Decimal, children: list[Any], problems: _Problems) -> None:
@@ -305,133 +241,118 @@ def _check_sum(where: str, weight: Decimal, children: list[Any], problems: _Prob
         problems.add(where, f"weight {weight} but its children sum to {total}")
 
 
-def _build_tree(data: Mapping[str, Any], problems: _Problems) -> tuple[Component, ...]:
-    components: list[Component] = []
-    for raw_c in _list(data, "components", "framework", problems):
-        c_ref = _ref(raw_c, "", "component", problems)
-        if not c_ref:
+def _sub_indicator(raw: Any, parents: tuple[str, str, str], problems: _Problems):
+    a_ref = parents[0]
+    s, s_weight = _node(SubIndicatorSpec, raw, a_ref, f"{a_ref} sub-indicator", problems)
+    if s is None:
+        return None
+    raw_qs = s.questions or []
+    if not raw_qs:
+        problems.add(s.ref, "has no questions")
+    q_weight = Fraction(s_weight) / len(raw_qs) if raw_qs else Fraction(0)
+    questions = [_question(rq, s.ref, q_weight, parents, problems) for rq in raw_qs]
+    return SubIndicator(
+        ref=s.ref,
+        name=s.name or "",
+        weight=s_weight,
+        questions=tuple(q for q in questions if q is not None),
+    )
+
+
+def _build_tree(components: list[Any], problems: _Problems) -> tuple[Component, ...]:
+    built: list[Component] = []
+    for raw_c in components:
+        c, c_weight = _node(ComponentSpec, raw_c, "", "component", problems)
+        if c is None:
             continue
         parts: list[Part] = []
-        for raw_p in _list(raw_c, "parts", c_ref, problems):
-            p_ref = _ref(raw_p, c_ref, f"{c_ref} part", problems)
-            if not p_ref:
+        for raw_p in c.parts or ():
+            p, p_weight = _node(PartSpec, raw_p, c.ref, f"{c.ref} part", problems)
+            if p is None:
                 continue
             areas: list[Area] = []
-            for raw_a in _list(raw_p, "areas", p_ref, problems):
-                a_ref = _ref(raw_a, p_ref, f"{p_ref} area", problems)
-                if not a_ref:
+            for raw_a in p.areas or ():
+                a, a_weight = _node(AreaSpec, raw_a, p.ref, f"{p.ref} area", problems)
+                if a is None:
                     continue
-                subs: list[SubIndicator] = []
-                for raw_s in _list(raw_a, "sub_indicators", a_ref, problems):
-                    s_ref = _ref(raw_s, a_ref, f"{a_ref} sub-indicator", problems)
-                    if not s_ref:
-                        continue
-                    s_weight = _positive_weight(raw_s, s_ref, problems)
-                    raw_qs = _list(raw_s, "questions", s_ref, problems)
-                    if not raw_qs:
-                        problems.add(s_ref, "has no questions")
-                    q_weight = Fraction(s_weight) / len(raw_qs) if raw_qs else Fraction(0)
-                    questions = [
-                        q
-                        for q in (
-                            _question(rq, s_ref, q_weight, (a_ref, p_ref, c_ref), problems)
-                            for rq in raw_qs
-                        )
-                        if q is not None
-                    ]
-                    subs.append(
-                        SubIndicator(
-                            ref=s_ref,
-                            name=_text(raw_s, "name", s_ref, problems),
-                            weight=s_weight,
-                            questions=tuple(questions),
-                        )
-                    )
-                a_weight = _positive_weight(raw_a, a_ref, problems)
-                _check_sum(a_ref, a_weight, subs, problems)
+                subs = [
+                    _sub_indicator(raw_s, (a.ref, p.ref, c.ref), problems)
+                    for raw_s in a.sub_indicators or ()
+                ]
+                subs = [s for s in subs if s is not None]
+                _check_sum(a.ref, a_weight, subs, problems)
                 areas.append(
                     Area(
-                        ref=a_ref,
-                        name=_text(raw_a, "name", a_ref, problems),
+                        ref=a.ref,
+                        name=a.name or "",
                         weight=a_weight,
                         sub_indicators=tuple(subs),
-                        part_ref=p_ref,
+                        part_ref=p.ref,
                     )
                 )
-            p_weight = _positive_weight(raw_p, p_ref, problems)
-            _check_sum(p_ref, p_weight, areas, problems)
+            _check_sum(p.ref, p_weight, areas, problems)
             parts.append(
                 Part(
-                    ref=p_ref,
-                    name=_text(raw_p, "name", p_ref, problems),
+                    ref=p.ref,
+                    name=p.name or "",
                     weight=p_weight,
                     areas=tuple(areas),
-                    component_ref=c_ref,
+                    component_ref=c.ref,
                 )
             )
-        c_weight = _positive_weight(raw_c, c_ref, problems)
-        _check_sum(c_ref, c_weight, parts, problems)
-        components.append(
-            Component(
-                ref=c_ref,
-                name=_text(raw_c, "name", c_ref, problems),
-                weight=c_weight,
-                parts=tuple(parts),
-            )
-        )
-    return tuple(components)
+        _check_sum(c.ref, c_weight, parts, problems)
+        built.append(Component(ref=c.ref, name=c.name or "", weight=c_weight, parts=tuple(parts)))
+    return tuple(built)
 
 
-def _predicates(data: Mapping[str, Any], problems: _Problems) -> tuple[Predicate, ...]:
+def _check(raw: Any, where: str, problems: _Problems) -> ThresholdCheck | None:
+    if not isinstance(raw, Mapping):
+        problems.add(where, "must be a mapping")
+        return None
+    kind, problem = field(CheckSpec, raw, "kind")
+    if problem:
+        problems.add(where, problem)
+        return None
+    c = check(CheckSpec, raw, where, problems, skip=("kind",))
+    minimum = share = None
+    if kind in ("total_min", "node_min"):
+        minimum = check(MinSpec, raw, where, problems).min
+    if kind == "area_share_min":
+        share = check(ShareSpec, raw, where, problems).share
+        if share is not None and not Decimal(0) < share <= Decimal(1):
+            problems.add(where, f"share {share} must be in (0, 1]")
+    return ThresholdCheck(
+        code=c.code or "",
+        kind=kind,
+        label=c.label or "",
+        minimum=minimum,
+        ref=c.ref,
+        parts=c.parts,
+        share=share,
+        predicate=c.predicate,
+    )
+
+
+def _predicates(raw_predicates: list[Any], problems: _Problems) -> tuple[Predicate, ...]:
     predicates: list[Predicate] = []
-    for i, raw_p in enumerate(_list(data, "predicates", "framework", problems)):
-        where = f"predicate {i + 1}"
-        if not isinstance(raw_p, Mapping):
-            problems.add(where, "must be a mapping")
+    for i, raw_p in enumerate(raw_predicates):
+        p = check(PredicateSpec, raw_p, f"predicate {i + 1}", problems)
+        if p is None:
             continue
-        code = _text(raw_p, "code", where, problems)
+        code = p.code or ""
         where = f"predicate {code or i + 1}"
-        checks: list[ThresholdCheck] = []
-        for j, raw in enumerate(_list(raw_p, "checks", where, problems)):
-            cw = f"{where} check {j + 1}"
-            if not isinstance(raw, Mapping):
-                problems.add(cw, "must be a mapping")
-                continue
-            kind = raw.get("kind")
-            if kind not in CHECK_KINDS:
-                problems.add(cw, f"unknown check kind {kind!r}")
-                continue
-            minimum = share = None
-            if kind in ("total_min", "node_min"):
-                minimum = _decimal(raw.get("min"), cw, "min", problems)
-            if kind == "area_share_min":
-                share = _decimal(raw.get("share"), cw, "share", problems)
-                if share is not None and not Decimal(0) < share <= Decimal(1):
-                    problems.add(cw, f"share {share} must be in (0, 1]")
-            parts = raw.get("parts") or []
-            predicate = raw.get("predicate")
-            checks.append(
-                ThresholdCheck(
-                    code=_text(raw, "code", cw, problems),
-                    kind=kind,
-                    label=_text(raw, "label", cw, problems),
-                    minimum=minimum,
-                    ref=raw.get("ref"),
-                    parts=tuple(parts) if isinstance(parts, list) else (),
-                    share=share,
-                    predicate=predicate,
-                )
-            )
+        raw_checks = enumerate(p.checks or ())
+        checks = [_check(raw, f"{where} check {j + 1}", problems) for j, raw in raw_checks]
+        checks = [c for c in checks if c is not None]
         codes = [c.code for c in checks]
         for dup in sorted({c for c in codes if codes.count(c) > 1}):
             problems.add(where, f"duplicate check code {dup!r}")
-        predicates.append(
-            Predicate(code=code, name=str(raw_p.get("name", code)), checks=tuple(checks))
-        )
+        name = p.name if p.name is not None else code
+        predicates.append(Predicate(code=code, name=str(name), checks=tuple(checks)))
     return tuple(predicates)
 
 
-def _validate_whole(fw: Framework, data: Mapping[str, Any], problems: _Problems) -> None:
+def _validate_whole(fw: Framework, raw_expected: Any, problems: _Problems) -> None:
     refs = [n.ref for n in fw.iter_nodes() if n.ref]
     for dup in sorted({r for r in refs if refs.count(r) > 1}):
         problems.add(dup, "duplicate ref")
@@ -440,12 +361,13 @@ def _validate_whole(fw: Framework, data: Mapping[str, Any], problems: _Problems)
     if fw.weight != 100:
         problems.add("framework", f"components sum to {fw.weight}, not 100")
 
-    expected = data.get("expected") or {}
-    if not isinstance(expected, Mapping):
-        problems.add("expected", "must be a mapping")
-        expected = {}
-    for ref, raw in (expected.get("weights") or {}).items():
-        want = _decimal(raw, "expected", f"weight of {ref}", problems)
+    expected = check(ExpectedSpec, raw_expected or {}, "expected", problems)
+    if expected is None:
+        return
+    for ref, raw in (expected.weights or {}).items():
+        want, problem = decimal_or_problem(raw, f"weight of {ref}")
+        if problem:
+            problems.add("expected", problem)
         try:
             node = fw.node(ref)
         except KeyError:
@@ -454,9 +376,9 @@ def _validate_whole(fw: Framework, data: Mapping[str, Any], problems: _Problems)
         if want is not None and node.weight != want:
             problems.add(ref, f"weight {node.weight}, expected {want}")
     count = sum(1 for _ in fw.questions())
-    if "questions" in expected and expected["questions"] != count:
-        problems.add("framework", f"{count} questions, expected {expected['questions']}")
-    for ref, want in (expected.get("questions_by_component") or {}).items():
+    if expected.questions is not None and expected.questions != count:
+        problems.add("framework", f"{count} questions, expected {expected.questions}")
+    for ref, want in (expected.questions_by_component or {}).items():
         try:
             have = len(fw.component(ref).questions)
         except KeyError:
@@ -469,23 +391,23 @@ def _validate_whole(fw: Framework, data: Mapping[str, Any], problems: _Problems)
     for dup in sorted({c for c in codes if codes.count(c) > 1}):
         problems.add("predicates", f"duplicate predicate {dup!r}")
     for pred in fw.predicates:
-        for check in pred.checks:
-            cw = f"predicate {pred.code} check {check.code}"
-            if check.kind == "node_min":
+        for c in pred.checks:
+            cw = f"predicate {pred.code} check {c.code}"
+            if c.kind == "node_min":
                 try:
-                    fw.node(check.ref or "")
+                    fw.node(c.ref or "")
                 except KeyError:
-                    problems.add(cw, f"unknown node ref {check.ref!r}")
-            if check.kind == "area_share_min":
-                if not check.parts:
+                    problems.add(cw, f"unknown node ref {c.ref!r}")
+            if c.kind == "area_share_min":
+                if not c.parts:
                     problems.add(cw, "needs parts")
-                for ref in check.parts:
+                for ref in c.parts:
                     try:
                         fw.part(ref)
                     except KeyError:
                         problems.add(cw, f"unknown part {ref!r}")
-            if check.kind == "predicate_held" and check.predicate not in codes:
-                problems.add(cw, f"unknown predicate {check.predicate!r}")
+            if c.kind == "predicate_held" and c.predicate not in codes:
+                problems.add(cw, f"unknown predicate {c.predicate!r}")
 
 
 def load_framework(data: Mapping[str, Any]) -> Framework:
@@ -493,31 +415,24 @@ def load_framework(data: Mapping[str, Any]) -> Framework:
 
     Raises ``FrameworkError`` listing every problem found (not only the first).
     """
-    if not isinstance(data, Mapping):
-        raise FrameworkError(["framework must be a mapping"])
-
     problems = _Problems()
-    code = _text(data, "code", "framework", problems)
-    title = _text(data, "title", "framework", problems)
-    regulation = _text(data, "regulation", "framework", problems)
-    version = data.get("version", 1)
-    if not isinstance(version, int) or isinstance(version, bool):
-        problems.add("framework", "version must be an integer")
-        version = 1
-    components = _build_tree(data, problems)
-    predicates = _predicates(data, problems)
-    fw = Framework(
-        code=code,
-        version=version,
-        title=title,
-        regulation=regulation,
-        components=components,
-        predicates=predicates,
-        notes=tuple(str(n) for n in data.get("notes") or ()),
-        corrections=tuple(str(n) for n in data.get("corrections") or ()),
-        source=str(data.get("source", "") or ""),
+    spec = check(
+        FrameworkSpec, data, "framework", problems, not_mapping=("framework", "must be a mapping")
     )
-    _validate_whole(fw, data, problems)
-    if problems.items:
-        raise FrameworkError(problems.items)
+    if spec is None:
+        raise FrameworkError(["framework must be a mapping"])
+    fw = Framework(
+        code=spec.code or "",
+        version=spec.version if spec.version is not None else 1,
+        title=spec.title or "",
+        regulation=spec.regulation or "",
+        components=_build_tree(spec.components or [], problems),
+        predicates=_predicates(spec.predicates or [], problems),
+        notes=spec.notes or (),
+        corrections=spec.corrections or (),
+        source=spec.source or "",
+    )
+    _validate_whole(fw, spec.expected, problems)
+    if problems:
+        raise FrameworkError(list(problems))
     return fw

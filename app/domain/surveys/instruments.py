@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from app.domain.surveys.indices import (
@@ -43,6 +42,18 @@ from app.domain.surveys.indices import (
     IKM_SCALE_MIN,
     GradeBand,
     band_problems,
+)
+from app.domain.surveys.instrument_schema import (
+    DocumentSpec,
+    GradeSpec,
+    ItemSpec,
+    OptionSpec,
+    ProfileFieldSpec,
+    ScaleSpec,
+    SuggestionSpec,
+    TextSpec,
+    check,
+    label_number,
 )
 
 __all__ = [
@@ -60,17 +71,6 @@ __all__ = [
 
 Kind = Literal["ikm", "spkp", "spak"]
 KINDS: tuple[str, ...] = ("ikm", "spkp", "spak")
-
-_TOP_KEYS = {
-    "code", "kind", "source", "title", "instructions", "scale_min", "scale_max", "labels",
-    "items", "profile", "suggestion", "grades",
-}
-_ITEM_KEYS = {"code", "name", "question", "labels"}
-_FIELD_KEYS = {"code", "label", "required", "options"}
-_OPTION_KEYS = {"code", "id", "en"}
-_SUGGESTION_KEYS = {"code", "label", "required", "max_length"}
-_GRADE_KEYS = {"letter", "lower", "upper", "id", "en"}
-
 
 class InstrumentError(ValueError):
     """An instrument document is invalid; ``problems`` lists every problem found."""
@@ -181,291 +181,161 @@ class Instrument:
 
 
 # --------------------------------------------------------------------------- parsing
+# The file's structure is checked node by node by the models of ``instrument_schema``; the
+# functions below hold the semantic rules and run on the nodes that validated.
 
 
-class _Checker:
-    """Collects problems while building; parse helpers return ``None`` on a problem."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
-
-    def mapping(self, where: str, value: Any, allowed: set[str]) -> Mapping | None:
-        if not isinstance(value, Mapping):
-            self.add(where, f"must be a mapping, got {type(value).__name__}")
-            return None
-        unknown = sorted(str(k) for k in value if k not in allowed)
-        if unknown:
-            self.add(where, "unknown key(s): " + ", ".join(unknown))
-        return value
-
-    def string(self, where: str, value: Any) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.add(where, "must be a non-empty string")
-            return None
-        return value.strip()
-
-    def code(self, where: str, value: Any) -> str | None:
-        text = self.string(where, value)
-        if text is not None and any(ch.isspace() for ch in text):
-            self.add(where, f"code {text!r} must not contain spaces")
-            return None
-        return text
-
-    def integer(self, where: str, value: Any) -> int | None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.add(where, f"must be an integer, got {value!r}")
-            return None
-        return value
-
-    def boolean(self, where: str, value: Any, default: bool) -> bool:
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.add(where, f"must be true or false, got {value!r}")
-            return default
-        return value
-
-    def text(self, where: str, value: Any) -> Text | None:
-        m = self.mapping(where, value, {"id", "en"})
-        if m is None:
-            return None
-        id_ = self.string(f"{where}.id", m.get("id"))
-        en = self.string(f"{where}.en", m.get("en"))
-        return Text(id_, en) if id_ is not None and en is not None else None
-
-    def two_decimals(self, where: str, value: Any) -> Decimal | None:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.add(where, f"must be a number like \"88.31\", got {value!r}")
-            return None
-        try:
-            # str() of a YAML float gives back the digits as written (88.31 -> "88.31").
-            d = Decimal(str(value).strip())
-        except InvalidOperation:
-            self.add(where, f"must be a number like \"88.31\", got {value!r}")
-            return None
-        if not d.is_finite() or d != d.quantize(Decimal("0.01")):
-            self.add(where, f"must have at most 2 decimals, got {value!r}")
-            return None
-        return d.quantize(Decimal("0.01"))
+def _text(spec: TextSpec) -> Text:
+    return Text(spec.id, spec.en)
 
 
 def _labels(
-    c: _Checker, where: str, value: Any, scale: tuple[int, ...] | None
+    problems: list[str], where: str, value: Any, scale: tuple[int, ...] | None
 ) -> dict[int, Text] | None:
     if not isinstance(value, Mapping):
-        c.add(where, f"must be a mapping of scale value to {{id, en}}, got {type(value).__name__}")
+        problems.append(
+            f"{where}: must be a mapping of scale value to {{id, en}}, got {type(value).__name__}"
+        )
         return None
     out: dict[int, Text] = {}
     for key, raw in value.items():
-        if isinstance(key, bool):
-            number = None
-        elif isinstance(key, int):
-            number = key
-        elif isinstance(key, str) and key.strip().lstrip("-").isdigit():
-            number = int(key)
-        else:
-            number = None
+        number = label_number(key)
         if number is None:
-            c.add(where, f"label key {key!r} is not an integer scale value")
+            problems.append(f"{where}: label key {key!r} is not an integer scale value")
             continue
         if number in out:
-            c.add(where, f"scale value {number} labelled twice")
+            problems.append(f"{where}: scale value {number} labelled twice")
             continue
         if scale is not None and number not in scale:
-            c.add(where, f"label for {number} is outside the scale {scale[0]}-{scale[-1]}")
-        text = c.text(f"{where}[{number}]", raw)
+            problems.append(
+                f"{where}: label for {number} is outside the scale {scale[0]}-{scale[-1]}"
+            )
+        text = check(TextSpec, raw, f"{where}[{number}]", problems)
         if text is not None:
-            out[number] = text
+            out[number] = _text(text)
     return out
 
 
+def _where(prefix: str, raw: Any, key: str = "code") -> str:
+    """``items[2] P3`` once the node's code is readable, else ``items[2]``."""
+    code = raw.get(key) if isinstance(raw, Mapping) else None
+    if isinstance(code, str) and code.strip() and not any(c.isspace() for c in code.strip()):
+        return f"{prefix} {code.strip()}"
+    return prefix
+
+
 def _items(
-    c: _Checker, raw: Any, scale: tuple[int, ...] | None, default_labels: dict[int, Text] | None
+    problems: list[str],
+    raw: Any,
+    scale: tuple[int, ...] | None,
+    default_labels: dict[int, Text] | None,
 ) -> tuple[Item, ...]:
     if not isinstance(raw, list) or not raw:
-        c.add("items", "must be a non-empty list")
+        problems.append("items: must be a non-empty list")
         return ()
     items: list[Item] = []
     seen: set[str] = set()
     for n, entry in enumerate(raw):
-        where = f"items[{n}]"
-        m = c.mapping(where, entry, _ITEM_KEYS)
-        if m is None:
-            continue
-        code = c.code(f"{where}.code", m.get("code"))
-        if code is not None:
-            where = f"items[{n}] {code}"
+        where = _where(f"items[{n}]", entry)
+        spec = check(ItemSpec, entry, where, problems)
+        if isinstance(entry, Mapping) and where != f"items[{n}]":
+            code = where.split(" ", 1)[1]
             if code in seen:
-                c.add(where, f"duplicate item code {code!r}")
+                problems.append(f"{where}: duplicate item code {code!r}")
             seen.add(code)
-        name = c.text(f"{where}.name", m.get("name"))
-        question = c.text(f"{where}.question", m.get("question"))
-        if "labels" in m:
-            labels = _labels(c, f"{where}.labels", m["labels"], scale)
+        if not isinstance(entry, Mapping):
+            continue
+        if entry.get("labels") is not None:
+            labels = _labels(problems, f"{where}.labels", entry["labels"], scale)
         elif default_labels is not None:
             labels = default_labels
         else:
-            c.add(where, "no labels (give item labels or instrument-level labels)")
+            problems.append(f"{where}: no labels (give item labels or instrument-level labels)")
             labels = None
         if labels is not None and scale is not None:
             missing = [v for v in scale if v not in labels]
             if missing:
-                c.add(where, "no label for scale value(s) " + ", ".join(map(str, missing)))
-        if None in (code, name, question, labels) or scale is None:
+                problems.append(
+                    f"{where}: no label for scale value(s) " + ", ".join(map(str, missing))
+                )
+        if spec is None or labels is None or scale is None:
             continue
         points = tuple(ScalePoint(v, labels[v]) for v in scale if v in labels)
-        items.append(Item(code, name, question, points))
+        items.append(Item(spec.code, _text(spec.name), _text(spec.question), points))
     return tuple(items)
 
 
-def _profile(c: _Checker, raw: Any) -> tuple[ProfileField, ...]:
+def _profile(problems: list[str], raw: Any) -> tuple[ProfileField, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        c.add("profile", "must be a list")
+        problems.append("profile: must be a list")
         return ()
     fields: list[ProfileField] = []
     seen: set[str] = set()
     for n, entry in enumerate(raw):
-        where = f"profile[{n}]"
-        m = c.mapping(where, entry, _FIELD_KEYS)
-        if m is None:
-            continue
-        code = c.code(f"{where}.code", m.get("code"))
-        if code is not None:
-            where = f"profile[{n}] {code}"
-            if code in seen:
-                c.add(where, f"duplicate profile field {code!r}")
-            seen.add(code)
-        label = c.text(f"{where}.label", m.get("label"))
-        required = c.boolean(f"{where}.required", m.get("required"), False)
-        raw_options = m.get("options")
+        where = _where(f"profile[{n}]", entry)
+        spec = check(ProfileFieldSpec, entry, where, problems)
+        if spec is not None and spec.code in seen:
+            problems.append(f"{where}: duplicate profile field {spec.code!r}")
         options: list[ProfileOption] = []
-        if not isinstance(raw_options, list) or not raw_options:
-            c.add(f"{where}.options", "must be a non-empty list")
-        else:
-            option_codes: set[str] = set()
-            for k, option in enumerate(raw_options):
-                ow = f"{where}.options[{k}]"
-                om = c.mapping(ow, option, _OPTION_KEYS)
-                if om is None:
-                    continue
-                ocode = c.code(f"{ow}.code", om.get("code"))
-                if ocode is not None and ocode in option_codes:
-                    c.add(ow, f"duplicate option code {ocode!r}")
-                option_codes.add(ocode)
-                id_ = c.string(f"{ow}.id", om.get("id"))
-                en = c.string(f"{ow}.en", om.get("en"))
-                if None not in (ocode, id_, en):
-                    options.append(ProfileOption(ocode, Text(id_, en)))
-        if code is not None and label is not None:
-            fields.append(ProfileField(code, label, tuple(options), required))
+        option_codes: set[str] = set()
+        for k, option in enumerate(spec.options if spec is not None else ()):
+            ow = f"{where}.options[{k}]"
+            o = check(OptionSpec, option, ow, problems)
+            if o is None:
+                continue
+            if o.code in option_codes:
+                problems.append(f"{ow}: duplicate option code {o.code!r}")
+            option_codes.add(o.code)
+            options.append(ProfileOption(o.code, Text(o.id, o.en)))
+        if spec is not None:
+            seen.add(spec.code)
+            fields.append(ProfileField(spec.code, _text(spec.label), tuple(options), spec.required))
     return tuple(fields)
 
 
-def _suggestion(c: _Checker, raw: Any) -> SuggestionField | None:
+def _suggestion(problems: list[str], raw: Any) -> SuggestionField | None:
     if raw is None:
         return None
-    m = c.mapping("suggestion", raw, _SUGGESTION_KEYS)
-    if m is None:
+    spec = check(SuggestionSpec, raw, "suggestion", problems)
+    if spec is None:
         return None
-    code = c.code("suggestion.code", m.get("code", "saran"))
-    label = c.text("suggestion.label", m.get("label"))
-    required = c.boolean("suggestion.required", m.get("required"), False)
-    max_length = c.integer("suggestion.max_length", m.get("max_length", 2000))
-    if max_length is not None and max_length < 1:
-        c.add("suggestion.max_length", "must be at least 1")
-        max_length = None
-    if None in (code, label, max_length):
+    if spec.max_length < 1:
+        problems.append("suggestion.max_length: must be at least 1")
         return None
-    return SuggestionField(code, label, required, max_length)
+    return SuggestionField(spec.code, _text(spec.label), spec.required, spec.max_length)
 
 
-def _grades(c: _Checker, raw: Any) -> tuple[GradeBand, ...]:
+def _grades(problems: list[str], raw: Any) -> tuple[GradeBand, ...]:
     if not isinstance(raw, list) or not raw:
-        c.add("grades", "must be a non-empty list")
+        problems.append("grades: must be a non-empty list")
         return ()
-    bands: list[GradeBand] = []
-    ok = True
-    for n, entry in enumerate(raw):
-        where = f"grades[{n}]"
-        m = c.mapping(where, entry, _GRADE_KEYS)
-        if m is None:
-            ok = False
-            continue
-        letter = c.code(f"{where}.letter", m.get("letter"))
-        lower = c.two_decimals(f"{where}.lower", m.get("lower"))
-        upper = c.two_decimals(f"{where}.upper", m.get("upper"))
-        id_ = c.string(f"{where}.id", m.get("id"))
-        en = c.string(f"{where}.en", m.get("en"))
-        if None in (letter, lower, upper, id_, en):
-            ok = False
-            continue
-        bands.append(GradeBand(letter, lower, upper, id_, en))
-    if ok:
-        for problem in band_problems(bands):
-            c.add("grades", problem)
+    specs = [check(GradeSpec, entry, f"grades[{n}]", problems) for n, entry in enumerate(raw)]
+    bands = [GradeBand(s.letter, s.lower, s.upper, s.id, s.en) for s in specs if s is not None]
+    if len(bands) == len(specs):
+        problems.extend(f"grades: {problem}" for problem in band_problems(bands))
     return tuple(bands)
 
 
-def _parse(doc: Any) -> Instrument:
-    c = _Checker()
-    m = c.mapping("document", doc, _TOP_KEYS)
-    if m is None:
-        raise InstrumentError(c.problems)
-
-    code = c.code("code", m.get("code"))
-    kind = m.get("kind")
-    if kind not in KINDS:
-        c.add("kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
-        kind = None
-    title = c.text("title", m.get("title"))
-    source = c.string("source", m.get("source", "-"))
-    instructions = c.text("instructions", m["instructions"]) if "instructions" in m else None
-
-    scale_min = c.integer("scale_min", m.get("scale_min"))
-    scale_max = c.integer("scale_max", m.get("scale_max"))
-    scale: tuple[int, ...] | None = None
-    if scale_min is not None and scale_max is not None:
-        if scale_min >= scale_max:
-            c.add("scale", f"scale_min ({scale_min}) must be below scale_max ({scale_max})")
+def _scale(problems: list[str], doc: Mapping[str, Any]) -> tuple[int, ...] | None:
+    spec = check(ScaleSpec, doc, "document", problems)
+    low = spec.scale_min if spec is not None else _raw_int(doc.get("scale_min"))
+    high = spec.scale_max if spec is not None else _raw_int(doc.get("scale_max"))
+    scale = None
+    if low is not None and high is not None:
+        if low >= high:
+            problems.append(f"scale: scale_min ({low}) must be below scale_max ({high})")
         else:
-            scale = tuple(range(scale_min, scale_max + 1))
-    if kind == "ikm" and (scale_min, scale_max) != (IKM_SCALE_MIN, IKM_SCALE_MAX):
-        c.add("scale", f"an ikm instrument must use the 1-4 scale, got {scale_min}-{scale_max}")
+            scale = tuple(range(low, high + 1))
+    if doc.get("kind") == "ikm" and (low, high) != (IKM_SCALE_MIN, IKM_SCALE_MAX):
+        problems.append(f"scale: an ikm instrument must use the 1-4 scale, got {low}-{high}")
+    return scale
 
-    default_labels = _labels(c, "labels", m["labels"], scale) if "labels" in m else None
-    items = _items(c, m.get("items"), scale, default_labels)
-    profile = _profile(c, m.get("profile"))
-    suggestion = _suggestion(c, m.get("suggestion"))
 
-    grades: tuple[GradeBand, ...] = ()
-    if "grades" in m:
-        if kind is not None and kind != "ikm":
-            c.add("grades", f"only an ikm instrument has grades, this one is {kind}")
-        else:
-            grades = _grades(c, m["grades"])
-    elif kind == "ikm":
-        grades = IKM_2017_BANDS
-
-    if c.problems:
-        raise InstrumentError(c.problems)
-    return Instrument(
-        code=code,
-        kind=kind,
-        title=title,
-        source=source,
-        scale_min=scale_min,
-        scale_max=scale_max,
-        items=items,
-        profile=profile,
-        suggestion=suggestion,
-        instructions=instructions,
-        grades=grades,
-    )
+def _raw_int(value: Any) -> int | None:
+    """One bound of a scale whose other bound is broken (for the ikm 1-4 message only)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def parse_instrument(doc: Any) -> Instrument:
@@ -474,4 +344,44 @@ def parse_instrument(doc: Any) -> Instrument:
     Raises :class:`InstrumentError` listing every problem. Reading files is the services'
     job (app.services.surveys.instruments).
     """
-    return _parse(doc)
+    problems: list[str] = []
+    if not isinstance(doc, Mapping):
+        check(DocumentSpec, doc, "document", problems)
+        raise InstrumentError(problems)
+    spec = check(DocumentSpec, doc, "document", problems)
+    # the node checks below need only the document's mapping, not a valid document
+    instructions = None
+    if doc.get("instructions") is not None:
+        text = check(TextSpec, doc["instructions"], "instructions", problems)
+        instructions = _text(text) if text is not None else None
+    scale = _scale(problems, doc)
+    labels = doc.get("labels")
+    default_labels = _labels(problems, "labels", labels, scale) if "labels" in doc else None
+    items = _items(problems, doc.get("items"), scale, default_labels)
+    profile = _profile(problems, doc.get("profile"))
+    suggestion = _suggestion(problems, doc.get("suggestion"))
+    kind = doc.get("kind") if doc.get("kind") in KINDS else None
+    grades: tuple[GradeBand, ...] = ()
+    if "grades" in doc:
+        if kind is not None and kind != "ikm":
+            problems.append(f"grades: only an ikm instrument has grades, this one is {kind}")
+        else:
+            grades = _grades(problems, doc["grades"])
+    elif kind == "ikm":
+        grades = IKM_2017_BANDS
+
+    if problems or spec is None or scale is None:
+        raise InstrumentError(problems)
+    return Instrument(
+        code=spec.code,
+        kind=spec.kind,  # type: ignore[arg-type]
+        title=_text(spec.title),
+        source=spec.source,
+        scale_min=scale[0],
+        scale_max=scale[-1],
+        items=items,
+        profile=profile,
+        suggestion=suggestion,
+        instructions=instructions,
+        grades=grades,
+    )

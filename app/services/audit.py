@@ -82,6 +82,28 @@ def record(
     return entry
 
 
+def save(
+    session: Session,
+    row: SQLModel,
+    *,
+    actor: Principal | None,
+    action: str,
+    entity: str,
+    before: dict | None,
+    unit_id: int | None = None,
+) -> None:
+    """Write a changed row with its audit record (the row as it is now) in one commit.
+
+    ``unit_id`` defaults to the row's own ``unit_id``.
+    """
+    session.add(row)
+    record(
+        session, actor=actor, action=action, entity=entity, entity_id=row.id,
+        unit_id=row.unit_id if unit_id is None else unit_id, before=before, after=snapshot(row),
+    )
+    session.commit()
+
+
 @dataclass
 class AuditPage:
     records: list[AuditRecord]

@@ -203,12 +203,10 @@ def set_target(
     before = audit.snapshot(assessment)
     assessment.target = target
     assessment.updated_at = _now()
-    session.add(assessment)
-    audit.record(
-        session, actor=actor, action="update", entity="assessment", entity_id=assessment.id,
-        unit_id=assessment.unit_id, before=before, after=audit.snapshot(assessment),
+    audit.save(
+        session, assessment, actor=actor, action="update", entity="assessment",
+        before=before,
     )
-    session.commit()
     return assessment
 
 
@@ -219,9 +217,7 @@ def delete(session: Session, *, actor: Principal | None, assessment_id: int) -> 
         raise Locked("Hanya penilaian berstatus draf yang dapat dihapus.")
     before = audit.snapshot(assessment)
     assessment.deleted_at = _now()
-    session.add(assessment)
-    audit.record(
-        session, actor=actor, action="delete", entity="assessment", entity_id=assessment.id,
-        unit_id=assessment.unit_id, before=before, after=audit.snapshot(assessment),
+    audit.save(
+        session, assessment, actor=actor, action="delete", entity="assessment",
+        before=before,
     )
-    session.commit()

@@ -349,10 +349,5 @@ def delete(session: Session, *, actor: Principal | None, evidence_id: int) -> Ev
         )
     row.deleted_at = now
     row.deleted_by_label = actor_label(actor)
-    session.add(row)
-    audit.record(
-        session, actor=actor, action="delete", entity="evidence", entity_id=row.id,
-        unit_id=row.unit_id, before=before, after=audit.snapshot(row),
-    )
-    session.commit()
+    audit.save(session, row, actor=actor, action="delete", entity="evidence", before=before)
     return row

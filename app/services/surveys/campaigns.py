@@ -270,12 +270,10 @@ def update_campaign(
     campaign.opens_on, campaign.closes_on = data.opens_on, data.closes_on
     campaign.population = data.population
     campaign.updated_at = utc_now()
-    session.add(campaign)
-    audit.record(
-        session, actor=actor, action="update", entity="survey_campaign", entity_id=campaign.id,
-        unit_id=campaign.unit_id, before=before, after=audit.snapshot(campaign),
+    audit.save(
+        session, campaign, actor=actor, action="update", entity="survey_campaign",
+        before=before,
     )
-    session.commit()
     return campaign
 
 
@@ -318,12 +316,10 @@ def delete_campaign(session: Session, *, actor: Principal | None, campaign_id: i
     )
     before = audit.snapshot(campaign)
     campaign.deleted_at = utc_now()
-    session.add(campaign)
-    audit.record(
-        session, actor=actor, action="delete", entity="survey_campaign", entity_id=campaign.id,
-        unit_id=campaign.unit_id, before=before, after=audit.snapshot(campaign),
+    audit.save(
+        session, campaign, actor=actor, action="delete", entity="survey_campaign",
+        before=before,
     )
-    session.commit()
 
 
 def campaign_by_code(session: Session, *, code: str) -> SurveyCampaign:

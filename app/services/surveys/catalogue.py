@@ -126,12 +126,10 @@ def update_service(
     service.code, service.name, service.description = new_code, new_name, new_description
     if active is not None:
         service.active = active
-    session.add(service)
-    audit.record(
-        session, actor=actor, action="update", entity="survey_service", entity_id=service.id,
-        unit_id=service.unit_id, before=before, after=audit.snapshot(service),
+    audit.save(
+        session, service, actor=actor, action="update", entity="survey_service",
+        before=before,
     )
-    session.commit()
     return service
 
 
@@ -144,12 +142,10 @@ def delete_service(
     before = audit.snapshot(service)
     service.deleted_at = utc_now()
     service.active = False
-    session.add(service)
-    audit.record(
-        session, actor=actor, action="delete", entity="survey_service", entity_id=service.id,
-        unit_id=service.unit_id, before=before, after=audit.snapshot(service),
+    audit.save(
+        session, service, actor=actor, action="delete", entity="survey_service",
+        before=before,
     )
-    session.commit()
 
 
 def list_sources(
@@ -230,9 +226,7 @@ def delete_source(
     )
     before = audit.snapshot(source)
     source.deleted_at = utc_now()
-    session.add(source)
-    audit.record(
-        session, actor=actor, action="delete", entity="survey_source", entity_id=source.id,
-        unit_id=campaign.unit_id, before=before, after=audit.snapshot(source),
+    audit.save(
+        session, source, actor=actor, action="delete", entity="survey_source",
+        before=before, unit_id=campaign.unit_id,
     )
-    session.commit()

@@ -143,7 +143,10 @@ def serve(
     typer.echo(f"Zona is running at http://{shown}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(
         "app.main:create_app", factory=True, host=host, port=port, workers=workers,
-        reload=reload, proxy_headers=True, forwarded_allow_ips="*", log_level="info",
+        reload=reload, log_level="info",
+        # Forwarded headers are read by the app itself, from ZONA_TRUSTED_PROXIES only
+        # (app/edge.py): uvicorn's own reading stays off so there is one place deciding.
+        proxy_headers=False,
     )
 
 
@@ -151,12 +154,17 @@ def serve(
 def check() -> None:
     """Check the settings, that the database answers, and that it is migrated to head."""
     from app.migrate import at_head
+    from app.security.client_address import TrustedProxies
 
     settings = get_settings()
     problems = []
     try:
         settings.resolved_secret_key()
     except RuntimeError as exc:
+        problems.append(str(exc))
+    try:
+        TrustedProxies.parse(settings.trusted_proxies)
+    except ValueError as exc:
         problems.append(str(exc))
     engine = _engine()
     url = make_url(settings.resolved_database_url())

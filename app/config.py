@@ -24,9 +24,20 @@ class Settings(BaseSettings):
     max_xlsx_import_mb: int = 5
     max_json_kb: int = 1024
     session_hours: int = 12
+    # Sign-in throttle (app/services/accounts/users.authenticate): failures per account from
+    # one address, and per account from all addresses together, within the window.
     login_max_failures: int = 5
+    login_account_max_failures: int = 20
     login_window_minutes: int = 15
+    # The public address: every absolute link (QR codes, posters, LKE links) is built from it,
+    # never from the request's Host header.
     base_url: str = "http://127.0.0.1:8000"
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated
+    # IPs or CIDRs. Empty: none, the TCP peer is the client (app/security/client_address.py).
+    trusted_proxies: str = ""
+    # Host names answered in production (comma-separated, "*.example.go.id" allowed). Empty:
+    # the host of base_url plus localhost (app/security/hosts.py).
+    trusted_hosts: str = ""
     # Public survey form abuse guard (see app/domain/surveys/guard.py).
     survey_min_fill_seconds: int = 8
     survey_throttle_window_seconds: int = 600

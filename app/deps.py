@@ -6,10 +6,13 @@ the registered routes to prove it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import secrets
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -110,19 +113,79 @@ async def _principal(request: Request, session: Session) -> Principal | None:
     return await run_in_threadpool(resolve_principal, request, session)
 
 
+# --- CSRF ---------------------------------------------------------------------------------
+#
+# The token is an HMAC, under the secret key, of what this browser holds that another site
+# cannot choose for it:
+# - signed in: the session's random id (inside the signed session cookie), so a token works
+#   only with the session it was made for, and a new sign-in makes a new one;
+# - anonymous (sign-in form, public survey): a random id in the zona_csrf cookie, so a token
+#   made for one browser does not pass for another. It is renewed at sign-in and sign-out.
+# Deciding which needs no database (the signature of the session cookie is enough), so the
+# public survey's fast lane checks it too. A cookie planted beside a signed-in session
+# changes nothing: the session decides.
+
+
+@lru_cache(maxsize=8)
+def _csrf_key(secret: str) -> bytes:
+    return hashlib.sha256(b"zona-csrf\x00" + secret.encode()).digest()
+
+
+def _csrf_mac(request: Request, kind: bytes, value: str) -> str:
+    digest = hmac.new(
+        _csrf_key(request.app.state.secret_key), kind + b"\x00" + value.encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _session_id_for_csrf(request: Request) -> str | None:
+    """The random id of the session cookie this browser sent, when its signature holds
+    (already known when the principal was resolved; otherwise read without the database)."""
+    raw = getattr(request.state, "session_raw_id", None)
+    if raw:
+        return raw
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    serializer = session_serializer(request.app.state.settings, request.app.state.secret_key)
+    try:
+        raw = serializer.loads(cookie)
+    except BadSignature:
+        return None
+    return raw if isinstance(raw, str) and raw else None
+
+
+def new_csrf_cookie_id() -> str:
+    """A fresh anonymous id for the zona_csrf cookie (at first use, sign-in and sign-out)."""
+    return secrets.token_urlsafe(32)
+
+
 def csrf_token(request: Request) -> str:
-    """This browser's CSRF token (double-submit cookie); created on first use."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.state.new_csrf = token
-    return token
+    """This browser's CSRF token: bound to its session, or when anonymous to its zona_csrf
+    cookie (created on first use; the middleware sets the cookie)."""
+    raw = _session_id_for_csrf(request)
+    if raw is not None:
+        return _csrf_mac(request, b"session", raw)
+    anonymous = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not anonymous:
+        anonymous = new_csrf_cookie_id()
+        request.state.new_csrf = anonymous
+    return _csrf_mac(request, b"anonymous", anonymous)
 
 
 def csrf_matches(request: Request, sent: str | None) -> bool:
-    """Whether ``sent`` (form field or header) is this browser's CSRF cookie."""
-    expected = request.cookies.get(CSRF_COOKIE)
-    return bool(expected and sent and hmac.compare_digest(expected.encode(), sent.encode()))
+    """Whether ``sent`` (form field or header) is this browser's CSRF token (no database)."""
+    if not sent:
+        return False
+    raw = _session_id_for_csrf(request)
+    if raw is not None:
+        expected = _csrf_mac(request, b"session", raw)
+    else:
+        anonymous = request.cookies.get(CSRF_COOKIE)
+        if not anonymous:
+            return False
+        expected = _csrf_mac(request, b"anonymous", anonymous)
+    return hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace"))
 
 
 async def check_csrf(request: Request) -> None:

@@ -12,7 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
 from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.security.client_address import TrustedProxies
+from app.security.hosts import parse_hosts
 from app.services.surveys.intake import SurveyIntake
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -61,7 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         json_limit=settings.max_json_kb * 1024,
         upload_limit=(settings.max_upload_mb + 1) * 1024 * 1024,
     )
+    if settings.is_production:
+        # Inside the request context: a refused host still gets the request id and headers.
+        app.add_middleware(
+            TrustedHostMiddleware, hosts=parse_hosts(settings.trusted_hosts, settings.base_url)
+        )
     app.add_middleware(RequestContextMiddleware, default_language=settings.default_language)
+    trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)  # parsed once, here
+    if trusted_proxies:
+        # Outermost: every layer inside sees the client's address and scheme (app.edge).
+        app.add_middleware(ForwardedHeadersMiddleware, trusted=trusted_proxies)
 
     # The anonymous routes and static files first: route matching is linear (see app.web).
     # Their routes are placed in the app's own list rather than included: an included

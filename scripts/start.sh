@@ -11,6 +11,16 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
 .venv/bin/zona migrate
 .venv/bin/zona demo
+HOST=${ZONA_HOST:-127.0.0.1}
+PORT=${ZONA_PORT:-8000}
+# Links in QR codes and posters come from ZONA_BASE_URL only: point it at where this server
+# answers, unless it is already set (e.g. the public address behind a proxy).
+case "$HOST" in
+  0.0.0.0|::) SHOWN=127.0.0.1 ;;
+  *:*) SHOWN="[$HOST]" ;;
+  *) SHOWN=$HOST ;;
+esac
+export ZONA_BASE_URL=${ZONA_BASE_URL:-http://$SHOWN:$PORT}
 echo
-echo "Open http://127.0.0.1:${ZONA_PORT:-8000}/ and sign in as 'koordinator' with password 'zona-demo-2026'."
-exec .venv/bin/zona serve --host "${ZONA_HOST:-127.0.0.1}" --port "${ZONA_PORT:-8000}"
+echo "Open $ZONA_BASE_URL/ and sign in as 'koordinator' with password 'zona-demo-2026'."
+exec .venv/bin/zona serve --host "$HOST" --port "$PORT"

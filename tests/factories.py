@@ -3,12 +3,12 @@ person for every role. Passwords are all PASSWORD."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import httpx
 from sqlmodel import Session
 
-from app.deps import CSRF_COOKIE
 from app.security.principal import Principal
 from app.services import units
 from app.services.accounts import tokens
@@ -78,12 +78,24 @@ def issue_token(session: Session, world: World, unit_code: str, scopes: list[str
     ).secret
 
 
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+async def page_csrf(client: httpx.AsyncClient) -> str:
+    """The CSRF token a page hands this browser now (the sign-in form's hidden field; it is
+    bound to the session when signed in, else to the browser's zona_csrf cookie)."""
+    page = await client.get("/login")
+    match = _CSRF_FIELD.search(page.text)
+    assert match, page.text
+    return match.group(1)
+
+
 async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the login form; returns the CSRF token for later unsafe requests."""
-    await client.get("/login")
-    csrf = client.cookies.get(CSRF_COOKIE)
+    """Sign in through the login form; returns the CSRF token for later unsafe requests
+    (the new session's: the one the sign-in form carried no longer passes)."""
+    csrf = await page_csrf(client)
     response = await client.post(
         "/login", data={"username": username, "password": password, "csrf_token": csrf}
     )
     assert response.status_code == 303, response.text
-    return csrf
+    return await page_csrf(client)

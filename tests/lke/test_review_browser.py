@@ -4,6 +4,8 @@ again; the regional office and the TPI accept; the final worksheet refuses furth
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -149,7 +151,7 @@ def test_return_fix_accept_final(live_server, browser, world, db, settings):
     assert coord.locator("#ev-PPA1A form").count() == 0  # no attach/detach when final
     _shot(coord.locator("header.page-head"), "review-8a-worksheet-locked-head")
     _shot(coord.locator("#q-PPA1A"), "review-8b-final-question")
-    csrf = next(c["value"] for c in coord_ctx.cookies() if c["name"] == "zona_csrf")
+    csrf = json.loads(coord.get_attribute("body", "hx-headers"))["X-CSRF-Token"]
     refused = coord.request.post(
         f"{ws}/answers/PPA1A", form={"option": "Tidak"},
         headers={"X-CSRF-Token": csrf, "HX-Request": "true"},

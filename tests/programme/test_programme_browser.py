@@ -7,6 +7,8 @@ programme's forms; the two milestones through the JSON API from the same signed-
 (cookie + CSRF header). The dashboard and the timeline are read as a person sees them.
 """
 
+import json
+
 import pytest
 
 from tests.factories import PASSWORD
@@ -30,7 +32,7 @@ def sign_in(browser, live_server, viewport):
 
 
 def api(page, live_server, path, body):
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "zona_csrf")
+    csrf = json.loads(page.get_attribute("body", "hx-headers"))["X-CSRF-Token"]
     return page.request.post(f"{live_server}/api/v1{path}", data=body,
                              headers={"X-CSRF-Token": csrf})
 

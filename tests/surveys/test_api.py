@@ -123,8 +123,7 @@ async def test_bad_input_is_refused_and_nothing_stored(client, db, world, make_c
 
 async def test_closed_campaign_refuses(client, db, world, make_campaign):
     campaign = make_campaign()
-    await login(client, "coord_a1")
-    csrf = client.cookies.get("zona_csrf")
+    csrf = await login(client, "coord_a1")
     r = await client.post(f"/api/v1/survey-campaigns/{campaign.id}/status",
                           json={"status": "closed"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and r.json()["state"] == "closed"

@@ -6,7 +6,9 @@ from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys.qr import public_link, qr_png, qr_svg
 from tests.factories import login
 
-BASE = "http://testserver/"
+#: ZONA_BASE_URL of the test app (Settings' default): the codes carry it, never the Host
+#: the request came with (http://testserver here).
+BASE = "http://127.0.0.1:8000"
 
 
 def url(unit_id, campaign_id, tail):
@@ -24,12 +26,12 @@ async def test_coordinator_gets_svg_png_and_poster(client, db, world, make_campa
     svg = await client.get(url(unit, campaign.id, "qr.svg"))
     assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
     # the code carries exactly the short link (same segno output for the same text)
-    assert svg.content == qr_svg(f"http://testserver/s/{code}", title=f"http://testserver/s/{code}")
+    assert svg.content == qr_svg(f"{BASE}/s/{code}", title=f"{BASE}/s/{code}")
     assert b"viewBox" in svg.content and b"<script" not in svg.content
 
     tagged = await client.get(url(unit, campaign.id, "qr.svg?src=loket-2"))
     link = public_link(BASE, code, "loket-2")
-    assert link == f"http://testserver/s/{code}?src=loket-2"
+    assert link == f"http://127.0.0.1:8000/s/{code}?src=loket-2"
     assert tagged.content == qr_svg(link, title=link)
     assert f"qr-survei-{code}-loket-2.svg" in tagged.headers["content-disposition"]
 
@@ -41,22 +43,39 @@ async def test_coordinator_gets_svg_png_and_poster(client, db, world, make_campa
     assert poster.status_code == 200
     html = poster.text
     assert "KPPN A1" in html and "Bagaimana pelayanan kami hari ini?" in html
-    assert f"testserver/s/{code}?src=loket-2" in html
+    assert f"127.0.0.1:8000/s/{code}?src=loket-2" in html
+    assert "testserver" not in html
     assert f'src="/units/{unit}/surveys/campaigns/{campaign.id}/qr.svg?src=loket-2"' in html
     assert "Loket 2" in html
 
 
 async def test_configured_base_url_is_what_the_code_carries(client, app, world, make_campaign,
                                                             monkeypatch):
-    settings = app.state.settings
-    monkeypatch.setattr(settings, "base_url", "https://zona.kemenkeu.go.id")
-    monkeypatch.setattr(settings, "__pydantic_fields_set__",
-                        {*settings.model_fields_set, "base_url"})
+    monkeypatch.setattr(app.state.settings, "base_url", "https://zona.kemenkeu.go.id")
     campaign = make_campaign()
     await login(client, "viewer_a1")  # unit.read is enough: the link is public anyway
     svg = await client.get(url(world.unit("UNIT-A1"), campaign.id, "qr.svg"))
     link = f"https://zona.kemenkeu.go.id/s/{campaign.public_code}"
     assert svg.status_code == 200 and svg.content == qr_svg(link, title=link)
+
+
+async def test_a_forged_host_header_changes_no_link(client, world, make_campaign):
+    """Whatever Host a request names (a proxy passing it on, or a forged one), the code, the
+    PNG and the poster carry ZONA_BASE_URL (here its default, never set explicitly)."""
+    campaign = make_campaign()
+    await login(client, "coord_a1")
+    link = f"{BASE}/s/{campaign.public_code}"
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
+              "X-Forwarded-Proto": "http"}
+    base = url(world.unit("UNIT-A1"), campaign.id, "")
+    svg = await client.get(base + "qr.svg", headers=forged)
+    assert svg.status_code == 200 and svg.content == qr_svg(link, title=link)
+    png = await client.get(base + "qr.png?scale=3", headers=forged)
+    assert png.content == qr_png(link, scale=3)
+    poster = await client.get(base + "poster", headers=forged)
+    assert poster.status_code == 200
+    assert f"127.0.0.1:8000/s/{campaign.public_code}" in poster.text
+    assert "evil.example" not in poster.text
 
 
 async def test_bad_requests_and_other_units(client, world, make_campaign):

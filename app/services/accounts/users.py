@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.models.accounts import BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.base import utcnow
@@ -125,14 +125,28 @@ def principal_for_user(session: Session, user: User) -> Principal:
 
 # --- sign-in and browser sessions -------------------------------------------------------
 
-def _recent_failures(session: Session, *, since: datetime, **where) -> tuple[int, datetime | None]:
-    query = select(func.count(), func.min(LoginAttempt.at)).where(
+LOGIN_REFUSED = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."
+
+
+def _retry_after(session: Session, *, since: datetime, limit: int, now: datetime,
+                 window: timedelta, **where) -> int | None:
+    """Seconds until fewer than ``limit`` failures matching ``where`` remain in the window;
+    None when there are fewer already.
+
+    The ``limit``-th most recent failure is the one whose expiry brings the count under the
+    limit (refused attempts are not recorded, so the count does not grow while refused).
+    """
+    query = select(LoginAttempt.at).where(
         LoginAttempt.at >= since, col(LoginAttempt.succeeded).is_(False)
     )
     for name, value in where.items():
         query = query.where(getattr(LoginAttempt, name) == value)
-    count, oldest = session.exec(query).one()
-    return count, oldest
+    query = query.order_by(col(LoginAttempt.at).desc()).offset(limit - 1).limit(1)
+    at = session.exec(query).first()
+    if at is None:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=now.tzinfo)
+    return max(int((at + window - now).total_seconds()) + 1, 1)
 
 
 def authenticate(
@@ -142,22 +156,34 @@ def authenticate(
     password: str,
     ip: str,
     max_failures: int = 5,
+    account_max_failures: int = 20,
     window_minutes: int = 15,
 ) -> User | None:
-    """Check a username and password, refusing with 429 after too many recent failures."""
+    """Check a username and password, refusing with 429 after too many recent failures.
+
+    Failures are counted per account, never per address alone: an office behind one address
+    is not locked out because some of its people mistyped their own passwords.
+
+    - ``max_failures`` failures for this account from this address within the window refuse
+      this account from this address (a guessing run from one place stops at once);
+    - ``account_max_failures`` failures for this account from all addresses together refuse
+      the account everywhere (rotating addresses buys an attacker only this many guesses
+      per window; set it above ``max_failures`` so one mistyping person does not lock out
+      their colleagues).
+    """
     username = username.strip().lower()[:80]
     ip_hash = sha256_hex(ip)
     now = utcnow()
-    since = now - timedelta(minutes=window_minutes)
-    for where in ({"username": username}, {"ip_hash": ip_hash}):
-        count, oldest = _recent_failures(session, since=since, **where)
-        if count >= max_failures:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-            retry = int((oldest + timedelta(minutes=window_minutes) - now).total_seconds()) + 1
-            raise TooManyAttempts(
-                "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
-                retry_after=max(retry, 1),
-            )
+    window = timedelta(minutes=window_minutes)
+    since = now - window
+    for limit, where in (
+        (max_failures, {"username": username, "ip_hash": ip_hash}),
+        (account_max_failures, {"username": username}),
+    ):
+        retry = _retry_after(session, since=since, limit=max(limit, 1), now=now, window=window,
+                             **where)
+        if retry is not None:
+            raise TooManyAttempts(LOGIN_REFUSED, retry_after=retry)
     user = get_by_username(session, username=username)
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active

@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.deps import SESSION_COOKIE, SessionDep, client_ip, public, session_serializer
+from app.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    SessionDep,
+    client_ip,
+    new_csrf_cookie_id,
+    public,
+    session_serializer,
+)
 from app.i18n import gettext as _
 from app.services.accounts import users as accounts
 from app.services.errors import TooManyAttempts
@@ -42,6 +50,7 @@ def login(
         user = accounts.authenticate(
             session, username=username, password=password, ip=client_ip(request),
             max_failures=settings.login_max_failures,
+            account_max_failures=settings.login_account_max_failures,
             window_minutes=settings.login_window_minutes,
         )
     except TooManyAttempts as exc:
@@ -62,6 +71,9 @@ def login(
         SESSION_COOKIE, cookie, max_age=settings.session_hours * 3600, httponly=True,
         samesite="lax", secure=request.url.scheme == "https", path="/",
     )
+    # The CSRF token now follows the new session (app.deps); the anonymous id is renewed
+    # too, so a token handed out before sign-in is worth nothing after sign-out.
+    _renew_csrf_cookie(request, response)
     return response
 
 
@@ -72,4 +84,13 @@ def logout(request: Request, session: SessionDep) -> Response:
         accounts.end_session(session, raw_id=raw)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    _renew_csrf_cookie(request, response)
     return response
+
+
+def _renew_csrf_cookie(request: Request, response: Response) -> None:
+    """A new anonymous CSRF id for this browser (the same flags the middleware sets)."""
+    response.set_cookie(
+        CSRF_COOKIE, new_csrf_cookie_id(), httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", path="/",
+    )

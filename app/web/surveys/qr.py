@@ -30,11 +30,9 @@ IMAGE_HEADERS = {"Cache-Control": "private, max-age=86400"}
 
 
 def public_base(request: Request) -> str:
-    """ZONA_BASE_URL when configured (behind a proxy), else the address this request used."""
-    settings = request.app.state.settings
-    if "base_url" in settings.model_fields_set and settings.base_url:
-        return settings.base_url
-    return str(request.base_url)
+    """ZONA_BASE_URL, always: a printed code must not carry whatever Host header the request
+    that made it sent (a forged one would send citizens to another site)."""
+    return request.app.state.settings.base_url
 
 
 def _campaign_and_source(

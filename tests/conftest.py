@@ -214,7 +214,12 @@ def live_server(app, engine):
     deadline = time.monotonic() + 15
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    # Links in QR codes and posters come from ZONA_BASE_URL: where this server answers, as
+    # scripts/start.sh sets it.
+    settings, base_url = app.state.settings, app.state.settings.base_url
+    settings.base_url = f"http://127.0.0.1:{port}"
+    yield settings.base_url
+    settings.base_url = base_url
     server.should_exit = True
     thread.join(timeout=10)
     wipe(engine)

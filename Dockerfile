@@ -1,5 +1,8 @@
 # Zona: the same install and start commands that CI proves (pip install -e ., zona migrate,
 # zona serve), on a slim Python, as a non-root user.
+# Set at run time: ZONA_SECRET_KEY, ZONA_DATABASE_URL, ZONA_BASE_URL (the public address; in
+# production only its host and localhost are answered, see ZONA_TRUSTED_HOSTS) and, behind a
+# reverse proxy, ZONA_TRUSTED_PROXIES (its IPs/CIDRs). See docs/operations.md.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

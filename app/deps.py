@@ -132,16 +132,18 @@ def _csrf_key(secret: str) -> bytes:
 
 
 def _csrf_mac(request: Request, kind: bytes, value: str) -> str:
-    digest = hmac.new(
-        _csrf_key(request.app.state.secret_key), kind + b"\x00" + value.encode(), hashlib.sha256
-    ).digest()
+    digest = hmac.digest(
+        _csrf_key(request.app.state.secret_key), kind + b"\x00" + value.encode(), "sha256"
+    )
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _session_id_for_csrf(request: Request) -> str | None:
     """The random id of the session cookie this browser sent, when its signature holds
     (already known when the principal was resolved; otherwise read without the database)."""
-    raw = getattr(request.state, "session_raw_id", None)
+    # request.state keeps its values in scope["state"]; read there, a missing attribute of
+    # request.state costs an exception (this runs on every public survey submit).
+    raw = request.scope.get("state", {}).get("session_raw_id")
     if raw:
         return raw
     cookie = request.cookies.get(SESSION_COOKIE)

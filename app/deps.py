@@ -131,11 +131,19 @@ def _csrf_key(secret: str) -> bytes:
     return hashlib.sha256(b"zona-csrf\x00" + secret.encode()).digest()
 
 
-def _csrf_mac(request: Request, kind: bytes, value: str) -> str:
-    digest = hmac.digest(
-        _csrf_key(request.app.state.secret_key), kind + b"\x00" + value.encode(), "sha256"
-    )
+def _mac(secret: str, kind: bytes, value: str) -> str:
+    digest = hmac.digest(_csrf_key(secret), kind + b"\x00" + value.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _csrf_mac(request: Request, kind: bytes, value: str) -> str:
+    return _mac(request.app.state.secret_key, kind, value)
+
+
+def anonymous_csrf_token(secret: str, cookie_id: str) -> str:
+    """The token that passes with ``zona_csrf=<cookie_id>`` and no session (for load tests
+    that post without reading a page first)."""
+    return _mac(secret, b"anonymous", cookie_id)
 
 
 def _session_id_for_csrf(request: Request) -> str | None:

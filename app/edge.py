@@ -18,6 +18,7 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.i18n import gettext
 from app.security.client_address import TrustedProxies, client_hop, forwarded_scheme
 from app.security.hosts import host_allowed
 
@@ -81,13 +82,15 @@ class TrustedHostMiddleware:
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send) -> None:
+        message = gettext(HOST_REFUSED)  # the language RequestContextMiddleware chose
         if scope["path"].startswith("/api/"):
             body = json.dumps({"status": 400, "title": "Bad Request",
-                               "detail": HOST_REFUSED}).encode()
+                               "detail": message}).encode()
             content_type = b"application/problem+json"
         else:
-            body = (f'<!doctype html><html lang="id"><meta charset="utf-8"><title>400</title>'
-                    f"<p>{HOST_REFUSED}</p></html>").encode()
+            lang = scope.get("state", {}).get("language", "id")
+            body = (f'<!doctype html><html lang="{lang}"><meta charset="utf-8">'
+                    f"<title>400</title><p>{message}</p></html>").encode()
             content_type = b"text/html; charset=utf-8"
         await send({
             "type": "http.response.start", "status": 400,

@@ -77,6 +77,7 @@ def prepare(url: str) -> tuple[str, str]:
     from sqlmodel import Session
 
     from app.db import make_engine
+    from app.deps import anonymous_csrf_token
     from app.migrate import upgrade
     from app.services import units
     from app.services.surveys import campaigns as survey_campaigns
@@ -97,7 +98,8 @@ def prepare(url: str) -> tuple[str, str]:
             opens_on=date(2020, 1, 1), closes_on=date(2099, 12, 31), population=1000))
         code = campaign.public_code
     engine.dispose()
-    fields = {"csrf_token": CSRF, "t": survey_guard.form_time_token(SECRET, code),
+    fields = {"csrf_token": anonymous_csrf_token(SECRET, CSRF),  # with cookie zona_csrf=CSRF
+              "t": survey_guard.form_time_token(SECRET, code),
               "website": ""}
     fields.update({f"ikm-2017.U{n}": str((n % 4) + 1) for n in range(1, 10)})
     fields["suggestion"] = "Pelayanan cepat dan ramah."

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import tempfile
 import uuid
@@ -144,14 +145,19 @@ def _login(client: TestClient, username: str) -> dict[str, str]:
     from app.services.demo import DEMO_PASSWORD
 
     page = client.get("/login")
-    csrf = client.cookies.get("zona_csrf")
     assert page.status_code == 200
     response = client.post(
-        "/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf},
+        "/login", data={"username": username, "password": DEMO_PASSWORD,
+                        "csrf_token": _page_csrf(page.text)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    return {"X-CSRF-Token": csrf}
+    # The token is bound to the new session: read it from a page, not from a cookie.
+    return {"X-CSRF-Token": _page_csrf(client.get("/login").text)}
+
+
+def _page_csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def run(application, spec, unit_id, secret, args, capture) -> dict:

@@ -209,6 +209,9 @@ async def test_production_refuses_an_unknown_host(production_app):
         api = await c.get("/api/v1/me", headers={"Host": "zona.example.go.id.evil.example"})
         assert api.status_code == 400
         assert "tidak dikenal" in api.json()["detail"]
+        english = await c.get("/login?lang=en", headers={"Host": "evil.example"})
+        assert english.status_code == 400
+        assert "Unknown server address (Host)" in english.text
 
 
 async def test_production_answers_the_configured_hosts(settings, engine):

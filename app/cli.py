@@ -205,19 +205,28 @@ def backup(
 @app.command()
 def restore(
     archive: Path = typer.Argument(..., help="An archive written by `zona backup`."),
+    check: bool = typer.Option(
+        False, "--check", help="Only check the archive against its manifest; write nothing."
+    ),
 ) -> None:
     """Restore a `zona backup` archive into an empty data folder and an empty database."""
     from app.services import backup as backups
 
     try:
-        result = backups.restore_backup(get_settings(), archive=archive, progress=typer.echo)
+        if check:
+            manifest = backups.verify_archive(archive, progress=typer.echo)
+        else:
+            result = backups.restore_backup(get_settings(), archive=archive, progress=typer.echo)
+            manifest = result.manifest
     except backups.BackupError as exc:
         _fail(exc.message)
-    manifest = result.manifest
-    typer.echo(
-        f"Restored the backup of {manifest['created_at']} (Zona {manifest['zona_version']}): "
-        f"the {manifest['database']['backend']} database and {result.files} upload files."
-    )
+    for line in backups.summary(manifest):
+        typer.echo(line)
+    if check:
+        typer.echo(f"Archive OK: {archive}")
+        return
+    backend = manifest["database"]["backend"]
+    typer.echo(f"Restored: the {backend} database and {result.files} upload files.")
     for note in result.notes:
         typer.echo(note)
     if not result.at_head:

@@ -216,7 +216,7 @@ async def test_round_trip_keeps_every_row_every_file_and_the_sessions(
     target = _settings(scratch_database_url, tmp_path / "restored")
     restored = zona(target, "restore", str(archive))
     assert restored.exit_code == 0, restored.output
-    assert "3 upload files" in restored.output
+    assert "3 upload files" in restored.output and "uploads    : 3 files" in restored.output
     assert "run `zona migrate`" not in restored.output
 
     # Every table row by row, every file by its hash, and the key.
@@ -348,17 +348,39 @@ def test_a_damaged_archive_changes_nothing(zona, db, database_url, scratch_datab
         assert refused.exit_code == 1, case
         assert named in refused.output, (case, refused.output)
         _assert_untouched(target)
-    # The undamaged one goes in, into the very same target.
+    # A file left out, or one slipped in that the manifest does not list.
+    left_out, slipped_in = tmp_path / "left-out.tar", tmp_path / "slipped-in.tar"
+    _rewrite(plain, left_out, drop={evidence_name})
+    _rewrite(plain, slipped_in, add={"uploads/evidence/zz/zz00": PDF})
+    for broken, named in ((left_out, f"missing from the archive: {evidence_name}"),
+                          (slipped_in, "not in the manifest: uploads/evidence/zz/zz00")):
+        assert zona(target, "restore", "--check", str(broken)).exit_code == 1
+        refused = zona(target, "restore", str(broken))
+        assert refused.exit_code == 1
+        assert named in refused.output, refused.output
+        _assert_untouched(target)
+
+    # The undamaged one passes the check and goes in, into the very same target.
+    checked = zona(target, "restore", "--check", str(plain))
+    assert checked.exit_code == 0 and "Archive OK" in checked.output
+    _assert_untouched(target)
     assert zona(target, "restore", str(plain)).exit_code == 0
     assert _files(target.resolved_upload_dir()) == _files(source.resolved_upload_dir())
 
 
-def _rewrite_manifest(archive: Path, into: Path, change) -> None:
+def _rewrite(archive: Path, into: Path, change=None, drop=(), add=None) -> None:
+    """The archive written again, with its manifest changed (and its checksum made to match)
+    or members dropped or added."""
     members = _members(archive)
-    manifest = json.loads(members["manifest.json"])
-    change(manifest)
-    manifest["checksum"] = backups.manifest_checksum(manifest)
-    members["manifest.json"] = json.dumps(manifest).encode()
+    if change is not None:
+        manifest = json.loads(members["manifest.json"])
+        change(manifest)
+        manifest["checksum"] = backups.manifest_checksum(manifest)
+        members["manifest.json"] = json.dumps(manifest).encode()
+    members = {name: data for name, data in members.items() if name not in drop}
+    manifest_data = members.pop("manifest.json")
+    members.update(add or {})
+    members["manifest.json"] = manifest_data  # last, as written
     with tarfile.open(into, "w") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
@@ -376,14 +398,14 @@ def test_an_archive_from_a_newer_zona_is_refused(
     target = _settings(scratch_database_url, tmp_path / "target")
 
     newer_format = tmp_path / "format-2.tar"
-    _rewrite_manifest(archive, newer_format, lambda m: m.update(format_version=2))
+    _rewrite(archive, newer_format, lambda m: m.update(format_version=2))
     refused = zona(target, "restore", str(newer_format))
     assert refused.exit_code == 1
     assert "newer Zona" in refused.output and "format 2" in refused.output
     _assert_untouched(target)
 
     newer_schema = tmp_path / "schema-9999.tar"
-    _rewrite_manifest(
+    _rewrite(
         archive, newer_schema, lambda m: m["database"].update(alembic_revisions=["9999_future"])
     )
     refused = zona(target, "restore", str(newer_schema))

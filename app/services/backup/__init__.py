@@ -35,6 +35,7 @@ from app.services.backup.archive import (
     BackupError,
     human_size,
     manifest_checksum,
+    summary,
     verify_archive,
 )
 from app.services.backup.create import BackupResult, create_backup
@@ -49,5 +50,6 @@ __all__ = [
     "human_size",
     "manifest_checksum",
     "restore_backup",
+    "summary",
     "verify_archive",
 ]

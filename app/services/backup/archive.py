@@ -130,6 +130,9 @@ def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
 
 
 class ArchiveWriter:
+    """Adds members to a tar archive, keeping the sha256 and size of each for the manifest
+    (hashed as they are written: every file is read once)."""
+
     def __init__(self, tar: tarfile.TarFile) -> None:
         self.tar = tar
         self.files: list[dict[str, Any]] = []
@@ -237,6 +240,8 @@ def verify_archive(archive: Path, *, progress: Progress | None = None) -> dict[s
     """Read the whole archive and check every file against its manifest; returns the
     manifest. Writes nothing."""
     report = progress or quiet
+    if not Path(archive).is_file():
+        raise BackupError(f"No archive at {archive}.")
     found: dict[str, tuple[str, int]] = {}
     manifest_raw: bytes | None = None
     counter = Counter(report, "checked", None)
@@ -276,17 +281,37 @@ def verify_archive(archive: Path, *, progress: Progress | None = None) -> dict[s
         )
     manifest = _parse_manifest(manifest_raw)
     listed = {entry["path"]: entry for entry in manifest["files"]}
-    problems = [f"missing from the archive: {name}" for name in sorted(listed.keys() - found.keys())]
-    problems += [f"not in the manifest: {name}" for name in sorted(found.keys() - listed.keys())]
+    missing, extra = listed.keys() - found.keys(), found.keys() - listed.keys()
+    problems = [f"missing from the archive: {name}" for name in sorted(missing)]
+    problems += [f"not in the manifest: {name}" for name in sorted(extra)]
     for name in sorted(listed.keys() & found.keys()):
         if (listed[name]["sha256"], listed[name]["size"]) != found[name]:
             problems.append(f"content differs from its sha256: {name}")
     if manifest["database"]["file"] not in listed:
         problems.append(f"no database file ({manifest['database']['file']})")
     if problems:
-        shown = problems[:10] + ([f"... and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        more = [f"... and {len(problems) - 10} more"] if len(problems) > 10 else []
         raise BackupError(
-            f"{archive} is damaged: nothing was restored.\n- " + "\n- ".join(shown)
+            f"{archive} is damaged: nothing was restored.\n- " + "\n- ".join(problems[:10] + more)
         )
     report(f"checked: {counter.done} files, every sha256 matches the manifest")
     return manifest
+
+
+def summary(manifest: dict[str, Any]) -> list[str]:
+    """What an archive holds, in a few lines for the operator."""
+    database, uploads, secret = manifest["database"], manifest["uploads"], manifest["secret_key"]
+    if secret.get("included"):
+        origin = "the key file" if secret["source"] == "file" else "ZONA_SECRET_KEY"
+        key = f"included (from {origin})"
+    elif secret.get("source") == "environment":
+        key = "not included: the instance used ZONA_SECRET_KEY, keep it"
+    else:
+        key = "none"
+    return [
+        f"made       : {manifest.get('created_at')} by Zona {manifest.get('zona_version')} "
+        f"(backup format {manifest['format_version']})",
+        f"database   : {database['backend']}, migration {', '.join(database['alembic_revisions'])}",
+        f"uploads    : {uploads.get('files')} files ({human_size(int(uploads.get('bytes') or 0))})",
+        f"secret key : {key}",
+    ]

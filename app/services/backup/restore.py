@@ -163,7 +163,9 @@ def restore_backup(
     backend = url.get_backend_name()
     if backend not in DATABASE_MEMBERS:
         raise BackupError(f"Unsupported database backend: {backend}.")
-    pg_restore = require_tool("pg_restore", "restore into PostgreSQL") if backend == "postgresql" else ""
+    pg_restore = ""
+    if backend == "postgresql":
+        pg_restore = require_tool("pg_restore", "restore into PostgreSQL")
     archive = Path(archive)
     if not archive.is_file():
         raise BackupError(f"No archive at {archive}.")

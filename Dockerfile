@@ -1,12 +1,18 @@
 # Zona: the same install and start commands that CI proves (pip install -e ., zona migrate,
-# zona serve), on a slim Python, as a non-root user.
-FROM python:3.11-slim
+# zona serve), on a slim Python, as a non-root user. Debian bookworm: its postgresql-client is
+# 15, the major version of the server in compose.yaml (`zona backup` runs pg_dump in here, where
+# the upload store is mounted, and pg_dump must be at least as new as the server).
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     ZONA_DATA_DIR=/data \
     ZONA_ENVIRONMENT=production
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./

@@ -348,12 +348,16 @@ def test_a_damaged_archive_changes_nothing(zona, db, database_url, scratch_datab
         assert refused.exit_code == 1, case
         assert named in refused.output, (case, refused.output)
         _assert_untouched(target)
-    # A file left out, or one slipped in that the manifest does not list.
+    # A file left out, one slipped in that the manifest does not list, one that would land
+    # outside the upload folder.
     left_out, slipped_in = tmp_path / "left-out.tar", tmp_path / "slipped-in.tar"
+    escaping = tmp_path / "escaping.tar"
     _rewrite(plain, left_out, drop={evidence_name})
     _rewrite(plain, slipped_in, add={"uploads/evidence/zz/zz00": PDF})
+    _rewrite(plain, escaping, add={"uploads/../../lepas.pdf": PDF})
     for broken, named in ((left_out, f"missing from the archive: {evidence_name}"),
-                          (slipped_in, "not in the manifest: uploads/evidence/zz/zz00")):
+                          (slipped_in, "not in the manifest: uploads/evidence/zz/zz00"),
+                          (escaping, "unsafe entry name")):
         assert zona(target, "restore", "--check", str(broken)).exit_code == 1
         refused = zona(target, "restore", str(broken))
         assert refused.exit_code == 1

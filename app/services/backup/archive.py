@@ -174,7 +174,7 @@ def open_archive(archive: Path) -> Iterator[tuple[tarfile.TarFile, IO[bytes]]]:
 def _check_member_name(name: str) -> None:
     path = PurePosixPath(name)
     if (
-        not name or "\\" in name or path.is_absolute() or name != path.as_posix()
+        not name or path.is_absolute() or name != path.as_posix()
         or any(part in ("", ".", "..") for part in path.parts)
     ):
         raise BackupError(f"The archive holds an unsafe entry name: {name!r}.")
@@ -230,6 +230,7 @@ def _parse_manifest(raw: bytes) -> dict[str, Any]:
         and isinstance(database.get("alembic_revisions"), list)
         and all(isinstance(rev, str) for rev in database["alembic_revisions"])
         and isinstance(secret, dict)
+        and isinstance(manifest.get("uploads"), dict)
     )
     if not ok:
         raise BackupError("The archive's manifest.json is incomplete.")
@@ -302,7 +303,7 @@ def summary(manifest: dict[str, Any]) -> list[str]:
     """What an archive holds, in a few lines for the operator."""
     database, uploads, secret = manifest["database"], manifest["uploads"], manifest["secret_key"]
     if secret.get("included"):
-        origin = "the key file" if secret["source"] == "file" else "ZONA_SECRET_KEY"
+        origin = "the key file" if secret.get("source") == "file" else "ZONA_SECRET_KEY"
         key = f"included (from {origin})"
     elif secret.get("source") == "environment":
         key = "not included: the instance used ZONA_SECRET_KEY, keep it"

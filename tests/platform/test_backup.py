@@ -52,10 +52,12 @@ def _settings(database_url: str, data_dir: Path, **extra) -> Settings:
 def zona(monkeypatch):
     """Run the CLI against the instance described by a Settings (and extra environment)."""
     runner = CliRunner()
+    original_path = os.environ.get("PATH", "")
 
     def invoke(settings: Settings, *args: str, env: dict[str, str] | None = None):
         for name in ("ZONA_SECRET_KEY", "ZONA_UPLOAD_DIR", "ZONA_ENVIRONMENT"):
             monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("PATH", original_path)
         monkeypatch.setenv("ZONA_DATABASE_URL", settings.database_url)
         monkeypatch.setenv("ZONA_DATA_DIR", str(settings.data_dir))
         monkeypatch.setenv("ZONA_ENVIRONMENT", settings.environment)
@@ -419,6 +421,61 @@ def test_an_archive_from_a_newer_zona_is_refused(
 
     # The archive as written was fine: the rewriting itself broke nothing.
     assert zona(target, "restore", str(archive)).exit_code == 0
+
+
+def test_a_restore_that_fails_half_way_takes_back_what_it_wrote(
+    zona, db, database_url, scratch_database_url, tmp_path, monkeypatch
+):
+    """The disk fails at the second upload file: the first is removed again, no key, no
+    database; and on PostgreSQL a failing pg_restore (the last step) takes back the files
+    and the key too."""
+    from app.services.backup import restore as restore_module
+
+    source = _settings(database_url, tmp_path / "source")
+    _small_instance(db, source)
+    (source.data_dir / "secret_key").write_text("kunci-lama-" + "q" * 40)
+    archive = tmp_path / "zona.tar.gz"
+    assert zona(source, "backup", "--target", str(archive)).exit_code == 0
+    target = _settings(scratch_database_url, tmp_path / "target")
+
+    real_copy = restore_module._copy_checked
+    uploaded: list[Path] = []
+
+    def failing_copy(source_file, dest, entry):
+        if target.resolved_upload_dir() in dest.parents:
+            if uploaded:
+                raise OSError(28, "No space left on device")
+            uploaded.append(dest)
+        real_copy(source_file, dest, entry)
+
+    monkeypatch.setattr(restore_module, "_copy_checked", failing_copy)
+    refused = zona(target, "restore", str(archive))
+    assert refused.exit_code == 1
+    assert "No space left on device" in refused.output
+    assert len(uploaded) == 1 and not uploaded[0].exists()
+    _assert_untouched(target)
+    monkeypatch.setattr(restore_module, "_copy_checked", real_copy)
+
+    if IS_POSTGRES:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        fake = bin_dir / "pg_restore"
+        fake.write_text(
+            "#!/bin/sh\n"
+            'if [ "$1" = "--version" ]; then echo "pg_restore (PostgreSQL) 15.1"; exit 0; fi\n'
+            'echo "pg_restore: error: could not execute query" >&2\n'
+            "exit 1\n"
+        )
+        fake.chmod(0o755)
+        refused = zona(target, "restore", str(archive), env={"PATH": str(bin_dir)})
+        assert refused.exit_code == 1
+        assert "pg_restore failed: pg_restore: error: could not execute query" in refused.output
+        assert "pg_restore (PostgreSQL) 15.1" in refused.output
+        _assert_untouched(target)
+
+    restored = zona(target, "restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    assert (target.data_dir / "secret_key").read_text() == "kunci-lama-" + "q" * 40
 
 
 # --- the secret key -------------------------------------------------------------------------

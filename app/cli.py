@@ -187,8 +187,10 @@ def backup(
         help="Also store ZONA_SECRET_KEY in the archive (it is left out by default).",
     ),
 ) -> None:
-    """One archive of the database, the evidence files and the secret key (safe while the
-    server runs; PostgreSQL needs pg_dump)."""
+    """One archive of the database, the evidence files and the secret key.
+
+    Safe while the server runs. On PostgreSQL it runs pg_dump (package postgresql-client).
+    """
     from app.services import backup as backups
 
     try:

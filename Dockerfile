@@ -3,6 +3,7 @@
 # Set at run time: ZONA_SECRET_KEY, ZONA_DATABASE_URL, ZONA_BASE_URL (the public address; in
 # production only its host and localhost are answered, see ZONA_TRUSTED_HOSTS) and, behind a
 # reverse proxy, ZONA_TRUSTED_PROXIES (its IPs/CIDRs). See docs/operations.md.
+# postgresql-client gives `zona backup` its pg_dump; a client newer than the server is fine.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,6 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     ZONA_DATA_DIR=/data \
     ZONA_ENVIRONMENT=production
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./

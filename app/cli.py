@@ -1,10 +1,8 @@
-"""The `zona` command line: serve, migrate, demo, users, tokens, backup, check."""
+"""The `zona` command line: serve, migrate, demo, users, tokens, backup, restore, check."""
 
 from __future__ import annotations
 
-import sqlite3
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -188,29 +186,61 @@ def check() -> None:
 
 @app.command()
 def backup(
-    target: Path = typer.Option(None, help="File to write (default ./data/backups/...)."),
+    target: Path = typer.Option(
+        None, help="Archive to write (default <data dir>/backups/zona-backup-<time>.tar.gz; "
+        "a name ending in .tar is written uncompressed)."
+    ),
+    include_secret: bool = typer.Option(
+        False, "--include-secret",
+        help="Also store ZONA_SECRET_KEY in the archive (it is left out by default).",
+    ),
 ) -> None:
-    """A consistent copy of the SQLite database, safe while the server runs."""
-    url = make_url(get_settings().resolved_database_url())
-    if url.get_backend_name() != "sqlite":
-        user = url.username or "postgres"
-        host = url.host or "127.0.0.1"
-        typer.echo(
-            "PostgreSQL: back up with pg_dump, e.g.\n"
-            f"  pg_dump --format=custom --host={host} --port={url.port or 5432} "
-            f"--username={user} --file=zona-$(date +%Y%m%d-%H%M).dump {url.database}"
+    """One archive of the database, the evidence files and the secret key.
+
+    Safe while the server runs. On PostgreSQL it runs pg_dump (package postgresql-client).
+    """
+    from app.services import backup as backups
+
+    try:
+        result = backups.create_backup(
+            get_settings(), target=target, include_secret=include_secret, progress=typer.echo
         )
+    except backups.BackupError as exc:
+        _fail(exc.message)
+    for note in result.notes:
+        typer.echo(note)
+    typer.echo(f"Backup written: {result.path} ({backups.human_size(result.size)})")
+
+
+@app.command()
+def restore(
+    archive: Path = typer.Argument(..., help="An archive written by `zona backup`."),
+    check: bool = typer.Option(
+        False, "--check", help="Only check the archive against its manifest; write nothing."
+    ),
+) -> None:
+    """Restore a `zona backup` archive into an empty data folder and an empty database."""
+    from app.services import backup as backups
+
+    try:
+        if check:
+            manifest = backups.verify_archive(archive, progress=typer.echo)
+        else:
+            result = backups.restore_backup(get_settings(), archive=archive, progress=typer.echo)
+            manifest = result.manifest
+    except backups.BackupError as exc:
+        _fail(exc.message)
+    for line in backups.summary(manifest):
+        typer.echo(line)
+    if check:
+        typer.echo(f"Archive OK: {archive}")
         return
-    source = Path(url.database)
-    if not source.exists():
-        _fail(f"No database at {source}.")
-    if target is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = source.parent / "backups" / f"zona-{stamp}.sqlite3"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)  # SQLite's online backup API: consistent while others write
-    typer.echo(f"Backup written: {target} ({target.stat().st_size} bytes)")
+    backend = manifest["database"]["backend"]
+    typer.echo(f"Restored: the {backend} database and {result.files} upload files.")
+    for note in result.notes:
+        typer.echo(note)
+    if not result.at_head:
+        typer.echo("The database is at an older migration: run `zona migrate` before serving.")
 
 
 @unit_app.command("add")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -71,19 +70,6 @@ def test_check_reports_a_migrated_database(run):
     result = run("check")
     assert result.exit_code == 0, result.output
     assert "migrations  : at head" in result.output
-
-
-def test_backup(run, database_url, tmp_path):
-    run("demo")
-    target = tmp_path / "copy.sqlite3"
-    result = run("backup", "--target", str(target))
-    assert result.exit_code == 0, result.output
-    if database_url.startswith("sqlite"):
-        with sqlite3.connect(target) as copy:
-            (count,) = copy.execute("SELECT count(*) FROM unit").fetchone()
-        assert count == 4
-    else:
-        assert "pg_dump" in result.output
 
 
 def test_vendored_static_files_match_their_checksums():

@@ -149,7 +149,19 @@ def serve(
 
 
 @app.command()
-def check() -> None:
+def check(
+    files: bool = typer.Option(
+        False, "--files", help="Also compare the evidence files with the database: missing "
+        "files (exit code 1), orphans and leftover temporary files.",
+    ),
+    remove_orphans: bool = typer.Option(
+        False, "--remove-orphans", help="With --files: remove orphans and temporary files "
+        "older than an hour.",
+    ),
+    size_only: bool = typer.Option(
+        False, "--size-only", help="With --files: compare sizes only, not sha256 (faster).",
+    ),
+) -> None:
     """Check the settings, that the database answers, and that it is migrated to head."""
     from app.migrate import at_head
     from app.security.client_address import TrustedProxies
@@ -169,9 +181,11 @@ def check() -> None:
     typer.echo(f"environment : {settings.environment}")
     typer.echo(f"database    : {url.render_as_string(hide_password=True)}")
     typer.echo(f"uploads     : {settings.resolved_upload_dir()}")
+    reachable = False
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        reachable = True
         typer.echo("database    : reachable")
         if at_head(engine):
             typer.echo("migrations  : at head")
@@ -179,9 +193,45 @@ def check() -> None:
             problems.append("Database is not at the newest migration: run `zona migrate`.")
     except Exception as exc:  # noqa: BLE001
         problems.append(f"Database not reachable: {exc}")
+    if (files or remove_orphans) and reachable:
+        problems += _check_files(engine, settings.resolved_upload_dir(),
+                                 remove_orphans=remove_orphans, verify_hash=not size_only)
     if problems:
         _fail("\n".join(problems))
     typer.echo("OK")
+
+
+def _check_files(engine, upload_dir: Path, *, remove_orphans: bool,
+                 verify_hash: bool) -> list[str]:
+    """Print the evidence store sweep; the problems that make `check` fail (missing files)."""
+    from app.services.lke import evidence_store
+
+    with Session(engine) as session:
+        report = evidence_store.check_files(
+            session, upload_dir=upload_dir, verify_hash=verify_hash,
+            remove_older_than=evidence_store.ORPHAN_MIN_AGE_SECONDS if remove_orphans else None,
+        )
+    typer.echo(f"files       : {report.rows} evidence file(s) in the database, "
+               f"{report.files} file(s) in the store"
+               f" ({'size and sha256' if verify_hash else 'size only'} compared)")
+    typer.echo(f"missing     : {len(report.missing)}")
+    for item in report.missing:
+        typer.echo(f"  evidence {item.evidence_id}: {item.path} ({item.reason})")
+    typer.echo(f"orphans     : {len(report.orphans)} (files no row refers to)")
+    for path in report.orphans:
+        typer.echo(f"  {path}")
+    typer.echo(f"temporary   : {len(report.temporary)} (left by an interrupted write)")
+    for path in report.temporary:
+        typer.echo(f"  {path}")
+    if remove_orphans:
+        typer.echo(f"removed     : {len(report.removed)} (older than "
+                   f"{evidence_store.ORPHAN_MIN_AGE_SECONDS // 60} minutes)")
+        for path in report.removed:
+            typer.echo(f"  {path}")
+    if report.missing:
+        return [f"{len(report.missing)} evidence file(s) missing or damaged: restore them "
+                "from a backup of the upload folder."]
+    return []
 
 
 @app.command()

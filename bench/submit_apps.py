@@ -7,6 +7,10 @@
   must be at least 3x this).
 
 All read BENCH_DATABASE_URL; the real one also reads the usual ZONA_* settings.
+
+``real_normal`` and ``bare_core_normal``: the same two on SQLite with ``synchronous=NORMAL``
+instead of the product's FULL (app.db.SQLITE_PRAGMAS), to measure what FULL costs in one
+interleaved run (``--only bare_core,bare_core_normal,real,real_normal``).
 """
 
 from __future__ import annotations
@@ -116,3 +120,22 @@ def real() -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _synchronous_normal() -> None:
+    import app.db
+
+    app.db.SQLITE_PRAGMAS = tuple(
+        "PRAGMA synchronous=NORMAL" if p.startswith("PRAGMA synchronous") else p
+        for p in app.db.SQLITE_PRAGMAS
+    )
+
+
+def real_normal() -> FastAPI:
+    _synchronous_normal()
+    return real()
+
+
+def bare_core_normal() -> FastAPI:
+    _synchronous_normal()
+    return bare_core()

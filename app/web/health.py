@@ -1,12 +1,16 @@
 """Liveness and readiness probes for load balancers and containers."""
 
+import logging
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.deps import public
 from app.migrate import at_head
+from app.services.durable_files import probe_writable
 
+log = logging.getLogger("zona.health")
 router = APIRouter(tags=["health"], include_in_schema=False)
 
 
@@ -18,7 +22,8 @@ def healthz() -> dict:
 
 @router.get("/readyz", dependencies=[Depends(public())])
 def readyz(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the newest migration."""
+    """The database answers and its schema is at the newest migration, and the upload store
+    takes a file (a small probe file created, fsync-ed and deleted)."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
@@ -30,4 +35,14 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"status": "unavailable", "database": True, "migrations": "behind"}, status_code=503
         )
-    return JSONResponse({"status": "ok", "database": True, "migrations": "head"})
+    upload_dir = request.app.state.settings.resolved_upload_dir()
+    problem = probe_writable(upload_dir)
+    if problem is not None:  # the reason is public, the path only in the log
+        log.error("readyz: upload store %s not writable: %s", upload_dir, problem)
+        return JSONResponse(
+            {"status": "unavailable", "database": True, "migrations": "head",
+             "uploads": False, "reason": f"upload store not writable: {problem}"},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok", "database": True, "migrations": "head",
+                         "uploads": True})

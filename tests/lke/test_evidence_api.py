@@ -78,7 +78,7 @@ async def test_refused_files_store_nothing(client, world, db, settings):
     assert _files(settings) == before
     # no temporary files left behind either
     folder = settings.resolved_upload_dir() / "evidence"
-    assert not list(folder.glob(".upload-*"))
+    assert not list(folder.rglob(".tmp-*"))
 
 
 async def test_too_large_is_413_and_nothing_stored(client, world, db, settings, app):
@@ -89,7 +89,7 @@ async def test_too_large_is_413_and_nothing_stored(client, world, db, settings, 
     assert response.status_code == 413
     assert "terlalu besar" in response.json()["detail"]
     assert db.exec(select(Evidence)).all() == []
-    assert not list((settings.resolved_upload_dir() / "evidence").glob(".upload-*"))
+    assert not list((settings.resolved_upload_dir() / "evidence").rglob(".tmp-*"))
 
 
 async def test_path_tricks_in_the_name_are_neutralised(client, world, db, settings):

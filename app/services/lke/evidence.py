@@ -10,7 +10,6 @@ Linking and unlinking are writes to the assessment: refused (409) unless it is e
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from app.domain.files import download_name as _download_name
 from app.models.lke.assessments import Assessment
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
-from app.services import audit, units
+from app.services import audit, durable_files, units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound, ServiceError
 from app.services.lke import assessments
 
@@ -66,39 +65,29 @@ def stored_path(upload_dir: Path, stored_name: str) -> Path:
 
 @dataclass
 class _Received:
-    temp: Path
     size: int
     sha256: str
     head: bytes
 
 
-def _receive(stream: BinaryIO, folder: Path, max_bytes: int) -> _Received:
-    """Copy the stream to a temporary file in ``folder``, hashing and counting; refuse
-    (413) as soon as it passes ``max_bytes``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".upload-{secrets.token_hex(8)}"
+def _receive(stream: BinaryIO, out: BinaryIO, max_bytes: int) -> _Received:
+    """Copy the stream to ``out``, hashing and counting; refuse (413) as soon as it passes
+    ``max_bytes``."""
     digest = hashlib.sha256()
     size = 0
     head = b""
-    try:
-        with open(temp, "xb") as out:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise TooLarge(
-                        f"Berkas terlalu besar: batas {max_bytes // (1024 * 1024)} MB."
-                    )
-                if len(head) < HEAD_BYTES:
-                    head += chunk[: HEAD_BYTES - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return _Received(temp=temp, size=size, sha256=digest.hexdigest(), head=head)
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(f"Berkas terlalu besar: batas {max_bytes // (1024 * 1024)} MB.")
+        if len(head) < HEAD_BYTES:
+            head += chunk[: HEAD_BYTES - len(head)]
+        digest.update(chunk)
+        out.write(chunk)
+    return _Received(size=size, sha256=digest.hexdigest(), head=head)
 
 
 def _clean_title(title: str | None, fallback: str) -> str:
@@ -121,18 +110,18 @@ def upload_file(
     units.get(session, unit_id=unit_id)
     _check(actor, "indicators.write", unit_id)
     original = sanitise_filename(filename)
-    folder = upload_dir / EVIDENCE_SUBDIR
-    received = _receive(stream, folder, max_bytes)
-    final_path: Path | None = None
+    stored_name = secrets.token_hex(20)
+    # Written under a temporary name beside its final one, fsync-ed, renamed into place and
+    # the folder fsync-ed BEFORE the row is committed (app.services.durable_files).
+    pending = durable_files.PendingFile(stored_path(upload_dir, stored_name))
     try:
+        received = _receive(stream, pending.file, max_bytes)
+        pending.seal()
         try:
-            kind = identify(received.head, lambda: open(received.temp, "rb"))
+            kind = identify(received.head, lambda: open(pending.temp, "rb"))
         except RefusedFile as exc:
             raise Invalid(f"{original}: {exc}") from None
-        stored_name = secrets.token_hex(20)
-        final_path = stored_path(upload_dir, stored_name)
-        final_path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(received.temp, final_path)
+        pending.publish()
         row = Evidence(
             unit_id=unit_id, kind="file", title=_clean_title(title, original),
             original_name=original, stored_name=stored_name, media_type=kind.media_type,
@@ -148,10 +137,9 @@ def upload_file(
         session.commit()
         return row
     except BaseException:
-        received.temp.unlink(missing_ok=True)
-        if final_path is not None:
+        if pending.published:
             session.rollback()
-            final_path.unlink(missing_ok=True)
+        pending.discard()  # no row committed: no file either
         raise
 
 

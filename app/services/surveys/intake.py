@@ -48,6 +48,7 @@ from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import guard as survey_guard
 from app.services.surveys import responses as survey_responses
+from app.services.surveys import tallies as survey_tallies
 
 __all__ = [
     "CONTEXT_SECONDS",
@@ -168,8 +169,13 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
         outcomes[n] = survey_responses.RecordedResponse(
             response_id, sub.campaign_id, sub.submitted_at, row["suspect"]
         )
-    survey_responses.insert_responses(connection, rows)
-    survey_responses.insert_answers(connection, answers)
+    # The counts written last, answers before respondents as every other writer does: on
+    # PostgreSQL a batch running beside an API submit locks the same tally rows in the same
+    # order (the other order deadlocked, found by tests/platform/test_crash_durability.py).
+    counts = survey_tallies.Counts()
+    survey_responses.insert_responses(connection, rows, counts=counts)
+    survey_responses.insert_answers(connection, answers, counts=counts)
+    counts.write(connection)
     return outcomes  # type: ignore[return-value]
 
 

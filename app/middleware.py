@@ -28,6 +28,30 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 
+#: Files under this prefix are the app's own, the same for everyone: the browser may keep them.
+STATIC_PREFIX = "/static/"
+
+
+def _cache_control(path: str, headers: list) -> list:
+    """``Cache-Control: no-store`` on everything but the static files.
+
+    Pages, API answers and exports hold unit data, respondents' profiles and suggestions, and
+    the public form a one-time token: no browser or proxy may keep them (a shared computer at
+    a service counter, a caching proxy). A route's own value is kept when it already forbids
+    storing (``no-store``) or shared caches (``private``, the QR images of a public link);
+    anything looser is replaced.
+    """
+    if path.startswith(STATIC_PREFIX):
+        return headers
+    for key, value in headers:
+        if key.lower() == b"cache-control":
+            if b"no-store" in value.lower() or b"private" in value.lower():
+                return headers
+            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+            break
+    headers.append((b"cache-control", b"no-store"))
+    return headers
+
 
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
@@ -48,8 +72,8 @@ def _cookie(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id, the UI language (?lang= > cookie > default), security headers, and the
-    CSRF cookie when a page created this browser's token (pure ASGI: no extra task per
+    """Request id, the UI language (?lang= > cookie > default), security and cache headers,
+    and the CSRF cookie when a page created this browser's token (pure ASGI: no extra task per
     request, unlike BaseHTTPMiddleware)."""
 
     def __init__(self, app: ASGIApp, default_language: str = "id"):
@@ -80,6 +104,7 @@ class RequestContextMiddleware:
                     *message.get("headers", ()), (b"x-request-id", request_id.encode()),
                     *SECURITY_HEADERS,
                 ]
+                headers = _cache_control(scope.get("path", ""), headers)
                 new_csrf = scope["state"].get("new_csrf")
                 if new_csrf and not _cookie(scope, CSRF_COOKIE):
                     secure = "; Secure" if scope.get("scheme") == "https" else ""

@@ -21,10 +21,6 @@ MANAGE = "tokens.manage"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class TokenNotInUnit(NotFound):
-    """The token exists, but in another unit than the one the request acts in."""
-
-
 @dataclass
 class IssuedToken:
     token: ApiToken
@@ -83,14 +79,16 @@ def create(
 def get(
     session: Session, *, actor: Principal | None, token_id: int, unit_id: int | None = None
 ) -> ApiToken:
-    """One token, for a manager of its unit; with ``unit_id``, only a token of that unit."""
+    """One token, for a manager of its unit; with ``unit_id``, only a token of that unit.
+
+    A token of another unit is not found there, in the same words as a token that does not
+    exist: an id cannot be probed through either face.
+    """
     if unit_id is not None:
         units.authorise(actor, MANAGE, unit_id)
     token = get_row(session, ApiToken, token_id)
-    if token is None:
+    if token is None or (unit_id is not None and token.unit_id != unit_id):
         raise NotFound(f"Token {token_id} tidak ditemukan.")
-    if unit_id is not None and token.unit_id != unit_id:
-        raise TokenNotInUnit(f"Token {token_id} tidak ditemukan di unit ini.")
     units.authorise(actor, MANAGE, token.unit_id)
     return token
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.db import get_row
+from app.domain.text import clean_text
 from app.models.accounts import ApiToken
 from app.models.base import utcnow
 from app.security.passwords import new_api_token, sha256_hex
@@ -44,6 +45,7 @@ def create(
 ) -> IssuedToken:
     """Issue a token for one unit (its token managers only); only its SHA-256 is kept."""
     units.get(session, unit_id=unit_id, actor=actor, permission=MANAGE)
+    name = clean_text(name)
     problems = []
     if not name.strip():
         problems.append("Nama token wajib diisi.")

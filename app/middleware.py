@@ -144,8 +144,12 @@ BODY_MESSAGE = (
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
+def _megabytes(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.0f}"
+
+
 def too_large_message(limit: int) -> str:
-    return TOO_LARGE_MESSAGE.format(mb=f"{limit / (1024 * 1024):.0f}")
+    return TOO_LARGE_MESSAGE.format(mb=_megabytes(limit))
 
 
 class BodyRefused(HTTPException):
@@ -167,7 +171,7 @@ class BodyTooLarge(BodyRefused):
 
     def __init__(self, limit: int):
         super().__init__(413, TOO_LARGE_MESSAGE, headers={"Connection": "close"},
-                         mb=f"{limit / (1024 * 1024):.0f}")
+                         mb=_megabytes(limit))
 
 
 class FormNotText(BodyRefused):

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, Integer, String, Table, event, inspect
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from app.domain.text import clean_text
 from app.services.errors import Invalid
 
 # Ids live in 32-bit integer columns (PostgreSQL `integer`).
@@ -51,15 +52,27 @@ def _column_problems(obj: object) -> list[str]:
     return problems
 
 
+def _clean_texts(obj: object) -> None:
+    """No text column keeps an invisible format or control character (app.domain.text):
+    the input models clean what they read; this catches text that came in any other way."""
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        value = state.dict.get(attr.key)
+        if isinstance(value, str) and value != (cleaned := clean_text(value)):
+            setattr(obj, attr.key, cleaned)
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_unstorable(session, _context, _instances) -> None:
-    """Last check before any row is written: the same limits on SQLite as on PostgreSQL.
+    """Last check before any row is written: the same limits on SQLite as on PostgreSQL,
+    and no invisible characters in a text.
 
     The services validate their input with better words; this keeps a value they missed a
     clear 422 (nothing written) instead of a database error, on both databases.
     """
     problems: list[str] = []
     for obj in list(session.new) + list(session.dirty):
+        _clean_texts(obj)
         for problem in _column_problems(obj):
             if problem not in problems:
                 problems.append(problem)

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.deps import NotAuthenticated, is_api
 from app.i18n import gettext
+from app.middleware import BODY_MESSAGE, BodyRefused
 from app.services.errors import ServiceError, TooManyAttempts
 
 HTTP_MESSAGES = {
@@ -157,14 +158,27 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        headers = getattr(exc, "headers", None)
         message = exc.detail if isinstance(exc.detail, str) and exc.detail else None
-        default = HTTP_MESSAGES.get(exc.status_code, "Permintaan tidak dapat diproses.")
+        shown = None  # the page's words when they are ours (Starlette's details are English)
+        if status == 400:
+            # The framework could not read the body (bytes that are not JSON or not UTF-8, a
+            # broken multipart body) and says so in English; the app itself never raises a
+            # 400. Answered like any other invalid input: 422, in Indonesian.
+            status, message = 422, BODY_MESSAGE
+            shown = gettext(BODY_MESSAGE)
+        elif isinstance(exc, BodyRefused):  # app.middleware, while the app read the body
+            shown = gettext(exc.message).format(**exc.values)
+        default = HTTP_MESSAGES.get(status, "Permintaan tidak dapat diproses.")
         if is_api(request):
             return JSONResponse(
-                {"detail": message or default}, status_code=exc.status_code,
-                headers=getattr(exc, "headers", None),
+                {"detail": message or default}, status_code=status, headers=headers,
             )
-        return _page(request, exc.status_code, gettext(default))
+        response = _page(request, status, shown or gettext(default))
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from urllib.parse import unquote_to_bytes
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import LANGUAGES, current_language
@@ -27,6 +29,30 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
+
+#: Files under this prefix are the app's own, the same for everyone: the browser may keep them.
+STATIC_PREFIX = "/static/"
+
+
+def _cache_control(path: str, headers: list) -> list:
+    """``Cache-Control: no-store`` on everything but the static files.
+
+    Pages, API answers and exports hold unit data, respondents' profiles and suggestions, and
+    the public form a one-time token: no browser or proxy may keep them (a shared computer at
+    a service counter, a caching proxy). A route's own value is kept when it already forbids
+    storing (``no-store``) or shared caches (``private``, the QR images of a public link);
+    anything looser is replaced.
+    """
+    if path.startswith(STATIC_PREFIX):
+        return headers
+    for key, value in headers:
+        if key.lower() == b"cache-control":
+            if b"no-store" in value.lower() or b"private" in value.lower():
+                return headers
+            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+            break
+    headers.append((b"cache-control", b"no-store"))
+    return headers
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -48,8 +74,8 @@ def _cookie(scope: Scope, name: str) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Request id, the UI language (?lang= > cookie > default), security headers, and the
-    CSRF cookie when a page created this browser's token (pure ASGI: no extra task per
+    """Request id, the UI language (?lang= > cookie > default), security and cache headers,
+    and the CSRF cookie when a page created this browser's token (pure ASGI: no extra task per
     request, unlike BaseHTTPMiddleware)."""
 
     def __init__(self, app: ASGIApp, default_language: str = "id"):
@@ -80,6 +106,7 @@ class RequestContextMiddleware:
                     *message.get("headers", ()), (b"x-request-id", request_id.encode()),
                     *SECURITY_HEADERS,
                 ]
+                headers = _cache_control(scope.get("path", ""), headers)
                 new_csrf = scope["state"].get("new_csrf")
                 if new_csrf and not _cookie(scope, CSRF_COOKIE):
                     secure = "; Secure" if scope.get("scheme") == "https" else ""
@@ -108,12 +135,74 @@ class RequestContextMiddleware:
             current_request_id.reset(rid_token)
 
 
-class _TooLarge(Exception):
-    pass
+TOO_LARGE_MESSAGE = "Data yang dikirim terlalu besar (batas {mb} MB)."
+#: Also app.errors' words for a body the framework could not parse (its English 400).
+BODY_MESSAGE = (
+    "Isi permintaan tidak dapat dibaca: kirim JSON atau formulir yang sah, dengan teks "
+    "UTF-8. Tidak ada yang diubah."
+)
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.0f}"
+
+
+def too_large_message(limit: int) -> str:
+    return TOO_LARGE_MESSAGE.format(mb=_megabytes(limit))
+
+
+class BodyRefused(HTTPException):
+    """A body refused while the app reads it, raised from ``receive``.
+
+    An HTTPException so that FastAPI passes it on instead of calling it a body it could not
+    parse (an English 400); app.errors answers it on both faces with these Indonesian words
+    (``message`` with ``values``, translated on pages).
+    """
+
+    def __init__(self, status: int, message: str, headers: dict | None = None, **values):
+        super().__init__(status, message.format(**values), headers=headers)
+        self.message = message
+        self.values = values
+
+
+class BodyTooLarge(BodyRefused):
+    """The body grew past the limit (no Content-Length announced it): 413."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, TOO_LARGE_MESSAGE, headers={"Connection": "close"},
+                         mb=_megabytes(limit))
+
+
+class FormNotText(BodyRefused):
+    """An urlencoded form that is not UTF-8 text: 422 (Starlette would read Latin-1)."""
+
+    def __init__(self):
+        super().__init__(422, BODY_MESSAGE)
+
+
+def form_is_text(body: bytes) -> bool:
+    """Whether an ``application/x-www-form-urlencoded`` body is UTF-8 text once unquoted.
+
+    A browser percent-encodes every byte outside ASCII, as the format requires; Starlette
+    reads a raw one as Latin-1 and an undecodable ``%XX`` as U+FFFD, so either would be
+    stored garbled. Checking the whole body at once is the same as checking each name and
+    value: the separators are ASCII, so they can neither complete nor break a sequence.
+    """
+    if not body.isascii():
+        return False
+    if b"%" not in body:
+        return True
+    try:
+        unquote_to_bytes(body).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over the limit with 413 before the app reads them."""
+    """Refuse bodies over the limit with 413 before the app reads them, and urlencoded forms
+    that are not UTF-8 text with 422 (``form_is_text``) when the app reads them."""
 
     def __init__(self, app: ASGIApp, json_limit: int, upload_limit: int):
         self.app = app
@@ -135,14 +224,21 @@ class BodyLimitMiddleware:
             return
         received = 0
         started = False
+        form: list[bytes] | None = [] if content_type.startswith(FORM_TYPE) else None
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
-                    raise _TooLarge()
+                    raise BodyTooLarge(limit)
+                if form is not None:
+                    form.append(chunk)
+                    if not message.get("more_body", False) and \
+                            not form_is_text(b"".join(form)):
+                        raise FormNotText()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -153,13 +249,12 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge:  # read outside the app's exception handlers
             if not started:
                 await self._refuse(scope, send, limit)
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
-        megabytes = limit / (1024 * 1024)
-        message = f"Data yang dikirim terlalu besar (batas {megabytes:.0f} MB)."
+        message = too_large_message(limit)
         if scope["path"].startswith("/api/"):
             body = json.dumps({"detail": message}).encode()
             content_type = b"application/json"

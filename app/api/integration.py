@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import SessionDep, SettingsDep, requires
 from app.domain.lke import report_json
 from app.security.principal import Principal
+from app.services.form_input import TextInput
 from app.services.integration import lke_from_innovations as inno
 from app.services.integration import lke_from_surveys as fill
 from app.services.surveys.results import YearIndex
@@ -141,7 +142,7 @@ def apply_survey_count(
                                           base_url=settings.base_url))
 
 
-class ApplyIn(BaseModel):
+class ApplyIn(TextInput):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"refs": ["PPF2F", "PRF1A", "PRF1B"]}]}
     )

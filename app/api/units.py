@@ -12,6 +12,7 @@ from app.deps import SessionDep, requires
 from app.models.units import Predicate
 from app.security.principal import Principal
 from app.services import units
+from app.services.form_input import TextInput
 
 router = APIRouter(tags=["units"])
 
@@ -31,7 +32,7 @@ class UnitOut(BaseModel):
     timezone: str
 
 
-class UnitIn(BaseModel):
+class UnitIn(TextInput):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"code": "KPPN-PKP", "name": "KPPN Pangkalpinang",
@@ -53,7 +54,7 @@ class PredicateOut(BaseModel):
     revoked_on: date | None
 
 
-class PredicateIn(BaseModel):
+class PredicateIn(TextInput):
     predicate: Predicate
     year: int = Field(ge=2000, le=2100)
     decree_number: str = Field(min_length=1, max_length=120)

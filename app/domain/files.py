@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
+from app.domain.text import clean_text
+
 __all__ = [
     "FileKind",
     "HEAD_BYTES",
@@ -158,7 +160,7 @@ MAX_NAME = 150
 def sanitise_filename(raw: str | None, *, fallback: str = "berkas") -> str:
     """A harmless display name: the last path segment, no control or reserved characters,
     no leading dots, at most MAX_NAME characters (the extension kept)."""
-    name = unicodedata.normalize("NFC", raw or "")
+    name = clean_text(unicodedata.normalize("NFC", raw or ""))
     name = name.replace("\\", "/").split("/")[-1]
     name = _UNSAFE.sub("", name)
     name = _SPACES.sub(" ", name).strip().lstrip(".").strip()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, SQLModel, col, func, select
 
+from app.domain.text import clean_text
 from app.models.audit import AuditRecord
 from app.security.principal import Principal
 from app.services import units
@@ -30,6 +31,8 @@ def _append_only(*_args) -> None:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)  # as the row's text is stored (app.db)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

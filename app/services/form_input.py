@@ -8,6 +8,10 @@ page posts only strings, and its people expect every problem listed at once in I
 where a number goes: an Indonesian line from the field's ``FormField``) and leaves the content
 (blank, too long, out of range, not a known choice) to the service, which checks every one and
 lists them together.
+
+Every input model is a ``TextInput``: the invisible format and control characters
+(``app.domain.text``) are taken out of its texts before anything else looks at them, on both
+faces (the API's validation, the page's ``parse``).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar, Literal, Self, Union
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, field_validator
 
+from app.domain.text import clean_text, clean_value
 from app.services.errors import Invalid
 
 # The Indonesian words for a text that is not of the field's type.
@@ -46,7 +51,17 @@ def thousands(text: str) -> str:
     return text.replace(".", "")
 
 
-class FormInput(BaseModel):
+class TextInput(BaseModel):
+    """An input model whose texts (also inside lists and mappings) lose their invisible
+    format and control characters (``app.domain.text.clean_text``) before validation."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_texts(cls, value: Any) -> Any:
+        return clean_value(value)
+
+
+class FormInput(TextInput):
     """A write's input; ``refusal`` is the message when a page's form is refused."""
 
     refusal: ClassVar[str] = "Data tidak dapat disimpan."
@@ -64,10 +79,10 @@ class FormInput(BaseModel):
             spec = next((m for m in info.metadata if isinstance(m, FormField)), None)
             kind = _bare(info.annotation)
             if typing.get_origin(kind) is list:
-                raw: Any = [str(v) for v in _all(form, name)]
+                raw: Any = [clean_text(str(v)) for v in _all(form, name)]
             else:
                 got = form.get(name)
-                raw = "" if got is None else str(got).strip()
+                raw = "" if got is None else clean_text(str(got)).strip()
                 if spec and spec.clean:
                     raw = spec.clean(raw)
                 if raw == "" and not info.is_required():

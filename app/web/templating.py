@@ -21,6 +21,7 @@ from app.domain import programme as programme_domain
 from app.domain.display import round_half_up
 from app.domain.lke import review as lke_review
 from app.domain.programme.impact import UNITS as IMPACT_UNITS
+from app.domain.text import clean_text
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, format_date, format_number, gettext
 from app.services.lke import assessments as lke_assessments
 from app.services.programme import innovations, partnerships, team
@@ -181,6 +182,17 @@ env.globals.update(
     impact_units=IMPACT_UNITS,
 )
 env.filters["dec"] = dec
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ ... }}`` a page prints: a text without invisible characters
+    (app.domain.text), whatever was stored before they were refused at the input. Markup is
+    the output of a template or macro, whose own expressions already passed here."""
+    return clean_text(value) if type(value) is str else value
+
+
+# Set before any template is compiled: Jinja builds the call into each compiled expression.
+env.finalize = _shown
 
 
 def is_htmx(request: Request) -> bool:

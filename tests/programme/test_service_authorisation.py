@@ -1,9 +1,10 @@
 """Every programme service refuses another unit's data on its own: no page, no API, no HTTP.
 
 The rows belong to UNIT-B1. ``coord_a1`` (coordinator of UNIT-A1) may neither read nor write
-there: every service answers Forbidden. ``admin`` may read and write everywhere, but a call
-made for UNIT-A1 (a page under /units/A1/...) with a row id of UNIT-B1 is NotFound. In every
-case nothing is written: no row and no audit record.
+there: every service answers Forbidden. A call made for UNIT-A1 (a path under
+/units/A1/...) with a row id of UNIT-B1 is NotFound, in the same words as an id no row has,
+whoever asks (``coord_a1`` or ``admin``, who may read and write everywhere): ids cannot be
+probed. In every case nothing is written: no row and no audit record.
 """
 
 from __future__ import annotations
@@ -227,19 +228,27 @@ def test_row_services_refuse_a_principal_of_another_unit(db, engine, world, b1, 
     before, stamps = _counts(engine), _stamps(engine)
     with pytest.raises(Forbidden):
         call(db, stranger, b1[key], None)
-    with pytest.raises(Forbidden):  # asked for their own unit, with the other unit's row
-        call(db, stranger, b1[key], world.unit("UNIT-A1"))
     assert _counts(engine) == before
     assert _stamps(engine) == stamps
 
 
+MISSING_ID = 99999
+
+
+@pytest.mark.parametrize("username", ["coord_a1", "admin"])
 @pytest.mark.parametrize("name,key,call", ROW_CALLS, ids=[c[0] for c in ROW_CALLS])
-def test_row_services_refuse_a_row_of_another_unit(db, engine, world, b1, name, key, call):
-    admin = principal(db, world, "admin")  # may read and write UNIT-B1 itself
+def test_row_services_answer_a_row_of_another_unit_like_a_missing_one(
+        db, engine, world, b1, name, key, call, username):
+    asker = principal(db, world, username)  # admin may read and write UNIT-B1 itself
+    a1 = world.unit("UNIT-A1")
     before, stamps = _counts(engine), _stamps(engine)
-    with pytest.raises(NotFound) as refused:
-        call(db, admin, b1[key], world.unit("UNIT-A1"))
-    assert refused.value.message == "Data tidak ditemukan di unit ini."
+    with pytest.raises(NotFound) as foreign:
+        call(db, asker, b1[key], a1)
+    with pytest.raises(NotFound) as missing:
+        call(db, asker, MISSING_ID, a1)
+    assert foreign.value.message.endswith(f" {b1[key]} tidak ditemukan."), foreign.value.message
+    assert foreign.value.message.replace(str(b1[key]), "#") == \
+        missing.value.message.replace(str(MISSING_ID), "#")
     assert _counts(engine) == before
     assert _stamps(engine) == stamps
 

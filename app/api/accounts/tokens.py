@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.deps import SessionDep, requires
 from app.security.principal import ALL_SCOPES, Principal
 from app.services.accounts import tokens
+from app.services.form_input import TextInput
 
 router = APIRouter(tags=["tokens"])
 TokenManager = Annotated[Principal, Depends(requires("tokens.manage"))]
 
 
-class TokenIn(BaseModel):
+class TokenIn(TextInput):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"name": "Portal SKM Kanwil", "scopes": ["read",

@@ -19,6 +19,7 @@ from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.units import Predicate
 from app.security.principal import Principal
 from app.services.errors import NotFound
+from app.services.form_input import TextInput
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import frameworks, overview
@@ -67,7 +68,7 @@ class AssessmentOut(BaseModel):
     verdict_passed: bool = Field(description="Does the worksheet meet its target predicate?")
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(TextInput):
     """One answer: `option`, or `inputs`, or `index` (what the question asks), + penjelasan."""
 
     model_config = ConfigDict(
@@ -96,7 +97,7 @@ class AnswerItemIn(AnswerIn):
     ref: str = Field(min_length=1, max_length=20)
 
 
-class AnswersIn(BaseModel):
+class AnswersIn(TextInput):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -112,7 +113,7 @@ class AnswersIn(BaseModel):
     answers: list[AnswerItemIn] = Field(min_length=1, max_length=500)
 
 
-class WhatIfIn(BaseModel):
+class WhatIfIn(TextInput):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -19,6 +19,7 @@ from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.security.principal import Principal
+from app.services.form_input import TextInput
 from app.services.lke import assessments, review_records
 from app.services.lke import review as svc
 from app.services.lke import submission as lke_submission
@@ -82,7 +83,7 @@ class QueueOut(BaseModel):
     submitted_at: datetime | None
 
 
-class ReviewValueIn(BaseModel):
+class ReviewValueIn(TextInput):
     """The reviewer's value for one question (the same shapes as the unit's answers).
     No option/inputs/index: the reviewer agrees with the unit's answer."""
 
@@ -108,7 +109,7 @@ class ReviewValueIn(BaseModel):
         )
 
 
-class ReviewValuesIn(BaseModel):
+class ReviewValuesIn(TextInput):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"items": [

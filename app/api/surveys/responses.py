@@ -16,6 +16,7 @@ from app.api.surveys._common import (
 )
 from app.deps import SessionDep
 from app.services.errors import Invalid
+from app.services.form_input import TextInput
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import review as survey_review
@@ -32,7 +33,7 @@ ANSWERS_EXAMPLE = {
 }
 
 
-class ResponseIn(BaseModel):
+class ResponseIn(TextInput):
     answers: Answers = Field(description="instrument code -> item code -> value")
     service_id: StrictInt | None = None
     source: str | None = Field(default=None, max_length=40)
@@ -45,7 +46,7 @@ class ResponseIn(BaseModel):
         "suggestion": "Antrian sudah cepat.", "idempotency_key": "kiosk-7-000123"}]})
 
 
-class BatchItemIn(BaseModel):
+class BatchItemIn(TextInput):
     idempotency_key: str = Field(min_length=1, max_length=100)
     answers: Answers
     service_id: StrictInt | None = None
@@ -58,7 +59,7 @@ class BatchItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class BatchIn(BaseModel):
+class BatchIn(TextInput):
     items: list[BatchItemIn] = Field(min_length=1, max_length=survey_responses.MAX_BATCH)
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"items": [
         {"idempotency_key": "portal-2019-000001", "answers": ANSWERS_EXAMPLE}]}]})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.surveys.instruments import Instrument
+from app.domain.text import clean_text
 
 #: A code a person types (service codes, source tags): letters, digits, ``._-``, at most 40.
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -127,7 +128,7 @@ def _check_suggestion(
         if not isinstance(suggestion, str):
             fields["suggestion"] = "Saran harus berupa teks."
         else:
-            text = suggestion.strip().replace("\x00", "") or None
+            text = clean_text(suggestion).strip().replace("\x00", "") or None
             limits = [i.suggestion.max_length for i in instruments if i.suggestion]
             limit = min(limits) if limits else DEFAULT_SUGGESTION_LIMIT
             if text and len(text) > limit:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.db import get_row
+from app.domain.text import clean_text
 from app.models.accounts import ApiToken
 from app.models.base import utcnow
 from app.security.passwords import new_api_token, sha256_hex
@@ -19,10 +20,6 @@ MANAGE = "tokens.manage"
 
 # last_used_at is written at most this often, so reads stay cheap.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-class TokenNotInUnit(NotFound):
-    """The token exists, but in another unit than the one the request acts in."""
 
 
 @dataclass
@@ -48,6 +45,7 @@ def create(
 ) -> IssuedToken:
     """Issue a token for one unit (its token managers only); only its SHA-256 is kept."""
     units.get(session, unit_id=unit_id, actor=actor, permission=MANAGE)
+    name = clean_text(name)
     problems = []
     if not name.strip():
         problems.append("Nama token wajib diisi.")
@@ -83,14 +81,16 @@ def create(
 def get(
     session: Session, *, actor: Principal | None, token_id: int, unit_id: int | None = None
 ) -> ApiToken:
-    """One token, for a manager of its unit; with ``unit_id``, only a token of that unit."""
+    """One token, for a manager of its unit; with ``unit_id``, only a token of that unit.
+
+    A token of another unit is not found there, in the same words as a token that does not
+    exist: an id cannot be probed through either face.
+    """
     if unit_id is not None:
         units.authorise(actor, MANAGE, unit_id)
     token = get_row(session, ApiToken, token_id)
-    if token is None:
+    if token is None or (unit_id is not None and token.unit_id != unit_id):
         raise NotFound(f"Token {token_id} tidak ditemukan.")
-    if unit_id is not None and token.unit_id != unit_id:
-        raise TokenNotInUnit(f"Token {token_id} tidak ditemukan di unit ini.")
     units.authorise(actor, MANAGE, token.unit_id)
     return token
 

@@ -35,7 +35,7 @@ from app.models.programme import InnovationImpact
 from app.models.surveys.records import SurveyCampaign, SurveyResponse, SurveyService
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Invalid
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
 from app.services.lke import links as lke_links
@@ -150,12 +150,8 @@ def apply_to_lke(
     """Write the suggested PPF2F / PRF1A / PRF1B to an editable assessment, innovations as
     evidence (links to their pages). With ``unit_id`` (a page addressed through a unit), an
     assessment of another unit, or none at all, is NotFound."""
-    if unit_id is not None and assessment_id <= 0:
-        raise NotFound("Penilaian LKE tidak ditemukan di unit ini.")
     assessment = assessments.get(session, actor=actor, assessment_id=assessment_id,
-                                 permission="indicators.write")
-    if unit_id is not None and assessment.unit_id != unit_id:
-        raise NotFound("Penilaian LKE tidak ditemukan di unit ini.")
+                                 permission="indicators.write", unit_id=unit_id)
     assessments.assert_editable(assessment)
     chosen = list(dict.fromkeys(r.strip().upper() for r in refs if r and r.strip()))
     unknown = [r for r in chosen if r not in REFS]

@@ -445,9 +445,8 @@ def campaign_status(
 ) -> CampaignLke:
     """Where this campaign stands in the LKE of its year (read-only); with ``unit_id`` (a page
     addressed through a unit), a campaign of another unit is NotFound."""
-    campaign = survey_campaigns.campaign_for(session, actor=actor, campaign_id=campaign_id)
-    if unit_id is not None and campaign.unit_id != unit_id:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan.")
+    campaign = survey_campaigns.campaign_for(session, actor=actor, campaign_id=campaign_id,
+                                             unit_id=unit_id)
     kinds = tuple(i.kind for i in survey_campaigns.instruments_of(session, campaign))
     closed = survey_campaigns.campaign_state(campaign) in ("closed", "ended")
     assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.domain import lke
 from app.domain.lke import AnswerInput, Framework
+from app.domain.text import clean_text
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.security.principal import Principal
 from app.services import audit
@@ -180,7 +181,8 @@ def _apply(
     row = rows.get(change.ref)
     old_value = _row_value(row)
     old_text = row.penjelasan if row else None
-    new_text = old_text if change.penjelasan is None else (change.penjelasan.strip() or None)
+    new_text = old_text if change.penjelasan is None else (
+        clean_text(change.penjelasan).strip() or None)
     if answer is not None:
         stored = stored_value(answer)
         new_source = source or "manual"

@@ -59,14 +59,14 @@ def get(
     permission: str = "unit.read",
     unit_id: int | None = None,
 ) -> Assessment:
-    """One live assessment; NotFound if absent (or not of ``unit_id`` when given), Forbidden
-    without ``permission`` at its unit."""
+    """One live assessment; NotFound if absent (or not of ``unit_id`` when given: the same
+    answer, so ids cannot be probed), Forbidden without ``permission`` at its unit."""
     assessment = get_row(session, Assessment, assessment_id)
-    if assessment is None or assessment.deleted_at is not None:
+    if assessment is None or assessment.deleted_at is not None or (
+        unit_id is not None and assessment.unit_id != unit_id
+    ):
         raise NotFound(f"Penilaian LKE {assessment_id} tidak ditemukan.")
     _check(actor, permission, assessment.unit_id)
-    if unit_id is not None and assessment.unit_id != unit_id:
-        raise NotFound(f"Penilaian LKE {assessment_id} tidak ditemukan di unit ini.")
     return assessment
 
 

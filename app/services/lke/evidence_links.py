@@ -78,11 +78,10 @@ def link(
     assessment = _writable_assessment(session, actor, assessment_id)
     framework = assessments.framework_of(session, assessment)
     row = get_row(session, Evidence, evidence_id)
-    if row is None or row.deleted_at is not None:
+    if row is None or row.deleted_at is not None or row.unit_id != assessment.unit_id:
+        # Another unit's evidence is not there to link, in the words of a missing one.
         raise NotFound(f"Eviden {evidence_id} tidak ditemukan.")
     problems = []
-    if row.unit_id != assessment.unit_id:
-        problems.append("Eviden harus berasal dari pustaka eviden unit yang sama.")
     if not framework.has_question(question_ref):
         problems.append(f"Pertanyaan '{question_ref}' tidak ada dalam LKE {framework.code}.")
     expected_text = None

@@ -13,22 +13,22 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.models.units import Predicate
-from app.services.form_input import FormField, FormInput
+from app.services.form_input import FormField, FormInput, TextInput
 from app.services.lke import assessments
 from app.services.lke import evidence as lke_evidence
 from app.services.lke.submission import MAX_NOTE
 
 
-class SubmitFields(BaseModel):
+class SubmitFields(TextInput):
     """Submitting an assessment for review."""
 
     note: str | None = Field(None, max_length=MAX_NOTE)
 
 
-class DecisionFields(BaseModel):
+class DecisionFields(TextInput):
     """A reviewer's decision on a submitted assessment."""
 
     decision: str = Field(pattern="^(accept|return)$")

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from app.domain import lke
 from app.domain.lke import AnswerInput, Framework, ScoreReport, Verdict, report_json
 from app.domain.lke import review as rv
+from app.domain.text import clean_text
 from app.models.lke.assessments import Assessment
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem
 from app.models.units import Unit
@@ -161,7 +162,7 @@ def _apply_drafts(
             drafts[change.ref] = row
         row.answer = stored
         if change.note is not None:
-            row.note = change.note.strip() or None
+            row.note = clean_text(change.note).strip() or None
         if change.flagged is not None:
             row.flagged = bool(change.flagged)
         row.updated_by = actor.user_id if actor else None
@@ -286,7 +287,7 @@ def decide(
     }
     review = LkeReview(
         assessment_id=assessment.id, submission_id=submission.id, level=level,
-        decision=decision, note=(note or "").strip() or None,
+        decision=decision, note=clean_text(note or "").strip() or None,
         reviewer_user_id=actor.user_id, reviewer_label=actor.label,
         reviewer_unit_id=position.id, status_before=assessment.status,
         status_after=status_after,

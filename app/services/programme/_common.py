@@ -83,16 +83,14 @@ def load(
 ) -> T:
     """A live row by id, or NotFound; Forbidden when it belongs to a unit the actor can't use.
 
-    With ``unit_id`` (a page under /units/{unit_id}/...) a row of another unit is NotFound,
-    after the actor's right to read that row's unit is checked (so a stranger gets Forbidden).
+    With ``unit_id`` (a path under /units/{unit_id}/...) a row of another unit is NotFound in
+    the same words as a row that does not exist, whoever asks: ids cannot be probed.
     """
     row = session.get(model, row_id)
-    if row is None or getattr(row, "deleted_at", None) is not None:
+    if row is None or getattr(row, "deleted_at", None) is not None or (
+        unit_id is not None and row.unit_id != unit_id
+    ):
         raise NotFound(f"{what} {row_id} tidak ditemukan.")
-    if unit_id is not None:
-        check_unit(actor, READ, row.unit_id)
-        if row.unit_id != unit_id:
-            raise NotFound("Data tidak ditemukan di unit ini.")
     check_unit(actor, permission, row.unit_id)
     return row
 

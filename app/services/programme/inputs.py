@@ -20,10 +20,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from app.domain import programme as dom
 from app.services.errors import Invalid
+from app.services.form_input import TextInput
 from app.services.programme.reading import MAX_INT, Spec, fields_of, read_fields
 
 __all__ = ["MAX_INT", "Spec"]
@@ -41,7 +42,7 @@ def values(enum) -> list[str]:
     return [m.value for m in enum]
 
 
-class ProgrammeInput(BaseModel):
+class ProgrammeInput(TextInput):
     """A programme write. ``refusal`` is the message when its content is refused."""
 
     model_config = ConfigDict(extra="forbid")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 from annotated_types import MaxLen
 
+from app.domain.text import clean_value
+
 if TYPE_CHECKING:
     from app.services.programme.inputs import ProgrammeInput
 
@@ -105,7 +107,7 @@ def read_fields(model: type[ProgrammeInput], data: Mapping[str, Any]) -> _Read:
             out.values[name] = _default(spec)
             continue
         try:
-            out.values[name] = _one(spec, data[name])
+            out.values[name] = _one(spec, clean_value(data[name]))
         except ValueError as exc:
             out.problems.append(str(exc))
     return out

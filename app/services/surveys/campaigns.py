@@ -171,13 +171,13 @@ def campaign_for(
     """One live campaign; NotFound, or Forbidden when the actor lacks the permission there.
 
     With ``unit_id`` (a page addressed through a unit), a campaign of another unit does not
-    exist there: NotFound before any permission check.
+    exist there: NotFound before any permission check, in the same words.
     """
     campaign = session.get(SurveyCampaign, campaign_id)
-    if campaign is None or campaign.deleted_at is not None:
+    if campaign is None or campaign.deleted_at is not None or (
+        unit_id is not None and campaign.unit_id != unit_id
+    ):
         raise NotFound(f"Survei {campaign_id} tidak ditemukan.")
-    if unit_id is not None and campaign.unit_id != unit_id:
-        raise NotFound(f"Survei {campaign_id} tidak ditemukan di unit ini.")
     forbid(actor, permission, campaign.unit_id)
     return campaign
 

@@ -43,14 +43,15 @@ def service_for(
 ) -> SurveyService:
     """One live service; NotFound, or Forbidden when the actor lacks the permission at its unit.
 
-    With ``unit_id`` (a page addressed through a unit), a service of another unit is NotFound.
+    With ``unit_id`` (a page addressed through a unit), a service of another unit is NotFound,
+    in the same words as one that does not exist.
     """
     service = get_row(session, SurveyService, service_id)
-    if service is None or service.deleted_at is not None:
+    if service is None or service.deleted_at is not None or (
+        unit_id is not None and service.unit_id != unit_id
+    ):
         raise NotFound(f"Jenis layanan {service_id} tidak ditemukan.")
     forbid(actor, permission, service.unit_id)
-    if unit_id is not None and service.unit_id != unit_id:
-        raise NotFound("Jenis layanan tidak ditemukan di unit ini.")
     return service
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
+from app.domain.text import clean_text
 from app.models.surveys.records import SurveyCampaign, SurveyService
 from app.security.principal import Principal
 from app.services.surveys import campaigns as survey_campaigns
@@ -26,9 +27,12 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would evaluate gets a leading apostrophe; others unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
+    """Text without invisible characters (app.domain.text), and with a leading apostrophe
+    when a spreadsheet would evaluate it; others unchanged."""
+    if isinstance(value, str):
+        value = clean_text(value)  # first: an invisible lead would hide a formula
+        if value.startswith(DANGEROUS_PREFIXES):
+            return "'" + value
     return value
 
 

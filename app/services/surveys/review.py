@@ -36,17 +36,21 @@ def response_for(
 ) -> tuple[SurveyResponse, SurveyCampaign]:
     """One response and its campaign; Forbidden when the actor lacks the permission there.
 
-    With ``unit_id`` (a page addressed through a unit), a response of another unit is NotFound.
+    With ``unit_id`` (a page addressed through a unit), a response of another unit is NotFound,
+    in the same words as one that does not exist.
     """
     response = session.get(SurveyResponse, response_id)
-    if response is None:
+    if response is None or (unit_id is not None and _unit_of(session, response) != unit_id):
         raise NotFound(f"Jawaban {response_id} tidak ditemukan.")
     campaign = campaign_for(
         session, actor=actor, campaign_id=response.campaign_id, permission=permission
     )
-    if unit_id is not None and campaign.unit_id != unit_id:
-        raise NotFound("Jawaban tidak ditemukan di unit ini.")
     return response, campaign
+
+
+def _unit_of(session: Session, response: SurveyResponse) -> int | None:
+    campaign = session.get(SurveyCampaign, response.campaign_id)
+    return campaign.unit_id if campaign is not None else None
 
 
 def review_response(

@@ -61,11 +61,8 @@ def revoke_token(
     token_id: int,
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)
-    except tokens.TokenNotInUnit:
-        # The service refuses it; this page has always called it a mistake in the form.
-        raise Invalid("Token ini bukan milik unit ini.") from None
+    # A token of another unit is not found here, as on the API (the service says so).
+    tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)
     return _page(request, session, principal, unit_id)
 
 

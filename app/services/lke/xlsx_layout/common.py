@@ -11,6 +11,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.domain.lke.framework import Question
 from app.domain.lke.scoring import AnswerInput
+from app.domain.text import clean_text
 
 FORMAT_NAME = "zona-lke-xlsx"
 LAYOUT_VERSION = 1
@@ -107,9 +108,10 @@ class ExportMeta:
 
 
 def escape_text(value: str) -> str:
-    """Text safe for a spreadsheet cell: illegal XML characters dropped, and a leading
-    ``= + - @`` / tab / CR prefixed with a single quote so it can never run as a formula."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text safe for a spreadsheet cell: illegal XML and invisible characters
+    (app.domain.text) dropped, and a leading ``= + - @`` / tab / CR prefixed with a single
+    quote so it can never run as a formula."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", clean_text(value))
     if text.startswith(DANGEROUS_PREFIXES):
         text = "'" + text
     if len(text) > MAX_CELL_CHARS:
@@ -118,7 +120,9 @@ def escape_text(value: str) -> str:
 
 
 def unescape_text(value: str) -> str:
-    """Undo ``escape_text``'s quote prefix (only before a dangerous first character)."""
+    """Undo ``escape_text``'s quote prefix (only before a dangerous first character); a
+    cell's invisible characters are dropped, as everywhere text comes in (app.domain.text)."""
+    value = clean_text(value)
     if value.startswith("'") and value[1:2] != "" and value[1:].startswith(DANGEROUS_PREFIXES):
         return value[1:]
     return value

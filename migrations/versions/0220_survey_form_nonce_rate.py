@@ -29,9 +29,9 @@ def upgrade() -> None:
         sa.Column("nonce", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("response_id", sa.Integer(), nullable=False),
-        sa.Column("digest", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.ForeignKeyConstraint(["campaign_id"], ["survey_campaign.id"]),
         sa.PrimaryKeyConstraint("nonce"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "survey_campaign_rate",

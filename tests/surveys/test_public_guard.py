@@ -147,7 +147,9 @@ def test_every_served_form_has_its_own_nonce():
                                          "ABC123")
     second = survey_guard.read_form_token(SECRET, survey_guard.form_token(SECRET, "ABC123"),
                                           "ABC123")
-    assert first.nonce != second.nonce and len(first.nonce) == 16
+    assert first.nonce != second.nonce and len(first.nonce) == 20
+    # It starts with the time it was served (8 hex digits): new nonces sort last.
+    assert abs(int(first.nonce[:8], 16) - first.served_at.timestamp()) <= 1
 
 
 def test_a_token_of_the_version_before_single_use_forms_is_not_valid():

@@ -13,7 +13,7 @@ indices, reviewed by the coordinator) and *refused* (nothing stored, a polite me
 - **single-use form**: the token also carries a random nonce; the first answer sent with it
   counts, any other answer sent with the same token is kept but suspect ("form_reused"). An
   identical resend (the same nonce and the same content: a double tap, a network retry) is
-  the same answer: it gets the first one back and stores nothing (``content_digest``).
+  the same answer: it gets the first one back and stores nothing.
 - **one response per device** (soft): a cookie remembers the campaigns this browser has
   answered; a second response from it is kept but suspect ("repeat_device"). Clearing the
   cookie defeats it, which is accepted: the other rules still apply.
@@ -35,7 +35,6 @@ indices, reviewed by the coordinator) and *refused* (nothing stored, a polite me
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,7 +43,6 @@ from enum import StrEnum
 from fractions import Fraction
 
 from app.domain.display import round_half_up
-from app.domain.surveys.submission import CheckedSubmission
 
 __all__ = [
     "MINUTE",
@@ -52,7 +50,6 @@ __all__ = [
     "GuardPolicy",
     "Reason",
     "ThrottleVerdict",
-    "content_digest",
     "describe_reason",
     "fill_time_reason",
     "honeypot_tripped",
@@ -232,19 +229,6 @@ def suspicion_reasons(
     if throttle is ThrottleVerdict.flag and not fresh_form:
         reasons.append(Reason.ip_burst.value)
     return tuple(reasons)
-
-
-def content_digest(checked: CheckedSubmission) -> str:
-    """What an answer says, as 32 hex characters: an identical resend has the same digest.
-
-    Covers the answers (in any order), the service, the source tag, the profile and the
-    suggestion: everything a respondent chose.
-    """
-    payload = repr((
-        tuple(sorted(checked.answers)), checked.service_id, checked.source_tag,
-        tuple(sorted((checked.profile or {}).items())), checked.suggestion,
-    ))
-    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 # --- per-campaign velocity ----------------------------------------------------------------

@@ -20,19 +20,18 @@ class SurveyThrottle(SQLModel, table=True):
 class SurveyFormNonce(SQLModel, table=True):
     """A served form's nonce, recorded with the answer that used it first (same transaction).
 
-    The primary key makes a nonce single-use across batches, processes and replicas.
+    The primary key makes a nonce single-use across batches, processes and replicas. Nonces
+    start with the time the form was served, so new ones go to the end of the index.
     """
 
     __tablename__ = "survey_form_nonce"
+    __table_args__ = {"sqlite_with_rowid": False}  # the primary key is the table (one B-tree)
 
     nonce: str = Field(primary_key=True, max_length=32)
     campaign_id: int = Field(foreign_key="survey_campaign.id")
     #: The answer that used the form. No foreign key: the nonce is claimed just before its
     #: response row is inserted, in the same transaction.
     response_id: int
-    #: What that answer said (app.domain.surveys.guard.content_digest): an identical resend
-    #: is the same answer, not a reuse.
-    digest: str = Field(max_length=32)
 
 
 class SurveyCampaignRate(SQLModel, table=True):

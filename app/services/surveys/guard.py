@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,14 +38,12 @@ from app.domain.surveys.guard import (
     window_start,
 )
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
-from app.models.surveys.records import SurveyResponse
 from app.services.errors import TooManyAttempts
 
 __all__ = [
     "DEVICE_COOKIE",
     "DEVICE_MAX_CAMPAIGNS",
     "Device",
-    "FirstUse",
     "FormToken",
     "claim_nonces",
     "count_arrivals",
@@ -93,8 +92,8 @@ def _form_signer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="zona-survey-form")
 
 
-#: Random bytes of a form nonce (16 URL-safe characters).
-NONCE_BYTES = 12
+#: Random bytes of a form nonce (12 URL-safe characters after 8 hex digits of the time).
+NONCE_BYTES = 9
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,8 @@ class FormToken:
 def form_token(secret: str, campaign_code: str) -> str:
     """A token for the form's hidden field: the campaign, a random nonce (each served form
     is good for one counted answer) and the time it was served, signed."""
-    return _form_signer(secret).dumps([campaign_code, secrets.token_urlsafe(NONCE_BYTES)])
+    nonce = f"{int(time.time()):08x}{secrets.token_urlsafe(NONCE_BYTES)}"
+    return _form_signer(secret).dumps([campaign_code, nonce])
 
 
 def read_form_token(secret: str, token: str | None, campaign_code: str) -> FormToken | None:
@@ -134,48 +134,33 @@ def read_form_token(secret: str, token: str | None, campaign_code: str) -> FormT
 # --- single-use: the nonce of every used form, claimed in the batch's transaction ---------
 
 _NONCE = SurveyFormNonce.__table__
-_RESPONSE = SurveyResponse.__table__
-
-
-@dataclass(frozen=True)
-class FirstUse:
-    """The answer that used a form first."""
-
-    response_id: int
-    digest: str
-    submitted_at: datetime | None
-    suspect: bool
 
 
 @cache
 def _claim_sql(paramstyle: str, claims: int) -> str:
     mark = "?" if paramstyle == "qmark" else "%s"
-    rows = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * claims)
+    rows = ", ".join([f"({mark}, {mark}, {mark})"] * claims)
     return (
-        f"INSERT INTO survey_form_nonce (nonce, campaign_id, response_id, digest) "
+        f"INSERT INTO survey_form_nonce (nonce, campaign_id, response_id) "
         f"VALUES {rows} ON CONFLICT (nonce) DO NOTHING RETURNING nonce"
     )
 
 
-_FIRST_USES = (
-    select(_NONCE.c.nonce, _NONCE.c.response_id, _NONCE.c.digest, _RESPONSE.c.submitted_at,
-           _RESPONSE.c.suspect)
-    .select_from(_NONCE.outerjoin(_RESPONSE, _RESPONSE.c.id == _NONCE.c.response_id))
-    .where(_NONCE.c.nonce.in_(bindparam("nonces", expanding=True)))
-)
+_FIRST_USES = select(_NONCE.c.nonce, _NONCE.c.response_id).where(
+    _NONCE.c.nonce.in_(bindparam("nonces", expanding=True)))
 
 
 def claim_nonces(
-    connection: Connection | Session, claims: Mapping[str, tuple[int, int, str]]
-) -> tuple[set[str], dict[str, FirstUse]]:
-    """Record ``nonce -> (campaign id, response id, digest)`` for every nonce not used yet,
-    inside the caller's transaction (the response rows follow in it).
+    connection: Connection | Session, claims: Mapping[str, tuple[int, int]]
+) -> tuple[set[str], dict[str, int]]:
+    """Record ``nonce -> (campaign id, response id)`` for every nonce not used yet, inside
+    the caller's transaction (the response rows follow in it).
 
-    Returns the nonces claimed now and, for the others, the answer that used each first.
-    One statement when every nonce is new (the usual case), two otherwise. On PostgreSQL a
-    nonce being claimed by another transaction at the same moment waits for it to end (the
-    unique index), then counts as used if it committed; nonces are claimed in sorted order,
-    so two batches sharing some wait for each other instead of deadlocking.
+    Returns the nonces claimed now and, for the others, the id of the answer that used each
+    first. One statement when every nonce is new (the usual case), two otherwise. On
+    PostgreSQL a nonce being claimed by another transaction at the same moment waits for it
+    to end (the unique index), then counts as used if it committed; nonces are claimed in
+    sorted order, so two batches sharing some wait for each other instead of deadlocking.
     """
     if not claims:
         return set(), {}
@@ -184,16 +169,13 @@ def claim_nonces(
     nonces = sorted(claims)
     values: list[object] = []
     for nonce in nonces:
-        campaign_id, response_id, digest = claims[nonce]
-        values += (nonce, campaign_id, response_id, digest)
+        values += (nonce, *claims[nonce])
     claimed = set(connection.exec_driver_sql(
         _claim_sql(connection.dialect.paramstyle, len(nonces)), tuple(values)).scalars())
     used = [nonce for nonce in nonces if nonce not in claimed]
-    first: dict[str, FirstUse] = {}
+    first: dict[str, int] = {}
     if used:
-        for row in connection.execute(_FIRST_USES, {"nonces": used}):
-            first[row.nonce] = FirstUse(row.response_id, row.digest, row.submitted_at,
-                                        bool(row.suspect))
+        first = dict(connection.execute(_FIRST_USES, {"nonces": used}).all())
     return claimed, first
 
 

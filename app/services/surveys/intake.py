@@ -25,6 +25,7 @@ Submissions with an idempotency key (the API) keep going through ``survey_respon
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -44,7 +45,6 @@ from app.domain.surveys.guard import (
     GuardPolicy,
     Reason,
     ThrottleVerdict,
-    content_digest,
     suspicion_reasons,
 )
 from app.domain.surveys.instruments import Instrument
@@ -209,12 +209,8 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
         )
     for n, first in forms.duplicate_of.items():
         if isinstance(first, int):  # the first use is in this batch
-            stored = outcomes[first]
-            first = survey_guard.FirstUse(stored.id, "", stored.submitted_at, stored.suspect)
-        outcomes[n] = survey_responses.RecordedResponse(
-            first.response_id, submissions[n].campaign_id,
-            first.submitted_at or submissions[n].submitted_at, first.suspect, duplicate=True,
-        )
+            first = dataclasses.replace(outcomes[first], duplicate=True)
+        outcomes[n] = first
     survey_responses.insert_responses(connection, rows)
     survey_responses.insert_answers(connection, answers)
     return outcomes  # type: ignore[return-value]
@@ -229,12 +225,17 @@ class _Forms:
     #: A form used before (in an earlier batch or earlier in this one) with other content.
     reused: set[int] = field(default_factory=set)
     #: An identical resend -> the index of the first use in this batch, or the stored one.
-    duplicate_of: dict[int, int | survey_guard.FirstUse] = field(default_factory=dict)
+    duplicate_of: dict[int, int | survey_responses.RecordedResponse] = field(
+        default_factory=dict)
 
 
 def _single_use(connection, submissions: list[Submission], accepted: list[int],
                 ids: dict[int, int]) -> _Forms:
-    """Claim the nonces of the accepted answers' forms; sort out who used a form first."""
+    """Claim the nonces of the accepted answers' forms; sort out who used a form first.
+
+    Contents are compared only where a form comes again (an earlier use is read back from
+    the database then): the usual batch, every form new, pays one statement.
+    """
     forms = _Forms()
     by_nonce: dict[str, list[int]] = defaultdict(list)
     for n in accepted:
@@ -242,23 +243,25 @@ def _single_use(connection, submissions: list[Submission], accepted: list[int],
             by_nonce[submissions[n].form_nonce].append(n)
     if not by_nonce:
         return forms
-    digests = {n: content_digest(submissions[n].checked)
-               for indexes in by_nonce.values() for n in indexes}
-    claimed, first_uses = survey_guard.claim_nonces(connection, {
-        nonce: (submissions[indexes[0]].campaign_id, ids[indexes[0]], digests[indexes[0]])
+    claimed, first_ids = survey_guard.claim_nonces(connection, {
+        nonce: (submissions[indexes[0]].campaign_id, ids[indexes[0]])
         for nonce, indexes in by_nonce.items()
     })
+    stored = survey_responses.stored_contents(connection, first_ids.values())
     for nonce, indexes in by_nonce.items():
+        reference: tuple[tuple, int | survey_responses.RecordedResponse] | None = None
         if nonce in claimed:
             first, later = indexes[0], indexes[1:]
             forms.fresh.add(first)
-            reference: tuple[str, int | survey_guard.FirstUse] | None = (digests[first], first)
+            if later:
+                reference = (survey_responses.content_of(submissions[first].checked), first)
         else:
             later = indexes
-            stored = first_uses.get(nonce)
-            reference = None if stored is None else (stored.digest, stored)
+            reference = stored.get(first_ids.get(nonce))
         for n in later:
-            if reference is not None and digests[n] == reference[0]:
+            if reference is not None and (
+                survey_responses.content_of(submissions[n].checked) == reference[0]
+            ):
                 forms.duplicate_of[n] = reference[1]
             else:
                 forms.reused.add(n)

@@ -11,7 +11,6 @@ from app.domain.surveys.guard import (
     GuardPolicy,
     Reason,
     ThrottleVerdict,
-    content_digest,
     describe_reason,
     suspicion_reasons,
     usual_rate,
@@ -19,7 +18,6 @@ from app.domain.surveys.guard import (
     velocity_limit,
     velocity_reason,
 )
-from app.domain.surveys.submission import CheckedSubmission
 
 NOON = datetime(2026, 3, 2, 5, 0, 0, tzinfo=UTC)  # a minute boundary
 POLICY = GuardPolicy()  # floor 20 a minute, factor 10
@@ -89,21 +87,3 @@ def test_a_fresh_form_is_not_suspect_for_its_address_volume_alone():
     assert reasons(form_reused=True) == ("form_reused", "ip_burst")
     assert reasons(fresh_form=True, fill_time=Reason.too_fast, repeat_device=True) == (
         "too_fast", "repeat_device")
-
-
-def _checked(answers, suggestion=None, profile=None, service_id=None):
-    return CheckedSubmission(answers=list(answers), service_id=service_id, source_tag=None,
-                             profile=profile, suggestion=suggestion)
-
-
-def test_content_digest_tells_a_resend_from_another_answer():
-    one = _checked([("ikm-2017", "U1", 4), ("ikm-2017", "U2", 3)], "Ramah", {"gender": "P"})
-    same = _checked([("ikm-2017", "U2", 3), ("ikm-2017", "U1", 4)], "Ramah", {"gender": "P"})
-    assert content_digest(one) == content_digest(same) and len(content_digest(one)) == 32
-    for other in (
-        _checked([("ikm-2017", "U1", 4), ("ikm-2017", "U2", 2)], "Ramah", {"gender": "P"}),
-        _checked([("ikm-2017", "U1", 4), ("ikm-2017", "U2", 3)], "Ramah!", {"gender": "P"}),
-        _checked([("ikm-2017", "U1", 4), ("ikm-2017", "U2", 3)], "Ramah", {"gender": "L"}),
-        _checked([("ikm-2017", "U1", 4), ("ikm-2017", "U2", 3)], "Ramah", {"gender": "P"}, 7),
-    ):
-        assert content_digest(other) != content_digest(one)

@@ -41,8 +41,11 @@ class Settings(BaseSettings):
     # Public survey form abuse guard (see app/domain/surveys/guard.py).
     survey_min_fill_seconds: int = 8
     survey_throttle_window_seconds: int = 600
-    survey_throttle_flag_after: int = 30
-    survey_throttle_refuse_after: int = 120
+    survey_throttle_flag_after: int = 30  # answers without a fresh single-use form token
+    survey_throttle_refuse_after: int = 300
+    # Per campaign and minute: held above max(floor, factor x the usual rate).
+    survey_velocity_floor: int = 20
+    survey_velocity_factor: int = 10
 
     @property
     def is_production(self) -> bool:

@@ -4,8 +4,9 @@
         [--connections 50] [--workers 1]
 
 Starts each server (bench/submit_apps.py) as a uvicorn[standard] subprocess on 127.0.0.1,
-loads it with wrk (POST, bench/post_form.lua), checks every request was answered with the
-303 the endpoint gives, counts the stored rows, and prints responses/s and the ratios.
+loads it with wrk (POST, bench/post_form.lua; every request with a form token of its own, as
+the form page serves them), checks every request was answered with the 303 the endpoint
+gives, counts the stored rows, and prints responses/s and the ratios.
 Goals: real >= 0.8x bare Core, real >= 3x Session-per-request ORM.
 """
 
@@ -81,7 +82,6 @@ def prepare(url: str) -> tuple[str, str]:
     from app.migrate import upgrade
     from app.services import units
     from app.services.surveys import campaigns as survey_campaigns
-    from app.services.surveys import guard as survey_guard
     from app.services.surveys import instruments as survey_instruments
     from bench.submit_apps import create_tables
 
@@ -99,11 +99,23 @@ def prepare(url: str) -> tuple[str, str]:
         code = campaign.public_code
     engine.dispose()
     fields = {"csrf_token": anonymous_csrf_token(SECRET, CSRF),  # with cookie zona_csrf=CSRF
-              "t": survey_guard.form_time_token(SECRET, code),
               "website": ""}
     fields.update({f"ikm-2017.U{n}": str((n % 4) + 1) for n in range(1, 10)})
     fields["suggestion"] = "Pelayanan cepat dan ramah."
-    return code, urlencode(fields)
+    return code, urlencode(fields)  # each request adds its own form token ("t")
+
+
+#: Form tokens written per load run: more than the fastest server answers in that time.
+TOKENS_PER_SECOND = 9000
+
+
+def write_tokens(path: Path, code: str, count: int) -> Path:
+    """``count`` form tokens as the form page serves them, each with its own nonce."""
+    from app.services.surveys import guard as survey_guard
+
+    with path.open("w") as out:
+        out.writelines(survey_guard.form_token(SECRET, code) + "\n" for _ in range(count))
+    return path
 
 
 def count_rows(url: str, table: str) -> int:
@@ -121,6 +133,7 @@ def run(name: str, url: str, code: str, body: str, args) -> float:
            "ZONA_DATA_DIR": str(args.workdir), "ZONA_SURVEY_MIN_FILL_SECONDS": "0",
            "ZONA_SURVEY_THROTTLE_FLAG_AFTER": "1000000000",
            "ZONA_SURVEY_THROTTLE_REFUSE_AFTER": "1000000000",
+           "ZONA_SURVEY_VELOCITY_FLOOR": "1000000000",
            "BENCH_BODY": body, "BENCH_CSRF": CSRF, "PYTHONPATH": str(ROOT)}
     if args.gather_ms is not None:
         env["BENCH_GATHER_MS"] = str(args.gather_ms)
@@ -138,12 +151,17 @@ def run(name: str, url: str, code: str, body: str, args) -> float:
         wait_port(port)
         target = f"http://127.0.0.1:{port}/s/{code}"
         lua = str(ROOT / "bench" / "post_form.lua")
-        subprocess.run(["wrk", "-t1", "-c10", "-d2s", "-s", lua, target], env=env,
+        warm = write_tokens(args.workdir / f"warm-{port}.txt", code, 2 * TOKENS_PER_SECOND)
+        subprocess.run(["wrk", "-t1", "-c10", "-d2s", "-s", lua, target],
+                       env={**env, "BENCH_TOKENS": str(warm), "BENCH_THREADS": "1"},
                        capture_output=True, check=True)  # warm-up
+        load = write_tokens(args.workdir / f"load-{port}.txt", code,
+                            args.seconds * TOKENS_PER_SECOND)
         out = subprocess.run(
             ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s",
              "--timeout", "10s", "-s", lua, target],
-            env=env, capture_output=True, text=True, check=True,
+            env={**env, "BENCH_TOKENS": str(load), "BENCH_THREADS": str(args.threads)},
+            capture_output=True, text=True, check=True,
         ).stdout
     finally:
         server.terminate()

@@ -19,7 +19,7 @@ from app.models.programme import (
     TeamDecree,
     TeamMember,
 )
-from app.models.surveys.guard import SurveyThrottle
+from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
@@ -71,6 +71,8 @@ __all__ = [
     "SurveyResponse",
     "SurveyService",
     "SurveySource",
+    "SurveyCampaignRate",
+    "SurveyFormNonce",
     "SurveyThrottle",
     "Unit",
     "UnitLevel",

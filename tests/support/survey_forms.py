@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from datetime import date
 
@@ -38,14 +39,23 @@ def make_campaign(db: Session, unit_id: int, *, title: str = "Survei Kepuasan Ma
     )
 
 
-def old_token(secret: str, code: str, seconds_ago: float) -> str:
-    """A form-time token as if the form had been served `seconds_ago`."""
-
+def _past_serializer(secret: str, seconds_ago: float) -> URLSafeTimedSerializer:
     class PastSigner(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time() - seconds_ago)
 
-    return URLSafeTimedSerializer(secret, salt="zona-survey-form", signer=PastSigner).dumps(code)
+    return URLSafeTimedSerializer(secret, salt="zona-survey-form", signer=PastSigner)
+
+
+def old_token(secret: str, code: str, seconds_ago: float, nonce: str | None = None) -> str:
+    """A form token as if a form had been served `seconds_ago`: a form of its own (a fresh
+    nonce) unless `nonce` names one."""
+    return _past_serializer(secret, seconds_ago).dumps([code, nonce or secrets.token_urlsafe(12)])
+
+
+def legacy_token(secret: str, code: str, seconds_ago: float) -> str:
+    """A form token of the version before single-use forms (the campaign code alone)."""
+    return _past_serializer(secret, seconds_ago).dumps(code)
 
 
 def hidden(html: str, name: str) -> str:

@@ -27,7 +27,7 @@ from app.services.surveys import intake as survey_intake
 from app.services.surveys import responses as survey_responses
 from tests.support.survey_forms import IKM, U, make_campaign, make_unit
 
-OPEN = GuardPolicy(min_fill_seconds=0, flag_after=10**6, refuse_after=10**6)
+OPEN = GuardPolicy(min_fill_seconds=0, flag_after=10**6, refuse_after=10**6, velocity_floor=10**6)
 
 
 @pytest.fixture

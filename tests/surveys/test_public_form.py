@@ -68,8 +68,8 @@ async def test_first_visit_renders_the_form_and_sets_the_csrf_cookie(client, cam
     assert 'name="website"' in html and 'tabindex="-1"' in html  # the honeypot
     # The token is derived from the cookie's random id, not the id itself (app.deps).
     assert hidden(html, "csrf_token") not in ("", page.cookies[CSRF_COOKIE])
-    assert survey_guard.served_at("test-secret-key-" + "x" * 32, hidden(html, "t"),
-                                  campaign.public_code) is not None
+    assert survey_guard.read_form_token("test-secret-key-" + "x" * 32, hidden(html, "t"),
+                                        campaign.public_code) is not None
 
 
 async def test_english_switch(client, campaign):
@@ -183,25 +183,34 @@ async def test_second_response_from_a_device_is_kept_but_flagged(client, app, db
     assert first.device_hash == second.device_hash
 
 
-async def test_throttle_flags_then_refuses_with_answers_kept(client, app, db, campaign,
-                                                             monkeypatch):
+async def test_throttle_flags_only_answers_without_a_fresh_form_and_refuses_all(
+        client, app, db, campaign, monkeypatch):
     settings = app.state.settings
     monkeypatch.setattr(settings, "survey_throttle_flag_after", 1)
-    monkeypatch.setattr(settings, "survey_throttle_refuse_after", 2)
-    code = campaign.public_code
+    monkeypatch.setattr(settings, "survey_throttle_refuse_after", 4)
+    code, secret = campaign.public_code, app.state.secret_key
     html = await open_form(client, code)
-    for _ in range(2):
+    sent = [
+        ikm_form(),  # 1st from this address: within flag_after
+        ikm_form(),  # 2nd: above flag_after, but through a form of its own: counted
+        {**ikm_form(), "t": old_token(secret, code, 30, nonce="form-3")},
+        # 4th: the 3rd's form again, other answers: reused, and above flag_after -> ip_burst
+        {**ikm_form((1,) * 9), "t": old_token(secret, code, 30, nonce="form-3")},
+    ]
+    for data in sent:
         client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
-        assert (await submit(client, app, code, html, ikm_form())).status_code == 303
+        assert (await submit(client, app, code, html, data)).status_code == 303
     client.cookies.delete(survey_guard.DEVICE_COOKIE, path="/s/")
+    # The 5th from this address is above refuse_after (4): refused, fresh form or not, with
+    # the answers kept on the page.
     refused = await submit(client, app, code, html, {**ikm_form(), "suggestion": "tetap"})
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) >= 1
     assert "Terlalu banyak isian dari jaringan Anda" in refused.text
     assert "tetap</textarea>" in refused.text
-    first, second = responses(db)
-    assert first.suspect_reasons is None and second.suspect_reasons == ["ip_burst"]
-    assert counts(db) == (2, 18)
+    assert [r.suspect_reasons for r in responses(db)] == [
+        None, None, None, ["form_reused", "ip_burst"]]
+    assert counts(db) == (4, 36)
 
 
 async def test_without_csrf_cookie_the_form_comes_back_filled(client, app, db, campaign,

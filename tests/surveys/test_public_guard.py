@@ -21,7 +21,7 @@ from app.domain.surveys.guard import (
     window_start,
 )
 from app.services.surveys import guard as survey_guard
-from tests.support.survey_forms import old_token
+from tests.support.survey_forms import legacy_token, old_token
 
 SECRET = "s" * 40
 NOON = datetime(2026, 3, 2, 5, 0, 0, tzinfo=UTC)  # 12:00 in Jakarta, a window boundary
@@ -126,15 +126,37 @@ def test_reasons_in_stable_order():
     ) == ("honeypot", "too_fast", "repeat_device", "ip_burst")
 
 
-def test_form_time_token_round_trip_and_forgery():
-    token = survey_guard.form_time_token(SECRET, "ABC123")
-    stamp = survey_guard.served_at(SECRET, token, "ABC123")
+def _served(token, code="ABC123", secret=SECRET):
+    read = survey_guard.read_form_token(secret, token, code)
+    return None if read is None else read.served_at
+
+
+def test_form_token_round_trip_and_forgery():
+    token = survey_guard.form_token(SECRET, "ABC123")
+    stamp = _served(token)
     assert stamp is not None and abs((datetime.now(UTC) - stamp).total_seconds()) < 5
-    assert survey_guard.served_at(SECRET, token, "OTHER1") is None  # another campaign
-    assert survey_guard.served_at("other-secret" * 4, token, "ABC123") is None
-    assert survey_guard.served_at(SECRET, token[:-2] + "xx", "ABC123") is None
-    assert survey_guard.served_at(SECRET, None, "ABC123") is None
-    assert survey_guard.served_at(SECRET, "x" * 1000, "ABC123") is None
+    assert _served(token, "OTHER1") is None  # another campaign
+    assert _served(token, secret="other-secret" * 4) is None
+    assert _served(token[:-2] + "xx") is None
+    assert _served(None) is None
+    assert _served("x" * 1000) is None
+
+
+def test_every_served_form_has_its_own_nonce():
+    first = survey_guard.read_form_token(SECRET, survey_guard.form_token(SECRET, "ABC123"),
+                                         "ABC123")
+    second = survey_guard.read_form_token(SECRET, survey_guard.form_token(SECRET, "ABC123"),
+                                          "ABC123")
+    assert first.nonce != second.nonce and len(first.nonce) == 20
+    # It starts with the time it was served (8 hex digits): new nonces sort last.
+    assert abs(int(first.nonce[:8], 16) - first.served_at.timestamp()) <= 1
+
+
+def test_a_token_of_the_version_before_single_use_forms_is_not_valid():
+    # Signed by this app, but the campaign code alone: no nonce, so it could be used again
+    # and again. Such an answer is kept as suspect (no_form_time).
+    assert survey_guard.read_form_token(SECRET, legacy_token(SECRET, "ABC123", 30),
+                                        "ABC123") is None
 
 
 def test_device_cookie_remembers_answered_campaigns():
@@ -159,12 +181,12 @@ def test_device_cookie_keeps_the_newest_campaigns_only():
 
 
 def test_form_token_carries_the_time_it_was_served():
-    # A form served 120 s ago (signed with itsdangerous's own timestamp signer, as any form
-    # served by an earlier version of the app) reads back as served about 120 s ago.
-    token = old_token(SECRET, "ABC123", 120)
-    stamp = survey_guard.served_at(SECRET, token, "ABC123")
-    age = (datetime.now(UTC) - stamp).total_seconds()
-    assert 119 <= age <= 125
+    # A form served 120 s ago (signed with itsdangerous's own timestamp signer) reads back as
+    # served about 120 s ago, with the nonce it was given.
+    token = old_token(SECRET, "ABC123", 120, nonce="n-120")
+    read = survey_guard.read_form_token(SECRET, token, "ABC123")
+    age = (datetime.now(UTC) - read.served_at).total_seconds()
+    assert 119 <= age <= 125 and read.nonce == "n-120"
 
 
 def test_signers_are_built_once_per_secret():

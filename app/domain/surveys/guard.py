@@ -10,6 +10,10 @@ indices, reviewed by the coordinator) and *refused* (nothing stored, a polite me
   submission sooner than ``min_fill_seconds`` after that -> suspect ("too_fast"). A missing
   or forged timestamp -> suspect ("no_form_time"); the clock of another replica a little
   ahead is tolerated (``clock_skew_seconds``).
+- **single-use form**: the token also carries a random nonce; the first answer sent with it
+  counts, any other answer sent with the same token is kept but suspect ("form_reused"). An
+  identical resend (the same nonce and the same content: a double tap, a network retry) is
+  the same answer: it gets the first one back and stores nothing.
 - **one response per device** (soft): a cookie remembers the campaigns this browser has
   answered; a second response from it is kept but suspect ("repeat_device"). Clearing the
   cookie defeats it, which is accepted: the other rules still apply.
@@ -18,8 +22,15 @@ indices, reviewed by the coordinator) and *refused* (nothing stored, a polite me
   window length uses the sliding-window approximation
   ``previous x (1 - elapsed / window) + current``. Above ``flag_after`` -> suspect
   ("ip_burst"); above ``refuse_after`` -> refused with a Retry-After. Many honest people
-  share one address (an office's Wi-Fi, a mobile carrier's NAT), so the flag threshold
-  is generous and the refusal one more so.
+  share one address (an office's Wi-Fi, a mobile carrier's NAT), and each of them answers
+  through a form served to them alone: so an answer with a fresh single-use token is
+  never flagged for its address's volume; ``ip_burst`` marks only answers without one
+  (reused, missing or forged tokens). The refusal applies to every answer: it is the hard
+  stop for a flood, far above what a room full of people sends.
+- **per-campaign velocity**: a campaign's clean answers (no other reason) are counted per
+  minute; an answer arriving when the campaign got far more answers in the last minute than
+  it usually does is held for review ("velocity"). See :func:`velocity_limit` for the rule
+  and its numbers.
 """
 
 from __future__ import annotations
@@ -27,20 +38,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 
+from app.domain.display import round_half_up
+
 __all__ = [
+    "MINUTE",
     "REASON_LABELS",
     "GuardPolicy",
     "Reason",
     "ThrottleVerdict",
+    "describe_reason",
     "fill_time_reason",
     "honeypot_tripped",
     "retry_after_seconds",
     "sliding_count",
     "suspicion_reasons",
     "throttle_verdict",
+    "usual_rate",
+    "velocity_held",
+    "velocity_limit",
+    "velocity_reason",
     "verdicts_in_order",
     "window_start",
 ]
@@ -54,6 +74,9 @@ class Reason(StrEnum):
     no_form_time = "no_form_time"
     repeat_device = "repeat_device"
     ip_burst = "ip_burst"
+    form_reused = "form_reused"
+    #: Stored as ``velocity:<answers in the last minute>:<usual per minute>`` (velocity_reason).
+    velocity = "velocity"
 
 
 #: Indonesian wording for the coordinator's review (translated by the page catalog).
@@ -63,7 +86,11 @@ REASON_LABELS: dict[str, str] = {
     Reason.no_form_time: "Tanda waktu formulir tidak ada atau tidak sah",
     Reason.repeat_device: "Perangkat yang sama sudah pernah mengisi",
     Reason.ip_burst: "Banyak isian dari alamat IP yang sama dalam waktu singkat",
+    Reason.form_reused: "Formulir yang sama dikirim lebih dari sekali",
+    Reason.velocity: "Lonjakan jawaban: {n} jawaban per menit, biasanya {usual}",
 }
+#: A velocity reason whose numbers cannot be read (never written so; shown as it is).
+VELOCITY_LABEL_PLAIN = "Lonjakan jawaban per menit"
 
 
 class ThrottleVerdict(StrEnum):
@@ -80,7 +107,11 @@ class GuardPolicy:
     clock_skew_seconds: int = 120
     window_seconds: int = 600
     flag_after: int = 30
-    refuse_after: int = 120
+    refuse_after: int = 300
+    #: Per campaign and minute (see velocity_limit).
+    velocity_floor: int = 20
+    velocity_factor: int = 10
+    velocity_history_days: int = 14
 
     def __post_init__(self) -> None:
         if self.window_seconds < 1:
@@ -89,6 +120,9 @@ class GuardPolicy:
             raise ValueError("min_fill_seconds and clock_skew_seconds must not be negative")
         if not 0 < self.flag_after <= self.refuse_after:
             raise ValueError("need 0 < flag_after <= refuse_after")
+        if self.velocity_floor < 1 or self.velocity_factor < 1 or self.velocity_history_days < 1:
+            raise ValueError("velocity_floor, velocity_factor and velocity_history_days "
+                             "must be at least 1")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -175,15 +209,95 @@ def suspicion_reasons(
     fill_time: Reason | None,
     repeat_device: bool,
     throttle: ThrottleVerdict,
+    form_reused: bool = False,
+    fresh_form: bool = False,
 ) -> tuple[str, ...]:
-    """Every reason to keep a response aside, in a stable order (empty = accepted)."""
+    """Every reason to keep a response aside, in a stable order (empty = accepted).
+
+    ``fresh_form``: the answer came with a valid token used for the first time; its
+    address's volume alone (a throttle ``flag``) does not make it suspect then.
+    """
     reasons: list[str] = []
     if honeypot:
         reasons.append(Reason.honeypot.value)
     if fill_time is not None:
         reasons.append(fill_time.value)
+    if form_reused:
+        reasons.append(Reason.form_reused.value)
     if repeat_device:
         reasons.append(Reason.repeat_device.value)
-    if throttle is ThrottleVerdict.flag:
+    if throttle is ThrottleVerdict.flag and not fresh_form:
         reasons.append(Reason.ip_burst.value)
     return tuple(reasons)
+
+
+# --- per-campaign velocity ----------------------------------------------------------------
+
+#: Velocity is counted per campaign in windows of one minute (aligned on the epoch, UTC).
+MINUTE = 60
+
+
+def usual_rate(answers: int, active_minutes: int) -> Fraction:
+    """A campaign's usual answers per minute: its counted answers of the recent history
+    (``velocity_history_days``, the current minute left out) divided by the minutes of that
+    history in which it got at least one. 0 without history.
+
+    Minutes without any answer are left out on purpose: a counter is closed at night and a
+    campaign is quiet most of the day, so the mean over every minute would make any morning
+    look like a burst. Answers held for velocity are not counted in it, so a burst does not
+    raise the bar for the next one.
+    """
+    if active_minutes <= 0 or answers <= 0:
+        return Fraction(0)
+    return Fraction(answers, active_minutes)
+
+
+def velocity_limit(usual: Fraction | int, policy: GuardPolicy) -> int:
+    """How many answers a campaign may get within one minute before the next is held:
+
+        limit = max(velocity_floor, ceil(velocity_factor x usual))
+
+    With the defaults (floor 20, factor 10): a fresh campaign, or one that usually gets one
+    or two answers a minute, takes up to 20 a minute, about a full service counter's queue
+    answering at once; a campaign that usually gets 8 a minute takes up to 80.
+    """
+    return max(policy.velocity_floor, math.ceil(policy.velocity_factor * Fraction(usual)))
+
+
+def velocity_estimates(previous: int, counted: int, arrivals: int, now: datetime) -> list[Fraction]:
+    """The answers within the last minute as each of ``arrivals`` clean answers arrives (it
+    included), estimated like the throttle (``sliding_count`` over one minute): ``counted``
+    already arrived this minute, ``previous`` in the minute before."""
+    weight = sliding_count(previous, 0, now, MINUTE)
+    return [weight + counted + k for k in range(1, arrivals + 1)]
+
+
+def velocity_held(
+    previous: int, counted: int, arrivals: int, now: datetime, limit: int
+) -> list[int | None]:
+    """For each arrival in order: None when it is counted, else the answers per minute it
+    was held at (the estimate, rounded up). Held answers still count in the estimate, so a
+    burst that goes on is held as long as it lasts."""
+    return [
+        None if estimate <= limit else math.ceil(estimate)
+        for estimate in velocity_estimates(previous, counted, arrivals, now)
+    ]
+
+
+def velocity_reason(per_minute: int, usual: Fraction | int) -> str:
+    """The stored reason: ``velocity:<answers per minute>:<usual, one decimal>``."""
+    return f"{Reason.velocity.value}:{int(per_minute)}:{round_half_up(Fraction(usual), 1)}"
+
+
+def describe_reason(code: str) -> tuple[str, dict[str, int | Decimal]]:
+    """A stored reason as its Indonesian label and the values to format into it (the usual
+    rate as a Decimal with one place). An unknown code is its own label."""
+    name, _, rest = code.partition(":")
+    if name == Reason.velocity.value:
+        per_minute, _, usual = rest.partition(":")
+        try:
+            return REASON_LABELS[Reason.velocity], {
+                "n": int(per_minute), "usual": Decimal(usual)}
+        except (ValueError, InvalidOperation):
+            return VELOCITY_LABEL_PLAIN, {}
+    return REASON_LABELS.get(code, code), {}

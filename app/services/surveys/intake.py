@@ -5,9 +5,11 @@ checks its own submission without touching the database (the campaign, its instr
 services and source tags come from a short per-process cache, :class:`SurveyIntake`), then
 hands it to the :class:`IntakeWriter` and waits. The writer takes every submission waiting
 at that moment and stores them in ONE transaction: the campaigns' state read once, the
-per-IP throttle counts of all its addresses bumped in one statement, the responses and
-their answers inserted with a few multi-row statements, the index counts (survey_tally)
-updated with one more, one commit. Then each waiting request gets its own outcome. So:
+per-IP throttle counts of all its addresses bumped in one statement, the nonces of the
+forms used claimed in one more (a form is good for one counted answer), the campaigns'
+answers of this minute counted in one more (velocity), the responses and their answers
+inserted with a few multi-row statements, the index counts (survey_tally) updated with one
+more, one commit. Then each waiting request gets its own outcome. So:
 
 - a request is answered only after the transaction holding its response committed: what is
   acknowledged is stored, exactly once;
@@ -23,6 +25,7 @@ Submissions with an idempotency key (the API) keep going through ``survey_respon
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -38,7 +41,12 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.db import make_engine, reserve_ids
-from app.domain.surveys.guard import GuardPolicy, Reason, ThrottleVerdict, suspicion_reasons
+from app.domain.surveys.guard import (
+    GuardPolicy,
+    Reason,
+    ThrottleVerdict,
+    suspicion_reasons,
+)
 from app.domain.surveys.instruments import Instrument
 from app.models.base import utcnow
 from app.models.surveys.records import SurveyCampaign, SurveyService
@@ -104,6 +112,8 @@ class Submission:
     fill_time: Reason | None = None
     repeat_device: bool = False
     channel: str = "web"
+    #: The nonce of the form it was sent with (None: no valid form token).
+    form_nonce: str | None = None
 
 
 Outcome = survey_responses.RecordedResponse | ServiceError
@@ -119,7 +129,11 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
     """Store submissions inside the caller's transaction; one outcome each, in order.
 
     A submission to a campaign that no longer accepts responses gets CampaignClosed, one
-    over the per-IP limit TooManyAttempts; neither stores anything or counts.
+    over the per-IP limit TooManyAttempts; neither stores anything or counts. In the same
+    transaction: each form nonce is claimed by the first answer that uses it (a later
+    answer with it is kept as suspect ``form_reused``, an identical resend gets the first
+    answer back, ``duplicate=True``, and stores nothing), and the campaigns' clean answers
+    are counted per minute (held as suspect ``velocity`` far above the usual rate).
     """
     outcomes: list[Outcome | None] = [None] * len(submissions)
     states = {
@@ -151,24 +165,53 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
                 else:
                     verdicts[n] = verdict
 
-    stored = sorted(verdicts)
-    ids = reserve_ids(connection, survey_responses.RESPONSE_TABLE, len(stored))
-    rows, answers = [], []
-    for n, response_id in zip(stored, ids, strict=True):
+    accepted = sorted(verdicts)
+    ids = dict(zip(accepted, reserve_ids(connection, survey_responses.RESPONSE_TABLE,
+                                         len(accepted)), strict=True))
+    forms = _single_use(connection, submissions, accepted, ids)
+
+    reasons: dict[int, tuple[str, ...]] = {}
+    clean: dict[int, list[int]] = defaultdict(list)  # campaign -> its clean answers
+    for n in accepted:
+        if n in forms.duplicate_of:
+            continue
         sub = submissions[n]
-        reasons = suspicion_reasons(
+        reasons[n] = suspicion_reasons(
             honeypot=sub.honeypot, fill_time=sub.fill_time,
             repeat_device=sub.repeat_device, throttle=verdicts[n],
+            form_reused=n in forms.reused, fresh_form=n in forms.fresh,
         )
+        if not reasons[n]:
+            clean[sub.campaign_id].append(n)
+    if clean:
+        policy = submissions[next(iter(clean.values()))[0]].policy
+        held = survey_guard.count_campaign_answers(
+            connection, {c: len(indexes) for c, indexes in clean.items()},
+            policy=policy, now=now,
+        )
+        for campaign_id, indexes in clean.items():
+            for n, reason in zip(indexes, held[campaign_id], strict=True):
+                if reason is not None:
+                    reasons[n] = (reason,)
+
+    rows, answers = [], []
+    for n in accepted:
+        if n in forms.duplicate_of:
+            continue
+        sub = submissions[n]
         row = survey_responses.response_row(
-            sub.campaign_id, sub.checked, sub.meta, reasons, sub.channel, sub.submitted_at
+            sub.campaign_id, sub.checked, sub.meta, reasons[n], sub.channel, sub.submitted_at
         )
-        row["id"] = response_id
+        row["id"] = ids[n]
         rows.append(row)
-        answers += survey_responses.answer_rows(response_id, row, sub.checked)
+        answers += survey_responses.answer_rows(ids[n], row, sub.checked)
         outcomes[n] = survey_responses.RecordedResponse(
-            response_id, sub.campaign_id, sub.submitted_at, row["suspect"]
+            ids[n], sub.campaign_id, sub.submitted_at, row["suspect"]
         )
+    for n, first in forms.duplicate_of.items():
+        if isinstance(first, int):  # the first use is in this batch
+            first = dataclasses.replace(outcomes[first], duplicate=True)
+        outcomes[n] = first
     # The counts written last, answers before respondents as every other writer does: on
     # PostgreSQL a batch running beside an API submit locks the same tally rows in the same
     # order (the other order deadlocked, found by tests/platform/test_crash_durability.py).
@@ -177,6 +220,58 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
     survey_responses.insert_answers(connection, answers, counts=counts)
     counts.write(connection)
     return outcomes  # type: ignore[return-value]
+
+
+@dataclass
+class _Forms:
+    """How the batch's answers used their forms (indexes into the batch)."""
+
+    #: The first use of a valid form.
+    fresh: set[int] = field(default_factory=set)
+    #: A form used before (in an earlier batch or earlier in this one) with other content.
+    reused: set[int] = field(default_factory=set)
+    #: An identical resend -> the index of the first use in this batch, or the stored one.
+    duplicate_of: dict[int, int | survey_responses.RecordedResponse] = field(
+        default_factory=dict)
+
+
+def _single_use(connection, submissions: list[Submission], accepted: list[int],
+                ids: dict[int, int]) -> _Forms:
+    """Claim the nonces of the accepted answers' forms; sort out who used a form first.
+
+    Contents are compared only where a form comes again (an earlier use is read back from
+    the database then): the usual batch, every form new, pays one statement.
+    """
+    forms = _Forms()
+    by_nonce: dict[str, list[int]] = defaultdict(list)
+    for n in accepted:
+        if submissions[n].form_nonce is not None:
+            by_nonce[submissions[n].form_nonce].append(n)
+    if not by_nonce:
+        return forms
+    claimed, first_ids = survey_guard.claim_nonces(connection, {
+        nonce: (submissions[indexes[0]].campaign_id, ids[indexes[0]])
+        for nonce, indexes in by_nonce.items()
+    })
+    stored = survey_responses.stored_contents(connection, first_ids.values())
+    for nonce, indexes in by_nonce.items():
+        reference: tuple[tuple, int | survey_responses.RecordedResponse] | None = None
+        if nonce in claimed:
+            first, later = indexes[0], indexes[1:]
+            forms.fresh.add(first)
+            if later:
+                reference = (survey_responses.content_of(submissions[first].checked), first)
+        else:
+            later = indexes
+            reference = stored.get(first_ids.get(nonce))
+        for n in later:
+            if reference is not None and (
+                survey_responses.content_of(submissions[n].checked) == reference[0]
+            ):
+                forms.duplicate_of[n] = reference[1]
+            else:
+                forms.reused.add(n)
+    return forms
 
 
 class _CommitFailed(Exception):
@@ -347,7 +442,8 @@ class IntakeWriter:
             except Exception as exc:
                 raise _CommitFailed() from exc
         self.batches += 1
-        self.stored += sum(isinstance(o, survey_responses.RecordedResponse) for o in outcomes)
+        self.stored += sum(isinstance(o, survey_responses.RecordedResponse) and not o.duplicate
+                           for o in outcomes)
         return outcomes
 
     def close(self) -> None:

@@ -297,6 +297,40 @@ def _content(answers, service_id, source_tag, profile, suggestion) -> tuple:
             tuple(sorted((profile or {}).items())), suggestion)
 
 
+def content_of(checked: CheckedSubmission) -> tuple:
+    """What a checked submission says (equal for an identical resend)."""
+    return _content(checked.answers, checked.service_id, checked.source_tag, checked.profile,
+                    checked.suggestion)
+
+
+def stored_contents(connection, response_ids) -> dict[int, tuple[tuple, RecordedResponse]]:
+    """Stored responses by id: what each says (as content_of) and the response as a
+    repeated submission gets it back (``duplicate=True``)."""
+    ids = sorted(set(response_ids))
+    if not ids:
+        return {}
+    answers: dict[int, list[tuple[str, str, int]]] = {i: [] for i in ids}
+    for row in connection.execute(
+        select(_ANSWER.c.response_id, _ANSWER.c.instrument_code, _ANSWER.c.item_code,
+               _ANSWER.c.value).where(_ANSWER.c.response_id.in_(ids))
+    ):
+        answers[row.response_id].append((row.instrument_code, row.item_code, row.value))
+    return {
+        row.id: (
+            _content(answers[row.id], row.service_id, row.source_tag, row.profile,
+                     row.suggestion),
+            RecordedResponse(row.id, row.campaign_id, row.submitted_at, row.suspect,
+                             duplicate=True),
+        )
+        for row in connection.execute(
+            select(_RESPONSE.c.id, _RESPONSE.c.campaign_id, _RESPONSE.c.submitted_at,
+                   _RESPONSE.c.suspect, _RESPONSE.c.service_id, _RESPONSE.c.source_tag,
+                   _RESPONSE.c.profile, _RESPONSE.c.suggestion)
+            .where(_RESPONSE.c.id.in_(ids))
+        )
+    }
+
+
 def _ensure_same(
     sent: Mapping[str, CheckedSubmission], stored: Mapping[str, RecordedResponse],
     session: Session,

@@ -18,7 +18,8 @@ everything outside it still applies to this route (server errors, the request id
 language, the security headers and the CSRF cookie, the body-size limit); the app's
 exception handlers apply through the same ExceptionMiddleware the app uses; and the route
 itself checks the CSRF token (``csrf_matches``) and applies the abuse guard (IP throttle,
-honeypot, minimum fill time, device cookie) before anything is stored. The route-walk test
+honeypot, minimum fill time, single-use form token, device cookie, campaign velocity)
+before anything is stored. The route-walk test
 (tests/platform/test_route_permissions.py) proves each of these with real requests.
 """
 
@@ -183,7 +184,8 @@ async def survey_submit(request: Request) -> Response:
     secret = _secret(request)
     policy = guard_policy(request)
     now = utcnow()
-    served = survey_guard.served_at(secret, _text(form, "t", 400), campaign.public_code)
+    token = survey_guard.read_form_token(secret, _text(form, "t", 400), campaign.public_code)
+    served = token.served_at if token else None
     device = survey_guard.read_device(secret, request.cookies.get(survey_guard.DEVICE_COOKIE))
     submission = survey_intake.Submission(
         campaign_id=campaign.id, checked=checked,
@@ -196,6 +198,7 @@ async def survey_submit(request: Request) -> Response:
         honeypot=honeypot_tripped(_text(form, HONEYPOT_FIELD, 500)),
         fill_time=fill_time_reason(served, now, policy),
         repeat_device=device.has_answered(campaign.id),
+        form_nonce=token.nonce if token else None,
     )
     try:
         await intake.writer.submit(submission)

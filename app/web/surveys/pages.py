@@ -9,7 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app.deps import SessionDep, requires
+from app.domain.surveys.guard import describe_reason
 from app.domain.surveys.indices import IKM_2017_BANDS, format_id
+from app.i18n import format_number
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import charts, units
@@ -352,6 +354,15 @@ def _bool_filter(value: str | None) -> bool | None:
     return {"1": True, "0": False}.get(value or "")
 
 
+def reason_text(code: str) -> str:
+    """A stored suspect reason as the coordinator reads it, in the page language."""
+    label, values = describe_reason(code)
+    if "usual" in values:
+        usual = values["usual"]
+        values = {**values, "usual": format_number(usual, 0 if usual == int(usual) else 1)}
+    return _(label).format(**values) if values else _(label)
+
+
 @router.get("/units/{unit_id}/surveys/campaigns/{campaign_id}/responses")
 def responses_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                    campaign_id: int, service_id: str | None = None, source: str | None = None,
@@ -374,6 +385,8 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
         pages=max((result.total + 49) // 50, 1),
         can_review=principal.can("surveys.manage", unit_id),
         query=request.url.query,
+        reasons={r.id: [reason_text(code) for code in r.suspect_reasons or ()]
+                 for r in result.responses},
     )
     return render(request, "pages/surveys/responses.html", ctx)
 

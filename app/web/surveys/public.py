@@ -45,13 +45,16 @@ def guard_policy(request: Request) -> GuardPolicy:
     return _policy(
         settings.survey_min_fill_seconds, settings.survey_throttle_window_seconds,
         settings.survey_throttle_flag_after, settings.survey_throttle_refuse_after,
+        settings.survey_velocity_floor, settings.survey_velocity_factor,
     )
 
 
 @lru_cache(maxsize=8)
-def _policy(min_fill: int, window: int, flag_after: int, refuse_after: int) -> GuardPolicy:
+def _policy(min_fill: int, window: int, flag_after: int, refuse_after: int,
+            velocity_floor: int, velocity_factor: int) -> GuardPolicy:
     return GuardPolicy(min_fill_seconds=min_fill, window_seconds=window,
-                       flag_after=flag_after, refuse_after=refuse_after)
+                       flag_after=flag_after, refuse_after=refuse_after,
+                       velocity_floor=velocity_floor, velocity_factor=velocity_factor)
 
 
 def _secret(request: Request) -> str:
@@ -155,7 +158,7 @@ def _form_page(
             "suggestion": _suggestion_field(instruments),
             "values": values, "src": src, "field_errors": field_errors,
             "problems": problems or [], "message": message, "jump": jump,
-            "form_token": survey_guard.form_time_token(_secret(request), campaign.public_code),
+            "form_token": survey_guard.form_token(_secret(request), campaign.public_code),
         },
         status_code=status_code, headers=headers,
     )

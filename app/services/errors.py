@@ -6,14 +6,39 @@ translates them for pages shown in English.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid input, named: the API lists these in its problem details (``errors``)
+    and a page shows their messages.
+
+    ``field`` is a dotted path into the input (``answers.U1``, ``closes_on``); ``code`` a
+    stable machine-readable word (``out_of_range``, ``missing``); ``message`` Indonesian,
+    translated for English readers through the catalogue like every other message.
+    """
+
+    field: str
+    code: str
+    message: str
+    location: str = "body"
+
 
 class ServiceError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, *, problems: list[str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[str] | None = None,
+        errors: list[FieldProblem] | None = None,
+    ):
         super().__init__(message)
         self.message = message
-        self.problems = problems or []
+        self.errors = list(errors or [])
+        self.problems = problems or [error.message for error in self.errors]
 
     def detail(self) -> str | dict:
         if self.problems:

@@ -51,7 +51,13 @@ class NotFound(ServiceError):
 
 
 class Forbidden(ServiceError):
+    """Not allowed; ``permission`` names what was missing (a permission or a token scope)."""
+
     status_code = 403
+
+    def __init__(self, message: str, *, permission: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.permission = permission
 
 
 class Invalid(ServiceError):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import stat
 import time
 
 import pytest
@@ -19,6 +18,7 @@ from app.models.audit import AuditRecord
 from app.models.lke.evidence import Evidence
 from app.services import durable_files
 from app.services.lke import evidence, evidence_store
+from tests.support.fs_events import record_fs_events
 from tests.support.lke_review import PDF, PNG
 
 
@@ -51,23 +51,13 @@ def _failing_commit(db, patch, upload_dir, seen: list) -> None:
 
 def test_the_file_is_in_place_and_synced_before_the_row_is_committed(db, world, tmp_path,
                                                                       monkeypatch):
-    events: list[str] = []
-    real_fsync, real_replace, real_commit = os.fsync, os.replace, db.commit
-
-    def fsync(fd):
-        events.append("fsync dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
-        real_fsync(fd)
-
-    def replace(src, dst):
-        events.append("rename")
-        real_replace(src, dst)
+    events = record_fs_events(monkeypatch)
+    real_commit = db.commit
 
     def commit():
         events.append("commit")
         real_commit()
 
-    monkeypatch.setattr(durable_files.os, "fsync", fsync)
-    monkeypatch.setattr(durable_files.os, "replace", replace)
     monkeypatch.setattr(db, "commit", commit)
     row = _upload(db, world, tmp_path)
     # the new folders (evidence/, evidence/<xx>/) are synced into their parents first

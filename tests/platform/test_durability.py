@@ -3,14 +3,12 @@ every connection (PostgreSQL's synchronous_commit), and /readyz checking the upl
 
 from __future__ import annotations
 
-import os
-import stat
-
 import pytest
 from sqlalchemy import text
 
 from app.db import make_engine
 from app.services import durable_files
+from tests.support.fs_events import record_fs_events
 
 # --- the durable file writer ----------------------------------------------------------------
 
@@ -29,19 +27,7 @@ def test_a_published_file_is_whole_under_its_final_name_and_no_temporary_remains
 
 
 def test_the_file_and_then_its_folder_are_fsynced_before_publish_returns(tmp_path, monkeypatch):
-    events: list[str] = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd):
-        events.append("fsync dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
-        real_fsync(fd)
-
-    def replace(src, dst):
-        events.append("rename")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(durable_files.os, "fsync", fsync)
-    monkeypatch.setattr(durable_files.os, "replace", replace)
+    events = record_fs_events(monkeypatch)
     (tmp_path / "store").mkdir()
     pending = durable_files.PendingFile(tmp_path / "store" / "file")
     pending.file.write(b"data")

@@ -35,11 +35,12 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -385,7 +386,8 @@ RESULTS = "/api/v1/survey-campaigns/{campaign_id}/results"
 
 
 def _this_semester(today: date) -> dict:
-    """A semester campaign open today, its label agreeing with its dates."""
+    """A semester campaign open today (the unit's day, Asia/Jakarta), its label agreeing
+    with its dates."""
     if today.month <= 6:
         return {"period_label": f"{today.year}-S1", "opens_on": f"{today.year}-01-01",
                 "closes_on": f"{today.year}-06-30"}
@@ -415,7 +417,7 @@ class Batches:
 def batches(api, seed) -> Batches:
     created = api.call("post", CAMPAIGNS, unit_id=seed.unit_id, body={
         "title": "Survei Kepuasan Masyarakat", "instruments": [IKM], "period_kind": "semester",
-        "population": 400, **_this_semester(date.today())})
+        "population": 400, **_this_semester(datetime.now(ZoneInfo("Asia/Jakarta")).date())})
     assert created.status_code == 201, created.content[:500]
     cid = created.parsed.id
     first = api.call("post", BATCH, campaign_id=cid, body=BATCH_BODY)

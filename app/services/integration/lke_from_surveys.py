@@ -1,6 +1,6 @@
 """Survey results into the LKE ZI worksheet.
 
-Rules (documented for users in docs/integration.md):
+Rules (documented for users in docs/domain-joins.md):
 
 - **Hasil**: HPA1A takes the IPKP (SPKP) and HBA1A the IPAK (SPAK) of the unit's latest
   *closed* campaign of the assessment's year that has counted answers for that survey

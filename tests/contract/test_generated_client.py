@@ -76,6 +76,7 @@ NEEDS_TIMESTAMPS = "TODO(lead): needs B's RFC 3339 timestamps with an offset"
 NEEDS_SCOPES = "TODO(lead): needs C's 403 naming the missing scope, and A's problem details"
 NEEDS_VALIDATION = "TODO(lead): needs C's complete survey validation, and A's problem details"
 NEEDS_IDS = "TODO(lead): needs A's readable operationIds (<tag>_<verb_noun>)"
+NEEDS_IDEMPOTENCY = "TODO(lead): needs C's Idempotency-Key header, and A's problem details"
 
 
 # --- a database, a server and a generated client of its own --------------------------------
@@ -510,9 +511,10 @@ def test_a_refused_answer_is_a_parsed_problem(api, worksheet):
     year = next(e for e in problem.errors if e.field == "year")
     assert year.location == "body" and year.code and year.message and year.message_en
 
-    # Without a token: 401, a problem too.
+    # Without a token: 401; an id that does not exist: 404. Problems too.
     anonymous = api.call("get", ASSESSMENT, client=api.anonymous, assessment_id=aid)
     _problem(api, anonymous, 401)
+    _problem(api, api.call("get", ASSESSMENT, assessment_id=aid + 10**6), 404)
 
 
 @pytest.mark.xfail(reason=NEEDS_SCOPES, strict=True)
@@ -536,6 +538,28 @@ def test_every_survey_problem_is_reported_at_once(api, batches):
     assert any(f.endswith("U1") for f in fields) and any(f.endswith("U2") for f in fields)
     listed = api.call("get", RESPONSES, campaign_id=batches.campaign.id).parsed
     assert listed.total == 2
+
+
+@pytest.mark.xfail(reason=NEEDS_IDEMPOTENCY, strict=True)
+def test_a_retried_create_returns_the_first_answer(api, seed):
+    """A create sent again with its Idempotency-Key (the answer was lost) creates nothing:
+    the same status and body come back. The same key with another body is refused."""
+    create = api.op("post", ASSESSMENTS)
+    assert "idempotency_key" in inspect.signature(create.sync_detailed).parameters
+    body = {"year": 2027, "target": "WBK"}
+    first = api.call("post", ASSESSMENTS, unit_id=seed.unit_id, body=body,
+                     idempotency_key="rencana-lke-2027")
+    again = api.call("post", ASSESSMENTS, unit_id=seed.unit_id, body=body,
+                     idempotency_key="rencana-lke-2027")
+    assert first.status_code == again.status_code == 201
+    assert again.parsed.id == first.parsed.id and again.content == first.content
+    listed = api.call("get", ASSESSMENTS, unit_id=seed.unit_id).parsed
+    assert [a.year for a in listed].count(2027) == 1
+    other = api.call("post", ASSESSMENTS, unit_id=seed.unit_id,
+                     body={"year": 2028, "target": "WBK"}, idempotency_key="rencana-lke-2027")
+    _problem(api, other, 422)
+    listed = api.call("get", ASSESSMENTS, unit_id=seed.unit_id).parsed
+    assert 2028 not in [a.year for a in listed]
 
 
 # --- the contract's names ------------------------------------------------------------------

@@ -69,13 +69,15 @@ class ScoreOut(ScoreTreeOut):
         json_schema_extra={
             "examples": [{
                 "assessment_id": 7,
-                "total": {"ref": "TOTAL", "level": "total", "name": "Total",
+                "total": {"ref": "TOTAL", "level": "total",
+                          "name": "Lembar Kerja Evaluasi Zona Integritas (LKE ZI)",
                           "parent_ref": None, "weight": "100.00", "weight_exact": "100/1",
                           "score": "0.33", "score_exact": "1/3", "percentage": "0.33",
                           "percentage_exact": "1/3", "questions": 113, "answered": 3},
                 "components": {}, "parts": {}, "areas": {}, "sub_indicators": {},
                 "progress": {"answered": 3, "questions": 113, "evidence_covered": 0,
-                             "evidence_expected": 140, "evidence_label": "0/140"},
+                             "evidence_expected": 248,
+                             "evidence_label": "0 dari 248 eviden"},
             }]
         }
     )

@@ -186,3 +186,31 @@ def test_timestamps_are_documented_as_date_time():
     assert adapter.dump_json(jakarta) == b'"2026-12-04T03:30:00.120000Z"'
     assert adapter.dump_json(datetime(2026, 12, 4, 3, 30)) == b'"2026-12-04T03:30:00Z"'
     assert adapter.dump_json(datetime(2026, 12, 4, 3, 30, tzinfo=UTC)) == b'"2026-12-04T03:30:00Z"'
+
+
+def _models(annotation: Any, seen: set) -> None:
+    """Every pydantic model reachable from a response annotation, into ``seen``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _models(field.annotation, seen)
+        return
+    for arg in get_args(annotation):
+        _models(arg, seen)
+
+
+def test_documented_examples_are_valid_answers(app):
+    """An example in the OpenAPI is something the API could send: it validates."""
+    models: set = set()
+    for _method, _path, route in _operations(app):
+        if route.response_model is not None:
+            _models(route.response_model, models)
+    checked = 0
+    for model in models:
+        extra = model.model_config.get("json_schema_extra")
+        for example in (extra or {}).get("examples", []) if isinstance(extra, dict) else []:
+            model.model_validate(example)
+            checked += 1
+    assert checked >= 3  # ScoreOut's and ImportOut's at least

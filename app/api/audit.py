@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.types import Timestamp
 from app.deps import SessionDep, requires
 from app.security.principal import Principal
 from app.services import audit
@@ -18,7 +19,7 @@ router = APIRouter(tags=["audit"])
 class AuditOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    at: datetime
+    at: Timestamp
     actor_user_id: int | None
     actor_token_id: int | None
     actor_label: str
@@ -26,8 +27,12 @@ class AuditOut(BaseModel):
     action: str
     entity: str
     entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: dict[str, Any] | None = Field(
+        description="The entity's fields before the change (their names depend on `entity`)"
+    )
+    after: dict[str, Any] | None = Field(
+        description="The entity's fields after the change (their names depend on `entity`)"
+    )
     request_id: str
 
 

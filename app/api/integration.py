@@ -7,6 +7,7 @@ assessment (draft or returned; otherwise 409). Reads need `read`.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -217,7 +218,7 @@ class WindowOut(BaseModel):
 class ServiceChangeOut(BaseModel):
     service: str
     service_id: int
-    launched_on: str
+    launched_on: date
     before: WindowOut
     after: WindowOut
     change: str
@@ -236,7 +237,7 @@ def survey_change(session: SessionDep, principal: ReadAny, innovation_id: int):
     return [
         ServiceChangeOut(
             service=c.service.name, service_id=c.service.id,
-            launched_on=c.window.launched_on.isoformat(), before=_window(c.before),
+            launched_on=c.window.launched_on, before=_window(c.before),
             after=_window(c.after), change=report_json.dec2(c.change),
         )
         for c in inno.service_index_changes(session, actor=principal,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
@@ -30,6 +30,14 @@ def _append_only(*_args) -> None:
     raise RuntimeError("audit records are append-only")
 
 
+def _rfc3339_utc(value: datetime) -> str:
+    """A moment as the API writes it (app.api.types.Timestamp): RFC 3339, UTC, with `Z`.
+    Naive values are UTC (SQLite hands them back so); the same text on every database."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)  # as the row's text is stored (app.db)
@@ -37,7 +45,9 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return _rfc3339_utc(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

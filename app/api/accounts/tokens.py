@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.types import Timestamp
 from app.deps import SessionDep, requires
 from app.security.principal import ALL_SCOPES, Principal
 from app.services.accounts import tokens
@@ -35,10 +35,10 @@ class TokenOut(BaseModel):
     unit_id: int
     prefix: str
     scopes: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
 
 
 class IssuedTokenOut(TokenOut):

@@ -7,12 +7,13 @@ Scores are strings rounded half up to 2 places, with the exact value beside them
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.lke import schemas as s
+from app.api.types import Timestamp
 from app.deps import SessionDep, requires
 from app.domain.lke import report_json as rj
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
@@ -48,7 +49,7 @@ class FrameworkOut(BaseModel):
     version: int
     title: str
     sha256: str
-    loaded_at: datetime
+    loaded_at: Timestamp
 
 
 class AssessmentOut(BaseModel):
@@ -59,8 +60,8 @@ class AssessmentOut(BaseModel):
     status: str
     editable: bool
     framework: FrameworkOut
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     total: str = Field(description="Total score, 2 places, rounded half up", examples=["87.56"])
     total_exact: str = Field(examples=["2189/25"])
     answered: int
@@ -138,7 +139,7 @@ class AnswerOut(BaseModel):
     penjelasan: str | None
     source: str | None = Field(description='"manual", "survey:<id>", "xlsx"...')
     revision: int
-    updated_at: datetime
+    updated_at: Timestamp
     updated_by: str
     value: str | None = Field(description="Answer value 0..1, 2 places", examples=["0.50"])
     value_exact: str | None
@@ -148,28 +149,26 @@ class AnswerOut(BaseModel):
     weight_exact: str
 
 
+class StoredAnswerOut(BaseModel):
+    """An answer as stored (decimals as text): what a revision or a review record keeps."""
+
+    option: str | None
+    inputs: dict[str, str] | None
+    index: str | None
+    source: str | None = Field(None, description="Revisions only: where the value came from")
+
+
 class RevisionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     ref: str
     revision: int
-    at: datetime
+    at: Timestamp
     actor: str
-    old_value: dict[str, Any] | None
-    new_value: dict[str, Any] | None
+    old_value: StoredAnswerOut | None = Field(description="Null before the first answer")
+    new_value: StoredAnswerOut | None
     old_penjelasan: str | None
     new_penjelasan: str | None
-
-
-SCORE_EXAMPLE = {
-    "total": {"ref": "TOTAL", "level": "total", "score": "0.33", "score_exact": "1/3",
-              "percentage": "0.33", "weight": "100.00", "answered": 3, "questions": 113},
-    "components": {"P": {"ref": "P", "score": "0.33", "score_exact": "1/3"}},
-    "parts": {"PP": {"ref": "PP", "score": "0.33"}},
-    "areas": {"PPA": {"ref": "PPA", "score": "0.33"}},
-    "sub_indicators": {"PPA2": {"ref": "PPA2", "weight": "1.00", "score": "0.33",
-                                "score_exact": "1/3", "percentage": "33.33"}},
-}
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -227,8 +226,11 @@ def list_frameworks(session: SessionDep, principal: ReadAny):
     return frameworks.list_versions(session)
 
 
-@router.get("/frameworks/{framework_id}")
-def framework_tree(session: SessionDep, principal: ReadAny, framework_id: int) -> dict:
+@router.get(
+    "/frameworks/{framework_id}", response_model=s.FrameworkTreeOut,
+    response_model_exclude_unset=True,
+)
+def framework_tree(session: SessionDep, principal: ReadAny, framework_id: int):
     """The whole worksheet of one version: components > parts > areas > sub-indicators >
     questions (options with exact values, numeric inputs and formulas, expected evidence),
     and the predicate thresholds."""
@@ -345,13 +347,13 @@ def list_revisions(
 
 
 @router.get(
-    "/assessments/{assessment_id}/score",
-    responses={200: {"content": {"application/json": {"example": SCORE_EXAMPLE}}}},
+    "/assessments/{assessment_id}/score", response_model=s.ScoreOut,
+    response_model_exclude_unset=True,
 )
 def get_score(
     session: SessionDep, principal: ReadAny, assessment_id: int,
     questions: bool = Query(False, description="Include every question's score too."),
-) -> dict:
+):
     """Total and every component, part, area and sub-indicator keyed by ref."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     report = lke_scores.score_report(session, assessment=a)
@@ -368,11 +370,11 @@ def _progress_json(p: overview.Progress) -> dict:
     }
 
 
-@router.get("/assessments/{assessment_id}/verdict")
+@router.get("/assessments/{assessment_id}/verdict", response_model=s.AssessmentVerdictOut)
 def get_verdict(
     session: SessionDep, principal: ReadAny, assessment_id: int,
     target: Predicate | None = None,
-) -> dict:
+):
     """Every requirement of the predicate (value, threshold, pass/fail), verdict and reasons.
     Default target: the assessment's own."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
@@ -382,12 +384,12 @@ def get_verdict(
             **rj.verdict_json(ev.verdict)}
 
 
-@router.get("/assessments/{assessment_id}/gaps")
+@router.get("/assessments/{assessment_id}/gaps", response_model=s.GapsOut)
 def get_gaps(
     session: SessionDep, principal: ReadAny, assessment_id: int,
     target: Predicate | None = None,
     limit: int = Query(200, ge=1, le=500),
-) -> dict:
+):
     """Questions below their maximum for the target: blockers first (areas or Hasil under
     their minimum), then by points gained; with the gain at the next option and at the best."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
@@ -412,8 +414,11 @@ def get_gaps(
     }
 
 
-@router.post("/assessments/{assessment_id}/what-if")
-def what_if(session: SessionDep, principal: ReadAny, assessment_id: int, body: WhatIfIn) -> dict:
+@router.post(
+    "/assessments/{assessment_id}/what-if", response_model=s.WhatIfOut,
+    response_model_exclude_unset=True,
+)
+def what_if(session: SessionDep, principal: ReadAny, assessment_id: int, body: WhatIfIn):
     """Score and verdict with hypothetical answers; nothing is stored."""
     a = svc.get(session, actor=principal, assessment_id=assessment_id)
     before = lke_scores.evaluate(
@@ -435,8 +440,8 @@ def what_if(session: SessionDep, principal: ReadAny, assessment_id: int, body: W
     }
 
 
-@router.get("/assessments/{assessment_id}/compare/{other_id}")
-def compare(session: SessionDep, principal: ReadAny, assessment_id: int, other_id: int) -> dict:
+@router.get("/assessments/{assessment_id}/compare/{other_id}", response_model=s.CompareOut)
+def compare(session: SessionDep, principal: ReadAny, assessment_id: int, other_id: int):
     """Per-part and per-area scores of two assessments of one unit (e.g. two years)."""
     c = overview.compare(session, actor=principal, base_id=assessment_id, other_id=other_id)
 
@@ -458,10 +463,10 @@ def compare(session: SessionDep, principal: ReadAny, assessment_id: int, other_i
     }
 
 
-@router.get("/oversight/assessments")
+@router.get("/oversight/assessments", response_model=list[s.OversightRowOut])
 def oversight(
     session: SessionDep, principal: ReadAny, year: int | None = Query(None, ge=2000, le=2100)
-) -> list[dict]:
+):
     """For a reviewer: every work unit it reviews with its latest (or that year's)
     assessment: total, verdict and progress."""
     return [

@@ -7,13 +7,13 @@ attachments, for callers who may read the evidence's unit.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from app.api.types import Timestamp
 from app.deps import SessionDep, SettingsDep, requires
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
@@ -40,7 +40,7 @@ class EvidenceOut(BaseModel):
     size: int | None
     sha256: str | None
     uploaded_by: str
-    uploaded_at: datetime
+    uploaded_at: Timestamp
     download_url: str | None
 
     @classmethod
@@ -62,8 +62,8 @@ class EvidenceLinkOut(BaseModel):
     expected_text: str | None
     carried_from_id: int | None
     linked_by: str
-    linked_at: datetime
-    unlinked_at: datetime | None
+    linked_at: Timestamp
+    unlinked_at: Timestamp | None
 
     @classmethod
     def of(cls, row: EvidenceLink) -> EvidenceLinkOut:

@@ -8,12 +8,14 @@ with the X-CSRF-Token header on writes). Reading reviews and the comparison need
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.lke.assessments import StoredAnswerOut
+from app.api.lke.schemas import ScoreSnapshotOut
+from app.api.types import Timestamp
 from app.deps import SessionDep, requires
 from app.domain.lke import report_json
 from app.domain.lke import review as rv
@@ -58,7 +60,7 @@ class SubmissionOut(BaseModel):
     round: int
     levels: list[str]
     submitted_by: str
-    submitted_at: datetime
+    submitted_at: Timestamp
     note: str | None
     status: str
 
@@ -80,7 +82,7 @@ class QueueOut(BaseModel):
     status: str
     level: str
     round: int | None
-    submitted_at: datetime | None
+    submitted_at: Timestamp | None
 
 
 class ReviewValueIn(TextInput):
@@ -137,16 +139,16 @@ class DecisionIn(DecisionFields):
 
 class DraftOut(BaseModel):
     ref: str
-    answer: dict[str, Any] | None
+    answer: StoredAnswerOut | None = Field(description="Null: agrees with the unit's answer")
     note: str | None
     flagged: bool
 
 
 class ReviewItemOut(BaseModel):
     ref: str
-    self_answer: dict[str, Any] | None
+    self_answer: StoredAnswerOut | None
     self_value: str | None = Field(description="Exact value 0..1 ('0.67' or '1/3')")
-    answer: dict[str, Any] | None
+    answer: StoredAnswerOut | None
     value: str | None
     changed: bool
     flagged: bool
@@ -170,13 +172,17 @@ class ReviewOut(BaseModel):
     note: str | None
     reviewer: str
     reviewer_unit_id: int
-    decided_at: datetime
+    decided_at: Timestamp
     status_before: str
     status_after: str
     self_total: str = Field(description="Exact total of the unit's answers")
     review_total: str = Field(description="Exact total of the reviewer's values")
-    self_snapshot: dict[str, Any] | None
-    review_snapshot: dict[str, Any] | None
+    self_snapshot: ScoreSnapshotOut | None = Field(
+        description="Score tree and verdict of the unit's answers at the decision"
+    )
+    review_snapshot: ScoreSnapshotOut | None = Field(
+        description="Score tree and verdict of the reviewer's values at the decision"
+    )
     items: list[ReviewItemOut] | None = None
 
     @classmethod
@@ -262,7 +268,7 @@ def save_review_values(
 
 
 @router.post("/assessments/{assessment_id}/reviews", response_model=ReviewOut,
-             status_code=201)
+             status_code=201, response_model_exclude_unset=True)
 def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: DecisionIn):
     """Accept or return at the level the assessment waits for (an immutable record).
     A return needs at least one flagged question, each with a note."""
@@ -273,7 +279,8 @@ def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: 
     return ReviewOut.of(review, review_records.items_of(session, review_id=review.id))
 
 
-@router.get("/assessments/{assessment_id}/reviews", response_model=list[ReviewOut])
+@router.get("/assessments/{assessment_id}/reviews", response_model=list[ReviewOut],
+            response_model_exclude_unset=True)
 def list_reviews(
     session: SessionDep, principal: ReadAny, assessment_id: int, items: bool = False
 ):

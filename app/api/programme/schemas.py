@@ -2,12 +2,13 @@
 ``app.services.programme.inputs`` (the pages parse their forms into the same ones); this
 module adds the response shapes."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.types import Timestamp
 from app.services.programme.inputs import (
     ActionItemIn,
     ActionItemPatch,
@@ -52,11 +53,11 @@ class Stamped(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     unit_id: int
-    created_at: datetime
+    created_at: Timestamp
     created_by: int | None
-    updated_at: datetime | None
+    updated_at: Timestamp | None
     updated_by: int | None
-    deleted_at: datetime | None
+    deleted_at: Timestamp | None
 
 
 # --- innovations ----------------------------------------------------------------------------

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from app.api.surveys._common import (
     ManageAny,
     ReadAny,
     WriteAny,
 )
+from app.api.types import Timestamp
 from app.deps import SessionDep
 from app.services.errors import Invalid
 from app.services.form_input import TextInput
@@ -54,9 +55,23 @@ class BatchItemIn(TextInput):
     profile: dict[str, str] | None = None
     suggestion: str | None = Field(default=None, max_length=5000)
     submitted_at: datetime | None = Field(
-        default=None, description="When the respondent answered (offline kiosks); default now."
+        default=None,
+        description="When the respondent answered (offline kiosks); default now. RFC 3339; "
+        "without an offset it is taken as UTC. Stored and returned in UTC (`Z`).",
     )
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        """One instant, whatever offset it came with: SQLite keeps no offset, so a +07:00
+        value must be turned into UTC before it is stored (or a repeat would read it back
+        seven hours off)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class BatchIn(TextInput):
@@ -68,7 +83,7 @@ class BatchIn(TextInput):
 class RecordedOut(BaseModel):
     id: int
     campaign_id: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     duplicate: bool = Field(description="True when this idempotency key was already stored.")
 
 
@@ -135,11 +150,11 @@ def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, bod
 
 class ResponseOut(BaseModel):
     id: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     service_id: int | None
     source: str | None
     channel: str
-    profile: dict[str, Any] | None
+    profile: dict[str, str] | None = Field(description="Profile field code -> option code")
     suggestion: str | None
     fill_seconds: int | None
     suspect: bool

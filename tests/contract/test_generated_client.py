@@ -71,8 +71,6 @@ PROBLEM_JSON = "application/problem+json"
 
 # The parts of issue 12 built beside this test (see the module docstring).
 NEEDS_PROBLEMS = "TODO(lead): needs A's problem details declared in the OpenAPI"
-NEEDS_MODELS = "TODO(lead): needs B's response models (typed score and verdict)"
-NEEDS_TIMESTAMPS = "TODO(lead): needs B's RFC 3339 timestamps with an offset"
 NEEDS_SCOPES = "TODO(lead): needs C's 403 naming the missing scope, and A's problem details"
 NEEDS_VALIDATION = "TODO(lead): needs C's complete survey validation, and A's problem details"
 NEEDS_IDS = "TODO(lead): needs A's readable operationIds (<tag>_<verb_noun>)"
@@ -359,7 +357,6 @@ def test_score_and_verdict_values(api, worksheet):
         "13.13", "15.75", "2.63", False)
 
 
-@pytest.mark.xfail(reason=NEEDS_MODELS, strict=True)
 def test_score_and_verdict_are_typed(api, worksheet):
     aid = worksheet.created.id
     score = api.call("get", SCORE, assessment_id=aid).parsed
@@ -460,7 +457,6 @@ def test_survey_results_are_typed(api, batches):
     assert {(e.nrr.exact, e.answers) for e in ikm.elements} == {("7/2", 2)}
 
 
-@pytest.mark.xfail(reason=NEEDS_TIMESTAMPS, strict=False)  # already true on PostgreSQL
 def test_timestamps_carry_an_offset_and_repeat_identically(api, worksheet, batches):
     stamps = [worksheet.created.created_at, worksheet.created.updated_at,
               worksheet.hba1a.updated_at,

@@ -419,14 +419,6 @@ def token_revoke(token_id: int) -> None:
     typer.echo(f"Token {token_id} revoked.")
 
 
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 @webhooks_app.command("run")
 def webhooks_run(
     once: bool = typer.Option(False, help="Send what is due now, then stop."),
@@ -449,3 +441,12 @@ def webhooks_run(
             time.sleep(settings.webhooks_poll_seconds)
     except KeyboardInterrupt:
         typer.echo("Stopped.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -80,6 +80,15 @@ def _check(data: SubscriptionInput, *, allow_private_setting: bool, stored_allow
     return found
 
 
+def _save(session: Session, sub: WebhookSubscription, *, actor: Principal | None, action: str,
+          before: dict | None) -> None:
+    """The change and its audit record in one commit (the secret is never in the log)."""
+    session.add(sub)
+    audit.record(session, actor=actor, action=action, entity="webhook_subscription",
+                 entity_id=sub.id, unit_id=sub.unit_id, before=before, after=_snapshot(sub))
+    session.commit()
+
+
 def _raise(found: list[FieldProblem], title: str) -> None:
     if found:
         raise Invalid(title, problems=[p.message for p in found], errors=found)
@@ -169,8 +178,7 @@ def update(
     if data.allow_private is not None and (_is_admin(actor) or not data.allow_private):
         sub.allow_private = data.allow_private
     sub.updated_at = _now()
-    audit.save(session, sub, actor=actor, action="update", entity="webhook_subscription",
-               before=before)
+    _save(session, sub, actor=actor, action="update", before=before)
     return sub
 
 
@@ -195,5 +203,4 @@ def delete(session: Session, *, actor: Principal | None, subscription_id: int) -
     before = _snapshot(sub)
     sub.deleted_at = _now()
     sub.active = False
-    audit.save(session, sub, actor=actor, action="delete", entity="webhook_subscription",
-               before=before)
+    _save(session, sub, actor=actor, action="delete", before=before)

@@ -53,17 +53,20 @@ def _snapshot(sub: WebhookSubscription) -> dict | None:
 
 
 def _check(data: SubscriptionInput, *, allow_private_setting: bool, stored_allow: bool,
-           actor: Principal | None, stored_subtree: bool) -> list[FieldProblem]:
+           actor: Principal | None, stored_subtree: bool,
+           stored_url: str | None = None) -> list[FieldProblem]:
     found: list[FieldProblem] = []
     wants_admin = (data.include_subtree and not stored_subtree) or \
         (data.allow_private and not stored_allow)
     if wants_admin and not _is_admin(actor):
         found.append(FieldProblem("include_subtree" if data.include_subtree else "allow_private",
                                   "admin_only", ADMIN_ONLY))
-    if data.url is not None:
-        allow = allow_private_setting or bool(
+    if data.url is not None and data.url.strip() != stored_url:
+        # An administrator's permission covers the address they saw: a new address from
+        # anyone else must pass on its own (or by the deployment's setting).
+        allow = allow_private_setting or (_is_admin(actor) and bool(
             data.allow_private if data.allow_private is not None else stored_allow
-        )
+        ))
         for message in urls.problems(data.url, allow_private=allow):
             found.append(FieldProblem("url", "url_refused", message))
     if data.events is not None:
@@ -158,7 +161,8 @@ def update(
     sub = get(session, actor=actor, subscription_id=subscription_id)
     _raise(_check(data, allow_private_setting=allow_private_setting,
                   stored_allow=sub.allow_private, actor=actor,
-                  stored_subtree=sub.include_subtree), "Langganan webhook tidak diubah.")
+                  stored_subtree=sub.include_subtree, stored_url=sub.url),
+           "Langganan webhook tidak diubah.")
     if data.allow_private is False and data.url is None and not allow_private_setting:
         # Taking the permission away: the stored URL must then pass on its own.
         _raise([FieldProblem("url", "url_refused", m)

@@ -10,8 +10,8 @@ from app.models.surveys.records import SurveyResponse
 from app.services.surveys import intake as survey_intake
 from app.services.webhooks import events, subscriptions
 from app.services.webhooks.subscriptions import SubscriptionInput
-from tests.surveys.test_intake import submission, submit_all
 from tests.support.survey_forms import make_campaign, make_unit
+from tests.surveys.test_intake import submission, submit_all
 from tests.webhooks.conftest import verified
 
 

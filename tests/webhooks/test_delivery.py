@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from app.models.webhooks import WebhookAttempt, WebhookDelivery
 from app.services.integration import lke_from_surveys
-from app.services.webhooks import deliveries, events
+from app.services.webhooks import deliveries, events, subscriptions
+from app.services.webhooks.subscriptions import SubscriptionInput
 from app.services.webhooks.worker import Sender
 from tests.factories import principal
 from tests.webhooks.conftest import verified
@@ -146,3 +147,22 @@ async def test_the_app_sends_from_its_own_thread(db, world, settings, receiver, 
     app.state.engine.dispose()
     assert len(receiver.received) == 1
     verified(sub, receiver.received[0])
+
+
+def test_turned_off_or_deleted_subscriptions_get_nothing(db, world, receiver, sender,
+                                                         subscribe, campaign):
+    coord = principal(db, world, "coord_a1")
+    off = subscribe(receiver.url, events=[events.CAMPAIGN_CLOSED])
+    gone = subscribe(receiver.url, events=[events.CAMPAIGN_CLOSED])
+    _close(db, world, campaign())  # two deliveries in the outbox, not sent yet
+    subscriptions.update(db, actor=coord, subscription_id=off.id,
+                         data=SubscriptionInput(active=False))
+    subscriptions.delete(db, actor=coord, subscription_id=gone.id)
+    assert sender.run_once() == 2
+    assert receiver.received == []
+    db.expire_all()
+    assert [d.status for d in db.exec(select(WebhookDelivery)).all()] == ["cancelled"] * 2
+    # a new event finds no live subscription: nothing stored at all
+    _close(db, world, campaign())
+    db.expire_all()
+    assert len(db.exec(select(WebhookDelivery)).all()) == 2

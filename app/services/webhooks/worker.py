@@ -176,10 +176,17 @@ class Sender:
                                      body=body)}
         started = time.monotonic()
         try:
-            response = client.post(sub.url, content=body, headers=headers)
-            text = response.text[:MAX_BODY_KEPT]
-            return AttemptResult(response.status_code, text, None,
-                                 int((time.monotonic() - started) * 1000))
+            with client.stream("POST", sub.url, content=body, headers=headers) as response:
+                # Only the start of the answer is kept (and read): a receiver cannot make
+                # the sender hold a large body.
+                kept = b""
+                for chunk in response.iter_bytes():
+                    kept += chunk
+                    if len(kept) >= MAX_BODY_KEPT * 4:
+                        break
+                text = kept.decode("utf-8", "replace")[:MAX_BODY_KEPT]
+                return AttemptResult(response.status_code, text, None,
+                                     int((time.monotonic() - started) * 1000))
         except httpx.HTTPError as exc:
             kind = type(exc).__name__
             return AttemptResult(None, None, f"{kind}: {exc}"[:500],

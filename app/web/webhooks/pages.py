@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import SessionDep, SettingsDep, requires
 from app.security.principal import Principal
@@ -68,8 +69,9 @@ async def create_subscription(request: Request, session: SessionDep, settings: S
                               principal: Manager, unit_id: int) -> Response:
     form = await request.form()
     try:
-        sub = subscriptions.create(
-            session, actor=principal, unit_id=unit_id,
+        # In a thread: the receiver's host name is resolved (app.services.webhooks.urls).
+        sub = await run_in_threadpool(
+            subscriptions.create, session, actor=principal, unit_id=unit_id,
             data=_form_input(form, admin_flags=True),
             allow_private_setting=settings.webhooks_allow_private,
         )
@@ -116,8 +118,9 @@ async def update_subscription(request: Request, session: SessionDep, settings: S
     form = await request.form()
     data = _form_input(form, admin_flags=principal.is_admin)
     try:
-        subscriptions.update(session, actor=principal, subscription_id=sub.id, data=data,
-                             allow_private_setting=settings.webhooks_allow_private)
+        await run_in_threadpool(
+            subscriptions.update, session, actor=principal, subscription_id=sub.id, data=data,
+            allow_private_setting=settings.webhooks_allow_private)
     except Invalid as exc:
         session.rollback()
         return _detail(request, session, principal, unit_id, subscription_id,

@@ -21,6 +21,8 @@ token_app = typer.Typer(help="API tokens for other systems.", no_args_is_help=Tr
 app.add_typer(unit_app, name="unit")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def _engine():
@@ -417,9 +419,34 @@ def token_revoke(token_id: int) -> None:
     typer.echo(f"Token {token_id} revoked.")
 
 
+@webhooks_app.command("run")
+def webhooks_run(
+    once: bool = typer.Option(False, help="Send what is due now, then stop."),
+) -> None:
+    """Send webhook deliveries from the outbox (beside the app, or instead of its thread
+    when ZONA_WEBHOOKS_WORKER=false). Leased rows: any number may run at once."""
+    import time
+
+    from app.services.webhooks.worker import Sender
+
+    settings = get_settings()
+    sender = Sender(_engine(), settings)
+    if once:
+        typer.echo(f"Webhook attempts made: {sender.run_once()}")
+        return
+    typer.echo("Sending webhooks (Ctrl+C to stop).")
+    try:
+        while True:
+            sender.run_once()
+            time.sleep(settings.webhooks_poll_seconds)
+    except KeyboardInterrupt:
+        typer.echo("Stopped.")
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

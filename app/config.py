@@ -46,10 +46,26 @@ class Settings(BaseSettings):
     # Per campaign and minute: held above max(floor, factor x the usual rate).
     survey_velocity_floor: int = 20
     survey_velocity_factor: int = 10
+    # Webhooks (app/services/webhooks, docs/webhooks.md): the sender runs in the app's
+    # process unless turned off (then run `zona webhooks run` beside it).
+    webhooks_worker: bool = True
+    # Receivers in private, loopback or link-local networks are refused unless allowed here
+    # (or per subscription by an administrator).
+    webhooks_allow_private: bool = False
+    webhooks_timeout_seconds: float = 10.0
+    # Seconds to wait after the 1st, 2nd, ... failed attempt; one attempt more than entries.
+    webhooks_retry_schedule: str = "5,300,1800,7200,18000,36000"
+    webhooks_poll_seconds: float = 2.0
+    webhooks_overdue_scan_minutes: int = 60
 
     @property
     def is_production(self) -> bool:
         return self.environment.lower() == "production"
+
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        """The retry schedule as seconds (bad entries are a start-up error, not a guess)."""
+        text = self.webhooks_retry_schedule.strip()
+        return tuple(float(part) for part in text.split(",")) if text else ()
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -17,13 +17,23 @@ from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
 from app.services.surveys.intake import SurveyIntake
+from app.services.webhooks.worker import WorkerThread
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
+    worker = None
+    if app.state.settings.webhooks_worker:
+        # The webhook sender (app.services.webhooks.worker): leased rows, so one per replica
+        # is fine; off, `zona webhooks run` does the same work in its own process.
+        worker = WorkerThread(app.state.engine, app.state.settings)
+        worker.start()
+    app.state.webhook_worker = worker
     yield
+    if worker is not None:
+        await run_in_threadpool(worker.stop)
     # Store the survey responses still waiting, then stop the writer thread.
     await run_in_threadpool(app.state.survey_intake.close)
 

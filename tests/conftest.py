@@ -100,6 +100,7 @@ def settings(database_url, tmp_path_factory) -> Settings:
         data_dir=data_dir,
         secret_key="test-secret-key-" + "x" * 32,
         upload_dir=data_dir / "uploads",
+        webhooks_worker=False,  # a test that wants the sender runs it (tests/webhooks/)
     )
 
 

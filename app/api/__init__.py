@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, integration, units
+from app.api import audit, integration, units, webhooks
 from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
 from app.api.lke import evidence, reviews
@@ -23,5 +23,6 @@ for module in (
     surveys,
     programme,
     integration,
+    webhooks,
 ):
     api_router.include_router(module.router)

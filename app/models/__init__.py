@@ -31,6 +31,12 @@ from app.models.surveys.records import (
     SurveyTally,
 )
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
+from app.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookMessage,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ActionItem",
@@ -77,4 +83,8 @@ __all__ = [
     "Unit",
     "UnitLevel",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookMessage",
+    "WebhookSubscription",
 ]

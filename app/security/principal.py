@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "programme.write",
             "audit.read",
             "tokens.manage",
+            "webhooks.manage",
         }
     ),
     "reviewer": frozenset({"unit.read", "review.write"}),
@@ -39,6 +40,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[str]] = {
     "write:indicators": frozenset({"indicators.write"}),
     "write:surveys": frozenset({"surveys.write"}),
     "write:programme": frozenset({"programme.write"}),
+    "manage:webhooks": frozenset({"webhooks.manage"}),
 }
 ALL_SCOPES = tuple(SCOPE_PERMISSIONS)
 ALL_PERMISSIONS = ADMIN_PERMISSIONS

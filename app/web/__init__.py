@@ -12,6 +12,7 @@ from app.web.surveys import fast_lane as survey_fast_lane
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
 from app.web.surveys import qr as survey_qr
+from app.web.webhooks import pages as webhooks
 
 # The anonymous, high-volume routes (load-balancer probes, citizens answering a survey) come
 # first: FastAPI matches routes one by one (a few microseconds each), so a route behind the
@@ -41,5 +42,6 @@ for module in (
     programme,
     timeline,
     integration_lke,
+    webhooks,
 ):
     web_router.include_router(module.router)

@@ -44,6 +44,7 @@ NAV_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("Perjalanan ZI", "/timeline", "unit.read"),
     ("Log audit", "/audit", "audit.read"),
     ("Token API", "/tokens", "tokens.manage"),
+    ("Webhook", "/webhooks", "webhooks.manage"),
     ("LKE ZI", "/assessments", "unit.read"),
     ("Eviden", "/evidence", "unit.read"),
     ("Inovasi", "/innovations", "unit.read"),
@@ -61,7 +62,7 @@ NAV_ITEMS: tuple[tuple[str, str, str], ...] = (
 NAV_GROUPS: dict[str, list[str]] = {
     "Program ZI": ["/timeline", "/innovations", "/team", "/action-plan", "/partnerships",
                    "/pillars", "/milestones"],
-    "Pengaturan": ["/audit", "/tokens"],
+    "Pengaturan": ["/audit", "/tokens", "/webhooks"],
 }
 
 

@@ -21,6 +21,7 @@ from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Invalid
 from app.services.lke.assessments import assert_editable, framework_of, get
+from app.services.webhooks import events as webhook_events
 
 
 def _now() -> datetime:
@@ -292,6 +293,7 @@ def answer_many(
         validated.append((change, answer_input))
     if problems:
         raise Invalid("Jawaban tidak disimpan: periksa isian berikut.", problems=problems)
+    watched = _verdict_watch(session, assessment)
     rows = answers_of(session, assessment_id=assessment.id)
     out = []
     for change, answer_input in validated:
@@ -302,6 +304,7 @@ def answer_many(
         out.append(written or rows[change.ref])
     assessment.updated_at = _now()
     session.add(assessment)
+    _verdict_changed(session, assessment, watched)
     if commit:
         session.commit()
     return out
@@ -319,6 +322,7 @@ def clear_answer(
     row = rows.get(ref)
     if row is None or (row.option is None and not row.inputs and row.index_value is None):
         return row
+    watched = _verdict_watch(session, assessment)
     before = audit.snapshot(row)
     old_value = _row_value(row)
     row.option, row.inputs, row.index_value, row.source = None, None, None, None
@@ -344,8 +348,37 @@ def clear_answer(
     )
     assessment.updated_at = _now()
     session.add(assessment)
+    _verdict_changed(session, assessment, watched)
     session.commit()
     return row
+
+
+def _verdict_watch(session: Session, assessment: Assessment) -> bool | None:
+    """Whether the verdict passes before a change, when a webhook subscription wants to
+    hear of it changing (None otherwise: no scoring for nobody)."""
+    if not webhook_events.wants(session, unit_id=assessment.unit_id,
+                                event_type=webhook_events.VERDICT_CHANGED):
+        return None
+    from app.services.lke import scores  # scores reads answers through this module
+
+    return scores.verdict(session, assessment=assessment).passed
+
+
+def _verdict_changed(session: Session, assessment: Assessment, before: bool | None) -> None:
+    """Put ``assessment.verdict_changed`` in the outbox when the change flipped it."""
+    if before is None:
+        return
+    from app.services.lke import scores
+
+    session.flush()
+    verdict = scores.verdict(session, assessment=assessment)
+    if verdict.passed != before:
+        webhook_events.emit(
+            session, event_type=webhook_events.VERDICT_CHANGED, unit_id=assessment.unit_id,
+            data={"assessment_id": assessment.id, "target": verdict.target,
+                  "passed": verdict.passed, "previously_passed": before,
+                  "reasons": list(verdict.reasons)},
+        )
 
 
 def revisions(

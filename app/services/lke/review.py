@@ -31,6 +31,7 @@ from app.services.lke.submission import (
     current_submission,
     reviewer_positions,
 )
+from app.services.webhooks import events as webhook_events
 
 
 def _now() -> datetime:
@@ -329,5 +330,14 @@ def decide(
                "self_total": review.self_total, "review_total": review.review_total,
                "flagged": flagged},
     )
+    data = {"assessment_id": assessment.id, "review_id": review.id, "level": level,
+            "decision": decision, "status": status_after, "self_total": review.self_total,
+            "review_total": review.review_total, "flagged": flagged}
+    kind = (webhook_events.ASSESSMENT_RETURNED if decision == rv.RETURN
+            else webhook_events.ASSESSMENT_ACCEPTED)
+    webhook_events.emit(session, event_type=kind, unit_id=assessment.unit_id, data=data)
+    if status_after == rv.FINAL:
+        webhook_events.emit(session, event_type=webhook_events.ASSESSMENT_FINAL,
+                            unit_id=assessment.unit_id, data=data)
     session.commit()
     return review

@@ -28,6 +28,7 @@ from app.services import audit, units
 from app.services.errors import Forbidden, Invalid, Locked
 from app.services.lke import assessments
 from app.services.lke import scores as lke_scores
+from app.services.webhooks import events as webhook_events
 
 MAX_NOTE = 5000
 LEVEL_OF_UNIT = {"regional": rv.REGIONAL, "eselon1": rv.TPI, "ministry": rv.TPI}
@@ -165,6 +166,12 @@ def submit(
         unit_id=assessment.unit_id, before=before,
         after={**(audit.snapshot(assessment) or {}), "submission_id": submission.id,
                "round": submission.round, "total": submission.self_snapshot["score"]["total"]},
+    )
+    webhook_events.emit(
+        session, event_type=webhook_events.ASSESSMENT_SUBMITTED, unit_id=assessment.unit_id,
+        data={"assessment_id": assessment.id, "status": assessment.status,
+              "submission_id": submission.id, "round": submission.round,
+              "levels": list(levels), "total": submission.self_snapshot["score"]["total"]},
     )
     session.commit()
     return submission

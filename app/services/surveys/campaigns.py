@@ -30,6 +30,7 @@ from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.services.surveys import instruments as survey_instruments
+from app.services.webhooks import events as webhook_events
 
 if TYPE_CHECKING:
     from app.services.surveys.inputs import CampaignIn
@@ -289,6 +290,7 @@ def set_campaign_status(
     if status == CampaignStatus.draft and campaign.status != CampaignStatus.draft:
         raise Conflict("Survei yang sudah dibuka tidak dapat dikembalikan ke draf.")
     before = audit.snapshot(campaign)
+    closing = status == CampaignStatus.closed and campaign.status != CampaignStatus.closed
     campaign.status = status
     campaign.closed_at = utc_now() if status == CampaignStatus.closed else None
     campaign.updated_at = utc_now()
@@ -298,6 +300,15 @@ def set_campaign_status(
         entity_id=campaign.id, unit_id=campaign.unit_id, before=before,
         after=audit.snapshot(campaign),
     )
+    if closing:
+        webhook_events.emit(
+            session, event_type=webhook_events.CAMPAIGN_CLOSED, unit_id=campaign.unit_id,
+            data={"campaign_id": campaign.id, "title": campaign.title,
+                  "period_label": campaign.period_label,
+                  "opens_on": campaign.opens_on.isoformat(),
+                  "closes_on": campaign.closes_on.isoformat(),
+                  "closed_at": webhook_events.stamp(campaign.closed_at)},
+        )
     session.commit()
     return campaign
 

@@ -219,6 +219,14 @@ def write_batch(connection, submissions: list[Submission], now: datetime) -> lis
     survey_responses.insert_responses(connection, rows, counts=counts)
     survey_responses.insert_answers(connection, answers, counts=counts)
     counts.write(connection)
+    held = [(row["campaign_id"], row["id"], row["suspect_reasons"]) for row in rows
+            if row["suspect"]]
+    if held:
+        unit_of = dict(connection.execute(
+            select(_CAMPAIGN.c.id, _CAMPAIGN.c.unit_id).where(
+                _CAMPAIGN.c.id.in_({c for c, _, _ in held}))
+        ).all())
+        survey_responses.emit_held(connection, unit_of, held)
     return outcomes  # type: ignore[return-value]
 
 

@@ -39,6 +39,7 @@ from app.services.surveys.campaigns import (
     utc_now,
 )
 from app.services.surveys.catalogue import active_services, list_sources, source_by_tag
+from app.services.webhooks import events as webhook_events
 
 
 class SubmissionInvalid(Invalid):
@@ -278,6 +279,9 @@ def record_response(
         recorded = _insert(
             session, campaign, checked, meta, suspect_reasons, channel, now or utc_now()
         )
+        if recorded.suspect:
+            emit_held(session, {campaign.id: campaign.unit_id},
+                      [(campaign.id, recorded.id, tuple(suspect_reasons))])
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -488,3 +492,20 @@ def _existing_many(
         r.idempotency_key: RecordedResponse(r.id, campaign_id, r.submitted_at, r.suspect, True)
         for r in rows
     }
+
+
+def emit_held(db, unit_of: Mapping[int, int],
+              held: Sequence[tuple[int, int, Sequence[str]]]) -> None:
+    """Put one ``survey.answers_held`` event per campaign in the outbox for the responses
+    just held for review: (campaign id, response id, reasons) each."""
+    by_campaign: dict[int, list[tuple[int, Sequence[str]]]] = {}
+    for campaign_id, response_id, reasons in held:
+        by_campaign.setdefault(campaign_id, []).append((response_id, reasons))
+    for campaign_id, rows in by_campaign.items():
+        reasons = sorted({r for _, found in rows for r in found})
+        webhook_events.emit(
+            db, event_type=webhook_events.SURVEY_ANSWERS_HELD, unit_id=unit_of[campaign_id],
+            data={"campaign_id": campaign_id, "count": len(rows),
+                  "response_ids": [response_id for response_id, _ in rows],
+                  "reasons": reasons},
+        )

@@ -1,0 +1,1 @@
+"""Webhook pages of a unit (app.services.webhooks)."""

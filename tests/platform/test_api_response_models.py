@@ -32,6 +32,9 @@ FREE_FORM = {
     # the entity (assessment, survey campaign, token...), so a fixed schema would lie.
     ("AuditOut", "before"),
     ("AuditOut", "after"),
+    # A webhook body as it was posted: `data` holds the event type's own fields (listed per
+    # event in docs/webhooks.md), stored and shown byte for byte as the receiver got them.
+    ("WebhookBodyOut", "data"),
 }
 
 

@@ -333,6 +333,9 @@ def install(app: FastAPI) -> None:
         elif isinstance(exc, BodyRefused):  # app.middleware, while the app read the body
             shown = gettext(exc.message).format(**exc.values)
             english = gettext(exc.message, "en").format(**exc.values)
+            if status == 422:  # a form that is not UTF-8 text
+                errors = [ProblemError(location="body", field="", code="body_unreadable",
+                                       message=exc.detail, message_en=english)]
         elif message is not None and message == _phrase(status):
             message = None  # Starlette's English reason phrase: ours instead
         default = HTTP_MESSAGES.get(status, "Permintaan tidak dapat diproses.")

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 from app.deps import NotAuthenticated, is_api
 from app.i18n import gettext
-from app.middleware import BODY_MESSAGE, BodyRefused
+from app.middleware import BODY_MESSAGE, TOO_LARGE_TITLE, BodyRefused
 from app.services.errors import Forbidden, ServiceError, TooManyAttempts
 
 HTTP_MESSAGES = {
@@ -138,7 +138,7 @@ PROBLEM_TITLES = {
     404: "Tidak ditemukan",
     405: "Metode tidak diizinkan",
     409: "Bertentangan dengan data yang ada",
-    413: "Data terlalu besar",
+    413: TOO_LARGE_TITLE,  # also written by app.middleware before the app runs
     415: "Jenis isi tidak didukung",
     422: "Data tidak valid",
     429: "Terlalu banyak permintaan",

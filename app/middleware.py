@@ -136,7 +136,7 @@ class RequestContextMiddleware:
 
 
 TOO_LARGE_MESSAGE = "Data yang dikirim terlalu besar (batas {mb} MB)."
-TOO_LARGE_TITLE = "Data terlalu besar"  # app.errors.PROBLEM_TITLES[413]
+TOO_LARGE_TITLE = "Data terlalu besar"  # the problem's title (app.errors.PROBLEM_TITLES)
 #: Also app.errors' words for a body the framework could not parse (its English 400).
 BODY_MESSAGE = (
     "Isi permintaan tidak dapat dibaca: kirim JSON atau formulir yang sah, dengan teks "

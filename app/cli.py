@@ -150,6 +150,33 @@ def serve(
     )
 
 
+@app.command("openapi")
+def openapi(
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here (docs/openapi.json) instead of printing."
+    ),
+) -> None:
+    """Write the API's OpenAPI document: the contract checked in as docs/openapi.json."""
+    import tempfile
+
+    from app.api.docs import render_openapi
+    from app.config import Settings
+    from app.main import create_app
+
+    # A throwaway app: the document depends on the code only, never on a database or data.
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            data_dir=Path(folder), database_url="sqlite://", secret_key="openapi-" + "x" * 32
+        )
+        document = render_openapi(create_app(settings))
+    if output is None:
+        typer.echo(document, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document, encoding="utf-8")
+    typer.echo(f"OpenAPI document written: {output}")
+
+
 @app.command()
 def check(
     files: bool = typer.Option(

@@ -84,8 +84,10 @@ class TrustedHostMiddleware:
     async def _refuse(scope: Scope, send: Send) -> None:
         message = gettext(HOST_REFUSED)  # the language RequestContextMiddleware chose
         if scope["path"].startswith("/api/"):
-            body = json.dumps({"status": 400, "title": "Bad Request",
-                               "detail": message}).encode()
+            body = json.dumps({"type": "about:blank", "title": "Permintaan tidak valid",
+                               "status": 400, "detail": gettext(HOST_REFUSED, "id"),
+                               "detail_en": gettext(HOST_REFUSED, "en"),
+                               "errors": []}).encode()
             content_type = b"application/problem+json"
         else:
             lang = scope.get("state", {}).get("language", "id")

@@ -1,4 +1,10 @@
-"""Exception handlers: JSON `{"detail": ...}` under /api, a readable page elsewhere."""
+"""Exception handlers: RFC 9457 problem details under /api, a readable page elsewhere.
+
+Every 4xx/5xx of the API is one `app.api.problems.Problem` (`application/problem+json`):
+request validation, service errors (with their named field problems and, on 403, the
+missing permission), the framework's own 404/405, body refusals, database refusals and
+the unexpected 500. `app.api.openapi` declares them on every operation.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 from app.deps import NotAuthenticated, is_api
 from app.i18n import gettext
-from app.middleware import BODY_MESSAGE, BodyRefused
-from app.services.errors import ServiceError, TooManyAttempts
+from app.middleware import BODY_MESSAGE, TOO_LARGE_TITLE, BodyRefused
+from app.services.errors import Forbidden, ServiceError, TooManyAttempts
 
 HTTP_MESSAGES = {
     400: "Permintaan tidak valid.",
@@ -86,7 +93,153 @@ VALIDATION_WORDS = {
     "literal_error": "bukan pilihan yang tersedia",
     "string_type": "harus berupa teks",
     "value_error": "tidak valid",
+    "bool_type": "harus ya atau tidak",
+    "dict_type": "harus berupa objek JSON",
+    "model_type": "harus berupa objek JSON",
+    "model_attributes_type": "harus berupa objek JSON",
+    "list_type": "harus berupa daftar",
+    "too_short": "terlalu sedikit isian",
+    "extra_forbidden": "tidak dikenal",
+    "string_pattern_mismatch": "tidak sesuai format",
+    "json_invalid": "bukan JSON yang sah",
+    "json_type": "bukan JSON yang sah",
+    "url_parsing": "harus berupa alamat (URL)",
+    "url_scheme": "harus berupa alamat http atau https",
+    "uuid_parsing": "harus berupa UUID",
+    "multiple_of": "bukan kelipatan yang diizinkan",
+    "decimal_max_digits": "terlalu banyak angka",
+    "decimal_max_places": "terlalu banyak angka di belakang koma",
+    "datetime_type": "harus berupa tanggal dan jam",
+    "datetime_from_date_parsing": "harus berupa tanggal dan jam",
+    "date_from_datetime_inexact": "harus berupa tanggal (TTTT-BB-HH)",
+    "timezone_aware": "harus menyertakan zona waktu",
+    "bytes_type": "harus berupa berkas",
+    "union_tag_invalid": "bukan pilihan yang tersedia",
+    "is_instance_of": "tidak valid",
 }
+
+#: Validation words shown with the limit that was crossed: pydantic's ``ctx`` fills them.
+LIMIT_WORDS = {
+    "string_too_long": ("max_length", "terlalu panjang (paling banyak {limit} karakter)"),
+    "string_too_short": ("min_length", "terlalu pendek (paling sedikit {limit} karakter)"),
+    "too_long": ("max_length", "terlalu banyak isian (paling banyak {limit})"),
+    "too_short": ("min_length", "terlalu sedikit isian (paling sedikit {limit})"),
+    "greater_than": ("gt", "harus lebih dari {limit}"),
+    "greater_than_equal": ("ge", "paling kecil {limit}"),
+    "less_than": ("lt", "harus kurang dari {limit}"),
+    "less_than_equal": ("le", "paling besar {limit}"),
+}
+
+#: The problem's title: the kind of problem, by status (Indonesian; English in the catalogue).
+PROBLEM_TITLES = {
+    400: "Permintaan tidak valid",
+    401: "Belum masuk",
+    403: "Tidak berwenang",
+    404: "Tidak ditemukan",
+    405: "Metode tidak diizinkan",
+    409: "Bertentangan dengan data yang ada",
+    413: TOO_LARGE_TITLE,  # also written by app.middleware before the app runs
+    415: "Jenis isi tidak didukung",
+    422: "Data tidak valid",
+    429: "Terlalu banyak permintaan",
+    500: "Kesalahan server",
+}
+NOT_AUTHENTICATED = (
+    "Belum masuk: kirim token API dalam header 'Authorization: Bearer <token>'."
+)
+WHOLE_BODY = "Isi permintaan {words}."
+LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def _validation_words(error: dict, lang: str | None = None) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in LIMIT_WORDS and LIMIT_WORDS[kind][0] in ctx:
+        key, words = LIMIT_WORDS[kind]
+        return gettext(words, lang).format(limit=ctx[key])
+    return gettext(VALIDATION_WORDS.get(kind, "tidak valid"), lang)
+
+
+def validation_error_items(exc: RequestValidationError) -> list[ProblemError]:
+    """Every invalid input of the request, named, in Indonesian and English."""
+    items: list[ProblemError] = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        location = str(loc[0]) if loc and loc[0] in LOCATIONS else "body"
+        path = loc[1:] if loc and loc[0] in LOCATIONS else loc
+        kind = str(error.get("type", "value_error"))
+        if kind == "json_invalid":
+            path = ()  # pydantic names the character position, not a field
+        field = ".".join(str(part) for part in path)
+        if field:
+            message, message_en = (
+                gettext("Isian '{field}' {words}.", lang).format(
+                    field=field, words=_validation_words(error, lang)
+                )
+                for lang in ("id", "en")
+            )
+        else:
+            message, message_en = (
+                gettext(WHOLE_BODY, lang).format(words=_validation_words(error, lang))
+                for lang in ("id", "en")
+            )
+        item = ProblemError(
+            location=location, field=field, code=kind, message=message, message_en=message_en
+        )
+        if item not in items:
+            items.append(item)
+    return items
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    detail_en: str | None = None,
+    errors: list[ProblemError] | None = None,
+    permission: str | None = None,
+    headers: dict | None = None,
+) -> JSONResponse:
+    """The API's one error answer: RFC 9457 problem details."""
+    title = PROBLEM_TITLES.get(status, "Permintaan tidak dapat diproses")
+    problem = Problem(
+        title=title,
+        status=status,
+        detail=detail,
+        detail_en=detail_en if detail_en is not None else gettext(detail, "en"),
+        errors=errors or [],
+        permission=permission,
+    )
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _service_problem(exc: ServiceError, headers: dict) -> JSONResponse:
+    """A service's refusal: its message, each named field problem, and the other lines."""
+    errors = [
+        ProblemError(
+            location=item.location, field=item.field, code=item.code,
+            message=item.message, message_en=gettext(item.message, "en"),
+        )
+        for item in exc.errors
+    ]
+    named = {item.message for item in exc.errors}
+    errors += [
+        ProblemError(
+            location="body", field="", code="invalid",
+            message=line, message_en=gettext(line, "en"),
+        )
+        for line in exc.problems
+        if line not in named
+    ]
+    permission = exc.permission if isinstance(exc, Forbidden) else None
+    return problem_response(
+        exc.status_code, exc.message, errors=errors, permission=permission, headers=headers
+    )
 
 
 def _validation_problems(exc: RequestValidationError) -> list[str]:
@@ -116,17 +269,25 @@ def _database_refusal(request: Request, exc: Exception, status: int, message: st
         str(getattr(exc, "orig", exc)).splitlines()[0][:200],
     )
     if is_api(request):
-        return JSONResponse({"detail": message}, status_code=status)
+        return problem_response(status, message)
     return _page(request, status, gettext(message))
+
+
+def _phrase(status: int) -> str | None:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, _exc: NotAuthenticated) -> Response:
         if is_api(request):
-            return JSONResponse(
-                {"detail": "Not authenticated: send 'Authorization: Bearer <token>'."},
-                status_code=401, headers={"WWW-Authenticate": "Bearer"},
+            return problem_response(
+                401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": "Bearer"}
             )
         target = "/login?next=" + quote(request.url.path, safe="/")
         if request.headers.get("hx-request") == "true":
@@ -139,9 +300,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, TooManyAttempts):
             headers["Retry-After"] = str(exc.retry_after)
         if is_api(request):
-            return JSONResponse(
-                {"detail": exc.detail()}, status_code=exc.status_code, headers=headers
-            )
+            return _service_problem(exc, headers)
         response = _page(request, exc.status_code, gettext(exc.message), exc.problems)
         response.headers.update(headers)
         return response
@@ -149,11 +308,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         if is_api(request):
-            errors = [
-                {k: v for k, v in err.items() if k in ("loc", "msg", "type")}
-                for err in exc.errors()
-            ]
-            return JSONResponse({"detail": errors}, status_code=422)
+            return problem_response(
+                422, HTTP_MESSAGES[422], errors=validation_error_items(exc)
+            )
         return _page(request, 422, gettext(HTTP_MESSAGES[422]), _validation_problems(exc))
 
     @app.exception_handler(StarletteHTTPException)
@@ -162,18 +319,29 @@ def install(app: FastAPI) -> None:
         headers = getattr(exc, "headers", None)
         message = exc.detail if isinstance(exc.detail, str) and exc.detail else None
         shown = None  # the page's words when they are ours (Starlette's details are English)
+        english = None
+        errors: list[ProblemError] = []
         if status == 400:
             # The framework could not read the body (bytes that are not JSON or not UTF-8, a
             # broken multipart body) and says so in English; the app itself never raises a
             # 400. Answered like any other invalid input: 422, in Indonesian.
             status, message = 422, BODY_MESSAGE
             shown = gettext(BODY_MESSAGE)
+            english = gettext(BODY_MESSAGE, "en")
+            errors = [ProblemError(location="body", field="", code="body_unreadable",
+                                   message=BODY_MESSAGE, message_en=english)]
         elif isinstance(exc, BodyRefused):  # app.middleware, while the app read the body
             shown = gettext(exc.message).format(**exc.values)
+            english = gettext(exc.message, "en").format(**exc.values)
+            if status == 422:  # a form that is not UTF-8 text
+                errors = [ProblemError(location="body", field="", code="body_unreadable",
+                                       message=exc.detail, message_en=english)]
+        elif message is not None and message == _phrase(status):
+            message = None  # Starlette's English reason phrase: ours instead
         default = HTTP_MESSAGES.get(status, "Permintaan tidak dapat diproses.")
         if is_api(request):
-            return JSONResponse(
-                {"detail": message or default}, status_code=status, headers=headers,
+            return problem_response(
+                status, message or default, detail_en=english, errors=errors, headers=headers
             )
         response = _page(request, status, shown or gettext(default))
         if headers:
@@ -199,5 +367,5 @@ def install(app: FastAPI) -> None:
 
         logging.getLogger("zona").exception("unhandled error", exc_info=exc)
         if is_api(request):
-            return JSONResponse({"detail": HTTP_MESSAGES[500]}, status_code=500)
+            return problem_response(500, HTTP_MESSAGES[500])
         return _page(request, 500, gettext(HTTP_MESSAGES[500]))

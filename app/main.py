@@ -45,9 +45,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description=(
             "Zona: Zona Integritas workbench (WBK/WBBM). Other government systems use "
-            "`/api/v1` with a bearer token issued by a unit coordinator."
+            "`/api/v1` with a bearer token issued by a unit coordinator.\n\n"
+            "Every error is RFC 9457 problem details (`application/problem+json`, schema "
+            "`Problem`): `title`, `status`, `detail` (Indonesian) and `detail_en`, `errors[]` "
+            "naming each invalid input (location, field, code, Indonesian and English "
+            "message) and, on 403, the missing `permission`. Each operation declares the "
+            "statuses it can answer. A deployment that checks host names answers an unknown "
+            "`Host` with 400 before any operation runs."
         ),
-        # Served below behind sign-in (a session or a bearer token), not anonymously.
+        # Served by app.api.docs, readable without signing in (the document, never data).
         docs_url=None,
         redoc_url=None,
         openapi_url=None,

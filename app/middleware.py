@@ -12,7 +12,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.i18n import LANGUAGES, current_language
+from app.i18n import LANGUAGES, current_language, gettext
 from app.services.audit import current_request_id
 
 LANG_COOKIE = "zona_lang"
@@ -136,6 +136,7 @@ class RequestContextMiddleware:
 
 
 TOO_LARGE_MESSAGE = "Data yang dikirim terlalu besar (batas {mb} MB)."
+TOO_LARGE_TITLE = "Data terlalu besar"  # the problem's title (app.errors.PROBLEM_TITLES)
 #: Also app.errors' words for a body the framework could not parse (its English 400).
 BODY_MESSAGE = (
     "Isi permintaan tidak dapat dibaca: kirim JSON atau formulir yang sah, dengan teks "
@@ -256,8 +257,15 @@ class BodyLimitMiddleware:
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         message = too_large_message(limit)
         if scope["path"].startswith("/api/"):
-            body = json.dumps({"detail": message}).encode()
-            content_type = b"application/json"
+            # The API's problem details (app.api.problems.Problem), written here because
+            # this answer leaves before the app (and its exception handlers) runs.
+            body = json.dumps({
+                "type": "about:blank", "title": TOO_LARGE_TITLE, "status": 413,
+                "detail": message,
+                "detail_en": gettext(TOO_LARGE_MESSAGE, "en").format(mb=_megabytes(limit)),
+                "errors": [],
+            }).encode()
+            content_type = b"application/problem+json"
         else:
             body = f"<!doctype html><title>413</title><p>{message}</p>".encode()
             content_type = b"text/html; charset=utf-8"

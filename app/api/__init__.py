@@ -7,10 +7,11 @@ from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
 from app.api.lke import evidence, reviews
 from app.api.lke import xlsx as lke_xlsx
+from app.api.openapi import operation_id
 from app.api.programme import routes as programme
 from app.api.surveys import routes as surveys
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", generate_unique_id_function=operation_id)
 for module in (
     me,
     units,

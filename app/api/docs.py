@@ -1,21 +1,25 @@
-"""OpenAPI schema and Swagger UI for signed-in users and token holders.
+"""The OpenAPI document and Swagger UI, readable without signing in (the API's data is not).
 
 The bearer scheme is declared here so the docs show how to authorise; the actual check is
-`app.deps.requires` on every route.
+`app.deps.requires` on every route. `app.api.openapi` declares the errors, tags and
+operation ids; `zona openapi` writes the same document to `docs/openapi.json`.
 """
 
 from __future__ import annotations
+
+import json
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from app.deps import requires
+from app.api.openapi import declare_errors
+from app.deps import public
+from app.security.principal import ALL_SCOPES
 
 TOKEN_HELP = (
     "API token issued by a unit coordinator (`zona token add` or the Token API page); "
-    "send `Authorization: Bearer <token>`. Scopes: read, write:indicators, write:surveys, "
-    "write:programme."
+    "send `Authorization: Bearer <token>`. Scopes: " + ", ".join(ALL_SCOPES) + "."
 )
 
 
@@ -35,6 +39,7 @@ def build_openapi(app: FastAPI) -> dict:
         title=app.title, version=app.version, description=app.description,
         routes=app.routes,
     )
+    declare_errors(schema)
     schema.setdefault("components", {})["securitySchemes"] = {
         "bearerToken": {"type": "http", "scheme": "bearer", "description": TOKEN_HELP}
     }
@@ -43,13 +48,18 @@ def build_openapi(app: FastAPI) -> dict:
     return schema
 
 
-def install_docs(app: FastAPI) -> None:
-    reader = Depends(requires("unit.read", unit_param=None))
+def render_openapi(app: FastAPI) -> str:
+    """The document as `docs/openapi.json` holds it: indented, UTF-8, one final newline."""
+    return json.dumps(build_openapi(app), indent=2, ensure_ascii=False) + "\n"
 
-    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[reader])
+
+def install_docs(app: FastAPI) -> None:
+    anyone = Depends(public(csrf=False))
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[anyone])
     def openapi_json(request: Request) -> JSONResponse:
         return JSONResponse(build_openapi(request.app))
 
-    @app.get("/api/docs", include_in_schema=False, dependencies=[reader])
+    @app.get("/api/docs", include_in_schema=False, dependencies=[anyone])
     def swagger(request: Request) -> HTMLResponse:
         return HTMLResponse(SWAGGER_PAGE)

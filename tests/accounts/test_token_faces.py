@@ -10,6 +10,7 @@ from sqlmodel import select
 from app.models import ApiToken, AuditRecord
 from app.services.accounts import tokens
 from tests.factories import login
+from tests.support.problems import problem
 
 NOT_THERE = 999999
 
@@ -32,15 +33,15 @@ async def test_a_token_of_another_unit_is_answered_like_one_that_does_not_exist(
                                  data={"csrf_token": csrf, "confirm": "1"})
         api = await client.delete(f"/api/v1/units/{a1}/tokens/{token_id}",
                                   headers={"X-CSRF-Token": csrf})
-        answers[token_id] = (page.status_code, _lead(page.text), api.status_code, api.json())
+        answers[token_id] = (page.status_code, _lead(page.text), api.status_code, problem(api)["detail"])
 
     assert answers[NOT_THERE] == (
         404, f"Token {NOT_THERE} tidak ditemukan.",
-        404, {"detail": f"Token {NOT_THERE} tidak ditemukan."},
+        404, f"Token {NOT_THERE} tidak ditemukan.",
     )
     assert answers[b1_token.id] == (
         404, f"Token {b1_token.id} tidak ditemukan.",
-        404, {"detail": f"Token {b1_token.id} tidak ditemukan."},
+        404, f"Token {b1_token.id} tidak ditemukan.",
     )
 
     db.expire_all()

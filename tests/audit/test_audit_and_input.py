@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from app.models import AuditRecord, PredicateAward
 from tests.factories import login
+from tests.support.problems import problem, text
 
 
 def _changes(db):
@@ -64,7 +65,7 @@ async def test_a_refused_change_writes_no_audit_record(client, db, world):
         headers={"X-CSRF-Token": csrf},
     )
     assert response.status_code == 422
-    assert "WBK" in str(response.json()["detail"])
+    assert "WBK" in text(response)
     assert len(_changes(db)) == count
     assert db.exec(select(PredicateAward)).all() == []
 
@@ -103,7 +104,7 @@ async def test_bad_input_is_a_clear_4xx_and_changes_nothing(client, db, world):
     headers = {"X-CSRF-Token": csrf, "content-type": "application/json"}
     malformed = await client.post(url, content=b'{"predicate": "WBK",', headers=headers)
     assert malformed.status_code == 422
-    assert "detail" in malformed.json()
+    assert [e["code"] for e in problem(malformed)["errors"]] == ["json_invalid"]
     wrong_type = await client.post(
         url, json={"predicate": "WBK", "year": "dua ribu", "decree_number": "x",
                    "decree_date": "2018-01-01"}, headers={"X-CSRF-Token": csrf},
@@ -118,7 +119,7 @@ async def test_bad_input_is_a_clear_4xx_and_changes_nothing(client, db, world):
         url, content=b'{"x": "' + b"a" * (2 * 1024 * 1024) + b'"}', headers=headers
     )
     assert oversized.status_code == 413
-    assert "detail" in oversized.json()
+    assert problem(oversized)["status"] == 413
     assert db.exec(select(PredicateAward)).all() == []
 
 
@@ -136,7 +137,11 @@ async def test_unknown_api_path_is_json_404(client, world):
     await login(client, "coord_a1")
     response = await client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+    assert problem(response) == {
+        "type": "about:blank", "title": "Tidak ditemukan", "status": 404,
+        "detail": "Halaman atau data tidak ditemukan.", "detail_en": "Page or record not found.",
+        "errors": [],
+    }
 
 
 async def test_page_errors_are_readable_pages(client, world):
@@ -159,4 +164,4 @@ async def test_only_admins_create_units(client, db, world):
     assert created.status_code == 201, created.text
     duplicate = await client.post("/api/v1/units", json=body, headers={"X-CSRF-Token": csrf})
     assert duplicate.status_code == 422
-    assert "sudah dipakai" in str(duplicate.json()["detail"])
+    assert "sudah dipakai" in text(duplicate)

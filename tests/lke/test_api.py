@@ -11,6 +11,7 @@ from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.services.lke import frameworks
 from tests.factories import issue_token, login
 from tests.support.lke_worksheets import all_max
+from tests.support.problems import error_messages, problem
 
 API = "/api/v1"
 
@@ -174,11 +175,11 @@ async def test_numeric_inputs(coord, world, db):
         headers=h,
     )
     assert r.status_code == 422
-    assert any("PRE3A" in p for p in r.json()["detail"]["problems"])
+    assert any("PRE3A" in p for p in error_messages(r))
     r = await client.put(url, json={"inputs": {"change_agents": -1, "changes_made": 0}},
                          headers=h)
     assert r.status_code == 422
-    assert "tidak boleh negatif" in " ".join(r.json()["detail"]["problems"])
+    assert "tidak boleh negatif" in " ".join(error_messages(r))
     r = await client.put(url, json={"inputs": {"change_agents": 4}}, headers=h)
     assert r.status_code == 422  # an input missing
     r = await client.put(f"{API}/assessments/{a['id']}/answers/HBA1A", json={"index": "4.5"},
@@ -209,7 +210,7 @@ async def test_unknown_ref_and_bad_option_store_nothing(coord, world, db):
         {"ref": "NOPE", "option": "A"},
     ])
     assert r.status_code == 422
-    problems = r.json()["detail"]["problems"]
+    problems = error_messages(r)
     assert [p.split(":")[0] for p in problems] == ["PPA1B", "NOPE"]
     r = await client.put(f"{API}/assessments/{a['id']}/answers/PPA1B",
                          json={"option": "A", "extra": 1}, headers=h)
@@ -337,12 +338,12 @@ async def test_create_rules_and_lock(coord, world, db):
     db.commit()
     r = await client.put(f"{API}/assessments/{a['id']}/answers/PPA1A", json={"option": "Ya"},
                          headers=h)
-    assert r.status_code == 409 and "final" in r.json()["detail"]
+    assert r.status_code == 409 and "final" in problem(r)["detail"]
     row.status = "in_review"
     db.add(row)
     db.commit()
     r = await _put_many(client, csrf, a["id"], [{"ref": "PPA1A", "option": "Ya"}])
-    assert r.status_code == 409 and "direviu" in r.json()["detail"]
+    assert r.status_code == 409 and "direviu" in problem(r)["detail"]
     assert _count(db, LkeAnswer) == 0
 
 

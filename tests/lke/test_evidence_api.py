@@ -12,6 +12,7 @@ from app.models.lke.evidence import Evidence, EvidenceLink
 from app.services.lke import overview
 from tests.factories import issue_token, login
 from tests.support.lke_review import EXE, PDF, PNG, docx, new_assessment
+from tests.support.problems import problem, text
 
 
 def _files(settings):
@@ -73,7 +74,7 @@ async def test_refused_files_store_nothing(client, world, db, settings):
     for name, data, status, fragment in cases:
         response = await _upload(client, csrf, unit, name, data)
         assert response.status_code == status, (name, response.text)
-        assert fragment in str(response.json()["detail"])
+        assert fragment in text(response)
     assert db.exec(select(Evidence)).all() == []
     assert _files(settings) == before
     # no temporary files left behind either
@@ -87,7 +88,7 @@ async def test_too_large_is_413_and_nothing_stored(client, world, db, settings, 
     big = PDF + b"0" * (limit - len(PDF) + 1)  # one byte over the limit
     response = await _upload(client, csrf, world.unit("UNIT-A1"), "besar.pdf", big)
     assert response.status_code == 413
-    assert "terlalu besar" in response.json()["detail"]
+    assert "terlalu besar" in problem(response)["detail"]
     assert db.exec(select(Evidence)).all() == []
     assert not list((settings.resolved_upload_dir() / "evidence").rglob(".tmp-*"))
 

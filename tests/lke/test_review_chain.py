@@ -16,6 +16,7 @@ from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
 from app.services.lke import overview
 from tests.factories import issue_token, login
 from tests.support.lke_review import PDF, new_assessment
+from tests.support.problems import error_messages, problem, text
 
 
 def _status(db, assessment_id: int) -> str:
@@ -29,13 +30,13 @@ async def test_submit_lists_every_missing_answer_and_changes_nothing(client, wor
     response = await client.post(f"/api/v1/assessments/{a.id}/submit", json={},
                                  headers={"X-CSRF-Token": csrf})
     assert response.status_code == 422
-    detail = response.json()["detail"]
-    assert "2 pertanyaan" in detail["message"]
-    assert detail["problems"] == ["PPA1B: belum dijawab", "HBA1A: belum dijawab"]
+    detail = problem(response)
+    assert "2 pertanyaan" in detail["detail"]
+    assert error_messages(response) == ["PPA1B: belum dijawab", "HBA1A: belum dijawab"]
     assert _status(db, a.id) == "draft"
     assert db.exec(select(LkeSubmission)).all() == []
     ready = (await client.get(f"/api/v1/assessments/{a.id}/submission")).json()
-    assert ready["ready"] is False and ready["missing"] == detail["problems"]
+    assert ready["ready"] is False and ready["missing"] == error_messages(response)
     assert ready["levels"] == ["regional", "tpi"]
 
 
@@ -108,7 +109,7 @@ async def test_the_whole_chain(client, make_client, world, db):
     response = await tpi.post(f"/api/v1/assessments/{a.id}/reviews",
                               json={"decision": "accept"}, headers={"X-CSRF-Token": tpi_csrf})
     assert response.status_code == 403
-    assert "Kantor Wilayah" in response.json()["detail"]
+    assert "Kantor Wilayah" in problem(response)["detail"]
 
     # -- regional return without a flag is refused
     response = await kanwil.post(f"/api/v1/assessments/{a.id}/reviews",
@@ -120,7 +121,7 @@ async def test_the_whole_chain(client, make_client, world, db):
                                 json={"items": [{"ref": "PPA1B", "option": "Z"}]},
                                 headers={"X-CSRF-Token": kanwil_csrf})
     assert response.status_code == 422
-    assert "PPA1B" in response.json()["detail"]["problems"][0]
+    assert "PPA1B" in error_messages(response)[0]
     # -- regional returns PPA1B
     response = await kanwil.post(
         f"/api/v1/assessments/{a.id}/reviews",
@@ -167,7 +168,7 @@ async def test_the_whole_chain(client, make_client, world, db):
     response = await kanwil.post(f"/api/v1/assessments/{a.id}/reviews",
                                  json={"decision": "accept"},
                                  headers={"X-CSRF-Token": kanwil_csrf})
-    assert response.status_code == 422 and "PPA1B" in str(response.json()["detail"])
+    assert response.status_code == 422 and "PPA1B" in text(response)
     # -- regional accepts, with its own value B for PPA1B (0.5 x 1/4 = 1/8 point)
     response = await kanwil.post(
         f"/api/v1/assessments/{a.id}/reviews",
@@ -227,7 +228,7 @@ async def test_the_whole_chain(client, make_client, world, db):
             kwargs["json"] = body
         response = await call(url, **kwargs)
         assert response.status_code == 409, (url, response.status_code, response.text)
-        assert "final" in str(response.json()["detail"]).lower(), url
+        assert "final" in text(response).lower(), url
     db.expire_all()
     after = db.exec(select(LkeAnswer).where(LkeAnswer.assessment_id == a.id)).all()
     assert {r.question_ref: (r.option, r.revision) for r in after} == snapshot

@@ -15,6 +15,7 @@ from app.services.lke import answers as lke_answers
 from app.services.lke import scores
 from app.services.lke.xlsx_layout import COLUMNS
 from tests.factories import issue_token, login
+from tests.support.problems import error_messages, problem
 
 COL = {key: i for i, (key, _h, _w) in enumerate(COLUMNS, start=1)}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -237,10 +238,10 @@ async def test_bad_rows_are_listed_and_nothing_is_applied(client, db, world, fil
 
     response = await upload(client, filled.id, data, csrf=csrf, dry_run=False)
     assert response.status_code == 422
-    detail = response.json()["detail"]
-    assert detail["message"].startswith("Impor dibatalkan")
+    detail = problem(response)
+    assert detail["detail"].startswith("Impor dibatalkan")
     assert f"Baris {where['PPA2B']}: Pilihan 'F' tidak tersedia untuk PPA2B" in " ".join(
-        detail["problems"])
+        error_messages(response))
     assert stored(db, filled.id) == before and revision_count(db) == revisions_before
     assert db.exec(select(AuditRecord).where(AuditRecord.action == "import_xlsx")).all() == []
 
@@ -255,7 +256,7 @@ async def test_apply_refuses_a_plan_that_changed_since_the_dry_run(client, db, w
     response = await upload(client, filled.id, data, csrf=csrf, dry_run=False,
                             plan_hash=body["plan_hash"])
     assert response.status_code == 409
-    assert "sudah berubah sejak uji coba" in response.json()["detail"]
+    assert "sudah berubah sejak uji coba" in problem(response)["detail"]
     assert stored(db, filled.id) == before
 
 
@@ -271,7 +272,7 @@ async def test_non_xlsx_content_is_refused(client, db, world, filled, content, m
     csrf = await login(client, "member_a1")
     response = await upload(client, filled.id, content, csrf=csrf)
     assert response.status_code == 422
-    assert message in response.json()["detail"]
+    assert message in problem(response)["detail"]
 
 
 async def test_too_large_file_is_refused(app, client, db, world, filled):
@@ -284,7 +285,7 @@ async def test_too_large_file_is_refused(app, client, db, world, filled):
     finally:
         app.state.settings.max_xlsx_import_mb = limit
     assert response.status_code == 422
-    assert "Berkas terlalu besar" in response.json()["detail"]
+    assert "Berkas terlalu besar" in problem(response)["detail"]
 
 
 async def test_locked_assessment_refuses_import_but_exports(client, db, world, filled):
@@ -296,7 +297,7 @@ async def test_locked_assessment_refuses_import_but_exports(client, db, world, f
     db.commit()
     response = await upload(client, filled.id, data, csrf=csrf)
     assert response.status_code == 409
-    assert "sudah final dan terkunci" in response.json()["detail"]
+    assert "sudah final dan terkunci" in problem(response)["detail"]
     response = await upload(client, filled.id, data, csrf=csrf, dry_run=False)
     assert response.status_code == 409
     assert stored(db, filled.id)["PPA1B"][0] == "B"

@@ -16,6 +16,7 @@ from app.models.programme import Pillar
 from app.models.surveys.records import SurveyResponse, SurveyService
 from tests.factories import issue_token, login
 from tests.support.lke_review import PDF, new_assessment
+from tests.support.problems import messages
 from tests.support.survey_forms import ikm_form, open_form, submit
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "invoice\u202egnp.exe" reads "invoiceexe.png"
@@ -77,7 +78,7 @@ async def test_programme_text_is_stored_clean_through_page_and_api(client, db, w
                               headers={"Authorization": f"Bearer {token}"},
                               json={"name": f"\u200b{RLO}\u200d"})
     assert blank.status_code == 422
-    assert "wajib diisi" in str(blank.json()["detail"])
+    assert "wajib diisi" in " ".join(messages(blank))
     blank_page = await client.post(f"/units/{unit}/pillars",
                                    data={"csrf_token": csrf, "name": "\u200b\u200c"})
     assert blank_page.status_code == 422 and "wajib diisi" in blank_page.text

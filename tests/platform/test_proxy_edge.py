@@ -15,6 +15,7 @@ from sqlmodel import select
 from app.models.surveys.records import SurveyResponse
 from app.services.surveys import guard as survey_guard
 from tests.factories import PASSWORD, page_csrf
+from tests.support.problems import problem
 from tests.support.survey_forms import ikm_form, make_campaign, make_unit, open_form, submit
 
 PROXY = "10.0.0.5"
@@ -208,7 +209,8 @@ async def test_production_refuses_an_unknown_host(production_app):
         assert "x-request-id" in page.headers  # still inside the request context
         api = await c.get("/api/v1/me", headers={"Host": "zona.example.go.id.evil.example"})
         assert api.status_code == 400
-        assert "tidak dikenal" in api.json()["detail"]
+        assert "tidak dikenal" in problem(api)["detail"]
+        assert "Unknown server address" in problem(api)["detail_en"]
         english = await c.get("/login?lang=en", headers={"Host": "evil.example"})
         assert english.status_code == 400
         assert "Unknown server address (Host)" in english.text

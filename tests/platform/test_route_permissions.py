@@ -23,7 +23,8 @@ READ_ONLY_POSTS: set[str] = {
     "/assessments/{assessment_id}/what-if",
 }
 PUBLIC_PREFIXES = ("/s/",)
-PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz"}
+# The API's document and its Swagger page: the contract, never data.
+PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz", "/api/openapi.json", "/api/docs"}
 
 
 def _permission_of(route) -> list[str]:
@@ -104,7 +105,7 @@ async def test_anonymous_is_refused_everywhere_but_the_allow_list(app, client, w
         response = await client.request(method, url)
         if url.startswith("/api/"):
             assert response.status_code == 401, (method, url, response.status_code)
-            assert response.headers["content-type"].startswith("application/json")
+            assert response.headers["content-type"].startswith("application/problem+json")
         else:
             assert response.status_code == 303, (method, url, response.status_code)
             assert response.headers["location"].startswith("/login")

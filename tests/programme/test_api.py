@@ -6,6 +6,7 @@ from sqlmodel import select
 from app.models.audit import AuditRecord
 from app.models.programme import Innovation
 from tests.factories import issue_token
+from tests.support.problems import error_messages, problem
 
 
 def bearer(db, world, unit="UNIT-A1", scopes=("read", "write:programme")):
@@ -39,9 +40,9 @@ async def test_lineage_cycle_refused_and_nothing_changed(client, db, world):
     response = await client.patch(f"/api/v1/innovations/{a['id']}", json={"parent_id": c["id"]},
                                   headers=h)
     assert response.status_code == 422
-    detail = response.json()["detail"]
-    assert detail["message"] == "Inovasi tidak dapat disimpan."
-    assert any("siklus" in p for p in detail["problems"])
+    detail = problem(response)
+    assert detail["detail"] == "Inovasi tidak dapat disimpan."
+    assert any("siklus" in p for p in error_messages(response))
     db.expire_all()
     assert db.get(Innovation, a["id"]).parent_id is None
     assert len(db.exec(select(AuditRecord)).all()) == audits_before
@@ -50,7 +51,7 @@ async def test_lineage_cycle_refused_and_nothing_changed(client, db, world):
     response = await client.patch(f"/api/v1/innovations/{a['id']}", json={"parent_id": a["id"]},
                                   headers=h)
     assert response.status_code == 422
-    assert any("dirinya sendiri" in p for p in response.json()["detail"]["problems"])
+    assert any("dirinya sendiri" in p for p in error_messages(response))
 
     lineage = (await client.get(f"/api/v1/innovations/{c['id']}/lineage", headers=h)).json()
     assert [x["title"] for x in lineage] == ["A", "B", "C"]
@@ -64,7 +65,7 @@ async def test_building_on_a_later_innovation_refused(client, db, world):
     response = await post(client, f"/units/{unit}/innovations",
                           innovation("Earlier", started="2017-01-01", parent_id=later["id"]), h)
     assert response.status_code == 422
-    assert any("dimulai 2018-01-01" in p for p in response.json()["detail"]["problems"])
+    assert any("dimulai 2018-01-01" in p for p in error_messages(response))
     assert db.exec(select(Innovation).where(Innovation.title == "Earlier")).first() is None
 
 
@@ -76,7 +77,7 @@ async def test_wbbm_developing_wbk_needs_pembeda(client, db, world):
                       pembeda_what_is_new="SP2D diantar ke satker")
     response = await post(client, f"/units/{unit}/innovations", body, h)
     assert response.status_code == 422
-    problems = response.json()["detail"]["problems"]
+    problems = error_messages(response)
     assert any("pembeda" in p and "bagaimana masyarakat merasakan" in p for p in problems)
     assert db.exec(select(Innovation).where(Innovation.title == "SP2D antar")).first() is None
 
@@ -96,7 +97,7 @@ async def test_parent_in_another_unit_is_unknown(client, db, world):
                           innovation("A1", started="2018-01-01", parent_id=other["id"]),
                           bearer(db, world))
     assert response.status_code == 422
-    assert any("tidak ditemukan" in p for p in response.json()["detail"]["problems"])
+    assert any("tidak ditemukan" in p for p in error_messages(response))
 
 
 async def test_impact_improvement_hand_worked(client, db, world):
@@ -133,7 +134,7 @@ async def test_impact_of_wrong_unit_or_type_refused(client, db, world):
             "before_on": "2017-01-10", "after_value": "45", "after_on": "2017-09-10"}
     response = await post(client, f"/innovations/{inn['id']}/impacts", base, h)
     assert response.status_code == 422
-    assert any("Satuan 'rupiah' tidak sesuai" in p for p in response.json()["detail"]["problems"])
+    assert any("Satuan 'rupiah' tidak sesuai" in p for p in error_messages(response))
     steps = base | {"kind": "steps", "measure_unit": "langkah", "after_value": "2.5"}
     response = await post(client, f"/innovations/{inn['id']}/impacts", steps, h)
     assert response.status_code == 422

@@ -6,6 +6,7 @@ from sqlmodel import func, select
 
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from tests.factories import issue_token, login
+from tests.support.problems import error_messages, problem, text
 
 U = [f"U{n}" for n in range(1, 10)]
 
@@ -78,13 +79,13 @@ async def test_a_reused_key_with_other_answers_is_a_conflict(client, db, world, 
                   {"answers": ikm((4,) * 9)}):                        # no suggestion
         r = await client.post(url, json=other, headers={**headers, "Idempotency-Key": "kiosk-7"})
         assert r.status_code == 409, other
-        assert "kiosk-7" in r.json()["detail"] and "berbeda" in r.json()["detail"]
+        assert "kiosk-7" in problem(r)["detail"] and "berbeda" in problem(r)["detail"]
     # In a batch: the conflicting key is named and nothing of the batch is stored.
     r = await client.post(url + "/batch", headers=headers, json={"items": [
         {"idempotency_key": "kiosk-8", "answers": ikm((3,) * 9)},
         {"idempotency_key": "kiosk-7", "answers": ikm((2,) * 9), "suggestion": "Cepat"},
     ]})
-    assert r.status_code == 409 and "kiosk-7" in r.json()["detail"]
+    assert r.status_code == 409 and "kiosk-7" in problem(r)["detail"]
     assert stored(db) == (1, 9)
     # The true retry still answers with the first response.
     again = await client.post(url, json={"answers": ikm((4,) * 9), "suggestion": "Cepat"},
@@ -99,10 +100,10 @@ async def test_bad_input_is_refused_and_nothing_stored(client, db, world, make_c
     missing = ikm((4,) * 9)
     del missing["ikm-2017"]["U4"]
     r = await client.post(url, json={"answers": missing}, headers=headers)
-    assert r.status_code == 422 and "ikm-2017.U4" in str(r.json()["detail"])
+    assert r.status_code == 422 and "ikm-2017.U4" in text(r)
     r = await client.post(url, json={"answers": ikm((4, 4, 4, 5, 4, 4, 4, 4, 4))},
                           headers=headers)
-    assert r.status_code == 422 and "antara 1 dan 4" in str(r.json()["detail"])
+    assert r.status_code == 422 and "antara 1 dan 4" in text(r)
     r = await client.post(url, json={"answers": {"ikm-2017": {**ikm((4,) * 9)["ikm-2017"],
                                                               "U1": "4"}}}, headers=headers)
     assert r.status_code == 422
@@ -114,7 +115,7 @@ async def test_bad_input_is_refused_and_nothing_stored(client, db, world, make_c
         {"idempotency_key": "a", "answers": ikm((4,) * 9)},
         {"idempotency_key": "b", "answers": ikm((0,) * 9)},
     ]})
-    assert r.status_code == 422 and "items[1]" in str(r.json()["detail"])
+    assert r.status_code == 422 and "items[1]" in text(r)
     r = await client.post("/api/v1/survey-campaigns/999999/responses",
                           json={"answers": ikm((4,) * 9)}, headers=headers)
     assert r.status_code == 404
@@ -129,7 +130,7 @@ async def test_closed_campaign_refuses(client, db, world, make_campaign):
     assert r.status_code == 200 and r.json()["state"] == "closed"
     r = await client.post(f"/api/v1/survey-campaigns/{campaign.id}/responses",
                           json={"answers": ikm((4,) * 9)}, headers=bearer(db, world))
-    assert r.status_code == 409 and "ditutup" in r.json()["detail"]
+    assert r.status_code == 409 and "ditutup" in problem(r)["detail"]
     assert stored(db) == (0, 0)
 
 
@@ -162,7 +163,7 @@ async def test_campaign_crud_and_validation(client, db, world):
            "population": 100}
     r = await client.post(f"/api/v1/units/{unit}/survey-campaigns", json=bad, headers=headers)
     assert r.status_code == 422
-    problems = " ".join(r.json()["detail"]["problems"])
+    problems = " ".join(error_messages(r))
     assert "2019-S1" in problems and "sebelum tanggal buka" in problems
     good = {**bad, "period_label": "2019-S1", "closes_on": "2099-06-30",
             "instruments": ["ikm-2017", "spkp", "spak"]}

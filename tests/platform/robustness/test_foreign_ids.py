@@ -14,14 +14,15 @@ from app.services.programme import pillars
 from app.services.surveys import catalogue
 from app.services.surveys import responses as survey_responses
 from tests.factories import issue_token, login
+from tests.support.problems import PROBLEM_MEDIA_TYPE, problem
 
 MISSING = 99999
 
 
 def _words(response) -> str:
     """The message a person or a client reads: the page's lead paragraph or the detail."""
-    if response.headers["content-type"].startswith("application/json"):
-        return str(response.json()["detail"])
+    if response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE):
+        return problem(response)["detail"]
     return re.search(r'<p class="lead">(.*?)</p>', response.text, re.S).group(1).strip()
 
 
@@ -101,7 +102,7 @@ async def test_the_api_answers_another_units_token_and_evidence_like_missing_one
         response = await client.delete(f"/api/v1/units/{a1}/tokens/{token_id}",
                                        headers={"X-CSRF-Token": csrf})
         tokens_answers.append((response.status_code,
-                               response.json()["detail"].replace(str(token_id), "#")))
+                               problem(response)["detail"].replace(str(token_id), "#")))
     assert tokens_answers == [(404, "Token # tidak ditemukan.")] * 2
     # Linking another unit's evidence to the own assessment, by its id in the body.
     link_answers = []
@@ -110,6 +111,6 @@ async def test_the_api_answers_another_units_token_and_evidence_like_missing_one
             f"/api/v1/assessments/{own.id}/evidence-links", headers=auth,
             json={"evidence_id": evidence_id, "question_ref": "1.1.1"})
         link_answers.append((response.status_code,
-                             response.json()["detail"].replace(str(evidence_id), "#")))
+                             problem(response)["detail"].replace(str(evidence_id), "#")))
     assert link_answers == [(404, "Eviden # tidak ditemukan.")] * 2
     assert row_counts(engine) == before

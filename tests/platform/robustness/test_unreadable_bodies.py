@@ -1,6 +1,6 @@
 """Bodies the app cannot read: bytes that are not UTF-8, a broken multipart body, a body
 over the limit sent without a Content-Length. Each is refused like every other bad input
-(422 or 413, in Indonesian, a page on the page face and JSON `{"detail": ...}` under /api),
+(422 or 413, in Indonesian, a page on the page face and problem details (RFC 9457) under /api),
 never the framework's English 400, and nothing is stored."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.factories import issue_token, login
+from tests.support.problems import PROBLEM_MEDIA_TYPE, problem
 
 BODY_MESSAGE = (
     "Isi permintaan tidak dapat dibaca: kirim JSON atau formulir yang sah, dengan teks "
@@ -150,12 +151,11 @@ async def test_every_api_write_refuses_a_body_it_cannot_read(
             "Content-Type": content_type, "Authorization": f"Bearer {token}"})
         walked += 1
         where = f"{method} {url} [{label}] -> {response.status_code}"
-        detail = response.json().get("detail") if response.headers.get(
-            "content-type", "").startswith("application/json") else None
-        if response.status_code != 422 or detail is None:
+        is_problem = response.headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE)
+        if response.status_code != 422 or not is_problem:
             failures.append(f"{where}: {response.text[:120]}")
-        elif isinstance(detail, str) and detail != BODY_MESSAGE:
-            failures.append(f"{where}: {detail!r}")
+        elif not problem(response)["errors"]:
+            failures.append(f"{where}: no errors named: {response.text[:120]}")
     assert walked > 40, walked
     assert not failures, "\n".join(failures)
     assert row_counts(engine) == before
@@ -168,10 +168,13 @@ async def test_the_api_names_the_unreadable_body_in_indonesian(client, db, world
     unit_id = world.unit("UNIT-A1")
     bad_json = await client.post(f"/api/v1/units/{unit_id}/pillars", content=b'{"name": "\xff"}',
                                  headers={**auth, "Content-Type": "application/json"})
-    assert (bad_json.status_code, bad_json.json()) == (422, {"detail": BODY_MESSAGE})
+    assert bad_json.status_code == 422
+    assert problem(bad_json)["detail"] == BODY_MESSAGE
+    assert [(e["location"], e["code"]) for e in problem(bad_json)["errors"]] == [
+        ("body", "body_unreadable")]
     upload = await client.post(f"/api/v1/units/{unit_id}/evidence", content=b"--x\r\n",
                                headers={**auth, "Content-Type": "multipart/form-data"})
-    assert (upload.status_code, upload.json()) == (422, {"detail": BODY_MESSAGE})
+    assert (upload.status_code, problem(upload)["detail"]) == (422, BODY_MESSAGE)
 
 
 async def test_an_api_body_over_the_limit_without_a_length_is_413_in_json(
@@ -184,7 +187,11 @@ async def test_an_api_body_over_the_limit_without_a_length_is_413_in_json(
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     assert response.status_code == 413
-    assert response.json() == {"detail": "Data yang dikirim terlalu besar (batas 1 MB)."}
+    assert problem(response) == {
+        "type": "about:blank", "title": "Data terlalu besar", "status": 413,
+        "detail": "Data yang dikirim terlalu besar (batas 1 MB).",
+        "detail_en": "The data sent is too large (limit 1 MB).", "errors": [],
+    }
     upload_limit = (settings.max_upload_mb + 1) * 1024 * 1024
     upload = await client.post(
         f"/api/v1/units/{unit_id}/evidence", content=_oversized(upload_limit, start=(
@@ -194,5 +201,5 @@ async def test_an_api_body_over_the_limit_without_a_length_is_413_in_json(
                  "Content-Type": "multipart/form-data; boundary=zz"},
     )
     assert upload.status_code == 413
-    assert "terlalu besar" in upload.json()["detail"]
+    assert "terlalu besar" in problem(upload)["detail"]
     assert row_counts(engine) == before

@@ -70,10 +70,8 @@ IKM = "ikm-2017"
 PROBLEM_JSON = "application/problem+json"
 
 # The parts of issue 12 built beside this test (see the module docstring).
-NEEDS_PROBLEMS = "TODO(lead): needs A's problem details declared in the OpenAPI"
 NEEDS_SCOPES = "TODO(lead): needs C's 403 naming the missing scope, and A's problem details"
 NEEDS_VALIDATION = "TODO(lead): needs C's complete survey validation, and A's problem details"
-NEEDS_IDS = "TODO(lead): needs A's readable operationIds (<tag>_<verb_noun>)"
 NEEDS_IDEMPOTENCY = "TODO(lead): needs C's Idempotency-Key header, and A's problem details"
 
 
@@ -488,7 +486,6 @@ def _problem(api, response, status: int):
     return problem
 
 
-@pytest.mark.xfail(reason=NEEDS_PROBLEMS, strict=True)
 def test_a_refused_answer_is_a_parsed_problem(api, worksheet):
     aid = worksheet.created.id
     # "Z" is no option of PPA2A (Ya/Tidak): a service refusal.
@@ -561,7 +558,6 @@ def test_a_retried_create_returns_the_first_answer(api, seed):
 # --- the contract's names ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason=NEEDS_IDS, strict=True)
 def test_operation_ids_are_readable(api):
     """`assessments_put_answer`, not `put_answer_api_v1_assessments_..._put`: the names an
     integrator's generated functions get."""

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import MAX_ID
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services.accounts import tokens
 from app.services.accounts import users as accounts
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -290,7 +290,8 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
             except (TypeError, ValueError):
                 raise Forbidden("Unit tidak dikenal.") from None
         if not principal.can(permission, unit_id):
-            raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+            name, message = missing(principal, permission)
+            raise Forbidden(message, permission=name)
         return principal
 
     dependency.permission = permission  # read by the route-walk test

@@ -11,11 +11,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from app.deps import requires
+from app.security.principal import ALL_SCOPES
 
 TOKEN_HELP = (
     "API token issued by a unit coordinator (`zona token add` or the Token API page); "
-    "send `Authorization: Bearer <token>`. Scopes: read, write:indicators, write:surveys, "
-    "write:programme."
+    "send `Authorization: Bearer <token>`. Scopes: " + ", ".join(ALL_SCOPES)
+    + " (docs/api-scopes-idempotency.md)."
 )
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.db import get_row
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
 
@@ -50,7 +50,8 @@ def descendants(tree: dict[int | None, list[int]], unit_id: int) -> set[int]:
 def authorise(actor: Principal | None, permission: str, unit_id: int | None) -> None:
     """Refuse (Forbidden) unless the actor holds the permission at the unit (None: anywhere)."""
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden(FORBIDDEN)
+        name, message = missing(actor, permission)
+        raise Forbidden(message, permission=name)
 
 
 def get(

@@ -32,7 +32,7 @@ ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
 WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
-ManageAny = Annotated[Principal, Depends(requires("unit.manage", unit_param=None))]
+DeleteAny = Annotated[Principal, Depends(requires("indicators.delete", unit_param=None))]
 
 NumberLike = int | float | str
 PENJELASAN_MAX = 20000
@@ -265,7 +265,7 @@ def get_assessment(session: SessionDep, principal: ReadAny, assessment_id: int):
 
 
 @router.delete("/assessments/{assessment_id}", status_code=204)
-def delete_assessment(session: SessionDep, principal: ManageAny, assessment_id: int):
+def delete_assessment(session: SessionDep, principal: DeleteAny, assessment_id: int):
     """Delete a draft assessment (soft: it stays in the audit trail)."""
     svc.delete(session, actor=principal, assessment_id=assessment_id)
     return Response(status_code=204)

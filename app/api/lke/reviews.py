@@ -227,7 +227,8 @@ def submit(session: SessionDep, principal: SubmitAny, assessment_id: int, body: 
     already under review or final."""
     row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
                                 note=body.note)
-    status = assessments.get(session, actor=principal, assessment_id=assessment_id).status
+    status = assessments.get(session, actor=principal, assessment_id=assessment_id,
+                             permission="indicators.submit").status
     return SubmissionOut.of(row, status)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from app.api.surveys._common import (
+    DeleteAny,
     ManageAny,
     ReadAny,
     ReadUnit,
@@ -102,6 +103,6 @@ def set_status(session: SessionDep, principal: ManageAny, campaign_id: int, body
 
 
 @router.delete("/survey-campaigns/{campaign_id}", status_code=204)
-def delete_campaign(session: SessionDep, principal: ManageAny, campaign_id: int):
+def delete_campaign(session: SessionDep, principal: DeleteAny, campaign_id: int):
     survey_campaigns.delete_campaign(session, actor=principal, campaign_id=campaign_id)
     return Response(status_code=204)

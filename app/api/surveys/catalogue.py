@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
 from app.api.surveys._common import (
-    ManageAny,
+    DeleteAny,
     ReadAny,
     ReadUnit,
     WriteAny,
@@ -93,6 +93,6 @@ def update_service(session: SessionDep, principal: WriteAny, service_id: int, bo
 
 
 @router.delete("/survey-services/{service_id}", status_code=204)
-def delete_service(session: SessionDep, principal: ManageAny, service_id: int):
+def delete_service(session: SessionDep, principal: DeleteAny, service_id: int):
     survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.api.surveys._common import (
-    ManageAny,
+    ReviewAny,
     ReadAny,
     WriteAny,
 )
@@ -185,7 +185,7 @@ def list_responses(
 
 
 @router.post("/survey-responses/{response_id}/review", response_model=ResponseOut)
-def review(session: SessionDep, principal: ManageAny, response_id: int, body: ReviewIn):
+def review(session: SessionDep, principal: ReviewAny, response_id: int, body: ReviewIn):
     """Include a suspect response in the indices, or exclude a response; audited."""
     r = survey_review.review_response(
         session, actor=principal, response_id=response_id, decision=body.decision

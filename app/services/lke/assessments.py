@@ -20,7 +20,7 @@ from app.models.lke.assessments import (
     AssessmentStatus,
 )
 from app.models.units import Predicate
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit, units
 from app.services.errors import Conflict, Forbidden, Invalid, Locked, NotFound
 from app.services.lke import frameworks
@@ -48,7 +48,8 @@ def _now() -> datetime:
 
 def _check(actor: Principal | None, permission: str, unit_id: int) -> None:
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        name, message = missing(actor, permission)
+        raise Forbidden(message, permission=name)
 
 
 def get(
@@ -212,7 +213,8 @@ def set_target(
 
 def delete(session: Session, *, actor: Principal | None, assessment_id: int) -> None:
     """Soft-delete an assessment that is still a draft."""
-    assessment = get(session, actor=actor, assessment_id=assessment_id, permission="unit.manage")
+    assessment = get(session, actor=actor, assessment_id=assessment_id,
+                     permission="indicators.delete")
     if assessment.status != AssessmentStatus.draft:
         raise Locked("Hanya penilaian berstatus draf yang dapat dihapus.")
     before = audit.snapshot(assessment)

@@ -128,10 +128,6 @@ def submit(
     assessment = assessments.get(
         session, actor=actor, assessment_id=assessment_id, permission="indicators.submit"
     )
-    if actor is not None and actor.kind != "user":
-        raise Forbidden(
-            "Pengajuan penilaian harus dilakukan oleh koordinator yang masuk (bukan token API)."
-        )
     if note is not None and len(note) > MAX_NOTE:
         raise Invalid(f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter).")
     unit = units.get(session, unit_id=assessment.unit_id)
@@ -151,6 +147,7 @@ def submit(
         round=(last.round + 1) if last else 1,
         levels=" ".join(levels),
         submitted_by=actor.user_id if actor else None,
+        submitted_by_token=actor.token_id if actor else None,
         submitted_by_label=actor.label if actor else "system",
         note=(note or "").strip() or None,
         self_snapshot=lke_scores.score_snapshot(session, assessment=assessment),

@@ -26,7 +26,7 @@ from app.models.surveys.records import (
     SurveyResponse,
 )
 from app.models.units import Unit
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.services.surveys import instruments as survey_instruments
@@ -52,7 +52,8 @@ def forbid(actor: Principal | None, permission: str, unit_id: int) -> None:
     faces always pass the signed-in principal.
     """
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        name, message = missing(actor, permission)
+        raise Forbidden(message, permission=name)
 
 
 PERIOD_PATTERNS = {
@@ -312,7 +313,7 @@ def close_campaign(session: Session, *, actor: Principal | None, campaign_id: in
 def delete_campaign(session: Session, *, actor: Principal | None, campaign_id: int) -> None:
     """Soft-delete a campaign (its link stops working; responses are kept)."""
     campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.manage"
+        session, actor=actor, campaign_id=campaign_id, permission="surveys.delete"
     )
     before = audit.snapshot(campaign)
     campaign.deleted_at = utc_now()

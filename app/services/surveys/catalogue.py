@@ -139,7 +139,7 @@ def delete_service(
 ) -> None:
     """Soft-delete a service type; its past responses keep pointing at it."""
     service = service_for(session, actor=actor, service_id=service_id,
-                          permission="surveys.manage", unit_id=unit_id)
+                          permission="surveys.delete", unit_id=unit_id)
     before = audit.snapshot(service)
     service.deleted_at = utc_now()
     service.active = False
@@ -223,7 +223,7 @@ def delete_source(
     if source is None or source.deleted_at is not None:
         raise NotFound(f"Sumber {source_id} tidak ditemukan.")
     campaign = campaign_for(
-        session, actor=actor, campaign_id=source.campaign_id, permission="surveys.manage"
+        session, actor=actor, campaign_id=source.campaign_id, permission="surveys.delete"
     )
     before = audit.snapshot(source)
     source.deleted_at = utc_now()

@@ -2,6 +2,7 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
+from app.models.idempotency import IdempotencyRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
@@ -35,6 +36,7 @@ from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
 __all__ = [
     "ActionItem",
     "ActivityAttendance",
+    "IdempotencyRecord",
     "Innovation",
     "InnovationImpact",
     "IntegrityPact",

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.domain.lke import report_json as rj
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.units import Predicate
@@ -248,7 +248,8 @@ def list_assessments(session: SessionDep, principal: ReadUnit, unit_id: int):
 
 
 @router.post("/units/{unit_id}/assessments", response_model=AssessmentOut, status_code=201)
-def create_assessment(session: SessionDep, principal: WriteUnit, unit_id: int, body: AssessmentIn):
+def create_assessment(session: SessionDep, principal: WriteUnit, unit_id: int, body: AssessmentIn,
+                      _key: IdempotencyKey = None):
     """Start the unit's assessment for a year (one per unit and year)."""
     a = svc.create(
         session, actor=principal, unit_id=unit_id, year=body.year, target=str(body.target),

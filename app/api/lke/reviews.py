@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
@@ -264,7 +264,8 @@ def save_review_values(
 
 @router.post("/assessments/{assessment_id}/reviews", response_model=ReviewOut,
              status_code=201)
-def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: DecisionIn):
+def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: DecisionIn,
+           _key: IdempotencyKey = None):
     """Accept or return at the level the assessment waits for (an immutable record).
     A return needs at least one flagged question, each with a note."""
     review = svc.decide(

@@ -13,7 +13,7 @@ from app.api.surveys._common import (
     WriteAny,
     WriteUnit,
 )
-from app.deps import SessionDep
+from app.deps import IdempotencyKey, SessionDep
 from app.services import units
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
@@ -80,7 +80,8 @@ def list_services(session: SessionDep, principal: ReadUnit, unit_id: int):
 
 
 @router.post("/units/{unit_id}/survey-services", response_model=ServiceOut, status_code=201)
-def create_service(session: SessionDep, principal: WriteUnit, unit_id: int, body: ServiceIn):
+def create_service(session: SessionDep, principal: WriteUnit, unit_id: int, body: ServiceIn,
+                   _key: IdempotencyKey = None):
     units.get(session, unit_id=unit_id)
     return survey_catalogue.create_service(session, actor=principal, unit_id=unit_id, **body.model_dump())
 

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.api.surveys._common import (
-    ReviewAny,
     ReadAny,
+    ReviewAny,
     WriteAny,
 )
-from app.deps import SessionDep
+from app.deps import IdempotencyKey, SessionDep
 from app.services.errors import Invalid
 from app.services.form_input import TextInput
 from app.services.surveys import campaigns as survey_campaigns
@@ -92,7 +92,12 @@ def _recorded(r: survey_responses.RecordedResponse) -> RecordedOut:
 def submit_response(
     session: SessionDep, principal: WriteAny, campaign_id: int, body: ResponseIn,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key", max_length=100,
+        description="The response's key, like `idempotency_key` in the body (the same if both "
+        "are sent). Per campaign: a repeat with a stored key returns 200 with the first "
+        "response's id and `duplicate: true`, and stores nothing.",
+    )] = None,
 ):
     """Submit one response (kiosk, portal). A repeated idempotency key returns 200 and the
     first response; nothing is stored twice. The key may also be sent as the
@@ -115,7 +120,8 @@ def submit_response(
 
 @router.post("/survey-campaigns/{campaign_id}/responses/batch", response_model=BatchOut,
              status_code=200)
-def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn):
+def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn,
+                 _key: IdempotencyKey = None):
     """Submit up to 500 responses at once, all or nothing; each needs its own idempotency key,
     so re-sending a batch (after a timeout) never counts a response twice."""
     campaign = survey_campaigns.campaign_for(

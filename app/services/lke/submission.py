@@ -25,7 +25,7 @@ from app.models.lke.review import LkeSubmission
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import audit, units
-from app.services.errors import Forbidden, Invalid, Locked
+from app.services.errors import Invalid, Locked
 from app.services.lke import assessments
 from app.services.lke import scores as lke_scores
 

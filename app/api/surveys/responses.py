@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.api.surveys._common import (
     ReadAny,
@@ -27,7 +27,12 @@ router = APIRouter(tags=["surveys"])
 
 # --------------------------------------------------------------------------- responses
 
-Answers = dict[str, dict[str, StrictInt]]
+# Values are read as sent and checked by the service, which reports every problem at once
+# (types, ranges, missing and unknown items); the schema still says what to send: integers.
+AnswerValue = Annotated[Any, WithJsonSchema({"type": "integer", "examples": [4]})]
+Answers = dict[str, dict[str, AnswerValue]]
+# Checked with the answers (an unknown or wrong service is one more problem in the list).
+ServiceId = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}]})]
 ANSWERS_EXAMPLE = {
     "ikm-2017": {f"U{n}": 4 for n in range(1, 10)},
 }
@@ -35,7 +40,7 @@ ANSWERS_EXAMPLE = {
 
 class ResponseIn(TextInput):
     answers: Answers = Field(description="instrument code -> item code -> value")
-    service_id: StrictInt | None = None
+    service_id: ServiceId = None
     source: str | None = Field(default=None, max_length=40)
     profile: dict[str, str] | None = None
     suggestion: str | None = Field(default=None, max_length=5000)
@@ -49,7 +54,7 @@ class ResponseIn(TextInput):
 class BatchItemIn(TextInput):
     idempotency_key: str = Field(min_length=1, max_length=100)
     answers: Answers
-    service_id: StrictInt | None = None
+    service_id: ServiceId = None
     source: str | None = Field(default=None, max_length=40)
     profile: dict[str, str] | None = None
     suggestion: str | None = Field(default=None, max_length=5000)

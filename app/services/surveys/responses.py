@@ -41,7 +41,6 @@ from app.services.surveys.campaigns import (
 )
 from app.services.surveys.catalogue import active_services, list_sources, source_by_tag
 
-
 _ITEM_PREFIX = re.compile(r"^items\[(\d+)\]\.(.+)$")
 _OWN_FIELDS = {"answers", "suggestion", "source", "idempotency_key", "items"}
 

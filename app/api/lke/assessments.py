@@ -301,7 +301,8 @@ def put_answer(
 ):
     """Answer one question; a bad answer is refused (422) and nothing is stored."""
     lke_answers.answer_many(
-        session, actor=principal, assessment_id=assessment_id, changes=[_change(ref, body)]
+        session, actor=principal, assessment_id=assessment_id, changes=[_change(ref, body)],
+        paths=[""],
     )
     return get_answer(session, principal, assessment_id, ref)
 

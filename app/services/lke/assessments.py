@@ -22,7 +22,7 @@ from app.models.lke.assessments import (
 from app.models.units import Predicate
 from app.security.principal import Principal, missing
 from app.services import audit, units
-from app.services.errors import Conflict, Forbidden, Invalid, Locked, NotFound
+from app.services.errors import Conflict, FieldProblem, Forbidden, Invalid, Locked, NotFound
 from app.services.lke import frameworks
 
 MIN_YEAR, MAX_YEAR = 2010, 2100
@@ -143,11 +143,12 @@ def create(
     _check(actor, "indicators.write", unit.id)
     problems = []
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        problems.append(f"Tahun penilaian harus antara {MIN_YEAR} dan {MAX_YEAR}.")
+        problems.append(FieldProblem("year", "out_of_range",
+                                     f"Tahun penilaian harus antara {MIN_YEAR} dan {MAX_YEAR}."))
     if target not in TARGETS:
-        problems.append("Target predikat harus WBK atau WBBM.")
+        problems.append(FieldProblem("target", "unknown", "Target predikat harus WBK atau WBBM."))
     if problems:
-        raise Invalid("Penilaian LKE tidak dapat dibuat.", problems=problems)
+        raise Invalid("Penilaian LKE tidak dapat dibuat.", errors=problems)
     row = (
         frameworks.get_row(session, framework_id=framework_id)
         if framework_id is not None

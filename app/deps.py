@@ -290,7 +290,7 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
             try:
                 unit_id = int(raw_unit)
             except (TypeError, ValueError):
-                raise Forbidden("Unit tidak dikenal.") from None
+                raise Forbidden("Unit tidak dikenal.", permission=permission) from None
         if not principal.can(permission, unit_id):
             name, message = missing(principal, permission)
             raise Forbidden(message, permission=name)

@@ -19,8 +19,6 @@ from app.security.principal import Principal, missing
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
 
-FORBIDDEN = "Anda tidak berwenang untuk tindakan ini."
-
 LEVEL_ORDER = [UnitLevel.ministry, UnitLevel.eselon1, UnitLevel.regional, UnitLevel.unit]
 
 

@@ -409,7 +409,7 @@ def token_scopes() -> None:
     from app.security.principal import SCOPE_DESCRIPTIONS, SCOPE_PERMISSIONS
 
     for scope, permissions in SCOPE_PERMISSIONS.items():
-        typer.echo(f"{scope:<18} {', '.join(sorted(permissions)):<40} {SCOPE_DESCRIPTIONS[scope]}")
+        typer.echo(f"{scope:<18} {', '.join(sorted(permissions)):<40} {SCOPE_DESCRIPTIONS.get(scope, '')}")
 
 
 @token_app.command("revoke")

@@ -292,7 +292,7 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
             except (TypeError, ValueError):
                 raise Forbidden("Unit tidak dikenal.", permission=permission) from None
         if not principal.can(permission, unit_id):
-            name, message = missing(principal, permission)
+            name, message = missing(principal, permission, unit_id)
             raise Forbidden(message, permission=name)
         return principal
 

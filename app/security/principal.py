@@ -72,15 +72,27 @@ def scopes_granting(permission: str) -> list[str]:
     return [scope for scope, perms in SCOPE_PERMISSIONS.items() if permission in perms]
 
 
-def missing(principal: Principal | None, permission: str) -> tuple[str, str]:
+def missing(
+    principal: Principal | None, permission: str, unit_id: int | None = None
+) -> tuple[str, str]:
     """What a refused actor lacked, named: ``(name, message)``.
 
     For a token the name is the scope that would grant the permission (what its coordinator
     can add); for a person, or a permission no scope grants, the permission itself. The
-    message says it in Indonesian, naming both.
+    message says it in Indonesian, naming both; when the actor holds it, but at other units
+    than ``unit_id``, the message says that instead.
     """
+    elsewhere = (
+        principal is not None and unit_id is not None and principal.can(permission)
+    )
     if principal is not None and principal.kind == "token":
         scopes = scopes_granting(permission)
+        if elsewhere:
+            name = scopes[0] if scopes else permission
+            return name, (
+                f"Token ini hanya berlaku untuk unitnya sendiri (cakupan '{name}'); data ini "
+                "milik unit lain."
+            )
         if scopes:
             return scopes[0], (
                 f"Token ini tidak memiliki cakupan '{scopes[0]}' yang diperlukan untuk "
@@ -89,6 +101,11 @@ def missing(principal: Principal | None, permission: str) -> tuple[str, str]:
         return permission, (
             f"Tindakan ini memerlukan izin '{permission}', yang hanya dimiliki pengguna; "
             "tidak ada cakupan token yang memberikannya."
+        )
+    if elsewhere:
+        return permission, (
+            f"Anda tidak berwenang untuk tindakan ini di unit ini (izin '{permission}' Anda "
+            "berlaku di unit lain)."
         )
     return permission, f"Anda tidak berwenang untuk tindakan ini (perlu izin '{permission}')."
 

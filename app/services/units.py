@@ -48,7 +48,7 @@ def descendants(tree: dict[int | None, list[int]], unit_id: int) -> set[int]:
 def authorise(actor: Principal | None, permission: str, unit_id: int | None) -> None:
     """Refuse (Forbidden) unless the actor holds the permission at the unit (None: anywhere)."""
     if actor is not None and not actor.can(permission, unit_id):
-        name, message = missing(actor, permission)
+        name, message = missing(actor, permission, unit_id)
         raise Forbidden(message, permission=name)
 
 

@@ -198,11 +198,21 @@ async def test_the_token_page_offers_every_scope(client, world):
     assert offered == list(ALL_SCOPES)
 
 
+def test_every_scope_is_described_in_both_languages():
+    from app.i18n import missing_translations
+    from app.security.principal import SCOPE_DESCRIPTIONS
+
+    undescribed = [scope for scope in ALL_SCOPES if not SCOPE_DESCRIPTIONS.get(scope)]
+    assert undescribed == [], "add the scope's words to SCOPE_DESCRIPTIONS (principal.py)"
+    assert missing_translations("en", list(SCOPE_DESCRIPTIONS.values())) == []
+
+
 def test_the_scope_table_in_the_docs_is_the_code():
     rows = re.findall(r"^\| `([a-z:]+)` \| ([^|]+) \|", DOC.read_text(encoding="utf-8"),
                       flags=re.MULTILINE)
     documented = {scope: set(re.findall(r"`([a-z.]+)`", perms)) for scope, perms in rows}
-    assert documented == {scope: set(perms) for scope, perms in SCOPE_PERMISSIONS.items()}
+    assert documented == {scope: set(perms) for scope, perms in SCOPE_PERMISSIONS.items()}, (
+        "docs/api-scopes-idempotency.md: one table row per scope of SCOPE_PERMISSIONS")
 
 
 @pytest.mark.parametrize("scope", list(ALL_SCOPES))
@@ -212,3 +222,16 @@ def test_every_scope_grants_only_at_the_tokens_unit(db, world, scope):
     principal = tokens.authenticate(db, secret=issue_token(db, world, "UNIT-A1", [scope]))
     assert set(principal.grants) == {world.unit("UNIT-A1")}
     assert principal.grants[world.unit("UNIT-A1")] == SCOPE_PERMISSIONS[scope]
+
+
+async def test_a_scope_held_for_another_unit_is_said_so(client, db, world):
+    other_unit = world.unit("UNIT-B1")
+    response = await client.get(f"/api/v1/units/{other_unit}/audit",
+                                headers=bearer(db, world, ["read:audit"]))
+    refused_for(response, "read:audit")
+    assert "hanya berlaku untuk unitnya sendiri" in response.text
+    csrf = await login(client, "coord_a1")
+    response = await client.get(f"/api/v1/units/{other_unit}/audit",
+                                headers={"X-CSRF-Token": csrf})
+    refused_for(response, "audit.read")
+    assert "berlaku di unit lain" in response.text

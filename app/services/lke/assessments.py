@@ -48,7 +48,7 @@ def _now() -> datetime:
 
 def _check(actor: Principal | None, permission: str, unit_id: int) -> None:
     if actor is not None and not actor.can(permission, unit_id):
-        name, message = missing(actor, permission)
+        name, message = missing(actor, permission, unit_id)
         raise Forbidden(message, permission=name)
 
 

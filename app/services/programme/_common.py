@@ -74,7 +74,7 @@ def refuse(message: str, problems: Sequence[str]) -> None:
 def check_unit(actor: Principal | None, permission: str, unit_id: int) -> None:
     """Forbidden unless the actor (None = the system) holds the permission at the unit."""
     if actor is not None and not actor.can(permission, unit_id):
-        name, message = missing(actor, permission)
+        name, message = missing(actor, permission, unit_id)
         raise Forbidden(message, permission=name)
 
 

@@ -59,7 +59,7 @@ def forbid(actor: Principal | None, permission: str, unit_id: int) -> None:
     faces always pass the signed-in principal.
     """
     if actor is not None and not actor.can(permission, unit_id):
-        name, message = missing(actor, permission)
+        name, message = missing(actor, permission, unit_id)
         raise Forbidden(message, permission=name)
 
 

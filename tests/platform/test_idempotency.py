@@ -212,3 +212,21 @@ def test_every_create_declares_the_header(app):
         names = [p["name"] for p in post.get("parameters", []) if p["in"] == "header"]
         assert "Idempotency-Key" in names, path
     assert len(creates) >= 15
+
+
+def test_migration_0810_goes_down_and_up(scratch_database_url):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from app.db import make_engine
+    from app.migrate import alembic_config
+
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "0810")
+    engine = make_engine(scratch_database_url)
+    assert "idempotency_record" in inspect(engine).get_table_names()
+    command.downgrade(config, "0700")
+    assert "idempotency_record" not in inspect(engine).get_table_names()
+    command.upgrade(config, "0810")
+    assert "idempotency_record" in inspect(engine).get_table_names()
+    engine.dispose()

@@ -432,6 +432,15 @@ def token_add(
     typer.echo("Store it now: it is not shown again.", err=True)
 
 
+@token_app.command("scopes")
+def token_scopes() -> None:
+    """List the scopes a token may hold and the permissions each grants at its unit."""
+    from app.security.principal import SCOPE_DESCRIPTIONS, SCOPE_PERMISSIONS
+
+    for scope, permissions in SCOPE_PERMISSIONS.items():
+        typer.echo(f"{scope:<18} {', '.join(sorted(permissions)):<40} {SCOPE_DESCRIPTIONS.get(scope, '')}")
+
+
 @token_app.command("revoke")
 def token_revoke(token_id: int) -> None:
     """Revoke a token at once."""

@@ -15,14 +15,16 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from app.config import Settings
 from app.db import MAX_ID
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
+from app.services import idempotency
 from app.services.accounts import tokens
 from app.services.accounts import users as accounts
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -288,13 +290,86 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
             try:
                 unit_id = int(raw_unit)
             except (TypeError, ValueError):
-                raise Forbidden("Unit tidak dikenal.") from None
+                raise Forbidden("Unit tidak dikenal.", permission=permission) from None
         if not principal.can(permission, unit_id):
-            raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+            name, message = missing(principal, permission, unit_id)
+            raise Forbidden(message, permission=name)
         return principal
 
     dependency.permission = permission  # read by the route-walk test
     return dependency
+
+
+class IdempotentReplay(Exception):  # noqa: N818 - not an error: the first answer, again
+    """A repeat of a finished request: app.errors sends the stored answer unchanged."""
+
+    def __init__(self, replay: idempotency.Replay):
+        super().__init__("idempotent replay")
+        self.replay = replay
+
+
+IDEMPOTENCY_HELP = (
+    "Send a fresh random key (a UUID) with a create you may have to retry. A repeat with the "
+    "same key and the same request (same token, path, query and body) creates nothing and "
+    "returns the first answer: same status, same body, header `Idempotent-Replayed: true`. "
+    "The same key with another request: 422. While the first is still running: 409. Keys are "
+    "per token (or person) and path, kept 24 hours."
+)
+
+
+async def _request_fingerprint(request: Request) -> str:
+    query = request.url.query
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form()
+        fields = []
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                await value.seek(0)
+                fields.append([name, value.filename or "", hashlib.sha256(data).hexdigest()])
+            else:
+                fields.append([name, value])
+        return idempotency.fingerprint(query=query, form=fields)
+    return idempotency.fingerprint(query=query, body=await request.body())
+
+
+async def idempotency_key(
+    request: Request,
+    session: SessionDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=1, max_length=idempotency.KEY_MAX,
+               description=IDEMPOTENCY_HELP),
+    ] = None,
+) -> str | None:
+    """Dependency of every API create a system may retry: the ``Idempotency-Key`` header.
+
+    Put after the route's ``requires(...)`` parameter (the caller is known and allowed). A
+    first request reserves the key and runs; its answer is stored by
+    app.middleware.IdempotencyMiddleware. A repeat raises IdempotentReplay (the first answer
+    is sent again) or a problem (422 other request, 409 still running).
+    """
+    if idempotency_key is None:
+        return None
+    principal = await _principal(request, session)
+    holder = request.scope.get(idempotency.SCOPE_KEY)
+    if principal is None or holder is None:
+        return idempotency_key
+    fingerprint = await _request_fingerprint(request)
+    outcome = await run_in_threadpool(
+        lambda: idempotency.begin(
+            session, actor=principal, method=request.method, path=request.url.path,
+            key=idempotency_key, fingerprint=fingerprint,
+        )
+    )
+    if isinstance(outcome, idempotency.Replay):
+        raise IdempotentReplay(outcome)
+    holder["record_id"] = outcome.record_id
+    return idempotency_key
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
 def public(*, csrf: bool = True):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
-from app.deps import NotAuthenticated, is_api
+from app.deps import IdempotentReplay, NotAuthenticated, is_api
 from app.i18n import gettext
 from app.middleware import BODY_MESSAGE, TOO_LARGE_TITLE, BodyRefused
 from app.services.errors import Forbidden, ServiceError, TooManyAttempts
@@ -293,6 +293,15 @@ def install(app: FastAPI) -> None:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(IdempotentReplay)
+    async def idempotent_replay(_request: Request, exc: IdempotentReplay) -> Response:
+        """A repeated create (same Idempotency-Key, same request): the first answer again."""
+        replay = exc.replay
+        return Response(
+            content=replay.body, status_code=replay.status_code, media_type=replay.media_type,
+            headers={"Idempotent-Replayed": "true"},
+        )
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:

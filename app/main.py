@@ -13,7 +13,7 @@ from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
-from app.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
 from app.services.surveys.intake import SurveyIntake
@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.web.surveys.fast_lane import DirectRoutesMiddleware
 
     errors.install(app)
+    # Innermost: stores the answer of an API create sent with an Idempotency-Key.
+    app.add_middleware(IdempotencyMiddleware)
     # Innermost of ours: the hot routes still get the request id, headers and body limit.
     app.add_middleware(
         DirectRoutesMiddleware, routes=direct_routes(), exception_handlers=app.exception_handlers

@@ -9,10 +9,13 @@ import json
 import secrets
 from urllib.parse import unquote_to_bytes
 
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import LANGUAGES, current_language, gettext
+from app.services import idempotency
 from app.services.audit import current_request_id
 
 LANG_COOKIE = "zona_lang"
@@ -277,3 +280,77 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class IdempotencyMiddleware:
+    """Store the answer of a first API request sent with an ``Idempotency-Key``.
+
+    The route's dependency reserved the key (app.services.idempotency.begin) and put the
+    reservation in a holder this middleware placed in the scope; the answer is kept (2xx) or
+    the key freed (anything else) before the answer leaves, so a repeat that arrives right
+    after the client got it finds it stored. Requests without the header pass untouched.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or \
+                not scope["path"].startswith("/api/") or \
+                _header(scope, b"idempotency-key") is None:
+            await self.app(scope, receive, send)
+            return
+        holder: dict = {}
+        scope[idempotency.SCOPE_KEY] = holder
+        start: Message | None = None
+        chunks: list[bytes] = []
+        finished = False
+
+        async def recording_send(message: Message) -> None:
+            nonlocal start, finished
+            if "record_id" not in holder:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                await _finish(scope, holder, start, b"".join(chunks))
+                finished = True
+                await send(start)
+                await send({"type": "http.response.body", "body": b"".join(chunks)})
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            if "record_id" in holder and not finished:
+                await _release(scope, holder["record_id"])
+
+
+async def _finish(scope: Scope, holder: dict, start: Message, body: bytes) -> None:
+    media_type = None
+    for name, value in start.get("headers", []):
+        if name.lower() == b"content-type":
+            media_type = value.decode("latin-1")
+
+    def store() -> None:
+        with Session(scope["app"].state.engine) as session:
+            idempotency.complete(
+                session, record_id=holder["record_id"], status_code=start["status"],
+                media_type=media_type, body=body.decode("utf-8", "replace"),
+            )
+
+    await run_in_threadpool(store)
+
+
+async def _release(scope: Scope, record_id: int) -> None:
+    def free() -> None:
+        with Session(scope["app"].state.engine) as session:
+            idempotency.release(session, record_id=record_id)
+
+    await run_in_threadpool(free)

@@ -258,9 +258,12 @@ def make_campaign(db, world):
     """Create an open survey campaign in a unit (default UNIT-A1, IKM only, open all of 2019-2099)."""
 
     def factory(unit_code: str = "UNIT-A1", *, instruments=("ikm-2017",), label="2019-S1",
-                kind="semester", population=100, opens_on=date(2019, 1, 1),
+                kind="semester", population=100, opens_on=None,
                 closes_on=date(2099, 12, 31), title="Survei uji"):
         from app.services.surveys import campaigns
+
+        if opens_on is None:  # open since 2019 (or since its period, for an earlier one)
+            opens_on = date(min(2019, int(label[:4])), 1, 1)
 
         return campaigns.create_campaign(
             db, actor=None, unit_id=world.unit(unit_code),

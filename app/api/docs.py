@@ -19,7 +19,8 @@ from app.security.principal import ALL_SCOPES
 
 TOKEN_HELP = (
     "API token issued by a unit coordinator (`zona token add` or the Token API page); "
-    "send `Authorization: Bearer <token>`. Scopes: " + ", ".join(ALL_SCOPES) + "."
+    "send `Authorization: Bearer <token>`. Scopes: " + ", ".join(ALL_SCOPES)
+    + " (docs/api-scopes-idempotency.md)."
 )
 
 

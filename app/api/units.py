@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.models.units import Predicate
 from app.security.principal import Principal
 from app.services import units
@@ -78,7 +78,8 @@ def list_units(session: SessionDep, principal: ReadAny):
 
 
 @router.post("/units", response_model=UnitOut, status_code=201)
-def create_unit(session: SessionDep, principal: Admin, body: UnitIn):
+def create_unit(session: SessionDep, principal: Admin, body: UnitIn,
+                _key: IdempotencyKey = None):
     """Add a unit under its parent (administrators)."""
     return units.create(
         session, actor=principal, code=body.code, name=body.name, level=body.level,
@@ -98,7 +99,8 @@ def list_predicates(session: SessionDep, principal: ReadUnit, unit_id: int):
 
 
 @router.post("/units/{unit_id}/predicates", response_model=PredicateOut, status_code=201)
-def add_predicate(session: SessionDep, principal: ManageUnit, unit_id: int, body: PredicateIn):
+def add_predicate(session: SessionDep, principal: ManageUnit, unit_id: int, body: PredicateIn,
+                  _key: IdempotencyKey = None):
     """Record an award (a WBBM needs a WBK held)."""
     return units.add_predicate(
         session, actor=principal, unit_id=unit_id, predicate=body.predicate.value,

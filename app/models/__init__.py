@@ -2,6 +2,7 @@
 
 from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membership, Role, User
 from app.models.audit import AuditRecord
+from app.models.idempotency import IdempotencyRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
@@ -41,6 +42,7 @@ from app.models.webhooks import (
 __all__ = [
     "ActionItem",
     "ActivityAttendance",
+    "IdempotencyRecord",
     "Innovation",
     "InnovationImpact",
     "IntegrityPact",

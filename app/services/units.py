@@ -15,11 +15,9 @@ from sqlmodel import Session, col, select
 
 from app.db import get_row
 from app.models.units import Predicate, PredicateAward, Unit, UnitLevel
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
-
-FORBIDDEN = "Anda tidak berwenang untuk tindakan ini."
 
 LEVEL_ORDER = [UnitLevel.ministry, UnitLevel.eselon1, UnitLevel.regional, UnitLevel.unit]
 
@@ -50,7 +48,8 @@ def descendants(tree: dict[int | None, list[int]], unit_id: int) -> set[int]:
 def authorise(actor: Principal | None, permission: str, unit_id: int | None) -> None:
     """Refuse (Forbidden) unless the actor holds the permission at the unit (None: anywhere)."""
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden(FORBIDDEN)
+        name, message = missing(actor, permission, unit_id)
+        raise Forbidden(message, permission=name)
 
 
 def get(

@@ -66,6 +66,18 @@ def test_user_and_token_commands(run, db):
     assert db.exec(select(ApiToken)).one().revoked_at is not None
 
 
+def test_token_scopes_lists_each_scope_and_what_it_grants(run):
+    listed = run("token", "scopes")
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line for line in listed.output.splitlines() if line.strip()}
+    from app.security.principal import ALL_SCOPES
+
+    assert list(rows) == list(ALL_SCOPES)
+    assert {"submit:indicators", "manage:surveys", "review:surveys", "read:audit"} <= set(rows)
+    assert "indicators.delete, indicators.write" in rows["write:indicators"]
+    assert "surveys.review" in rows["review:surveys"]
+
+
 def test_check_reports_a_migrated_database(run):
     result = run("check")
     assert result.exit_code == 0, result.output

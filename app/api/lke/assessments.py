@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.lke import schemas as s
 from app.api.types import Timestamp
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.domain.lke import report_json as rj
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.models.units import Predicate
@@ -33,7 +33,7 @@ ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("indicators.write"))]
 WriteAny = Annotated[Principal, Depends(requires("indicators.write", unit_param=None))]
-ManageAny = Annotated[Principal, Depends(requires("unit.manage", unit_param=None))]
+DeleteAny = Annotated[Principal, Depends(requires("indicators.delete", unit_param=None))]
 
 NumberLike = int | float | str
 PENJELASAN_MAX = 20000
@@ -250,7 +250,8 @@ def list_assessments(session: SessionDep, principal: ReadUnit, unit_id: int):
 
 
 @router.post("/units/{unit_id}/assessments", response_model=AssessmentOut, status_code=201)
-def create_assessment(session: SessionDep, principal: WriteUnit, unit_id: int, body: AssessmentIn):
+def create_assessment(session: SessionDep, principal: WriteUnit, unit_id: int, body: AssessmentIn,
+                      _key: IdempotencyKey = None):
     """Start the unit's assessment for a year (one per unit and year)."""
     a = svc.create(
         session, actor=principal, unit_id=unit_id, year=body.year, target=str(body.target),
@@ -267,7 +268,7 @@ def get_assessment(session: SessionDep, principal: ReadAny, assessment_id: int):
 
 
 @router.delete("/assessments/{assessment_id}", status_code=204)
-def delete_assessment(session: SessionDep, principal: ManageAny, assessment_id: int):
+def delete_assessment(session: SessionDep, principal: DeleteAny, assessment_id: int):
     """Delete a draft assessment (soft: it stays in the audit trail)."""
     svc.delete(session, actor=principal, assessment_id=assessment_id)
     return Response(status_code=204)
@@ -302,7 +303,8 @@ def put_answer(
 ):
     """Answer one question; a bad answer is refused (422) and nothing is stored."""
     lke_answers.answer_many(
-        session, actor=principal, assessment_id=assessment_id, changes=[_change(ref, body)]
+        session, actor=principal, assessment_id=assessment_id, changes=[_change(ref, body)],
+        paths=[""],
     )
     return get_answer(session, principal, assessment_id, ref)
 

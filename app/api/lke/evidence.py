@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from app.api.types import Timestamp
-from app.deps import SessionDep, SettingsDep, requires
+from app.deps import IdempotencyKey, SessionDep, SettingsDep, requires
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
 from app.services.lke import assessments, evidence_links
@@ -124,6 +124,7 @@ def upload_evidence(
     unit_id: int,
     file: Annotated[UploadFile, File(description="PDF, PNG/JPEG, Office document")],
     title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+    _key: IdempotencyKey = None,
 ):
     """Upload a file (multipart/form-data, field `file`, optional `title`).
 
@@ -137,7 +138,8 @@ def upload_evidence(
 
 
 @router.post("/units/{unit_id}/evidence/links", response_model=EvidenceOut, status_code=201)
-def add_link(session: SessionDep, principal: WriteUnit, unit_id: int, body: LinkIn):
+def add_link(session: SessionDep, principal: WriteUnit, unit_id: int, body: LinkIn,
+             _key: IdempotencyKey = None):
     """Add an http(s) link to the unit's evidence library."""
     return EvidenceOut.of(
         svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title)
@@ -208,7 +210,8 @@ def assessment_evidence(session: SessionDep, principal: ReadAny, assessment_id: 
     status_code=201,
 )
 def link_evidence(
-    session: SessionDep, principal: WriteAny, assessment_id: int, body: EvidenceLinkIn
+    session: SessionDep, principal: WriteAny, assessment_id: int, body: EvidenceLinkIn,
+    _key: IdempotencyKey = None,
 ):
     """Let an evidence of the unit support a question (optionally one expected item)."""
     row = evidence_links.link(

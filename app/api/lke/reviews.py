@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.lke.assessments import StoredAnswerOut
 from app.api.lke.schemas import ScoreSnapshotOut
 from app.api.types import Timestamp
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
@@ -233,7 +233,8 @@ def submit(session: SessionDep, principal: SubmitAny, assessment_id: int, body: 
     already under review or final."""
     row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
                                 note=body.note)
-    status = assessments.get(session, actor=principal, assessment_id=assessment_id).status
+    status = assessments.get(session, actor=principal, assessment_id=assessment_id,
+                             permission="indicators.submit").status
     return SubmissionOut.of(row, status)
 
 
@@ -269,7 +270,8 @@ def save_review_values(
 
 @router.post("/assessments/{assessment_id}/reviews", response_model=ReviewOut,
              status_code=201, response_model_exclude_unset=True)
-def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: DecisionIn):
+def decide(session: SessionDep, principal: ReviewAny, assessment_id: int, body: DecisionIn,
+           _key: IdempotencyKey = None):
     """Accept or return at the level the assessment waits for (an immutable record).
     A return needs at least one flagged question, each with a note."""
     review = svc.decide(

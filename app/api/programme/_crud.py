@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.security.principal import Principal
 from app.services.units import get as get_unit
 
@@ -66,14 +66,14 @@ def rows(
     if collection is not None:
         create = getattr(service, f"create_{noun}")
 
-        def run_create(session, principal, unit_id, body):
+        def run_create(session, principal, unit_id, body, _key=None):
             get_unit(session, unit_id=unit_id)
             return shown(session, create(session, actor=principal, unit_id=unit_id, data=body))
 
         router.post(collection, response_model=out, status_code=201)(_endpoint(
             f"create_{noun}", docs.get("create"),
             [("session", SessionDep), ("principal", WriteUnit), ("unit_id", int),
-             ("body", body_in)], run_create))
+             ("body", body_in), ("_key", IdempotencyKey)], run_create))
 
     get, update, delete = (getattr(service, f"{verb}_{noun}")
                            for verb in ("get", "update", "delete"))

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.api.programme import schemas as s
 from app.api.programme._crud import ReadAny, WriteAny, rows
-from app.deps import SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, requires
 from app.domain.display import round_half_up
 from app.security.principal import Principal
 from app.services.integration import lke_from_innovations
@@ -108,7 +108,7 @@ def list_impacts(session: SessionDep, principal: ReadAny, innovation_id: int):
 @router.post("/innovations/{innovation_id}/impacts", response_model=s.ImpactOut,
              status_code=201)
 def create_impact(session: SessionDep, principal: WriteAny, innovation_id: int,
-                  body: s.ImpactIn):
+                  body: s.ImpactIn, _key: IdempotencyKey = None):
     """Add a measure; 422 for a unit that does not fit the kind (e.g. 'rupiah' for time),
     fractional steps, an index out of its scale, or an after date before the before date."""
     row = innovations.create_impact(session, actor=principal, innovation_id=innovation_id,

@@ -17,6 +17,8 @@ ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("surveys.write"))]
 WriteAny = Annotated[Principal, Depends(requires("surveys.write", unit_param=None))]
 ManageAny = Annotated[Principal, Depends(requires("surveys.manage", unit_param=None))]
+DeleteAny = Annotated[Principal, Depends(requires("surveys.delete", unit_param=None))]
+ReviewAny = Annotated[Principal, Depends(requires("surveys.review", unit_param=None))]
 
 
 def exact(value: Fraction | None) -> dict[str, str] | None:

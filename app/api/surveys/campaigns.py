@@ -9,13 +9,14 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from app.api.surveys._common import (
+    DeleteAny,
     ManageAny,
     ReadAny,
     ReadUnit,
     WriteAny,
     WriteUnit,
 )
-from app.deps import SessionDep
+from app.deps import IdempotencyKey, SessionDep
 from app.services import units
 from app.services.integration import lke_from_surveys
 from app.services.surveys import campaigns as survey_campaigns
@@ -69,7 +70,8 @@ def list_campaigns(session: SessionDep, principal: ReadUnit, unit_id: int,
 
 
 @router.post("/units/{unit_id}/survey-campaigns", response_model=CampaignOut, status_code=201)
-def create_campaign(session: SessionDep, principal: WriteUnit, unit_id: int, body: CampaignIn):
+def create_campaign(session: SessionDep, principal: WriteUnit, unit_id: int, body: CampaignIn,
+                    _key: IdempotencyKey = None):
     """Create an open campaign with a fresh public link /s/{code}."""
     campaign = survey_campaigns.create_campaign(
         session, actor=principal, unit_id=unit_id, data=body
@@ -102,6 +104,6 @@ def set_status(session: SessionDep, principal: ManageAny, campaign_id: int, body
 
 
 @router.delete("/survey-campaigns/{campaign_id}", status_code=204)
-def delete_campaign(session: SessionDep, principal: ManageAny, campaign_id: int):
+def delete_campaign(session: SessionDep, principal: DeleteAny, campaign_id: int):
     survey_campaigns.delete_campaign(session, actor=principal, campaign_id=campaign_id)
     return Response(status_code=204)

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
 from app.api.surveys._common import (
-    ManageAny,
+    DeleteAny,
     ReadAny,
     ReadUnit,
     WriteAny,
     WriteUnit,
 )
-from app.deps import SessionDep
+from app.deps import IdempotencyKey, SessionDep
 from app.services import units
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import instruments as survey_instruments
@@ -80,7 +80,8 @@ def list_services(session: SessionDep, principal: ReadUnit, unit_id: int):
 
 
 @router.post("/units/{unit_id}/survey-services", response_model=ServiceOut, status_code=201)
-def create_service(session: SessionDep, principal: WriteUnit, unit_id: int, body: ServiceIn):
+def create_service(session: SessionDep, principal: WriteUnit, unit_id: int, body: ServiceIn,
+                   _key: IdempotencyKey = None):
     units.get(session, unit_id=unit_id)
     return survey_catalogue.create_service(session, actor=principal, unit_id=unit_id, **body.model_dump())
 
@@ -93,6 +94,6 @@ def update_service(session: SessionDep, principal: WriteAny, service_id: int, bo
 
 
 @router.delete("/survey-services/{service_id}", status_code=204)
-def delete_service(session: SessionDep, principal: ManageAny, service_id: int):
+def delete_service(session: SessionDep, principal: DeleteAny, service_id: int):
     survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
     return Response(status_code=204)

@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from app.api.surveys._common import (
-    ManageAny,
     ReadAny,
+    ReviewAny,
     WriteAny,
 )
 from app.api.types import Timestamp
-from app.deps import SessionDep
+from app.deps import IdempotencyKey, SessionDep
 from app.services.errors import Invalid
 from app.services.form_input import TextInput
 from app.services.surveys import campaigns as survey_campaigns
@@ -28,7 +28,12 @@ router = APIRouter(tags=["surveys"])
 
 # --------------------------------------------------------------------------- responses
 
-Answers = dict[str, dict[str, StrictInt]]
+# Values are read as sent and checked by the service, which reports every problem at once
+# (types, ranges, missing and unknown items); the schema still says what to send: integers.
+AnswerValue = Annotated[Any, WithJsonSchema({"type": "integer", "examples": [4]})]
+Answers = dict[str, dict[str, AnswerValue]]
+# Checked with the answers (an unknown or wrong service is one more problem in the list).
+ServiceId = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "null"}]})]
 ANSWERS_EXAMPLE = {
     "ikm-2017": {f"U{n}": 4 for n in range(1, 10)},
 }
@@ -36,7 +41,7 @@ ANSWERS_EXAMPLE = {
 
 class ResponseIn(TextInput):
     answers: Answers = Field(description="instrument code -> item code -> value")
-    service_id: StrictInt | None = None
+    service_id: ServiceId = None
     source: str | None = Field(default=None, max_length=40)
     profile: dict[str, str] | None = None
     suggestion: str | None = Field(default=None, max_length=5000)
@@ -50,7 +55,7 @@ class ResponseIn(TextInput):
 class BatchItemIn(TextInput):
     idempotency_key: str = Field(min_length=1, max_length=100)
     answers: Answers
-    service_id: StrictInt | None = None
+    service_id: ServiceId = None
     source: str | None = Field(default=None, max_length=40)
     profile: dict[str, str] | None = None
     suggestion: str | None = Field(default=None, max_length=5000)
@@ -107,7 +112,12 @@ def _recorded(r: survey_responses.RecordedResponse) -> RecordedOut:
 def submit_response(
     session: SessionDep, principal: WriteAny, campaign_id: int, body: ResponseIn,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key", max_length=100,
+        description="The response's key, like `idempotency_key` in the body (the same if both "
+        "are sent). Per campaign: a repeat with a stored key returns 200 with the first "
+        "response's id and `duplicate: true`, and stores nothing.",
+    )] = None,
 ):
     """Submit one response (kiosk, portal). A repeated idempotency key returns 200 and the
     first response; nothing is stored twice. The key may also be sent as the
@@ -130,7 +140,8 @@ def submit_response(
 
 @router.post("/survey-campaigns/{campaign_id}/responses/batch", response_model=BatchOut,
              status_code=200)
-def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn):
+def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn,
+                 _key: IdempotencyKey = None):
     """Submit up to 500 responses at once, all or nothing; each needs its own idempotency key,
     so re-sending a batch (after a timeout) never counts a response twice."""
     campaign = survey_campaigns.campaign_for(
@@ -200,7 +211,7 @@ def list_responses(
 
 
 @router.post("/survey-responses/{response_id}/review", response_model=ResponseOut)
-def review(session: SessionDep, principal: ManageAny, response_id: int, body: ReviewIn):
+def review(session: SessionDep, principal: ReviewAny, response_id: int, body: ReviewIn):
     """Include a suspect response in the indices, or exclude a response; audited."""
     r = survey_review.review_response(
         session, actor=principal, response_id=response_id, decision=body.decision

@@ -43,17 +43,33 @@ class CheckedSubmission:
     fields: dict[str, str] = field(default_factory=dict)
 
 
+class Problems(dict[str, str]):
+    """Field name -> message, and beside it ``codes``: field name -> a stable reason
+    (``missing``, ``not_integer``, ``out_of_range``, ``unknown``...) for the API."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: dict[str, str] = {}
+
+    def add(self, name: str, code: str, message: str) -> None:
+        self[name] = message
+        self.codes[name] = code
+
+
 class SubmissionProblems(Exception):
-    """A submission with problems; ``fields`` maps a form field name to its message.
+    """A submission with problems; ``fields`` maps a form field name to its message, and
+    ``codes`` the same names to the reason (see :class:`Problems`).
 
     Field names: ``"<instrument code>.<item code>"`` (e.g. ``"ikm-2017.U3"``),
     ``"profile.<field>"``, ``"service"``, ``"source"``, ``"suggestion"``, ``"answers"``.
     """
 
-    def __init__(self, message: str, fields: dict[str, str]):
+    def __init__(self, message: str, fields: dict[str, str],
+                 codes: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.fields = fields
+        self.codes = dict(codes if codes is not None else getattr(fields, "codes", {}))
 
 
 def is_code(value: Any) -> bool:
@@ -62,7 +78,7 @@ def is_code(value: Any) -> bool:
 
 
 def _check_answers(
-    instruments: Sequence[Instrument], answers: Mapping[Any, Any], fields: dict[str, str]
+    instruments: Sequence[Instrument], answers: Mapping[Any, Any], fields: Problems
 ) -> list[tuple[str, str, int]]:
     rows: list[tuple[str, str, int]] = []
     known: set[tuple[str, str]] = set()
@@ -73,15 +89,14 @@ def _check_answers(
             known.add(key)
             value = answers.get(key)
             if value is None or value == "":
-                fields[f"{inst.code}.{item.code}"] = f"{item.code} ({item.name.id}) wajib dijawab."
+                fields.add(f"{inst.code}.{item.code}", "missing",
+                           f"{item.code} ({item.name.id}) wajib dijawab.")
             elif isinstance(value, bool) or not isinstance(value, int):
-                fields[f"{inst.code}.{item.code}"] = (
-                    f"{item.code}: jawaban harus berupa angka bulat."
-                )
+                fields.add(f"{inst.code}.{item.code}", "not_integer",
+                           f"{item.code}: jawaban harus berupa angka bulat.")
             elif not low <= value <= high:
-                fields[f"{inst.code}.{item.code}"] = (
-                    f"{item.code}: jawaban harus antara {low} dan {high}."
-                )
+                fields.add(f"{inst.code}.{item.code}", "out_of_range",
+                           f"{item.code}: jawaban harus antara {low} dan {high}.")
             else:
                 rows.append((inst.code, item.code, value))
     # Every item answered and no more keys than items: nothing unknown (the usual case).
@@ -91,13 +106,13 @@ def _check_answers(
         shown = ", ".join(
             ".".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in unknown[:5]
         )
-        fields["answers"] = f"Butir tidak dikenal pada survei ini: {shown}."
+        fields.add("answers", "unknown_item", f"Butir tidak dikenal pada survei ini: {shown}.")
     return rows
 
 
 def _check_profile(
     instruments: Sequence[Instrument], profile: Mapping[str, Any] | None,
-    fields: dict[str, str],
+    fields: Problems,
 ) -> dict[str, str]:
     clean_profile: dict[str, str] = {}
     profile_fields = {}
@@ -107,51 +122,53 @@ def _check_profile(
     for code, value in dict(profile or {}).items():
         pf = profile_fields.get(code)
         if pf is None:
-            fields[f"profile.{code}"] = f"Data responden '{code}' tidak dikenal."
+            fields.add(f"profile.{code}", "unknown_field",
+                       f"Data responden '{code}' tidak dikenal.")
         elif value in (None, ""):
             continue
         elif value not in pf.option_codes:
-            fields[f"profile.{code}"] = f"Pilihan untuk {pf.label.id} tidak dikenal."
+            fields.add(f"profile.{code}", "unknown_option",
+                       f"Pilihan untuk {pf.label.id} tidak dikenal.")
         else:
             clean_profile[code] = value
     for code, pf in profile_fields.items():
         if pf.required and code not in clean_profile and f"profile.{code}" not in fields:
-            fields[f"profile.{code}"] = f"{pf.label.id} wajib diisi."
+            fields.add(f"profile.{code}", "missing", f"{pf.label.id} wajib diisi.")
     return clean_profile
 
 
 def _check_suggestion(
-    instruments: Sequence[Instrument], suggestion: Any, fields: dict[str, str]
+    instruments: Sequence[Instrument], suggestion: Any, fields: Problems
 ) -> str | None:
     text = None
     if suggestion is not None:
         if not isinstance(suggestion, str):
-            fields["suggestion"] = "Saran harus berupa teks."
+            fields.add("suggestion", "not_text", "Saran harus berupa teks.")
         else:
             text = clean_text(suggestion).strip().replace("\x00", "") or None
             limits = [i.suggestion.max_length for i in instruments if i.suggestion]
             limit = min(limits) if limits else DEFAULT_SUGGESTION_LIMIT
             if text and len(text) > limit:
-                fields["suggestion"] = f"Saran paling banyak {limit} karakter."
+                fields.add("suggestion", "too_long", f"Saran paling banyak {limit} karakter.")
     required_suggestion = any(i.suggestion and i.suggestion.required for i in instruments)
     if required_suggestion and not text and "suggestion" not in fields:
-        fields["suggestion"] = "Saran wajib diisi."
+        fields.add("suggestion", "missing", "Saran wajib diisi.")
     return text
 
 
 def _check_service_and_source(
-    service_id: Any, source: Any, choices: Choices, fields: dict[str, str]
+    service_id: Any, source: Any, choices: Choices, fields: Problems
 ) -> None:
     if service_id is not None:
         if isinstance(service_id, bool) or not isinstance(service_id, int):
-            fields["service"] = "Jenis layanan tidak dikenal."
+            fields.add("service", "unknown", "Jenis layanan tidak dikenal.")
         elif service_id not in choices.service_ids:
-            fields["service"] = "Jenis layanan tidak dikenal di unit ini."
+            fields.add("service", "unknown", "Jenis layanan tidak dikenal di unit ini.")
     if source is not None:
         if not is_code(source):
-            fields["source"] = "Sumber tidak dikenal."
+            fields.add("source", "unknown", "Sumber tidak dikenal.")
         elif source not in choices.source_tags:
-            fields["source"] = "Sumber tidak dikenal pada survei ini."
+            fields.add("source", "unknown", "Sumber tidak dikenal pada survei ini.")
 
 
 def check_submission(
@@ -167,8 +184,9 @@ def check_submission(
     must be among ``choices``.
     """
     if not isinstance(answers, Mapping):
-        raise SubmissionProblems("Jawaban tidak dapat dibaca.", {"answers": "Format salah."})
-    fields: dict[str, str] = {}
+        raise SubmissionProblems("Jawaban tidak dapat dibaca.", {"answers": "Format salah."},
+                                 {"answers": "invalid"})
+    fields = Problems()
     rows = _check_answers(instruments, answers, fields)
     clean_profile = _check_profile(instruments, profile, fields)
     text = _check_suggestion(instruments, suggestion, fields)

@@ -14,7 +14,7 @@ from app.models.base import utcnow
 from app.security.passwords import new_api_token, sha256_hex
 from app.security.principal import ALL_SCOPES, SCOPE_PERMISSIONS, Principal
 from app.services import audit, units
-from app.services.errors import Invalid, NotFound
+from app.services.errors import FieldProblem, Invalid, NotFound
 
 MANAGE = "tokens.manage"
 
@@ -46,18 +46,22 @@ def create(
     """Issue a token for one unit (its token managers only); only its SHA-256 is kept."""
     units.get(session, unit_id=unit_id, actor=actor, permission=MANAGE)
     name = clean_text(name)
-    problems = []
+    errors: list[FieldProblem] = []
     if not name.strip():
-        problems.append("Nama token wajib diisi.")
-    unknown = [s for s in scopes if s not in ALL_SCOPES]
-    if unknown:
-        problems.append(f"Cakupan tidak dikenal: {', '.join(unknown)}.")
+        errors.append(FieldProblem("name", "missing", "Nama token wajib diisi."))
+    for index, scope in enumerate(scopes):
+        if scope not in ALL_SCOPES:
+            errors.append(FieldProblem(
+                f"scopes.{index}", "unknown_scope",
+                f"Cakupan tidak dikenal: {scope}. Pilihan: {', '.join(ALL_SCOPES)}.",
+            ))
     if not scopes:
-        problems.append("Pilih minimal satu cakupan.")
+        errors.append(FieldProblem("scopes", "missing", "Pilih minimal satu cakupan."))
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
-        problems.append("Masa berlaku 1-3650 hari.")
-    if problems:
-        raise Invalid("Token tidak dapat dibuat.", problems=problems)
+        errors.append(FieldProblem("expires_in_days", "out_of_range",
+                                   "Masa berlaku 1-3650 hari."))
+    if errors:
+        raise Invalid("Token tidak dapat dibuat.", errors=errors)
     secret = new_api_token()
     token = ApiToken(
         name=name.strip(),

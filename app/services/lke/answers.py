@@ -19,7 +19,7 @@ from app.domain.text import clean_text
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Invalid
+from app.services.errors import FieldProblem, Invalid
 from app.services.lke.assessments import assert_editable, framework_of, get
 from app.services.webhooks import events as webhook_events
 
@@ -145,27 +145,47 @@ def answer_inputs(rows: Mapping[str, LkeAnswer] | Iterable[LkeAnswer]) -> dict[s
     return out
 
 
-def validate_change(
-    framework: Framework, change: AnswerChange
-) -> tuple[AnswerInput | None, list[str]]:
-    """The normalised answer of one change and every problem with it (prefixed by ref)."""
+def change_problems(
+    framework: Framework, change: AnswerChange, path: str = ""
+) -> tuple[AnswerInput | None, list[FieldProblem]]:
+    """The normalised answer of one change and every problem with it, named: ``path`` is
+    where the change sits in the request's body (``answers.3``; "" for the whole body)."""
     ref = change.ref
+
+    def at(name: str) -> str:
+        return f"{path}.{name}" if path else name
+
     if not framework.has_question(ref):
-        return None, [f"{ref}: pertanyaan '{ref}' tidak ada dalam LKE {framework.code}"]
+        return None, [FieldProblem(at("ref"), "unknown_question",
+                                   f"{ref}: pertanyaan '{ref}' tidak ada dalam LKE "
+                                   f"{framework.code}")]
     question = framework.question(ref)
-    problems = []
+    problems: list[FieldProblem] = []
     if change.penjelasan is not None and len(change.penjelasan) > 20000:
-        problems.append(f"{ref}: penjelasan terlalu panjang (maksimal 20.000 karakter)")
+        problems.append(FieldProblem(at("penjelasan"), "too_long",
+                                     f"{ref}: penjelasan terlalu panjang "
+                                     "(maksimal 20.000 karakter)"))
     has_value = (
         change.option not in (None, "") or bool(change.inputs) or change.index not in (None, "")
     )
     if not has_value:
         if change.penjelasan is None:
-            problems.append(f"{ref}: tidak ada jawaban atau penjelasan yang dikirim")
+            problems.append(FieldProblem(path, "missing",
+                                         f"{ref}: tidak ada jawaban atau penjelasan yang "
+                                         "dikirim"))
         return None, problems
     answer = _normalise(question, change)
-    problems.extend(f"{ref}: {m}" for m in lke.validate_answer(question, answer))
+    problems.extend(FieldProblem(path, "invalid_answer", f"{ref}: {m}")
+                    for m in lke.validate_answer(question, answer))
     return answer, problems
+
+
+def validate_change(
+    framework: Framework, change: AnswerChange
+) -> tuple[AnswerInput | None, list[str]]:
+    """The normalised answer of one change and every problem with it (prefixed by ref)."""
+    answer, problems = change_problems(framework, change)
+    return answer, [p.message for p in problems]
 
 
 def _apply(
@@ -271,28 +291,32 @@ def answer_many(
     changes: list[AnswerChange],
     source: str | None = None,
     commit: bool = True,
+    paths: list[str] | None = None,
 ) -> list[LkeAnswer]:
-    """Store several answers, all or nothing; every bad item is reported (prefixed by ref).
+    """Store several answers, all or nothing; every bad item is reported (prefixed by ref,
+    named in ``errors`` by its place in the body: ``paths``, default ``answers.<index>``).
 
     ``commit=False`` leaves the commit to a caller that writes more in the same transaction.
     """
     assessment = _writable(session, actor, assessment_id)
     framework = framework_of(session, assessment)
-    problems: list[str] = []
+    problems: list[FieldProblem] = []
     validated: list[tuple[AnswerChange, AnswerInput | None]] = []
     seen: set[str] = set()
     if not changes:
         raise Invalid("Tidak ada jawaban yang dikirim.")
-    for change in changes:
+    for n, change in enumerate(changes):
+        path = paths[n] if paths is not None else f"answers.{n}"
         if change.ref in seen:
-            problems.append(f"{change.ref}: dikirim lebih dari sekali")
+            problems.append(FieldProblem(f"{path}.ref" if path else "ref", "duplicate",
+                                         f"{change.ref}: dikirim lebih dari sekali"))
             continue
         seen.add(change.ref)
-        answer_input, errors = validate_change(framework, change)
+        answer_input, errors = change_problems(framework, change, path)
         problems.extend(errors)
         validated.append((change, answer_input))
     if problems:
-        raise Invalid("Jawaban tidak disimpan: periksa isian berikut.", problems=problems)
+        raise Invalid("Jawaban tidak disimpan: periksa isian berikut.", errors=problems)
     watched = _verdict_watch(session, assessment)
     rows = answers_of(session, assessment_id=assessment.id)
     out = []

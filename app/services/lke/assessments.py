@@ -20,9 +20,9 @@ from app.models.lke.assessments import (
     AssessmentStatus,
 )
 from app.models.units import Predicate
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit, units
-from app.services.errors import Conflict, Forbidden, Invalid, Locked, NotFound
+from app.services.errors import Conflict, FieldProblem, Forbidden, Invalid, Locked, NotFound
 from app.services.lke import frameworks
 
 MIN_YEAR, MAX_YEAR = 2010, 2100
@@ -48,7 +48,8 @@ def _now() -> datetime:
 
 def _check(actor: Principal | None, permission: str, unit_id: int) -> None:
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        name, message = missing(actor, permission, unit_id)
+        raise Forbidden(message, permission=name)
 
 
 def get(
@@ -142,11 +143,12 @@ def create(
     _check(actor, "indicators.write", unit.id)
     problems = []
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        problems.append(f"Tahun penilaian harus antara {MIN_YEAR} dan {MAX_YEAR}.")
+        problems.append(FieldProblem("year", "out_of_range",
+                                     f"Tahun penilaian harus antara {MIN_YEAR} dan {MAX_YEAR}."))
     if target not in TARGETS:
-        problems.append("Target predikat harus WBK atau WBBM.")
+        problems.append(FieldProblem("target", "unknown", "Target predikat harus WBK atau WBBM."))
     if problems:
-        raise Invalid("Penilaian LKE tidak dapat dibuat.", problems=problems)
+        raise Invalid("Penilaian LKE tidak dapat dibuat.", errors=problems)
     row = (
         frameworks.get_row(session, framework_id=framework_id)
         if framework_id is not None
@@ -212,7 +214,8 @@ def set_target(
 
 def delete(session: Session, *, actor: Principal | None, assessment_id: int) -> None:
     """Soft-delete an assessment that is still a draft."""
-    assessment = get(session, actor=actor, assessment_id=assessment_id, permission="unit.manage")
+    assessment = get(session, actor=actor, assessment_id=assessment_id,
+                     permission="indicators.delete")
     if assessment.status != AssessmentStatus.draft:
         raise Locked("Hanya penilaian berstatus draf yang dapat dihapus.")
     before = audit.snapshot(assessment)

@@ -26,7 +26,7 @@ from app.domain.files import HEAD_BYTES, KINDS, FileKind, RefusedFile, identify,
 from app.domain.files import download_name as _download_name
 from app.models.lke.assessments import Assessment
 from app.models.lke.evidence import Evidence, EvidenceLink
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit, durable_files, units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound, ServiceError
 from app.services.lke import assessments
@@ -47,7 +47,8 @@ def _now() -> datetime:
 
 def _check(actor: Principal | None, permission: str, unit_id: int) -> None:
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        name, message = missing(actor, permission, unit_id)
+        raise Forbidden(message, permission=name)
 
 
 def actor_label(actor: Principal | None) -> str:

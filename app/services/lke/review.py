@@ -66,7 +66,8 @@ def _acting(
         session, actor=actor, assessment_id=assessment_id, permission="review.write"
     )
     if actor is not None and actor.kind != "user":
-        raise Forbidden("Reviu hanya dapat dilakukan oleh reviewer yang masuk.")
+        raise Forbidden("Reviu hanya dapat dilakukan oleh reviewer yang masuk.",
+                        permission="review.write")
     level = rv.waiting_level(assessment.status)
     if level is None:
         message = rv.edit_refusal(assessment.status) or (
@@ -79,7 +80,7 @@ def _acting(
     if position is None:
         raise Forbidden(
             f"Penilaian ini menunggu reviu {LEVEL_NAMES[level]}; Anda bukan reviewer "
-            f"{LEVEL_NAMES[level]} untuk unit ini."
+            f"{LEVEL_NAMES[level]} untuk unit ini.", permission="review.write",
         )
     return assessment, level, position
 

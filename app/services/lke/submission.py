@@ -25,7 +25,7 @@ from app.models.lke.review import LkeSubmission
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import audit, units
-from app.services.errors import Forbidden, Invalid, Locked
+from app.services.errors import Invalid, Locked
 from app.services.lke import assessments
 from app.services.lke import scores as lke_scores
 from app.services.webhooks import events as webhook_events
@@ -129,10 +129,6 @@ def submit(
     assessment = assessments.get(
         session, actor=actor, assessment_id=assessment_id, permission="indicators.submit"
     )
-    if actor is not None and actor.kind != "user":
-        raise Forbidden(
-            "Pengajuan penilaian harus dilakukan oleh koordinator yang masuk (bukan token API)."
-        )
     if note is not None and len(note) > MAX_NOTE:
         raise Invalid(f"Catatan terlalu panjang (maksimal {MAX_NOTE} karakter).")
     unit = units.get(session, unit_id=assessment.unit_id)
@@ -152,6 +148,7 @@ def submit(
         round=(last.round + 1) if last else 1,
         levels=" ".join(levels),
         submitted_by=actor.user_id if actor else None,
+        submitted_by_token=actor.token_id if actor else None,
         submitted_by_label=actor.label if actor else "system",
         note=(note or "").strip() or None,
         self_snapshot=lke_scores.score_snapshot(session, assessment=assessment),

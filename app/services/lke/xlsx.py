@@ -214,7 +214,8 @@ def apply(
     )
     try:
         lke_answers.answer_many(
-            session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx"
+            session, actor=actor, assessment_id=assessment.id, changes=changes, source="xlsx",
+            paths=[f"file.{c.ref}" for c in changes],  # the question's row in the workbook
         )
     except ServiceError:
         session.rollback()  # the import record above must not outlive the refused answers

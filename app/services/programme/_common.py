@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from app.domain.programme import Problem
 from app.models.base import utcnow
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.programme.inputs import MAX_INT, ProgrammeInput, load_input
@@ -74,7 +74,8 @@ def refuse(message: str, problems: Sequence[str]) -> None:
 def check_unit(actor: Principal | None, permission: str, unit_id: int) -> None:
     """Forbidden unless the actor (None = the system) holds the permission at the unit."""
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        name, message = missing(actor, permission, unit_id)
+        raise Forbidden(message, permission=name)
 
 
 def load(

@@ -26,9 +26,16 @@ from app.models.surveys.records import (
     SurveyResponse,
 )
 from app.models.units import Unit
-from app.security.principal import Principal
+from app.security.principal import Principal, missing
 from app.services import audit
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from app.services.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+)
 from app.services.surveys import instruments as survey_instruments
 from app.services.webhooks import events as webhook_events
 
@@ -53,7 +60,8 @@ def forbid(actor: Principal | None, permission: str, unit_id: int) -> None:
     faces always pass the signed-in principal.
     """
     if actor is not None and not actor.can(permission, unit_id):
-        raise Forbidden("Anda tidak berwenang untuk tindakan ini.")
+        name, message = missing(actor, permission, unit_id)
+        raise Forbidden(message, permission=name)
 
 
 PERIOD_PATTERNS = {
@@ -103,7 +111,7 @@ class CampaignInput:
     title: str
     instrument_codes: Sequence[str]
     period_kind: str
-    period_label: str
+    period_label: str | None  # blank: the period the opening date falls in
     opens_on: date
     closes_on: date
     population: int
@@ -115,54 +123,115 @@ def _as_input(data: CampaignInput | CampaignIn) -> CampaignInput:
     return data if isinstance(data, CampaignInput) else data.data()
 
 
-def _campaign_problems(session: Session, data: CampaignInput) -> tuple[list[str], list[int], int]:
-    problems: list[str] = []
+def period_of(kind: str, day: date) -> str:
+    """The label of the period of ``kind`` that holds ``day`` (2026-12-10, semester ->
+    "2026-S2")."""
+    if kind == PeriodKind.quarter:
+        return period_label(kind, day.year, (day.month - 1) // 3 + 1)
+    if kind == PeriodKind.semester:
+        return period_label(kind, day.year, (day.month - 1) // 6 + 1)
+    return period_label(kind, day.year)
+
+
+def period_bounds(label: str) -> tuple[date, date]:
+    """First and last day of a well-formed period label ("2019-S1" -> 2019-01-01, 2019-06-30)."""
+    year, first_month, months = period_sort_key(label)
+    last_month = first_month + months - 1
+    last_day = (date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1))
+    return date(year, first_month, 1), date.fromordinal(last_day.toordinal() - 1)
+
+
+def _fmt(day: date) -> str:
+    return day.isoformat()
+
+
+def _campaign_problems(
+    session: Session, data: CampaignInput
+) -> tuple[list[FieldProblem], list[int], int, str]:
+    """Every problem of a campaign's input at once, and what it resolves to: the instrument
+    ids, the period's year and its label (derived from the opening date when left blank).
+
+    The period and the dates must agree: the campaign is open for at least one day of its
+    period (a 2031-S2 campaign open in December 2026 is refused, not stored as 2031)."""
+    errors: list[FieldProblem] = []
     title = (data.title or "").strip()
     if not title:
-        problems.append("Judul survei wajib diisi.")
+        errors.append(FieldProblem("title", "missing", "Judul survei wajib diisi."))
     elif len(title) > 200:
-        problems.append("Judul survei paling banyak 200 karakter.")
+        errors.append(FieldProblem("title", "too_long",
+                                   "Judul survei paling banyak 200 karakter."))
     codes = [c.strip() for c in data.instrument_codes if c and c.strip()]
     instrument_ids: list[int] = []
     if not codes:
-        problems.append("Pilih sedikitnya satu instrumen (IKM, SPKP atau SPAK).")
+        errors.append(FieldProblem("instruments", "missing",
+                                   "Pilih sedikitnya satu instrumen (IKM, SPKP atau SPAK)."))
     kinds_seen: set[str] = set()
-    for code in dict.fromkeys(codes):
+    for index, code in enumerate(dict.fromkeys(codes)):
         try:
             row = survey_instruments.latest_by_code(session, code=code)
         except NotFound as exc:
-            problems.append(exc.message)
+            errors.append(FieldProblem(f"instruments.{index}", "unknown", exc.message))
             continue
         if row.kind in kinds_seen:
-            problems.append(f"Satu survei hanya memuat satu instrumen jenis {row.kind.upper()}.")
+            errors.append(FieldProblem(
+                f"instruments.{index}", "duplicate_kind",
+                f"Satu survei hanya memuat satu instrumen jenis {row.kind.upper()}."))
             continue
         kinds_seen.add(row.kind)
         instrument_ids.append(row.id)
+    dates_ok = isinstance(data.opens_on, date) and isinstance(data.closes_on, date)
+    if not dates_ok:
+        errors.append(FieldProblem("opens_on", "missing",
+                                   "Tanggal buka dan tanggal tutup wajib diisi."))
+    elif data.closes_on < data.opens_on:
+        errors.append(FieldProblem("closes_on", "before_opens_on",
+                                   "Tanggal tutup tidak boleh sebelum tanggal buka."))
+        dates_ok = False
     year = 0
     try:
         kind = PeriodKind(data.period_kind)
     except ValueError:
-        problems.append("Jenis periode harus triwulan, semester atau tahun.")
+        errors.append(FieldProblem("period_kind", "unknown",
+                                   "Jenis periode harus triwulan, semester atau tahun."))
         kind = None
-    label = (data.period_label or "").strip()
+    label = (data.period_label or "").strip().upper()
+    if kind is not None and not label and dates_ok:
+        label = period_of(kind, data.opens_on)  # derived: the period the survey opens in
     if kind is not None:
         match = PERIOD_PATTERNS[kind].match(label)
-        if not match:
-            problems.append(f"Label periode '{label}' tidak sesuai; contoh: {PERIOD_HINTS[kind]}.")
+        if not label:
+            errors.append(FieldProblem(
+                "period_label", "missing",
+                f"Label periode wajib diisi bila tanggal tidak lengkap; contoh: "
+                f"{PERIOD_HINTS[kind]}."))
+        elif not match:
+            errors.append(FieldProblem(
+                "period_label", "invalid_format",
+                f"Label periode '{label}' tidak sesuai; contoh: {PERIOD_HINTS[kind]}."))
         else:
             year = int(match.group(1))
             if not 2000 <= year <= 2100:
-                problems.append("Tahun periode tidak masuk akal.")
-    if not isinstance(data.opens_on, date) or not isinstance(data.closes_on, date):
-        problems.append("Tanggal buka dan tanggal tutup wajib diisi.")
-    elif data.closes_on < data.opens_on:
-        problems.append("Tanggal tutup tidak boleh sebelum tanggal buka.")
+                errors.append(FieldProblem("period_label", "out_of_range",
+                                           "Tahun periode tidak masuk akal."))
+            elif dates_ok:
+                first, last = period_bounds(label)
+                if data.closes_on < first or data.opens_on > last:
+                    errors.append(FieldProblem(
+                        "period_label", "period_dates_mismatch",
+                        f"Periode {label} ({_fmt(first)} s.d. {_fmt(last)}) tidak sesuai "
+                        f"dengan tanggal survei ({_fmt(data.opens_on)} s.d. "
+                        f"{_fmt(data.closes_on)}): survei harus dibuka sedikitnya satu hari "
+                        f"dalam periodenya. Menurut tanggal buka, periodenya "
+                        f"{period_of(kind, data.opens_on)}; kosongkan label agar diisi "
+                        "otomatis."))
     if isinstance(data.population, bool) or not isinstance(data.population, int) \
             or data.population < 1:
-        problems.append("Perkiraan populasi pengguna layanan minimal 1.")
+        errors.append(FieldProblem("population", "out_of_range",
+                                   "Perkiraan populasi pengguna layanan minimal 1."))
     elif data.population > 100_000_000:
-        problems.append("Perkiraan populasi tidak masuk akal.")
-    return problems, instrument_ids, year
+        errors.append(FieldProblem("population", "out_of_range",
+                                   "Perkiraan populasi tidak masuk akal."))
+    return errors, instrument_ids, year, label
 
 
 def campaign_for(
@@ -209,11 +278,11 @@ def create_campaign(
     if unit is None or unit.deleted_at is not None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan.")
     data = _as_input(data)
-    problems, instrument_ids, year = _campaign_problems(session, data)
+    errors, instrument_ids, year, label = _campaign_problems(session, data)
     if status not in (CampaignStatus.draft, CampaignStatus.open):
-        problems.append("Survei baru berstatus draf atau dibuka.")
-    if problems:
-        raise Invalid("Survei tidak dapat disimpan.", problems=problems)
+        errors.append(FieldProblem("status", "invalid", "Survei baru berstatus draf atau dibuka."))
+    if errors:
+        raise Invalid("Survei tidak dapat disimpan.", errors=errors)
     code = new_public_code()
     while session.exec(
         select(SurveyCampaign.id).where(SurveyCampaign.public_code == code)
@@ -221,7 +290,7 @@ def create_campaign(
         code = new_public_code()
     campaign = SurveyCampaign(
         unit_id=unit_id, title=data.title.strip(), instrument_ids=instrument_ids,
-        period_kind=data.period_kind, period_label=data.period_label.strip(), year=year,
+        period_kind=data.period_kind, period_label=label, year=year,
         opens_on=data.opens_on, closes_on=data.closes_on, population=data.population,
         public_code=code, status=status, timezone=unit.timezone, is_demo=is_demo,
         created_by=actor.user_id if actor else None,
@@ -254,19 +323,21 @@ def update_campaign(
     )
     before = audit.snapshot(campaign)
     data = _as_input(data)
-    problems, instrument_ids, year = _campaign_problems(session, data)
+    errors, instrument_ids, year, label = _campaign_problems(session, data)
     if (
-        not problems
+        not errors
         and instrument_ids != list(campaign.instrument_ids or [])
         and response_count(session, campaign_id=campaign.id)
     ):
-        problems.append("Instrumen tidak dapat diubah karena survei sudah memiliki jawaban.")
-    if problems:
-        raise Invalid("Survei tidak dapat disimpan.", problems=problems)
+        errors.append(FieldProblem(
+            "instruments", "locked",
+            "Instrumen tidak dapat diubah karena survei sudah memiliki jawaban."))
+    if errors:
+        raise Invalid("Survei tidak dapat disimpan.", errors=errors)
     campaign.title = data.title.strip()
     campaign.instrument_ids = instrument_ids
     campaign.period_kind = data.period_kind
-    campaign.period_label = data.period_label.strip()
+    campaign.period_label = label
     campaign.year = year
     campaign.opens_on, campaign.closes_on = data.opens_on, data.closes_on
     campaign.population = data.population
@@ -323,7 +394,7 @@ def close_campaign(session: Session, *, actor: Principal | None, campaign_id: in
 def delete_campaign(session: Session, *, actor: Principal | None, campaign_id: int) -> None:
     """Soft-delete a campaign (its link stops working; responses are kept)."""
     campaign = campaign_for(
-        session, actor=actor, campaign_id=campaign_id, permission="surveys.manage"
+        session, actor=actor, campaign_id=campaign_id, permission="surveys.delete"
     )
     before = audit.snapshot(campaign)
     campaign.deleted_at = utc_now()

@@ -14,7 +14,7 @@ from app.domain.surveys.submission import CODE_RE
 from app.models.surveys.records import SurveyService, SurveySource
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Invalid, NotFound
+from app.services.errors import FieldProblem, Invalid, NotFound
 from app.services.surveys.campaigns import campaign_for, forbid, utc_now
 
 
@@ -57,17 +57,19 @@ def service_for(
 
 def _service_problems(
     session: Session, *, unit_id: int, code: str, name: str, exclude_id: int | None
-) -> list[str]:
+) -> list[FieldProblem]:
     problems = []
     if not CODE_RE.match(code):
-        problems.append(
+        problems.append(FieldProblem(
+            "code", "missing" if not code else "invalid_format",
             "Kode layanan wajib diisi: huruf, angka, titik, garis bawah atau tanda hubung "
             "(maksimal 40)."
-        )
+        ))
     if not name:
-        problems.append("Nama layanan wajib diisi.")
+        problems.append(FieldProblem("name", "missing", "Nama layanan wajib diisi."))
     elif len(name) > 200:
-        problems.append("Nama layanan paling banyak 200 karakter.")
+        problems.append(FieldProblem("name", "too_long",
+                                     "Nama layanan paling banyak 200 karakter."))
     if code:
         query = select(SurveyService.id).where(
             SurveyService.unit_id == unit_id, SurveyService.code == code,
@@ -76,7 +78,8 @@ def _service_problems(
         if exclude_id is not None:
             query = query.where(SurveyService.id != exclude_id)
         if session.exec(query).first() is not None:
-            problems.append(f"Kode layanan '{code}' sudah dipakai di unit ini.")
+            problems.append(FieldProblem("code", "taken",
+                                         f"Kode layanan '{code}' sudah dipakai di unit ini."))
     return problems
 
 
@@ -89,9 +92,10 @@ def create_service(
     code, name, description = code.strip(), name.strip(), (description or "").strip()
     problems = _service_problems(session, unit_id=unit_id, code=code, name=name, exclude_id=None)
     if len(description) > 1000:
-        problems.append("Keterangan paling banyak 1000 karakter.")
+        problems.append(FieldProblem("description", "too_long",
+                                     "Keterangan paling banyak 1000 karakter."))
     if problems:
-        raise Invalid("Jenis layanan tidak dapat disimpan.", problems=problems)
+        raise Invalid("Jenis layanan tidak dapat disimpan.", errors=problems)
     service = SurveyService(
         unit_id=unit_id, code=code, name=name, description=description, active=active
     )
@@ -121,9 +125,10 @@ def update_service(
     )
     new_description = service.description if description is None else description.strip()
     if len(new_description) > 1000:
-        problems.append("Keterangan paling banyak 1000 karakter.")
+        problems.append(FieldProblem("description", "too_long",
+                                     "Keterangan paling banyak 1000 karakter."))
     if problems:
-        raise Invalid("Jenis layanan tidak dapat disimpan.", problems=problems)
+        raise Invalid("Jenis layanan tidak dapat disimpan.", errors=problems)
     service.code, service.name, service.description = new_code, new_name, new_description
     if active is not None:
         service.active = active
@@ -139,7 +144,7 @@ def delete_service(
 ) -> None:
     """Soft-delete a service type; its past responses keep pointing at it."""
     service = service_for(session, actor=actor, service_id=service_id,
-                          permission="surveys.manage", unit_id=unit_id)
+                          permission="surveys.delete", unit_id=unit_id)
     before = audit.snapshot(service)
     service.deleted_at = utc_now()
     service.active = False
@@ -223,7 +228,7 @@ def delete_source(
     if source is None or source.deleted_at is not None:
         raise NotFound(f"Sumber {source_id} tidak ditemukan.")
     campaign = campaign_for(
-        session, actor=actor, campaign_id=source.campaign_id, permission="surveys.manage"
+        session, actor=actor, campaign_id=source.campaign_id, permission="surveys.delete"
     )
     before = audit.snapshot(source)
     source.deleted_at = utc_now()

@@ -21,8 +21,10 @@ class CampaignIn(FormInput):
     title: str = Field(min_length=1, max_length=200)
     instruments: list[str] = Field(min_length=1, max_length=3)
     period_kind: Literal["quarter", "semester", "year"]
-    period_label: Annotated[str, FormField("Label periode", clean=str.upper)] = Field(
-        min_length=4, max_length=10)
+    period_label: Annotated[str | None, FormField("Label periode", clean=str.upper)] = Field(
+        default=None, min_length=4, max_length=10,
+        description="2019-Q1..Q4, 2019-S1/S2 or 2019, matching period_kind; the campaign must "
+        "be open at least one day of it. Omitted: the period opens_on falls in.")
     opens_on: Annotated[date, FormField(
         "Tanggal buka", "Tanggal buka wajib diisi dengan format TTTT-BB-HH.")]
     closes_on: Annotated[date, FormField(

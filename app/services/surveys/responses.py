@@ -9,6 +9,7 @@ Public API used by the public form (``/s/{code}``) and the JSON API:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +31,7 @@ from app.models.surveys.records import (
 )
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict, FieldProblem, Invalid
 from app.services.surveys import tallies as survey_tallies
 from app.services.surveys.campaigns import (
     ensure_accepting,
@@ -41,17 +42,39 @@ from app.services.surveys.campaigns import (
 from app.services.surveys.catalogue import active_services, list_sources, source_by_tag
 from app.services.webhooks import events as webhook_events
 
+_ITEM_PREFIX = re.compile(r"^items\[(\d+)\]\.(.+)$")
+_OWN_FIELDS = {"answers", "suggestion", "source", "idempotency_key", "items"}
+
+
+def api_field(name: str) -> str:
+    """The dotted path of a submission field in the API's body (``ikm-2017.U3`` ->
+    ``answers.ikm-2017.U3``, ``items[2].ikm-2017.U3`` -> ``items.2.answers.ikm-2017.U3``)."""
+    item = _ITEM_PREFIX.match(name)
+    if item:
+        return f"items.{item.group(1)}.{api_field(item.group(2))}"
+    if name == "service":
+        return "service_id"
+    if name in _OWN_FIELDS or name.startswith("profile."):
+        return name
+    return f"answers.{name}"
+
 
 class SubmissionInvalid(Invalid):
     """A submission with problems; ``fields`` maps a form field name to its message.
 
     Field names: ``"<instrument code>.<item code>"`` (e.g. ``"ikm-2017.U3"``),
     ``"profile.<field>"``, ``"service"``, ``"source"``, ``"suggestion"``, ``"answers"``.
+    ``errors`` names each for the API (``answers.ikm-2017.U3``, with its reason code).
     """
 
-    def __init__(self, message: str, *, fields: dict[str, str]):
-        super().__init__(message, problems=[f"{k}: {v}" for k, v in fields.items()])
+    def __init__(self, message: str, *, fields: dict[str, str],
+                 codes: dict[str, str] | None = None):
+        codes = codes or {}
+        super().__init__(message, problems=[f"{k}: {v}" for k, v in fields.items()], errors=[
+            FieldProblem(api_field(k), codes.get(k, "invalid"), v) for k, v in fields.items()
+        ])
         self.fields = fields
+        self.codes = codes
 
 
 @dataclass(frozen=True)
@@ -125,7 +148,8 @@ def check_submission(
             profile=profile, suggestion=suggestion,
         )
     except rules.SubmissionProblems as problems:
-        raise SubmissionInvalid(problems.message, fields=problems.fields) from None
+        raise SubmissionInvalid(problems.message, fields=problems.fields,
+                                codes=problems.codes) from None
 
 
 _RESPONSE = RESPONSE_TABLE = SurveyResponse.__table__
@@ -421,11 +445,14 @@ def record_batch(
         raise Invalid(f"Paling banyak {MAX_BATCH} jawaban per kiriman.")
     keys = [item.idempotency_key for item in items]
     problems_by_item: dict[str, str] = {}
+    codes_by_item: dict[str, str] = {}
     for n, key in enumerate(keys):
         if not isinstance(key, str) or not 1 <= len(key) <= 100:
             problems_by_item[f"items[{n}].idempotency_key"] = "Wajib, teks 1-100 karakter."
+            codes_by_item[f"items[{n}].idempotency_key"] = "invalid_idempotency_key"
     if len(set(keys)) != len(keys):
         problems_by_item["items"] = "Kunci idempotensi dalam satu kiriman harus unik."
+        codes_by_item["items"] = "duplicate_idempotency_key"
     instruments = instruments_of(session, campaign)
     checked: list[CheckedSubmission | None] = []
     for n, item in enumerate(items):
@@ -439,9 +466,11 @@ def record_batch(
             checked.append(None)
             for name, message in exc.fields.items():
                 problems_by_item[f"items[{n}].{name}"] = message
+                codes_by_item[f"items[{n}].{name}"] = exc.codes.get(name, "invalid")
     if problems_by_item:
         raise SubmissionInvalid(
-            "Kiriman ditolak; tidak ada jawaban yang disimpan.", fields=problems_by_item
+            "Kiriman ditolak; tidak ada jawaban yang disimpan.", fields=problems_by_item,
+            codes=codes_by_item,
         )
     stamp = now or utc_now()
     for attempt in range(2):

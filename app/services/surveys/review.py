@@ -59,7 +59,7 @@ def review_response(
 ) -> SurveyResponse:
     """Include or exclude a response in the indices (suspect ones start excluded); audited."""
     response, campaign = response_for(
-        session, actor=actor, response_id=response_id, permission="surveys.manage",
+        session, actor=actor, response_id=response_id, permission="surveys.review",
         unit_id=unit_id,
     )
     try:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
-from app.security.principal import ALL_SCOPES, Principal
+from app.security.principal import ALL_SCOPES, SCOPE_DESCRIPTIONS, Principal
 from app.services import units
 from app.services.accounts import tokens
 from app.services.errors import Invalid
@@ -28,7 +28,7 @@ def _page(
     return render(
         request, "pages/accounts/tokens.html",
         {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
-         "scopes": ALL_SCOPES, "issued": issued},
+         "scopes": {s: SCOPE_DESCRIPTIONS.get(s, "") for s in ALL_SCOPES}, "issued": issued},
     )
 
 

@@ -32,6 +32,8 @@ router = APIRouter(tags=["pages"])
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("surveys.write"))]
 ManageUnit = Annotated[Principal, Depends(requires("surveys.manage"))]
+DeleteUnit = Annotated[Principal, Depends(requires("surveys.delete"))]
+ReviewUnit = Annotated[Principal, Depends(requires("surveys.review"))]
 
 KIND_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
 PERIOD_KIND_NAMES = {"quarter": "Triwulan", "semester": "Semester", "year": "Tahun"}
@@ -119,7 +121,7 @@ async def toggle_service(request: Request, session: SessionDep, principal: Write
 
 
 @router.post("/units/{unit_id}/surveys/services/{service_id}/delete")
-async def delete_service(request: Request, session: SessionDep, principal: ManageUnit,
+async def delete_service(request: Request, session: SessionDep, principal: DeleteUnit,
                          unit_id: int, service_id: int) -> Response:
     survey_catalogue.delete_service(session, actor=principal, service_id=service_id,
                                     unit_id=unit_id)
@@ -223,7 +225,7 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
 
 
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/delete")
-async def delete_source(request: Request, session: SessionDep, principal: ManageUnit,
+async def delete_source(request: Request, session: SessionDep, principal: DeleteUnit,
                         unit_id: int, campaign_id: int, source_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id, principal)
     survey_catalogue.delete_source(session, actor=principal, source_id=source_id,
@@ -383,7 +385,7 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
         filters={"service_id": service_id or "", "source": source or "",
                  "suspect": suspect or ""},
         pages=max((result.total + 49) // 50, 1),
-        can_review=principal.can("surveys.manage", unit_id),
+        can_review=principal.can("surveys.review", unit_id),
         query=request.url.query,
         reasons={r.id: [reason_text(code) for code in r.suspect_reasons or ()]
                  for r in result.responses},
@@ -392,7 +394,7 @@ def responses_page(request: Request, session: SessionDep, principal: ReadUnit, u
 
 
 @router.post("/units/{unit_id}/surveys/responses/{response_id}/review")
-async def review_response(request: Request, session: SessionDep, principal: ManageUnit,
+async def review_response(request: Request, session: SessionDep, principal: ReviewUnit,
                           unit_id: int, response_id: int) -> Response:
     form = await request.form()
     response = survey_review.review_response(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.types import Timestamp
-from app.deps import SessionDep, SettingsDep, requires
+from app.deps import IdempotencyKey, SessionDep, SettingsDep, requires
 from app.security.principal import Principal
 from app.services.form_input import TextInput
 from app.services.webhooks import deliveries, subscriptions
@@ -149,9 +149,10 @@ def list_subscriptions(session: SessionDep, principal: Manager, unit_id: int):
 @router.post("/units/{unit_id}/webhooks", response_model=SubscriptionOut, status_code=201)
 def create_subscription(
     session: SessionDep, settings: SettingsDep, principal: Manager, unit_id: int,
-    body: SubscriptionIn,
+    body: SubscriptionIn, _key: IdempotencyKey = None,
 ):
-    """Subscribe a receiver URL to event types; the response holds the signing secret."""
+    """Subscribe a receiver URL to event types; the response holds the signing secret
+    (also kept for a retry with the same Idempotency-Key: the subscription shows it anyway)."""
     return subscriptions.create(
         session, actor=principal, unit_id=unit_id,
         data=SubscriptionInput(**body.model_dump()),

@@ -17,9 +17,6 @@ it, the document the server itself publishes (/api/openapi.json) is generated fr
 
 Operations are found by method and path in the generated code, so the test reads the same
 whatever the operationIds are; `test_operation_ids_are_readable` checks the names themselves.
-Assertions that need the parallel work on issue 12 (problem details: A; response models and
-timestamps: B; scopes and complete validation: C) are marked ``TODO(lead)`` (xfail until that
-work is merged; then remove the marker).
 """
 
 from __future__ import annotations
@@ -70,9 +67,6 @@ IKM = "ikm-2017"
 PROBLEM_JSON = "application/problem+json"
 
 # The parts of issue 12 built beside this test (see the module docstring).
-NEEDS_SCOPES = "TODO(lead): needs C's 403 naming the missing scope, and A's problem details"
-NEEDS_VALIDATION = "TODO(lead): needs C's complete survey validation, and A's problem details"
-NEEDS_IDEMPOTENCY = "TODO(lead): needs C's Idempotency-Key header, and A's problem details"
 
 
 # --- a database, a server and a generated client of its own --------------------------------
@@ -510,7 +504,6 @@ def test_a_refused_answer_is_a_parsed_problem(api, worksheet):
     _problem(api, api.call("get", ASSESSMENT, assessment_id=aid + 10**6), 404)
 
 
-@pytest.mark.xfail(reason=NEEDS_SCOPES, strict=True)
 def test_a_missing_scope_is_named(api, seed, worksheet):
     reader = api.package.AuthenticatedClient(base_url=api.client._base_url,
                                              token=seed.read_token)
@@ -520,7 +513,6 @@ def test_a_missing_scope_is_named(api, seed, worksheet):
     assert problem.permission == "write:indicators"
 
 
-@pytest.mark.xfail(reason=NEEDS_VALIDATION, strict=True)
 def test_every_survey_problem_is_reported_at_once(api, batches):
     # U1 out of the 1-4 range and U2 a string: both reported, nothing stored.
     bad = {"items": [{"idempotency_key": "loket-1-000003",
@@ -533,7 +525,6 @@ def test_every_survey_problem_is_reported_at_once(api, batches):
     assert listed.total == 2
 
 
-@pytest.mark.xfail(reason=NEEDS_IDEMPOTENCY, strict=True)
 def test_a_retried_create_returns_the_first_answer(api, seed):
     """A create sent again with its Idempotency-Key (the answer was lost) creates nothing:
     the same status and body come back. The same key with another body is refused."""

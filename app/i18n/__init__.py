@@ -8,6 +8,7 @@ them to English (`app/i18n/en/<capability>.po`). Catalogs are compiled in memory
 from __future__ import annotations
 
 import contextvars
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -49,7 +50,57 @@ def gettext(message: str, lang: str | None = None) -> str:
     lang = lang or current_language.get()
     if lang == "id":
         return message
-    return _catalog(lang).get(message, message)
+    found = _catalog(lang).get(message)
+    if found is not None:
+        return found
+    return _translate_filled(message, lang) or message
+
+
+_PLACEHOLDER = re.compile(r"\\\{(\w+)\\\}")
+
+
+@lru_cache
+def _templates(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    """The catalogue's entries with ``{name}`` placeholders, as patterns matching a message
+    already filled in (most literal text first, so the most specific template wins)."""
+    templates = []
+    for source, translated in _catalog(lang).items():
+        if "{" not in source:
+            continue
+        seen: set[str] = set()
+
+        def group(match: re.Match[str], seen=seen) -> str:
+            name = match.group(1)
+            if name in seen:
+                return f"(?P={name})"
+            seen.add(name)
+            return f"(?P<{name}>.+?)"
+
+        pattern = _PLACEHOLDER.sub(group, re.escape(source))
+        if seen:
+            literal = len(_PLACEHOLDER.sub("", re.escape(source)))
+            templates.append((literal, re.compile(pattern, re.S), translated))
+    templates.sort(key=lambda entry: -entry[0])
+    return [(pattern, translated) for _, pattern, translated in templates]
+
+
+def _translate_filled(message: str, lang: str) -> str | None:
+    """A message a service built with values (``f"{code}: jawaban harus antara {low} dan
+    {high}."``) translated through the catalogue's template of it: services keep writing
+    plain Indonesian sentences, and the API's ``message_en`` / English pages still read
+    English. Each value is translated too when the catalogue has it (a word like
+    ``wajib diisi``). None when no template matches."""
+    for pattern, translated in _templates(lang):
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        values = {name: _catalog(lang).get(value, value)
+                  for name, value in match.groupdict().items()}
+        try:
+            return translated.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return None
+    return None
 
 
 def missing_translations(lang: str, messages: list[str]) -> list[str]:

@@ -54,3 +54,38 @@ def test_number_format_matches_babel_for_the_cldr_patterns():
             for lang, locale in (("id", "id_ID"), ("en", "en_US")):
                 expected = format_decimal(rounded, format=pattern, locale=locale)
                 assert format_number(value, places, lang=lang) == expected, (value, places)
+
+
+def test_a_message_filled_with_values_is_translated_through_its_template():
+    """Services write f-strings; the English catalogue holds their templates ({name})."""
+    from app.i18n import gettext
+
+    assert gettext("U1: jawaban harus antara 1 dan 4.", "en") == \
+        "U1: the answer must be between 1 and 4."
+    assert gettext("U3 (Kemudahan prosedur) wajib dijawab.", "en") == \
+        "U3 (Kemudahan prosedur) must be answered."
+    # A value that is itself a catalogue entry is translated too.
+    assert gettext("Isian 'year' harus berupa bilangan bulat.", "en") == \
+        "Field 'year' must be a whole number."
+    # No template, no exact entry: the Indonesian stays (still readable, never a crash).
+    assert gettext("Kalimat yang tidak ada di katalog 42.", "en") == \
+        "Kalimat yang tidak ada di katalog 42."
+    assert gettext("U1: jawaban harus antara 1 dan 4.", "id") == \
+        "U1: jawaban harus antara 1 dan 4."
+
+
+async def test_a_refused_survey_answer_reads_english_in_message_en(client, db, world, make_campaign):
+    from tests.factories import issue_token
+
+    campaign = make_campaign()
+    token = issue_token(db, world, "UNIT-A1", ["read", "write:surveys"])
+    response = await client.post(
+        f"/api/v1/survey-campaigns/{campaign.id}/responses",
+        json={"answers": {"ikm-2017": {"U1": 5, "U2": "3"}}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422
+    by_field = {e["field"]: e for e in response.json()["errors"]}
+    u1 = by_field["answers.ikm-2017.U1"]
+    assert (u1["code"], u1["message_en"]) == ("out_of_range", "U1: the answer must be between 1 and 4.")
+    assert by_field["answers.ikm-2017.U2"]["message_en"] == "U2: the answer must be a whole number."

@@ -3,8 +3,8 @@
 Both run in this one process on the same database and session, interleaved, many times;
 the figure is the median per call and the ratio (goal: at most 2x).
 
-    /work/venv/bin/python -m bench.lke_score                 # SQLite in a temp folder
-    /work/venv/bin/python -m bench.lke_score --database-url postgresql+psycopg://...
+    .venv/bin/python -m bench.lke_score                 # SQLite in a temp folder
+    .venv/bin/python -m bench.lke_score --database-url postgresql+psycopg://...
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark (a): the public submit endpoint under load on loopback, next to two baselines.
 
-    /work/venv/bin/python -m bench.submit_load [--db sqlite|postgresql] [--seconds 10]
+    .venv/bin/python -m bench.submit_load [--db sqlite|postgresql] [--seconds 10]
         [--connections 50] [--workers 1]
 
 Starts each server (bench/submit_apps.py) as a uvicorn[standard] subprocess on 127.0.0.1,

@@ -9,7 +9,7 @@ subprocess on 127.0.0.1 and loaded for a bounded time by `wrk` (apt-get install 
 when wrk is missing, a bounded asyncio httpx client. Loopback only; everything started here is
 stopped here.
 
-    /work/venv/bin/python -m bench.worksheet_page [--duration 10] [--connections 16]
+    .venv/bin/python -m bench.worksheet_page [--duration 10] [--connections 16]
 """
 
 from __future__ import annotations

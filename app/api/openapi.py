@@ -127,6 +127,12 @@ def _problem_response(status: int) -> dict:
     }
 
 
+def _problem_response_name(status: int) -> str:
+    """Each error status is written once under components/responses and referenced by every
+    operation (the document stays readable in review instead of repeating it 700 times)."""
+    return f"Problem{status}"
+
+
 def problem_schemas() -> dict[str, dict]:
     """`Problem` and `ProblemError` as components."""
     schema = Problem.model_json_schema(
@@ -147,10 +153,16 @@ def declare_errors(schema: dict) -> dict:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # FastAPI's HTTPValidationError
             for status in error_statuses(method, operation):
-                responses[str(status)] = _problem_response(status)
+                responses[str(status)] = {
+                    "$ref": f"#/components/responses/{_problem_response_name(status)}"
+                }
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     components.update(problem_schemas())
+    schema["components"]["responses"] = {
+        _problem_response_name(status): _problem_response(status)
+        for status in sorted(ERROR_DESCRIPTIONS)
+    }
     schema["components"]["schemas"] = dict(sorted(components.items()))
     tags = sorted({op["tags"][0] for ops in schema.get("paths", {}).values()
                    for op in ops.values() if isinstance(op, dict) and op.get("tags")})

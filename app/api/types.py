@@ -6,18 +6,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import PlainSerializer, WithJsonSchema
 
-
-def rfc3339_utc(value: datetime) -> str:
-    """`2026-12-04T09:58:48.123456Z`: naive values are UTC (how Zona stores them)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
+from app.domain.timestamps import rfc3339_utc
 
 Timestamp = Annotated[
     datetime,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlmodel import Session, SQLModel, col, func, select
 
 from app.domain.text import clean_text
+from app.domain.timestamps import rfc3339_utc
 from app.models.audit import AuditRecord
 from app.security.principal import Principal
 from app.services import units
@@ -30,13 +31,6 @@ def _append_only(*_args) -> None:
     raise RuntimeError("audit records are append-only")
 
 
-def _rfc3339_utc(value: datetime) -> str:
-    """A moment as the API writes it (app.api.types.Timestamp): RFC 3339, UTC, with `Z`.
-    Naive values are UTC (SQLite hands them back so); the same text on every database."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str):
@@ -46,7 +40,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):
-        return _rfc3339_utc(value)
+        return rfc3339_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -16,7 +16,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, PlainSerializer, TypeAdapter
 
-from app.api.types import rfc3339_utc
+from app.domain.timestamps import rfc3339_utc
 
 API = "/api/v1"
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from app.domain.surveys.instruments import Instrument
+from app.domain.timestamps import rfc3339_utc
 from app.models.surveys.records import (
     CampaignStatus,
     PeriodKind,
@@ -378,7 +379,7 @@ def set_campaign_status(
                   "period_label": campaign.period_label,
                   "opens_on": campaign.opens_on.isoformat(),
                   "closes_on": campaign.closes_on.isoformat(),
-                  "closed_at": webhook_events.stamp(campaign.closed_at)},
+                  "closed_at": rfc3339_utc(campaign.closed_at)},
         )
     session.commit()
     return campaign

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.domain.timestamps import rfc3339_utc
 from app.models.units import Unit
 from app.models.webhooks import WebhookDelivery, WebhookMessage, WebhookSubscription
 
@@ -92,16 +93,10 @@ def wants(db: Session | Connection, *, unit_id: int, event_type: str) -> bool:
     return bool(subscribers(db, unit_id=unit_id, event_type=event_type))
 
 
-def stamp(at: datetime) -> str:
-    """RFC 3339 in UTC with a Z (a naive value is UTC, as SQLite hands it back)."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
 
 def body(event_type: str, data: Mapping[str, Any], at: datetime) -> dict[str, Any]:
     """The JSON sent: Standard Webhooks' {type, timestamp, data}."""
-    return {"type": event_type, "timestamp": stamp(at), "data": dict(data)}
+    return {"type": event_type, "timestamp": rfc3339_utc(at), "data": dict(data)}
 
 
 def emit(

@@ -23,6 +23,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+jobs_app = typer.Typer(help="Scheduled work: deadline and expiry checks, digests, e-mail.",
+                       no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 
 def _engine():
@@ -477,6 +480,32 @@ def webhooks_run(
             time.sleep(settings.webhooks_poll_seconds)
     except KeyboardInterrupt:
         typer.echo("Stopped.")
+
+
+@jobs_app.command("run-once")
+def jobs_run_once(
+    at: str = typer.Option("", help="Run as if it were this moment (ISO 8601, with offset); "
+                           "for tests and catching up. Default: now."),
+) -> None:
+    """Run the scheduled work that is due now, once: each daily job runs once per day per
+    deployment (recorded in job_run), then e-mails are sent. For cron, e.g. every 10 minutes,
+    when ZONA_JOBS_WORKER=false; safe beside other replicas."""
+    from datetime import UTC, datetime
+
+    from app.services.season.jobs import Runner
+
+    now = None
+    if at:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            _fail(f"--at: not an ISO 8601 moment: {at!r}")
+        if now.tzinfo is None:
+            _fail("--at needs a UTC offset, e.g. 2026-07-01T08:00:00+07:00")
+        now = now.astimezone(UTC)
+    done = Runner(_engine(), get_settings()).run_once(now)
+    for job, result in done.items():
+        typer.echo(f"{job}: {result}")
 
 
 def main() -> None:

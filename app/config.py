@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     webhooks_retry_schedule: str = "5,300,1800,7200,18000,36000"
     webhooks_poll_seconds: float = 2.0
     webhooks_overdue_scan_minutes: int = 60
+    # The evaluation season (app/services/season, docs/season.md): e-mail through SMTP,
+    # off while smtp_host is empty (the in-app inbox always works).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Zona <zona@localhost>"
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 20.0
+    # Seconds to wait after the 1st, 2nd, ... failed e-mail; one attempt more than entries.
+    smtp_retry_schedule: str = "60,300,1800,7200"
+    # Scheduled work (deadline and expiry checks, daily digests, sending e-mail) runs in an
+    # app thread unless turned off (then cron `zona jobs run-once`); leased in the database,
+    # so any number of replicas may run it and each period is done once.
+    jobs_worker: bool = True
+    jobs_poll_seconds: float = 60.0
+    # The daily digest is built at or after this hour (ZONA_TIMEZONE), once a day.
+    digest_hour: int = 7
 
     @property
     def is_production(self) -> bool:
@@ -65,6 +83,10 @@ class Settings(BaseSettings):
     def webhook_retry_delays(self) -> tuple[float, ...]:
         """The retry schedule as seconds (bad entries are a start-up error, not a guess)."""
         text = self.webhooks_retry_schedule.strip()
+        return tuple(float(part) for part in text.split(",")) if text else ()
+
+    def smtp_retry_delays(self) -> tuple[float, ...]:
+        text = self.smtp_retry_schedule.strip()
         return tuple(float(part) for part in text.split(",")) if text else ()
 
     def resolved_database_url(self) -> str:

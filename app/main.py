@@ -16,6 +16,7 @@ from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
 from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
+from app.services.season.jobs import JobsThread
 from app.services.surveys.intake import SurveyIntake
 from app.services.webhooks.worker import WorkerThread
 
@@ -31,7 +32,16 @@ async def lifespan(app: FastAPI):
         worker = WorkerThread(app.state.engine, app.state.settings)
         worker.start()
     app.state.webhook_worker = worker
+    jobs = None
+    if app.state.settings.jobs_worker:
+        # The season's scheduled work (app.services.season.jobs): checks, digests, e-mail;
+        # leased in the database, so one per replica is fine; off, cron `zona jobs run-once`.
+        jobs = JobsThread(app.state.engine, app.state.settings)
+        jobs.start()
+    app.state.jobs_worker = jobs
     yield
+    if jobs is not None:
+        await run_in_threadpool(jobs.stop)
     if worker is not None:
         await run_in_threadpool(worker.stop)
     # Store the survey responses still waiting, then stop the writer thread.

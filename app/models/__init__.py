@@ -20,6 +20,13 @@ from app.models.programme import (
     TeamDecree,
     TeamMember,
 )
+from app.models.season import (
+    EvaluationCalendar,
+    JobRun,
+    Notification,
+    NotificationEmail,
+    NotificationPreference,
+)
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.records import (
     SurveyAnswer,
@@ -43,6 +50,10 @@ __all__ = [
     "ActionItem",
     "ActivityAttendance",
     "IdempotencyRecord",
+    "JobRun",
+    "Notification",
+    "NotificationEmail",
+    "NotificationPreference",
     "Innovation",
     "InnovationImpact",
     "IntegrityPact",
@@ -57,6 +68,7 @@ __all__ = [
     "Assessment",
     "AuditRecord",
     "BrowserSession",
+    "EvaluationCalendar",
     "Evidence",
     "EvidenceLink",
     "LkeAnswer",

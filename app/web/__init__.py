@@ -8,6 +8,7 @@ from app.web.integration import lke as integration_lke
 from app.web.integration import timeline
 from app.web.lke import evidence, reviews, worksheet, xlsx
 from app.web.programme import pages as programme
+from app.web.season import pages as season
 from app.web.surveys import fast_lane as survey_fast_lane
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
@@ -43,5 +44,6 @@ for module in (
     timeline,
     integration_lke,
     webhooks,
+    season,
 ):
     web_router.include_router(module.router)

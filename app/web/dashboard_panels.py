@@ -19,6 +19,7 @@ from app.services.lke import assessments as lke_assessments
 from app.services.lke import overview as lke_overview
 from app.services.lke import scores as lke_scores
 from app.services.programme import overview
+from app.services.season import calendar as season_calendar
 from app.services.surveys import results as survey_results
 
 PANEL_ORDER = {"lke": 10, "surveys": 20, "programme": 30, "other": 50}
@@ -94,3 +95,12 @@ def survey_panel(session: Session, principal: Principal, unit: Unit) -> dict | N
             "context": {"survey_headline": [survey_headline_row(k, r)
                                             for k, r in headline.items()]},
             "slot": "surveys", "order": PANEL_ORDER["surveys"]}
+
+
+def season_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:
+    """The evaluation calendar: what is due next for a work unit, with its countdown."""
+    if unit.level != "unit":
+        return None
+    season = season_calendar.unit_season(session, actor=principal, unit_id=unit.id)
+    return {"template": "pages/season/panel.html", "context": {"season": season},
+            "order": PANEL_ORDER["lke"] + 1}

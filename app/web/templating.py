@@ -21,6 +21,7 @@ from app.domain import programme as programme_domain
 from app.domain.display import round_half_up
 from app.domain.lke import review as lke_review
 from app.domain.programme.impact import UNITS as IMPACT_UNITS
+from app.domain.season import calendar as season_calendar
 from app.domain.text import clean_text
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, format_date, format_number, gettext
 from app.services.lke import assessments as lke_assessments
@@ -46,6 +47,7 @@ NAV_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("Token API", "/tokens", "tokens.manage"),
     ("Webhook", "/webhooks", "webhooks.manage"),
     ("LKE ZI", "/assessments", "unit.read"),
+    ("Kalender", "/calendar", "unit.read"),
     ("Eviden", "/evidence", "unit.read"),
     ("Inovasi", "/innovations", "unit.read"),
     ("Tim", "/team", "unit.read"),
@@ -181,6 +183,7 @@ env.globals.update(
     prog_choices=prog_choices,
     percent=percent,
     impact_units=IMPACT_UNITS,
+    season_step_names=season_calendar.STEP_NAMES,
 )
 env.filters["dec"] = dec
 

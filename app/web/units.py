@@ -12,7 +12,13 @@ from app.deps import SessionDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
-from app.web.dashboard_panels import PANEL_ORDER, lke_panel, programme_panel, survey_panel
+from app.web.dashboard_panels import (
+    PANEL_ORDER,
+    lke_panel,
+    programme_panel,
+    season_panel,
+    survey_panel,
+)
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -23,7 +29,7 @@ ManageUnit = Annotated[Principal, Depends(requires("unit.manage"))]
 
 # The dashboard's cards (app.web.dashboard_panels), asked in this order and then placed by
 # their "order". The reserved slots show an honest empty card when no panel fills them.
-DASHBOARD_PANELS = [lke_panel, programme_panel, survey_panel]
+DASHBOARD_PANELS = [lke_panel, season_panel, programme_panel, survey_panel]
 RESERVED_SLOTS = ("lke", "surveys")
 
 

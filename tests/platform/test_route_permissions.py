@@ -21,6 +21,12 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 READ_ONLY_POSTS: set[str] = {
     "/api/v1/assessments/{assessment_id}/what-if",
     "/assessments/{assessment_id}/what-if",
+    # A person's own inbox and e-mail choices (app.web.season): every signed-in person,
+    # a viewer too; the service changes only the actor's own rows.
+    "/notifications/{notification_id}/open",
+    "/notifications/{notification_id}/read",
+    "/notifications/read-all",
+    "/notifications/preferences",
 }
 PUBLIC_PREFIXES = ("/s/",)
 # The API's document and its Swagger page: the contract, never data.

@@ -18,6 +18,7 @@ from app.services.lke.assessments import get, list_for_units
 from app.services.lke.evidence_links import EvidenceCoverage
 from app.services.lke.evidence_links import coverage as evidence_coverage
 from app.services.lke.scores import Evaluation, evaluate, no_rows, score_report
+from app.services.season.calendar import UnitSeason, season_of
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ class OversightRow:
     total: Fraction | None
     verdict: Verdict | None
     progress: Progress | None
+    #: The unit's evaluation calendar step and lateness (app.services.season.calendar).
+    season: UnitSeason | None = None
 
 
 def oversight(
@@ -152,11 +155,13 @@ def oversight(
     out = []
     for unit in work_units:
         a = latest.get(unit.id)
+        season = season_of(session, unit=unit, year=year)
         if a is None:
-            out.append(OversightRow(unit, None, None, None, None))
+            out.append(OversightRow(unit, None, None, None, None, season))
             continue
         ev = evaluate(session, assessment=a, rows_for=no_rows)
         out.append(OversightRow(
-            unit, a, ev.total, ev.verdict, progress(session, assessment=a, report=ev.report)
+            unit, a, ev.total, ev.verdict, progress(session, assessment=a, report=ev.report),
+            season,
         ))
     return out

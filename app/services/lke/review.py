@@ -31,6 +31,7 @@ from app.services.lke.submission import (
     current_submission,
     reviewer_positions,
 )
+from app.services.season import notify as season_notify
 from app.services.webhooks import events as webhook_events
 
 
@@ -340,5 +341,11 @@ def decide(
     if status_after == rv.FINAL:
         webhook_events.emit(session, event_type=webhook_events.ASSESSMENT_FINAL,
                             unit_id=assessment.unit_id, data=data)
+    season_notify.assessment_decided(
+        session, assessment=assessment, level=level, decision=decision,
+        actor_label=actor.label if actor else "system", total=review.review_total,
+        note=review.note, flagged=flagged, round_=submission.round,
+        next_level=rv.waiting_level(status_after) if decision == rv.ACCEPT else None,
+    )
     session.commit()
     return review

@@ -28,6 +28,7 @@ from app.services import audit, units
 from app.services.errors import Invalid, Locked
 from app.services.lke import assessments
 from app.services.lke import scores as lke_scores
+from app.services.season import notify as season_notify
 from app.services.webhooks import events as webhook_events
 
 MAX_NOTE = 5000
@@ -169,6 +170,10 @@ def submit(
         data={"assessment_id": assessment.id, "status": assessment.status,
               "submission_id": submission.id, "round": submission.round,
               "levels": list(levels), "total": submission.self_snapshot["score"]["total"]},
+    )
+    season_notify.assessment_submitted(
+        session, assessment=assessment, level=levels[0], actor_label=submission.submitted_by_label,
+        round_=submission.round, total=str(submission.self_snapshot["score"]["total"]),
     )
     session.commit()
     return submission

@@ -37,6 +37,7 @@ from app.services.errors import (
     NotFound,
     ServiceError,
 )
+from app.services.season import notify as season_notify
 from app.services.surveys import instruments as survey_instruments
 from app.services.webhooks import events as webhook_events
 
@@ -381,6 +382,8 @@ def set_campaign_status(
                   "closes_on": campaign.closes_on.isoformat(),
                   "closed_at": rfc3339_utc(campaign.closed_at)},
         )
+        season_notify.campaign_closed(
+            session, campaign=campaign, count=response_count(session, campaign_id=campaign.id))
     session.commit()
     return campaign
 

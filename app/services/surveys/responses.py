@@ -32,6 +32,7 @@ from app.models.surveys.records import (
 from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Conflict, FieldProblem, Invalid
+from app.services.season import notify as season_notify
 from app.services.surveys import tallies as survey_tallies
 from app.services.surveys.campaigns import (
     ensure_accepting,
@@ -538,3 +539,4 @@ def emit_held(db, unit_of: Mapping[int, int],
                   "response_ids": [response_id for response_id, _ in rows],
                   "reasons": reasons},
         )
+        season_notify.answers_held(db, unit_id=unit_of[campaign_id], campaign_id=campaign_id)

@@ -20,6 +20,7 @@ from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import evidence_links, overview, review_records, scores
 from app.services.lke.inputs import AssessmentIn
+from app.services.season import calendar as season_calendar
 from app.web.integration import lke as integration_pages
 from app.web.templating import is_htmx, render
 
@@ -81,6 +82,9 @@ def _worksheet_context(
         "progress": overview.progress(session, assessment=assessment, report=ev.report,
                                       evidence=extra.get("evidence_coverage")),
         "can_edit": _can_edit(principal, assessment),
+        # What is due next in the evaluation calendar (app.services.season).
+        "season": season_calendar.season_of(session, unit=_unit(session, assessment),
+                                            year=assessment.year),
         "errors": {},
         "drafts": {},
         **extra,

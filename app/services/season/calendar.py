@@ -73,6 +73,12 @@ def get_row(session: Session, *, unit_id: int | None, year: int) -> EvaluationCa
     ).first()
 
 
+def problems(dues: Mapping[str, date | None], year: int,
+             survey_periods: Sequence[cal.SurveyPeriod] = ()) -> list[str]:
+    """What is wrong with these dates (for a form that lists every problem at once)."""
+    return cal.calendar_problems(dues, year, survey_periods)
+
+
 def set_calendar(
     session: Session,
     *,

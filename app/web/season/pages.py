@@ -187,7 +187,9 @@ async def calendar_save(request: Request, session: SessionDep,
                 problems.append(f"Periode survei {i + 1}: isi nama, tanggal mulai dan selesai.")
             else:
                 periods.append(cal.SurveyPeriod(label, opens, closes))
-    if not problems:
+    if problems:  # the date rules too, so the form lists every problem at once
+        problems += season_calendar.problems(dues, year, periods)
+    else:
         try:
             season_calendar.set_calendar(session, actor=principal, unit_id=unit_id, year=year,
                                          dues=dues, survey_periods=periods)

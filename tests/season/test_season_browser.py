@@ -1,0 +1,103 @@
+"""In real Chromium at desktop and phone width: the bell with its count in the header, the
+inbox, the preferences, the unit's calendar with its countdown and the calendar form.
+No page scrolls sideways."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.domain.season import calendar as cal
+from app.services.season import calendar as season_calendar
+from app.services.season import notify
+from tests.factories import PASSWORD, principal
+
+pytestmark = pytest.mark.browser
+
+# The page never scrolls sideways (a wide table scrolls inside its own .table-wrap).
+WIDER_THAN_VIEWPORT = """() => document.documentElement.scrollWidth
+  > document.documentElement.clientWidth ? [document.documentElement.scrollWidth] : []"""
+
+
+def _data(db, world):
+    today = date.today()
+    season_calendar.set_calendar(db, actor=None, unit_id=None, year=today.year, dues={
+        cal.SELF_ASSESSMENT: today - timedelta(days=3),
+        cal.REGIONAL_REVIEW: today + timedelta(days=5),
+        cal.TPI_REVIEW: today + timedelta(days=40), cal.NATIONAL_PROPOSAL: None},
+        survey_periods=[cal.SurveyPeriod(f"{today.year}-S1", date(today.year, 1, 1),
+                                         date(today.year, 6, 30))])
+    unit = world.unit("UNIT-A1")
+    coord = [world.users["coord_a1"]]
+    notify.notify(db, kind="assessment_returned", user_ids=coord, unit_id=unit,
+                  link=f"/units/{unit}", params={
+                      "unit": "KPPN A1", "year": today.year, "level": "regional",
+                      "actor": "reviewer_a", "total": "71,25",
+                      "note": "Lengkapi eviden SK tim dan notulen rapat."})
+    notify.notify(db, kind="question_flagged", user_ids=coord, unit_id=unit,
+                  link=f"/units/{unit}", params={"unit": "KPPN A1", "year": today.year,
+                                                 "level": "regional", "count": 2,
+                                                 "refs": "PPA1A, PPA2B"})
+    notify.notify(db, kind="deadline", user_ids=coord, unit_id=unit,
+                  link=f"/units/{unit}/calendar", params={
+                      "unit": "KPPN A1", "step": "self_assessment", "year": today.year,
+                      "due": "31-03-2026", "days_left": -3})
+    db.commit()
+    return unit
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_season_pages(live_server, browser, world, db, screenshots, width):
+    unit = _data(db, world)
+    assert principal(db, world, "coord_a1") is not None
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "coord_a1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/units/{unit}")
+    page.wait_for_selector(".bell-count")
+    assert page.locator(".bell-count").inner_text() == "3"
+    assert "terlambat 3 hari" in page.locator("#dash-season").inner_text()
+    screenshots(page, f"season-dashboard-{width}")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+
+    page.click("#bell")
+    page.wait_for_url(f"{live_server}/notifications")
+    assert "3 belum dibaca" in page.locator("main").inner_text()
+    screenshots(page, f"season-inbox-{width}")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+    page.get_by_role("button", name="KPPN A1: 2 pertanyaan LKE").click()
+    page.wait_for_url(f"{live_server}/units/{unit}")
+    page.wait_for_selector(".bell-count")
+    assert page.locator(".bell-count").inner_text() == "2"
+
+    page.goto(f"{live_server}/notifications/preferences")
+    page.check("input[name=mode_deadline][value=digest]")
+    page.get_by_role("button", name="Simpan pilihan").click()
+    page.wait_for_load_state()
+    assert "Pilihan tersimpan." in page.locator("main").inner_text()
+    assert page.is_checked("input[name=mode_deadline][value=digest]")
+    screenshots(page, f"season-preferences-{width}")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+
+    page.goto(f"{live_server}/units/{unit}/calendar")
+    text = page.locator("main").inner_text()
+    assert "terlambat 3 hari" in text and "5 hari lagi" in text and "40 hari lagi" in text
+    screenshots(page, f"season-unit-calendar-{width}")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+    page.close()
+
+    admin = browser.new_page(viewport={"width": width, "height": 900})
+    admin.goto(f"{live_server}/login")
+    admin.fill("#username", "admin")
+    admin.fill("#password", PASSWORD)
+    admin.click("button[type=submit]")
+    admin.wait_for_load_state()
+    admin.goto(f"{live_server}/calendar")
+    assert "Atur: Seluruh unit (semua kantor)" in admin.locator("main").inner_text()
+    screenshots(admin, f"season-calendar-{width}")
+    assert admin.evaluate(WIDER_THAN_VIEWPORT) == []
+    admin.close()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from app.services.demo import evidence, lke, programme, surveys
+from app.services.demo import evidence, lke, programme, season, surveys
 from app.services.demo.base import (
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -29,6 +29,7 @@ STEPS: tuple[Callable[[Session, DemoResult], None], ...] = (
     evidence.demo_evidence,
     programme.load_programme_demo,
     surveys.load_survey_demo,
+    season.demo_calendar,
 )
 
 

@@ -9,9 +9,11 @@ from datetime import date, timedelta
 import pytest
 
 from app.domain.season import calendar as cal
+from app.services.lke import assessments, frameworks
 from app.services.season import calendar as season_calendar
 from app.services.season import notify
 from tests.factories import PASSWORD, principal
+from tests.support.browser import SCREENSHOT_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +31,8 @@ def _data(db, world):
         survey_periods=[cal.SurveyPeriod(f"{today.year}-S1", date(today.year, 1, 1),
                                          date(today.year, 6, 30))])
     unit = world.unit("UNIT-A1")
+    frameworks.sync_bundled(db)
+    assessments.create(db, actor=None, unit_id=unit, year=today.year, target="WBK")
     coord = [world.users["coord_a1"]]
     notify.notify(db, kind="assessment_returned", user_ids=coord, unit_id=unit,
                   link=f"/units/{unit}", params={
@@ -83,6 +87,15 @@ def test_season_pages(live_server, browser, world, db, screenshots, width):
     screenshots(page, f"season-preferences-{width}")
     assert page.evaluate(WIDER_THAN_VIEWPORT) == []
 
+    page.goto(f"{live_server}/units/{unit}/assessments")
+    page.get_by_role("link", name=str(date.today().year)).first.click()
+    page.wait_for_load_state()
+    strip = page.locator(".season-due").inner_text()
+    assert "Tenggat berikutnya" in strip and "terlambat 3 hari" in strip
+    SCREENSHOT_DIR.mkdir(exist_ok=True)  # the worksheet's head (the page is very long)
+    page.locator("header.ws-head").screenshot(
+        path=str(SCREENSHOT_DIR / f"season-worksheet-{width}.png"))
+
     page.goto(f"{live_server}/units/{unit}/calendar")
     text = page.locator("main").inner_text()
     assert "terlambat 3 hari" in text and "5 hari lagi" in text and "40 hari lagi" in text
@@ -101,3 +114,16 @@ def test_season_pages(live_server, browser, world, db, screenshots, width):
     screenshots(admin, f"season-calendar-{width}")
     assert admin.evaluate(WIDER_THAN_VIEWPORT) == []
     admin.close()
+
+    kanwil = browser.new_page(viewport={"width": width, "height": 900})
+    kanwil.goto(f"{live_server}/login")
+    kanwil.fill("#username", "reviewer_a")
+    kanwil.fill("#password", PASSWORD)
+    kanwil.click("button[type=submit]")
+    kanwil.wait_for_load_state()
+    kanwil.goto(f"{live_server}/oversight")
+    row = kanwil.locator("tr", has_text="KPPN A1").inner_text()
+    assert "Penilaian mandiri (LKE) diajukan" in row and "terlambat 3 hari" in row
+    screenshots(kanwil, f"season-oversight-{width}")
+    assert kanwil.evaluate(WIDER_THAN_VIEWPORT) == []
+    kanwil.close()

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, integration, units, webhooks
+from app.api import audit, integration, season, units, webhooks
 from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
 from app.api.lke import evidence, reviews
@@ -25,5 +25,6 @@ for module in (
     programme,
     integration,
     webhooks,
+    season,
 ):
     api_router.include_router(module.router)

@@ -185,3 +185,24 @@ def test_cli_run_once(run_cli, db, world):
     assert len(db.exec(select(JobRun).where(JobRun.period == "2027-03-10")).all()) == 5
     bad = run_cli("jobs", "run-once", "--at", "2027-03-10T08:00:00")
     assert bad.exit_code == 1 and "UTC offset" in bad.output
+
+
+def test_the_app_thread_sends_what_is_due(db, world, engine, smtp_server, mail_settings):
+    """ZONA_JOBS_WORKER: the same round in a thread of the app, stopped cleanly."""
+    import time
+
+    from app.services.season.jobs import JobsThread
+
+    smtp, _port = smtp_server
+    _mail_user(db, world)
+    thread = JobsThread(engine, mail_settings.model_copy(update={"jobs_poll_seconds": 0.2}))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not smtp.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        thread.stop()
+    assert [m["Subject"] for _rcpt, m in smtp.received] == [
+        '[Zona] KPPN A1: survei "Survei" ditutup']
+    assert not thread._thread.is_alive()

@@ -123,8 +123,7 @@ def _calendar_context(session, principal: Principal, year: int, **extra) -> dict
     if principal.is_admin:
         scopes.append({"unit": None, "label": _("Seluruh unit (semua kantor)")})
     for office in season_calendar.offices(session, actor=principal):
-        if office.level == "regional":
-            scopes.append({"unit": office, "label": office.name})
+        scopes.append({"unit": office, "label": office.name})
     rows = {r.scope: r for r in season_calendar.visible_calendars(session, actor=principal,
                                                                    year=year)}
     for scope in scopes:

@@ -127,5 +127,7 @@ async def test_calendar_set_by_admin_and_regional_office(client, make_client, db
     assert r.status_code == 403
     unit_page = await coord.get(f"/units/{world.unit('UNIT-A1')}/calendar")
     assert unit_page.status_code == 200 and "20-03-2026" in unit_page.text
+    office_page = await kanwil.get(f"/units/{world.unit('KANWIL-A')}/calendar")
+    assert "mengikuti kalender ini" in office_page.text and "terlambat" not in office_page.text
     assert len(db.exec(select(EvaluationCalendar)).all()) == 2
     assert cal.STEPS[0] == "self_assessment"

@@ -103,4 +103,4 @@ def season_panel(session: Session, principal: Principal, unit: Unit) -> dict | N
         return None
     season = season_calendar.unit_season(session, actor=principal, unit_id=unit.id)
     return {"template": "pages/season/panel.html", "context": {"season": season},
-            "order": PANEL_ORDER["lke"] + 1}
+            "order": PANEL_ORDER["lke"] - 1}  # first: what is due next

@@ -152,8 +152,7 @@ class Mailer:
         with Session(self.engine, expire_on_commit=False) as session:
             notes = session.exec(
                 select(Notification).where(Notification.email_mode == messages.DIGEST,
-                                           col(Notification.email_id).is_(None),
-                                           col(Notification.created_at) <= now)
+                                           col(Notification.email_id).is_(None))
                 .order_by(Notification.user_id, Notification.id)
             ).all()
             by_user: dict[int, list[Notification]] = {}

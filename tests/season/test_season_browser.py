@@ -23,7 +23,7 @@ WIDER_THAN_VIEWPORT = """() => document.documentElement.scrollWidth
 
 
 def _data(db, world):
-    today = date.today()
+    today = season_calendar.local_today("Asia/Jakarta")  # the unit's day, as the pages count
     season_calendar.set_calendar(db, actor=None, unit_id=None, year=today.year, dues={
         cal.SELF_ASSESSMENT: today - timedelta(days=3),
         cal.REGIONAL_REVIEW: today + timedelta(days=5),
@@ -88,7 +88,7 @@ def test_season_pages(live_server, browser, world, db, screenshots, width):
     assert page.evaluate(WIDER_THAN_VIEWPORT) == []
 
     page.goto(f"{live_server}/units/{unit}/assessments")
-    page.get_by_role("link", name=str(date.today().year)).first.click()
+    page.get_by_role("link", name=str(season_calendar.local_today("Asia/Jakarta").year)).first.click()
     page.wait_for_load_state()
     strip = page.locator(".season-due").inner_text()
     assert "Tenggat berikutnya" in strip and "terlambat 3 hari" in strip

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
@@ -227,8 +228,8 @@ class Mailer:
     def _deliver(self, message: EmailMessage) -> None:
         s = self.settings
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
-            if s.smtp_starttls:
-                smtp.starttls()
+            if s.smtp_starttls:  # the server's certificate is checked against the system CAs
+                smtp.starttls(context=ssl.create_default_context())
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password)
             smtp.send_message(message)

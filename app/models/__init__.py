@@ -20,6 +20,7 @@ from app.models.programme import (
     TeamDecree,
     TeamMember,
 )
+from app.models.sso import SsoAccessRequest, SsoIdentity, SsoLogin, SsoSession
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.records import (
     SurveyAnswer,
@@ -71,6 +72,10 @@ __all__ = [
     "Predicate",
     "PredicateAward",
     "Role",
+    "SsoAccessRequest",
+    "SsoIdentity",
+    "SsoLogin",
+    "SsoSession",
     "SurveyAnswer",
     "SurveyTally",
     "SurveyCampaign",

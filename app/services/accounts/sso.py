@@ -307,8 +307,8 @@ def complete(
         if not pairs:
             _access_request(session, issuer=client.issuer, subject=subject, claims=merged,
                             config=config)
-            raise refuse(session, "unmapped", detail="no rule gives a unit and role",
-                         issuer=client.issuer, subject=subject)
+            raise _refused_after_commit(session, "unmapped", issuer=client.issuer,
+                                        subject=subject)
         user = _create_user(session, config=config, claims=merged, subject=subject)
         identity = SsoIdentity(user_id=user.id, issuer=client.issuer, subject=subject,
                                created_by_sso=True)
@@ -324,7 +324,7 @@ def complete(
     if not _apply_mapping(session, config=config, user=user, pairs=pairs):
         _access_request(session, issuer=client.issuer, subject=subject, claims=merged,
                         config=config)
-        session.commit()  # the memberships the provider no longer gives are gone
+        # The memberships the provider no longer gives are gone (committed with the refusal).
         raise _refused_after_commit(session, "unmapped", issuer=client.issuer,
                                     subject=subject, user_id=user.id)
     identity.last_login_at = utcnow()
@@ -344,7 +344,8 @@ def complete(
 
 
 def _refused_after_commit(session: Session, reason: str, **where) -> SsoRefused:
-    """The refusal's record for a refusal whose changes (memberships removed) are kept."""
+    """The refusal's record, committed with what the refusal keeps (the access request,
+    the memberships the provider no longer gives removed)."""
     audit.record(
         session, actor=None, action="sso.refused", entity="sso", entity_id=reason,
         after={"reason": reason, "detail": "", "issuer": where.get("issuer", ""),

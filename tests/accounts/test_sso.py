@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import httpx
 from sqlmodel import select
@@ -29,6 +30,15 @@ async def sign_in(client: httpx.AsyncClient, sub: str, next_path: str = "/") -> 
     authorize = await start(client, next_path)
     back = sign_in_at_provider(authorize, sub, stop_at=ZONA)
     return await client.get(back.removeprefix(ZONA))
+
+
+def onward(response: httpx.Response) -> str:
+    """Where a page that goes on to the provider by itself sends the browser."""
+    assert response.status_code == 200, response.status_code
+    found = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', response.text)
+    link = re.search(r'<a class="btn btn-primary" href="([^"]+)"', response.text)
+    assert found and link and found.group(1) == link.group(1)
+    return unescape(found.group(1))
 
 
 def memberships(db, user_id: int, world) -> set[tuple[str, str]]:
@@ -233,8 +243,8 @@ async def test_sign_out_ends_the_session_and_goes_to_the_providers_end_session(
 ):
     assert (await sign_in(sso_client, "budi-001")).status_code == 303
     out = await sso_client.post("/logout", data={"csrf_token": await csrf(sso_client)})
-    assert out.status_code == 303
-    target = httpx.URL(out.headers["location"])
+    assert "Anda sudah keluar dari Zona" in out.text
+    target = httpx.URL(onward(out))
     assert str(target).startswith(oidc_provider.issuer + "/session/end")
     assert target.params["post_logout_redirect_uri"] == "http://testserver/login"
     assert target.params["client_id"] == "zona" and target.params["id_token_hint"].count(".") == 2
@@ -263,8 +273,7 @@ async def test_the_owner_of_a_local_account_links_it_and_then_signs_in_with_sso(
     page = await sso_client.get("/account/sso")
     assert "Akun Zona Anda belum tertaut" in page.text
     started = await sso_client.post("/sso/link", data={"csrf_token": token})
-    assert started.status_code == 303
-    back = sign_in_at_provider(started.headers["location"], "rina-005", stop_at=ZONA)
+    back = sign_in_at_provider(onward(started), "rina-005", stop_at=ZONA)
     linked = await sso_client.get(back.removeprefix(ZONA))
     assert linked.status_code == 303 and linked.headers["location"] == "/account/sso?linked=1"
     identity = db.exec(select(SsoIdentity).where(SsoIdentity.subject == "rina-005")).one()
@@ -287,7 +296,7 @@ async def test_an_sso_account_linked_to_someone_else_cannot_be_linked_again(
     await sso_client.post("/logout", data={"csrf_token": await csrf(sso_client)})
     token = await login(sso_client, "member_a1")
     started = await sso_client.post("/sso/link", data={"csrf_token": token})
-    back = sign_in_at_provider(started.headers["location"], "budi-001", stop_at=ZONA)
+    back = sign_in_at_provider(onward(started), "budi-001", stop_at=ZONA)
     refused = await sso_client.get(back.removeprefix(ZONA))
     assert refused.status_code == 403 and "sudah tertaut ke akun Zona lain" in refused.text
     assert db.exec(select(SsoIdentity).where(SsoIdentity.user_id == world.users["member_a1"])

@@ -114,7 +114,15 @@ def logout(request: Request, session: SessionDep) -> Response:
                                             state.secret_key),
             raw_id=raw, post_logout_redirect_uri=state.settings.base_url.rstrip("/") + "/login",
         )
-    response = RedirectResponse(provider_logout or "/login", status_code=303)
+    if provider_logout:
+        # On to the provider's end-session page: through a page, since a form may only post
+        # to Zona itself (CSP form-action 'self' covers the redirects after a post too).
+        response = render(request, "pages/accounts/sso_redirect.html", {
+            "target": provider_logout, "title": _("Anda sudah keluar dari Zona"),
+            "message": _("Sekarang keluar juga dari akun SSO Anda di penyedia identitas."),
+        })
+    else:
+        response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     _renew_csrf_cookie(request, response)
     return response

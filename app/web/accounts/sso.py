@@ -48,7 +48,10 @@ def _refused(request: Request, refusal: sso.SsoRefused) -> Response:
 
 
 def _to_provider(request: Request, url: str, state: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
+    return _with_state_cookie(request, RedirectResponse(url, status_code=303), state)
+
+
+def _with_state_cookie(request: Request, response: Response, state: str) -> Response:
     response.set_cookie(
         SSO_COOKIE, _state_serializer(request).dumps(state), max_age=SSO_COOKIE_SECONDS,
         httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/sso",
@@ -139,7 +142,12 @@ def sso_link(
                                next_path="/account/sso", link_user_id=principal.user_id)
     except sso.SsoRefused as refusal:
         return _refused(request, refusal)
-    return _to_provider(request, url, state)
+    # A page, not a redirect: after a form post, CSP form-action 'self' allows only Zona.
+    response = render(request, "pages/accounts/sso_redirect.html", {
+        "target": url, "title": _("Tautkan akun SSO"),
+        "message": _("Masuk di penyedia identitas untuk menautkan akun SSO Anda."),
+    })
+    return _with_state_cookie(request, response, state)
 
 
 @router.get("/admin/sso-requests")

@@ -66,7 +66,7 @@ def sso_login(request: Request, session: SessionDep, next: str = "/") -> Respons
         return _refused(request, sso.SsoRefused("not-configured"))
     try:
         url, state = sso.begin(session, config=config, redirect_uri=_base(request) + "/sso/callback",
-                               next_path=_safe_next(next))
+                               next_path=_safe_next(next.replace("\x00", "")))
     except sso.SsoRefused as refusal:
         return _refused(request, refusal)
     return _to_provider(request, url, state)
@@ -87,7 +87,8 @@ def sso_callback(  # public: the signed state cookie and the pending sign-in pro
             browser_state = _state_serializer(request).loads(cookie, max_age=SSO_COOKIE_SECONDS)
         except BadSignature:
             browser_state = None
-    params = {k: v[:4000] for k, v in request.query_params.items()}
+    # What the provider (or anyone) put in the query: bounded, and no NUL (no column holds one).
+    params = {k: v[:4000].replace("\x00", "") for k, v in request.query_params.items()}
     try:
         done = sso.complete(
             session, config=config, params=params,

@@ -109,3 +109,33 @@ def test_the_refusal_pages_as_a_person_sees_them(
         assert page.locator("h1").inner_text() == "Permintaan masuk tidak dikenali"
         screenshots(page, f"sso-refused-state-{width}")
         context.close()
+
+
+def test_the_access_requests_and_the_account_page_as_people_see_them(
+    sso_server, browser, db, world, screenshots
+):
+    from app.models.sso import SsoAccessRequest
+    from tests.factories import PASSWORD
+
+    db.add(SsoAccessRequest(issuer="https://sso.kemenkeu.example", subject="tono-003",
+                            name="Tono Wibowo", email="tono@kemenkeu.example", attempts=2,
+                            claims={"org_code": "X9", "groups": ["pegawai", "tamu"]}))
+    db.commit()
+    for width, height in ((1280, 800), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        _loopback_only(page)
+        page.goto(f"{sso_server}/login")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Masuk", exact=True).click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto(f"{sso_server}/units")
+        page.get_by_role("link", name="Permintaan akses SSO").click()
+        page.wait_for_url(f"{sso_server}/admin/sso-requests")
+        assert page.get_by_role("cell", name="tono@kemenkeu.example").is_visible()
+        screenshots(page, f"sso-requests-{width}")
+        page.goto(f"{sso_server}/account/sso")
+        assert page.get_by_role("button", name="Tautkan akun SSO Kemenkeu").is_visible()
+        screenshots(page, f"sso-account-{width}")
+        context.close()

@@ -219,7 +219,7 @@ async def test_a_person_disabled_at_the_provider_is_cut_off_after_the_recheck_in
     assert db.exec(select(BrowserSession).where(BrowserSession.user_id == dewi.id)).one() \
         .revoked_at is not None
     cut = audits(db, "sso.recheck-refused")
-    assert [(a.entity_id, a.after["reason"]) for a in cut] == [(str(dewi.id), "replay")]
+    assert [(a.entity_id, a.after["reason"]) for a in cut] == [(str(dewi.id), "denied")]
 
 
 async def test_the_recheck_applies_a_transfer_without_a_new_sign_in(

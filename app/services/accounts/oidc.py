@@ -43,6 +43,13 @@ from joserfc.jwk import KeySet
 
 # Signature algorithms accepted for an ID token: asymmetric only (never "none", never an
 # HMAC keyed with the client secret).
+try:  # Authlib talks through httpx2 when it is installed, else through httpx
+    import httpx2
+
+    HTTP_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, httpx2.HTTPError, OSError)
+except ImportError:  # pragma: no cover - depends on what else is installed
+    HTTP_ERRORS = (httpx.HTTPError, OSError)
+
 ALLOWED_ALGORITHMS = (
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 )
@@ -187,13 +194,17 @@ class OidcClient:
             )
         return url
 
-    def _token_request(self, call) -> dict:
+    def _token_request(self, call, *, invalid_grant: str) -> dict:
+        """The token endpoint's answer; its refusal of the grant becomes ``invalid_grant``
+        (a used code: replay; a refresh token of a disabled person: denied)."""
         try:
             token = call()
         except OAuthError as exc:
-            reason = "replay" if exc.error == "invalid_grant" else "provider"
+            reason = invalid_grant if exc.error == "invalid_grant" else "provider"
             raise OidcError(reason, f"{exc.error}: {exc.description or ''}") from None
-        except (httpx.HTTPError, ValueError) as exc:
+        except ValueError as exc:
+            raise OidcError("provider", str(exc)) from None
+        except HTTP_ERRORS as exc:
             raise OidcError("unreachable", str(exc)) from None
         return dict(token)
 
@@ -205,15 +216,17 @@ class OidcClient:
                 lambda: client.fetch_token(
                     endpoint, grant_type="authorization_code", code=code,
                     code_verifier=code_verifier,
-                )
+                ),
+                invalid_grant="replay",
             )
 
     def refresh(self, *, refresh_token: str) -> dict:
-        """A refresh-token grant: refused (``replay``) once the person is disabled there."""
+        """A refresh-token grant: refused (``denied``) once the person is disabled there."""
         endpoint = self.metadata()["token_endpoint"]
         with self._oauth() as client:
             return self._token_request(
-                lambda: client.refresh_token(endpoint, refresh_token=refresh_token)
+                lambda: client.refresh_token(endpoint, refresh_token=refresh_token),
+                invalid_grant="denied",
             )
 
     def userinfo(self, *, access_token: str) -> dict:

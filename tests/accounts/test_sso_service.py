@@ -81,3 +81,36 @@ def test_the_providers_tokens_are_sealed_at_rest():
     assert sealed and "refresh-token-value" not in sealed
     assert sso._open("k" * 40, sealed) == "refresh-token-value"
     assert sso._open("another-key" * 4, sealed) is None  # another secret key opens nothing
+
+
+def test_zona_check_reports_the_provider_and_the_claim_map(
+    monkeypatch, database_url, settings, engine, oidc_provider, tmp_path
+):
+    from typer.testing import CliRunner
+
+    from app.cli import app as cli
+    from app.config import get_settings
+    from tests.support.oidc_provider import CLAIM_MAP
+
+    claim_map = tmp_path / "claim-map.yaml"
+    claim_map.write_text(CLAIM_MAP)
+    for name, value in {
+        "ZONA_DATABASE_URL": database_url, "ZONA_DATA_DIR": str(settings.data_dir),
+        "ZONA_OIDC_ISSUER": oidc_provider.issuer, "ZONA_OIDC_CLIENT_ID": "zona",
+        "ZONA_OIDC_CLAIM_MAP": str(claim_map),
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert f"sso         : {oidc_provider.issuer} (discovery ok, 1 signing key(s), " \
+            "end-session offered)" in result.output
+        assert "claim map   : 4 rule(s)" in result.output
+
+        claim_map.write_text("rules:\n  - {claim: org_code, unit: X, role: raja}\n")
+        result = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
+        assert result.exit_code == 1
+        assert "Berkas pemetaan klaim SSO" in result.output
+    finally:
+        get_settings.cache_clear()

@@ -318,3 +318,22 @@ async def test_passwords_off_leaves_them_to_the_named_admins(
     assert "Masuk dengan kata sandi tidak tersedia" in refused.text
     assert "zona_session" not in refused.headers.get("set-cookie", "")
     assert (await login(sso_client, "admin"))
+
+
+async def test_passwords_off_without_named_admins_shows_no_password_form(
+    sso_client, sso_app, world, monkeypatch
+):
+    monkeypatch.setattr(sso_app.state.settings, "oidc_local_login", False)
+    monkeypatch.setattr(sso_app.state.settings, "oidc_local_admins", "")
+    page = await sso_client.get("/login")
+    assert "Masuk dengan SSO Kemenkeu" in page.text
+    assert 'name="password"' not in page.text
+    assert re.search(r'name="csrf_token"', page.text) is None  # no form on the page at all
+    # Posted anyway (with a valid token for this browser): refused, even for the admin.
+    from app.deps import anonymous_csrf_token
+
+    token = anonymous_csrf_token(sso_app.state.secret_key, sso_client.cookies["zona_csrf"])
+    refused = await sso_client.post("/login", data={
+        "username": "admin", "password": PASSWORD, "csrf_token": token})
+    assert refused.status_code == 403
+    assert "Masuk dengan kata sandi tidak tersedia" in refused.text

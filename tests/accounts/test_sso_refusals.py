@@ -222,3 +222,13 @@ async def _csrf(client: httpx.AsyncClient) -> str:
 
     page = await client.get("/account/sso")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+async def test_a_refusal_reads_english_for_an_english_reader(sso_client, db, world):
+    await sso_client.get("/sso/login")
+    response = await sso_client.get("/sso/callback",
+                                    params={"state": "palsu", "code": "palsu", "lang": "en"})
+    assert response.status_code == 400
+    assert "Sign-in request not recognised" in response.text
+    assert "Back to the sign-in page" in response.text
+    assert refusals(db) == ["state"]

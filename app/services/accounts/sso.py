@@ -88,8 +88,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "unmapped": ("Minta akses ke koordinator Anda",
                  "Anda berhasil masuk di penyedia identitas, tetapi data Anda belum "
                  "terhubung ke unit dan peran mana pun di Zona. Permintaan akses Anda sudah "
-                 "dicatat; mintalah koordinator Zona Integritas unit Anda atau administrator "
-                 "untuk menambahkan unit Anda ke pemetaan."),
+                 "dicatat."),
     "inactive": ("Akun dinonaktifkan",
                  "Akun Zona Anda dinonaktifkan. Hubungi administrator."),
     "linked-elsewhere": ("Akun SSO sudah tertaut",

@@ -63,7 +63,8 @@ rules:
 
 
 def node_ready() -> bool:
-    return shutil.which("node") is not None and (OIDC_DIR / "node_modules" / "oidc-provider").is_dir()
+    installed = (OIDC_DIR / "node_modules" / "oidc-provider").is_dir()
+    return shutil.which("node") is not None and installed
 
 
 def _free_port() -> int:

@@ -156,7 +156,9 @@ class OidcClient:
             self.jwks_fetches += 1
         return keys
 
-    def end_session_url(self, *, id_token_hint: str | None, post_logout_redirect_uri: str) -> str | None:
+    def end_session_url(
+        self, *, id_token_hint: str | None, post_logout_redirect_uri: str
+    ) -> str | None:
         """The provider's RP-initiated logout address, when it offers one."""
         try:
             endpoint = self.metadata().get("end_session_endpoint")

@@ -65,8 +65,10 @@ def sso_login(request: Request, session: SessionDep, next: str = "/") -> Respons
     if config is None:
         return _refused(request, sso.SsoRefused("not-configured"))
     try:
-        url, state = sso.begin(session, config=config, redirect_uri=_base(request) + "/sso/callback",
-                               next_path=_safe_next(next.replace("\x00", "")))
+        url, state = sso.begin(
+            session, config=config, redirect_uri=_base(request) + "/sso/callback",
+            next_path=_safe_next(next.replace("\x00", "")),
+        )
     except sso.SsoRefused as refusal:
         return _refused(request, refusal)
     return _to_provider(request, url, state)
@@ -139,8 +141,10 @@ def sso_link(
     if config is None:
         return _refused(request, sso.SsoRefused("not-configured"))
     try:
-        url, state = sso.begin(session, config=config, redirect_uri=_base(request) + "/sso/callback",
-                               next_path="/account/sso", link_user_id=principal.user_id)
+        url, state = sso.begin(
+            session, config=config, redirect_uri=_base(request) + "/sso/callback",
+            next_path="/account/sso", link_user_id=principal.user_id,
+        )
     except sso.SsoRefused as refusal:
         return _refused(request, refusal)
     # A page, not a redirect: after a form post, CSP form-action 'self' allows only Zona.

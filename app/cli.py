@@ -225,12 +225,43 @@ def check(
             problems.append("Database is not at the newest migration: run `zona migrate`.")
     except Exception as exc:  # noqa: BLE001
         problems.append(f"Database not reachable: {exc}")
+    if settings.oidc_enabled:
+        problems += _check_sso(settings)
     if (files or remove_orphans) and reachable:
         problems += _check_files(engine, settings.resolved_upload_dir(),
                                  remove_orphans=remove_orphans, verify_hash=not size_only)
     if problems:
         _fail("\n".join(problems))
     typer.echo("OK")
+
+
+def _check_sso(settings) -> list[str]:
+    """Single sign-on: the provider's discovery and keys answer, the claim mapping reads."""
+    from app.services.accounts import claim_map
+    from app.services.accounts.oidc import OidcClient, OidcError
+    from app.services.errors import Invalid
+
+    problems = []
+    if not settings.oidc_client_id:
+        problems.append("ZONA_OIDC_CLIENT_ID must be set when ZONA_OIDC_ISSUER is.")
+    client = OidcClient.from_settings(settings)
+    try:
+        metadata = client.metadata()
+        keys = client.keys()
+        end_session = "offered" if metadata.get("end_session_endpoint") else "not offered"
+        typer.echo(f"sso         : {client.issuer} (discovery ok, {len(keys.keys)} signing "
+                   f"key(s), end-session {end_session})")
+    except OidcError as exc:
+        problems.append(f"SSO provider {client.issuer}: {exc}")
+    try:
+        rules = claim_map.load(settings.oidc_claim_map)
+        typer.echo(f"claim map   : {len(rules)} rule(s)"
+                   + ("" if rules else " (nobody can be given a unit and role)"))
+    except Invalid as exc:
+        problems.append(" ".join([exc.message, *exc.problems]))
+    if not settings.oidc_local_login and not settings.oidc_local_admin_names():
+        typer.echo("passwords   : off for everyone (no ZONA_OIDC_LOCAL_ADMINS break-glass)")
+    return problems
 
 
 def _check_files(engine, upload_dir: Path, *, remove_orphans: bool,

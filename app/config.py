@@ -75,6 +75,37 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = 60.0
     # The daily digest is built at or after this hour (ZONA_TIMEZONE), once a day.
     digest_hour: int = 7
+    # Single sign-on with OpenID Connect (app/services/accounts/oidc.py and sso.py,
+    # docs/sso.md). Off while oidc_issuer is empty. The issuer is discovered from
+    # <issuer>/.well-known/openid-configuration; the redirect URI registered at the provider is
+    # <base_url>/sso/callback and the post-logout one <base_url>/login.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = ""  # shown as "Masuk dengan SSO <name>" on the sign-in page
+    oidc_scopes: str = "openid profile email"
+    # The claim mapping (YAML: claim value -> unit code and role), read at every sign-in.
+    oidc_claim_map: Path | None = None
+    # The claim a new account's user name is made from (then "name" and "email" are read).
+    oidc_username_claim: str = "preferred_username"
+    # Passwords: off means only the user names in oidc_local_admins (comma-separated) may
+    # still sign in with one (the break-glass administrators).
+    oidc_local_login: bool = True
+    oidc_local_admins: str = ""
+    # A signed-in person is checked again at the provider (refresh-token grant, else userinfo)
+    # once this many seconds have passed; a person disabled there loses the Zona session.
+    oidc_recheck_seconds: int = 300
+    oidc_clock_skew_seconds: int = 120  # tolerated for exp / iat / nbf of the ID token
+    oidc_timeout_seconds: float = 10.0  # each call to the provider
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer.strip())
+
+    def oidc_local_admin_names(self) -> frozenset[str]:
+        return frozenset(
+            name.strip().lower() for name in self.oidc_local_admins.split(",") if name.strip()
+        )
 
     @property
     def is_production(self) -> bool:

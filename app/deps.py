@@ -25,7 +25,7 @@ from app.config import Settings
 from app.db import MAX_ID
 from app.security.principal import Principal, missing
 from app.services import idempotency
-from app.services.accounts import tokens
+from app.services.accounts import sso, tokens
 from app.services.accounts import users as accounts
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 
@@ -92,6 +92,13 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
             except BadSignature:
                 raw = None
             user = accounts.resolve_session(session, raw_id=raw) if raw else None
+            sso_config = sso.config_from(
+                settings, getattr(request.app.state, "oidc", None), request.app.state.secret_key
+            )
+            if user is not None and sso_config is not None and not sso.recheck(
+                session, config=sso_config, raw_id=raw, user=user
+            ):
+                user = None  # disabled at the identity provider (or nothing maps any more)
             if user is not None:
                 principal = accounts.principal_for_user(session, user)
                 request.state.session_raw_id = raw

@@ -16,6 +16,7 @@ from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
 from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
+from app.services.accounts.oidc import OidcClient
 from app.services.season.jobs import JobsThread
 from app.services.surveys.intake import SurveyIntake
 from app.services.webhooks.worker import WorkerThread
@@ -73,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     app.state.engine = make_engine(settings.resolved_database_url())
     app.state.survey_intake = SurveyIntake(app.state.engine)
+    # Single sign-on (None when ZONA_OIDC_ISSUER is empty): keeps the provider's discovery
+    # document and keys between requests.
+    app.state.oidc = OidcClient.from_settings(settings)
     settings.resolved_upload_dir().mkdir(parents=True, exist_ok=True)
 
     from app.api import api_router

@@ -11,4 +11,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The OpenID provider of the SSO tests (Node.js, tests/oidc/package-lock.json); without npm
+# those tests are skipped locally (CI installs it in .ci/run and requires them).
+if command -v npm >/dev/null && [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -275,3 +275,58 @@ def make_campaign(db, world):
         )
 
     return factory
+
+
+# --- single sign-on: a real OpenID provider (tests/oidc/provider.mjs, oidc-provider) -------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """oidc-provider on a free loopback port for the whole run, stopped after.
+
+    Installed by ``npm ci --prefix tests/oidc`` (.ci/run does it); without it the SSO tests
+    are skipped locally and fail in CI.
+    """
+    from tests.support.oidc_provider import OidcProvider, node_ready
+
+    if not node_ready():
+        message = "oidc-provider not installed: npm ci --prefix tests/oidc"
+        if os.environ.get("ZONA_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc"))
+    provider.start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def sso_app(settings, engine, oidc_provider, tmp_path_factory):
+    """The app signing in through that provider (same database as ``app``)."""
+    from app.main import create_app
+    from tests.support.oidc_provider import CLAIM_MAP, CLIENT_ID, CLIENT_SECRET
+
+    claim_map = tmp_path_factory.mktemp("sso") / "claim-map.yaml"
+    claim_map.write_text(CLAIM_MAP)
+    sso_settings = settings.model_copy(update={
+        "base_url": "http://testserver",
+        "oidc_issuer": oidc_provider.issuer,
+        "oidc_client_id": CLIENT_ID,
+        "oidc_client_secret": CLIENT_SECRET,
+        "oidc_name": "Kemenkeu",
+        "oidc_scopes": "openid profile email zona",
+        "oidc_claim_map": claim_map,
+        "oidc_recheck_seconds": 60,
+    })
+    app = create_app(sso_settings)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+async def sso_client(sso_app, engine, oidc_provider) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser (cookies) on the SSO app; the provider's people as they were at the start."""
+    oidc_provider.reset_users()
+    transport = httpx.ASGITransport(app=sso_app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

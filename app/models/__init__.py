@@ -27,6 +27,7 @@ from app.models.season import (
     NotificationEmail,
     NotificationPreference,
 )
+from app.models.sso import SsoAccessRequest, SsoIdentity, SsoLogin, SsoSession
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.records import (
     SurveyAnswer,
@@ -83,6 +84,10 @@ __all__ = [
     "Predicate",
     "PredicateAward",
     "Role",
+    "SsoAccessRequest",
+    "SsoIdentity",
+    "SsoLogin",
+    "SsoSession",
     "SurveyAnswer",
     "SurveyTally",
     "SurveyCampaign",

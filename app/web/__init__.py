@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.web import audit, health, units
 from app.web.accounts import auth, tokens
+from app.web.accounts import sso as accounts_sso
 from app.web.integration import lke as integration_lke
 from app.web.integration import timeline
 from app.web.lke import evidence, reviews, worksheet, xlsx
@@ -31,6 +32,7 @@ def direct_routes():
 web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
 for module in (
     auth,
+    accounts_sso,
     units,
     audit,
     tokens,

@@ -45,7 +45,9 @@ def home(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Respo
 @router.get("/units")
 def unit_list(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Response:
     visible = units.list_units(session, actor=principal)
-    return render(request, "pages/units/list.html", {"units": visible})
+    # Single sign-on: the person's own SSO link and, for administrators, the access requests.
+    sso_enabled = getattr(request.app.state, "oidc", None) is not None
+    return render(request, "pages/units/list.html", {"units": visible, "sso_enabled": sso_enabled})
 
 
 def _dashboard_context(session, principal: Principal, unit_id: int) -> dict:

@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.security.passwords import hash_password, sha256_hex, verify_password
 from app.security.principal import ROLE_PERMISSIONS, Principal
 from app.services import audit, units
-from app.services.errors import Invalid, NotFound, TooManyAttempts
+from app.services.errors import Forbidden, Invalid, NotFound, TooManyAttempts
 
 USERNAME_RE = re.compile(r"^[a-z0-9._-]{3,80}$")
 MIN_PASSWORD = 10
@@ -125,6 +125,9 @@ def principal_for_user(session: Session, user: User) -> Principal:
 
 # --- sign-in and browser sessions -------------------------------------------------------
 
+LOCAL_LOGIN_OFF = (
+    "Masuk dengan kata sandi tidak tersedia untuk akun ini. Gunakan tombol Masuk dengan SSO."
+)
 LOGIN_REFUSED = "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti."
 
 
@@ -158,8 +161,13 @@ def authenticate(
     max_failures: int = 5,
     account_max_failures: int = 20,
     window_minutes: int = 15,
+    password_usernames: frozenset[str] | None = None,
 ) -> User | None:
     """Check a username and password, refusing with 429 after too many recent failures.
+
+    ``password_usernames``: when single sign-on has replaced passwords, the only user names
+    that may still sign in with one (the break-glass administrators); anyone else is refused
+    (Forbidden) before the password is looked at. None: everyone.
 
     Failures are counted per account, never per address alone: an office behind one address
     is not locked out because some of its people mistyped their own passwords.
@@ -172,6 +180,8 @@ def authenticate(
       their colleagues).
     """
     username = username.strip().lower()[:80]
+    if password_usernames is not None and username not in password_usernames:
+        raise Forbidden(LOCAL_LOGIN_OFF)
     ip_hash = sha256_hex(ip)
     now = utcnow()
     window = timedelta(minutes=window_minutes)
@@ -192,8 +202,11 @@ def authenticate(
     return user if ok else None
 
 
-def start_session(session: Session, *, user: User, hours: int) -> str:
-    """Open a browser session; returns the random id the signed cookie carries."""
+def open_session(
+    session: Session, *, user: User, hours: int, method: str = "password"
+) -> tuple[str, BrowserSession]:
+    """Add a browser session and its audit record, uncommitted (the caller commits it with
+    what else belongs to the sign-in); returns the cookie's random id and the row."""
     raw = secrets.token_urlsafe(32)
     row = BrowserSession(
         id=sha256_hex(raw), user_id=user.id, expires_at=utcnow() + timedelta(hours=hours)
@@ -203,7 +216,14 @@ def start_session(session: Session, *, user: User, hours: int) -> str:
         session,
         actor=Principal(kind="user", id=user.id, label=user.username),
         action="login", entity="user", entity_id=user.id,
+        after=None if method == "password" else {"method": method},
     )
+    return raw, row
+
+
+def start_session(session: Session, *, user: User, hours: int) -> str:
+    """Open a browser session; returns the random id the signed cookie carries."""
+    raw, _row = open_session(session, user=user, hours=hours)
     session.commit()
     return raw
 

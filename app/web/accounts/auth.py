@@ -17,8 +17,9 @@ from app.deps import (
     session_serializer,
 )
 from app.i18n import gettext as _
+from app.services.accounts import sso
 from app.services.accounts import users as accounts
-from app.services.errors import TooManyAttempts
+from app.services.errors import Forbidden, TooManyAttempts
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -31,9 +32,29 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _login_context(request: Request, **context) -> dict:
+    """What the sign-in page shows: the SSO button when configured, the password form for
+    everyone, or (passwords turned off) folded away for the break-glass administrators."""
+    settings = request.app.state.settings
+    sso_enabled = getattr(request.app.state, "oidc", None) is not None
+    password_form = "open"
+    if sso_enabled and not settings.oidc_local_login:
+        password_form = "admins" if settings.oidc_local_admin_names() else "none"
+    return {"error": None, **context, "sso_enabled": sso_enabled,
+            "sso_name": settings.oidc_name, "password_form": password_form}
+
+
+def _password_usernames(request: Request) -> frozenset[str] | None:
+    settings = request.app.state.settings
+    if getattr(request.app.state, "oidc", None) is None or settings.oidc_local_login:
+        return None
+    return settings.oidc_local_admin_names()
+
+
 @router.get("/login", dependencies=[Depends(public())])
 def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "pages/accounts/login.html", {"next": _safe_next(next), "error": None})
+    return render(request, "pages/accounts/login.html",
+                  _login_context(request, next=_safe_next(next)))
 
 
 @router.post("/login", dependencies=[Depends(public())])
@@ -45,14 +66,18 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     settings = request.app.state.settings
-    context = {"next": _safe_next(next), "username": username}
+    context = _login_context(request, next=_safe_next(next), username=username)
     try:
         user = accounts.authenticate(
             session, username=username, password=password, ip=client_ip(request),
             max_failures=settings.login_max_failures,
             account_max_failures=settings.login_account_max_failures,
             window_minutes=settings.login_window_minutes,
+            password_usernames=_password_usernames(request),
         )
+    except Forbidden as exc:
+        return render(request, "pages/accounts/login.html", {**context, "error": _(exc.message)},
+                      status_code=403)
     except TooManyAttempts as exc:
         return render(
             request, "pages/accounts/login.html", {**context, "error": _(exc.message)},
@@ -80,9 +105,24 @@ def login(
 @router.post("/logout", dependencies=[Depends(public())])
 def logout(request: Request, session: SessionDep) -> Response:
     raw = getattr(request.state, "session_raw_id", None)
+    provider_logout = None
     if raw:
-        accounts.end_session(session, raw_id=raw)
-    response = RedirectResponse("/login", status_code=303)
+        # A session signed in through the provider ends there too, when it offers that.
+        state = request.app.state
+        provider_logout = sso.sign_out(
+            session, config=sso.config_from(state.settings, getattr(state, "oidc", None),
+                                            state.secret_key),
+            raw_id=raw, post_logout_redirect_uri=state.settings.base_url.rstrip("/") + "/login",
+        )
+    if provider_logout:
+        # On to the provider's end-session page: through a page, since a form may only post
+        # to Zona itself (CSP form-action 'self' covers the redirects after a post too).
+        response = render(request, "pages/accounts/sso_redirect.html", {
+            "target": provider_logout, "title": _("Anda sudah keluar dari Zona"),
+            "message": _("Sekarang keluar juga dari akun SSO Anda di penyedia identitas."),
+        })
+    else:
+        response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     _renew_csrf_cookie(request, response)
     return response

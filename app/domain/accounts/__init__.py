@@ -1,0 +1,1 @@
+"""Pure rules about people and their roles (no database, no HTTP)."""

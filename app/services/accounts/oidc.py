@@ -24,11 +24,17 @@ import base64
 import json
 import threading
 import time
+import warnings
 from typing import Any
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+
+with warnings.catch_warnings():
+    # Authlib 1.6 announces its move to httpx2 on import; Zona talks through httpx (and
+    # through httpx2 once installed). Without this every `zona` command prints the notice.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import (

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     webhooks_retry_schedule: str = "5,300,1800,7200,18000,36000"
     webhooks_poll_seconds: float = 2.0
     webhooks_overdue_scan_minutes: int = 60
+    # Survey kiosks (docs/surveys-kiosk.md): answers given offline while the campaign was
+    # open are still taken this many hours after it closed; a pairing link works this long;
+    # the kiosk guard's minimum fill time and answers per minute one counter can serve.
+    survey_kiosk_grace_hours: int = 72
+    survey_kiosk_pairing_hours: int = 24
+    survey_kiosk_min_fill_seconds: int = 8
+    survey_kiosk_max_per_minute: int = 6
 
     @property
     def is_production(self) -> bool:

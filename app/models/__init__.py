@@ -21,6 +21,7 @@ from app.models.programme import (
     TeamMember,
 )
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
+from app.models.surveys.kiosks import SurveyKiosk
 from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
@@ -75,6 +76,7 @@ __all__ = [
     "SurveyTally",
     "SurveyCampaign",
     "SurveyInstrument",
+    "SurveyKiosk",
     "SurveyRespondentTally",
     "SurveyResponse",
     "SurveyService",

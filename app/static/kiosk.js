@@ -258,12 +258,14 @@
     }
 
     document.querySelectorAll(".kiosk-langbtn").forEach(function (b) {
-      b.addEventListener("click", function () { setLang(b.dataset.lang); touched(); });
+      b.addEventListener("click", function () { setLang(b.dataset.lang); if (form) { touched(); } });
     });
-    form.addEventListener("change", touched);
-    form.addEventListener("input", touched);
-    form.addEventListener("submit", submit);
-    document.getElementById("kiosk-next").addEventListener("click", reset);
+    if (form) {  // no form when the survey is not open: the page still sends the queue
+      form.addEventListener("change", touched);
+      form.addEventListener("input", touched);
+      form.addEventListener("submit", submit);
+      document.getElementById("kiosk-next").addEventListener("click", reset);
+    }
     window.addEventListener("online", function () { showNet(); sync(); });
     window.addEventListener("offline", showNet);
     setInterval(sync, RETRY_MS);
@@ -287,7 +289,7 @@
       config = found || null;
       if (!config) {
         document.getElementById("kiosk-unpaired").hidden = false;
-        form.hidden = true;
+        if (form) { form.hidden = true; }
       }
       return queued();
     }).then(function () { sync(); });

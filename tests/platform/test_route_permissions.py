@@ -22,7 +22,9 @@ READ_ONLY_POSTS: set[str] = {
     "/api/v1/assessments/{assessment_id}/what-if",
     "/assessments/{assessment_id}/what-if",
 }
-PUBLIC_PREFIXES = ("/s/",)
+# /kiosk/: the kiosk form (the public survey form on a tablet), its service worker and
+# manifest, and the one-time pairing link (which only a coordinator can make).
+PUBLIC_PREFIXES = ("/s/", "/kiosk/")
 # The API's document and its Swagger page: the contract, never data.
 PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz", "/api/openapi.json", "/api/docs"}
 

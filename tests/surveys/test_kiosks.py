@@ -269,3 +269,28 @@ def test_another_units_coordinator_cannot_touch_kiosks(db, world, make_campaign)
     db.expire_all()
     assert len(db.exec(select(SurveyKiosk)).all()) == 1
     assert db.get(SurveyKiosk, issued.kiosk.id).revoked_at is None
+
+
+async def test_kiosk_page_of_a_closed_survey_takes_no_answers_but_still_sends(
+        client, db, world, make_campaign):
+    campaign = make_campaign()
+    kiosk, _token = await paired(client, db, world, campaign)
+    page = await client.get(f"/kiosk/{kiosk.id}")
+    assert page.status_code == 200 and 'id="kiosk-form"' in page.text
+    assert 'rel="manifest"' in page.text and "<script src=\"/static/kiosk.js\"" in page.text
+    row = db.get(SurveyCampaign, campaign.id)
+    row.status, row.closed_at = "closed", datetime.now(UTC)
+    db.add(row)
+    db.commit()
+    closed = await client.get(f"/kiosk/{kiosk.id}")
+    assert closed.status_code == 200
+    assert 'id="kiosk-form"' not in closed.text and "Survei ini sudah ditutup." in closed.text
+    assert f'data-campaign="{campaign.id}"' in closed.text  # the queue is still sent from here
+    manifest = (await client.get(f"/kiosk/{kiosk.id}/manifest.webmanifest")).json()
+    assert (manifest["start_url"], manifest["scope"], manifest["display"]) == (
+        f"/kiosk/{kiosk.id}", "/kiosk/", "fullscreen")
+    worker = await client.get("/kiosk/sw.js")
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith(
+        "text/javascript")
+    assert "addEventListener(\"fetch\"" in worker.text
+    assert (await client.get("/kiosk/99999")).status_code == 404

@@ -183,10 +183,9 @@ def kiosk_form(request: Request, session: SessionDep, kiosk_id: int) -> Response
                       status_code=404)
     kiosk, campaign = found
     state = survey_campaigns.campaign_state(campaign)
-    if kiosk.revoked_at is not None or state in ("draft", "not_yet"):
-        message = (_("Kiosk ini sudah dicabut oleh koordinator.") if kiosk.revoked_at
-                   else _(survey_campaigns.STATE_MESSAGES[state]))
-        return render(request, STATUS, {"message": message, "kiosk": kiosk})
+    if kiosk.revoked_at is not None:
+        return render(request, STATUS, {"message": _("Kiosk ini sudah dicabut oleh koordinator."),
+                                        "kiosk": kiosk})
     instruments = survey_campaigns.instruments_of(session, campaign)
     services = [] if kiosk.service_id else survey_catalogue.active_services(
         session, unit_id=campaign.unit_id)
@@ -201,4 +200,6 @@ def kiosk_form(request: Request, session: SessionDep, kiosk_id: int) -> Response
         "instruments": instruments, "services": services, "profile": list(profile.values()),
         "suggestion": min(suggestions, key=lambda f: f.max_length) if suggestions else None,
         "open": state == "open", "min_fill": settings.survey_kiosk_min_fill_seconds,
+        # Not open (yet, or any more): no new answers, but the page still sends the queue.
+        "closed_message": None if state == "open" else survey_campaigns.STATE_MESSAGES[state],
     })

@@ -18,7 +18,7 @@ from sqlmodel import select
 from app.models.surveys.records import SurveyResponse
 from app.services.surveys import kiosks as survey_kiosks
 from tests.factories import PASSWORD
-from tests.support.browser import screenshot
+from tests.support.browser import SCREENSHOT_DIR, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,14 @@ TABLET = {"viewport": {"width": 820, "height": 1180}, "device_scale_factor": 1,
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 WAIT = 20_000  # ms: every wait in these tests is bounded
+
+
+def doc_shot(page, name: str, height: int) -> None:
+    """The top of the screen, small, for docs/surveys-kiosk.md (copied to docs/img by hand)."""
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SCREENSHOT_DIR / f"doc-{name}.png"),
+                    clip={"x": 0, "y": 0, "width": width, "height": height})
 
 
 def answer(page, n: int) -> None:
@@ -91,12 +99,14 @@ def test_twenty_answers_offline_counted_once_with_their_times(live_server, brows
     assert link.startswith(f"{live_server}/kiosk/pair/")
     assert desk.locator(".kiosk-qr svg").count() == 1
     screenshot(desk, "kiosk-registered")
+    doc_shot(desk, "kiosk-registered", 560)
 
     tablet, page = pair_tablet(browser, link)
     assert queue(page) == 0
     page.goto(page.url + "?batch=7")  # three batches: 7 + 7 + 6
     ready_offline(page)
     screenshot(page, "kiosk-tablet-form")
+    doc_shot(page, "kiosk-tablet-form", 640)
 
     tablet.set_offline(True)
     given: list[tuple[datetime, datetime]] = []
@@ -111,6 +121,7 @@ def test_twenty_answers_offline_counted_once_with_their_times(live_server, brows
         if n == 0:
             assert "Luring" in page.locator("#kiosk-net").inner_text()
             screenshot(page, "kiosk-tablet-thanks-offline")
+            doc_shot(page, "kiosk-thanks-offline", 420)
         page.locator("#kiosk-next").tap()
         # a fresh form, in Indonesian again
         assert page.locator("#kiosk-form").is_visible()
@@ -147,6 +158,10 @@ def test_twenty_answers_offline_counted_once_with_their_times(live_server, brows
     assert "Terpasang" in row.inner_text()
     assert row.locator("td.num").inner_text().strip() == "0"
     screenshot(desk, "kiosk-list")
+    doc_shot(desk, "kiosk-list", 400)
+    desk.set_viewport_size({"width": 390, "height": 844})
+    screenshot(desk, "kiosk-list-phone")
+    desk.set_viewport_size({"width": 1280, "height": 900})
     # the results count them: 20 respondents
     desk.goto(f"{live_server}/units/{unit_id}/surveys/campaigns/{campaign.id}")
     assert desk.locator(".stat").first.inner_text().strip() == "20"
@@ -157,6 +172,7 @@ def test_twenty_answers_offline_counted_once_with_their_times(live_server, brows
     small.locator(".kiosk-langbtn[data-lang='en']").tap()
     assert small.locator("#kiosk-send .l-en").inner_text() == "Send answers"
     screenshot(small, "kiosk-phone-form-en")
+    doc_shot(small, "kiosk-phone-en", 640)
     for context in (staff, tablet, phone):
         context.close()
 
@@ -195,6 +211,7 @@ def test_revoked_kiosk_keeps_its_queue_and_says_so(live_server, browser, world, 
     assert "1 jawaban tetap tersimpan" in alert.inner_text()
     assert queue(page) == 1
     screenshot(page, "kiosk-revoked")
+    doc_shot(page, "kiosk-revoked", 360)
     db.expire_all()
     assert len(db.exec(select(SurveyResponse)).all()) == 1
     tablet.close()

@@ -43,6 +43,11 @@
           var queue = db.createObjectStore("queue", {keyPath: "key"});
           queue.createIndex("kiosk", "kiosk");
         }
+        if (!db.objectStoreNames.contains("refused")) {
+          // Answers the server refused for good (given after the close, ...): never sent
+          // again, but not thrown away either.
+          db.createObjectStore("refused", {keyPath: "key"});
+        }
       };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
@@ -239,9 +244,23 @@
         }).then(function (response) {
           if (response.ok) {
             // Confirmed: every answer of the batch is stored (or was already), or refused
-            // for good (listed in "refused"); only now does it leave the device.
-            return run(db, "queue", "readwrite", function (store) {
-              batch.forEach(function (r) { store.delete(r.key); });
+            // for good (listed in "refused", kept aside); only now does it leave the queue.
+            return response.json().catch(function () { return {}; }).then(function (body) {
+              var refused = {};
+              (body.refused || []).forEach(function (r) { refused[r.idempotency_key] = r; });
+              return new Promise(function (resolve, reject) {
+                var tx = db.transaction(["queue", "refused"], "readwrite");
+                tx.oncomplete = resolve;
+                tx.onerror = function () { reject(tx.error); };
+                batch.forEach(function (r) {
+                  if (refused[r.key]) {
+                    r.reason = refused[r.key].reason;
+                    r.message = refused[r.key].message;
+                    tx.objectStore("refused").put(r);
+                  }
+                  tx.objectStore("queue").delete(r.key);
+                });
+              });
             }).then(function () { showAlert(""); showNet(); return sendNext(); });
           }
           return response.json().catch(function () { return {}; }).then(function (problem) {

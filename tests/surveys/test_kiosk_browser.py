@@ -3,7 +3,8 @@
 A coordinator registers a tablet and pairs it through the one-time link; the tablet takes
 20 answers offline, survives a reload offline, and sends them when the network returns:
 exactly 20 stored, once each, with the times they were given. A pairing link opened twice,
-and a revoked kiosk that keeps its queue. The interrupted sync (server killed halfway) is
+a revoked kiosk that keeps its queue, and answers refused after the grace period (kept aside
+on the device, the reason on the kiosk). The interrupted sync (server killed halfway) is
 in test_kiosk_sync_crash.py.
 """
 
@@ -15,7 +16,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from app.models.surveys.records import SurveyResponse
+from app.models.surveys.kiosks import SurveyKiosk
+from app.models.surveys.records import SurveyCampaign, SurveyResponse
 from app.services.surveys import kiosks as survey_kiosks
 from tests.factories import PASSWORD
 from tests.support.browser import SCREENSHOT_DIR, screenshot
@@ -214,4 +216,41 @@ def test_revoked_kiosk_keeps_its_queue_and_says_so(live_server, browser, world, 
     doc_shot(page, "kiosk-revoked", 360)
     db.expire_all()
     assert len(db.exec(select(SurveyResponse)).all()) == 1
+    tablet.close()
+
+
+def test_late_answers_are_refused_with_a_reason_and_kept_aside(live_server, browser, world,
+                                                               db, app, make_campaign,
+                                                               monkeypatch):
+    monkeypatch.setattr(app.state.settings, "survey_kiosk_min_fill_seconds", 0)
+    monkeypatch.setattr(app.state.settings, "survey_kiosk_grace_hours", 0)
+    campaign = make_campaign()
+    issued = survey_kiosks.create(db, actor=None, campaign_id=campaign.id, name="Tablet 4")
+    tablet, page = pair_tablet(browser, f"{live_server}/kiosk/pair/{issued.secret}")
+    tablet.set_offline(True)
+    for n in range(2):
+        answer(page, n)
+        page.locator("#kiosk-next").tap()
+    # the campaign closes while the tablet is offline; no grace period at all
+    row = db.get(SurveyCampaign, campaign.id)
+    row.status, row.closed_at = "closed", datetime.now(UTC)
+    db.add(row)
+    db.commit()
+    tablet.set_offline(False)
+    page.wait_for_function("() => document.getElementById('kiosk-queue').textContent === '0'",
+                           timeout=WAIT)
+    kept = page.evaluate("""async () => {
+        const db = await new Promise((ok, ko) => {
+            const r = indexedDB.open('zona-kiosk'); r.onsuccess = () => ok(r.result);
+            r.onerror = () => ko(r.error); });
+        return await new Promise(ok => {
+            const r = db.transaction('refused').objectStore('refused').getAll();
+            r.onsuccess = () => ok(r.result.map(x => x.reason)); });
+    }""")
+    assert kept == ["grace_over", "grace_over"]
+    db.expire_all()
+    assert db.exec(select(SurveyResponse)).all() == []
+    kiosk = db.get(SurveyKiosk, issued.kiosk.id)
+    assert kiosk.refused_count == 2
+    assert kiosk.last_refusal == "Diterima setelah masa tenggang setelah survei ditutup"
     tablet.close()

@@ -294,3 +294,24 @@ async def test_kiosk_page_of_a_closed_survey_takes_no_answers_but_still_sends(
         "text/javascript")
     assert "addEventListener(\"fetch\"" in worker.text
     assert (await client.get("/kiosk/99999")).status_code == 404
+
+
+async def test_one_invalid_answer_does_not_hold_the_queue_back(client, db, world,
+                                                               make_campaign):
+    campaign = make_campaign()
+    service = survey_catalogue.create_service(db, actor=None, unit_id=world.unit("UNIT-A1"),
+                                              code="sp2d", name="SP2D")
+    kiosk, token = await paired(client, db, world, campaign)
+    given = datetime.now(UTC) - timedelta(minutes=5)
+    chose = item("with-service", given)
+    chose["service_id"] = service.id
+    # the service was deactivated after the answer was given offline
+    survey_catalogue.update_service(db, actor=None, service_id=service.id, active=False)
+    sent = await client.post(batch_url(campaign), headers={"Authorization": f"Bearer {token}"},
+                             json={"items": [chose, item("plain", given)]})
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["created"] == 1
+    [refused] = sent.json()["refused"]
+    assert (refused["idempotency_key"], refused["reason"]) == ("with-service", "invalid")
+    assert refused["message"].startswith("Jawaban tidak sah untuk survei ini (service: ")
+    assert [r.idempotency_key for r in db.exec(select(SurveyResponse))] == ["plain"]

@@ -112,8 +112,8 @@ class RecordedOut(BaseModel):
 
 class RefusedOut(BaseModel):
     idempotency_key: str
-    reason: str = Field(description="before_open, after_close, grace_over, future or "
-                        "duplicate_key (kiosk credentials only).")
+    reason: str = Field(description="before_open, after_close, grace_over, future, "
+                        "duplicate_key or invalid (kiosk credentials only).")
     message: str
 
 

@@ -331,6 +331,7 @@ class KioskRefusal(StrEnum):
     grace_over = "grace_over"  # received after the grace period that followed the close
     future = "future"  # given "later than now": not our clock
     duplicate_key = "duplicate_key"  # the same key twice in one batch
+    invalid = "invalid"  # answers the campaign's instruments do not accept
 
 
 #: Indonesian wording of each refusal (shown on the coordinator's kiosk list).
@@ -340,6 +341,7 @@ KIOSK_REFUSAL_LABELS: dict[str, str] = {
     KioskRefusal.grace_over: "Diterima setelah masa tenggang setelah survei ditutup",
     KioskRefusal.future: "Waktu pengisian di masa depan (jam perangkat salah)",
     KioskRefusal.duplicate_key: "Kunci jawaban yang sama dua kali dalam satu kiriman",
+    KioskRefusal.invalid: "Jawaban tidak sah untuk survei ini",
 }
 
 

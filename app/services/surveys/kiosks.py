@@ -352,18 +352,33 @@ def submit_batch(
          for n in candidates], stored=stored, policy=policy,
     )
     accepted: list[survey_responses.BatchItem] = []
+    problems: dict[int, str] = {}
+    instruments = survey_campaigns.instruments_of(session, campaign)
     for n, verdict in zip(candidates, verdicts, strict=True):
         if verdict.refused is not None:
             refused[n] = verdict.refused
             continue
         item = items[n]
-        accepted.append(survey_responses.BatchItem(
+        one = survey_responses.BatchItem(
             answers=item.answers, idempotency_key=item.idempotency_key,
             service_id=kiosk.service_id if kiosk.service_id is not None else item.service_id,
             source=kiosk.source_tag or item.source, profile=item.profile,
             suggestion=item.suggestion, submitted_at=given[n],
             fill_seconds=item.fill_seconds, suspect_reasons=verdict.reasons,
-        ))
+        )
+        # One answer the instruments refuse (a service deactivated since it was given) must
+        # not hold the device's whole queue back: it is refused alone, with its problems.
+        try:
+            survey_responses.check_submission(
+                session, campaign=campaign, answers=one.answers, service_id=one.service_id,
+                source=one.source, profile=one.profile, suggestion=one.suggestion,
+                instruments=instruments,
+            )
+        except survey_responses.SubmissionInvalid as exc:
+            refused[n] = KioskRefusal.invalid
+            problems[n] = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())[:500]
+            continue
+        accepted.append(one)
     results: tuple[survey_responses.RecordedResponse, ...] = ()
     if accepted:
         results = survey_responses.record_batch(
@@ -371,7 +386,8 @@ def submit_batch(
             now=now, kiosk_id=kiosk.id,
         ).results
     refusals = tuple(
-        Refused(items[n].idempotency_key, reason.value, KIOSK_REFUSAL_LABELS[reason])
+        Refused(items[n].idempotency_key, reason.value, KIOSK_REFUSAL_LABELS[reason]
+                + (f" ({problems[n]})" if n in problems else ""))
         for n, reason in sorted(refused.items())
     )
     kiosk = session.get(SurveyKiosk, actor.id)

@@ -254,3 +254,32 @@ def test_late_answers_are_refused_with_a_reason_and_kept_aside(live_server, brow
     assert kiosk.refused_count == 2
     assert kiosk.last_refusal == "Diterima setelah masa tenggang setelah survei ditutup"
     tablet.close()
+
+
+def test_form_resets_after_thanks_and_after_inactivity(live_server, browser, world, db, app,
+                                                       make_campaign, monkeypatch):
+    """With the page's clock under the test's control (no real waiting)."""
+    monkeypatch.setattr(app.state.settings, "survey_kiosk_min_fill_seconds", 0)
+    campaign = make_campaign()
+    issued = survey_kiosks.create(db, actor=None, campaign_id=campaign.id, name="Tablet 5")
+    tablet, page = pair_tablet(browser, f"{live_server}/kiosk/pair/{issued.secret}")
+    page.clock.install()
+    page.reload()
+    page.locator("#kiosk-form").wait_for(state="visible", timeout=WAIT)
+    # a respondent starts, switches to English, and walks away mid-form
+    page.locator(".kiosk-langbtn[data-lang='en']").tap()
+    page.locator("input[name='ikm-2017.U1'][value='3'] + span").tap()
+    page.clock.fast_forward(80_000)
+    assert page.locator("input[name='ikm-2017.U1']:checked").count() == 1
+    page.clock.fast_forward(11_000)  # 91 s without a touch
+    assert page.locator("input[name='ikm-2017.U1']:checked").count() == 0
+    assert page.locator("fieldset[data-item='ikm-2017.U1'] legend .l-id").is_visible()
+    # the next one answers; the thanks gives way to a fresh form after six seconds
+    answer(page, 3)
+    page.clock.fast_forward(5_000)
+    assert page.locator("#kiosk-thanks").is_visible()
+    page.clock.fast_forward(1_500)
+    assert page.locator("#kiosk-form").is_visible()
+    assert not page.locator("#kiosk-thanks").is_visible()
+    assert page.locator("input[name='ikm-2017.U1']:checked").count() == 0
+    tablet.close()

@@ -137,9 +137,12 @@
     }
 
     function queued() {
+      // Every answer of this campaign waiting on the device, also those given under an
+      // earlier kiosk of it (revoked, then this tablet paired again): this one sends them.
       return run(db, "queue", "readonly", function (store) {
-        return store.index("kiosk").getAll(kioskId);
-      }).then(function (rows) {
+        return store.getAll();
+      }).then(function (all) {
+        var rows = all.filter(function (r) { return r.campaign === campaignId; });
         rows.sort(function (a, b) { return a.seq - b.seq; });
         queueShown.textContent = String(rows.length);
         return rows;

@@ -216,6 +216,16 @@ def test_revoked_kiosk_keeps_its_queue_and_says_so(live_server, browser, world, 
     doc_shot(page, "kiosk-revoked", 360)
     db.expire_all()
     assert len(db.exec(select(SurveyResponse)).all()) == 1
+    # the coordinator pairs the same tablet as a new kiosk: it sends the kept answer
+    again = survey_kiosks.create(db, actor=None, campaign_id=campaign.id, name="Tablet 3b")
+    page.goto(f"{live_server}/kiosk/pair/{again.secret}")
+    page.locator("#pair-confirm").tap()
+    page.wait_for_url(f"{live_server}/kiosk/{again.kiosk.id}", timeout=WAIT)
+    page.wait_for_function("() => document.getElementById('kiosk-queue').textContent === '0'",
+                           timeout=WAIT)
+    db.expire_all()
+    rows = db.exec(select(SurveyResponse).order_by(SurveyResponse.id)).all()
+    assert [r.kiosk_id for r in rows] == [issued.kiosk.id, again.kiosk.id]
     tablet.close()
 
 

@@ -214,13 +214,15 @@
       item.fill_seconds = Math.max(0, Math.floor((now - (firstTouch || now)) / 1000));
       var row = {key: item.idempotency_key, kiosk: kioskId, campaign: campaignId, seq: now, item: item};
       run(db, "queue", "readwrite", function (store) { return store.add(row); }).then(function () {
+        return queued();  // the count includes this answer before the thanks shows
+      }).then(function () {
         form.hidden = true;
         thanks.hidden = false;
         window.scrollTo(0, 0);
         clearTimeout(idleTimer);
         thanksTimer = setTimeout(reset, thanksMs);
-        return queued();
-      }).then(function () { sync(); });
+        sync();
+      });
     }
 
     function sync() {

@@ -104,7 +104,8 @@ def test_twenty_answers_offline_counted_once_with_their_times(live_server, brows
     doc_shot(desk, "kiosk-registered", 560)
 
     tablet, page = pair_tablet(browser, link)
-    assert queue(page) == 0
+    page.wait_for_function("() => document.getElementById('kiosk-queue').textContent === '0'",
+                           timeout=WAIT)
     page.goto(page.url + "?batch=7")  # three batches: 7 + 7 + 6
     ready_offline(page)
     screenshot(page, "kiosk-tablet-form")

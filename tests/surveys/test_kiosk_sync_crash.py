@@ -155,9 +155,11 @@ def test_sync_interrupted_by_a_killed_server_resumes(scratch_database_url, tmp_p
 
         page.route("**/responses/batch", batch)
         context.set_offline(False)
+        deadline = time.monotonic() + 30
+        while (len(sent) < 2 or server.process.poll() is None) and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # lets Playwright run the route handler
+        assert server.process.poll() is not None, sent
         wait_queue(page, 8)  # the first batch confirmed; the second never was
-        page.wait_for_timeout(500)  # the tablet is not told anything more meanwhile
-        assert server.process.poll() is not None
         first, second = sent[0], sent[1]
         assert stored(engine) == first + second  # both batches reached the database
         assert int(page.locator("#kiosk-queue").inner_text()) == 8

@@ -315,3 +315,20 @@ async def test_one_invalid_answer_does_not_hold_the_queue_back(client, db, world
     assert (refused["idempotency_key"], refused["reason"]) == ("with-service", "invalid")
     assert refused["message"].startswith("Jawaban tidak sah untuk survei ini (service: ")
     assert [r.idempotency_key for r in db.exec(select(SurveyResponse))] == ["plain"]
+
+
+def test_only_the_batch_endpoint_lets_a_kiosk_through(app):
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    def kiosk_ok(dependant) -> bool:
+        return bool(getattr(dependant.call, "kiosk", False)) or any(
+            kiosk_ok(sub) for sub in dependant.dependencies)
+
+    through = {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+        and kiosk_ok(context.original_route.dependant)
+        for method in context.methods or ()
+    }
+    assert through == {("POST", "/api/v1/survey-campaigns/{campaign_id}/responses/batch")}

@@ -390,6 +390,9 @@ def submit_batch(
                 + (f" ({problems[n]})" if n in problems else ""))
         for n, reason in sorted(refused.items())
     )
+    # The kiosk's sync and refusals in a second transaction, right after the answers: if the
+    # process dies in between, the device heard nothing, sends the batch again, and the same
+    # judgement (stored keys are duplicates now) records them then.
     kiosk = session.get(SurveyKiosk, actor.id)
     kiosk.last_sync_at = now
     if queue_size is not None:

@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         return frozenset(
             name.strip().lower() for name in self.oidc_local_admins.split(",") if name.strip()
         )
+    # Survey kiosks (docs/surveys-kiosk.md): answers given offline while the campaign was
+    # open are still taken this many hours after it closed; a pairing link works this long;
+    # the kiosk guard's minimum fill time and answers per minute one counter can serve.
+    survey_kiosk_grace_hours: int = 72
+    survey_kiosk_pairing_hours: int = 24
+    survey_kiosk_min_fill_seconds: int = 8
+    survey_kiosk_max_per_minute: int = 6
 
     @property
     def is_production(self) -> bool:

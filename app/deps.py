@@ -28,6 +28,7 @@ from app.services import idempotency
 from app.services.accounts import sso, tokens
 from app.services.accounts import users as accounts
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
+from app.services.surveys import kiosks as survey_kiosks
 
 SESSION_COOKIE = "zona_session"
 CSRF_COOKIE = "zona_csrf"
@@ -80,7 +81,10 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
     principal = None
     secret = _bearer(request)
     if secret is not None:
-        principal = tokens.authenticate(session, secret=secret)
+        if secret.startswith(survey_kiosks.KIOSK_TOKEN_PREFIX):
+            principal = survey_kiosks.authenticate(session, secret=secret)
+        else:
+            principal = tokens.authenticate(session, secret=secret)
         request.state.auth_kind = "token" if principal else "bad-token"
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -276,12 +280,16 @@ async def refuse_nul(request: Request) -> None:
                 raise Invalid(NUL_MESSAGE)
 
 
-def requires(permission: str, *, unit_param: str | None = "unit_id"):
+def requires(permission: str, *, unit_param: str | None = "unit_id", kiosk: bool = False):
     """Dependency: the caller must be signed in and hold `permission`.
 
     With a `unit_id` path parameter the permission must be held at that unit; otherwise at
     some unit. Either way the service checks again, against the unit the data belongs to
     (`app.services.units.authorise`): the route's check is the first line, not the only one.
+
+    ``kiosk=True``: a survey kiosk's credential is let through as well (it holds no
+    permission; the service takes only its own campaign's answers). Every other route
+    refuses a kiosk.
     """
 
     async def dependency(request: Request, session: SessionDep) -> Principal:
@@ -298,12 +306,15 @@ def requires(permission: str, *, unit_param: str | None = "unit_id"):
                 unit_id = int(raw_unit)
             except (TypeError, ValueError):
                 raise Forbidden("Unit tidak dikenal.", permission=permission) from None
+        if kiosk and principal.kind == "kiosk":
+            return principal
         if not principal.can(permission, unit_id):
             name, message = missing(principal, permission, unit_id)
             raise Forbidden(message, permission=name)
         return principal
 
     dependency.permission = permission  # read by the route-walk test
+    dependency.kiosk = kiosk
     return dependency
 
 

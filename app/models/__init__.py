@@ -29,6 +29,7 @@ from app.models.season import (
 )
 from app.models.sso import SsoAccessRequest, SsoIdentity, SsoLogin, SsoSession
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
+from app.models.surveys.kiosks import SurveyKiosk
 from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
@@ -92,6 +93,7 @@ __all__ = [
     "SurveyTally",
     "SurveyCampaign",
     "SurveyInstrument",
+    "SurveyKiosk",
     "SurveyRespondentTally",
     "SurveyResponse",
     "SurveyService",

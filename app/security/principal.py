@@ -120,12 +120,14 @@ ALL_PERMISSIONS = ADMIN_PERMISSIONS
 class Principal:
     """The actor of a request. `grants` maps unit id -> permissions held there."""
 
-    kind: str  # "user" | "token"
+    kind: str  # "user" | "token" | "kiosk"
     id: int
     label: str
     grants: dict[int, frozenset[str]] = field(default_factory=dict)
     is_admin: bool = False
     language: str = "id"
+    #: A kiosk's one campaign: the only one whose answers it may post (kind "kiosk").
+    campaign_id: int | None = None
 
     @property
     def user_id(self) -> int | None:

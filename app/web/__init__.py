@@ -11,6 +11,7 @@ from app.web.lke import evidence, reviews, worksheet, xlsx
 from app.web.programme import pages as programme
 from app.web.season import pages as season
 from app.web.surveys import fast_lane as survey_fast_lane
+from app.web.surveys import kiosks as survey_kiosks
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
 from app.web.surveys import qr as survey_qr
@@ -42,6 +43,7 @@ for module in (
     reviews,
     surveys,
     survey_qr,
+    survey_kiosks,
     programme,
     timeline,
     integration_lke,

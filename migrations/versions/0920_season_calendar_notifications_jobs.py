@@ -6,7 +6,7 @@ e-mail choice per kind, and the (job, period) run record that makes scheduled wo
 (app/services/season, docs/season.md).
 
 Revision ID: 0920
-Revises: 0900
+Revises: 0910
 Create Date: 2026-12-04 13:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0920'
-down_revision: str | Sequence[str] | None = "0900"
+down_revision: str | Sequence[str] | None = "0910"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -31,7 +31,9 @@ READ_ONLY_POSTS: set[str] = {
 # Unsafe routes that act only on the caller's own account (start linking it to an SSO
 # account): any signed-in person may, whatever their role.
 OWN_ACCOUNT_POSTS: set[str] = {"/sso/link"}
-PUBLIC_PREFIXES = ("/s/",)
+# /kiosk/: the kiosk form (the public survey form on a tablet), its service worker and
+# manifest, and the one-time pairing link (which only a coordinator can make).
+PUBLIC_PREFIXES = ("/s/", "/kiosk/")
 # The API's document and its Swagger page: the contract, never data.
 PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz", "/api/openapi.json", "/api/docs",
                 "/sso/login", "/sso/callback"}

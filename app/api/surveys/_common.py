@@ -16,6 +16,10 @@ ReadAny = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
 ReadUnit = Annotated[Principal, Depends(requires("unit.read"))]
 WriteUnit = Annotated[Principal, Depends(requires("surveys.write"))]
 WriteAny = Annotated[Principal, Depends(requires("surveys.write", unit_param=None))]
+#: surveys.write, or a survey kiosk's credential (its own campaign only: the service checks).
+WriteOrKiosk = Annotated[
+    Principal, Depends(requires("surveys.write", unit_param=None, kiosk=True))
+]
 ManageAny = Annotated[Principal, Depends(requires("surveys.manage", unit_param=None))]
 DeleteAny = Annotated[Principal, Depends(requires("surveys.delete", unit_param=None))]
 ReviewAny = Annotated[Principal, Depends(requires("surveys.review", unit_param=None))]

@@ -3,27 +3,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from app.api.surveys._common import (
     ReadAny,
     ReviewAny,
     WriteAny,
+    WriteOrKiosk,
 )
 from app.api.types import Timestamp
 from app.deps import IdempotencyKey, SessionDep
+from app.domain.surveys.guard import KioskPolicy
 from app.services.errors import Invalid
 from app.services.form_input import TextInput
 from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import kiosks as survey_kiosks
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import review as survey_review
 from app.services.surveys.inputs import ReviewIn
 
 router = APIRouter(tags=["surveys"])
+
+
+def kiosk_policy(request: Request) -> KioskPolicy:
+    """The kiosk guard's rules from settings."""
+    settings = request.app.state.settings
+    return KioskPolicy(
+        min_fill_seconds=settings.survey_kiosk_min_fill_seconds,
+        max_per_minute=settings.survey_kiosk_max_per_minute,
+        grace=timedelta(hours=settings.survey_kiosk_grace_hours),
+    )
 
 
 # --------------------------------------------------------------------------- responses
@@ -64,6 +77,11 @@ class BatchItemIn(TextInput):
         description="When the respondent answered (offline kiosks); default now. RFC 3339; "
         "without an offset it is taken as UTC. Stored and returned in UTC (`Z`).",
     )
+    fill_seconds: int | None = Field(
+        default=None, ge=0, le=86400,
+        description="Seconds the respondent took, measured on the device (kiosks: below "
+        "the kiosk minimum the answer is held for review).",
+    )
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("submitted_at")
@@ -92,10 +110,23 @@ class RecordedOut(BaseModel):
     duplicate: bool = Field(description="True when this idempotency key was already stored.")
 
 
+class RefusedOut(BaseModel):
+    idempotency_key: str
+    reason: str = Field(description="before_open, after_close, grace_over, future, "
+                        "duplicate_key or invalid (kiosk credentials only).")
+    message: str
+
+
 class BatchOut(BaseModel):
     created: int
     duplicates: int
     items: list[RecordedOut]
+    refused: list[RefusedOut] = Field(
+        default_factory=list,
+        description="Kiosk credentials only: answers refused for good (given outside the "
+        "campaign's open span, received after its grace period, or a key twice in the "
+        "batch); nothing stored for them. A device may drop them from its queue.",
+    )
 
 
 def _pairs(answers: Answers) -> dict[tuple[str, str], int]:
@@ -138,22 +169,47 @@ def submit_response(
     return _recorded(recorded)
 
 
+def _items(body: BatchIn) -> list[survey_responses.BatchItem]:
+    return [survey_responses.BatchItem(
+        answers=_pairs(i.answers), idempotency_key=i.idempotency_key,
+        service_id=i.service_id, source=i.source, profile=i.profile,
+        suggestion=i.suggestion, submitted_at=i.submitted_at, fill_seconds=i.fill_seconds,
+    ) for i in body.items]
+
+
 @router.post("/survey-campaigns/{campaign_id}/responses/batch", response_model=BatchOut,
              status_code=200)
-def submit_batch(session: SessionDep, principal: WriteAny, campaign_id: int, body: BatchIn,
-                 _key: IdempotencyKey = None):
+def submit_batch(
+    request: Request, session: SessionDep, principal: WriteOrKiosk, campaign_id: int,
+    body: BatchIn, _key: IdempotencyKey = None,
+    kiosk_queue: Annotated[int | None, Header(
+        alias="Zona-Kiosk-Queue", ge=0, le=1_000_000,
+        description="Kiosks: the answers waiting on the device when it sent this batch "
+        "(shown to the coordinator).",
+    )] = None,
+):
     """Submit up to 500 responses at once, all or nothing; each needs its own idempotency key,
-    so re-sending a batch (after a timeout) never counts a response twice."""
+    so re-sending a batch (after a timeout) never counts a response twice.
+
+    A survey kiosk sends with its kiosk credential as the bearer (docs/surveys-kiosk.md):
+    its answers are judged by the kiosk rules; those given while the campaign was open are
+    taken after it closed, within the grace period; the others come back in ``refused``."""
+    if principal.kind == "kiosk":
+        kiosk_result = survey_kiosks.submit_batch(
+            session, actor=principal, campaign_id=campaign_id, items=_items(body),
+            policy=kiosk_policy(request), queue_size=kiosk_queue,
+        )
+        return BatchOut(
+            created=kiosk_result.created, duplicates=kiosk_result.duplicates,
+            items=[_recorded(r) for r in kiosk_result.results],
+            refused=[RefusedOut(idempotency_key=r.idempotency_key, reason=r.reason,
+                                message=r.message) for r in kiosk_result.refused],
+        )
     campaign = survey_campaigns.campaign_for(
         session, actor=principal, campaign_id=campaign_id, permission="surveys.write"
     )
     result = survey_responses.record_batch(
-        session, actor=principal, campaign=campaign,
-        items=[survey_responses.BatchItem(
-            answers=_pairs(i.answers), idempotency_key=i.idempotency_key,
-            service_id=i.service_id, source=i.source, profile=i.profile,
-            suggestion=i.suggestion, submitted_at=i.submitted_at,
-        ) for i in body.items],
+        session, actor=principal, campaign=campaign, items=_items(body),
     )
     return BatchOut(created=result.created, duplicates=result.duplicates,
                     items=[_recorded(r) for r in result.results])

@@ -27,6 +27,12 @@ indices, reviewed by the coordinator) and *refused* (nothing stored, a polite me
   never flagged for its address's volume; ``ip_burst`` marks only answers without one
   (reused, missing or forged tokens). The refusal applies to every answer: it is the hard
   stop for a flood, far above what a room full of people sends.
+- **kiosks** (a tablet at one counter, many honest respondents, answers sent later in
+  batches): none of the address, device or single-use-form rules apply; a kiosk's answers
+  are judged by :func:`kiosk_verdicts` instead: minimum fill time measured on the device,
+  the answers per minute one counter can really serve (``kiosk_rate``), a key sent twice in
+  one batch refused; and by :func:`kiosk_late_reason`: given while the campaign was open,
+  and received within the grace period after it closed.
 - **per-campaign velocity**: a campaign's clean answers (no other reason) are counted per
   minute; an answer arriving when the campaign got far more answers in the last minute than
   it usually does is held for review ("velocity"). See :func:`velocity_limit` for the rule
@@ -48,11 +54,18 @@ __all__ = [
     "MINUTE",
     "REASON_LABELS",
     "GuardPolicy",
+    "KIOSK_REFUSAL_LABELS",
+    "KioskItem",
+    "KioskPolicy",
+    "KioskRefusal",
+    "KioskVerdict",
     "Reason",
     "ThrottleVerdict",
     "describe_reason",
     "fill_time_reason",
     "honeypot_tripped",
+    "kiosk_late_reason",
+    "kiosk_verdicts",
     "retry_after_seconds",
     "sliding_count",
     "suspicion_reasons",
@@ -77,6 +90,8 @@ class Reason(StrEnum):
     form_reused = "form_reused"
     #: Stored as ``velocity:<answers in the last minute>:<usual per minute>`` (velocity_reason).
     velocity = "velocity"
+    #: A kiosk sent more answers within one minute than one counter can serve.
+    kiosk_rate = "kiosk_rate"
 
 
 #: Indonesian wording for the coordinator's review (translated by the page catalog).
@@ -88,6 +103,8 @@ REASON_LABELS: dict[str, str] = {
     Reason.ip_burst: "Banyak isian dari alamat IP yang sama dalam waktu singkat",
     Reason.form_reused: "Formulir yang sama dikirim lebih dari sekali",
     Reason.velocity: "Lonjakan jawaban: {n} jawaban per menit, biasanya {usual}",
+    Reason.kiosk_rate: "Kiosk mengirim lebih banyak jawaban per menit daripada yang dapat "
+    "dilayani satu loket",
 }
 #: A velocity reason whose numbers cannot be read (never written so; shown as it is).
 VELOCITY_LABEL_PLAIN = "Lonjakan jawaban per menit"
@@ -301,3 +318,126 @@ def describe_reason(code: str) -> tuple[str, dict[str, int | Decimal]]:
         except (ValueError, InvalidOperation):
             return VELOCITY_LABEL_PLAIN, {}
     return REASON_LABELS.get(code, code), {}
+
+
+# --- kiosks -------------------------------------------------------------------------------
+
+
+class KioskRefusal(StrEnum):
+    """Why a kiosk's answer is refused (nothing stored; the coordinator sees the reason)."""
+
+    before_open = "before_open"  # given before the campaign opened
+    after_close = "after_close"  # given after the campaign closed or ended
+    grace_over = "grace_over"  # received after the grace period that followed the close
+    future = "future"  # given "later than now": not our clock
+    duplicate_key = "duplicate_key"  # the same key twice in one batch
+    invalid = "invalid"  # answers the campaign's instruments do not accept
+
+
+#: Indonesian wording of each refusal (shown on the coordinator's kiosk list).
+KIOSK_REFUSAL_LABELS: dict[str, str] = {
+    KioskRefusal.before_open: "Diberikan sebelum survei dibuka",
+    KioskRefusal.after_close: "Diberikan setelah survei ditutup",
+    KioskRefusal.grace_over: "Diterima setelah masa tenggang setelah survei ditutup",
+    KioskRefusal.future: "Waktu pengisian di masa depan (jam perangkat salah)",
+    KioskRefusal.duplicate_key: "Kunci jawaban yang sama dua kali dalam satu kiriman",
+    KioskRefusal.invalid: "Jawaban tidak sah untuk survei ini",
+}
+
+
+@dataclass(frozen=True)
+class KioskPolicy:
+    """A kiosk's rules (from settings)."""
+
+    min_fill_seconds: int = 8
+    #: Answers one counter can really serve within any 60 seconds.
+    max_per_minute: int = 6
+    grace: timedelta = timedelta(hours=72)
+    clock_skew_seconds: int = 120
+
+    def __post_init__(self) -> None:
+        if self.min_fill_seconds < 0 or self.clock_skew_seconds < 0:
+            raise ValueError("min_fill_seconds and clock_skew_seconds must not be negative")
+        if self.max_per_minute < 1:
+            raise ValueError("max_per_minute must be at least 1")
+        if self.grace < timedelta(0):
+            raise ValueError("grace must not be negative")
+
+
+def kiosk_late_reason(
+    given_at: datetime, *, open_from: datetime, open_until: datetime | None,
+    now: datetime, policy: KioskPolicy,
+) -> KioskRefusal | None:
+    """Whether an answer given at ``given_at`` may still be counted ``now``.
+
+    ``open_from``/``open_until``: the moments the campaign started and stopped taking
+    answers (``open_until`` None: it still does). An answer given while it was open is taken
+    until ``open_until + grace``; one given outside that span never.
+    """
+    given, current = _aware(given_at), _aware(now)
+    if given > current + timedelta(seconds=policy.clock_skew_seconds):
+        return KioskRefusal.future
+    if given < _aware(open_from):
+        return KioskRefusal.before_open
+    if open_until is not None:
+        until = _aware(open_until)
+        if given > until:
+            return KioskRefusal.after_close
+        if current > until + policy.grace:
+            return KioskRefusal.grace_over
+    return None
+
+
+@dataclass(frozen=True)
+class KioskItem:
+    """One answer of a kiosk batch as the rules see it."""
+
+    key: str
+    given_at: datetime
+    fill_seconds: int | None
+
+
+@dataclass(frozen=True)
+class KioskVerdict:
+    refused: KioskRefusal | None = None
+    reasons: tuple[str, ...] = ()
+
+
+def kiosk_verdicts(
+    items: list[KioskItem], *, stored: list[datetime], policy: KioskPolicy,
+) -> list[KioskVerdict]:
+    """Each item's verdict, in the order given.
+
+    - a key already seen earlier in the batch -> refused ``duplicate_key``;
+    - no fill time -> suspect ``no_form_time``; fewer than ``min_fill_seconds`` ->
+      ``too_fast``;
+    - more than ``max_per_minute`` answers of this kiosk given within the 60 seconds ending
+      at this one (``stored``: the times of its answers already stored, plus the batch's
+      earlier items, this one included) -> suspect ``kiosk_rate``.
+    """
+    times = sorted(_aware(t) for t in stored)
+    seen: set[str] = set()
+    verdicts: list[KioskVerdict | None] = [None] * len(items)
+    kept: list[int] = []
+    for n, item in enumerate(items):
+        if item.key in seen:
+            verdicts[n] = KioskVerdict(refused=KioskRefusal.duplicate_key)
+            continue
+        seen.add(item.key)
+        kept.append(n)
+    batch_times = sorted(_aware(items[n].given_at) for n in kept)
+    every = sorted(times + batch_times)
+    minute = timedelta(seconds=MINUTE)
+    for n in kept:
+        item = items[n]
+        reasons: list[str] = []
+        if item.fill_seconds is None:
+            reasons.append(Reason.no_form_time.value)
+        elif item.fill_seconds < policy.min_fill_seconds:
+            reasons.append(Reason.too_fast.value)
+        at = _aware(item.given_at)
+        within = sum(1 for t in every if at - minute < t <= at)
+        if within > policy.max_per_minute:
+            reasons.append(Reason.kiosk_rate.value)
+        verdicts[n] = KioskVerdict(reasons=tuple(reasons))
+    return [v for v in verdicts if v is not None]

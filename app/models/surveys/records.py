@@ -142,7 +142,9 @@ class SurveyResponse(SQLModel, table=True):
     submitted_at: datetime = utc_field(default_now=True)
     service_id: int | None = Field(default=None, foreign_key="survey_service.id", index=True)
     source_tag: str | None = Field(default=None, max_length=40)
-    channel: str = Field(default="web", max_length=10)  # web | api
+    channel: str = Field(default="web", max_length=10)  # web | api | kiosk
+    #: The kiosk that sent it (survey_kiosk.id; channel "kiosk"), for its per-minute rule.
+    kiosk_id: int | None = Field(default=None, index=True)
     #: Respondent profile: field code -> option code (gender, age_group, ...).
     profile: dict[str, Any] | None = json_field()
     suggestion: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -31,7 +31,7 @@ from app.models.surveys.records import (
 )
 from app.security.principal import Principal
 from app.services import audit
-from app.services.errors import Conflict, FieldProblem, Invalid
+from app.services.errors import Conflict, FieldProblem, Forbidden, Invalid
 from app.services.season import notify as season_notify
 from app.services.surveys import tallies as survey_tallies
 from app.services.surveys.campaigns import (
@@ -86,6 +86,8 @@ class ResponseMeta:
     device_hash: str | None = None
     fill_seconds: int | None = None
     idempotency_key: str | None = None
+    #: The kiosk that sent it (channel "kiosk").
+    kiosk_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ def response_row(
         "channel": channel, "profile": checked.profile, "suggestion": checked.suggestion,
         "ip_hash": meta.ip_hash, "device_hash": meta.device_hash,
         "fill_seconds": meta.fill_seconds, "idempotency_key": meta.idempotency_key,
+        "kiosk_id": meta.kiosk_id,
         "suspect": suspect, "suspect_reasons": list(suspect_reasons) or None,
         "review_decision": None, "reviewed_by": None, "reviewed_at": None,
         "reportable": not suspect,
@@ -410,6 +413,10 @@ class BatchItem:
     profile: Mapping[str, Any] | None = None
     suggestion: str | None = None
     submitted_at: datetime | None = None
+    #: Measured on the device (kiosks): seconds between the fresh form and the answer.
+    fill_seconds: int | None = None
+    #: Kept but held for review (the kiosk guard's reasons).
+    suspect_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -428,18 +435,34 @@ class BatchResult:
 MAX_BATCH = 500
 
 
+def _may_submit(actor: Principal | None, campaign: SurveyCampaign) -> None:
+    """A kiosk may post only its own campaign's answers; anyone else needs surveys.write."""
+    if actor is not None and actor.kind == "kiosk":
+        if actor.campaign_id != campaign.id:
+            raise Forbidden("Kredensial kiosk ini hanya berlaku untuk survei kiosk itu sendiri.",
+                            permission="surveys.write")
+        return
+    forbid(actor, "surveys.write", campaign.unit_id)
+
+
 def record_batch(
     session: Session, *, actor: Principal | None, campaign: SurveyCampaign,
     items: Sequence[BatchItem], channel: str = "api", now: datetime | None = None,
+    kiosk_id: int | None = None,
 ) -> BatchResult:
     """Store a batch all-or-nothing; each item's idempotency key makes retries harmless.
 
     Every item is validated first (SubmissionInvalid names the item index). Items whose key
     is already stored come back as duplicates; a concurrent retry that wins the race is
     detected through the unique constraint and the batch is re-resolved once.
+
+    With ``kiosk_id`` (app.services.surveys.kiosks, which has judged every item's given
+    time against the campaign's open span and grace period) the campaign's state now is not
+    checked again: answers given while it was open are taken after it closed.
     """
-    forbid(actor, "surveys.write", campaign.unit_id)
-    ensure_accepting(campaign, now)
+    _may_submit(actor, campaign)
+    if kiosk_id is None:
+        ensure_accepting(campaign, now)
     if not items:
         raise Invalid("Kumpulan jawaban kosong.")
     if len(items) > MAX_BATCH:
@@ -483,16 +506,22 @@ def record_batch(
         try:
             results: list[RecordedResponse] = []
             counts = survey_tallies.Counts()
+            held: list[tuple[int, int, Sequence[str]]] = []
             for item, check in zip(items, checked, strict=True):
                 if item.idempotency_key in existing:
                     results.append(existing[item.idempotency_key])
                     continue
                 results.append(_insert(
                     session, campaign, check,
-                    ResponseMeta(idempotency_key=item.idempotency_key), (), channel,
-                    item.submitted_at or stamp, counts,
+                    ResponseMeta(idempotency_key=item.idempotency_key,
+                                 fill_seconds=item.fill_seconds, kiosk_id=kiosk_id),
+                    item.suspect_reasons, channel, item.submitted_at or stamp, counts,
                 ))
+                if item.suspect_reasons:
+                    held.append((campaign.id, results[-1].id, item.suspect_reasons))
             counts.write(session.connection())
+            if held:
+                emit_held(session, {campaign.id: campaign.unit_id}, held)
             created = [r.id for r in results if not r.duplicate]
             if created:
                 audit.record(

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     webhooks_retry_schedule: str = "5,300,1800,7200,18000,36000"
     webhooks_poll_seconds: float = 2.0
     webhooks_overdue_scan_minutes: int = 60
+    # review branch: refuse an LKE submission while a question that expects evidence has none
+    # of its expected items covered (off: the submission page only warns).
+    require_evidence_on_submit: bool = False
 
     @property
     def is_production(self) -> bool:

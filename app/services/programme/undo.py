@@ -24,7 +24,7 @@ KINDS: dict[str, Kind] = {
     "innovation": INNOVATIONS, "impact": IMPACTS, "member": MEMBERS,
     "activity": ACTIVITIES, "action": ITEMS, "decree": DECREES, "pact": PACTS,
 }
-_NAME_FIELDS = ("title", "name", "partner_name", "partner", "label", "number", "topic")
+_NAME_FIELDS = ("title", "name", "partner", "activity", "number")
 
 
 @dataclass(frozen=True)

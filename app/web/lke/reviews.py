@@ -206,6 +206,7 @@ async def decide(
 ) -> Response:
     opening = review_page.open_review(session, actor=principal, assessment_id=assessment_id)
     if not opening.readonly and form.decision in ("accept", "return"):
+        unit = units.get(session, unit_id=opening.assessment.unit_id)
         accept = form.decision == "accept"
         step = await confirmation_step(request, Step(
             title=(_("Terima penilaian ini?") if accept
@@ -215,7 +216,9 @@ async def decide(
                 decision=form.decision)),
             action=_("Ya, terima") if accept else _("Ya, kembalikan"),
             cancel=f"/assessments/{assessment_id}/review", danger=not accept,
-        ), context={"unit": units.get(session, unit_id=opening.assessment.unit_id)})
+            details=(f"{unit.name} · LKE {opening.assessment.year} · {_('Target')} "
+                     f"{opening.assessment.target}",),
+        ), context={"unit": unit})
         if step is not None:
             return step
     review = svc.decide(session, actor=principal, assessment_id=assessment_id,

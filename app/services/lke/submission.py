@@ -121,12 +121,6 @@ class Readiness:
     evidence_required: bool = False  # ZONA_REQUIRE_EVIDENCE_ON_SUBMIT
 
 
-def _evidence_required() -> bool:
-    from app.config import get_settings
-
-    return get_settings().require_evidence_on_submit
-
-
 def _uncovered(session: Session, assessment: Assessment) -> tuple[
         tuple[MissingItem, ...], int, int]:
     framework = assessments.framework_of(session, assessment)
@@ -152,14 +146,16 @@ def _items(session: Session, assessment: Assessment, missing) -> tuple[MissingIt
     return tuple(out)
 
 
-def readiness(session: Session, *, assessment: Assessment) -> Readiness:
-    """What a submission would say now (nothing is changed)."""
+def readiness(session: Session, *, assessment: Assessment,
+              require_evidence: bool = False) -> Readiness:
+    """What a submission would say now (nothing is changed). ``require_evidence``
+    (ZONA_REQUIRE_EVIDENCE_ON_SUBMIT, given by the face) makes uncovered questions block."""
     unit = units.get(session, unit_id=assessment.unit_id)
     levels = chain_levels(session, unit=unit)
     report = lke_scores.score_report(session, assessment=assessment)
     unanswered = report.unanswered_refs()
     gaps, covered, expected = _uncovered(session, assessment)
-    required = _evidence_required()
+    required = require_evidence
     extra = {"uncovered": gaps, "evidence_covered": covered, "evidence_expected": expected,
              "evidence_required": required}
     try:
@@ -180,9 +176,11 @@ EVIDENCE_REFUSAL = ("Setiap pertanyaan yang mengharapkan eviden harus punya seti
 
 
 def submit(
-    session: Session, *, actor: Principal | None, assessment_id: int, note: str | None = None
+    session: Session, *, actor: Principal | None, assessment_id: int, note: str | None = None,
+    require_evidence: bool = False,
 ) -> LkeSubmission:
-    """Hand a complete self-assessment to the review chain (every question answered)."""
+    """Hand a complete self-assessment to the review chain (every question answered; with
+    ``require_evidence``, every question that expects evidence has some)."""
     assessment = assessments.get(
         session, actor=actor, assessment_id=assessment_id, permission="indicators.submit"
     )
@@ -198,7 +196,7 @@ def submit(
         )
     except rv.ChainError as exc:
         _raise(exc)
-    if _evidence_required():
+    if require_evidence:
         gaps, _covered, _expected = _uncovered(session, assessment)
         if gaps:
             raise Invalid(EVIDENCE_REFUSAL, problems=[f"{g.ref}: {g.problem}" for g in gaps])

@@ -42,11 +42,13 @@ PARTIES = ("self", rv.REGIONAL, rv.TPI)
 
 # --- submission -------------------------------------------------------------------------
 
-def _submission_context(session, principal, assessment_id: int) -> dict[str, Any]:
+def _submission_context(session, principal, assessment_id: int, *,
+                        require_evidence: bool = False) -> dict[str, Any]:
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
     framework = assessments.framework_of(session, assessment)
-    readiness = lke_submission.readiness(session, assessment=assessment)
+    readiness = lke_submission.readiness(session, assessment=assessment,
+                                         require_evidence=require_evidence)
     return {
         "unit": unit, "assessment": assessment, "framework": framework,
         "readiness": readiness,
@@ -65,12 +67,17 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
     }
 
 
+def _require_evidence(request: Request) -> bool:
+    return request.app.state.settings.require_evidence_on_submit
+
+
 @router.get("/assessments/{assessment_id}/submission")
 def submission_page(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int
 ) -> Response:
     return render(request, "pages/lke/reviews/submission.html",
-                  _submission_context(session, principal, assessment_id))
+                  _submission_context(session, principal, assessment_id,
+                                      require_evidence=_require_evidence(request)))
 
 
 @router.post("/assessments/{assessment_id}/submit")
@@ -81,9 +88,10 @@ def submit(
     assessment_id: int,
     form: Annotated[SubmitFields, Form()],
 ) -> Response:
+    required = _require_evidence(request)
     lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
-                          note=form.note)
-    context = _submission_context(session, principal, assessment_id)
+                          note=form.note, require_evidence=required)
+    context = _submission_context(session, principal, assessment_id, require_evidence=required)
     context["flash"] = _("Penilaian diajukan untuk direviu.")
     if is_htmx(request):
         return render(request, "pages/lke/reviews/submission.html", context, block="status")

@@ -182,3 +182,21 @@ async def test_an_undo_that_would_clash_is_refused(client, db, world, rows):
     db.expire_all()
     assert db.get(model, row_id).deleted_at is not None
 
+
+
+async def test_revoking_a_token_asks_first(client, db, world):
+    from app.models.accounts import ApiToken
+    from app.services.accounts import tokens
+
+    unit = world.unit("UNIT-A1")
+    token = tokens.create(db, actor=None, unit_id=unit, name="Portal", scopes=["read"]).token
+    csrf = await login(client, "coord_a1")
+    url = f"/units/{unit}/tokens/{token.id}/revoke"
+    asked = await client.post(url, data={"csrf_token": csrf})
+    assert asked.status_code == 200 and "Cabut token &#39;Portal&#39;?" in asked.text
+    db.expire_all()
+    assert db.get(ApiToken, token.id).revoked_at is None
+    done = await client.post(url, data=_hidden_fields(asked.text))
+    assert done.status_code == 200 and 'id="confirm-step"' not in done.text
+    db.expire_all()
+    assert db.get(ApiToken, token.id).revoked_at is not None

@@ -131,6 +131,7 @@ def test_cycle_with_javascript(live_server, browser, world, db):
     assert "Kantor Wilayah" in coord.inner_text("#resubmit-reviewers")
     flag_link = coord.locator("#flag-PPA1B a")
     assert flag_link.get_attribute("href") == f"/assessments/{a.id}#q-PPA1B"
+    screenshot(coord, "review-flow-submission-returned")
     coord.click("#submit-assessment")
     coord.wait_for_selector(".badge-status-submitted")
 

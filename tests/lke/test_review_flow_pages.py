@@ -123,3 +123,25 @@ async def test_final_assessment_opens_read_only_and_reviewers_land_on_their_queu
     assert decide.status_code == 409  # the decision itself is still refused
     await login(client, "coord_a1")
     assert (await client.get("/")).headers["location"] == f"/units/{world.unit('UNIT-A1')}"
+
+
+async def test_a_refused_upload_is_told_in_the_evidence_panel(client, db, world):
+    from tests.support.lke_review import EXE
+
+    a = new_assessment(db, world)
+    csrf = await login(client, "coord_a1")
+    url = f"/assessments/{a.id}/questions/PPA1A/evidence/upload"
+    r = await client.post(url, data={"csrf_token": csrf},
+                          files={"file": ("laporan.pdf", EXE, "application/pdf")},
+                          headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert "HX-Retarget" not in r.headers  # the panel itself is swapped, not the page's top
+    panel = r.text
+    assert panel.lstrip().startswith('<div class="evidence-panel" id="ev-PPA1A">')
+    assert re.search(r'class="flash flash-error panel-error" role="alert"><p>[^<]+</p>', panel)
+    assert 'type="file"' in panel  # the forms are back, empty
+    # without JavaScript: the question's evidence page with the same message
+    page = await client.post(url, data={"csrf_token": csrf},
+                             files={"file": ("laporan.pdf", EXE, "application/pdf")})
+    assert page.status_code == 422 and "panel-error" in page.text
+    assert evidence.list_for_unit(db, actor=None, unit_id=a.unit_id) == []

@@ -145,3 +145,22 @@ async def test_a_refused_upload_is_told_in_the_evidence_panel(client, db, world)
                              files={"file": ("laporan.pdf", EXE, "application/pdf")})
     assert page.status_code == 422 and "panel-error" in page.text
     assert evidence.list_for_unit(db, actor=None, unit_id=a.unit_id) == []
+
+
+async def test_after_a_tpi_return_the_page_says_who_reviews_the_resubmission(client, db, world):
+    a = new_assessment(db, world, complete=True)
+    lke_submission.submit(db, actor=principal(db, world, "coord_a1"), assessment_id=a.id)
+    review_svc.decide(db, actor=principal(db, world, "reviewer_a"), assessment_id=a.id,
+                      decision="accept")
+    tpi = principal(db, world, "tpi")
+    review_svc.save_values(db, actor=tpi, assessment_id=a.id, changes=[
+        review_svc.DraftChange(ref="PPA1B", note="SK belum ada", flagged=True)])
+    review_svc.decide(db, actor=tpi, assessment_id=a.id, decision="return")
+    await login(client, "coord_a1")
+    page = html.unescape((await client.get(f"/assessments/{a.id}/submission")).text)
+    said = re.sub(r"<[^>]+>|\s+", " ", re.search(
+        r'<p class="flash flash-info" id="resubmit-reviewers">(.*?)</p>', page, re.S).group(1))
+    assert " ".join(said.split()) == (
+        "Pengajuan ulang direviu lagi dari awal: Kantor Wilayah (Kanwil A) → TPI (Eselon I Uji). "
+        "Jadi setelah pengembalian oleh TPI, Kantor Wilayah memeriksa perbaikan lebih dulu, "
+        "baru kemudian TPI.")

@@ -200,3 +200,27 @@ async def test_revoking_a_token_asks_first(client, db, world):
     assert done.status_code == 200 and 'id="confirm-step"' not in done.text
     db.expire_all()
     assert db.get(ApiToken, token.id).revoked_at is not None
+
+
+async def test_the_api_restores_a_deleted_row_with_the_same_use_case(client, db, world, rows):
+    from tests.factories import issue_token
+
+    unit = world.unit("UNIT-A1")
+    model, row_id = rows["pillar_id"]
+    auth = {"Authorization": "Bearer " + issue_token(db, world, "UNIT-A1",
+                                                      ["read", "write:programme"])}
+    assert (await client.delete(f"/api/v1/pillars/{row_id}", headers=auth)).status_code == 200
+    db.expire_all()
+    assert db.get(model, row_id).deleted_at is not None
+    r = await client.post(f"/api/v1/units/{unit}/deleted/pillar/{row_id}/restore", headers=auth)
+    assert r.status_code == 200
+    assert r.json() == {"kind": "pillar", "id": row_id, "what": "Pilar",
+                        "name": "Pilar Integritas"}
+    db.expire_all()
+    assert db.get(model, row_id).deleted_at is None
+    again = await client.post(f"/api/v1/units/{unit}/deleted/pillar/{row_id}/restore",
+                              headers=auth)
+    assert again.status_code == 404  # nothing deleted to bring back
+    unknown = await client.post(f"/api/v1/units/{unit}/deleted/thing/{row_id}/restore",
+                                headers=auth)
+    assert unknown.status_code == 404

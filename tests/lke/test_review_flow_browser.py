@@ -84,6 +84,13 @@ def test_cycle_with_javascript(live_server, browser, world, db):
     expect(kanwil.locator(f"#area-{area} .area-progress")).to_contain_text(
         f"1/{rows_in_area} diperiksa 1 ditandai 1 berbeda")
 
+    # "checked" on a question the reviewer agrees with (JavaScript on: a plain post too)
+    kanwil.click("#check-PPA1A")
+    kanwil.wait_for_selector("#rs-PPA1A .badge-ok")
+    expect(kanwil.locator(f"#area-{area} .area-progress")).to_contain_text(
+        f"2/{rows_in_area} diperiksa")
+    rows_in_area_unreviewed = rows_in_area - 2
+
     # filters
     kanwil.click("#filter-flagged")
     kanwil.wait_for_load_state()
@@ -96,7 +103,7 @@ def test_cycle_with_javascript(live_server, browser, world, db):
     kanwil.click("#filter-unreviewed")
     kanwil.wait_for_load_state()
     assert kanwil.locator("#r-PPA1B").count() == 0
-    assert kanwil.locator("article.review-row").count() == rows_in_area - 1
+    assert kanwil.locator("article.review-row").count() == rows_in_area_unreviewed
     kanwil.click("#filter-no_evidence")
     kanwil.wait_for_load_state()
     assert kanwil.locator("article.review-row").count() == rows_in_area  # none has evidence

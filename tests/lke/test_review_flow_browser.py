@@ -260,4 +260,8 @@ def test_review_page_at_phone_width(live_server, browser, world, db):
     assert wide == []
     screenshot(page, "review-flow-390")
     page.screenshot(path=str(SCREENSHOT_DIR / "review-flow-390-top.png"))
+    page.locator("article.review-row").first.screenshot(
+        path=str(SCREENSHOT_DIR / "review-flow-390-row.png"))
+    page.locator("#review-decision").screenshot(
+        path=str(SCREENSHOT_DIR / "review-flow-390-decision.png"))
     ctx.close()

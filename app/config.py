@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     survey_kiosk_pairing_hours: int = 24
     survey_kiosk_min_fill_seconds: int = 8
     survey_kiosk_max_per_minute: int = 6
+    # review branch: refuse an LKE submission while a question that expects evidence has none
+    # of its expected items covered (off: the submission page only warns).
+    require_evidence_on_submit: bool = False
 
     @property
     def is_production(self) -> bool:

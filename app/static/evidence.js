@@ -2,8 +2,10 @@
    inline scripts; safe to load more than once. Forms marked <form data-upload-progress>:
    - a <progress> inside shows the upload (htmx:xhr:progress);
    - a file larger than the form's data-max-bytes is not sent at all: the message in
-     data-too-large is shown in the page's #flash area instead (the server refuses it too);
-   - a 413 from the server (body too large) is shown the same way. */
+     data-too-large is shown at the top of the form's evidence panel, next to the upload
+     (not at the top of a long page), and the form is reset (the server refuses it too);
+   - a 413 from the server (body too large) is shown the same way. Refusals the server
+     explains (wrong file type, ...) come back as the panel itself, with the message in it. */
 (function () {
   if (window.zonaEvidenceUpload) { return; }
   window.zonaEvidenceUpload = true;
@@ -12,17 +14,21 @@
     var el = event.target;
     return el && el.closest ? el.closest("form[data-upload-progress]") : null;
   }
-  function showError(text) {
-    var flash = document.getElementById("flash");
-    if (!flash) { return; }
-    var box = document.createElement("div");
-    box.className = "flash flash-error";
-    box.setAttribute("role", "alert");
+  function showError(form, text) {
+    var panel = form.closest(".evidence-panel") || document.getElementById("flash");
+    if (!panel) { return; }
+    var box = panel.querySelector(".panel-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "flash flash-error panel-error";
+      box.setAttribute("role", "alert");
+      panel.insertBefore(box, panel.firstChild);
+    }
     var p = document.createElement("p");
     p.textContent = text;
-    box.appendChild(p);
-    flash.replaceChildren(box);
-    flash.scrollIntoView({ block: "nearest" });
+    box.replaceChildren(p);
+    form.reset();
+    box.scrollIntoView({ block: "nearest" });
   }
   function tooLarge(form) {
     var limit = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
@@ -42,7 +48,7 @@
     if (!form) { return; }
     if (tooLarge(form)) {
       event.preventDefault();
-      showError(form.getAttribute("data-too-large") || "File too large.");
+      showError(form, form.getAttribute("data-too-large") || "File too large.");
       return;
     }
     var progress = form.querySelector("progress");
@@ -64,7 +70,7 @@
   document.addEventListener("htmx:responseError", function (event) {
     var form = uploadForm(event);
     if (form && event.detail.xhr && event.detail.xhr.status === 413) {
-      showError(form.getAttribute("data-too-large") || "File too large.");
+      showError(form, form.getAttribute("data-too-large") || "File too large.");
     }
   });
 })();

@@ -83,6 +83,7 @@ def survey_headline_row(kind: str, row: survey_results.TrendRow) -> dict:
         else None,
         "campaign_id": row.campaign.id, "respondents": row.respondents,
         "is_demo": row.campaign.is_demo,
+        "minimum_sample": row.minimum_sample, "sample_short": row.sample_short,
     }
 
 

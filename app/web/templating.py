@@ -90,6 +90,12 @@ def nav_items(unit, principal) -> list[dict]:
     return links
 
 
+def may_oversee(principal) -> bool:
+    """Whether the oversight table (/oversight) belongs in this person's menu: reviewers
+    (regional office, TPI) and administrators."""
+    return principal is not None and principal.can("review.write")
+
+
 # --- helpers the templates call ------------------------------------------------------------
 
 def dec(value, places: int = 4) -> str:
@@ -168,6 +174,7 @@ def lang_query(request: Request, lang: str) -> str:
 env.globals.update(
     level_names=LEVEL_NAMES,
     nav_items=nav_items,
+    may_oversee=may_oversee,
     _=gettext,
     fmt=format_number,
     fmt_date=format_date,

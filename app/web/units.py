@@ -12,6 +12,7 @@ from app.deps import SessionDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
+from app.services.lke import review_page
 from app.web.dashboard_panels import (
     PANEL_ORDER,
     lke_panel,
@@ -35,6 +36,10 @@ RESERVED_SLOTS = ("lke", "surveys")
 
 @router.get("/")
 def home(request: Request, session: SessionDep, principal: ReadAnyUnit) -> Response:
+    # A reviewer's work is the review queue, not a unit's dashboard.
+    queue_unit = review_page.reviewer_home(session, actor=principal)
+    if queue_unit is not None:
+        return RedirectResponse(f"/units/{queue_unit}/reviews", status_code=303)
     visible = units.list_units(session, actor=principal)
     own = [u for u in visible if u.level == "unit"] or visible
     if len(own) == 1:

@@ -41,8 +41,12 @@ def test_close_survey_fill_hasil_and_apply_innovations(live_server, browser, db,
 
     page.goto(f"{live_server}/units/{unit}/surveys/campaigns/{campaign.id}")
     expect(page.locator("#campaign-lke")).to_contain_text("masih berjalan")
+    # closing asks first: the sample against its minimum and the LKE answers it fills
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator("form[action$='/status'] button").first.click()
     page.wait_for_load_state()
+    assert "minimum" in asked[0] and "HPA1A, HBA1A" in asked[0]
     expect(page.locator("#campaign-lke")).to_contain_text("HPA1A")
 
     page.goto(f"{live_server}/assessments/{a.id}#hasil-survei")

@@ -119,7 +119,7 @@ async def test_campaign_close_from_the_page_fills_and_reports(client, db, world,
     card = await client.get(f"/units/{unit}/surveys/campaigns/{campaign.id}/lke")
     assert "masih berjalan" in card.text
     r = await client.post(f"/units/{unit}/surveys/campaigns/{campaign.id}/status",
-                          data={"csrf_token": csrf, "status": "closed"})
+                          data={"csrf_token": csrf, "status": "closed", "confirmed": "1"})
     assert r.status_code == 303
     row = answers.answers_of(db, assessment_id=a.id)["HPA1A"]
     assert (row.index_value, row.source) == ("4", f"survey:{campaign.id}")

@@ -66,7 +66,10 @@ def test_return_fix_accept_final(live_server, browser, world, db, settings):
         {"name": "besar.pdf", "mimeType": "application/pdf", "buffer": PDF + b"0" * limit}
     )
     coord.locator("#ev-PPA1A button", has_text="Unggah & tautkan").click()
-    expect(coord.locator("#flash .flash-error")).to_contain_text("Berkas terlalu besar")
+    # the message sits in the question's evidence panel, next to the upload, and the form
+    # is reset (no file chosen any more)
+    expect(coord.locator("#ev-PPA1A .panel-error")).to_contain_text("Berkas terlalu besar")
+    assert coord.locator("#ev-PPA1A input[type=file]").evaluate("e => e.files.length") == 0
     _upload_in_panel(coord, "PPA1A", "sk-tim-zi.pdf")
     panel = coord.locator("#ev-PPA1A")
     assert panel.locator("li.covered").count() == 1

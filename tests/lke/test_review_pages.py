@@ -91,8 +91,17 @@ async def test_review_workspace(client, make_client, world, db):
     db.expire_all()
     assert db.exec(select(LkeReviewDraft)).one().answer["option"] == "C"
 
+    # without "confirmed" the decision is only asked about, nothing changes
     response = await client.post(f"/assessments/{a.id}/review-decision",
                                  data={"decision": "return", "note": "Perbaiki"},
+                                 headers={**HX, "X-CSRF-Token": csrf})
+    assert response.status_code == 200 and 'id="confirm-step"' in response.text
+    assert response.headers["HX-Retarget"] == "#main"
+    db.expire_all()
+    assert db.get(type(a), a.id).status == "submitted"
+    response = await client.post(f"/assessments/{a.id}/review-decision",
+                                 data={"decision": "return", "note": "Perbaiki",
+                                       "confirmed": "1"},
                                  headers={**HX, "X-CSRF-Token": csrf})
     assert response.status_code == 204
     assert response.headers["hx-redirect"].startswith(f"/assessments/{a.id}/comparison")

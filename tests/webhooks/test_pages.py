@@ -62,6 +62,11 @@ async def test_coordinator_creates_and_sees_the_log(client, db, world, receiver,
     db.expire_all()
     assert db.get(WebhookSubscription, sub.id).active is False
     r = await client.post(f"/units/{unit}/webhooks/{sub.id}/delete", data={"csrf_token": csrf})
+    assert r.status_code == 200 and 'id="confirm-step"' in r.text  # asked first
+    db.expire_all()
+    assert db.get(WebhookSubscription, sub.id).deleted_at is None
+    r = await client.post(f"/units/{unit}/webhooks/{sub.id}/delete",
+                          data={"csrf_token": csrf, "confirmed": "1"})
     assert r.status_code == 303
     db.expire_all()
     assert db.get(WebhookSubscription, sub.id).deleted_at is not None

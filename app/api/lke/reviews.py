@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.lke.assessments import StoredAnswerOut
 from app.api.lke.schemas import ScoreSnapshotOut
 from app.api.types import Timestamp
-from app.deps import IdempotencyKey, SessionDep, requires
+from app.deps import IdempotencyKey, SessionDep, SettingsDep, requires
 from app.domain.lke import report_json
 from app.domain.lke import review as rv
 from app.models.lke.review import LkeReview, LkeReviewItem, LkeSubmission
@@ -219,20 +219,26 @@ class ComparisonOut(BaseModel):
 
 
 @router.get("/assessments/{assessment_id}/submission", response_model=ReadinessOut)
-def readiness(session: SessionDep, principal: ReadAny, assessment_id: int):
-    """Can it be submitted now? Every missing answer is listed."""
+def readiness(session: SessionDep, settings: SettingsDep, principal: ReadAny,
+              assessment_id: int):
+    """Can it be submitted now? Every missing answer is listed (and, when the deployment
+    requires evidence on submit, every question that expects evidence and has none)."""
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
-    r = lke_submission.readiness(session, assessment=assessment)
+    r = lke_submission.readiness(session, assessment=assessment,
+                                 require_evidence=settings.require_evidence_on_submit)
     return ReadinessOut(status=assessment.status, ready=r.ready, levels=list(r.levels),
                         message=r.message, missing=list(r.missing))
 
 
 @router.post("/assessments/{assessment_id}/submit", response_model=SubmissionOut)
-def submit(session: SessionDep, principal: SubmitAny, assessment_id: int, body: SubmitIn):
-    """Submit for review (coordinator). 422 listing every unanswered question; 409 when it is
+def submit(session: SessionDep, settings: SettingsDep, principal: SubmitAny,
+           assessment_id: int, body: SubmitIn):
+    """Submit for review (coordinator). 422 listing every unanswered question (and, with
+    ZONA_REQUIRE_EVIDENCE_ON_SUBMIT, every question still without evidence); 409 when it is
     already under review or final."""
     row = lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
-                                note=body.note)
+                                note=body.note,
+                                require_evidence=settings.require_evidence_on_submit)
     status = assessments.get(session, actor=principal, assessment_id=assessment_id,
                              permission="indicators.submit").status
     return SubmissionOut.of(row, status)

@@ -25,6 +25,7 @@ from app.services.programme import (
     partnerships,
     pillars,
     team,
+    undo,
     unit_today,
 )
 from app.services.units import get as get_unit
@@ -354,3 +355,18 @@ rows(router, milestones, "milestone", collection="/units/{unit_id}/milestones",
      body_patch=s.MilestonePatch,
      docs={"create": "422 when the order is broken (e.g. a WBK award without an earlier WBK "
                      "proposal)."})
+
+
+# --- undo a delete --------------------------------------------------------------------------
+
+WriteUnitPath = Annotated[Principal, Depends(requires("programme.write"))]
+
+
+@router.post("/units/{unit_id}/deleted/{kind}/{row_id}/restore", response_model=s.RestoredOut)
+def restore_deleted(session: SessionDep, principal: WriteUnitPath, unit_id: int, kind: str,
+                    row_id: int):
+    """Undo a soft delete of a programme row of the unit (the same use case as the page's
+    *Batalkan penghapusan*). 404 when no deleted row of that kind and id is in the unit; 422
+    (nothing changed) when the row would now clash with a live one."""
+    back = undo.restore(session, actor=principal, unit_id=unit_id, kind=kind, row_id=row_id)
+    return s.RestoredOut(kind=back.kind, id=back.row_id, what=back.what, name=back.name)

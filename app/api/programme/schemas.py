@@ -250,3 +250,13 @@ class MilestoneOut(Stamped):
     title: str
     note: str
     evidence_url: str
+
+
+class RestoredOut(BaseModel):
+    """A soft-deleted programme row made live again (the undo of a delete)."""
+
+    kind: str = Field(description="pillar, milestone, partnership, innovation, impact, member, "
+                                  "activity, action, decree or pact")
+    id: int
+    what: str = Field(description="The kind in words (Indonesian), e.g. 'Pilar'.")
+    name: str = Field(description="How a person recognises the row: its title or name.")

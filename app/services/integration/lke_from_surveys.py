@@ -78,6 +78,13 @@ class HasilItem:
     current_index: str | None
     current_source: str | None
     pending: tuple[YearIndex, ...] = ()  # newer campaigns still taking answers
+    minimum_sample: int | None = None  # of the chosen campaign (Krejcie-Morgan, population)
+
+    @property
+    def sample_short(self) -> bool:
+        """The index rests on fewer answers than the campaign's minimum sample."""
+        return (self.chosen is not None and self.minimum_sample is not None
+                and self.chosen.respondents < self.minimum_sample)
 
     @property
     def source(self) -> str | None:
@@ -205,6 +212,7 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
             index=round_half_up(chosen.value_1_4, 2) if chosen else None,
             current_index=row.index_value if row else None,
             current_source=row.source if row else None, pending=pending,
+            minimum_sample=_minimum_sample(session, chosen.campaign_id) if chosen else None,
         ))
     count = None
     if framework.has_question(COUNT_REF):
@@ -219,6 +227,13 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
         )
     reason = _locked_reason(assessment)
     return SurveyPlan(assessment, not reason, reason, tuple(hasil), count)
+
+
+def _minimum_sample(session: Session, campaign_id: int) -> int | None:
+    campaign = session.get(SurveyCampaign, campaign_id)
+    if campaign is None or not campaign.population:
+        return None
+    return survey_results.sample_size(campaign.population)
 
 
 def plan(session: Session, *, actor: Principal | None, assessment_id: int) -> SurveyPlan:
@@ -388,6 +403,40 @@ def set_campaign_status(
     if status == CampaignStatus.closed and not was_closed:
         fill_after_close(session, actor=actor, campaign=campaign)
     return campaign
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing a campaign now would do (nothing stored): its sample against the minimum
+    and the Hasil answers of its year's LKE it would fill."""
+
+    campaign: SurveyCampaign
+    respondents: int
+    minimum_sample: int
+    year: int
+    fills: tuple[str, ...]  # e.g. ("HPA1A",): answered from this campaign on close
+
+    @property
+    def sample_reached(self) -> bool:
+        return self.respondents >= self.minimum_sample
+
+
+def close_preview(
+    session: Session, *, actor: Principal | None, campaign_id: int, unit_id: int | None = None
+) -> ClosePreview:
+    """For the confirmation before a close: the sample and what the LKE would receive."""
+    campaign = survey_campaigns.campaign_for(session, actor=actor, campaign_id=campaign_id,
+                                             unit_id=unit_id)
+    res = survey_results.campaign_results(session, campaign=campaign, with_services=False,
+                                          with_profile=False, actor=actor)
+    kinds = {r.kind for r in res.instruments if r.has_data}
+    fills: tuple[str, ...] = ()
+    assessment = assessments.find(session, unit_id=campaign.unit_id, year=campaign.year)
+    if assessment is not None and not _locked_reason(assessment):
+        framework = assessments.framework_of(session, assessment)
+        fills = tuple(ref for kind, ref in HASIL_REFS
+                      if kind in kinds and framework.has_question(ref))
+    return ClosePreview(campaign, res.respondents, res.minimum_sample, campaign.year, fills)
 
 
 def close_campaign(

@@ -26,7 +26,7 @@ from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import Invalid, Locked
-from app.services.lke import assessments
+from app.services.lke import assessments, evidence_links
 from app.services.lke import scores as lke_scores
 from app.services.season import notify as season_notify
 from app.services.webhooks import events as webhook_events
@@ -98,6 +98,15 @@ def submissions(
 # --- submit -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class MissingItem:
+    """One thing that keeps an assessment from being submitted, at its question."""
+
+    ref: str
+    text: str  # the question as the worksheet shows it
+    problem: str  # what is wrong there
+
+
+@dataclass(frozen=True)
 class Readiness:
     """Whether the assessment can be submitted, and what is missing."""
 
@@ -106,27 +115,73 @@ class Readiness:
     missing: tuple[str, ...]  # "REF: message"
     unanswered: tuple[str, ...]
     message: str | None
+    items: tuple[MissingItem, ...] = ()  # the same, with each question's text
+    uncovered: tuple[MissingItem, ...] = ()  # expects evidence, none of it covered
+    evidence_covered: int = 0
+    evidence_expected: int = 0
+    evidence_required: bool = False  # ZONA_REQUIRE_EVIDENCE_ON_SUBMIT
 
 
-def readiness(session: Session, *, assessment: Assessment) -> Readiness:
-    """What a submission would say now (nothing is changed)."""
+def _uncovered(session: Session, assessment: Assessment) -> tuple[
+        tuple[MissingItem, ...], int, int]:
+    framework = assessments.framework_of(session, assessment)
+    per_question = evidence_links.question_evidence(session, assessment=assessment,
+                                                    framework=framework)
+    cover = evidence_links.coverage_of(per_question)
+    gaps = tuple(
+        MissingItem(q.ref, q.text, f"0 dari {len(per_question[q.ref].expected)} eviden "
+                                   "yang diharapkan")
+        for q in framework.questions()
+        if per_question[q.ref].expected and per_question[q.ref].covered == 0
+    )
+    return gaps, cover.covered, cover.expected
+
+
+def _items(session: Session, assessment: Assessment, missing) -> tuple[MissingItem, ...]:
+    framework = assessments.framework_of(session, assessment)
+    out = []
+    for line in missing:
+        ref, _sep, problem = str(line).partition(": ")
+        text = framework.question(ref).text if framework.has_question(ref) else ""
+        out.append(MissingItem(ref if text else "", text, problem if text else str(line)))
+    return tuple(out)
+
+
+def readiness(session: Session, *, assessment: Assessment,
+              require_evidence: bool = False) -> Readiness:
+    """What a submission would say now (nothing is changed). ``require_evidence``
+    (ZONA_REQUIRE_EVIDENCE_ON_SUBMIT, given by the face) makes uncovered questions block."""
     unit = units.get(session, unit_id=assessment.unit_id)
     levels = chain_levels(session, unit=unit)
     report = lke_scores.score_report(session, assessment=assessment)
     unanswered = report.unanswered_refs()
+    gaps, covered, expected = _uncovered(session, assessment)
+    required = require_evidence
+    extra = {"uncovered": gaps, "evidence_covered": covered, "evidence_expected": expected,
+             "evidence_required": required}
     try:
         rv.check_submit(
             assessment.status, unanswered=unanswered, invalid=report.invalid, levels=levels
         )
     except rv.ChainError as exc:
-        return Readiness(False, levels, exc.problems, tuple(unanswered), exc.message)
-    return Readiness(True, levels, (), (), None)
+        return Readiness(False, levels, exc.problems, tuple(unanswered), exc.message,
+                         items=_items(session, assessment, exc.problems), **extra)
+    if required and gaps:
+        return Readiness(False, levels, tuple(f"{g.ref}: {g.problem}" for g in gaps), (),
+                         EVIDENCE_REFUSAL, items=gaps, **extra)
+    return Readiness(True, levels, (), (), None, **extra)
+
+
+EVIDENCE_REFUSAL = ("Setiap pertanyaan yang mengharapkan eviden harus punya setidaknya satu "
+                    "eviden sebelum diajukan.")
 
 
 def submit(
-    session: Session, *, actor: Principal | None, assessment_id: int, note: str | None = None
+    session: Session, *, actor: Principal | None, assessment_id: int, note: str | None = None,
+    require_evidence: bool = False,
 ) -> LkeSubmission:
-    """Hand a complete self-assessment to the review chain (every question answered)."""
+    """Hand a complete self-assessment to the review chain (every question answered; with
+    ``require_evidence``, every question that expects evidence has some)."""
     assessment = assessments.get(
         session, actor=actor, assessment_id=assessment_id, permission="indicators.submit"
     )
@@ -142,6 +197,10 @@ def submit(
         )
     except rv.ChainError as exc:
         _raise(exc)
+    if require_evidence:
+        gaps, _covered, _expected = _uncovered(session, assessment)
+        if gaps:
+            raise Invalid(EVIDENCE_REFUSAL, problems=[f"{g.ref}: {g.problem}" for g in gaps])
     before = audit.snapshot(assessment)
     last = current_submission(session, assessment_id=assessment.id)
     submission = LkeSubmission(

@@ -379,3 +379,33 @@ class Kind(Generic[T]):
         row = self.get(session, actor=actor, unit_id=unit_id, permission=WRITE, **row_id)
         extra = {self.links.field: self.links.ids(session, row.id)} if self.links else None
         return soft_delete(session, row, actor=actor, entity=self.entity, extra=extra)
+
+    def deleted(self, session: Session, *, actor: Principal | None, unit_id: int,
+                row_id: int) -> T:
+        """A soft-deleted row of the unit (what an undo would bring back), or NotFound."""
+        row = session.get(self.model, row_id)
+        if row is None or row.unit_id != unit_id or getattr(row, "deleted_at", None) is None:
+            raise NotFound(f"{self.what} {row_id} tidak ditemukan di antara yang dihapus.")
+        check_unit(actor, WRITE, unit_id)
+        return row
+
+    def restore(self, session: Session, *, actor: Principal | None, unit_id: int,
+                row_id: int) -> T:
+        """Undo a soft delete: the row is live again if it is still valid among the live rows
+        (e.g. no other milestone took its place); Invalid otherwise. Audited."""
+        row = self.deleted(session, actor=actor, unit_id=unit_id, row_id=row_id)
+        values = current_values(row, self.create_input)
+        if self.links is not None:
+            values.pop(self.links.field, None)
+        self.refuse_problems(session, unit_id, values, row.id)
+        before = audit.snapshot(row)
+        now = utcnow()
+        row.deleted_at = None
+        row.updated_at = now
+        row.updated_by = actor.user_id if actor else None
+        session.add(row)
+        audit.record(session, actor=actor, action="restore", entity=self.entity,
+                     entity_id=row.id, unit_id=row.unit_id, before=before,
+                     after=audit.snapshot(row))
+        session.commit()
+        return row

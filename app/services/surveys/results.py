@@ -387,6 +387,17 @@ class TrendRow:
     respondents: int
     step: TrendStep | None = None
 
+    @property
+    def minimum_sample(self) -> int | None:
+        """The campaign's minimum sample (Krejcie-Morgan from its population)."""
+        population = self.campaign.population
+        return sample_size(population) if population and population > 0 else None
+
+    @property
+    def sample_short(self) -> bool:
+        """The index rests on fewer answers than the minimum sample."""
+        return self.minimum_sample is not None and self.respondents < self.minimum_sample
+
 
 def unit_trend(
     session: Session, *, unit_id: int, kind: str = "ikm", service_id: int | None = None,

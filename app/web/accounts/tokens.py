@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
+from app.i18n import gettext as _
 from app.security.principal import ALL_SCOPES, SCOPE_DESCRIPTIONS, Principal
 from app.services import units
 from app.services.accounts import tokens
 from app.services.errors import Invalid
+from app.web.confirm import Step, confirmation_step
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -53,15 +55,23 @@ async def create_token(
 
 
 @router.post("/units/{unit_id}/tokens/{token_id}/revoke")
-def revoke_token(
+async def revoke_token(
     request: Request,
     session: SessionDep,
     principal: TokenManager,
     unit_id: int,
     token_id: int,
-    confirm: Annotated[str, Form()] = "",
 ) -> Response:
     # A token of another unit is not found here, as on the API (the service says so).
+    token = tokens.get(session, actor=principal, token_id=token_id, unit_id=unit_id)
+    step = await confirmation_step(request, Step(
+        title=_("Cabut token") + f" '{token.name}'?",
+        consequence=_("Sistem yang memakai token ini langsung tidak dapat masuk lagi. Pencabutan "
+                      "tidak dapat dibatalkan; buat token baru bila perlu."),
+        action=_("Ya, cabut"), cancel=f"/units/{unit_id}/tokens",
+    ), context={"unit": units.get(session, unit_id=unit_id)})
+    if step is not None:
+        return step
     tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)
     return _page(request, session, principal, unit_id)
 

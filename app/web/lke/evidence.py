@@ -12,10 +12,11 @@ from app.deps import SessionDep, SettingsDep, requires
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
-from app.services.errors import NotFound
+from app.services.errors import Conflict, Invalid, Locked, NotFound
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
 from app.services.lke.inputs import EvidenceLinkIn, LinkIn
+from app.web.confirm import Step, confirmation_step
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -95,10 +96,20 @@ async def library_link(
 
 
 @router.post("/evidence/{evidence_id}/delete")
-def library_delete(
+async def library_delete(
     request: Request, session: SessionDep, settings: SettingsDep, principal: WriteAny,
     evidence_id: int,
 ) -> Response:
+    row = svc.get(session, actor=principal, evidence_id=evidence_id,
+                  permission="indicators.write")
+    step = await confirmation_step(request, Step(
+        title=_("Hapus eviden") + f" '{row.title}'?",
+        consequence=_("Eviden dihapus dari pustaka; tautannya ke pertanyaan yang masih dapat "
+                      "diubah juga dilepas. Penilaian yang sudah final tetap menyimpannya."),
+        action=_("Ya, hapus"), cancel=f"/units/{row.unit_id}/evidence"),
+        context={"unit": units.get(session, unit_id=row.unit_id)})
+    if step is not None:
+        return step
     row = svc.delete(session, actor=principal, evidence_id=evidence_id)
     return _library_after(request, session, settings, principal, row.unit_id,
                           _("Eviden dihapus dari pustaka: ") + row.title)
@@ -167,6 +178,21 @@ def _panel(request, session, principal, assessment, ref, flash=None):
     return render(request, "pages/lke/evidence/question.html", context)
 
 
+def _panel_refusal(request, session, principal, assessment, ref, exc) -> Response:
+    """A refused attach / upload / link: the panel again (its forms empty), with the reason
+    at its top, next to the upload; status 422. Nothing was stored."""
+    context = panel_context(session, principal, assessment, ref,
+                            max_mb=request.app.state.settings.max_upload_mb)
+    context.update(panel_error=exc.message, panel_problems=list(exc.problems or ()))
+    if is_htmx(request):
+        return render(request, PANEL, {**context, "oob_summary": True}, status_code=422)
+    context["unit"] = units.get(session, unit_id=assessment.unit_id)
+    return render(request, "pages/lke/evidence/question.html", context, status_code=422)
+
+
+REFUSALS = (Invalid, Conflict, Locked)
+
+
 @router.get("/assessments/{assessment_id}/questions/{ref}/evidence")
 def question_panel(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int, ref: str
@@ -218,14 +244,17 @@ def question_upload(
     framework = assessments.framework_of(session, assessment)
     if not framework.has_question(ref):
         raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
-    index = _expected({"expected_index": expected_index or ""}, ref)
-    row = svc.upload_file(
-        session, actor=principal, unit_id=assessment.unit_id, filename=file.filename,
-        stream=file.file, upload_dir=settings.resolved_upload_dir(),
-        max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
-    )
-    evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
-                        question_ref=ref, expected_index=index)
+    try:
+        index = _expected({"expected_index": expected_index or ""}, ref)
+        row = svc.upload_file(
+            session, actor=principal, unit_id=assessment.unit_id, filename=file.filename,
+            stream=file.file, upload_dir=settings.resolved_upload_dir(),
+            max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+        )
+        evidence_links.link(session, actor=principal, assessment_id=assessment.id,
+                            evidence_id=row.id, question_ref=ref, expected_index=index)
+    except REFUSALS as exc:
+        return _panel_refusal(request, session, principal, assessment, ref, exc)
     return _panel(request, session, principal, assessment, ref,
                   _("Berkas diunggah dan ditautkan: ") + row.title)
 
@@ -243,12 +272,15 @@ async def question_url(
         session, actor=principal, assessment_id=assessment_id, permission="indicators.write"
     )
     assessments.assert_editable(assessment)
-    index = _expected(form, ref)
-    link = LinkIn.parse(form)
-    row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=link.url,
-                       title=link.title)
-    evidence_links.link(session, actor=principal, assessment_id=assessment.id, evidence_id=row.id,
-                        question_ref=ref, expected_index=index)
+    try:
+        index = _expected(form, ref)
+        link = LinkIn.parse(form)
+        row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=link.url,
+                           title=link.title)
+        evidence_links.link(session, actor=principal, assessment_id=assessment.id,
+                            evidence_id=row.id, question_ref=ref, expected_index=index)
+    except REFUSALS as exc:
+        return _panel_refusal(request, session, principal, assessment, ref, exc)
     return _panel(request, session, principal, assessment, ref,
                   _("Tautan ditambahkan: ") + row.title)
 

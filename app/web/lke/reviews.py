@@ -15,10 +15,18 @@ from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import NotFound
-from app.services.lke import answers, assessments, evidence_links, overview, review_records
+from app.services.lke import (
+    answers,
+    assessments,
+    evidence_links,
+    overview,
+    review_page,
+    review_records,
+)
 from app.services.lke import review as svc
 from app.services.lke import submission as lke_submission
 from app.services.lke.inputs import DecisionFields, SubmitFields
+from app.web.confirm import Step, confirmation_step
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -34,11 +42,13 @@ PARTIES = ("self", rv.REGIONAL, rv.TPI)
 
 # --- submission -------------------------------------------------------------------------
 
-def _submission_context(session, principal, assessment_id: int) -> dict[str, Any]:
+def _submission_context(session, principal, assessment_id: int, *,
+                        require_evidence: bool = False) -> dict[str, Any]:
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
     framework = assessments.framework_of(session, assessment)
-    readiness = lke_submission.readiness(session, assessment=assessment)
+    readiness = lke_submission.readiness(session, assessment=assessment,
+                                         require_evidence=require_evidence)
     return {
         "unit": unit, "assessment": assessment, "framework": framework,
         "readiness": readiness,
@@ -53,7 +63,12 @@ def _submission_context(session, principal, assessment_id: int) -> dict[str, Any
         "can_submit": principal.can("indicators.submit", unit.id) and principal.kind == "user",
         "can_write": principal.can("indicators.write", unit.id),
         "previous": evidence_links.previous_assessment(session, assessment=assessment),
+        "next_reviewers": review_page.next_reviewers(session, assessment=assessment),
     }
+
+
+def _require_evidence(request: Request) -> bool:
+    return request.app.state.settings.require_evidence_on_submit
 
 
 @router.get("/assessments/{assessment_id}/submission")
@@ -61,7 +76,8 @@ def submission_page(
     request: Request, session: SessionDep, principal: ReadAny, assessment_id: int
 ) -> Response:
     return render(request, "pages/lke/reviews/submission.html",
-                  _submission_context(session, principal, assessment_id))
+                  _submission_context(session, principal, assessment_id,
+                                      require_evidence=_require_evidence(request)))
 
 
 @router.post("/assessments/{assessment_id}/submit")
@@ -72,9 +88,10 @@ def submit(
     assessment_id: int,
     form: Annotated[SubmitFields, Form()],
 ) -> Response:
+    required = _require_evidence(request)
     lke_submission.submit(session, actor=principal, assessment_id=assessment_id,
-                          note=form.note)
-    context = _submission_context(session, principal, assessment_id)
+                          note=form.note, require_evidence=required)
+    context = _submission_context(session, principal, assessment_id, require_evidence=required)
     context["flash"] = _("Penilaian diajukan untuk direviu.")
     if is_htmx(request):
         return render(request, "pages/lke/reviews/submission.html", context, block="status")
@@ -96,28 +113,50 @@ def queue_page(
 
 # --- the review workspace ---------------------------------------------------------------
 
-def _workspace(session, principal, assessment_id: int) -> dict[str, Any]:
-    assessment, level, position = svc._acting(session, principal, assessment_id)
+def _area_of(framework, ref: str) -> str | None:
+    return next((a.ref for a in framework.areas() if any(q.ref == ref for q in a.questions)),
+                None)
+
+
+def _workspace(session, principal, assessment_id: int, *, area: str | None = None,
+               only: str | None = None) -> dict[str, Any]:
+    opening = review_page.open_review(session, actor=principal, assessment_id=assessment_id)
+    assessment, level = opening.assessment, opening.level
     unit = units.get(session, unit_id=assessment.unit_id)
     scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
     framework = scoring.framework
     rows = answers.answers_of(session, assessment_id=assessment.id)
     evidence = evidence_links.question_evidence(session, assessment=assessment,
                                                 framework=framework)
-    return {
-        "unit": unit, "assessment": assessment, "level": level, "position": position,
+    submission = lke_submission.current_submission(session, assessment_id=assessment.id)
+    focus = review_page.focus(scoring=scoring, drafts=drafts, evidence=evidence,
+                              submission=submission, area=area, only=only)
+    context = {
+        "unit": unit, "assessment": assessment, "level": level,
+        "position": opening.position, "readonly": opening.readonly, "why": opening.why,
         "framework": framework, "scoring": scoring, "drafts": drafts, "rows": rows,
-        "evidence": evidence,
-        "flagged": [r for r, d in drafts.items() if d.flagged],
-        "submission": lke_submission.current_submission(session, assessment_id=assessment.id),
+        "evidence": evidence, "focus": focus, "filters": review_page.FILTERS,
+        "reviewed": review_page.reviewed_refs(drafts, submission),
+        "flagged": [q.ref for q in framework.questions()
+                    if q.ref in drafts and drafts[q.ref].flagged],
+        "area_of": {q.ref: a.ref for a in framework.areas() for q in a.questions},
+        "submission": submission,
     }
+    if not opening.readonly:
+        context["confirm_accept"] = review_page.consequence(
+            session, assessment=assessment, level=level, decision="accept")
+        context["confirm_return"] = review_page.consequence(
+            session, assessment=assessment, level=level, decision="return")
+    return context
 
 
 @router.get("/assessments/{assessment_id}/review")
-def review_page(
-    request: Request, session: SessionDep, principal: ReviewAny, assessment_id: int
+def review_page_view(
+    request: Request, session: SessionDep, principal: ReadAny, assessment_id: int,
+    area: str | None = None, only: str | None = None,
 ) -> Response:
-    return render(request, REVIEW_PAGE, _workspace(session, principal, assessment_id))
+    return render(request, REVIEW_PAGE,
+                  _workspace(session, principal, assessment_id, area=area, only=only))
 
 
 def _form_answer(form, question) -> dict[str, Any]:
@@ -151,27 +190,45 @@ async def save_value(
         flagged=form.get("flagged") in ("1", "on", "true"),
     )
     svc.save_values(session, actor=principal, assessment_id=assessment_id, changes=[change])
-    context = _workspace(session, principal, assessment_id)
+    area = _area_of(framework, ref)
+    context = _workspace(session, principal, assessment_id, area=area)
     context.update(q=question, saved=True)
     if not is_htmx(request):
-        return RedirectResponse(f"/assessments/{assessment_id}/review#r-{ref}", status_code=303)
+        return RedirectResponse(f"/assessments/{assessment_id}/review?area={area}#r-{ref}",
+                                status_code=303)
     context["oob"] = True
-    # Only the row's status, the totals and the decision panel are swapped (out of band):
-    # the reviewer may already be typing in the same row.
-    row = render(request, REVIEW_PAGE, context, block="row_status").body.decode()
-    totals = render(request, REVIEW_PAGE, context, block="totals").body.decode()
-    decision = render(request, REVIEW_PAGE, context, block="decision").body.decode()
-    return HTMLResponse(row + totals + decision)
+    # Only the row's status, the totals, the area strip and the decision panel are swapped
+    # (out of band): the reviewer may already be typing in the same row.
+    parts = [render(request, REVIEW_PAGE, context, block=name).body.decode()
+             for name in ("row_status", "totals", "areas", "decision")]
+    return HTMLResponse("".join(parts))
 
 
 @router.post("/assessments/{assessment_id}/review-decision")
-def decide(
+async def decide(
     request: Request,
     session: SessionDep,
     principal: ReviewAny,
     assessment_id: int,
     form: Annotated[DecisionFields, Form()],
 ) -> Response:
+    opening = review_page.open_review(session, actor=principal, assessment_id=assessment_id)
+    if not opening.readonly and form.decision in ("accept", "return"):
+        unit = units.get(session, unit_id=opening.assessment.unit_id)
+        accept = form.decision == "accept"
+        step = await confirmation_step(request, Step(
+            title=(_("Terima penilaian ini?") if accept
+                   else _("Kembalikan penilaian ini ke unit?")),
+            consequence=_(review_page.consequence(
+                session, assessment=opening.assessment, level=opening.level,
+                decision=form.decision)),
+            action=_("Ya, terima") if accept else _("Ya, kembalikan"),
+            cancel=f"/assessments/{assessment_id}/review", danger=not accept,
+            details=(f"{unit.name} · LKE {opening.assessment.year} · {_('Target')} "
+                     f"{opening.assessment.target}",),
+        ), context={"unit": unit})
+        if step is not None:
+            return step
     review = svc.decide(session, actor=principal, assessment_id=assessment_id,
                         decision=form.decision, note=form.note)
     target = f"/assessments/{assessment_id}/comparison?decided={review.id}"

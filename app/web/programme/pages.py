@@ -18,9 +18,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.deps import SessionDep, requires
 from app.domain import programme as dom
+from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
-from app.services.errors import Invalid
+from app.services.errors import Invalid, NotFound
 from app.services.programme import (
     action_plan,
     innovations,
@@ -28,6 +29,7 @@ from app.services.programme import (
     partnerships,
     pillars,
     team,
+    undo,
     unit_today,
 )
 from app.services.programme.inputs import (
@@ -45,6 +47,7 @@ from app.services.programme.inputs import (
     PillarIn,
     ProgrammeInput,
 )
+from app.web.confirm import Step, confirmation_step
 from app.web.integration import lke as integration_pages
 from app.web.templating import render
 
@@ -74,6 +77,65 @@ async def _form(request: Request, names: Iterable[str], *, lists: tuple[str, ...
 
 def _back(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
+
+
+def _undo_notice(request: Request, session, principal, unit_id: int) -> dict[str, Any]:
+    """After a delete (``?deleted=kind-id``): what was deleted and its undo form; after an
+    undo (``?restored=kind-id``): what came back."""
+    for param in ("deleted", "restored"):
+        kind, _sep, raw = (request.query_params.get(param) or "").partition("-")
+        if not raw.isdigit() or len(raw) > 12:
+            continue
+        try:
+            if param == "deleted":
+                gone = undo.deleted(session, actor=principal, unit_id=unit_id, kind=kind,
+                                    row_id=int(raw))
+                return {"undo": {"text": gone.text, "action":
+                                 f"/units/{unit_id}/restore/{gone.kind}/{gone.row_id}"}}
+            back = undo.KINDS[kind].get(session, actor=principal, unit_id=unit_id,
+                                        **{undo.KINDS[kind].id_name: int(raw)})
+            return {"flash": _("Dipulihkan: ") + undo.describe(back, kind).text + "."}
+        except (NotFound, KeyError):
+            continue
+    return {}
+
+
+# Where a kind's list is, for the way back after a delete or an undo.
+_LIST_OF = {
+    "pillar": "/pillars", "milestone": "/milestones", "partnership": "/partnerships",
+    "innovation": "/innovations", "member": "/team", "activity": "/team", "decree": "/team",
+    "pact": "/team", "action": "/action-plan",
+}
+
+
+def _list_url(unit_id: int, kind: str, row) -> tuple[str, str]:
+    """(path, anchor) of the page that lists the row."""
+    if kind == "impact":
+        return f"/units/{unit_id}/innovations/{row.innovation_id}", "#dampak"
+    return f"/units/{unit_id}{_LIST_OF[kind]}", ""
+
+
+async def _delete(request: Request, session, principal, unit_id: int, kind: str, row_id: int,
+                  remove: Callable[[], Any]) -> Response:
+    """Every programme delete: the confirmation step (without ``confirmed`` nothing changes),
+    then the service's soft delete, then back to the list with what was deleted and an
+    undo."""
+    spec = undo.KINDS[kind]
+    row = spec.get(session, actor=principal, unit_id=unit_id, permission="programme.write",
+                   **{spec.id_name: row_id})
+    gone = undo.describe(row, kind)
+    path, anchor = _list_url(unit_id, kind, row)
+    step = await confirmation_step(request, Step(
+        title=_("Hapus") + f" {gone.text}?",
+        consequence=_("Data ini tidak lagi tampil dan tidak dihitung. Catatannya tetap "
+                      "tersimpan di log audit, dan Anda dapat membatalkan penghapusan "
+                      "sesudahnya."),
+        action=_("Ya, hapus"), cancel=path + anchor,
+    ), context={"unit": units.get(session, unit_id=unit_id)})
+    if step is not None:
+        return step
+    remove()
+    return _back(f"{path}?deleted={kind}-{row_id}{anchor}")
 
 
 async def _submit(
@@ -113,13 +175,14 @@ def _create_route(path: str, name: str, model: type[ProgrammeInput], create: Cal
     router.post(path, name=name)(route)
 
 
-def _show(request: Request, template: str, principal, unit_id: int, ctx: dict, *,
+def _show(request: Request, session, template: str, principal, unit_id: int, ctx: dict, *,
           problems=(), form=None, status: int = 200) -> Response:
     """Render a programme page: its context, the problems and values of a refused form, and
     whether the principal may write here."""
     return render(request, template, ctx | {
         "problems": list(problems), "form": form or {},
         "can_write": principal.can("programme.write", unit_id),
+        **_undo_notice(request, session, principal, unit_id),
     }, status_code=status)
 
 
@@ -164,6 +227,7 @@ def _registry(request: Request, session, principal, unit_id: int, *, problems=()
         "suggest": innovations.suggest_lke(session, actor=principal, unit_id=unit_id),
         "problems": list(problems), "form": form or {},
         **_extra(session, principal, unit_id),
+        **_undo_notice(request, session, principal, unit_id),
     }
     if request.headers.get("hx-target") == "innovation-table":
         return render(request, "pages/programme/innovations.html", ctx, block="table")
@@ -196,7 +260,7 @@ def _detail(request: Request, session, principal, unit_id: int, innovation_id: i
         "suggest": innovations.suggest_lke(session, actor=principal, unit_id=unit_id),
         **_extra(session, principal, unit_id, row),
     }
-    return _show(request, "pages/programme/innovation.html", principal, unit_id, ctx,
+    return _show(request, session, "pages/programme/innovation.html", principal, unit_id, ctx,
                  problems=problems, form=form, status=status)
 
 
@@ -219,11 +283,12 @@ async def innovation_update(request: Request, session: SessionDep, principal: Wr
 
 
 @router.post("/units/{unit_id}/innovations/{innovation_id}/delete")
-def innovation_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                      innovation_id: int) -> Response:
-    innovations.delete_innovation(session, actor=principal, unit_id=unit_id,
-                                  innovation_id=innovation_id)
-    return _back(f"/units/{unit_id}/innovations")
+async def innovation_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                            unit_id: int, innovation_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "innovation", innovation_id,
+                         lambda: innovations.delete_innovation(
+                             session, actor=principal, unit_id=unit_id,
+                             innovation_id=innovation_id))
 
 
 @router.post("/units/{unit_id}/innovations/{innovation_id}/impacts")
@@ -238,11 +303,11 @@ async def impact_create(request: Request, session: SessionDep, principal: WriteU
 
 
 @router.post("/units/{unit_id}/innovation-impacts/{impact_id}/delete")
-def impact_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                  impact_id: int) -> Response:
-    row = innovations.delete_impact(session, actor=principal, unit_id=unit_id,
-                                    impact_id=impact_id)
-    return _back(f"/units/{unit_id}/innovations/{row.innovation_id}#dampak")
+async def impact_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                        unit_id: int, impact_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "impact", impact_id,
+                         lambda: innovations.delete_impact(
+                             session, actor=principal, unit_id=unit_id, impact_id=impact_id))
 
 
 # --- team -----------------------------------------------------------------------------------
@@ -263,7 +328,7 @@ def _team(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "summary": team.commitment(session, actor=principal, unit_id=unit_id),
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
     }
-    return _show(request, "pages/programme/team.html", principal, unit_id, ctx, problems=problems,
+    return _show(request, session, "pages/programme/team.html", principal, unit_id, ctx, problems=problems,
                  form=form, status=status)
 
 
@@ -284,17 +349,19 @@ _create_route("/units/{unit_id}/team/activities", "activity_create", ActivityIn,
 
 
 @router.post("/units/{unit_id}/team/members/{member_id}/delete")
-def member_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                  member_id: int) -> Response:
-    team.delete_member(session, actor=principal, unit_id=unit_id, member_id=member_id)
-    return _back(f"/units/{unit_id}/team")
+async def member_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                        unit_id: int, member_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "member", member_id,
+                         lambda: team.delete_member(session, actor=principal, unit_id=unit_id,
+                                                    member_id=member_id))
 
 
 @router.post("/units/{unit_id}/team/activities/{activity_id}/delete")
-def activity_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                    activity_id: int) -> Response:
-    team.delete_activity(session, actor=principal, unit_id=unit_id, activity_id=activity_id)
-    return _back(f"/units/{unit_id}/team")
+async def activity_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                          unit_id: int, activity_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "activity", activity_id,
+                         lambda: team.delete_activity(session, actor=principal, unit_id=unit_id,
+                                                      activity_id=activity_id))
 
 
 # --- action plan ----------------------------------------------------------------------------
@@ -322,7 +389,7 @@ def _plan(request: Request, session, principal, unit_id: int, *, problems=(), fo
             [action_plan.to_domain(i) for i in action_plan.all_action_items(
                 session, unit_id=unit_id)], today),
     }
-    return _show(request, "pages/programme/action_plan.html", principal, unit_id, ctx, problems=problems,
+    return _show(request, session, "pages/programme/action_plan.html", principal, unit_id, ctx, problems=problems,
                  form=form, status=status)
 
 
@@ -346,10 +413,11 @@ async def action_update(request: Request, session: SessionDep, principal: WriteU
 
 
 @router.post("/units/{unit_id}/action-plan/{item_id}/delete")
-def action_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                  item_id: int) -> Response:
-    action_plan.delete_action_item(session, actor=principal, unit_id=unit_id, item_id=item_id)
-    return _back(f"/units/{unit_id}/action-plan")
+async def action_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                        unit_id: int, item_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "action", item_id,
+                         lambda: action_plan.delete_action_item(
+                             session, actor=principal, unit_id=unit_id, item_id=item_id))
 
 
 # --- partnerships ---------------------------------------------------------------------------
@@ -367,7 +435,7 @@ def _partners(request: Request, session, principal, unit_id: int, *, problems=()
         "titles": {i.id: i.title for i in all_inn}, "all": all_inn,
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
     }
-    return _show(request, "pages/programme/partnerships.html", principal, unit_id, ctx, problems=problems,
+    return _show(request, session, "pages/programme/partnerships.html", principal, unit_id, ctx, problems=problems,
                  form=form, status=status)
 
 
@@ -380,11 +448,12 @@ _create_route("/units/{unit_id}/partnerships", "partnership_create", Partnership
 
 
 @router.post("/units/{unit_id}/partnerships/{partnership_id}/delete")
-def partnership_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                       partnership_id: int) -> Response:
-    partnerships.delete_partnership(session, actor=principal, unit_id=unit_id,
-                                    partnership_id=partnership_id)
-    return _back(f"/units/{unit_id}/partnerships")
+async def partnership_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                             unit_id: int, partnership_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "partnership", partnership_id,
+                         lambda: partnerships.delete_partnership(
+                             session, actor=principal, unit_id=unit_id,
+                             partnership_id=partnership_id))
 
 
 # --- pillars --------------------------------------------------------------------------------
@@ -397,7 +466,7 @@ def _pillars(request: Request, session, principal, unit_id: int, *, problems=(),
         "progress": pillars.pillar_progress(session, actor=principal, unit_id=unit_id,
                                             today=unit_today(session, unit_id)),
     }
-    return _show(request, "pages/programme/pillars.html", principal, unit_id, ctx, problems=problems,
+    return _show(request, session, "pages/programme/pillars.html", principal, unit_id, ctx, problems=problems,
                  form=form, status=status)
 
 
@@ -409,10 +478,11 @@ _create_route("/units/{unit_id}/pillars", "pillar_create", PillarIn, pillars.cre
 
 
 @router.post("/units/{unit_id}/pillars/{pillar_id}/delete")
-def pillar_delete(session: SessionDep, principal: WriteUnit, unit_id: int,
-                  pillar_id: int) -> Response:
-    pillars.delete_pillar(session, actor=principal, unit_id=unit_id, pillar_id=pillar_id)
-    return _back(f"/units/{unit_id}/pillars")
+async def pillar_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                        unit_id: int, pillar_id: int) -> Response:
+    return await _delete(request, session, principal, unit_id, "pillar", pillar_id,
+                         lambda: pillars.delete_pillar(session, actor=principal,
+                                                       unit_id=unit_id, pillar_id=pillar_id))
 
 
 # --- milestones -----------------------------------------------------------------------------
@@ -423,7 +493,7 @@ def _milestones(request: Request, session, principal, unit_id: int, *, problems=
     ctx = {
         "unit": unit, "rows": milestones.all_milestones(session, unit_id=unit_id),
     }
-    return _show(request, "pages/programme/milestones.html", principal, unit_id, ctx, problems=problems,
+    return _show(request, session, "pages/programme/milestones.html", principal, unit_id, ctx, problems=problems,
                  form=form, status=status)
 
 
@@ -435,12 +505,24 @@ _create_route("/units/{unit_id}/milestones", "milestone_create", MilestoneIn,
 
 
 @router.post("/units/{unit_id}/milestones/{milestone_id}/delete")
-def milestone_delete(request: Request, session: SessionDep, principal: WriteUnit,
-                     unit_id: int, milestone_id: int) -> Response:
+async def milestone_delete(request: Request, session: SessionDep, principal: WriteUnit,
+                           unit_id: int, milestone_id: int) -> Response:
     try:
-        milestones.delete_milestone(session, actor=principal, unit_id=unit_id,
-                                    milestone_id=milestone_id)
+        return await _delete(request, session, principal, unit_id, "milestone", milestone_id,
+                             lambda: milestones.delete_milestone(
+                                 session, actor=principal, unit_id=unit_id,
+                                 milestone_id=milestone_id))
     except Invalid as exc:
         return _milestones(request, session, principal, unit_id,
                            problems=[exc.message, *exc.problems], status=422)
-    return _back(f"/units/{unit_id}/milestones")
+
+
+@router.post("/units/{unit_id}/restore/{kind}/{row_id}")
+def restore_deleted(session: SessionDep, principal: WriteUnit, unit_id: int, kind: str,
+                    row_id: int) -> Response:
+    """Undo a delete: the soft-deleted row is live again (Invalid when it now clashes)."""
+    back = undo.restore(session, actor=principal, unit_id=unit_id, kind=kind, row_id=row_id)
+    spec = undo.KINDS[kind]
+    row = spec.get(session, actor=principal, unit_id=unit_id, **{spec.id_name: row_id})
+    path, anchor = _list_url(unit_id, back.kind, row)
+    return _back(f"{path}?restored={kind}-{row_id}{anchor}")

@@ -24,6 +24,7 @@ from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import results as survey_results
 from app.services.surveys import review as survey_review
 from app.services.surveys.inputs import CampaignIn, ReviewIn, ServiceIn, SourceIn, StatusIn
+from app.web.confirm import Step, confirmation_step
 from app.web.dashboard_panels import survey_headline_row as _headline_row
 from app.web.templating import render
 
@@ -123,9 +124,19 @@ async def toggle_service(request: Request, session: SessionDep, principal: Write
 @router.post("/units/{unit_id}/surveys/services/{service_id}/delete")
 async def delete_service(request: Request, session: SessionDep, principal: DeleteUnit,
                          unit_id: int, service_id: int) -> Response:
+    service = survey_catalogue.service_for(session, actor=principal, service_id=service_id,
+                                           permission="surveys.delete", unit_id=unit_id)
+    back = f"/units/{unit_id}/surveys/services"
+    step = await confirmation_step(request, Step(
+        title=_("Hapus layanan") + f" '{service.name}'?",
+        consequence=_("Layanan ini tidak lagi dapat dipilih responden. Jawaban yang sudah "
+                      "masuk tetap tersimpan."),
+        action=_("Ya, hapus"), cancel=back), context=_base(session, unit_id))
+    if step is not None:
+        return step
     survey_catalogue.delete_service(session, actor=principal, service_id=service_id,
                                     unit_id=unit_id)
-    return RedirectResponse(f"/units/{unit_id}/surveys/services", status_code=303)
+    return RedirectResponse(back, status_code=303)
 
 
 # --------------------------------------------------------------------------- campaigns
@@ -206,9 +217,40 @@ async def campaign_status(request: Request, session: SessionDep, principal: Mana
                           unit_id: int, campaign_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id)
     form = await request.form()
+    status = StatusIn.parse(form).status
+    back = f"/units/{unit_id}/surveys/campaigns/{campaign.id}"
+    if status == "closed" and campaign.status != "closed":
+        preview = lke_from_surveys.close_preview(session, actor=principal,
+                                                 campaign_id=campaign.id, unit_id=unit_id)
+        step = await confirmation_step(request, _close_step(preview, back),
+                                       context=_base(session, unit_id))
+        if step is not None:
+            return step
     lke_from_surveys.set_campaign_status(session, actor=principal, campaign_id=campaign.id,
-                                         status=StatusIn.parse(form).status)
-    return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}", status_code=303)
+                                         status=status)
+    return RedirectResponse(back, status_code=303)
+
+
+def _close_step(preview, back: str) -> Step:
+    """The confirmation before a close: the sample, and what the LKE receives."""
+    details = []
+    if not preview.sample_reached:
+        details.append(_("Sampel belum mencapai jumlah minimum: ")
+                       + f"{preview.respondents} " + _("dari") + f" {preview.minimum_sample} "
+                       + _("responden. Indeks yang dihasilkan kurang dapat diandalkan."))
+    else:
+        details.append(_("Sampel sudah mencapai minimum: ") + f"{preview.respondents} "
+                       + _("dari") + f" {preview.minimum_sample} " + _("responden."))
+    if preview.fills:
+        details.append(_("Jawaban LKE") + f" {preview.year} " + ", ".join(preview.fills) + " "
+                       + _("akan diisi dari hasil survei ini."))
+    return Step(
+        title=_("Tutup survei") + f" '{preview.campaign.title}'?",
+        consequence=_("Survei tidak lagi menerima jawaban."),
+        action=_("Ya, tutup survei") if preview.sample_reached
+        else _("Tutup walau sampel kurang"),
+        cancel=back, details=tuple(details),
+    )
 
 
 @router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources")
@@ -228,11 +270,17 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
 async def delete_source(request: Request, session: SessionDep, principal: DeleteUnit,
                         unit_id: int, campaign_id: int, source_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id, principal)
+    back = f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources"
+    step = await confirmation_step(request, Step(
+        title=_("Hapus sumber survei ini?"),
+        consequence=_("Tautan sumber ini tidak lagi menandai jawaban baru. Jawaban yang sudah "
+                      "masuk tetap tersimpan."),
+        action=_("Ya, hapus"), cancel=back), context=_base(session, unit_id))
+    if step is not None:
+        return step
     survey_catalogue.delete_source(session, actor=principal, source_id=source_id,
                                    campaign_id=campaign.id)
-    return RedirectResponse(
-        f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources", status_code=303
-    )
+    return RedirectResponse(back, status_code=303)
 
 
 # --------------------------------------------------------------------------- results
@@ -306,7 +354,16 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
         service_names={s.id: s.name for s in services},
         minimum_sample=res.minimum_sample,
     )
+    if campaign.status != "closed" and principal.can("surveys.manage", unit_id):
+        ctx["close_question"] = _close_question(lke_from_surveys.close_preview(
+            session, actor=principal, campaign_id=campaign.id, unit_id=unit_id))
     return render(request, "pages/surveys/results.html", ctx)
+
+
+def _close_question(preview) -> str:
+    """The browser's confirm text for the close button (JavaScript on)."""
+    step = _close_step(preview, "")
+    return " ".join([step.title, step.consequence, *step.details])
 
 
 @router.get("/units/{unit_id}/surveys/trend")

@@ -10,12 +10,14 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import SessionDep, SettingsDep, requires
+from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid
 from app.services.webhooks import deliveries, subscriptions
 from app.services.webhooks.events import EVENT_TYPES
 from app.services.webhooks.subscriptions import MANAGE, SubscriptionInput
+from app.web.confirm import Step, confirmation_step
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -138,10 +140,17 @@ def rotate_secret(session: SessionDep, principal: Manager, unit_id: int,
 
 
 @router.post("/units/{unit_id}/webhooks/{subscription_id}/delete")
-def delete_subscription(session: SessionDep, principal: Manager, unit_id: int,
-                        subscription_id: int) -> Response:
+async def delete_subscription(request: Request, session: SessionDep, principal: Manager,
+                              unit_id: int, subscription_id: int) -> Response:
     sub = subscriptions.get(session, actor=principal, subscription_id=subscription_id,
                             unit_id=unit_id)
+    step = await confirmation_step(request, Step(
+        title=_("Hapus langganan webhook ini?"),
+        consequence=_("Pengiriman ke alamat ini berhenti. Riwayat pengiriman tetap tersimpan."),
+        action=_("Ya, hapus"), cancel=f"/units/{unit_id}/webhooks/{sub.id}"),
+        context={"unit": units.get(session, unit_id=unit_id)})
+    if step is not None:
+        return step
     subscriptions.delete(session, actor=principal, subscription_id=sub.id)
     return RedirectResponse(f"/units/{unit_id}/webhooks", status_code=303)
 

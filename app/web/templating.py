@@ -20,6 +20,7 @@ from app.deps import csrf_token
 from app.domain import programme as programme_domain
 from app.domain.display import round_half_up
 from app.domain.lke import review as lke_review
+from app.domain.numbers import format_input
 from app.domain.programme.impact import UNITS as IMPACT_UNITS
 from app.domain.text import clean_text
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, format_date, format_number, gettext
@@ -183,6 +184,26 @@ env.globals.update(
     impact_units=IMPACT_UNITS,
 )
 env.filters["dec"] = dec
+
+
+def num_input(value: Any) -> str:
+    """A number in a form field as people type it ('12.500.000,50'); text someone typed
+    (shown back after a refusal) unchanged."""
+    return format_input(value)
+
+
+def stored_num(value: Any) -> str:
+    """A number stored as machine text ('3.62', '1200') in a form field: '3,62', '1.200'."""
+    if isinstance(value, str):
+        try:
+            return format_input(Decimal(value.strip()))
+        except ArithmeticError:
+            return value
+    return format_input(value)
+
+
+env.filters["num_input"] = num_input
+env.filters["stored_num"] = stored_num
 
 
 def _shown(value: Any) -> Any:

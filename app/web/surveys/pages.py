@@ -140,7 +140,7 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
                 "title": campaign.title, "period_kind": campaign.period_kind,
                 "period_label": campaign.period_label, "opens_on": campaign.opens_on.isoformat(),
                 "closes_on": campaign.closes_on.isoformat(),
-                "population": str(campaign.population),
+                "population": campaign.population,
                 "instruments": [i.code for i in survey_campaigns.instruments_of(session, campaign)],
             }
         else:

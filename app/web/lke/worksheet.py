@@ -122,6 +122,8 @@ def assessment_list(
         "unit": unit, "items": items, "oversight_rows": oversight_rows,
         "can_create": principal.can("indicators.write", unit_id),
         "years": [i["a"].year for i in items],
+        "defaults": svc.new_defaults(session, unit_id=unit_id,
+                                     taken=[i["a"].year for i in items]),
     })
 
 

@@ -190,8 +190,8 @@ ACTION_NAMES: dict[str, str] = {
     "link": "Eviden ditautkan",
     "unlink": "Tautan eviden dilepas",
     "upload": "Berkas diunggah",
-    "login": "Masuk",
-    "logout": "Keluar",
+    "login": "Masuk ke aplikasi",
+    "logout": "Keluar dari aplikasi",
     "load": "Dimuat",
     "submit": "Diajukan untuk reviu",
     "submit_batch": "Jawaban survei diterima",
@@ -485,7 +485,7 @@ def to_csv(rows: list[ReadableRecord]) -> bytes:
     spreadsheet would run as a formula starts with a quote."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Waktu", "Pelaku", "Tindakan", "Jenis", "Catatan", "Unit", "Perubahan"])
+    writer.writerow(["Waktu", "Pelaku", "Tindakan", "Jenis", "Data", "Unit", "Perubahan"])
     for row in rows:
         changed = "; ".join(f"{c.label}: {c.before} → {c.after}" for c in row.changes)
         writer.writerow([_cell(v) for v in (row.at, row.actor, row.action, row.kind, row.name,

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from app.deps import SessionDep, requires
 from app.domain.surveys.guard import describe_reason
-from app.domain.surveys.indices import IKM_2017_BANDS, format_id
+from app.domain.surveys.indices import IKM_2017_BANDS, to_fraction
 from app.i18n import format_number
 from app.i18n import gettext as _
 from app.security.principal import Principal
@@ -41,6 +41,11 @@ STATE_NAMES = {
     "open": "Dibuka", "draft": "Draf", "not_yet": "Belum dibuka", "ended": "Masa isi berakhir",
     "closed": "Ditutup",
 }
+
+
+def format_id(value, places: int = 2) -> str:
+    """An index or score as the page's language writes it ('88,39' / '88.39'), half up."""
+    return format_number(to_fraction(value), places)
 
 
 def _campaign(session, unit_id: int, campaign_id: int, actor: Principal | None = None):

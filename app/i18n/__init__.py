@@ -94,7 +94,11 @@ def _translate_filled(message: str, lang: str) -> str | None:
         match = pattern.fullmatch(message)
         if match is None:
             continue
-        values = {name: _catalog(lang).get(value, value)
+        # a value is translated too: a word of the catalogue, or a filled message itself
+        # (a requirement's label inside the reason it failed), shorter each time
+        values = {name: _catalog(lang).get(value)
+                  or (_translate_filled(value, lang) if len(value) < len(message) else None)
+                  or value
                   for name, value in match.groupdict().items()}
         try:
             return translated.format(**values)

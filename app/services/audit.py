@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import csv
+import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,9 +18,13 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from app.domain.text import clean_text
 from app.domain.timestamps import rfc3339_utc
+from app.i18n import format_date, format_number
 from app.models.audit import AuditRecord
+from app.models.lke.assessments import Assessment
+from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import units
+from app.services.errors import Invalid
 
 # Set by the request middleware so every record carries the request id.
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
@@ -111,6 +118,12 @@ def save(
     session.commit()
 
 
+_AREA = re.compile(r"[A-Z]{2,4}")
+# The records about one LKE question: entity_id '<assessment>:<ref>' or
+# '<assessment>:<level>:<ref>'.
+_BY_QUESTION = ("lke_answer", "lke_review_draft")
+
+
 @dataclass
 class AuditPage:
     records: list[AuditRecord]
@@ -127,12 +140,16 @@ def search(
     entity: str | None = None,
     action: str | None = None,
     actor_user_id: int | None = None,
+    area: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> AuditPage:
-    """The unit's audit records, newest first, for those who may read its log."""
+    """The unit's audit records, newest first, for those who may read its log.
+
+    ``area``: an LKE area's code ('PPA', 'HBA'): the answers to its questions only.
+    """
     units.get(session, unit_id=unit_id, actor=actor, permission="audit.read")
     query = select(AuditRecord).where(AuditRecord.unit_id == unit_id)
     if entity:
@@ -141,6 +158,11 @@ def search(
         query = query.where(AuditRecord.action == action)
     if actor_user_id:
         query = query.where(AuditRecord.actor_user_id == actor_user_id)
+    if area:
+        if not _AREA.fullmatch(area):
+            raise Invalid("Area LKE tidak dikenal.")
+        query = query.where(col(AuditRecord.entity).in_(_BY_QUESTION),
+                            col(AuditRecord.entity_id).like(f"%:{area}%"))
     if since:
         query = query.where(AuditRecord.at >= since)
     if until:
@@ -151,3 +173,325 @@ def search(
         query.order_by(col(AuditRecord.id).desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return AuditPage(records=list(rows), total=total, page=page, per_page=per_page)
+
+
+# --- the log as people read it ------------------------------------------------------------
+# The records keep their codes (action, entity, field names, exact values); the page and the
+# CSV export show them in words: Indonesian action and record names, the record by its name
+# and unit, and only the fields that changed, with local dates and Indonesian numbers.
+
+ACTION_NAMES: dict[str, str] = {
+    "create": "Dibuat",
+    "update": "Diubah",
+    "delete": "Dihapus",
+    "answer": "Jawaban diubah",
+    "clear_answer": "Jawaban dikosongkan",
+    "review_value": "Nilai reviu diisi",
+    "link": "Eviden ditautkan",
+    "unlink": "Tautan eviden dilepas",
+    "upload": "Berkas diunggah",
+    "login": "Masuk ke aplikasi",
+    "logout": "Keluar dari aplikasi",
+    "load": "Dimuat",
+    "submit": "Diajukan untuk reviu",
+    "submit_batch": "Jawaban survei diterima",
+    "revoke": "Dicabut",
+    "rotate_secret": "Rahasia diganti",
+    "remove_orphans": "Berkas tanpa tautan dibersihkan",
+    "redeliver": "Dikirim ulang",
+    "import_xlsx": "Diimpor dari XLSX",
+    "fill_from_surveys": "Diisi dari hasil survei",
+    "carry_over": "Disalin dari tahun sebelumnya",
+    "apply_survey_count": "Jumlah survei diterapkan",
+    "apply_innovations": "Diisi dari data inovasi",
+    "review_accept": "Reviu: diterima",
+    "review_return": "Reviu: dikembalikan",
+    "review:include": "Jawaban survei dihitung",
+    "review:exclude": "Jawaban survei tidak dihitung",
+    "status:open": "Kampanye dibuka",
+    "status:closed": "Kampanye ditutup",
+    "status:draft": "Kampanye kembali ke draf",
+}
+
+ENTITY_NAMES: dict[str, str] = {
+    "action_item": "Butir rencana aksi",
+    "api_token": "Token API",
+    "assessment": "LKE ZI",
+    "evidence": "Eviden",
+    "evidence_link": "Tautan eviden",
+    "evidence_store": "Penyimpanan eviden",
+    "innovation": "Inovasi",
+    "innovation_impact": "Dampak inovasi",
+    "integrity_pact": "Pakta integritas",
+    "lke_answer": "Jawaban LKE",
+    "lke_framework": "Kerangka LKE",
+    "lke_review_draft": "Catatan reviu",
+    "membership": "Keanggotaan",
+    "milestone": "Tonggak",
+    "partnership": "Kemitraan",
+    "pillar": "Pilar",
+    "predicate_award": "Predikat",
+    "survey_campaign": "Kampanye survei",
+    "survey_instrument": "Instrumen survei",
+    "survey_response": "Jawaban survei",
+    "survey_service": "Jenis layanan",
+    "survey_source": "Sumber survei",
+    "team_activity": "Kegiatan tim",
+    "team_decree": "SK tim",
+    "team_member": "Anggota tim",
+    "unit": "Unit",
+    "user": "Pengguna",
+    "webhook_delivery": "Pengiriman webhook",
+    "webhook_subscription": "Langganan webhook",
+}
+
+FIELD_NAMES: dict[str, str] = {
+    "option": "Opsi", "index_value": "Nilai indeks", "index": "Nilai indeks",
+    "penjelasan": "Penjelasan", "inputs": "Isian", "source": "Sumber", "status": "Status",
+    "year": "Tahun", "target": "Target", "name": "Nama", "title": "Judul", "label": "Label",
+    "activity": "Kegiatan", "output_target": "Target keluaran", "due_on": "Batas waktu",
+    "progress": "Kemajuan (%)", "person_in_charge": "Penanggung jawab", "area": "Area",
+    "level": "Tingkat", "self_total": "Nilai mandiri", "review_total": "Nilai reviu",
+    "flagged": "Ditandai", "decision": "Keputusan", "note": "Catatan", "role": "Peran",
+    "username": "Nama pengguna", "display_name": "Nama tampilan", "scopes": "Cakupan",
+    "revoked_at": "Dicabut pada", "expires_at": "Berlaku sampai", "predicate": "Predikat",
+    "decree_number": "Nomor SK", "decree_date": "Tanggal SK", "signed_on": "Tanggal tanda tangan",
+    "started_on": "Mulai", "stage": "Tahap", "phase": "Fase", "description": "Keterangan",
+    "url": "URL", "events": "Peristiwa", "active": "Aktif", "deleted_at": "Dihapus pada",
+    "reportable": "Dihitung", "suspect": "Dicurigai", "review_decision": "Keputusan reviu",
+    "opens_on": "Dibuka", "closes_on": "Ditutup", "minimum_sample": "Sampel minimum",
+    "period": "Periode", "campaign": "Kampanye", "question_ref": "Pertanyaan",
+    "valid_until": "Berlaku sampai", "signed_at": "Ditandatangani", "date": "Tanggal",
+    "partner": "Mitra", "value": "Nilai", "unit": "Satuan", "changed": "Berubah",
+    "answers": "Jawaban", "review_id": "Reviu", "trigger": "Pemicu",
+    "instrument_ids": "Instrumen", "period_kind": "Jenis periode", "period_label": "Periode",
+    "population": "Populasi", "public_code": "Kode publik", "timezone": "Zona waktu",
+    "is_demo": "Data demo", "links_added": "Tautan ditambah", "links_removed": "Tautan dilepas",
+    "skipped": "Dilewati", "parent_id": "Induk", "code": "Kode", "email": "Surel",
+    "filename": "Nama berkas", "size": "Ukuran (bita)", "content_type": "Jenis berkas",
+}
+
+# Stored codes of a status or decision, in words.
+VALUE_WORDS: dict[str, str] = {
+    "open": "dibuka", "closed": "ditutup", "draft": "draf", "submitted": "diajukan",
+    "in_review": "direviu TPI", "returned": "dikembalikan", "final": "final",
+    "accept": "diterima", "return": "dikembalikan", "include": "dihitung",
+    "exclude": "tidak dihitung", "regional": "Kanwil", "tpi": "TPI", "done": "selesai",
+    "planned": "direncanakan", "in_progress": "berjalan", "cancelled": "dibatalkan",
+}
+# Integers that are names, not amounts: shown without thousands dots.
+_PLAIN_INTS = {"year", "revision", "review_id", "parent_id"}
+
+# Bookkeeping columns: they change with every write and tell the reader nothing.
+_NOISE = {"id", "updated_at", "created_at", "updated_by", "updated_by_label", "revision",
+          "unit_id", "assessment_id", "created_by", "created_by_label", "secret", "request_id",
+          "question_ref"}
+# The field whose value names the record, in order of preference.
+_NAME_FIELDS = ("name", "title", "activity", "label", "display_name", "username",
+                "decree_number", "original_name", "file_name", "url")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_FRACTION = re.compile(r"^-?\d+/\d+$")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+_BOOL_WORDS = {True: "ya", False: "tidak"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ReadableRecord:
+    record: AuditRecord
+    at: str
+    actor: str
+    action: str
+    kind: str
+    name: str
+    unit: str
+    changes: list[Change]
+
+
+def action_name(action: str) -> str:
+    return ACTION_NAMES.get(action, action.replace("_", " ").replace(":", ": "))
+
+
+def entity_name(entity: str) -> str:
+    return ENTITY_NAMES.get(entity, entity.replace("_", " "))
+
+
+def field_name(field: str) -> str:
+    return FIELD_NAMES.get(field, field.replace("_", " "))
+
+
+def readable_value(value: Any, tz: str, field: str = "") -> str:
+    """One stored value as people read it: local dates, Indonesian numbers (an exact fraction
+    '351/400' as '0,88'), yes/no, lists joined; '-' for nothing."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "-"
+    if isinstance(value, bool):
+        return _BOOL_WORDS[value]
+    if isinstance(value, int):
+        return str(value) if field in _PLAIN_INTS else format_number(value, 0, "id")
+    if isinstance(value, float):
+        return format_number(value, 2, "id")
+    if isinstance(value, list):
+        return ", ".join(readable_value(v, tz) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{field_name(str(k))}: {readable_value(v, tz)}"
+                         for k, v in value.items() if str(k) not in _NOISE)
+    text = str(value)
+    if field in ("status", "decision", "level", "review_decision") and text in VALUE_WORDS:
+        return VALUE_WORDS[text]
+    if _FRACTION.match(text):
+        numerator, denominator = text.split("/")
+        if int(denominator):
+            return format_number(Fraction(int(numerator), int(denominator)), 2, "id")
+    if _DECIMAL.match(text):
+        places = min(len(text.split(".")[1]), 4)
+        return format_number(Decimal(text), places, "id")
+    if _DATETIME.match(text):
+        try:
+            return format_date(datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
+        except ValueError:
+            return text
+    if _DATE.match(text):
+        try:
+            return format_date(date.fromisoformat(text), tz)
+        except ValueError:
+            return text
+    return text
+
+
+def _flatten(data: dict | None, prefix: str = "") -> dict[str, tuple[str, Any]]:
+    """Nested mappings one field each ('HPA1A · Nilai indeks'), bookkeeping left out: the
+    label -> (the field's own name, its value)."""
+    flat: dict[str, tuple[str, Any]] = {}
+    for key, value in (data or {}).items():
+        if key in _NOISE:
+            continue
+        label = f"{prefix}{field_name(str(key))}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{label} · "))
+        else:
+            flat[label] = (str(key), value)
+    return flat
+
+
+def changes(before: dict | None, after: dict | None, tz: str) -> list[Change]:
+    """The fields that differ between before and after (all set fields of a new or removed
+    record), each as a label with its readable old and new value."""
+    if (isinstance(before, dict) and isinstance(after, dict)
+            and isinstance(after.get("answers"), dict) and "answers" not in before
+            and set(before) <= set(after["answers"])):
+        before = {"answers": before}  # a fill from surveys: the answers before, then after
+    old, new = _flatten(before), _flatten(after)
+    found = []
+    for label in list(old) + [k for k in new if k not in old]:
+        (key_b, b), (key_a, a) = old.get(label, ("", None)), new.get(label, ("", None))
+        if b == a or (b in (None, "", [], {}) and a in (None, "", [], {})):
+            continue
+        key = key_a or key_b
+        found.append(Change(key, label, readable_value(b, tz, key), readable_value(a, tz, key)))
+    return found
+
+
+def _record_name(r: AuditRecord, assessments: dict[int, Any]) -> str:
+    snap = r.after or r.before or {}
+    if r.entity in _BY_QUESTION and ":" in r.entity_id:
+        assessment_id, ref = r.entity_id.split(":", 1)[0], r.entity_id.rsplit(":", 1)[1]
+        found = assessments.get(int(assessment_id)) if assessment_id.isdigit() else None
+        return f"LKE ZI {found.year} · {ref}" if found else ref
+    if r.entity == "assessment":
+        year = snap.get("year") if isinstance(snap, dict) else None
+        found = assessments.get(int(r.entity_id)) if r.entity_id.isdigit() else None
+        year = year or (found.year if found else None)
+        if year:
+            return f"LKE ZI {year}"
+    if isinstance(snap, dict):
+        for key in _NAME_FIELDS:
+            value = snap.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return f"#{r.entity_id}" if r.entity_id else ""
+
+
+def readable(session: Session, records: list[AuditRecord], *, tz: str) -> list[ReadableRecord]:
+    """The records in words, for the page and the CSV export (two queries for any number)."""
+    ids: set[int] = set()
+    for r in records:
+        head = r.entity_id.split(":", 1)[0]
+        if r.entity in (*_BY_QUESTION, "assessment") and head.isdigit():
+            ids.add(int(head))
+    assessments = ({a.id: a for a in session.exec(
+        select(Assessment).where(col(Assessment.id).in_(ids)))} if ids else {})
+    unit_ids = {r.unit_id for r in records if r.unit_id}
+    unit_names = ({u.id: u.name for u in session.exec(
+        select(Unit).where(col(Unit.id).in_(unit_ids)))} if unit_ids else {})
+    out = []
+    for r in records:
+        out.append(ReadableRecord(
+            record=r,
+            at=format_date(r.at, tz),
+            actor=r.actor_label or "-",
+            action="Jawaban diisi" if r.action == "answer" and not r.before
+            else action_name(r.action),
+            kind=entity_name(r.entity),
+            name=_record_name(r, assessments),
+            unit=unit_names.get(r.unit_id, "") if r.unit_id else "",
+            changes=changes(r.before, r.after, tz),
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class AuditChoices:
+    """What the filters offer: the people, kinds and actions that occur in the unit's log."""
+
+    people: list[tuple[int, str]]
+    kinds: list[tuple[str, str]]
+    actions: list[tuple[str, str]]
+    areas: list[str]
+
+
+def choices(session: Session, *, actor: Principal | None, unit_id: int) -> AuditChoices:
+    units.get(session, unit_id=unit_id, actor=actor, permission="audit.read")
+    mine = AuditRecord.unit_id == unit_id
+    people = session.exec(
+        select(AuditRecord.actor_user_id, func.max(AuditRecord.actor_label))
+        .where(mine, col(AuditRecord.actor_user_id).is_not(None))
+        .group_by(AuditRecord.actor_user_id)
+    ).all()
+    kinds = session.exec(select(AuditRecord.entity).where(mine).distinct()).all()
+    actions = session.exec(select(AuditRecord.action).where(mine).distinct()).all()
+    answered = session.exec(select(AuditRecord.entity_id).where(
+        mine, col(AuditRecord.entity).in_(_BY_QUESTION)).distinct()).all()
+    areas = sorted({e.rsplit(":", 1)[1][:3] for e in answered if ":" in e})
+    return AuditChoices(
+        people=sorted(((int(i), label or f"#{i}") for i, label in people),
+                      key=lambda p: p[1].lower()),
+        kinds=sorted(((k, entity_name(k)) for k in kinds), key=lambda k: k[1]),
+        actions=sorted(((a, action_name(a)) for a in actions), key=lambda a: a[1]),
+        areas=areas,
+    )
+
+
+def to_csv(rows: list[ReadableRecord]) -> bytes:
+    """UTF-8 with BOM (spreadsheets on Windows read the accents right); a cell that a
+    spreadsheet would run as a formula starts with a quote."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Waktu", "Pelaku", "Tindakan", "Jenis", "Data", "Unit", "Perubahan"])
+    for row in rows:
+        changed = "; ".join(f"{c.label}: {c.before} → {c.after}" for c in row.changes)
+        writer.writerow([_cell(v) for v in (row.at, row.actor, row.action, row.kind, row.name,
+                                            row.unit, changed)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") and value != "-" else value

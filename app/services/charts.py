@@ -29,12 +29,19 @@ def _n(value: float | Fraction) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
-def _text(x, y, content: str, *, anchor="start", size=13, fill=INK, weight="normal") -> str:
+def _text(x, y, content: str, *, anchor="start", size=13, fill=INK, weight="normal",
+          title: str | None = None) -> str:
+    tip = f"<title>{escape(title)}</title>" if title else ""
     return (
         f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" font-size="{size}" '
         f'font-family={quoteattr(FONT)} fill="{fill}" font-weight="{weight}">'
-        f"{escape(content)}</text>"
+        f"{tip}{escape(content)}</text>"
     )
+
+
+# The widest a character of the 13 px labels gets on average (bold, wide letters): a label
+# is shortened to what surely fits its column, the whole label in its tooltip.
+_CHAR_WIDTH = 8
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,11 @@ def bar_chart(
         parts.append(_text(gx, axis + 18, str(step), anchor="middle", size=11, fill=MUTED))
     for n, bar in enumerate(bars):
         y = top + n * row
-        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
+        fits = (label_width - 12) // _CHAR_WIDTH
+        label = bar.label if len(bar.label) <= fits else bar.label[:fits - 1].rstrip() + "…"
         weight = "bold" if bar.highlight else "normal"
-        parts.append(_text(label_width - 8, y + row / 2 + 4, label, anchor="end", weight=weight))
+        parts.append(_text(label_width - 8, y + row / 2 + 4, label, anchor="end", weight=weight,
+                           title=bar.label if label != bar.label else None))
         x0, x1 = x(scale_min), x(bar.value)
         parts.append(
             f'<rect x="{_n(x0)}" y="{_n(y + 5)}" width="{_n(max(x1 - x0, 0))}" '

@@ -21,17 +21,20 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar, Literal, Self, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, field_validator
 
+from app.domain.numbers import NumberError, parse_integer, parse_number
 from app.domain.text import clean_text, clean_value
 from app.services.errors import Invalid
 
 # The Indonesian words for a text that is not of the field's type.
 _TYPE_WORDS = {
     int: "harus berupa bilangan bulat",
+    Decimal: "harus berupa angka, misalnya 12.500.000,50",
     bool: "harus ya atau tidak",
 }
 
@@ -47,8 +50,9 @@ class FormField:
 
 
 def thousands(text: str) -> str:
-    """'1.200' as people write it on a page: the dots group thousands."""
-    return text.replace(".", "")
+    """'1.200' as people write it on a page: the dots group thousands (every number field
+    reads Indonesian numbers through ``app.domain.numbers`` anyway; kept for its callers)."""
+    return text
 
 
 class TextInput(BaseModel):
@@ -88,8 +92,10 @@ class FormInput(TextInput):
                 if raw == "" and not info.is_required():
                     continue  # the field's default
             try:
+                if kind in (int, Decimal) and isinstance(raw, str):
+                    raw = parse_integer(raw) if kind is int else parse_number(raw)
                 values[name] = _adapter(kind).validate_python(raw)
-            except ValidationError:
+            except (ValidationError, NumberError):
                 problems.append(_invalid(name, kind, spec))
         if problems:
             raise Invalid(cls.refusal, problems=problems)
@@ -114,7 +120,8 @@ def _invalid(name: str, kind: Any, spec: FormField | None) -> str:
 
 
 def _bare(annotation: Any) -> Any:
-    """The field's type as a page reads it: optional dropped (a blank is the default), a
+    """The field's type as a page reads it (whole numbers and decimals as Indonesians write them:
+    '12.500.000,50', ``app.domain.numbers``): optional dropped (a blank is the default), a
     choice read as text (the service says which choices there are)."""
     if typing.get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]

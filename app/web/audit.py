@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -30,6 +31,22 @@ def _parse_day(value: str | None, tz: str) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
+def _filters(
+    session, principal, unit, *, entity, action, person, area, since, until, page, per_page,
+):
+    until_at = _parse_day(until, unit.timezone)
+    try:
+        person_id = int(person) if person else None
+    except ValueError:
+        raise Invalid("Pelaku tidak dikenal.") from None
+    return audit.search(
+        session, actor=principal, unit_id=unit.id, entity=entity or None, action=action or None,
+        actor_user_id=person_id, area=area or None,
+        since=_parse_day(since, unit.timezone),
+        until=until_at + timedelta(days=1) if until_at else None, page=page, per_page=per_page,
+    )
+
+
 @router.get("/units/{unit_id}/audit")
 def audit_page(
     request: Request,
@@ -38,22 +55,43 @@ def audit_page(
     unit_id: int,
     entity: str | None = None,
     action: str | None = None,
+    person: str | None = None,
+    area: str | None = None,
     since: str | None = None,
     until: str | None = None,
     page: int = 1,
 ) -> Response:
     unit = units.get(session, unit_id=unit_id, actor=principal, permission="audit.read")
-    until_at = _parse_day(until, unit.timezone)
-    result = audit.search(
-        session, actor=principal, unit_id=unit_id, entity=entity or None, action=action or None,
-        since=_parse_day(since, unit.timezone),
-        until=until_at + timedelta(days=1) if until_at else None, page=page,
-    )
+    filters = {"entity": entity or "", "action": action or "", "person": person or "",
+               "area": area or "", "since": since or "", "until": until or ""}
+    result = _filters(session, principal, unit, **filters, page=page, per_page=50)
     return render(
         request, "pages/audit/log.html",
         {
             "unit": unit, "result": result,
-            "filters": {"entity": entity or "", "action": action or "", "since": since or "",
-                        "until": until or ""},
+            "rows": audit.readable(session, result.records, tz=unit.timezone),
+            "choices": audit.choices(session, actor=principal, unit_id=unit_id),
+            "filters": filters, "query": urlencode({k: v for k, v in filters.items() if v}),
         },
     )
+
+
+@router.get("/units/{unit_id}/audit.csv")
+def audit_csv(
+    session: SessionDep,
+    principal: AuditReader,
+    unit_id: int,
+    entity: str | None = None,
+    action: str | None = None,
+    person: str | None = None,
+    area: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    """The filtered log as CSV, every matching record (up to 100.000), in words."""
+    unit = units.get(session, unit_id=unit_id, actor=principal, permission="audit.read")
+    result = _filters(session, principal, unit, entity=entity, action=action, person=person,
+                      area=area, since=since, until=until, page=1, per_page=100_000)
+    body = audit.to_csv(audit.readable(session, result.records, tz=unit.timezone))
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="audit-{unit.code}.csv"'})

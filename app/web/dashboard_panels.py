@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.domain.programme import ChangeArea, Stage
-from app.domain.surveys.indices import format_id
+from app.domain.surveys.indices import to_fraction
+from app.i18n import format_number
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services.lke import assessments as lke_assessments
@@ -33,6 +34,11 @@ PROGRAMME_LINKS = {
     "plan": "/action-plan",
     "partnerships": "/partnerships",
 }
+
+
+def format_id(value, places: int = 2) -> str:
+    """An index or score as the page's language writes it ('88,39' / '88.39'), half up."""
+    return format_number(to_fraction(value), places)
 
 
 def lke_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:

@@ -6,6 +6,7 @@ Everything the templates reach besides their context is set here and only here: 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -15,15 +16,24 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined
 
 from app.deps import csrf_token
 from app.domain import programme as programme_domain
 from app.domain.display import round_half_up
 from app.domain.lke import review as lke_review
+from app.domain.numbers import format_input
 from app.domain.programme.impact import UNITS as IMPACT_UNITS
 from app.domain.season import calendar as season_calendar
 from app.domain.text import clean_text
-from app.i18n import LANGUAGE_NAMES, LANGUAGES, format_date, format_number, gettext
+from app.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    current_language,
+    format_date,
+    format_number,
+    gettext,
+)
 from app.services.lke import assessments as lke_assessments
 from app.services.programme import innovations, partnerships, team
 
@@ -193,6 +203,43 @@ env.globals.update(
     season_step_names=season_calendar.STEP_NAMES,
 )
 env.filters["dec"] = dec
+
+
+def num_input(value: Any) -> str:
+    """A number in a form field as people type it ('12.500.000,50'); text someone typed
+    (shown back after a refusal) unchanged; nothing for no value."""
+    if value is None or isinstance(value, Undefined) or not isinstance(value, int | Decimal | str):
+        return ""
+    return format_input(value)
+
+
+def stored_num(value: Any) -> str:
+    """A number stored as machine text ('3.62', '1200') in a form field: '3,62', '1.200'."""
+    if value is None or isinstance(value, Undefined):
+        return ""
+    if isinstance(value, str):
+        try:
+            return format_input(Decimal(value.strip()))
+        except ArithmeticError:
+            return value
+    return format_input(value)
+
+
+_ID_DECIMAL = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(?![\d,])")
+
+
+def local_numbers(text: Any) -> Any:
+    """A sentence a service wrote with Indonesian numbers ('nilai 61,01 di bawah 85,00'),
+    its numbers in English form ('61.01', '1,234.50') on an English page."""
+    if not isinstance(text, str) or current_language.get() != "en":
+        return text
+    return _ID_DECIMAL.sub(
+        lambda m: f"{m.group(1).replace('.', ',')}.{m.group(2)}", text)
+
+
+env.filters["local_numbers"] = local_numbers
+env.filters["num_input"] = num_input
+env.filters["stored_num"] = stored_num
 
 
 def _shown(value: Any) -> Any:

@@ -59,8 +59,10 @@ async def test_worksheet_flow(client, world, db, framework_row):
     assert r.status_code == 200
     html = r.text
     assert html.lstrip().startswith('<article class="ws-q answered"')
-    for ref in ("PPA2", "PPA", "PP", "P"):
+    for ref in ("PPA2", "PPA", "PP"):
         assert f'id="score-{ref}" hx-swap-oob="true"' in html
+    # the component's score is not on the page: no swap without a target (oobErrorNoTarget)
+    assert 'id="score-P"' not in html
     assert 'id="ws-summary" hx-swap-oob="true"' in html
     assert 'id="nav-PPA" hx-swap-oob="true"' in html
     # PPA2 weighs 1.00 over 3 questions: Ya -> 1/3 = 0,33

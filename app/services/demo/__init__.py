@@ -3,7 +3,7 @@
 ``load`` runs the steps of ``STEPS`` in order; each step adds its own demo records to the
 database and to the shared :class:`DemoResult`, and skips what is already there. A later step
 may use what an earlier one made (the evidence links need the LKE demo; closing the demo
-survey campaigns fills that LKE's Hasil items).
+survey campaigns fills that LKE's Hasil items; the 2018 assessment is then reviewed to final).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ STEPS: tuple[Callable[[Session, DemoResult], None], ...] = (
     programme.load_programme_demo,
     surveys.load_survey_demo,
     season.demo_calendar,
+    lke.finalise_2018,
 )
 
 

@@ -7,8 +7,10 @@ import hashlib
 from sqlmodel import Session
 
 from app.domain.lke import Framework, Question
+from app.domain.lke import review as rv
+from app.services.accounts import users
 from app.services.demo.base import DemoResult
-from app.services.lke import answers, assessments, frameworks
+from app.services.lke import answers, assessments, frameworks, review, submission
 
 DEMO_SOURCE = "demo"
 NOTE = "Contoh data demo (bukan penilaian sebenarnya)."
@@ -77,3 +79,22 @@ def demo_assessments(session: Session, result: DemoResult) -> None:
             source=DEMO_SOURCE,
         )
         result.created.append(f"LKE assessment {year} (demo)")
+
+
+def finalise_2018(session: Session, result: DemoResult) -> None:
+    """The 2018 WBK assessment went through the whole chain: submitted, accepted by the
+    Kanwil and by the TPI, final. Runs last, after the survey demo filled its Hasil items."""
+    unit_id = result.unit_ids["KPPN-TJP"]
+    a = assessments.find(session, unit_id=unit_id, year=2018)
+    if a is None or a.status != rv.DRAFT:
+        return
+    if not submission.readiness(session, assessment=a).ready:
+        return  # the demo answers left a question open: keep it a draft rather than fail
+    submission.submit(session, actor=None, assessment_id=a.id, note=NOTE)
+    for username in ("kanwil", "tpi"):
+        user = users.get_by_username(session, username=username)
+        if user is None:
+            return
+        review.decide(session, actor=users.principal_for_user(session, user), assessment_id=a.id,
+                      decision=rv.ACCEPT, note="Diterima (data demo).")
+    result.created.append("LKE assessment 2018 final (demo)")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
+from app.domain.surveys.guard import Reason
 from app.domain.surveys.indices import sample_size
 from app.models.surveys.records import SurveyCampaign, SurveyResponse
 from app.services.demo.base import DemoResult
@@ -136,7 +137,7 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
             "ip_hash": None, "device_hash": None,
             "fill_seconds": rng.randint(6, 12) if suspect else rng.randint(45, 240),
             "idempotency_key": None, "suspect": suspect,
-            "suspect_reasons": ["terlalu_cepat"] if suspect else None,
+            "suspect_reasons": [Reason.too_fast.value] if suspect else None,
             "review_decision": None, "reviewed_by": None, "reviewed_at": None,
             "reportable": not suspect,
         })

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.domain import lke
 from app.domain.lke import AnswerInput, Framework
+from app.domain.numbers import NumberError, parse_number
 from app.domain.text import clean_text
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
 from app.security.principal import Principal
@@ -53,6 +54,17 @@ def _number(raw: Any) -> Any:
     return raw
 
 
+def _typed(raw: Any, *, small: bool = False) -> Any:
+    """A number typed as Indonesians write it ('1.200', '3,62': ``app.domain.numbers``) as a
+    Decimal; anything else unchanged (validate_answer reports it)."""
+    if isinstance(raw, str) and raw.strip():
+        try:
+            return parse_number(raw, small=small)
+        except NumberError:
+            return raw
+    return raw
+
+
 def _decimal_text(raw: Any) -> str:
     value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace(",", "."))
     return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
@@ -66,18 +78,17 @@ def _normalise(question: lke.Question, change: AnswerChange) -> AnswerInput:
                 option = code
                 break
     inputs = (
-        {str(k): _number(v) for k, v in change.inputs.items()}
+        {str(k): _typed(_number(v)) for k, v in change.inputs.items()}
         if change.inputs is not None
         else None
     )
     index = _number(change.index)
     if isinstance(index, str):
         index = index.strip()
-    if isinstance(index, str) or isinstance(index, int):
-        try:
-            index = Decimal(str(index).replace(",", "."))
-        except InvalidOperation:
-            pass  # validate_answer reports it
+    if isinstance(index, str):
+        index = _typed(index, small=True)
+    elif isinstance(index, int) and not isinstance(index, bool):
+        index = Decimal(index)
     return AnswerInput(option=option or None, inputs=inputs or None, index=index)
 
 

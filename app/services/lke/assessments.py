@@ -8,6 +8,7 @@ and comparisons in ``overview``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -224,3 +225,16 @@ def delete(session: Session, *, actor: Principal | None, assessment_id: int) -> 
         session, assessment, actor=actor, action="delete", entity="assessment",
         before=before,
     )
+
+
+def new_defaults(session: Session, *, unit_id: int, taken: list[int]) -> tuple[int, str]:
+    """What a new assessment form offers: this year in the unit's time zone (the next year
+    without an assessment when this one has one) and the unit's next target (WBBM once it
+    holds WBK)."""
+    unit = units.get(session, unit_id=unit_id)
+    year = datetime.now(ZoneInfo(unit.timezone or "Asia/Jakarta")).year
+    while year in taken:
+        year += 1
+    holds = any(units.holds_predicate(session, unit_id=unit_id, predicate=p.value)
+                for p in (Predicate.WBK, Predicate.WBBM))
+    return year, (Predicate.WBBM.value if holds else Predicate.WBK.value)

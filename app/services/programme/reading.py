@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from annotated_types import MaxLen
 
+from app.domain.numbers import NumberError, parse_integer, parse_number
 from app.domain.text import clean_value
 
 if TYPE_CHECKING:
@@ -211,9 +212,10 @@ def _decimal(value: Any, label: str) -> Decimal:
         # floats are inexact; the API sends numbers as strings or integers
         value = str(value)
     try:
-        number = Decimal(str(value).strip().replace(" ", ""))
-    except InvalidOperation:
-        raise ValueError(f"{label} harus berupa angka (gunakan titik untuk desimal).") from None
+        # typed on a page: Indonesian ('12.500.000,50'); a value from the API as it is
+        number = parse_number(value) if isinstance(value, str) else Decimal(str(value))
+    except (InvalidOperation, NumberError):
+        raise ValueError(f"{label} harus berupa angka, misalnya 12.500.000,50.") from None
     if not number.is_finite():
         raise ValueError(f"{label} harus berupa angka.")
     if abs(number) >= Decimal(10) ** 14:
@@ -226,8 +228,8 @@ def _int(value: Any, label: str) -> int:
         raise ValueError(f"{label} harus berupa bilangan bulat.")
     if not isinstance(value, int):
         try:
-            value = int(str(value).strip())
-        except ValueError:
+            value = parse_integer(str(value))
+        except NumberError:
             raise ValueError(f"{label} harus berupa bilangan bulat.") from None
     if not -MAX_INT <= value <= MAX_INT:
         raise ValueError(f"{label} di luar rentang yang diizinkan.")

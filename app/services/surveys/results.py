@@ -255,6 +255,12 @@ class ProfileRow:
     label: str
     groups: tuple[tuple[str, GroupShare], ...]  # (option label, share)
     unanswered: int
+    # The field's and its options' Indonesian labels -> their English (the instrument's own).
+    english: dict[str, str] = field(default_factory=dict)
+
+    def label_in(self, text: str, lang: str) -> str:
+        """A label of this row (the field's or an option's) in the page language."""
+        return self.english.get(text, text) if lang == "en" else text
 
 
 @dataclass
@@ -300,9 +306,10 @@ def _profile_rows(
         shares = profile_breakdown(pairs)
         labels = {o.code: o.label.id for o in pf.options}
         answered = sum(n for _, n in pairs)
+        english = {pf.label.id: pf.label.en, **{o.label.id: o.label.en for o in pf.options}}
         rows.append(ProfileRow(
             code, pf.label.id, tuple((labels[s.code], s) for s in shares),
-            max(respondents - answered, 0),
+            max(respondents - answered, 0), english,
         ))
     return rows
 

@@ -9,11 +9,11 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
+from app.domain.numbers import NumberError, parse_integer
 from app.i18n import gettext as _
 from app.security.principal import ALL_SCOPES, SCOPE_DESCRIPTIONS, Principal
 from app.services import units
 from app.services.accounts import tokens
-from app.services.errors import Invalid
 from app.web.confirm import Step, confirmation_step
 from app.web.templating import render
 
@@ -77,9 +77,11 @@ async def revoke_token(
 
 
 def _int_or_none(value) -> int | None:
+    """The days as typed ('365', '1.000'); what is not a number is 0, which the service
+    refuses ("Masa berlaku 1-3650 hari.") together with every other problem of the form."""
     if value in (None, ""):
         return None
     try:
-        return int(str(value))
-    except ValueError:
-        raise Invalid("Masa berlaku harus berupa angka hari.") from None
+        return parse_integer(str(value))
+    except NumberError:
+        return 0

@@ -100,7 +100,9 @@ def _open_area(fw: Framework, ref: str | None) -> str:
 
 
 def _ancestors(q: Question) -> list[str]:
-    return [q.sub_indicator_ref, q.area_ref, q.part_ref, q.component_ref, "TOTAL"]
+    """The scores shown on the page above a question, swapped out of band after an answer
+    (a component's score is not on the page: swapping it was htmx's oobErrorNoTarget)."""
+    return [q.sub_indicator_ref, q.area_ref, q.part_ref, "TOTAL"]
 
 
 # --- assessments of a unit ---------------------------------------------------------------
@@ -126,6 +128,8 @@ def assessment_list(
         "unit": unit, "items": items, "oversight_rows": oversight_rows,
         "can_create": principal.can("indicators.write", unit_id),
         "years": [i["a"].year for i in items],
+        "defaults": svc.new_defaults(session, unit_id=unit_id,
+                                     taken=[i["a"].year for i in items]),
     })
 
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from app.deps import SessionDep, requires
 from app.domain.surveys.guard import describe_reason
-from app.domain.surveys.indices import IKM_2017_BANDS, format_id
+from app.domain.surveys.indices import IKM_2017_BANDS, to_fraction
 from app.i18n import format_number
 from app.i18n import gettext as _
 from app.security.principal import Principal
@@ -42,6 +42,11 @@ STATE_NAMES = {
     "open": "Dibuka", "draft": "Draf", "not_yet": "Belum dibuka", "ended": "Masa isi berakhir",
     "closed": "Ditutup",
 }
+
+
+def format_id(value, places: int = 2) -> str:
+    """An index or score as the page's language writes it ('88,39' / '88.39'), half up."""
+    return format_number(to_fraction(value), places)
 
 
 def _campaign(session, unit_id: int, campaign_id: int, actor: Principal | None = None):
@@ -151,7 +156,7 @@ def _form_ctx(session, unit_id: int, campaign=None, form=None, problems=None) ->
                 "title": campaign.title, "period_kind": campaign.period_kind,
                 "period_label": campaign.period_label, "opens_on": campaign.opens_on.isoformat(),
                 "closes_on": campaign.closes_on.isoformat(),
-                "population": str(campaign.population),
+                "population": campaign.population,
                 "instruments": [i.code for i in survey_campaigns.instruments_of(session, campaign)],
             }
         else:

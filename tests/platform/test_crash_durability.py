@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
@@ -38,11 +33,11 @@ from app.models.surveys.records import SurveyAnswer, SurveyResponse
 from app.services.accounts import tokens
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import tallies as survey_tallies
+from tests.support.server_process import ServerProcess
 from tests.support.survey_forms import IKM, hidden, ikm_form, make_campaign, make_unit
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "crash-test-secret-" + "x" * 40
 #: Load before the kill: at least this many acknowledged answers of each kind, and at least
 #: this long, but never longer than LOAD_LIMIT seconds.
@@ -51,56 +46,6 @@ MIN_LOAD_SECONDS = 1.5
 LOAD_LIMIT = 20.0
 PUBLIC_THREADS = 2
 API_THREADS = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`zona serve` as a subprocess; ``start`` waits until /readyz answers 200."""
-
-    def __init__(self, env: dict[str, str], log: Path):
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen | None = None
-        self.base = ""
-
-    def start(self) -> None:
-        port = _free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        with open(self.log, "a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(port)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the server did not become ready:\n" + self.log.read_text()[-3000:])
-
-    def kill9(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        assert self.process.returncode == -signal.SIGKILL
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 class Load:
@@ -208,7 +153,7 @@ def test_kill_9_mid_load_loses_no_acknowledged_answer(scratch_database_url, tmp_
            "ZONA_SURVEY_THROTTLE_REFUSE_AFTER": "1000000000",
            "PYTHONUNBUFFERED": "1"}
     env.pop("ZONA_UPLOAD_DIR", None)
-    server = Server(env, tmp_path / "server.log")
+    server = ServerProcess(env, tmp_path / "server.log")
     load = Load(campaign.public_code, campaign.id, token)
     threads: list[threading.Thread] = []
     try:

@@ -14,14 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -31,59 +25,13 @@ from app.migrate import upgrade
 from app.models.surveys.records import SurveyResponse
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import kiosks as survey_kiosks
+from tests.support.server_process import ServerProcess, free_port
 from tests.support.survey_forms import make_campaign, make_unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True}
 WAIT = 30_000  # ms: every wait is bounded
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`zona serve` on one port; ``start`` waits (bounded) until /readyz answers 200."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path):
-        self.env, self.port, self.log = env, port, log
-        self.base = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log, "a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the server did not become ready:\n" + self.log.read_text()[-3000:])
-
-    def kill9(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
 
 
 def answer(page, n: int) -> None:
@@ -115,14 +63,14 @@ def test_sync_interrupted_by_a_killed_server_resumes(scratch_database_url, tmp_p
         campaign = make_campaign(session, make_unit(session))
         issued = survey_kiosks.create(session, actor=None, campaign_id=campaign.id,
                                       name="Tablet loket 1")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ, "ZONA_DATABASE_URL": url, "ZONA_DATA_DIR": str(tmp_path / "data"),
         "ZONA_SECRET_KEY": "kiosk-crash-secret-" + "x" * 40,
         "ZONA_BASE_URL": f"http://127.0.0.1:{port}", "ZONA_WEBHOOKS_WORKER": "false",
         "ZONA_SURVEY_KIOSK_MIN_FILL_SECONDS": "0", "ZONA_SURVEY_KIOSK_MAX_PER_MINUTE": "1000",
     }
-    server = Server(env, port, tmp_path / "server.log")
+    server = ServerProcess(env, tmp_path / "server.log", port=port)
     server.start()
     # Request interception and a service worker do not mix in Playwright: this test needs
     # the first only (no reload offline here; test_kiosk_browser.py covers that).

@@ -291,17 +291,10 @@ class Refused:
 
 
 @dataclass(frozen=True)
-class KioskBatchResult:
-    results: tuple[survey_responses.RecordedResponse, ...]
-    refused: tuple[Refused, ...]
+class KioskBatchResult(survey_responses.BatchResult):
+    """A batch's answers as for any client, plus those the kiosk rules refused for good."""
 
-    @property
-    def created(self) -> int:
-        return sum(1 for r in self.results if not r.duplicate)
-
-    @property
-    def duplicates(self) -> int:
-        return sum(1 for r in self.results if r.duplicate)
+    refused: tuple[Refused, ...] = ()
 
 
 def submit_batch(

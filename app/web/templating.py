@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
+from sqlmodel import Session
 
 from app.deps import csrf_token
 from app.domain import programme as programme_domain
@@ -36,6 +37,7 @@ from app.i18n import (
 )
 from app.services.lke import assessments as lke_assessments
 from app.services.programme import innovations, partnerships, team
+from app.services.season import inbox as season_inbox
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -257,6 +259,17 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def _bell_count(request: Request, principal) -> Any:
+    """The header bell's unread count, counted only when the layout draws the bell (a signed-in
+    person's full page): one COUNT query, so the bell shows it without JavaScript."""
+    def count() -> int:
+        if principal is None or getattr(principal, "kind", None) != "user":
+            return 0
+        with Session(request.app.state.engine) as session:
+            return season_inbox.unread_count(session, actor=principal)
+    return count
+
+
 def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
     principal = getattr(request.state, "principal", None)
     return {
@@ -264,6 +277,7 @@ def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
         "lang": getattr(request.state, "language", "id"),
         "csrf_token": csrf_token(request),
         "principal": principal,
+        "bell_unread": _bell_count(request, principal),
         **context,
     }
 

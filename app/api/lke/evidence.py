@@ -7,6 +7,7 @@ attachments, for callers who may read the evidence's unit.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -19,7 +20,7 @@ from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
-from app.services.lke.inputs import EvidenceLinkIn, LinkIn
+from app.services.lke.inputs import EvidenceLinkIn, LinkIn, ValidityIn
 
 router = APIRouter(tags=["evidence"])
 
@@ -42,10 +43,12 @@ class EvidenceOut(BaseModel):
     uploaded_by: str
     uploaded_at: Timestamp
     download_url: str | None
+    valid_until: date | None = Field(
+        None, description="The last day the evidence is valid; null: valid without end")
 
     @classmethod
     def of(cls, row: Evidence) -> EvidenceOut:
-        return cls(
+        return cls(valid_until=row.valid_until,
             id=row.id, unit_id=row.unit_id, kind=row.kind, title=row.title, url=row.url,
             original_name=row.original_name, media_type=row.media_type, size=row.size,
             sha256=row.sha256, uploaded_by=row.uploaded_by_label, uploaded_at=row.uploaded_at,
@@ -124,15 +127,17 @@ def upload_evidence(
     unit_id: int,
     file: Annotated[UploadFile, File(description="PDF, PNG/JPEG, Office document")],
     title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+    valid_until: Annotated[date | None, Form(
+        description="The last day the evidence is valid (YYYY-MM-DD, optional)")] = None,
     _key: IdempotencyKey = None,
 ):
-    """Upload a file (multipart/form-data, field `file`, optional `title`).
+    """Upload a file (multipart/form-data, field `file`, optional `title`, `valid_until`).
 
     The type is checked by content; an empty file, a wrong type -> 422, too large -> 413."""
     row = svc.upload_file(
         session, actor=principal, unit_id=unit_id, filename=file.filename, stream=file.file,
         upload_dir=settings.resolved_upload_dir(),
-        max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+        max_bytes=settings.max_upload_mb * 1024 * 1024, title=title, valid_until=valid_until,
     )
     return EvidenceOut.of(row)
 
@@ -142,13 +147,22 @@ def add_link(session: SessionDep, principal: WriteUnit, unit_id: int, body: Link
              _key: IdempotencyKey = None):
     """Add an http(s) link to the unit's evidence library."""
     return EvidenceOut.of(
-        svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title)
+        svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title,
+                     valid_until=body.valid_until)
     )
 
 
 @router.get("/evidence/{evidence_id}", response_model=EvidenceOut)
 def get_evidence(session: SessionDep, principal: ReadAny, evidence_id: int):
     return EvidenceOut.of(svc.get(session, actor=principal, evidence_id=evidence_id))
+
+
+@router.patch("/evidence/{evidence_id}", response_model=EvidenceOut)
+def set_validity(session: SessionDep, principal: WriteAny, evidence_id: int, body: ValidityIn):
+    """Change the last day the evidence is valid, or clear it (`null`). Audited; the daily
+    season check warns 14 days ahead and once expired."""
+    return EvidenceOut.of(svc.set_valid_until(
+        session, actor=principal, evidence_id=evidence_id, valid_until=body.valid_until))
 
 
 @router.get(

@@ -108,10 +108,12 @@ def step_of_status(status: str | None) -> str:
 
 
 def _done(step: str, status: str | None) -> bool:
-    current = step_of_status(status)
+    """A step is done once the assessment is past it. The national proposal has no record of
+    its own in Zona: it is done when the assessment is final (the TPI accepted it), which is
+    when the TPI proposes the unit to the national team."""
     if status == "final":
-        return step != NATIONAL_PROPOSAL
-    return STEPS.index(step) < STEPS.index(current)
+        return True
+    return STEPS.index(step) < STEPS.index(step_of_status(status))
 
 
 @dataclass(frozen=True)

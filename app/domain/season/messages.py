@@ -29,6 +29,8 @@ PARTNERSHIP_EXPIRING = "partnership_expiring"
 CAMPAIGN_SAMPLE_REACHED = "campaign_sample_reached"
 CAMPAIGN_CLOSED = "campaign_closed"
 ANSWERS_HELD = "answers_held"
+EVIDENCE_EXPIRING = "evidence_expiring"
+EVIDENCE_EXPIRED = "evidence_expired"
 
 #: kind -> (Indonesian, English) name, in the order the preferences page lists them.
 KINDS: dict[str, tuple[str, str]] = {
@@ -45,6 +47,8 @@ KINDS: dict[str, tuple[str, str]] = {
                               "Survey reached its minimum sample"),
     CAMPAIGN_CLOSED: ("Survei ditutup", "Survey closed"),
     ANSWERS_HELD: ("Jawaban survei ditahan untuk diperiksa", "Survey answers held for review"),
+    EVIDENCE_EXPIRING: ("Eviden segera habis masa berlakunya", "Evidence about to expire"),
+    EVIDENCE_EXPIRED: ("Eviden kedaluwarsa", "Evidence expired"),
 }
 
 _LEVELS = {"regional": ("Kantor Wilayah", "regional office"), "tpi": ("TPI", "TPI")}
@@ -116,6 +120,18 @@ _TEXTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
          "Jawaban baru pada survei \"{title}\" ditahan untuk diperiksa."),
         ("{unit}: survey answers held",
          "New answers to the survey \"{title}\" are held for review."),
+    ),
+    EVIDENCE_EXPIRING: (
+        ("{unit}: eviden \"{title}\" berakhir {when_id}",
+         "Eviden berlaku sampai {due}. Unggah versi yang baru sebelum tanggal itu."),
+        ("{unit}: evidence \"{title}\" expires {when_en}",
+         "The evidence is valid until {due}. Upload a new version before then."),
+    ),
+    EVIDENCE_EXPIRED: (
+        ("{unit}: eviden \"{title}\" kedaluwarsa",
+         "Eviden hanya berlaku sampai {due}. Ganti dengan yang masih berlaku."),
+        ("{unit}: evidence \"{title}\" expired",
+         "The evidence was valid until {due}. Replace it with a valid one."),
     ),
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
@@ -32,6 +32,9 @@ class Evidence(SQLModel, table=True):
     uploaded_at: datetime = utc_field(default_now=True)
     deleted_at: datetime | None = utc_field(nullable=True)
     deleted_by_label: str | None = Field(default=None, max_length=200)
+    # Valid until this day (a certificate, a decree, an agreement); None: no end. Warned by the
+    # daily season check (app.services.season.jobs.check_evidence).
+    valid_until: date | None = Field(default=None, index=True)
 
 
 class EvidenceLink(SQLModel, table=True):

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -91,6 +91,24 @@ def _receive(stream: BinaryIO, out: BinaryIO, max_bytes: int) -> _Received:
     return _Received(size=size, sha256=digest.hexdigest(), head=head)
 
 
+#: A validity date outside these years is a typing slip, not a real end of validity.
+MIN_VALID_YEAR = 2000
+MAX_VALID_YEAR = 2100
+
+
+def validity_problems(valid_until: date | None) -> list[str]:
+    """What is wrong with an evidence's "valid until" date (None: valid without end)."""
+    if valid_until is not None and not MIN_VALID_YEAR <= valid_until.year <= MAX_VALID_YEAR:
+        return [f"Tanggal berlaku sampai harus antara tahun {MIN_VALID_YEAR} dan "
+                f"{MAX_VALID_YEAR}."]
+    return []
+
+
+def is_expired(row: Evidence, today: date) -> bool:
+    """Past its validity on ``today`` (the last valid day itself is not expired)."""
+    return row.valid_until is not None and row.valid_until < today
+
+
 def _clean_title(title: str | None, fallback: str) -> str:
     text = " ".join((title or "").split())
     return (text or fallback)[:MAX_TITLE]
@@ -106,10 +124,14 @@ def upload_file(
     upload_dir: Path,
     max_bytes: int,
     title: str | None = None,
+    valid_until: date | None = None,
 ) -> Evidence:
-    """Store an uploaded file in the unit's library after checking what it really is."""
+    """Store an uploaded file in the unit's library after checking what it really is
+    (``valid_until``: the last day it is valid, optional)."""
     units.get(session, unit_id=unit_id)
     _check(actor, "indicators.write", unit_id)
+    if problems := validity_problems(valid_until):
+        raise Invalid("Berkas eviden tidak disimpan.", problems=problems)
     original = sanitise_filename(filename)
     stored_name = secrets.token_hex(20)
     # Written under a temporary name beside its final one, fsync-ed, renamed into place and
@@ -126,7 +148,7 @@ def upload_file(
         row = Evidence(
             unit_id=unit_id, kind="file", title=_clean_title(title, original),
             original_name=original, stored_name=stored_name, media_type=kind.media_type,
-            size=received.size, sha256=received.sha256,
+            size=received.size, sha256=received.sha256, valid_until=valid_until,
             uploaded_by=actor.user_id if actor else None, uploaded_by_label=actor_label(actor),
         )
         session.add(row)
@@ -169,7 +191,7 @@ def check_url(url: str) -> list[str]:
 
 def add_link(
     session: Session, *, actor: Principal | None, unit_id: int, url: str, title: str | None = None,
-    commit: bool = True,
+    commit: bool = True, valid_until: date | None = None,
 ) -> Evidence:
     """Add a link (http/https) to the unit's evidence library (``commit=False``: the caller
     commits)."""
@@ -178,12 +200,13 @@ def add_link(
     problems = check_url(url or "")
     if len(" ".join((title or "").split())) > MAX_TITLE:
         problems.append(f"Judul eviden paling banyak {MAX_TITLE} karakter.")
+    problems += validity_problems(valid_until)
     if problems:
         raise Invalid("Tautan eviden tidak disimpan.", problems=problems)
     url = url.strip()
     row = Evidence(
         unit_id=unit_id, kind="link", title=_clean_title(title, url), url=url,
-        uploaded_by=actor.user_id if actor else None, uploaded_by_label=actor_label(actor),
+        valid_until=valid_until, uploaded_by=actor.user_id if actor else None, uploaded_by_label=actor_label(actor),
     )
     session.add(row)
     session.flush()
@@ -205,6 +228,22 @@ def get(
     if row is None or row.deleted_at is not None:
         raise NotFound(f"Eviden {evidence_id} tidak ditemukan.")
     _check(actor, permission, row.unit_id)
+    return row
+
+
+def set_valid_until(
+    session: Session, *, actor: Principal | None, evidence_id: int, valid_until: date | None,
+) -> Evidence:
+    """Change (or clear, with None) the last day an evidence is valid; audited. A new date
+    means new warnings: the season check keys its notices by the date."""
+    row = get(session, actor=actor, evidence_id=evidence_id, permission="indicators.write")
+    if problems := validity_problems(valid_until):
+        raise Invalid("Tanggal berlaku eviden tidak disimpan.", problems=problems)
+    if row.valid_until == valid_until:
+        return row
+    before = audit.snapshot(row)
+    row.valid_until = valid_until
+    audit.save(session, row, actor=actor, action="update", entity="evidence", before=before)
     return row
 
 

@@ -11,6 +11,7 @@ typed only, the service checks the content and lists every problem in Indonesian
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
@@ -64,11 +65,24 @@ class LinkIn(FormInput):
         extra="forbid",
         json_schema_extra={"examples": [
             {"url": "https://kppn-contoh.kemenkeu.go.id/zi/sk-tim-2025.pdf",
-             "title": "SK Tim Pembangunan ZI 2025"}
+             "title": "SK Tim Pembangunan ZI 2025", "valid_until": "2026-12-31"}
         ]},
     )
     url: str = Field(min_length=1, max_length=lke_evidence.MAX_URL)
     title: str | None = Field(None, max_length=lke_evidence.MAX_TITLE)
+    valid_until: Annotated[date | None, FormField("Berlaku sampai")] = Field(
+        None, description="The last day the evidence is valid (optional).")
+
+
+# The validity of an evidence of the library, changed or cleared (null).
+class ValidityIn(FormInput):
+    refusal: ClassVar[str] = "Tanggal berlaku eviden tidak disimpan."
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"valid_until": "2027-06-30"}, {"valid_until": None}]},
+    )
+    valid_until: Annotated[date | None, FormField("Berlaku sampai")] = Field(
+        None, description="The last day the evidence is valid; null: valid without end.")
 
 
 # An evidence of the library linked to one question (optionally one expected item).

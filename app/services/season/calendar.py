@@ -171,6 +171,12 @@ class UnitSeason:
     next: cal.StepState | None
 
     @property
+    def finished(self) -> bool:
+        """The assessment of the year is final (TPI accepted): the last step, the proposal
+        to the national team, is done (docs/season.md)."""
+        return self.status == "final"
+
+    @property
     def scope_label(self) -> str:
         if self.calendar is None:
             return ""

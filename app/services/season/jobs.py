@@ -33,6 +33,7 @@ from app.domain.season import messages
 from app.domain.surveys.indices import sample_size
 from app.i18n import format_date
 from app.models.lke.assessments import Assessment
+from app.models.lke.evidence import Evidence
 from app.models.programme import ActionItem, Partnership
 from app.models.season import JobRun
 from app.models.surveys.records import CampaignStatus, SurveyCampaign, SurveyResponse
@@ -48,7 +49,9 @@ _RUN = JobRun.__table__
 MAX_ATTEMPTS = 5
 LEASE_SECONDS = 600
 PARTNERSHIP_WARN_DAYS = 30
-#: Calendar steps that are reminded (the national proposal has no completion in Zona yet).
+EVIDENCE_WARN_DAYS = 14
+#: Calendar steps reminded while they are the unit's current step. The national proposal is
+#: reminded on its own (check_deadlines): to every unit whose assessment is not final yet.
 REMINDED_STEPS = (cal.SELF_ASSESSMENT, cal.REGIONAL_REVIEW, cal.TPI_REVIEW)
 
 
@@ -70,6 +73,9 @@ def check_deadlines(session: Session, now: datetime) -> int:
     for unit in _live_units(session):
         season = season_calendar.season_of(session, unit=unit, now=now)
         for state in season.states:
+            if state.step == cal.NATIONAL_PROPOSAL:
+                stored += _remind_national_proposal(session, unit, season, state, now)
+                continue
             if not state.current or state.due is None or state.step not in REMINDED_STEPS:
                 continue
             stage = cal.reminder_stage(state.due, season.today)
@@ -96,6 +102,33 @@ def check_deadlines(session: Session, now: datetime) -> int:
                 dedupe_key=f"deadline:{unit.id}:{season.year}:{state.step}:{stage}", now=now,
             )
     return stored
+
+
+def _remind_national_proposal(session: Session, unit: Unit, season, state: cal.StepState,
+                              now: datetime) -> int:
+    """The proposal to the national team is done when the unit's assessment of the year is
+    final (the TPI accepted it; Zona records no proposal of its own). While it is not: 7 days
+    ahead, 1 day ahead and once passed, to the reviewers who propose (the TPI: those of the
+    nearest eselon I / ministry unit above with reviewers, as the review chain finds them)
+    and the unit's coordinator(s)."""
+    if state.done or state.due is None:
+        return 0
+    stage = cal.reminder_stage(state.due, season.today)
+    if stage is None:
+        return 0
+    people = (notify.reviewers(session, unit_id=unit.id, level="tpi")
+              + notify.unit_people(session, unit_id=unit.id, roles=("coordinator",)))
+    assessment_id = session.exec(
+        select(Assessment.id).where(Assessment.unit_id == unit.id,
+                                    Assessment.year == season.year,
+                                    col(Assessment.deleted_at).is_(None))).first()
+    link = f"/assessments/{assessment_id}" if assessment_id else f"/units/{unit.id}/calendar"
+    return notify.notify(
+        session, kind=messages.DEADLINE, user_ids=people, unit_id=unit.id, link=link,
+        params={"unit": unit.name, "step": state.step, "year": season.year,
+                "due": format_date(state.due), "days_left": state.days_left, "stage": stage},
+        dedupe_key=f"deadline:{unit.id}:{season.year}:{state.step}:{stage}", now=now,
+    )
 
 
 def check_action_items(session: Session, now: datetime) -> int:
@@ -146,6 +179,40 @@ def check_partnerships(session: Session, now: datetime) -> int:
                         "due": format_date(row.expires_on), "days_left": days_left},
                 dedupe_key=f"partnership:{row.id}:{row.expires_on.isoformat()}:{stage}",
                 now=now,
+            )
+    return stored
+
+
+def evidence_people(session: Session, row: Evidence) -> list[int]:
+    """Who hears of an evidence's validity: the unit's coordinator(s), and whoever uploaded
+    it while they still belong to the unit (any role, an active account)."""
+    people = notify.unit_people(session, unit_id=row.unit_id, roles=("coordinator",))
+    if row.uploaded_by is not None:
+        people += [uid for uid in notify.unit_people(
+            session, unit_id=row.unit_id, roles=notify.ALL_ROLES) if uid == row.uploaded_by]
+    return list(dict.fromkeys(people))
+
+
+def check_evidence(session: Session, now: datetime) -> int:
+    """Evidence whose validity ends within 14 days (once) and has ended (once), per
+    evidence and date: a new date set afterwards is warned again."""
+    stored = 0
+    for unit in _live_units(session):
+        today = season_calendar.local_today(unit.timezone, now)
+        rows = session.exec(select(Evidence).where(
+            Evidence.unit_id == unit.id, col(Evidence.deleted_at).is_(None),
+            col(Evidence.valid_until).is_not(None),
+            col(Evidence.valid_until) <= today + timedelta(days=EVIDENCE_WARN_DAYS),
+        ).order_by(Evidence.id)).all()
+        for row in rows:
+            days_left = (row.valid_until - today).days
+            kind = messages.EVIDENCE_EXPIRED if days_left < 0 else messages.EVIDENCE_EXPIRING
+            stored += notify.notify(
+                session, kind=kind, user_ids=evidence_people(session, row), unit_id=unit.id,
+                link=f"/units/{unit.id}/evidence#evidence-{row.id}",
+                params={"unit": unit.name, "title": row.title,
+                        "due": format_date(row.valid_until), "days_left": days_left},
+                dedupe_key=f"{kind}:{row.id}:{row.valid_until.isoformat()}", now=now,
             )
     return stored
 
@@ -207,6 +274,7 @@ class Runner:
                 ("action_items", check(check_action_items)),
                 ("partnerships", check(check_partnerships)),
                 ("campaigns", check(check_campaigns)),
+                ("evidence", check(check_evidence)),
                 ("digest", digest)]
 
     def local_now(self, now: datetime) -> datetime:

@@ -24,6 +24,7 @@ from app.models.accounts import Membership, User
 from app.models.season import Notification, NotificationPreference
 from app.models.surveys.records import SurveyCampaign
 from app.models.units import Unit
+from app.security.principal import ROLE_PERMISSIONS
 
 _NOTE = Notification.__table__
 _PREF = NotificationPreference.__table__
@@ -51,6 +52,10 @@ def _connection(db: Session | Connection) -> Connection:
 
 
 # --- who ---------------------------------------------------------------------------------
+
+#: Every role a person can hold at a unit.
+ALL_ROLES = tuple(ROLE_PERMISSIONS)
+
 
 def unit_people(db: Session | Connection, *, unit_id: int, roles: Iterable[str]) -> list[int]:
     """Active people holding one of ``roles`` at the unit itself."""

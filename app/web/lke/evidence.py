@@ -15,7 +15,8 @@ from app.services import units
 from app.services.errors import Conflict, Invalid, Locked, NotFound
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
-from app.services.lke.inputs import EvidenceLinkIn, LinkIn
+from app.services.lke.inputs import EvidenceLinkIn, LinkIn, ValidityIn
+from app.services.season import calendar as season_calendar
 from app.web.confirm import Step, confirmation_step
 from app.web.templating import is_htmx, render
 
@@ -44,9 +45,11 @@ def _library_context(session, principal, unit_id: int, q: str | None = None) -> 
     unit = units.get(session, unit_id=unit_id)
     rows = svc.list_for_unit(session, actor=principal, unit_id=unit_id, search=q)
     usage = svc.usage_counts(session, evidence_ids=[r.id for r in rows])
+    today = season_calendar.local_today(unit.timezone)
     return {
         "unit": unit, "items": rows, "usage": usage, "q": q or "", "human_size": _human_size,
         "can_write": principal.can("indicators.write", unit.id),
+        "expired": {r.id for r in rows if svc.is_expired(r, today)},
     }
 
 
@@ -71,11 +74,14 @@ def library_upload(
     unit_id: int,
     file: Annotated[UploadFile, File()],
     title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
+    valid_until: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
+    validity = ValidityIn.parse({"valid_until": valid_until or ""})
     row = svc.upload_file(
         session, actor=principal, unit_id=unit_id, filename=file.filename, stream=file.file,
         upload_dir=settings.resolved_upload_dir(),
         max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+        valid_until=validity.valid_until,
     )
     return _library_after(request, session, settings, principal, unit_id,
                           _("Berkas tersimpan: ") + row.title)
@@ -90,9 +96,23 @@ async def library_link(
     unit_id: int,
 ) -> Response:
     body = LinkIn.parse(await request.form())
-    row = svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title)
+    row = svc.add_link(session, actor=principal, unit_id=unit_id, url=body.url, title=body.title,
+                       valid_until=getattr(body, "valid_until", None))
     return _library_after(request, session, settings, principal, unit_id,
                           _("Tautan tersimpan: ") + row.title)
+
+
+@router.post("/evidence/{evidence_id}/validity")
+async def library_validity(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: WriteAny,
+    evidence_id: int,
+) -> Response:
+    """Change or clear (empty field) the last day an evidence is valid."""
+    body = ValidityIn.parse(await request.form())
+    row = svc.set_valid_until(session, actor=principal, evidence_id=evidence_id,
+                              valid_until=getattr(body, "valid_until", None))
+    return _library_after(request, session, settings, principal, row.unit_id,
+                          _("Tanggal berlaku disimpan: ") + row.title)
 
 
 @router.post("/evidence/{evidence_id}/delete")

@@ -48,7 +48,7 @@ def inbox_page(request: Request, session: SessionDep, principal: Person,
 
 @router.get("/notifications/bell")
 def bell(request: Request, session: SessionDep, principal: Person) -> Response:
-    """The header's bell with the unread count (htmx loads it into every page)."""
+    """The header's bell with the unread count (the layout draws it; htmx refreshes it)."""
     return render(request, "pages/season/bell.html",
                   {"unread": inbox.unread_count(session, actor=principal)})
 

@@ -42,8 +42,13 @@ def test_steps_done_follow_the_review_chain():
     assert cal.next_due(on_regional).step == cal.REGIONAL_REVIEW
     assert cal.next_due(on_regional).days_left == 28
     final = cal.step_states(CAL, "final", date(2026, 7, 1))
-    assert [s.done for s in final] == [True, True, True, False]
-    assert cal.next_due(final).step == cal.NATIONAL_PROPOSAL
+    # final (the TPI accepted): the national proposal is done too, nothing is due any more
+    assert [s.done for s in final] == [True, True, True, True]
+    assert [s.current for s in final] == [False] * 4
+    assert cal.next_due(final) is None
+    # not final: the national proposal is still to do, whatever step the unit is on
+    assert [s.done for s in cal.step_states(CAL, "in_review", date(2026, 7, 1))] == [
+        True, True, False, False]
     # a unit without a regional office above it: the regional step counts as done
     direct = cal.step_states(CAL, "draft", date(2026, 3, 1), levels=("tpi",))
     assert direct[1].done is True and direct[0].current is True

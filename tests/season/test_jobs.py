@@ -180,9 +180,10 @@ def test_cli_run_once(run_cli, db, world):
     first = run_cli("jobs", "run-once", "--at", "2027-03-10T08:00:00+07:00")
     assert first.exit_code == 0, first.output
     assert "deadlines: 0 notifications" in first.output and "digest: 0 digests" in first.output
+    assert "evidence: 0 notifications" in first.output
     again = run_cli("jobs", "run-once", "--at", "2027-03-10T09:00:00+07:00")
     assert "deadlines" not in again.output and "sent: 0" in again.output
-    assert len(db.exec(select(JobRun).where(JobRun.period == "2027-03-10")).all()) == 5
+    assert len(db.exec(select(JobRun).where(JobRun.period == "2027-03-10")).all()) == 6
     bad = run_cli("jobs", "run-once", "--at", "2027-03-10T08:00:00")
     assert bad.exit_code == 1 and "UTC offset" in bad.output
 

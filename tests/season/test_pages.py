@@ -131,3 +131,20 @@ async def test_calendar_set_by_admin_and_regional_office(client, make_client, db
     assert "mengikuti kalender ini" in office_page.text and "terlambat" not in office_page.text
     assert len(db.exec(select(EvaluationCalendar)).all()) == 2
     assert cal.STEPS[0] == "self_assessment"
+
+
+async def test_the_bell_shows_the_count_without_javascript(client, make_client, db, world):
+    """A plain GET (no script runs) of any page shows the unread count in the header."""
+    _notes(db, world)
+    await login(client, "coord_a1")
+    for path in (f"/units/{world.unit('UNIT-A1')}", f"/units/{world.unit('UNIT-A1')}/evidence"):
+        page = (await client.get(path)).text
+        bell = page.split('id="bell"', 1)[1].split("</a>", 1)[0]
+        assert '<span class="bell-count" aria-hidden="true">3</span>' in bell, path
+        assert "(3 belum dibaca)" in bell
+        assert 'hx-trigger="load"' not in bell  # no request needed to show it
+    # Someone with nothing unread: the bell without a count.
+    member = make_client()
+    await login(member, "member_a1")
+    page = (await member.get(f"/units/{world.unit('UNIT-A1')}")).text
+    assert 'id="bell"' in page and "bell-count" not in page

@@ -141,4 +141,4 @@ def test_a_whole_season(db, world, engine, smtp_server, mail_settings):
     runs = db.exec(select(JobRun).where(JobRun.period == "2027-06-16")).all()
     assert sorted((r.job, r.status, r.attempts) for r in runs) == [
         ("action_items", "done", 1), ("campaigns", "done", 1), ("deadlines", "done", 1),
-        ("digest", "done", 1), ("partnerships", "done", 1)]
+        ("digest", "done", 1), ("evidence", "done", 1), ("partnerships", "done", 1)]

@@ -127,3 +127,49 @@ def test_season_pages(live_server, browser, world, db, screenshots, width):
     screenshots(kanwil, f"season-oversight-{width}")
     assert kanwil.evaluate(WIDER_THAN_VIEWPORT) == []
     kanwil.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_evidence_validity_and_the_bell_without_javascript(live_server, browser, world, db,
+                                                          screenshots, width):
+    """The evidence library with its "valid until" column (expired marked), at both widths,
+    in a browser with JavaScript off: the bell still shows its count."""
+    from app.models.lke.evidence import Evidence
+
+    unit = _data(db, world)
+    today = season_calendar.local_today("Asia/Jakarta")
+    db.add_all([
+        Evidence(unit_id=unit, kind="link", title="Sertifikat ISO 9001 kantor",
+                 url="https://kppn.go.id/iso.pdf", uploaded_by_label="Coord_A1",
+                 valid_until=today - timedelta(days=2)),
+        Evidence(unit_id=unit, kind="link", title="SK Tim Pembangunan ZI",
+                 url="https://kppn.go.id/sk.pdf", uploaded_by_label="Coord_A1",
+                 valid_until=today + timedelta(days=200)),
+    ])
+    db.commit()
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "coord_a1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/units/{unit}/evidence")
+    assert page.locator("#bell .bell-count").inner_text() == "3"
+    expired = page.locator("tr", has_text="Sertifikat ISO 9001").inner_text()
+    assert "kedaluwarsa" in expired
+    assert "kedaluwarsa" not in page.locator("tr", has_text="SK Tim Pembangunan").inner_text()
+    # Renewed without JavaScript: the plain form posts and the page comes back unmarked.
+    row = page.locator("tr", has_text="Sertifikat ISO 9001")
+    row.locator("input[type=date]").fill((today + timedelta(days=365)).isoformat())
+    row.get_by_role("button", name="Ubah").click()
+    page.wait_for_load_state()
+    assert "kedaluwarsa" not in page.locator("#evidence-list").inner_text()
+    page.locator("tr", has_text="Sertifikat ISO 9001").locator("input[type=date]").fill(
+        (today - timedelta(days=2)).isoformat())
+    page.locator("tr", has_text="Sertifikat ISO 9001").get_by_role("button", name="Ubah").click()
+    page.wait_for_load_state()
+    screenshots(page, f"season-evidence-validity-{width}")
+    assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+    context.close()

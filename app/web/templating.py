@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.deps import csrf_token
@@ -265,8 +266,11 @@ def _bell_count(request: Request, principal) -> Any:
     def count() -> int:
         if principal is None or getattr(principal, "kind", None) != "user":
             return 0
-        with Session(request.app.state.engine) as session:
-            return season_inbox.unread_count(session, actor=principal)
+        try:
+            with Session(request.app.state.engine) as session:
+                return season_inbox.unread_count(session, actor=principal)
+        except SQLAlchemyError:  # a page shown while the database is down (an error page)
+            return 0  # keeps its bell without a count rather than failing
     return count
 
 

@@ -193,3 +193,25 @@ def test_daily_check_warns_14_days_ahead_and_once_expired(db, world, engine, set
     assert messages.message(first.kind, first.params, "en")[0] == (
         'KPPN A1: evidence "Sertifikat ISO" expires in 14 days')
     assert first.link == f"/units/{unit}/evidence#evidence-{iso.id}"
+
+
+async def test_worksheet_panel_sets_the_validity_and_marks_expired(client, world, db):
+    from app.services.lke import frameworks
+    from tests.support.lke_review import new_assessment
+
+    frameworks.sync_bundled(db)
+    a = new_assessment(db, world, year=2026)
+    csrf = await login(client, "member_a1")
+    r = await client.post(f"/assessments/{a.id}/questions/PPA1A/evidence/url", data={
+        "csrf_token": csrf, "url": "https://kppn.go.id/sk-2019.pdf", "title": "SK 2019",
+        "valid_until": "2019-12-31"})
+    assert r.status_code == 303, r.text
+    row = db.exec(select(Evidence).where(Evidence.title == "SK 2019")).one()
+    assert row.valid_until == date(2019, 12, 31)
+    panel = (await client.get(f"/assessments/{a.id}/questions/PPA1A/evidence")).text
+    item = panel.split("SK 2019", 1)[1].split("</li>", 1)[0]
+    assert "kedaluwarsa" in item
+    r = await client.post(f"/assessments/{a.id}/questions/PPA1A/evidence/url", data={
+        "csrf_token": csrf, "url": "https://kppn.go.id/x.pdf", "valid_until": "1800-01-01"})
+    assert r.status_code == 422 and "antara tahun 2000 dan 2100" in r.text
+    assert len(db.exec(select(Evidence)).all()) == 1

@@ -181,6 +181,8 @@ def panel_context(
         "assessment": assessment, "question": framework.question(ref), "qe": qe,
         "editable": editable, "library": library, "linked_ids": linked_ids,
         "human_size": _human_size, "panel_flash": flash,
+        "today": season_calendar.local_today(
+            units.get(session, unit_id=assessment.unit_id).timezone),
     }
 
 
@@ -255,6 +257,7 @@ def question_upload(
     file: Annotated[UploadFile, File()],
     title: Annotated[str | None, Form(max_length=svc.MAX_TITLE)] = None,
     expected_index: Annotated[str | None, Form()] = None,
+    valid_until: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:
     """Upload a file to the library and link it to this question (checked first)."""
     assessment = assessments.get(
@@ -266,10 +269,12 @@ def question_upload(
         raise NotFound(f"Pertanyaan '{ref}' tidak ada dalam LKE.")
     try:
         index = _expected({"expected_index": expected_index or ""}, ref)
+        validity = ValidityIn.parse({"valid_until": valid_until or ""})
         row = svc.upload_file(
             session, actor=principal, unit_id=assessment.unit_id, filename=file.filename,
             stream=file.file, upload_dir=settings.resolved_upload_dir(),
             max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
+            valid_until=getattr(validity, "valid_until", None),
         )
         evidence_links.link(session, actor=principal, assessment_id=assessment.id,
                             evidence_id=row.id, question_ref=ref, expected_index=index)
@@ -296,7 +301,7 @@ async def question_url(
         index = _expected(form, ref)
         link = LinkIn.parse(form)
         row = svc.add_link(session, actor=principal, unit_id=assessment.unit_id, url=link.url,
-                           title=link.title)
+                           title=link.title, valid_until=getattr(link, "valid_until", None))
         evidence_links.link(session, actor=principal, assessment_id=assessment.id,
                             evidence_id=row.id, question_ref=ref, expected_index=index)
     except REFUSALS as exc:

@@ -173,3 +173,35 @@ def test_evidence_validity_and_the_bell_without_javascript(live_server, browser,
     screenshots(page, f"season-evidence-validity-{width}")
     assert page.evaluate(WIDER_THAN_VIEWPORT) == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_national_proposal_shows_done_when_final(live_server, browser, world, db,
+                                                     screenshots, width):
+    today = season_calendar.local_today("Asia/Jakarta")
+    season_calendar.set_calendar(db, actor=None, unit_id=None, year=today.year, dues={
+        cal.NATIONAL_PROPOSAL: today + timedelta(days=10)})
+    frameworks.sync_bundled(db)
+    a = assessments.create(db, actor=None, unit_id=world.unit("UNIT-A1"), year=today.year,
+                           target="WBK")
+    a.status = "final"  # the TPI accepted it
+    db.add(a)
+    db.commit()
+    for username, path, shot in (("coord_a1", f"/units/{world.unit('UNIT-A1')}", "dashboard"),
+                                 ("tpi", "/oversight", "oversight")):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{live_server}/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{live_server}{path}")
+        where = "#dash-season" if shot == "dashboard" else "tr:has-text('KPPN A1')"
+        text = page.locator(where).first.inner_text()
+        assert "Usulan ke Tim Penilai Nasional" in text and "selesai" in text
+        if shot == "oversight":
+            other = page.locator("tr", has_text="KPPN A2").inner_text()
+            assert "10 hari lagi" in other
+        screenshots(page, f"season-proposal-{shot}-{width}")
+        assert page.evaluate(WIDER_THAN_VIEWPORT) == []
+        page.close()

@@ -118,6 +118,19 @@ def save(
     session.commit()
 
 
+def last_before(session: Session, *, entity: str, entity_id: Any,
+                action: str = "delete") -> dict:
+    """The row as it was before its last ``action`` (e.g. what an undo of a delete brings
+    back: an ``active`` flag the delete cleared); {} when there is no such record."""
+    entry = session.exec(
+        select(AuditRecord).where(AuditRecord.entity == entity,
+                                  AuditRecord.entity_id == str(entity_id),
+                                  AuditRecord.action == action)
+        .order_by(col(AuditRecord.id).desc())
+    ).first()
+    return dict(entry.before or {}) if entry is not None else {}
+
+
 _AREA = re.compile(r"[A-Z]{2,4}")
 # The records about one LKE question: entity_id '<assessment>:<ref>' or
 # '<assessment>:<level>:<ref>'.

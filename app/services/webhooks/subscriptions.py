@@ -208,3 +208,29 @@ def delete(session: Session, *, actor: Principal | None, subscription_id: int) -
     sub.deleted_at = _now()
     sub.active = False
     _save(session, sub, actor=actor, action="delete", before=before)
+
+
+def deleted(
+    session: Session, *, actor: Principal | None, subscription_id: int, unit_id: int
+) -> WebhookSubscription:
+    """A removed subscription of the unit (what an undo would bring back), or NotFound."""
+    sub = get_row(session, WebhookSubscription, subscription_id)
+    if sub is None or sub.unit_id != unit_id or sub.deleted_at is None:
+        raise NotFound(NOT_FOUND)
+    units.get(session, unit_id=unit_id, actor=actor, permission=MANAGE)
+    return sub
+
+
+def restore(
+    session: Session, *, actor: Principal | None, subscription_id: int, unit_id: int
+) -> WebhookSubscription:
+    """Undo a delete: the subscription is live again, active as it was before the delete
+    (deliveries skipped meanwhile are not sent). Audited as "restore"."""
+    sub = deleted(session, actor=actor, subscription_id=subscription_id, unit_id=unit_id)
+    before = _snapshot(sub)
+    was = audit.last_before(session, entity="webhook_subscription", entity_id=sub.id)
+    sub.deleted_at = None
+    sub.active = bool(was.get("active", True))
+    sub.updated_at = _now()
+    _save(session, sub, actor=actor, action="restore", before=before)
+    return sub

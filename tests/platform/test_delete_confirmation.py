@@ -297,3 +297,17 @@ async def test_the_action_plan_shows_a_delete_button_that_asks_first(client, wor
     await login(client, "viewer_a1")  # a reader sees no delete button
     page = (await client.get(f"/units/{unit}/action-plan")).text
     assert f"/action-plan/{item_id}/delete" not in page
+
+
+async def test_an_evidence_deleted_from_the_htmx_library_offers_its_undo_in_place(
+        client, db, world, rows):
+    _model, evidence_id = rows["evidence_id"]
+    csrf = await login(client, "coord_a1")
+    r = await client.post(f"/evidence/{evidence_id}/delete",
+                          data={"csrf_token": csrf, "confirmed": "1"},
+                          headers={"HX-Request": "true", "HX-Target": "library"})
+    assert r.status_code == 200 and "<html" not in r.text  # the library block only
+    assert r.text.count('id="undo-notice"') == 1 and "Eviden &#39;SK Tim ZI&#39;" in r.text
+    assert f'action="/evidence/{evidence_id}/restore"' in r.text
+    db.expire_all()
+    assert db.get(Evidence, evidence_id).deleted_at is not None

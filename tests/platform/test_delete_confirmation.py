@@ -311,3 +311,15 @@ async def test_an_evidence_deleted_from_the_htmx_library_offers_its_undo_in_plac
     assert f'action="/evidence/{evidence_id}/restore"' in r.text
     db.expire_all()
     assert db.get(Evidence, evidence_id).deleted_at is not None
+
+
+async def test_the_undo_notice_in_english(client, db, world, rows):
+    unit = world.unit("UNIT-A1")
+    _model, service_id = rows["service_id"]
+    csrf = await login(client, "coord_a1")
+    done = await client.post(f"/units/{unit}/surveys/services/{service_id}/delete",
+                             data={"csrf_token": csrf, "confirmed": "1"})
+    page = await client.get(done.headers["location"] + "&lang=en")
+    notice = re.search(r'<div class="flash flash-ok undo-notice".*?</div>', page.text, re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", notice.group(0)).split())
+    assert text == "Deleted: Service &#39;Loket&#39; . Undo delete"

@@ -323,3 +323,39 @@ async def test_the_undo_notice_in_english(client, db, world, rows):
     notice = re.search(r'<div class="flash flash-ok undo-notice".*?</div>', page.text, re.S)
     text = " ".join(re.sub(r"<[^>]+>", " ", notice.group(0)).split())
     assert text == "Deleted: Service &#39;Loket&#39; . Undo delete"
+
+
+async def test_the_api_restores_services_webhooks_and_evidence_with_the_same_use_cases(
+        client, db, world, rows):
+    from tests.factories import issue_token
+
+    auth = {"Authorization": "Bearer " + issue_token(
+        db, world, "UNIT-A1", ["read", "write:surveys", "manage:webhooks",
+                               "write:indicators"])}
+    cases = [("service_id", "/api/v1/survey-services/{}", SurveyService),
+             ("subscription_id", "/api/v1/webhooks/{}", WebhookSubscription),
+             ("evidence_id", "/api/v1/evidence/{}", Evidence)]
+    for key, url, model in cases:
+        _model, row_id = rows[key]
+        gone = await client.delete(url.format(row_id), headers=auth)
+        assert gone.status_code in (200, 204), gone.text
+        back = await client.post(url.format(row_id) + "/restore", headers=auth)
+        assert back.status_code == 200, back.text
+        assert back.json()["id"] == row_id
+        db.expire_all()
+        assert db.get(model, row_id).deleted_at is None
+        again = await client.post(url.format(row_id) + "/restore", headers=auth)
+        assert again.status_code == 404  # nothing deleted to bring back
+    assert db.get(WebhookSubscription, rows["subscription_id"][1]).active is True
+    restores = db.exec(select(AuditRecord).where(AuditRecord.action == "restore")).all()
+    assert sorted(r.entity for r in restores) == ["evidence", "survey_service",
+                                                  "webhook_subscription"]
+
+    other = {"Authorization": "Bearer " + issue_token(db, world, "UNIT-B1",
+                                                       ["read", "write:surveys"])}
+    _model, service_id = rows["service_id"]
+    await client.delete(f"/api/v1/survey-services/{service_id}", headers=auth)
+    refused = await client.post(f"/api/v1/survey-services/{service_id}/restore", headers=other)
+    assert refused.status_code in (403, 404)
+    db.expire_all()
+    assert db.get(SurveyService, service_id).deleted_at is not None

@@ -239,23 +239,25 @@ def delete_source(
 
 
 def deleted_service(
-    session: Session, *, actor: Principal | None, service_id: int, unit_id: int
+    session: Session, *, actor: Principal | None, service_id: int, unit_id: int | None = None
 ) -> SurveyService:
-    """A soft-deleted service of the unit (what an undo would bring back), or NotFound."""
+    """A soft-deleted service (of the unit, when given): what an undo would bring back, or
+    NotFound."""
     service = get_row(session, SurveyService, service_id)
-    if service is None or service.unit_id != unit_id or service.deleted_at is None:
+    if service is None or service.deleted_at is None or (
+            unit_id is not None and service.unit_id != unit_id):
         raise NotFound(f"Jenis layanan {service_id} tidak ditemukan di antara yang dihapus.")
-    forbid(actor, "surveys.delete", unit_id)
+    forbid(actor, "surveys.delete", service.unit_id)
     return service
 
 
 def restore_service(
-    session: Session, *, actor: Principal | None, service_id: int, unit_id: int
+    session: Session, *, actor: Principal | None, service_id: int, unit_id: int | None = None
 ) -> SurveyService:
     """Undo a delete: the service is live again, active as it was before (Invalid when its
     code is now used by another live service). Audited as "restore"."""
     service = deleted_service(session, actor=actor, service_id=service_id, unit_id=unit_id)
-    problems = _service_problems(session, unit_id=unit_id, code=service.code,
+    problems = _service_problems(session, unit_id=service.unit_id, code=service.code,
                                  name=service.name, exclude_id=service.id)
     if problems:
         raise Invalid("Jenis layanan tidak dapat dipulihkan.", errors=problems)

@@ -190,6 +190,13 @@ def delete_subscription(session: SessionDep, principal: AnyManager, subscription
     return Response(status_code=204)
 
 
+@router.post("/webhooks/{subscription_id}/restore", response_model=SubscriptionOut)
+def restore_subscription(session: SessionDep, principal: AnyManager, subscription_id: int):
+    """Undo a delete: the subscription is live again, active as it was (events in between
+    are not sent afterwards). 404 when no deleted subscription has that id."""
+    return subscriptions.restore(session, actor=principal, subscription_id=subscription_id)
+
+
 @router.get("/webhooks/{subscription_id}/deliveries", response_model=DeliveryPageOut)
 def list_deliveries(
     session: SessionDep, principal: AnyManager, subscription_id: int,

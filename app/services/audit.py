@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from app.domain.text import clean_text
 from app.domain.timestamps import rfc3339_utc
-from app.i18n import format_date, format_number
+from app.i18n import format_date, format_number, gettext
 from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment
 from app.models.units import Unit
@@ -118,6 +118,19 @@ def save(
     session.commit()
 
 
+def last_before(session: Session, *, entity: str, entity_id: Any,
+                action: str = "delete") -> dict:
+    """The row as it was before its last ``action`` (e.g. what an undo of a delete brings
+    back: an ``active`` flag the delete cleared); {} when there is no such record."""
+    entry = session.exec(
+        select(AuditRecord).where(AuditRecord.entity == entity,
+                                  AuditRecord.entity_id == str(entity_id),
+                                  AuditRecord.action == action)
+        .order_by(col(AuditRecord.id).desc())
+    ).first()
+    return dict(entry.before or {}) if entry is not None else {}
+
+
 _AREA = re.compile(r"[A-Z]{2,4}")
 # The records about one LKE question: entity_id '<assessment>:<ref>' or
 # '<assessment>:<level>:<ref>'.
@@ -178,7 +191,9 @@ def search(
 # --- the log as people read it ------------------------------------------------------------
 # The records keep their codes (action, entity, field names, exact values); the page and the
 # CSV export show them in words: Indonesian action and record names, the record by its name
-# and unit, and only the fields that changed, with local dates and Indonesian numbers.
+# and unit, and only the fields that changed, with local dates and Indonesian numbers. In the
+# reader's language: ``lang="en"`` gives the same words and numbers in English (the codes in
+# the record never change).
 
 ACTION_NAMES: dict[str, str] = {
     "create": "Dibuat",
@@ -211,6 +226,7 @@ ACTION_NAMES: dict[str, str] = {
     "status:open": "Kampanye dibuka",
     "status:closed": "Kampanye ditutup",
     "status:draft": "Kampanye kembali ke draf",
+    "restore": "Dipulihkan",
 }
 
 ENTITY_NAMES: dict[str, str] = {
@@ -328,32 +344,39 @@ def field_name(field: str) -> str:
     return FIELD_NAMES.get(field, field.replace("_", " "))
 
 
-def readable_value(value: Any, tz: str, field: str = "") -> str:
-    """One stored value as people read it: local dates, Indonesian numbers (an exact fraction
-    '351/400' as '0,88'), yes/no, lists joined; '-' for nothing."""
+def _label(label: str, lang: str) -> str:
+    """A field label in the reader's language, part by part ('HPA1A · Nilai indeks')."""
+    return " · ".join(gettext(part, lang) for part in label.split(" · "))
+
+
+def readable_value(value: Any, tz: str, field: str = "", lang: str = "id") -> str:
+    """One stored value as people read it: local dates, numbers in the reader's language (an
+    exact fraction '351/400' as '0,88' / '0.88'), yes/no, status words, lists joined; '-'
+    for nothing."""
     if value is None or value == "" or value == [] or value == {}:
         return "-"
     if isinstance(value, bool):
-        return _BOOL_WORDS[value]
+        return gettext(_BOOL_WORDS[value], lang)
     if isinstance(value, int):
-        return str(value) if field in _PLAIN_INTS else format_number(value, 0, "id")
+        return str(value) if field in _PLAIN_INTS else format_number(value, 0, lang)
     if isinstance(value, float):
-        return format_number(value, 2, "id")
+        return format_number(value, 2, lang)
     if isinstance(value, list):
-        return ", ".join(readable_value(v, tz) for v in value)
+        return ", ".join(readable_value(v, tz, lang=lang) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{field_name(str(k))}: {readable_value(v, tz)}"
+        return "; ".join(f"{_label(field_name(str(k)), lang)}: "
+                         f"{readable_value(v, tz, str(k), lang)}"
                          for k, v in value.items() if str(k) not in _NOISE)
     text = str(value)
     if field in ("status", "decision", "level", "review_decision") and text in VALUE_WORDS:
-        return VALUE_WORDS[text]
+        return gettext(VALUE_WORDS[text], lang)
     if _FRACTION.match(text):
         numerator, denominator = text.split("/")
         if int(denominator):
-            return format_number(Fraction(int(numerator), int(denominator)), 2, "id")
+            return format_number(Fraction(int(numerator), int(denominator)), 2, lang)
     if _DECIMAL.match(text):
         places = min(len(text.split(".")[1]), 4)
-        return format_number(Decimal(text), places, "id")
+        return format_number(Decimal(text), places, lang)
     if _DATETIME.match(text):
         try:
             return format_date(datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
@@ -382,7 +405,7 @@ def _flatten(data: dict | None, prefix: str = "") -> dict[str, tuple[str, Any]]:
     return flat
 
 
-def changes(before: dict | None, after: dict | None, tz: str) -> list[Change]:
+def changes(before: dict | None, after: dict | None, tz: str, lang: str = "id") -> list[Change]:
     """The fields that differ between before and after (all set fields of a new or removed
     record), each as a label with its readable old and new value."""
     if (isinstance(before, dict) and isinstance(after, dict)
@@ -396,7 +419,8 @@ def changes(before: dict | None, after: dict | None, tz: str) -> list[Change]:
         if b == a or (b in (None, "", [], {}) and a in (None, "", [], {})):
             continue
         key = key_a or key_b
-        found.append(Change(key, label, readable_value(b, tz, key), readable_value(a, tz, key)))
+        found.append(Change(key, _label(label, lang), readable_value(b, tz, key, lang),
+                            readable_value(a, tz, key, lang)))
     return found
 
 
@@ -420,8 +444,10 @@ def _record_name(r: AuditRecord, assessments: dict[int, Any]) -> str:
     return f"#{r.entity_id}" if r.entity_id else ""
 
 
-def readable(session: Session, records: list[AuditRecord], *, tz: str) -> list[ReadableRecord]:
-    """The records in words, for the page and the CSV export (two queries for any number)."""
+def readable(session: Session, records: list[AuditRecord], *, tz: str,
+             lang: str = "id") -> list[ReadableRecord]:
+    """The records in words (in ``lang``), for the page and the CSV export (two queries for
+    any number)."""
     ids: set[int] = set()
     for r in records:
         head = r.entity_id.split(":", 1)[0]
@@ -438,12 +464,12 @@ def readable(session: Session, records: list[AuditRecord], *, tz: str) -> list[R
             record=r,
             at=format_date(r.at, tz),
             actor=r.actor_label or "-",
-            action="Jawaban diisi" if r.action == "answer" and not r.before
-            else action_name(r.action),
-            kind=entity_name(r.entity),
+            action=gettext("Jawaban diisi" if r.action == "answer" and not r.before
+                           else action_name(r.action), lang),
+            kind=gettext(entity_name(r.entity), lang),
             name=_record_name(r, assessments),
             unit=unit_names.get(r.unit_id, "") if r.unit_id else "",
-            changes=changes(r.before, r.after, tz),
+            changes=changes(r.before, r.after, tz, lang),
         ))
     return out
 
@@ -480,12 +506,18 @@ def choices(session: Session, *, actor: Principal | None, unit_id: int) -> Audit
     )
 
 
-def to_csv(rows: list[ReadableRecord]) -> bytes:
+_CSV_HEADS = {
+    "id": ["Waktu", "Pelaku", "Tindakan", "Jenis", "Data", "Unit", "Perubahan"],
+    "en": ["Time", "Actor", "Action", "Kind", "Record", "Unit", "Changes"],
+}
+
+
+def to_csv(rows: list[ReadableRecord], lang: str = "id") -> bytes:
     """UTF-8 with BOM (spreadsheets on Windows read the accents right); a cell that a
     spreadsheet would run as a formula starts with a quote."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Waktu", "Pelaku", "Tindakan", "Jenis", "Data", "Unit", "Perubahan"])
+    writer.writerow(_CSV_HEADS.get(lang, _CSV_HEADS["id"]))
     for row in rows:
         changed = "; ".join(f"{c.label}: {c.before} → {c.after}" for c in row.changes)
         writer.writerow([_cell(v) for v in (row.at, row.actor, row.action, row.kind, row.name,

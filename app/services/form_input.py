@@ -7,7 +7,9 @@ page posts only strings, and its people expect every problem listed at once in I
 ``Model.parse(form)`` reads each field by its type alone (a date that is not a date, a text
 where a number goes: an Indonesian line from the field's ``FormField``) and leaves the content
 (blank, too long, out of range, not a known choice) to the service, which checks every one and
-lists them together.
+lists them together. When a type is refused the service is not reached, so a model whose
+service states its content rules as a function names it in ``content_problems``: the page then
+lists the type problems and the content problems of the other fields at once.
 
 Every input model is a ``TextInput``: the invisible format and control characters
 (``app.domain.text``) are taken out of its texts before anything else looks at them, on both
@@ -98,8 +100,14 @@ class FormInput(TextInput):
             except (ValidationError, NumberError):
                 problems.append(_invalid(name, kind, spec))
         if problems:
-            raise Invalid(cls.refusal, problems=problems)
+            raise Invalid(cls.refusal, problems=[*problems, *cls.content_problems(values)])
         return cls.model_construct(**values)
+
+    @classmethod
+    def content_problems(cls, values: Mapping[str, Any]) -> list[str]:
+        """The service's content problems of the fields read by type (``values``), listed
+        with the type problems when some field's type is refused; none by default."""
+        return []
 
 
 def _all(form: Mapping[str, Any], name: str) -> list[Any]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.deps import SessionDep, requires
+from app.i18n import current_language
 from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import Invalid
@@ -69,7 +70,8 @@ def audit_page(
         request, "pages/audit/log.html",
         {
             "unit": unit, "result": result,
-            "rows": audit.readable(session, result.records, tz=unit.timezone),
+            "rows": audit.readable(session, result.records, tz=unit.timezone,
+                                   lang=current_language.get()),
             "choices": audit.choices(session, actor=principal, unit_id=unit_id),
             "filters": filters, "query": urlencode({k: v for k, v in filters.items() if v}),
         },
@@ -92,6 +94,8 @@ def audit_csv(
     unit = units.get(session, unit_id=unit_id, actor=principal, permission="audit.read")
     result = _filters(session, principal, unit, entity=entity, action=action, person=person,
                       area=area, since=since, until=until, page=1, per_page=100_000)
-    body = audit.to_csv(audit.readable(session, result.records, tz=unit.timezone))
+    lang = current_language.get()
+    body = audit.to_csv(audit.readable(session, result.records, tz=unit.timezone, lang=lang),
+                        lang)
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="audit-{unit.code}.csv"'})

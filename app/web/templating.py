@@ -37,7 +37,7 @@ from app.i18n import (
     gettext,
 )
 from app.services.lke import assessments as lke_assessments
-from app.services.programme import innovations, partnerships, team
+from app.services.programme import inputs as programme_inputs
 from app.services.season import inbox as season_inbox
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -149,8 +149,9 @@ _PROGRAMME_ENUMS: dict[str, Any] = {
     "partnership_state": programme_domain.PartnershipState,
 }
 _PROGRAMME_PLAIN = {
-    "activity": team.ACTIVITY_LABELS, "partner_kind": partnerships.KIND_LABELS,
-    "innovation_status": innovations.STATUS_LABELS,
+    "activity": programme_inputs.ACTIVITY_LABELS,
+    "partner_kind": programme_inputs.PARTNER_LABELS,
+    "innovation_status": programme_inputs.INNOVATION_STATUS_LABELS,
 }
 
 

@@ -164,3 +164,35 @@ async def test_after_a_tpi_return_the_page_says_who_reviews_the_resubmission(cli
         "Pengajuan ulang direviu lagi dari awal: Kantor Wilayah (Kanwil A) → TPI (Eselon I Uji). "
         "Jadi setelah pengembalian oleh TPI, Kantor Wilayah memeriksa perbaikan lebih dulu, "
         "baru kemudian TPI.")
+
+
+async def test_a_reader_sees_the_last_decided_values_during_a_re_review(client, db, world):
+    """A reader of the unit (not a reviewer) opens the review page while Kanwil re-reviews a
+    resubmission: the values Kanwil decided on its return, read-only, never the values its
+    reviewer is working on now."""
+    a = new_assessment(db, world, complete=True)
+    coord, kanwil = principal(db, world, "coord_a1"), principal(db, world, "reviewer_a")
+    lke_submission.submit(db, actor=coord, assessment_id=a.id)
+    review_svc.save_values(db, actor=kanwil, assessment_id=a.id, changes=[
+        review_svc.DraftChange(ref="PPA1B", option="C", note="SK belum ada", flagged=True)])
+    review_svc.decide(db, actor=kanwil, assessment_id=a.id, decision="return")
+    lke_submission.submit(db, actor=coord, assessment_id=a.id)  # the re-review starts
+    review_svc.save_values(db, actor=kanwil, assessment_id=a.id, changes=[
+        review_svc.DraftChange(ref="PPA1B", option="B", note="masih dikerjakan", flagged=False)])
+
+    await login(client, "viewer_a1")
+    page = await client.get(f"/assessments/{a.id}/review")
+    assert page.status_code == 200, page.text[:300]
+    text = html.unescape(page.text)
+    assert 'id="review-readonly"' in text and "sedang mereviu ulang" in text
+    assert 'id="review-decision"' not in text
+    row = re.search(r'<article class="review-row([^"]*)" id="r-PPA1B">(.*?)</article>', text,
+                    re.S)
+    assert "flagged" in row.group(1)
+    assert re.search(r'<option value="C" selected>', row.group(2))  # what Kanwil decided
+    assert not re.search(r'<option value="B" selected>', row.group(2))
+    assert "SK belum ada" in row.group(2) and "masih dikerjakan" not in text
+
+    await login(client, "reviewer_a")  # the reviewer at work still gets the workspace
+    mine = html.unescape((await client.get(f"/assessments/{a.id}/review")).text)
+    assert 'id="review-readonly"' not in mine and "masih dikerjakan" in mine

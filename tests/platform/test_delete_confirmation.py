@@ -1,6 +1,6 @@
 """Every delete button asks first. Without JavaScript the POST arrives without ``confirmed``:
 the answer is a confirmation page (what will happen, Confirm / Cancel) and nothing changes.
-Posting what that page holds deletes; a programme delete then says what was deleted and its
+Posting what that page holds deletes; every delete then says what was deleted and its
 undo brings the row back. The walk covers every registered page route ending in /delete, so
 a new delete button without the step fails here."""
 
@@ -82,7 +82,7 @@ def rows(db, world, make_campaign):
     }
 
 
-# Every delete page route, with the id it deletes and (programme) the name the undo shows.
+# Every delete page route, with the id it deletes and the name the undo notice shows.
 DELETES = {
     "/units/{unit_id}/innovations/{innovation_id}/delete": ("innovation_id", "Antrean daring"),
     "/units/{unit_id}/innovation-impacts/{impact_id}/delete": ("impact_id", "Ukuran dampak"),
@@ -92,11 +92,13 @@ DELETES = {
     "/units/{unit_id}/partnerships/{partnership_id}/delete": ("partnership_id", "Bank Mitra"),
     "/units/{unit_id}/pillars/{pillar_id}/delete": ("pillar_id", "Pilar Integritas"),
     "/units/{unit_id}/milestones/{milestone_id}/delete": ("milestone_id", "Tonggak"),
-    "/evidence/{evidence_id}/delete": ("evidence_id", None),
-    "/units/{unit_id}/surveys/services/{service_id}/delete": ("service_id", None),
+    "/evidence/{evidence_id}/delete": ("evidence_id", "Eviden &#39;SK Tim ZI&#39;"),
+    "/units/{unit_id}/surveys/services/{service_id}/delete":
+        ("service_id", "Layanan &#39;Loket&#39;"),
     "/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/delete":
-        ("source_id", None),
-    "/units/{unit_id}/webhooks/{subscription_id}/delete": ("subscription_id", None),
+        ("source_id", "Sumber &#39;Loket 1&#39; (LOKET1)"),
+    "/units/{unit_id}/webhooks/{subscription_id}/delete":
+        ("subscription_id", "Langganan webhook &#39;https://93.184.216.34/hook&#39;"),
 }
 
 
@@ -141,11 +143,9 @@ async def test_a_delete_without_confirmed_only_asks(client, db, world, rows, pat
     assert db.get(model, row_id).deleted_at is not None
     assert _audit_count(db) == audits + 1
 
-    if name is None:  # no undo offered outside the programme pages
-        return
     back = await client.get(done.headers["location"])
     assert 'id="undo-notice"' in back.text and name in back.text
-    action = re.search(r'<form method="post" action="([^"]+/restore/[^"]+)"', back.text)
+    action = re.search(r'<form method="post" action="([^"]+/restore[^"]*)"', back.text)
     restored = await client.post(action.group(1), data={"csrf_token": csrf})
     assert restored.status_code == 303
     db.expire_all()
@@ -153,7 +153,8 @@ async def test_a_delete_without_confirmed_only_asks(client, db, world, rows, pat
     last = db.exec(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
     assert last.action == "restore"
     page = await client.get(restored.headers["location"])
-    assert "Dipulihkan" in page.text
+    assert "Dipulihkan: " in page.text and name in page.text
+    assert 'id="undo-notice"' not in page.text
 
 
 async def test_a_reader_without_the_right_is_refused_before_being_asked(client, db, world, rows):
@@ -224,3 +225,137 @@ async def test_the_api_restores_a_deleted_row_with_the_same_use_case(client, db,
     unknown = await client.post(f"/api/v1/units/{unit}/deleted/thing/{row_id}/restore",
                                 headers=auth)
     assert unknown.status_code == 404
+
+
+async def test_a_service_undo_refused_when_its_code_is_taken_and_a_webhook_comes_back_active(
+        client, db, world, rows):
+    from app.models.surveys.records import SurveyService as Service
+
+    unit = world.unit("UNIT-A1")
+    csrf = await login(client, "coord_a1")
+    _model, service_id = rows["service_id"]
+    r = await client.post(f"/units/{unit}/surveys/services/{service_id}/delete",
+                          data={"csrf_token": csrf, "confirmed": "1"})
+    assert r.status_code == 303
+    catalogue.create_service(db, actor=None, unit_id=unit, code="LOKET", name="Loket baru")
+    r = await client.post(f"/units/{unit}/surveys/services/{service_id}/restore",
+                          data={"csrf_token": csrf})
+    assert r.status_code == 422 and "LOKET" in r.text
+    db.expire_all()
+    assert db.get(Service, service_id).deleted_at is not None
+
+    _model, sub_id = rows["subscription_id"]
+    assert db.get(WebhookSubscription, sub_id).active is True
+    await client.post(f"/units/{unit}/webhooks/{sub_id}/delete",
+                      data={"csrf_token": csrf, "confirmed": "1"})
+    db.expire_all()
+    assert db.get(WebhookSubscription, sub_id).active is False  # the delete stops it
+    await client.post(f"/units/{unit}/webhooks/{sub_id}/restore", data={"csrf_token": csrf})
+    db.expire_all()
+    assert db.get(WebhookSubscription, sub_id).active is True  # back as it was
+
+
+async def test_an_evidence_file_no_longer_stored_cannot_come_back(client, db, world, settings):
+    import io
+
+    unit = world.unit("UNIT-A1")
+    row = evidence.upload_file(db, actor=None, unit_id=unit, filename="sk.pdf",
+                               stream=io.BytesIO(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+                               upload_dir=settings.resolved_upload_dir(), max_bytes=10**6,
+                               title="SK berkas")
+    csrf = await login(client, "coord_a1")
+    r = await client.post(f"/evidence/{row.id}/delete", data={"csrf_token": csrf, "confirmed": "1"})
+    assert r.status_code == 303
+    evidence.stored_path(settings.resolved_upload_dir(), row.stored_name).unlink()
+    r = await client.post(f"/evidence/{row.id}/restore", data={"csrf_token": csrf})
+    assert r.status_code == 422 and "berkasnya sudah tidak ada" in r.text
+    db.expire_all()
+    assert db.get(Evidence, row.id).deleted_at is not None
+
+
+async def test_a_revoked_token_page_says_it_cannot_come_back(client, db, world):
+    from app.services.accounts import tokens
+
+    unit = world.unit("UNIT-A1")
+    token = tokens.create(db, actor=None, unit_id=unit, name="Portal", scopes=["read"]).token
+    csrf = await login(client, "coord_a1")
+    done = await client.post(f"/units/{unit}/tokens/{token.id}/revoke",
+                             data={"csrf_token": csrf, "confirmed": "1"})
+    assert "Dicabut: token &#39;Portal&#39;" in done.text
+    assert "tidak dapat dibatalkan" in done.text and 'id="undo-notice"' not in done.text
+
+
+async def test_the_action_plan_shows_a_delete_button_that_asks_first(client, world, rows):
+    unit = world.unit("UNIT-A1")
+    _model, item_id = rows["item_id"]
+    await login(client, "coord_a1")
+    page = (await client.get(f"/units/{unit}/action-plan")).text
+    form = re.search(rf'<form method="post" action="/units/{unit}/action-plan/{item_id}/delete"'
+                     r'[^>]*>', page)
+    assert form is not None
+    assert "data-confirm=\"Hapus butir rencana aksi 'Susun rencana'?\"" in form.group(0)
+    await login(client, "viewer_a1")  # a reader sees no delete button
+    page = (await client.get(f"/units/{unit}/action-plan")).text
+    assert f"/action-plan/{item_id}/delete" not in page
+
+
+async def test_an_evidence_deleted_from_the_htmx_library_offers_its_undo_in_place(
+        client, db, world, rows):
+    _model, evidence_id = rows["evidence_id"]
+    csrf = await login(client, "coord_a1")
+    r = await client.post(f"/evidence/{evidence_id}/delete",
+                          data={"csrf_token": csrf, "confirmed": "1"},
+                          headers={"HX-Request": "true", "HX-Target": "library"})
+    assert r.status_code == 200 and "<html" not in r.text  # the library block only
+    assert r.text.count('id="undo-notice"') == 1 and "Eviden &#39;SK Tim ZI&#39;" in r.text
+    assert f'action="/evidence/{evidence_id}/restore"' in r.text
+    db.expire_all()
+    assert db.get(Evidence, evidence_id).deleted_at is not None
+
+
+async def test_the_undo_notice_in_english(client, db, world, rows):
+    unit = world.unit("UNIT-A1")
+    _model, service_id = rows["service_id"]
+    csrf = await login(client, "coord_a1")
+    done = await client.post(f"/units/{unit}/surveys/services/{service_id}/delete",
+                             data={"csrf_token": csrf, "confirmed": "1"})
+    page = await client.get(done.headers["location"] + "&lang=en")
+    notice = re.search(r'<div class="flash flash-ok undo-notice".*?</div>', page.text, re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", notice.group(0)).split())
+    assert text == "Deleted: Service &#39;Loket&#39; . Undo delete"
+
+
+async def test_the_api_restores_services_webhooks_and_evidence_with_the_same_use_cases(
+        client, db, world, rows):
+    from tests.factories import issue_token
+
+    auth = {"Authorization": "Bearer " + issue_token(
+        db, world, "UNIT-A1", ["read", "write:surveys", "manage:webhooks",
+                               "write:indicators"])}
+    cases = [("service_id", "/api/v1/survey-services/{}", SurveyService),
+             ("subscription_id", "/api/v1/webhooks/{}", WebhookSubscription),
+             ("evidence_id", "/api/v1/evidence/{}", Evidence)]
+    for key, url, model in cases:
+        _model, row_id = rows[key]
+        gone = await client.delete(url.format(row_id), headers=auth)
+        assert gone.status_code in (200, 204), gone.text
+        back = await client.post(url.format(row_id) + "/restore", headers=auth)
+        assert back.status_code == 200, back.text
+        assert back.json()["id"] == row_id
+        db.expire_all()
+        assert db.get(model, row_id).deleted_at is None
+        again = await client.post(url.format(row_id) + "/restore", headers=auth)
+        assert again.status_code == 404  # nothing deleted to bring back
+    assert db.get(WebhookSubscription, rows["subscription_id"][1]).active is True
+    restores = db.exec(select(AuditRecord).where(AuditRecord.action == "restore")).all()
+    assert sorted(r.entity for r in restores) == ["evidence", "survey_service",
+                                                  "webhook_subscription"]
+
+    other = {"Authorization": "Bearer " + issue_token(db, world, "UNIT-B1",
+                                                       ["read", "write:surveys"])}
+    _model, service_id = rows["service_id"]
+    await client.delete(f"/api/v1/survey-services/{service_id}", headers=auth)
+    refused = await client.post(f"/api/v1/survey-services/{service_id}/restore", headers=other)
+    assert refused.status_code in (403, 404)
+    db.expire_all()
+    assert db.get(SurveyService, service_id).deleted_at is not None

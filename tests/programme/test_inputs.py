@@ -77,5 +77,6 @@ def test_an_unknown_choice_names_the_choices():
     with pytest.raises(Invalid) as refused:
         MemberIn.parse({"name": "Ani", "level": "direktur"})
     assert refused.value.problems == [
-        "Tingkat 'direktur' tidak dikenal; pilih salah satu: pimpinan, pejabat, staf, satpam, "
-        "cleaning_service, ppnpn."]
+        "Tingkat 'direktur' tidak dikenal; pilih salah satu: Pimpinan, "
+        "Pejabat struktural/fungsional, Staf/pelaksana, Satpam, Petugas kebersihan, "
+        "PPNPN lainnya."]

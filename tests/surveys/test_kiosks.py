@@ -243,11 +243,19 @@ async def test_coordinator_registers_sees_and_revokes_on_the_page(client, db, wo
     listed = await client.get(base)
     assert "Tablet loket 2" in listed.text and "Menunggu pemasangan" in listed.text
     assert link not in listed.text  # shown once
-    gone = await client.post(f"{base}/{kiosk.id}/revoke", data={"csrf_token": csrf})
+    asked = await client.post(f"{base}/{kiosk.id}/revoke", data={"csrf_token": csrf})
+    assert asked.status_code == 200 and 'id="confirm-step"' in asked.text  # asks first
+    assert "tidak dapat dibatalkan" in asked.text
+    db.expire_all()
+    assert db.get(SurveyKiosk, kiosk.id).revoked_at is None
+    gone = await client.post(f"{base}/{kiosk.id}/revoke",
+                             data={"csrf_token": csrf, "confirmed": "1"})
     assert gone.status_code == 303
     db.expire_all()
     assert db.get(SurveyKiosk, kiosk.id).revoked_at is not None
-    assert "Dicabut" in (await client.get(base)).text
+    after = (await client.get(gone.headers["location"])).text
+    assert "Dicabut: kiosk &#39;Tablet loket 2&#39;" in after
+    assert "Pencabutan tidak dapat dibatalkan" in after and 'id="undo-notice"' not in after
     # the spent link of a revoked kiosk pairs nothing
     secret = link.rsplit("/", 1)[1]
     assert (await client.get(f"/kiosk/pair/{secret}")).status_code == 410

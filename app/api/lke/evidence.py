@@ -191,6 +191,15 @@ def delete_evidence(session: SessionDep, principal: WriteAny, evidence_id: int):
     return EvidenceOut.of(svc.delete(session, actor=principal, evidence_id=evidence_id))
 
 
+@router.post("/evidence/{evidence_id}/restore", response_model=EvidenceOut)
+def restore_evidence(session: SessionDep, settings: SettingsDep, principal: WriteAny,
+                     evidence_id: int):
+    """Undo a delete: back in the library (its links to questions are not put back). 404
+    when no deleted evidence has that id; 422 when its stored file is gone."""
+    return EvidenceOut.of(svc.restore(session, actor=principal, evidence_id=evidence_id,
+                                      upload_dir=settings.resolved_upload_dir()))
+
+
 @router.get("/assessments/{assessment_id}/evidence", response_model=AssessmentEvidenceOut)
 def assessment_evidence(session: SessionDep, principal: ReadAny, assessment_id: int):
     """Per question: the expected-evidence checklist, what covers each item, and the links."""

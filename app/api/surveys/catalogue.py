@@ -97,3 +97,11 @@ def update_service(session: SessionDep, principal: WriteAny, service_id: int, bo
 def delete_service(session: SessionDep, principal: DeleteAny, service_id: int):
     survey_catalogue.delete_service(session, actor=principal, service_id=service_id)
     return Response(status_code=204)
+
+
+@router.post("/survey-services/{service_id}/restore", response_model=ServiceOut)
+def restore_service(session: SessionDep, principal: DeleteAny, service_id: int):
+    """Undo a delete (the page's *Batalkan penghapusan*): the service is live again, active
+    as it was. 404 when no deleted service has that id; 422 (nothing changed) when another
+    live service of the unit now has its code."""
+    return survey_catalogue.restore_service(session, actor=principal, service_id=service_id)

@@ -8,6 +8,7 @@ and comparisons in ``overview``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -130,6 +131,19 @@ def assert_editable(assessment: Assessment) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def new_problems(*, year: Any = None, target: Any = None) -> list[FieldProblem]:
+    """What is wrong with a new assessment's year and target (None: not given, e.g. refused
+    by its type on a page, which says so itself)."""
+    problems = []
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)
+                             or not MIN_YEAR <= year <= MAX_YEAR):
+        problems.append(FieldProblem("year", "out_of_range",
+                                     f"Tahun penilaian harus antara {MIN_YEAR} dan {MAX_YEAR}."))
+    if target is not None and target not in TARGETS:
+        problems.append(FieldProblem("target", "unknown", "Target predikat harus WBK atau WBBM."))
+    return problems
+
+
 def create(
     session: Session,
     *,
@@ -142,12 +156,7 @@ def create(
     """Start the unit's assessment for a year (one per unit and year) on a framework version."""
     unit = units.get(session, unit_id=unit_id)
     _check(actor, "indicators.write", unit.id)
-    problems = []
-    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-        problems.append(FieldProblem("year", "out_of_range",
-                                     f"Tahun penilaian harus antara {MIN_YEAR} dan {MAX_YEAR}."))
-    if target not in TARGETS:
-        problems.append(FieldProblem("target", "unknown", "Target predikat harus WBK atau WBBM."))
+    problems = new_problems(year=year, target=target)
     if problems:
         raise Invalid("Penilaian LKE tidak dapat dibuat.", errors=problems)
     row = (

@@ -379,3 +379,29 @@ def delete(session: Session, *, actor: Principal | None, evidence_id: int) -> Ev
     row.deleted_by_label = actor_label(actor)
     audit.save(session, row, actor=actor, action="delete", entity="evidence", before=before)
     return row
+
+
+def deleted(session: Session, *, actor: Principal | None, evidence_id: int,
+            unit_id: int | None = None) -> Evidence:
+    """A removed evidence (what an undo would bring back), or NotFound."""
+    row = get_row(session, Evidence, evidence_id)
+    if row is None or row.deleted_at is None or (unit_id is not None and row.unit_id != unit_id):
+        raise NotFound(f"Eviden {evidence_id} tidak ditemukan di antara yang dihapus.")
+    _check(actor, "indicators.write", row.unit_id)
+    return row
+
+
+def restore(session: Session, *, actor: Principal | None, evidence_id: int,
+            upload_dir: Path) -> Evidence:
+    """Undo a delete: the evidence is back in the library (a file only while its stored file
+    is still there). The links the delete released are not put back: the questions it
+    supported may have moved on. Audited as "restore"."""
+    row = deleted(session, actor=actor, evidence_id=evidence_id)
+    if row.kind == "file" and (not row.stored_name
+                               or not stored_path(upload_dir, row.stored_name).is_file()):
+        raise Invalid("Eviden tidak dapat dipulihkan: berkasnya sudah tidak ada di penyimpanan.")
+    before = audit.snapshot(row)
+    row.deleted_at = None
+    row.deleted_by_label = None
+    audit.save(session, row, actor=actor, action="restore", entity="evidence", before=before)
+    return row

@@ -11,8 +11,9 @@ typed only, the service checks the content and lists every problem in Indonesian
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -53,9 +54,14 @@ class AssessmentIn(FormInput):
     year: Annotated[int, FormField("Tahun")] = Field(
         ge=assessments.MIN_YEAR, le=assessments.MAX_YEAR)
     target: Predicate
-    framework_id: int | None = Field(
+    framework_id: Annotated[int | None, FormField("Versi LKE")] = Field(
         None, description="Stored framework version; default: the newest bundled one."
     )
+
+    @classmethod
+    def content_problems(cls, values: Mapping[str, Any]) -> list[str]:
+        return [p.message for p in assessments.new_problems(
+            year=values.get("year"), target=values.get("target"))]
 
 
 # A link (http/https) added to the unit's evidence library.

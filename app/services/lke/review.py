@@ -232,6 +232,30 @@ def working_scoring(
     return _score_with(session, assessment=assessment, overrides=overrides), drafts
 
 
+@dataclass(frozen=True)
+class DecidedValue:
+    """One question's value as a decision recorded it (read like a working draft)."""
+
+    answer: dict[str, Any] | None
+    flagged: bool
+    note: str | None
+    updated_at: datetime
+
+
+def decided_scoring(
+    session: Session, *, assessment: Assessment, decision: LkeReview
+) -> tuple[ReviewScoring, dict[str, DecidedValue]]:
+    """The values a decision recorded, scored (never the level's working values: during a
+    re-review they are unfinished). Questions the reviewer left carry the unit's answer."""
+    items = session.exec(
+        select(LkeReviewItem).where(LkeReviewItem.review_id == decision.id)
+    ).all()
+    values = {i.question_ref: DecidedValue(i.answer if i.changed else None, i.flagged, i.note,
+                                           decision.decided_at) for i in items}
+    overrides = {i.question_ref: answer_of_json(i.answer) for i in items}
+    return _score_with(session, assessment=assessment, overrides=overrides), values
+
+
 # --- decisions --------------------------------------------------------------------------
 
 def decide(

@@ -142,11 +142,13 @@ class Opening:
     position: object | None
     readonly: bool
     why: str = ""
+    decision: LkeReview | None = None  # read-only: the decision whose values are shown
 
 
 def open_review(session: Session, *, actor: Principal | None, assessment_id: int) -> Opening:
     """The reviewer's workspace, or, when nothing waits for this reader (final, returned,
-    waiting at another level), the last decision's values read-only instead of a refusal."""
+    waiting at another level or at a level the reader does not review), the last decision's
+    recorded values read-only instead of a refusal (a refusal only before any decision)."""
     try:
         assessment, level, position = review_svc._acting(session, actor, assessment_id)
         return Opening(assessment, level, position, False)
@@ -157,11 +159,15 @@ def open_review(session: Session, *, actor: Principal | None, assessment_id: int
         select(LkeReview).where(LkeReview.assessment_id == assessment.id)
         .order_by(col(LkeReview.id).desc())
     ).first()
-    waiting = rv.waiting_level(assessment.status)
-    level = last.level if last is not None else None
-    if level is None or level == waiting:  # that level's working values are not settled
+    if last is None:  # nothing decided yet: no settled values to show
         raise refusal
-    return Opening(assessment, level, None, True, refusal.message)
+    why = refusal.message
+    if last.level == rv.waiting_level(assessment.status):
+        # A re-review at the level that decided last: its working values are unfinished, so
+        # the reader sees what that level decided before (from the decision's record).
+        why = (f"{LEVEL_NAMES[last.level]} sedang mereviu ulang penilaian ini; nilai yang "
+               "sedang dikerjakan reviewer belum ditampilkan.")
+    return Opening(assessment, last.level, None, True, why, last)
 
 
 def reviewer_home(session: Session, *, actor: Principal | None) -> int | None:

@@ -43,8 +43,6 @@ from app.services.programme.inputs import (
 ENTITY = "innovation"
 IMPACT_ENTITY = "innovation_impact"
 
-STATUS_LABELS = {"aktif": "Aktif", "ditangguhkan": "Ditangguhkan", "dihentikan": "Dihentikan"}
-
 __all__ = ["STATUSES"]
 
 NEW = "baru"  # the id of an innovation not stored yet, in domain checks

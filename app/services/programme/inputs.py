@@ -29,9 +29,21 @@ from app.services.programme.reading import MAX_INT, Spec, fields_of, read_fields
 
 __all__ = ["MAX_INT", "Spec"]
 
-ACTIVITY_KINDS = ("sosialisasi", "rapat", "monev", "internalisasi_budaya_kerja", "other")
-PARTNER_KINDS = ("pemda", "bank", "universitas", "media", "komunitas", "instansi_lain", "other")
-INNOVATION_STATUSES = ("aktif", "ditangguhkan", "dihentikan")
+# Choices without a domain enum: the stored code -> its label (the pages show the label).
+ACTIVITY_LABELS = {
+    "sosialisasi": "Sosialisasi", "rapat": "Rapat", "monev": "Monitoring dan evaluasi",
+    "internalisasi_budaya_kerja": "Internalisasi budaya kerja", "other": "Lainnya",
+}
+PARTNER_LABELS = {
+    "pemda": "Pemerintah daerah", "bank": "Bank", "universitas": "Perguruan tinggi",
+    "media": "Media", "komunitas": "Komunitas", "instansi_lain": "Instansi lain",
+    "other": "Lainnya",
+}
+INNOVATION_STATUS_LABELS = {
+    "aktif": "Aktif", "ditangguhkan": "Ditangguhkan", "dihentikan": "Dihentikan"}
+ACTIVITY_KINDS = tuple(ACTIVITY_LABELS)
+PARTNER_KINDS = tuple(PARTNER_LABELS)
+INNOVATION_STATUSES = tuple(INNOVATION_STATUS_LABELS)
 
 
 def _enum(values, description: str = "") -> Any:
@@ -40,6 +52,11 @@ def _enum(values, description: str = "") -> Any:
 
 def values(enum) -> list[str]:
     return [m.value for m in enum]
+
+
+def labels_of(enum) -> dict[str, str]:
+    """A domain enum's codes -> their Indonesian labels (what a refused choice lists)."""
+    return {m.value: m.label.text("id") for m in enum}
 
 
 class ProgrammeInput(TextInput):
@@ -127,15 +144,17 @@ class InnovationIn(ProgrammeInput):
     services: Annotated[list[str] | None, Spec("Layanan yang ditingkatkan", 200)] = Field(
         None, description="Names/codes of services improved.")
     beneficiaries: Annotated[str | None, Spec("Penerima manfaat")] = None
-    stage: Annotated[str, Spec("Tahap")] = Field(**_enum(values(dom.Stage)))
-    phase: Annotated[str, Spec("Fase ZI")] = Field(**_enum(values(dom.Phase)))
-    change_area: Annotated[str, Spec("Area perubahan")] = Field(
+    stage: Annotated[str, Spec("Tahap", labels=labels_of(dom.Stage))] = Field(
+        **_enum(values(dom.Stage)))
+    phase: Annotated[str, Spec("Fase ZI", labels=labels_of(dom.Phase))] = Field(
+        **_enum(values(dom.Phase)))
+    change_area: Annotated[str, Spec("Area perubahan", labels=labels_of(dom.ChangeArea))] = Field(
         **_enum(values(dom.ChangeArea)))
     started_on: Annotated[date, Spec("Tanggal mulai")]
     launched_on: Annotated[date | None, Spec("Tanggal peluncuran")] = None
     owner: Annotated[str | None, Spec("Pemilik inovasi", 200)] = None
     team: Annotated[str | None, Spec("Tim")] = None
-    status: Annotated[str | None, Spec("Status", default="aktif")] = Field(
+    status: Annotated[str | None, Spec("Status", default="aktif", labels=INNOVATION_STATUS_LABELS)] = Field(
         None, **_enum(INNOVATION_STATUSES))
     budget: Annotated[Decimal | None, Spec("Anggaran")] = Field(
         None, description="Rupiah; send as a string for exactness.")
@@ -145,7 +164,7 @@ class InnovationIn(ProgrammeInput):
         None, description="Required when a WBBM innovation develops a WBK one.")
     pembeda_citizen_benefit: Annotated[
         str | None, Spec("Pembeda: yang dirasakan masyarakat")] = None
-    origin: Annotated[str | None, Spec("Asal gagasan", default="asli")] = Field(
+    origin: Annotated[str | None, Spec("Asal gagasan", default="asli", labels=labels_of(dom.Origin))] = Field(
         None, **_enum(values(dom.Origin)))
     differs_from_other_units: Annotated[bool | None, Spec("Berbeda dari unit lain")] = None
     brings_service_closer: Annotated[bool | None, Spec("Mendekatkan layanan")] = None
@@ -169,14 +188,15 @@ class ImpactIn(ProgrammeInput):
     })
     refusal: ClassVar[str] = "Ukuran dampak tidak dapat disimpan."
 
-    kind: Annotated[str, Spec("Jenis ukuran")] = Field(**_enum(values(dom.MetricKind)))
+    kind: Annotated[str, Spec("Jenis ukuran", labels=labels_of(dom.MetricKind))] = Field(
+        **_enum(values(dom.MetricKind)))
     measure_unit: Annotated[str, Spec("Satuan", 30)] = Field(
         description="menit | langkah | rupiah | ikm | nrr | persen | ...")
     before_value: Annotated[Decimal, Spec("Nilai sebelum")]
     before_on: Annotated[date, Spec("Tanggal ukur sebelum")]
     after_value: Annotated[Decimal, Spec("Nilai sesudah")]
     after_on: Annotated[date, Spec("Tanggal ukur sesudah")]
-    direction: Annotated[str | None, Spec("Arah perbaikan")] = Field(
+    direction: Annotated[str | None, Spec("Arah perbaikan", labels=labels_of(dom.Direction))] = Field(
         None, **_enum(values(dom.Direction), "Defaults to the kind's own direction."))
     label: Annotated[str | None, Spec("Yang diukur", 200)] = None
     service: Annotated[str | None, Spec("Layanan", 200)] = None
@@ -228,10 +248,12 @@ class MemberIn(ProgrammeInput):
 
     name: Annotated[str, Spec("Nama")] = Field(max_length=200)
     position: Annotated[str | None, Spec("Jabatan", 200)] = None
-    level: Annotated[str, Spec("Tingkat")] = Field(**_enum(values(dom.TeamLevel)))
+    level: Annotated[str, Spec("Tingkat", labels=labels_of(dom.TeamLevel))] = Field(
+        **_enum(values(dom.TeamLevel)))
     roles: Annotated[list[str] | None, Spec("Peran ZI", 40)] = Field(
         None, description="Any of: " + ", ".join(values(dom.ZiRole)))
-    area: Annotated[str | None, Spec("Area")] = Field(None, **_enum(values(dom.ChangeArea)))
+    area: Annotated[str | None, Spec("Area", labels=labels_of(dom.ChangeArea))] = Field(
+        None, **_enum(values(dom.ChangeArea)))
     active: Annotated[bool | None, Spec("Aktif", default=True)] = None
 
 
@@ -259,9 +281,11 @@ class ActivityIn(ProgrammeInput):
         "title": "Sosialisasi Zona Integritas kepada seluruh pegawai", "member_ids": [7, 8, 9]})
     refusal: ClassVar[str] = "Kegiatan tidak dapat disimpan."
 
-    kind: Annotated[str, Spec("Jenis kegiatan")] = Field(**_enum(ACTIVITY_KINDS))
+    kind: Annotated[str, Spec("Jenis kegiatan", labels=ACTIVITY_LABELS)] = Field(
+        **_enum(ACTIVITY_KINDS))
     held_on: Annotated[date, Spec("Tanggal")]
-    area: Annotated[str | None, Spec("Area")] = Field(None, **_enum(values(dom.ChangeArea)))
+    area: Annotated[str | None, Spec("Area", labels=labels_of(dom.ChangeArea))] = Field(
+        None, **_enum(values(dom.ChangeArea)))
     title: Annotated[str, Spec("Judul")] = Field(max_length=200)
     note: Annotated[str | None, Spec("Catatan")] = None
     evidence_url: Annotated[str | None, Spec("Tautan bukti", 500)] = None
@@ -282,13 +306,14 @@ class ActionItemIn(ProgrammeInput):
         "due_on": "2017-03-31", "status": "berjalan", "progress": 50, "lke_ref": "PPA2A"})
     refusal: ClassVar[str] = "Rencana aksi tidak dapat disimpan."
 
-    area: Annotated[str, Spec("Area perubahan")] = Field(**_enum(values(dom.ChangeArea)))
+    area: Annotated[str, Spec("Area perubahan", labels=labels_of(dom.ChangeArea))] = Field(
+        **_enum(values(dom.ChangeArea)))
     activity: Annotated[str, Spec("Kegiatan")] = Field(max_length=300)
     output_target: Annotated[str | None, Spec("Target keluaran", 300)] = None
     person_in_charge: Annotated[str | None, Spec("Penanggung jawab", 200)] = None
     started_on: Annotated[date | None, Spec("Tanggal mulai")] = None
     due_on: Annotated[date | None, Spec("Batas waktu")] = None
-    status: Annotated[str | None, Spec("Status", default="belum_mulai")] = Field(
+    status: Annotated[str | None, Spec("Status", default="belum_mulai", labels=labels_of(dom.ItemStatus))] = Field(
         None, **_enum(values(dom.ItemStatus)))
     progress: Annotated[int | None, Spec("Kemajuan (%)", default=0)] = Field(
         None, description="Percent 0-100.")
@@ -311,7 +336,8 @@ class PartnershipIn(ProgrammeInput):
     refusal: ClassVar[str] = "Kemitraan tidak dapat disimpan."
 
     partner: Annotated[str, Spec("Mitra")] = Field(max_length=200)
-    kind: Annotated[str, Spec("Jenis mitra")] = Field(**_enum(PARTNER_KINDS))
+    kind: Annotated[str, Spec("Jenis mitra", labels=PARTNER_LABELS)] = Field(
+        **_enum(PARTNER_KINDS))
     scope: Annotated[str | None, Spec("Ruang lingkup")] = None
     agreement_number: Annotated[str | None, Spec("Nomor perjanjian", 120)] = None
     signed_on: Annotated[date | None, Spec("Tanggal tanda tangan")] = None
@@ -332,7 +358,8 @@ class MilestoneIn(ProgrammeInput):
         "title": "Pencanangan Zona Integritas KPPN Tanjungpandan"})
     refusal: ClassVar[str] = "Tonggak tidak dapat disimpan."
 
-    kind: Annotated[str, Spec("Jenis tonggak")] = Field(**_enum(values(dom.MilestoneKind)))
+    kind: Annotated[str, Spec("Jenis tonggak", labels=labels_of(dom.MilestoneKind))] = Field(
+        **_enum(values(dom.MilestoneKind)))
     on_date: Annotated[date, Spec("Tanggal")]
     title: Annotated[str | None, Spec("Judul", 200)] = None
     note: Annotated[str | None, Spec("Catatan")] = None

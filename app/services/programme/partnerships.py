@@ -27,11 +27,6 @@ from app.services.programme.inputs import PartnershipIn, PartnershipPatch
 
 ENTITY = "partnership"
 
-KIND_LABELS = {
-    "pemda": "Pemerintah daerah", "bank": "Bank", "universitas": "Perguruan tinggi",
-    "media": "Media", "komunitas": "Komunitas", "instansi_lain": "Instansi lain",
-    "other": "Lainnya",
-}
 WARN_DAYS = DEFAULT_WARN_DAYS  # an agreement with 90 days or fewer left "expires soon"
 
 __all__ = ["KINDS"]

@@ -38,6 +38,7 @@ class Spec:
     low: int | None = None
     high: int | None = None
     default: Any = None
+    labels: Mapping[str, str] | None = None  # a choice's code -> what a person reads
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class _Field:
     required: bool
     max_length: int | None
     choices: tuple[str, ...]
+    labels: Mapping[str, str]
     low: int | None
     high: int | None
     default: Any
@@ -71,6 +73,7 @@ def fields_of(model: type[ProgrammeInput]) -> dict[str, _Field]:
         out[name] = _Field(
             kind=_kind(info.annotation, bool(choices)), label=spec.label,
             required=info.is_required(), max_length=max_length, choices=choices,
+            labels=dict(spec.labels or {}),
             low=spec.low, high=spec.high, default=spec.default,
         )
     return out
@@ -84,6 +87,12 @@ def _kind(annotation: Any, has_choices: bool) -> str:
     if annotation is str:
         return "enum" if has_choices else "str"
     return {date: "date", int: "int", Decimal: "decimal", bool: "bool"}[annotation]
+
+
+def choice_words(choices: tuple[str, ...], labels: Mapping[str, str]) -> str:
+    """The choices as a person reads them on the page (their labels, never the stored codes
+    such as 'manajemen_perubahan'); a code without a label is shown as it is."""
+    return ", ".join(labels.get(c, c) for c in choices)
 
 
 def _blank(value: Any) -> bool:
@@ -144,9 +153,8 @@ def _one(spec: _Field, value: Any) -> Any:
     if kind == "enum":
         text = str(value).strip().lower()
         if text not in spec.choices:
-            raise ValueError(
-                f"{label} '{value}' tidak dikenal; pilih salah satu: {', '.join(spec.choices)}."
-            )
+            raise ValueError(f"{label} '{value}' tidak dikenal; pilih salah satu: "
+                             f"{choice_words(spec.choices, spec.labels)}.")
         return text
     if kind == "date":
         if isinstance(value, date):

@@ -42,14 +42,12 @@ from app.services.programme.inputs import (
     MemberPatch,
     PactIn,
     PactPatch,
+    labels_of,
 )
+from app.services.programme.reading import choice_words
 
 __all__ = ["ACTIVITY_KINDS"]
 
-ACTIVITY_LABELS = {
-    "sosialisasi": "Sosialisasi", "rapat": "Rapat", "monev": "Monitoring dan evaluasi",
-    "internalisasi_budaya_kerja": "Internalisasi budaya kerja", "other": "Lainnya",
-}
 
 
 # --- decrees --------------------------------------------------------------------------------
@@ -101,7 +99,7 @@ def _member_problems(session: Session, unit_id: int, values: dict[str, Any],
     bad = [r for r in values.get("roles") or () if r not in choices(dom.ZiRole)]
     if bad:
         return [f"Peran ZI tidak dikenal: {', '.join(bad)}; pilih dari: "
-                f"{', '.join(choices(dom.ZiRole))}."]
+                f"{choice_words(tuple(choices(dom.ZiRole)), labels_of(dom.ZiRole))}."]
     others = [m for m in all_members(session, unit_id=unit_id, active_only=True)
               if m.id != row_id]
     team = [_member_domain(m.id, current_values(m, MemberIn)) for m in others]

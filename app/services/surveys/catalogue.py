@@ -236,3 +236,61 @@ def delete_source(
         session, source, actor=actor, action="delete", entity="survey_source",
         before=before, unit_id=campaign.unit_id,
     )
+
+
+def deleted_service(
+    session: Session, *, actor: Principal | None, service_id: int, unit_id: int | None = None
+) -> SurveyService:
+    """A soft-deleted service (of the unit, when given): what an undo would bring back, or
+    NotFound."""
+    service = get_row(session, SurveyService, service_id)
+    if service is None or service.deleted_at is None or (
+            unit_id is not None and service.unit_id != unit_id):
+        raise NotFound(f"Jenis layanan {service_id} tidak ditemukan di antara yang dihapus.")
+    forbid(actor, "surveys.delete", service.unit_id)
+    return service
+
+
+def restore_service(
+    session: Session, *, actor: Principal | None, service_id: int, unit_id: int | None = None
+) -> SurveyService:
+    """Undo a delete: the service is live again, active as it was before (Invalid when its
+    code is now used by another live service). Audited as "restore"."""
+    service = deleted_service(session, actor=actor, service_id=service_id, unit_id=unit_id)
+    problems = _service_problems(session, unit_id=service.unit_id, code=service.code,
+                                 name=service.name, exclude_id=service.id)
+    if problems:
+        raise Invalid("Jenis layanan tidak dapat dipulihkan.", errors=problems)
+    before = audit.snapshot(service)
+    was = audit.last_before(session, entity="survey_service", entity_id=service.id)
+    service.deleted_at = None
+    service.active = bool(was.get("active", True))
+    audit.save(session, service, actor=actor, action="restore", entity="survey_service",
+               before=before)
+    return service
+
+
+def deleted_source(
+    session: Session, *, actor: Principal | None, source_id: int, campaign_id: int
+) -> SurveySource:
+    """A soft-deleted source of the campaign, or NotFound."""
+    source = session.get(SurveySource, source_id)
+    if source is None or source.campaign_id != campaign_id or source.deleted_at is None:
+        raise NotFound(f"Sumber {source_id} tidak ditemukan di antara yang dihapus.")
+    campaign_for(session, actor=actor, campaign_id=campaign_id, permission="surveys.delete")
+    return source
+
+
+def restore_source(
+    session: Session, *, actor: Principal | None, source_id: int, campaign_id: int
+) -> SurveySource:
+    """Undo a delete: the source tag marks new answers again (a tag is never reused on its
+    campaign, so nothing can have taken its place). Audited as "restore"."""
+    source = deleted_source(session, actor=actor, source_id=source_id, campaign_id=campaign_id)
+    campaign = campaign_for(session, actor=actor, campaign_id=campaign_id,
+                            permission="surveys.delete")
+    before = audit.snapshot(source)
+    source.deleted_at = None
+    audit.save(session, source, actor=actor, action="restore", entity="survey_source",
+               before=before, unit_id=campaign.unit_id)
+    return source

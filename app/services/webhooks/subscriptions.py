@@ -208,3 +208,35 @@ def delete(session: Session, *, actor: Principal | None, subscription_id: int) -
     sub.deleted_at = _now()
     sub.active = False
     _save(session, sub, actor=actor, action="delete", before=before)
+
+
+def deleted(
+    session: Session, *, actor: Principal | None, subscription_id: int,
+    unit_id: int | None = None,
+) -> WebhookSubscription:
+    """A removed subscription (of the unit, when given): what an undo would bring back, for
+    who may manage its unit's webhooks; NotFound otherwise (Forbidden for a reader)."""
+    sub = get_row(session, WebhookSubscription, subscription_id)
+    if sub is None or sub.deleted_at is None or (unit_id is not None and sub.unit_id != unit_id):
+        raise NotFound(NOT_FOUND)
+    if actor is not None and not actor.can(MANAGE, sub.unit_id):
+        if actor.can("unit.read", sub.unit_id):
+            raise Forbidden(units.FORBIDDEN, permission=MANAGE)
+        raise NotFound(NOT_FOUND)
+    return sub
+
+
+def restore(
+    session: Session, *, actor: Principal | None, subscription_id: int,
+    unit_id: int | None = None,
+) -> WebhookSubscription:
+    """Undo a delete: the subscription is live again, active as it was before the delete
+    (deliveries skipped meanwhile are not sent). Audited as "restore"."""
+    sub = deleted(session, actor=actor, subscription_id=subscription_id, unit_id=unit_id)
+    before = _snapshot(sub)
+    was = audit.last_before(session, entity="webhook_subscription", entity_id=sub.id)
+    sub.deleted_at = None
+    sub.active = bool(was.get("active", True))
+    sub.updated_at = _now()
+    _save(session, sub, actor=actor, action="restore", before=before)
+    return sub

@@ -24,13 +24,14 @@ TokenManager = Annotated[Principal, Depends(requires("tokens.manage"))]
 
 def _page(
     request: Request, session: Session, principal: Principal, unit_id: int,
-    issued: tokens.IssuedToken | None = None,
+    issued: tokens.IssuedToken | None = None, flash: str | None = None,
 ) -> Response:
     unit = units.get(session, unit_id=unit_id, actor=principal, permission=tokens.MANAGE)
     return render(
         request, "pages/accounts/tokens.html",
         {"unit": unit, "tokens": tokens.list_for_unit(session, actor=principal, unit_id=unit_id),
-         "scopes": {s: SCOPE_DESCRIPTIONS.get(s, "") for s in ALL_SCOPES}, "issued": issued},
+         "scopes": {s: SCOPE_DESCRIPTIONS.get(s, "") for s in ALL_SCOPES}, "issued": issued,
+         "flash": flash},
     )
 
 
@@ -73,7 +74,9 @@ async def revoke_token(
     if step is not None:
         return step
     tokens.revoke(session, actor=principal, unit_id=unit_id, token_id=token_id)
-    return _page(request, session, principal, unit_id)
+    # A revoked token cannot come back (its secret may have leaked): the page says so.
+    return _page(request, session, principal, unit_id, flash=_("Dicabut: token") + f" '{token.name}'. "
+                 + _("Pencabutan tidak dapat dibatalkan; buat token baru bila perlu."))
 
 
 def _int_or_none(value) -> int | None:

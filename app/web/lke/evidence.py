@@ -19,6 +19,7 @@ from app.services.lke.inputs import EvidenceLinkIn, LinkIn, ValidityIn
 from app.services.season import calendar as season_calendar
 from app.web.confirm import Step, confirmation_step
 from app.web.templating import is_htmx, render
+from app.web.undo import notice
 
 router = APIRouter(tags=["pages"])
 
@@ -60,6 +61,7 @@ def library(
 ) -> Response:
     context = _library_context(session, principal, unit_id, q)
     context["max_mb"] = settings.max_upload_mb
+    context.update(_undo(request, session, principal, unit_id))
     if is_htmx(request) and request.headers.get("hx-target") == "evidence-list":
         return render(request, "pages/lke/evidence/library.html", context, block="list")
     return render(request, "pages/lke/evidence/library.html", context)
@@ -125,21 +127,51 @@ async def library_delete(
     step = await confirmation_step(request, Step(
         title=_("Hapus eviden") + f" '{row.title}'?",
         consequence=_("Eviden dihapus dari pustaka; tautannya ke pertanyaan yang masih dapat "
-                      "diubah juga dilepas. Penilaian yang sudah final tetap menyimpannya."),
+                      "diubah juga dilepas. Penilaian yang sudah final tetap menyimpannya. "
+                      "Anda dapat membatalkan penghapusan sesudahnya (eviden kembali ke "
+                      "pustaka, tautannya tidak)."),
         action=_("Ya, hapus"), cancel=f"/units/{row.unit_id}/evidence"),
         context={"unit": units.get(session, unit_id=row.unit_id)})
     if step is not None:
         return step
     row = svc.delete(session, actor=principal, evidence_id=evidence_id)
-    return _library_after(request, session, settings, principal, row.unit_id,
-                          _("Eviden dihapus dari pustaka: ") + row.title)
+    return _library_after(request, session, settings, principal, row.unit_id, _named(row),
+                          deleted=row.id)
 
 
-def _library_after(request, session, settings, principal, unit_id: int, message: str):
+def _named(row) -> str:
+    return _("Eviden") + f" '{row.title}'"
+
+
+def _undo(request: Request, session, principal, unit_id: int) -> dict:
+    return notice(
+        request,
+        deleted=lambda i: _named(svc.deleted(session, actor=principal, evidence_id=i,
+                                             unit_id=unit_id)),
+        restored=lambda i: _named(svc.get(session, actor=principal, evidence_id=i)),
+        action=lambda i: f"/evidence/{i}/restore",
+        note=_("Tautannya ke pertanyaan tidak dipasang kembali; lampirkan lagi bila perlu."))
+
+
+@router.post("/evidence/{evidence_id}/restore")
+def library_restore(session: SessionDep, settings: SettingsDep, principal: WriteAny,
+                    evidence_id: int) -> Response:
+    """Undo a delete: the evidence is back in the library (a file only while it is stored)."""
+    row = svc.restore(session, actor=principal, evidence_id=evidence_id,
+                      upload_dir=settings.resolved_upload_dir())
+    return RedirectResponse(f"/units/{row.unit_id}/evidence?restored={row.id}", status_code=303)
+
+
+def _library_after(request, session, settings, principal, unit_id: int, message: str,
+                   deleted: int | None = None):
     if not is_htmx(request):
-        return RedirectResponse(f"/units/{unit_id}/evidence", status_code=303)
+        query = f"?deleted={deleted}" if deleted is not None else ""
+        return RedirectResponse(f"/units/{unit_id}/evidence{query}", status_code=303)
     context = _library_context(session, principal, unit_id)
-    context.update(max_mb=settings.max_upload_mb, flash=message)
+    context.update(max_mb=settings.max_upload_mb, block_flash=message)
+    if deleted is not None:
+        context.update(block_flash=None, block_undo={
+            "text": message, "action": f"/evidence/{deleted}/restore"})
     return render(request, "pages/lke/evidence/library.html", context, block="library")
 
 

@@ -123,7 +123,11 @@ def _workspace(session, principal, assessment_id: int, *, area: str | None = Non
     opening = review_page.open_review(session, actor=principal, assessment_id=assessment_id)
     assessment, level = opening.assessment, opening.level
     unit = units.get(session, unit_id=assessment.unit_id)
-    scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
+    if opening.decision is not None:  # read-only: what the last decision recorded
+        scoring, drafts = svc.decided_scoring(session, assessment=assessment,
+                                              decision=opening.decision)
+    else:
+        scoring, drafts = svc.working_scoring(session, assessment=assessment, level=level)
     framework = scoring.framework
     rows = answers.answers_of(session, assessment_id=assessment.id)
     evidence = evidence_links.question_evidence(session, assessment=assessment,

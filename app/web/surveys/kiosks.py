@@ -22,6 +22,7 @@ from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import kiosks as survey_kiosks
 from app.services.surveys.qr import qr_svg
+from app.web.confirm import Step, confirmation_step
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -55,9 +56,15 @@ def _list_context(session, principal: Principal, unit_id: int, campaign_id: int)
 
 @router.get(BASE)
 def kiosk_list(request: Request, session: SessionDep, principal: ManageUnit, unit_id: int,
-               campaign_id: int) -> Response:
-    """A campaign's kiosks: last sync, queue reported by the device, refusals; register one."""
-    return render(request, LIST, _list_context(session, principal, unit_id, campaign_id))
+               campaign_id: int, revoked: int | None = None) -> Response:
+    """A campaign's kiosks: last sync, queue reported by the device, refusals; register one.
+    After a revoke (``?revoked=<id>``) it says the revoke is final."""
+    ctx = _list_context(session, principal, unit_id, campaign_id)
+    gone = next((k for k in ctx["kiosks"] if k.id == revoked and k.revoked_at), None)
+    if gone is not None:
+        ctx["flash"] = (_("Dicabut: kiosk") + f" '{gone.name}'. " + _(
+            "Pencabutan tidak dapat dibatalkan; daftarkan kiosk baru bila perlu."))
+    return render(request, LIST, ctx)
 
 
 def _int(value) -> int | None:
@@ -99,16 +106,28 @@ async def kiosk_create(request: Request, session: SessionDep, principal: ManageU
 
 
 @router.post(BASE + "/{kiosk_id}/revoke")
-def kiosk_revoke(request: Request, session: SessionDep, principal: ManageUnit, unit_id: int,
-                 campaign_id: int, kiosk_id: int) -> Response:
-    """Revoke a kiosk at once: its credential and unused pairing link stop working."""
+async def kiosk_revoke(request: Request, session: SessionDep, principal: ManageUnit,
+                       unit_id: int, campaign_id: int, kiosk_id: int) -> Response:
+    """Revoke a kiosk at once: its credential and unused pairing link stop working. Asks
+    first (it cannot be undone)."""
     campaign = survey_campaigns.campaign_for(
         session, actor=principal, campaign_id=campaign_id, unit_id=unit_id,
         permission="surveys.manage",
     )
-    survey_kiosks.revoke(session, actor=principal, kiosk_id=kiosk_id, campaign_id=campaign.id)
-    return RedirectResponse(f"/units/{unit_id}/surveys/campaigns/{campaign.id}/kiosks",
-                            status_code=303)
+    kiosk = survey_kiosks.get(session, actor=principal, kiosk_id=kiosk_id,
+                              campaign_id=campaign.id)
+    back = f"/units/{unit_id}/surveys/campaigns/{campaign.id}/kiosks"
+    step = await confirmation_step(request, Step(
+        title=_("Cabut kiosk") + f" '{kiosk.name}'?",
+        consequence=_("Perangkat ini langsung tidak dapat mengirim jawaban lagi, dan tautan "
+                      "pemasangannya tidak berlaku. Pencabutan tidak dapat dibatalkan; "
+                      "daftarkan kiosk baru bila perlu."),
+        action=_("Ya, cabut"), cancel=back,
+    ), context={"unit": units.get(session, unit_id=unit_id)})
+    if step is not None:
+        return step
+    survey_kiosks.revoke(session, actor=principal, kiosk_id=kiosk.id, campaign_id=campaign.id)
+    return RedirectResponse(f"{back}?revoked={kiosk.id}", status_code=303)
 
 
 # --- the tablet ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from app.services.surveys.inputs import CampaignIn, ReviewIn, ServiceIn, SourceI
 from app.web.confirm import Step, confirmation_step
 from app.web.dashboard_panels import survey_headline_row as _headline_row
 from app.web.templating import render
+from app.web.undo import notice
 
 router = APIRouter(tags=["pages"])
 
@@ -97,7 +98,19 @@ def services_page(request: Request, session: SessionDep, principal: ReadUnit,
     ctx = _base(session, unit_id)
     ctx.update(services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
                problems=None, form={})
+    ctx.update(_service_undo(request, session, principal, unit_id))
     return render(request, "pages/surveys/services.html", ctx)
+
+
+def _service_undo(request: Request, session, principal: Principal, unit_id: int) -> dict:
+    def named(row_id: int, find) -> str:
+        return _("Layanan") + f" '{find(session, actor=principal, service_id=row_id, unit_id=unit_id).name}'"
+
+    return notice(
+        request,
+        deleted=lambda i: named(i, survey_catalogue.deleted_service),
+        restored=lambda i: named(i, survey_catalogue.service_for),
+        action=lambda i: f"/units/{unit_id}/surveys/services/{i}/restore")
 
 
 @router.post("/units/{unit_id}/surveys/services")
@@ -135,13 +148,24 @@ async def delete_service(request: Request, session: SessionDep, principal: Delet
     step = await confirmation_step(request, Step(
         title=_("Hapus layanan") + f" '{service.name}'?",
         consequence=_("Layanan ini tidak lagi dapat dipilih responden. Jawaban yang sudah "
-                      "masuk tetap tersimpan."),
+                      "masuk tetap tersimpan, dan Anda dapat membatalkan penghapusan "
+                      "sesudahnya."),
         action=_("Ya, hapus"), cancel=back), context=_base(session, unit_id))
     if step is not None:
         return step
     survey_catalogue.delete_service(session, actor=principal, service_id=service_id,
                                     unit_id=unit_id)
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"{back}?deleted={service_id}", status_code=303)
+
+
+@router.post("/units/{unit_id}/surveys/services/{service_id}/restore")
+def restore_service(session: SessionDep, principal: DeleteUnit, unit_id: int,
+                    service_id: int) -> Response:
+    """Undo a delete (Invalid when another live service now has its code)."""
+    survey_catalogue.restore_service(session, actor=principal, service_id=service_id,
+                                     unit_id=unit_id)
+    return RedirectResponse(f"/units/{unit_id}/surveys/services?restored={service_id}",
+                            status_code=303)
 
 
 # --------------------------------------------------------------------------- campaigns
@@ -275,17 +299,32 @@ async def create_source(request: Request, session: SessionDep, principal: WriteU
 async def delete_source(request: Request, session: SessionDep, principal: DeleteUnit,
                         unit_id: int, campaign_id: int, source_id: int) -> Response:
     campaign = _campaign(session, unit_id, campaign_id, principal)
-    back = f"/units/{unit_id}/surveys/campaigns/{campaign.id}#sources"
+    source = _live_source(survey_catalogue.list_sources(
+        session, campaign_id=campaign.id, actor=principal), source_id)
+    back = f"/units/{unit_id}/surveys/campaigns/{campaign.id}"
     step = await confirmation_step(request, Step(
-        title=_("Hapus sumber survei ini?"),
+        title=_("Hapus sumber") + f" '{source.label}' ({source.tag})?",
         consequence=_("Tautan sumber ini tidak lagi menandai jawaban baru. Jawaban yang sudah "
-                      "masuk tetap tersimpan."),
-        action=_("Ya, hapus"), cancel=back), context=_base(session, unit_id))
+                      "masuk tetap tersimpan, dan Anda dapat membatalkan penghapusan "
+                      "sesudahnya."),
+        action=_("Ya, hapus"), cancel=back + "#sources"), context=_base(session, unit_id))
     if step is not None:
         return step
     survey_catalogue.delete_source(session, actor=principal, source_id=source_id,
                                    campaign_id=campaign.id)
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"{back}?deleted={source_id}#sources", status_code=303)
+
+
+@router.post("/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/restore")
+def restore_source(session: SessionDep, principal: DeleteUnit, unit_id: int, campaign_id: int,
+                   source_id: int) -> Response:
+    """Undo a delete: the source tag marks new answers again."""
+    campaign = _campaign(session, unit_id, campaign_id, principal)
+    survey_catalogue.restore_source(session, actor=principal, source_id=source_id,
+                                    campaign_id=campaign.id)
+    return RedirectResponse(
+        f"/units/{unit_id}/surveys/campaigns/{campaign.id}?restored={source_id}#sources",
+        status_code=303)
 
 
 # --------------------------------------------------------------------------- results
@@ -359,10 +398,27 @@ def results_page(request: Request, session: SessionDep, principal: ReadUnit, uni
         service_names={s.id: s.name for s in services},
         minimum_sample=res.minimum_sample,
     )
+
+    def source_name(row) -> str:
+        return _("Sumber") + f" '{row.label}' ({row.tag})"
+
+    ctx.update(notice(
+        request,
+        deleted=lambda i: source_name(survey_catalogue.deleted_source(
+            session, actor=principal, source_id=i, campaign_id=campaign.id)),
+        restored=lambda i: source_name(_live_source(ctx["sources"], i)),
+        action=lambda i: f"/units/{unit_id}/surveys/campaigns/{campaign.id}/sources/{i}/restore"))
     if campaign.status != "closed" and principal.can("surveys.manage", unit_id):
         ctx["close_question"] = _close_question(lke_from_surveys.close_preview(
             session, actor=principal, campaign_id=campaign.id, unit_id=unit_id))
     return render(request, "pages/surveys/results.html", ctx)
+
+
+def _live_source(sources, source_id: int):
+    for source in sources:
+        if source.id == source_id:
+            return source
+    raise NotFound("Sumber tidak ditemukan pada survei ini.")
 
 
 def _close_question(preview) -> str:

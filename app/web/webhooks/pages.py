@@ -19,6 +19,7 @@ from app.services.webhooks.events import EVENT_TYPES
 from app.services.webhooks.subscriptions import MANAGE, SubscriptionInput
 from app.web.confirm import Step, confirmation_step
 from app.web.templating import render
+from app.web.undo import notice
 
 router = APIRouter(tags=["pages"])
 Manager = Annotated[Principal, Depends(requires(MANAGE))]
@@ -49,9 +50,25 @@ def _list_page(request: Request, session: Session, principal: Principal, unit_id
         {"unit": unit, "subscriptions": subscriptions.list_for_unit(
             session, actor=principal, unit_id=unit_id),
          "event_types": EVENT_TYPES, "form": form or {"events": []},
-         "problems": problems or [], "is_admin": principal.is_admin},
+         "problems": problems or [], "is_admin": principal.is_admin,
+         **_undo(request, session, principal, unit_id)},
         status_code=status_code,
     )
+
+
+def _named(sub) -> str:
+    return _("Langganan webhook") + f" '{sub.url}'"
+
+
+def _undo(request: Request, session: Session, principal: Principal, unit_id: int) -> dict:
+    return notice(
+        request,
+        deleted=lambda i: _named(subscriptions.deleted(
+            session, actor=principal, subscription_id=i, unit_id=unit_id)),
+        restored=lambda i: _named(subscriptions.get(
+            session, actor=principal, subscription_id=i, unit_id=unit_id)),
+        action=lambda i: f"/units/{unit_id}/webhooks/{i}/restore",
+        note=_("Peristiwa selama langganan terhapus tidak dikirim susulan."))
 
 
 def _form_dict(form) -> dict:
@@ -145,14 +162,25 @@ async def delete_subscription(request: Request, session: SessionDep, principal: 
     sub = subscriptions.get(session, actor=principal, subscription_id=subscription_id,
                             unit_id=unit_id)
     step = await confirmation_step(request, Step(
-        title=_("Hapus langganan webhook ini?"),
-        consequence=_("Pengiriman ke alamat ini berhenti. Riwayat pengiriman tetap tersimpan."),
+        title=_("Hapus") + f" {_named(sub)}?",
+        consequence=_("Pengiriman ke alamat ini berhenti. Riwayat pengiriman tetap tersimpan, "
+                      "dan Anda dapat membatalkan penghapusan sesudahnya."),
         action=_("Ya, hapus"), cancel=f"/units/{unit_id}/webhooks/{sub.id}"),
         context={"unit": units.get(session, unit_id=unit_id)})
     if step is not None:
         return step
     subscriptions.delete(session, actor=principal, subscription_id=sub.id)
-    return RedirectResponse(f"/units/{unit_id}/webhooks", status_code=303)
+    return RedirectResponse(f"/units/{unit_id}/webhooks?deleted={sub.id}", status_code=303)
+
+
+@router.post("/units/{unit_id}/webhooks/{subscription_id}/restore")
+def restore_subscription(session: SessionDep, principal: Manager, unit_id: int,
+                         subscription_id: int) -> Response:
+    """Undo a delete: the subscription is live again, active as it was."""
+    subscriptions.restore(session, actor=principal, subscription_id=subscription_id,
+                          unit_id=unit_id)
+    return RedirectResponse(f"/units/{unit_id}/webhooks?restored={subscription_id}",
+                            status_code=303)
 
 
 @router.post("/units/{unit_id}/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver")

@@ -116,8 +116,18 @@ def get(
 ) -> WebhookSubscription:
     """One live subscription, for who may manage its unit's webhooks (others: not found);
     with ``unit_id``, only one of that unit (a page's address names the unit)."""
+    return _find(session, actor, subscription_id, unit_id, removed=False)
+
+
+def _find(
+    session: Session, actor: Principal | None, subscription_id: int, unit_id: int | None,
+    *, removed: bool,
+) -> WebhookSubscription:
+    """A live (or, with ``removed``, a deleted) subscription the actor may manage; NotFound
+    otherwise, Forbidden for a reader of its unit."""
     sub = get_row(session, WebhookSubscription, subscription_id)
-    if sub is None or sub.deleted_at is not None or (unit_id is not None and sub.unit_id != unit_id):
+    if (sub is None or (sub.deleted_at is not None) != removed
+            or (unit_id is not None and sub.unit_id != unit_id)):
         raise NotFound(NOT_FOUND)
     if actor is not None and not actor.can(MANAGE, sub.unit_id):
         if actor.can("unit.read", sub.unit_id):
@@ -216,14 +226,7 @@ def deleted(
 ) -> WebhookSubscription:
     """A removed subscription (of the unit, when given): what an undo would bring back, for
     who may manage its unit's webhooks; NotFound otherwise (Forbidden for a reader)."""
-    sub = get_row(session, WebhookSubscription, subscription_id)
-    if sub is None or sub.deleted_at is None or (unit_id is not None and sub.unit_id != unit_id):
-        raise NotFound(NOT_FOUND)
-    if actor is not None and not actor.can(MANAGE, sub.unit_id):
-        if actor.can("unit.read", sub.unit_id):
-            raise Forbidden(units.FORBIDDEN, permission=MANAGE)
-        raise NotFound(NOT_FOUND)
-    return sub
+    return _find(session, actor, subscription_id, unit_id, removed=True)
 
 
 def restore(

@@ -285,6 +285,7 @@ FIELD_NAMES: dict[str, str] = {
     "is_demo": "Data demo", "links_added": "Tautan ditambah", "links_removed": "Tautan dilepas",
     "skipped": "Dilewati", "parent_id": "Induk", "code": "Kode", "email": "Surel",
     "filename": "Nama berkas", "size": "Ukuran (bita)", "content_type": "Jenis berkas",
+    "total": "Nilai total", "round": "Putaran", "levels": "Tingkat reviu",
 }
 
 # Stored codes of a status or decision, in words.
@@ -301,7 +302,7 @@ _PLAIN_INTS = {"year", "revision", "review_id", "parent_id"}
 # Bookkeeping columns: they change with every write and tell the reader nothing.
 _NOISE = {"id", "updated_at", "created_at", "updated_by", "updated_by_label", "revision",
           "unit_id", "assessment_id", "created_by", "created_by_label", "secret", "request_id",
-          "question_ref"}
+          "question_ref", "submission_id"}
 # The field whose value names the record, in order of preference.
 _NAME_FIELDS = ("name", "title", "activity", "label", "display_name", "username",
                 "decree_number", "original_name", "file_name", "url")
@@ -362,13 +363,13 @@ def readable_value(value: Any, tz: str, field: str = "", lang: str = "id") -> st
     if isinstance(value, float):
         return format_number(value, 2, lang)
     if isinstance(value, list):
-        return ", ".join(readable_value(v, tz, lang=lang) for v in value)
+        return ", ".join(readable_value(v, tz, field, lang) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{_label(field_name(str(k)), lang)}: "
                          f"{readable_value(v, tz, str(k), lang)}"
                          for k, v in value.items() if str(k) not in _NOISE)
     text = str(value)
-    if field in ("status", "decision", "level", "review_decision") and text in VALUE_WORDS:
+    if field in ("status", "decision", "level", "levels", "review_decision") and text in VALUE_WORDS:
         return gettext(VALUE_WORDS[text], lang)
     if _FRACTION.match(text):
         numerator, denominator = text.split("/")
@@ -398,7 +399,11 @@ def _flatten(data: dict | None, prefix: str = "") -> dict[str, tuple[str, Any]]:
         if key in _NOISE:
             continue
         label = f"{prefix}{field_name(str(key))}"
-        if isinstance(value, dict) and value:
+        if isinstance(value, dict) and {"ref", "level", "score"} <= set(value):
+            # A node of the score tree (a submission's total): its score is what a reader
+            # wants, not its weight, name and counts.
+            flat[label] = (str(key), value["score"])
+        elif isinstance(value, dict) and value:
             flat.update(_flatten(value, f"{label} · "))
         else:
             flat[label] = (str(key), value)

@@ -49,6 +49,22 @@ def test_values_read_as_people_write_them():
     assert [(c.label, c.before, c.after) for c in changes] == [("Opsi", "Ya", "Tidak")]
 
 
+def test_a_submission_reads_as_its_status_round_and_total_score():
+    """A submission's record carries the whole total node of the score tree; the reader sees
+    its score, the round and the levels in words, not its weight, name or ids."""
+    total = {"ref": "TOTAL", "level": "total", "name": "LKE ZI", "weight": "100.00",
+             "score": "87.75", "score_exact": "351/4", "questions": 113, "answered": 113}
+    changes = audit.changes(
+        {"status": "draft"},
+        {"status": "submitted", "submission_id": 7, "round": 2, "levels": ["regional", "tpi"],
+         "total": total},
+        "Asia/Jakarta")
+    assert [(c.label, c.before, c.after) for c in changes] == [
+        ("Status", "draf", "diajukan"), ("Putaran", "-", "2"),
+        ("Tingkat reviu", "-", "Kanwil, TPI"), ("Nilai total", "-", "87,75"),
+    ]
+
+
 async def test_a_changed_answer_and_a_review_decision_read_in_words(client, db):
     loaded = _demo(db)
     unit_id = loaded.unit_ids["KPPN-TJP"]

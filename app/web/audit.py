@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -32,20 +33,36 @@ def _parse_day(value: str | None, tz: str) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def _filters(
-    session, principal, unit, *, entity, action, person, area, since, until, page, per_page,
-):
-    until_at = _parse_day(until, unit.timezone)
-    try:
-        person_id = int(person) if person else None
-    except ValueError:
-        raise Invalid("Pelaku tidak dikenal.") from None
-    return audit.search(
-        session, actor=principal, unit_id=unit.id, entity=entity or None, action=action or None,
-        actor_user_id=person_id, area=area or None,
-        since=_parse_day(since, unit.timezone),
-        until=until_at + timedelta(days=1) if until_at else None, page=page, per_page=per_page,
-    )
+@dataclass
+class LogFilters:
+    """The log's filters as the page and the CSV link carry them (query parameters)."""
+
+    entity: str = ""
+    action: str = ""
+    person: str = ""
+    area: str = ""
+    since: str = ""
+    until: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def search(self, session, principal, unit, *, page: int, per_page: int):
+        until_at = _parse_day(self.until, unit.timezone)
+        try:
+            person_id = int(self.person) if self.person else None
+        except ValueError:
+            raise Invalid("Pelaku tidak dikenal.") from None
+        return audit.search(
+            session, actor=principal, unit_id=unit.id, entity=self.entity or None,
+            action=self.action or None, actor_user_id=person_id, area=self.area or None,
+            since=_parse_day(self.since, unit.timezone),
+            until=until_at + timedelta(days=1) if until_at else None, page=page,
+            per_page=per_page,
+        )
+
+
+Filters = Annotated[LogFilters, Depends()]
 
 
 @router.get("/units/{unit_id}/audit")
@@ -54,18 +71,12 @@ def audit_page(
     session: SessionDep,
     principal: AuditReader,
     unit_id: int,
-    entity: str | None = None,
-    action: str | None = None,
-    person: str | None = None,
-    area: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    filters: Filters,
     page: int = 1,
 ) -> Response:
     unit = units.get(session, unit_id=unit_id, actor=principal, permission="audit.read")
-    filters = {"entity": entity or "", "action": action or "", "person": person or "",
-               "area": area or "", "since": since or "", "until": until or ""}
-    result = _filters(session, principal, unit, **filters, page=page, per_page=50)
+    result = filters.search(session, principal, unit, page=page, per_page=50)
+    shown = filters.as_dict()
     return render(
         request, "pages/audit/log.html",
         {
@@ -73,27 +84,18 @@ def audit_page(
             "rows": audit.readable(session, result.records, tz=unit.timezone,
                                    lang=current_language.get()),
             "choices": audit.choices(session, actor=principal, unit_id=unit_id),
-            "filters": filters, "query": urlencode({k: v for k, v in filters.items() if v}),
+            "filters": shown, "query": urlencode({k: v for k, v in shown.items() if v}),
         },
     )
 
 
 @router.get("/units/{unit_id}/audit.csv")
 def audit_csv(
-    session: SessionDep,
-    principal: AuditReader,
-    unit_id: int,
-    entity: str | None = None,
-    action: str | None = None,
-    person: str | None = None,
-    area: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    session: SessionDep, principal: AuditReader, unit_id: int, filters: Filters,
 ) -> Response:
     """The filtered log as CSV, every matching record (up to 100.000), in words."""
     unit = units.get(session, unit_id=unit_id, actor=principal, permission="audit.read")
-    result = _filters(session, principal, unit, entity=entity, action=action, person=person,
-                      area=area, since=since, until=until, page=1, per_page=100_000)
+    result = filters.search(session, principal, unit, page=1, per_page=100_000)
     lang = current_language.get()
     body = audit.to_csv(audit.readable(session, result.records, tz=unit.timezone, lang=lang),
                         lang)

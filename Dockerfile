@@ -4,6 +4,8 @@
 # production only its host and localhost are answered, see ZONA_TRUSTED_HOSTS) and, behind a
 # reverse proxy, ZONA_TRUSTED_PROXIES (its IPs/CIDRs). See docs/operations.md.
 # postgresql-client gives `zona backup` its pg_dump; a client newer than the server is fine.
+# Pango and fonts are WeasyPrint's (the PDF reports, docs/reports-lke.md): the fonts are
+# embedded in every PDF, so the report looks the same wherever it is opened.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation2 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

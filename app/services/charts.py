@@ -55,9 +55,10 @@ class Bar:
 def bar_chart(
     bars: Sequence[Bar], *, scale_max: int, scale_min: int = 0, title: str, desc: str = "",
     width: int = 680, label_width: int = 260, row: int = 30, note: str | None = None,
-    chart_id: str = "bars",
+    chart_id: str = "bars", tick: int = 1,
 ) -> str:
-    """Horizontal bars from ``scale_min`` to each value, with a grid line per scale step."""
+    """Horizontal bars from ``scale_min`` to each value, with a grid line every ``tick``
+    steps of the scale (1: every step, as a 1-4 survey scale; 25 for a 0-100 one)."""
     top, bottom, right = 8, 26 + (18 if note else 0), 56
     height = top + row * len(bars) + bottom
     plot = width - label_width - right
@@ -73,7 +74,7 @@ def bar_chart(
         f'<title id="{chart_id}-t">{escape(title)}</title>'
         f'<desc id="{chart_id}-d">{escape(desc or title)}</desc>',
     ]
-    for step in range(scale_min, scale_max + 1):
+    for step in range(scale_min, scale_max + 1, tick):
         gx = x(step)
         parts.append(
             f'<line x1="{_n(gx)}" y1="{top}" x2="{_n(gx)}" y2="{axis + 4}" '

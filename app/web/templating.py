@@ -6,9 +6,7 @@ Everything the templates reach besides their context is set here and only here: 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,21 +20,15 @@ from sqlmodel import Session
 
 from app.deps import csrf_token
 from app.domain import programme as programme_domain
-from app.domain.display import round_half_up
-from app.domain.lke import review as lke_review
 from app.domain.numbers import format_input
 from app.domain.programme.impact import UNITS as IMPACT_UNITS
 from app.domain.season import calendar as season_calendar
-from app.domain.text import clean_text
 from app.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
-    current_language,
-    format_date,
-    format_number,
     gettext,
 )
-from app.services.lke import assessments as lke_assessments
+from app.services.documents.templating import SHARED_FILTERS, SHARED_GLOBALS, shown
 from app.services.programme import inputs as programme_inputs
 from app.services.season import inbox as season_inbox
 
@@ -111,35 +103,6 @@ def may_oversee(principal) -> bool:
 
 # --- helpers the templates call ------------------------------------------------------------
 
-def dec(value, places: int = 4) -> str:
-    """A machine number for HTML attributes (meter value, input value): '12.3456'."""
-    if value is None:
-        return "0"
-    if not isinstance(value, int | Fraction | Decimal):
-        value = Fraction(value)
-    return str(round_half_up(value, places))
-
-
-def answer_label(question, data: dict | None) -> str:
-    """A stored LKE answer as people read it: "B", "Ya", "3,62", or "a=1; b=2"."""
-    if not data:
-        return "—"
-    if data.get("option"):
-        return str(data["option"])
-    if data.get("index") is not None:
-        return str(data["index"]).replace(".", ",")
-    if data.get("inputs"):
-        labels = {i.key: i.label for i in question.inputs} if question else {}
-        return "; ".join(
-            f"{labels.get(k, k)}: {str(v).replace('.', ',')}" for k, v in data["inputs"].items()
-        )
-    return "—"
-
-
-REVIEW_PARTY_NAMES = {
-    "self": "Penilaian mandiri", lke_review.REGIONAL: "Kantor Wilayah", lke_review.TPI: "TPI",
-}
-
 _PROGRAMME_ENUMS: dict[str, Any] = {
     "stage": programme_domain.Stage, "phase": programme_domain.Phase,
     "area": programme_domain.ChangeArea, "origin": programme_domain.Origin,
@@ -189,24 +152,18 @@ env.globals.update(
     level_names=LEVEL_NAMES,
     nav_items=nav_items,
     may_oversee=may_oversee,
-    _=gettext,
-    fmt=format_number,
-    fmt_date=format_date,
     LANGUAGES=LANGUAGES,
     LANGUAGE_NAMES=LANGUAGE_NAMES,
     lang_query=lang_query,
-    status_labels=lke_assessments.STATUS_LABELS,
-    review_level_names=lke_review.LEVEL_NAMES,
-    review_status_names=lke_review.STATUS_NAMES,
-    review_party_names=REVIEW_PARTY_NAMES,
-    answer_label=answer_label,
     prog_label=prog_label,
     prog_choices=prog_choices,
     percent=percent,
     impact_units=IMPACT_UNITS,
     season_step_names=season_calendar.STEP_NAMES,
 )
-env.filters["dec"] = dec
+# The helpers pages share with printed documents (app.services.documents.templating).
+env.globals.update(SHARED_GLOBALS)
+env.filters.update(SHARED_FILTERS)
 
 
 def num_input(value: Any) -> str:
@@ -229,32 +186,12 @@ def stored_num(value: Any) -> str:
     return format_input(value)
 
 
-_ID_DECIMAL = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(?![\d,])")
-
-
-def local_numbers(text: Any) -> Any:
-    """A sentence a service wrote with Indonesian numbers ('nilai 61,01 di bawah 85,00'),
-    its numbers in English form ('61.01', '1,234.50') on an English page."""
-    if not isinstance(text, str) or current_language.get() != "en":
-        return text
-    return _ID_DECIMAL.sub(
-        lambda m: f"{m.group(1).replace('.', ',')}.{m.group(2)}", text)
-
-
-env.filters["local_numbers"] = local_numbers
 env.filters["num_input"] = num_input
 env.filters["stored_num"] = stored_num
 
 
-def _shown(value: Any) -> Any:
-    """Every ``{{ ... }}`` a page prints: a text without invisible characters
-    (app.domain.text), whatever was stored before they were refused at the input. Markup is
-    the output of a template or macro, whose own expressions already passed here."""
-    return clean_text(value) if type(value) is str else value
-
-
 # Set before any template is compiled: Jinja builds the call into each compiled expression.
-env.finalize = _shown
+env.finalize = shown
 
 
 def is_htmx(request: Request) -> bool:

@@ -111,13 +111,17 @@ class SideBySide:
 
 
 def side_by_side(
-    session: Session, *, actor: Principal | None, assessment_id: int
+    session: Session, *, actor: Principal | None, assessment_id: int,
+    evaluation: lke_scores.Evaluation | None = None,
 ) -> SideBySide:
     """Self-assessment (current answers), regional and TPI (their latest decisions) scored
-    per question, sub-indicator, area, part and total."""
+    per question, sub-indicator, area, part and total. ``evaluation``: the caller's
+    ``scores.evaluate`` of the same assessment with every answer row, when it has one."""
     assessment = assessments.get(session, actor=actor, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
-    ev = lke_scores.evaluate(session, assessment=assessment)
+    ev = evaluation
+    if ev is None or ev.assessment.id != assessment.id:
+        ev = lke_scores.evaluate(session, assessment=assessment)
     levels = chain_levels(session, unit=unit)
     reports: dict[str, ScoreReport | None] = {"self": ev.report}
     decisions: dict[str, LkeReview | None] = {}

@@ -112,6 +112,17 @@ def evaluate(
     return Evaluation(assessment, framework, rows, answers, report, verdict, held)
 
 
+def verdicts(evaluation: Evaluation) -> dict[str, Verdict]:
+    """The evaluation's score checked against every predicate (WBK and WBBM), as the
+    worksheet checks it against its target."""
+    return {
+        target: (evaluation.verdict if target == evaluation.verdict.target else
+                 lke.evaluate(evaluation.framework, evaluation.report, target,
+                              holds_wbk=evaluation.holds_wbk))
+        for target in TARGETS
+    }
+
+
 def _target(target: str | None, assessment: Assessment) -> str:
     target = target or assessment.target
     if target not in TARGETS:

@@ -1,0 +1,1 @@
+"""Document adapters shared by the reports: HTML templates for print and HTML -> PDF."""

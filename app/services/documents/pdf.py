@@ -1,0 +1,57 @@
+"""HTML -> PDF with WeasyPrint: an adapter any report uses (LKE report, SKM report...).
+
+The HTML is a complete document with its print CSS (page size, margins, running footer);
+``base_url`` is the folder its relative URLs (stylesheets, images) resolve against. Only
+``data:`` URLs and files under that folder are fetched: a report never reaches the network
+or the rest of the disk, whatever text ends up in it. Fonts are Debian's (installed by
+``.ci/run`` and the Dockerfile), embedded as subsets, so the text is selectable and the
+document looks the same wherever it is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML, URLFetcher
+from weasyprint.text.fonts import FontConfiguration
+
+PDF_MEDIA_TYPE = "application/pdf"
+
+# WeasyPrint warns about every CSS property it ignores (and about refused URLs): worth
+# nothing to the people reading the server's log.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+class LocalFetcher(URLFetcher):
+    """Fetches ``data:`` URLs and files below ``root``; refuses everything else."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            if not path.is_relative_to(self.root):
+                raise ValueError(f"outside the document's folder: {url}")
+        elif parts.scheme != "data":
+            raise ValueError(f"not fetched for a document: {url}")
+        return super().fetch(url, headers)
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> FontConfiguration:
+    """One font configuration per process: fontconfig's lookup is paid once."""
+    return FontConfiguration()
+
+
+def render_pdf(html: str, *, base_url: str | Path) -> bytes:
+    """The PDF of a complete HTML document (its print CSS inside or linked under
+    ``base_url``)."""
+    root = Path(base_url).resolve()
+    document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=LocalFetcher(root))
+    return document.write_pdf(font_config=_font_config())

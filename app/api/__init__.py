@@ -6,6 +6,7 @@ from app.api import audit, integration, season, units, webhooks
 from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
 from app.api.lke import evidence, reviews
+from app.api.lke import report as lke_report
 from app.api.lke import xlsx as lke_xlsx
 from app.api.openapi import operation_id
 from app.api.programme import routes as programme
@@ -19,6 +20,7 @@ for module in (
     audit,
     indicators,
     lke_xlsx,
+    lke_report,
     evidence,
     reviews,
     surveys,

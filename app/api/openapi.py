@@ -30,6 +30,7 @@ TAG_BY_ROUTER_TAG = {
     "audit": "audit",
     "indicators": "assessments",
     "lke-xlsx": "assessments",
+    "lke-report": "assessments",
     "evidence": "evidence",
     "reviews": "reviews",
     "surveys": "surveys",

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from app.deps import SessionDep, requires
@@ -19,6 +20,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import evidence_links, overview, review_records, scores
+from app.services.lke import report as lke_report
 from app.services.lke.inputs import AssessmentIn
 from app.services.season import calendar as season_calendar
 from app.web.integration import lke as integration_pages
@@ -276,6 +278,9 @@ def gaps_page(
         "unit": _unit(session, a), "assessment": a, "fw": fw, "plan": plan, "target": target,
         "holds_wbk": scores.holds_wbk(session, unit_id=a.unit_id),
         "rows": lke_answers.answers_of(session, assessment_id=a.id),
+        # the same SVG as in the PDF report
+        "area_chart": Markup(lke_report.area_chart(
+            fw, plan.report, lang=getattr(request.state, "language", "id"))),
     })
 
 

@@ -55,11 +55,12 @@ class Bar:
 def bar_chart(
     bars: Sequence[Bar], *, scale_max: int, scale_min: int = 0, title: str, desc: str = "",
     width: int = 680, label_width: int = 260, row: int = 30, note: str | None = None,
-    chart_id: str = "bars", tick: int = 1,
+    chart_id: str = "bars", tick: int = 1, value_width: int = 56,
 ) -> str:
     """Horizontal bars from ``scale_min`` to each value, with a grid line every ``tick``
-    steps of the scale (1: every step, as a 1-4 survey scale; 25 for a 0-100 one)."""
-    top, bottom, right = 8, 26 + (18 if note else 0), 56
+    steps of the scale (1: every step, as a 1-4 survey scale; 25 for a 0-100 one);
+    ``value_width`` is the room right of the longest bar for its value."""
+    top, bottom, right = 8, 26 + (18 if note else 0), value_width
     height = top + row * len(bars) + bottom
     plot = width - label_width - right
     span = Fraction(scale_max - scale_min)

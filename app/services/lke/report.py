@@ -215,7 +215,7 @@ def area_chart(framework: Framework, score: ScoreReport, *, lang: str) -> str:
     ]
     title = gettext("Capaian per area (% dari bobot)", lang)
     return charts.bar_chart(bars, scale_max=100, tick=25, title=title, chart_id="lke-areas",
-                            row=22, label_width=300)
+                            row=22, label_width=300, value_width=72)
 
 
 def render_html(report: LkeReport, *, lang: str) -> str:

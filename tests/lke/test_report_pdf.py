@@ -119,6 +119,7 @@ def test_the_report_holds_the_pages_numbers_and_hand_worked_values(db, world, sm
     # the gap plan is the gaps page's
     assert r.gaps.plan == scores.gap_plan(db, assessment=small)
     assert r.gaps.questions == 113 - 2  # PPA1A and PPA2A are at their maximum
+    assert r.gaps.shown == r.gaps.plan.items[:15]  # a summary in the page's order
     assert [(s.name, s.position) for s in r.signatories] == [
         ("Budi Santoso", "Kepala Kantor"), ("Ani Lestari", "Kepala Subbagian Umum")]
 

@@ -37,7 +37,7 @@ TEMPLATE = "reports/lke.html"
 PARTIES = ("self", rv.REGIONAL, rv.TPI)
 #: The score tree down to sub-indicators (questions are in the worksheet and its XLSX).
 TREE_LEVELS = ("total", "component", "part", "area", "sub_indicator")
-#: Questions listed in the gap plan summary (blockers always; then the largest gains).
+#: Questions listed in the gap plan summary (the gaps page lists them all).
 GAP_ITEMS_SHOWN = 15
 
 
@@ -152,10 +152,10 @@ def build(session: Session, *, actor: Principal | None, assessment_id: int) -> L
 
 
 def _gap_summary(plan: GapPlan) -> GapSummary:
-    blockers = tuple(i for i in plan.items if i.blocker)
-    rest = tuple(i for i in plan.items if not i.blocker)
-    shown = blockers + rest[:max(GAP_ITEMS_SHOWN - len(blockers), 0)]
-    return GapSummary(plan, shown, len(plan.items), len(blockers),
+    """The counts of the whole plan and its first questions in the gaps page's order
+    (blockers first, then the largest gains): a summary, the full list stays on the page."""
+    return GapSummary(plan, plan.items[:GAP_ITEMS_SHOWN], len(plan.items),
+                      sum(1 for i in plan.items if i.blocker),
                       sum((i.gain_max for i in plan.items), Fraction(0)))
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 import pytest
 
 from app.i18n import format_date, format_number
+from app.services.lke import answers as lke_answers
 from app.services.lke import (
     evidence,
     evidence_links,
@@ -21,7 +22,6 @@ from app.services.lke import (
     scores,
     submission,
 )
-from app.services.lke import answers as lke_answers
 from app.services.lke import report as lke_report
 from app.services.programme import team
 from tests.factories import issue_token, login, principal

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.api import audit, integration, season, units, webhooks
 from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
+from app.api.lke import bundle as evidence_bundle
 from app.api.lke import evidence, reviews
 from app.api.lke import xlsx as lke_xlsx
 from app.api.openapi import operation_id
@@ -20,6 +21,7 @@ for module in (
     indicators,
     lke_xlsx,
     evidence,
+    evidence_bundle,
     reviews,
     surveys,
     programme,

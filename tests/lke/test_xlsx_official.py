@@ -5,11 +5,40 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 
+from app.models.lke.assessments import LkeAnswer
+from app.services.lke import answers as lke_answers
 from app.services.lke.xlsx_layout import OFFICIAL_COLUMNS
 from tests.factories import login
-from tests.lke.test_xlsx import XLSX, filled, stored, upload  # noqa: F401 - fixture
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def filled(db, assessment_a1):
+    """UNIT-A1 2024 with PPA1A Ya, PPA1B B and PRA1A's two numbers."""
+    lke_answers.answer_many(db, actor=None, assessment_id=assessment_a1.id, changes=[
+        lke_answers.AnswerChange("PPA1A", option="Ya"),
+        lke_answers.AnswerChange("PPA1B", option="B", penjelasan="Dipilih lewat rapat"),
+        lke_answers.AnswerChange("PRA1A", inputs={"change_agents": 10, "changes_made": 5}),
+    ])
+    return assessment_a1
+
+
+def stored(db, assessment_id: int) -> dict[str, tuple]:
+    db.expire_all()
+    rows = db.exec(select(LkeAnswer).where(LkeAnswer.assessment_id == assessment_id)).all()
+    return {r.question_ref: (r.option, r.penjelasan) for r in rows}
+
+
+async def upload(client, assessment_id: int, data: bytes, *, csrf: str, dry_run: bool):
+    return await client.post(
+        f"/api/v1/assessments/{assessment_id}/import.xlsx",
+        params={"dry_run": str(dry_run).lower()}, files={"file": ("lke.xlsx", data, XLSX)},
+        headers={"X-CSRF-Token": csrf})
 
 COL = {key: i for i, (key, _h, _w) in enumerate(OFFICIAL_COLUMNS, start=1)}
 
@@ -95,8 +124,8 @@ async def test_an_official_file_imports_like_the_standard_one(client, world, db,
     assert body["problems"] == []
     assert sorted(c["ref"] for c in body["changes"]) == ["PPA1B", "PPA2B"]
     answers = stored(db, filled.id)
-    assert answers["PPA1B"][0] == "A"
-    assert answers["PPA2B"][3] == "Target relevan"
+    assert answers["PPA1B"] == ("A", "Dipilih lewat rapat")
+    assert answers["PPA2B"] == (None, "Target relevan")
 
 
 async def test_unknown_layout_is_refused(client, world, filled):

@@ -351,11 +351,12 @@ def index_html(plan: BundlePlan, *, generated: str) -> bytes:
         for key, _t, _w in INDEX_COLUMNS:
             value = _cell(row, key, plan)
             text = "" if value is None else str(value)
-            if key == "path" and text:
-                cells.append(f'<td><a href="{e(quote(text))}">{e(text)}</a></td>')
+            if key == "path" and text:  # the file's name, its folder on hover
+                cells.append(f'<td class="file"><a href="{e(quote(text))}" title="{e(text)}">'
+                             f'{e(text.rsplit("/", 1)[-1])}</a></td>')
             elif key == "url" and text:
-                cells.append(f'<td><a href="{e(text)}" rel="noopener noreferrer">{e(text)}</a>'
-                             "</td>")
+                cells.append(f'<td class="url"><a href="{e(text)}" rel="noopener noreferrer">'
+                             f"{e(text)}</a></td>")
             elif key == "sha256" and text:
                 cells.append(f'<td class="hash">{e(text)}</td>')
             else:
@@ -371,7 +372,8 @@ body{{font:14px/1.4 system-ui,sans-serif;margin:1rem;color:#1b1b1b}}
 table{{border-collapse:collapse;width:100%}}
 th,td{{border:1px solid #bbb;padding:.25rem .4rem;vertical-align:top;text-align:left}}
 th{{background:#1f4e78;color:#fff;position:sticky;top:0}}
-tr.none td{{color:#8a1c1c}} td.hash{{font:11px monospace;word-break:break-all;max-width:12rem}}
+tr.none td{{color:#8a1c1c}} td.hash{{font:11px monospace;word-break:break-all;max-width:9rem}}
+td.url,td.file{{word-break:break-all;max-width:16rem}}
 </style></head><body>
 <h1>{e(title)}</h1>
 <p>Target {e(plan.target)} · {e(plan.framework)} · {e(generated)}</p>

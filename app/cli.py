@@ -26,6 +26,9 @@ app.add_typer(webhooks_app, name="webhooks")
 jobs_app = typer.Typer(help="Scheduled work: deadline and expiry checks, digests, e-mail.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+bundles_app = typer.Typer(help="Evidence bundles (ZIP) built in the background.",
+                          no_args_is_help=True)
+app.add_typer(bundles_app, name="bundles")
 
 
 def _engine():
@@ -537,6 +540,31 @@ def jobs_run_once(
     done = Runner(_engine(), get_settings()).run_once(now)
     for job, result in done.items():
         typer.echo(f"{job}: {result}")
+
+
+@bundles_app.command("run")
+def bundles_run(
+    once: bool = typer.Option(False, help="Build what is waiting now, then stop."),
+) -> None:
+    """Build the evidence bundles waiting in the queue and remove expired ones (beside the
+    app, or instead of its thread when ZONA_BUNDLE_WORKER=false). Leased rows: any number
+    may run at once, each bundle is built by one."""
+    import time
+
+    from app.services.lke.bundle_jobs import BundleWorker
+
+    settings = get_settings()
+    worker = BundleWorker(_engine(), settings)
+    if once:
+        typer.echo(f"Evidence bundles built: {worker.run_once()}")
+        return
+    typer.echo("Building evidence bundles (Ctrl+C to stop).")
+    try:
+        while True:
+            worker.run_once()
+            time.sleep(settings.bundle_poll_seconds)
+    except KeyboardInterrupt:
+        typer.echo("Stopped.")
 
 
 def main() -> None:

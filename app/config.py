@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # so any number of replicas may run it and each period is done once.
     jobs_worker: bool = True
     jobs_poll_seconds: float = 60.0
+    # Evidence bundles (app/services/lke/bundle.py, docs/evidence-bundle.md): a bundle whose
+    # evidence is at most this many bytes streams straight away; a bigger one is built in
+    # the background (an app thread unless bundle_worker is off: then `zona bundles run`),
+    # leased in the database, and kept for bundle_ttl_hours.
+    bundle_inline_max_bytes: int = 200 * 1024 * 1024
+    bundle_worker: bool = True
+    bundle_poll_seconds: float = 2.0
+    bundle_ttl_hours: float = 24.0
     # The daily digest is built at or after this hour (ZONA_TIMEZONE), once a day.
     digest_hour: int = 7
     # Single sign-on with OpenID Connect (app/services/accounts/oidc.py and sso.py,

@@ -17,6 +17,7 @@ from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestCo
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
 from app.services.accounts.oidc import OidcClient
+from app.services.lke.bundle_jobs import BundleThread
 from app.services.season.jobs import JobsThread
 from app.services.surveys.intake import SurveyIntake
 from app.services.webhooks.worker import WorkerThread
@@ -40,7 +41,16 @@ async def lifespan(app: FastAPI):
         jobs = JobsThread(app.state.engine, app.state.settings)
         jobs.start()
     app.state.jobs_worker = jobs
+    bundles = None
+    if app.state.settings.bundle_worker:
+        # Big evidence bundles (app.services.lke.bundle_jobs): leased job rows, so one per
+        # replica is fine; off, `zona bundles run` does the same work in its own process.
+        bundles = BundleThread(app.state.engine, app.state.settings)
+        bundles.start()
+    app.state.bundle_worker = bundles
     yield
+    if bundles is not None:
+        await run_in_threadpool(bundles.stop)
     if jobs is not None:
         await run_in_threadpool(jobs.stop)
     if worker is not None:

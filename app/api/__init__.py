@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.api import audit, integration, season, units, webhooks
 from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
+from app.api.lke import bundle as evidence_bundle
 from app.api.lke import evidence, reviews
 from app.api.lke import report as lke_report
 from app.api.lke import xlsx as lke_xlsx
@@ -22,6 +23,7 @@ for module in (
     lke_xlsx,
     lke_report,
     evidence,
+    evidence_bundle,
     reviews,
     surveys,
     programme,

@@ -4,6 +4,7 @@ from app.models.accounts import ApiToken, BrowserSession, LoginAttempt, Membersh
 from app.models.audit import AuditRecord
 from app.models.idempotency import IdempotencyRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
+from app.models.lke.bundle import EvidenceBundleJob
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
 from app.models.programme import (
@@ -72,6 +73,7 @@ __all__ = [
     "BrowserSession",
     "EvaluationCalendar",
     "Evidence",
+    "EvidenceBundleJob",
     "EvidenceLink",
     "LkeAnswer",
     "LkeAnswerRevision",

@@ -11,12 +11,15 @@ from sqlmodel import Session, func, select
 
 from app.models.audit import AuditRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision
+from app.models.lke.bundle import EvidenceBundleJob
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeSubmission
 from app.services.errors import Forbidden
 from app.services.lke import (
     answers,
     assessments,
+    bundle,
+    bundle_jobs,
     evidence,
     evidence_links,
     overview,
@@ -29,7 +32,7 @@ from tests.factories import principal
 from tests.support.lke_review import PDF, new_assessment
 
 TABLES = (Assessment, LkeAnswer, LkeAnswerRevision, Evidence, EvidenceLink, LkeSubmission,
-          LkeReview, LkeReviewDraft, AuditRecord)
+          LkeReview, LkeReviewDraft, EvidenceBundleJob, AuditRecord)
 
 
 def _counts(db: Session) -> dict[str, int]:
@@ -50,8 +53,10 @@ def setting(db, world, framework_row, tmp_path):
     linked = evidence_links.link(db, actor=coord_a1, assessment_id=a.id, evidence_id=row.id,
                                  question_ref="PPA1A")
     export = xlsx.export(db, actor=coord_a1, assessment_id=a.id).content
+    job = bundle_jobs.request(db, actor=coord_a1, assessment_id=a.id)
     return {"a": a, "older": older, "evidence": row, "link": linked, "xlsx": export,
-            "upload_dir": tmp_path}
+            "upload_dir": tmp_path, "job": job,
+            "plan": bundle.plan(db, actor=coord_a1, assessment_id=a.id)}
 
 
 def _refused(db: Session, call) -> None:
@@ -91,6 +96,7 @@ def test_writes_of_another_unit_are_refused_and_write_nothing(db, world, setting
         lambda: submission.submit(db, actor=coord_b1, assessment_id=a.id),
         lambda: xlsx.dry_run(db, actor=member_b1, assessment_id=a.id, data=setting["xlsx"]),
         lambda: xlsx.apply(db, actor=member_b1, assessment_id=a.id, data=setting["xlsx"]),
+        lambda: bundle_jobs.request(db, actor=member_b1, assessment_id=a.id),
     ]
     for call in calls:
         _refused(db, call)
@@ -113,6 +119,13 @@ def test_reads_of_another_unit_are_refused(db, world, setting):
         lambda: review_records.reviews(db, actor=viewer, assessment_id=a.id),
         lambda: review_records.side_by_side(db, actor=viewer, assessment_id=a.id),
         lambda: xlsx.export(db, actor=viewer, assessment_id=a.id),
+        lambda: bundle.plan(db, actor=viewer, assessment_id=a.id),
+        lambda: list(bundle.stream(setting["plan"], bind=db.get_bind(), actor=viewer,
+                                   upload_dir=Path(setting["upload_dir"]))),
+        lambda: bundle_jobs.get(db, actor=viewer, job_id=setting["job"].id),
+        lambda: bundle_jobs.list_for_assessment(db, actor=viewer, assessment_id=a.id),
+        lambda: bundle_jobs.download(db, actor=viewer, job_id=setting["job"].id,
+                                     upload_dir=Path(setting["upload_dir"])),
     ]
     for call in calls:
         _refused(db, call)

@@ -27,6 +27,10 @@ READ_ONLY_POSTS: set[str] = {
     "/notifications/{notification_id}/read",
     "/notifications/read-all",
     "/notifications/preferences",
+    # Build an assessment's evidence bundle in the background (app.services.lke.bundle_jobs):
+    # an export, like downloading it; queues a job that reads, changes nothing of the unit.
+    "/api/v1/assessments/{assessment_id}/evidence-bundle/jobs",
+    "/units/{unit_id}/assessments/{assessment_id}/bundle/jobs",
 }
 # Unsafe routes that act only on the caller's own account (start linking it to an SSO
 # account): any signed-in person may, whatever their role.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -120,9 +120,16 @@ def max_bytes_of(request: Request) -> int:
     responses={200: {"content": {lke_xlsx.XLSX_MEDIA_TYPE: {}},
                      "description": "The worksheet as XLSX (sheets LKE, Ringkasan)"}},
 )
-def export_xlsx(session: SessionDep, principal: Reader, assessment_id: int) -> Response:
+def export_xlsx(
+    session: SessionDep, principal: Reader, assessment_id: int,
+    layout: Annotated[Literal["standard", "official"], Query(
+        description='"official": the printed worksheet\'s numbering (A.I.1.i.a) beside the '
+                    "refs, A4 landscape print setup and a signature area; imports the same "
+                    "way")] = "standard",
+) -> Response:
     """The assessment as an XLSX file in the layout units and evaluators use."""
-    result = lke_xlsx.export(session, actor=principal, assessment_id=assessment_id)
+    result = lke_xlsx.export(session, actor=principal, assessment_id=assessment_id,
+                             layout=layout)
     return Response(
         result.content, media_type=result.media_type,
         headers={"Content-Disposition": f'attachment; filename="{result.filename}"',

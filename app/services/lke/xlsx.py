@@ -37,6 +37,7 @@ from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, evidence_links, review_records, scores
 from app.services.lke.xlsx_layout import (
+    LAYOUTS,
     ExportMeta,
     ImportPlan,
     QuestionState,
@@ -87,14 +88,24 @@ def _states(
     return out
 
 
-def filename_for(unit_code: str, year: int) -> str:
-    """'LKE-KPPN-TJP-2024.xlsx': letters, digits, dash and underscore only."""
+def filename_for(unit_code: str, year: int, layout: str = "standard") -> str:
+    """'LKE-KPPN-TJP-2024.xlsx' ('...-2024-resmi.xlsx' in the official layout): letters,
+    digits, dash and underscore only."""
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", unit_code).strip("-") or "unit"
-    return f"LKE-{safe}-{year}.xlsx"
+    suffix = "-resmi" if layout == "official" else ""
+    return f"LKE-{safe}-{year}{suffix}.xlsx"
 
 
-def export(session: Session, *, actor: Principal | None, assessment_id: int) -> XlsxFile:
-    """The assessment as an XLSX file: worksheet, summary (total, parts, areas, verdicts)."""
+def export(session: Session, *, actor: Principal | None, assessment_id: int,
+           layout: str = "standard") -> XlsxFile:
+    """The assessment as an XLSX file: worksheet, summary (total, parts, areas, verdicts).
+
+    ``layout="official"``: the printed worksheet's numbering (A.I.1.i.a) in a No. column
+    before the refs, A4 landscape print setup fitted to the page width with the header row
+    repeated and page numbers, and a signature area; it imports like the standard one."""
+    if layout not in LAYOUTS:
+        raise Invalid(f"Tata letak XLSX '{layout}' tidak dikenal.",
+                      problems=[f"Pilih salah satu: {', '.join(LAYOUTS)}."])
     assessment = assessments.get(session, actor=actor, assessment_id=assessment_id)
     unit = units.get(session, unit_id=assessment.unit_id)
     ev = scores.evaluate(session, assessment=assessment)
@@ -118,9 +129,10 @@ def export(session: Session, *, actor: Principal | None, assessment_id: int) -> 
         status=assessments.STATUS_LABELS.get(assessment.status, assessment.status),
         generated_at=format_date(datetime.now(UTC), unit.timezone) + f" ({unit.timezone})",
         generated_by=actor.label if actor is not None else "",
+        layout=layout,
     )
     content = write_workbook(ev.framework, ev.report, states, meta, verdicts)
-    return XlsxFile(filename=filename_for(unit.code, assessment.year), content=content)
+    return XlsxFile(filename=filename_for(unit.code, assessment.year, layout), content=content)
 
 
 # --------------------------------------------------------------------------------------------

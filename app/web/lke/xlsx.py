@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from app.deps import SessionDep, requires
@@ -72,10 +72,12 @@ def xlsx_page(
 
 @router.get("/units/{unit_id}/assessments/{assessment_id}/export.xlsx")
 def xlsx_download(
-    session: SessionDep, principal: Reader, unit_id: int, assessment_id: int
+    session: SessionDep, principal: Reader, unit_id: int, assessment_id: int,
+    layout: Annotated[Literal["standard", "official"], Query()] = "standard",
 ) -> Response:
     _assessment(session, principal, unit_id, assessment_id)
-    result = lke_xlsx.export(session, actor=principal, assessment_id=assessment_id)
+    result = lke_xlsx.export(session, actor=principal, assessment_id=assessment_id,
+                             layout=layout)
     return Response(
         result.content, media_type=result.media_type,
         headers={"Content-Disposition": f'attachment; filename="{result.filename}"',

@@ -33,6 +33,11 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("evidence", "Eviden", 42),
     ("notes", "Catatan Reviewer", 36),
 )
+#: The official layout (``layout="official"``) puts the printed worksheet's number before
+#: the ref; the reader finds columns by header, so it reads either layout.
+NUMBER_COLUMN: tuple[str, str, int] = ("number", "No.", 12)
+OFFICIAL_COLUMNS: tuple[tuple[str, str, int], ...] = (NUMBER_COLUMN, *COLUMNS)
+LAYOUTS = ("standard", "official")
 REQUIRED_HEADERS = ("ref", "answer")
 HEADER_SCAN_ROWS = 30
 MAX_ROWS = 5000
@@ -100,6 +105,7 @@ class ExportMeta:
     status: str  # e.g. "Draf", "Final"
     generated_at: str  # formatted in the unit's time zone
     generated_by: str = ""
+    layout: str = "standard"  # one of LAYOUTS
 
 
 # ------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from app.domain.display import format_id
 from app.domain.lke.framework import TOTAL_REF, Framework, Question
+from app.domain.lke.numbering import numbers_of
 from app.domain.lke.scoring import ScoreReport
 from app.domain.lke.verdict import Verdict
 from app.services.lke.xlsx_layout.common import (
@@ -21,6 +22,7 @@ from app.services.lke.xlsx_layout.common import (
     INPUT_SEPARATOR,
     LAYOUT_VERSION,
     NUMBER_FORMAT,
+    OFFICIAL_COLUMNS,
     SHEET_INFO,
     SHEET_LKE,
     SHEET_SUMMARY,
@@ -96,6 +98,9 @@ def _write_lke_sheet(
     meta: ExportMeta,
 ) -> None:
     ws.title = SHEET_LKE
+    official = meta.layout == "official"
+    columns = OFFICIAL_COLUMNS if official else COLUMNS
+    numbers = numbers_of(framework) if official else {}
     ws["A1"] = escape_text(f"{framework.title} - {meta.unit_name} ({meta.unit_code})")
     ws["A1"].font = _TITLE
     ws["A2"] = escape_text(
@@ -109,22 +114,29 @@ def _write_lke_sheet(
     )
     ws["A3"].font = Font(italic=True, color="595959")
     header_row = 5
-    for col, (_key, header, width) in enumerate(COLUMNS, start=1):
+    for col, (_key, header, width) in enumerate(columns, start=1):
         cell = ws.cell(row=header_row, column=col, value=header)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = _BORDER
         ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)  # header and Ref/Penilaian stay
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(COLUMNS))}{header_row}"
-    col = {key: i for i, (key, _h, _w) in enumerate(COLUMNS, start=1)}
+    # header and Ref/Penilaian (and No.) stay in view
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=len(columns) - len(COLUMNS) + 3)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{header_row}"
+    col = {key: i for i, (key, _h, _w) in enumerate(columns, start=1)}
+
+    def number_cell(ref: str | None) -> None:
+        if official:
+            number = numbers.get(ref) if ref else None
+            _put(ws, row, col["number"], number.full if number else None)
 
     row = header_row + 1
 
     def node_row(ref: str, level: str, label: str) -> None:
         nonlocal row
         node = report.node(ref)
+        number_cell(ref)
         _put(ws, row, col["ref"], ref)
         _put(ws, row, col["text"], label, wrap=True)
         _put(ws, row, col["weight"], _number(node.weight), number=True)
@@ -134,7 +146,7 @@ def _write_lke_sheet(
         _put(ws, row, col["percent"], _number(node.percentage), number=True)
         for key in ("explanation", "evidence", "notes"):
             _put(ws, row, col[key], None)
-        for c in range(1, len(COLUMNS) + 1):
+        for c in range(1, len(columns) + 1):
             ws.cell(row=row, column=c).font = _BOLD
             ws.cell(row=row, column=c).fill = _LEVEL_FILLS[level]
         row += 1
@@ -152,6 +164,7 @@ def _write_lke_sheet(
                     for q in sub.questions:
                         state = states.get(q.ref) or QuestionState()
                         node = report.node(q.ref)
+                        number_cell(q.ref)
                         _put(ws, row, col["ref"], q.ref)
                         _put(ws, row, col["text"], q.text, wrap=True)
                         _put(ws, row, col["weight"], _number(q.weight), number=True)
@@ -174,6 +187,7 @@ def _write_lke_sheet(
                         row += 1
                         for spec in q.inputs:
                             value = (state.inputs or {}).get(spec.key)
+                            number_cell(None)
                             _put(ws, row, col["ref"], f"{q.ref}{INPUT_SEPARATOR}{spec.key}")
                             _put(ws, row, col["text"], spec.label, wrap=True)
                             ws.cell(row=row, column=col["text"]).font = _INPUT_FONT
@@ -186,6 +200,64 @@ def _write_lke_sheet(
                                 number = int(dec) if dec == dec.to_integral_value() else float(dec)
                             _put(ws, row, col["answer"], number)
                             row += 1
+    if official:
+        _print_setup(ws, header_row, len(columns), meta)
+        _signature_area(ws, row + 1, col, meta)
+
+
+def _print_setup(ws, header_row: int, width: int, meta: ExportMeta, *,
+                 landscape: bool = True) -> None:
+    """Ready to print on A4: landscape, every column on one page width (as many pages down
+    as needed), the column headers repeated on each page, page numbers in the footer."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_area = f"A1:{get_column_letter(width)}{ws.max_row}"
+    ws.oddFooter.left.text = escape_text(f"LKE ZI {meta.unit_code} {meta.year}")
+    ws.oddFooter.left.size = 8
+    ws.oddFooter.right.text = "Halaman &P dari &N"
+    ws.oddFooter.right.size = 8
+    ws.evenFooter.left.text = ws.oddFooter.left.text
+    ws.evenFooter.right.text = ws.oddFooter.right.text
+
+
+#: Signature blocks under the printed worksheet: (who signs, in which column key). Placed in
+#: columns the import never reads (Penilaian, Eviden), so a signed-and-scanned file's
+#: workbook still imports.
+SIGNATURES = (("text", "Kepala {unit}"), ("evidence", "Koordinator Tim Pembangunan ZI"))
+
+
+def _signature_area(ws, start: int, col: Mapping[str, int], meta: ExportMeta) -> None:
+    """Place, date and two signature blocks (head of the unit, team coordinator), each with
+    room to sign and lines for the name and NIP, kept on one printed page."""
+    row = start + 1
+    place_date = ws.cell(row=row, column=col["evidence"],
+                         value=escape_text("........................, ...................."
+                                           f" {meta.year}"))
+    place_date.alignment = _TOP
+    row += 1
+    for key, role in SIGNATURES:
+        lines = ("Mengetahui," if key == "text" else "Disusun oleh,",
+                 role.format(unit=meta.unit_name), None, None, None,
+                 "(........................................)",
+                 "NIP. ........................................")
+        for offset, text in enumerate(lines):
+            if text is not None:
+                cell = ws.cell(row=row + offset, column=col[key], value=escape_text(text))
+                cell.alignment = _TOP
+                if offset == 1:
+                    cell.font = _BOLD
+    last = row + 6
+    for r in range(row + 2, row + 5):
+        ws.row_dimensions[r].height = 20  # room for the signature and stamp
+    ws.print_area = f"A1:{get_column_letter(max(col.values()))}{last}"
 
 
 def _write_summary_sheet(
@@ -267,6 +339,8 @@ def _write_summary_sheet(
             row += 1
     for c, width in enumerate((14, 62, 10, 10, 16), start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
+    if meta.layout == "official":
+        _print_setup(ws, 0, 5, meta, landscape=False)
 
 
 def _write_info_sheet(ws, framework: Framework, meta: ExportMeta) -> None:
@@ -280,6 +354,7 @@ def _write_info_sheet(ws, framework: Framework, meta: ExportMeta) -> None:
         ("assessment_id", meta.assessment_id),
         ("unit_code", meta.unit_code),
         ("year", meta.year),
+        ("layout", meta.layout),
     ]
     for r, (key, value) in enumerate(rows, start=1):
         ws.cell(row=r, column=1, value=key)

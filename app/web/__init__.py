@@ -11,6 +11,7 @@ from app.web.lke import evidence, reviews, worksheet, xlsx
 from app.web.programme import pages as programme
 from app.web.season import pages as season
 from app.web.surveys import fast_lane as survey_fast_lane
+from app.web.surveys import followups as survey_followups
 from app.web.surveys import kiosks as survey_kiosks
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
@@ -44,6 +45,7 @@ for module in (
     surveys,
     survey_qr,
     survey_kiosks,
+    survey_followups,
     programme,
     timeline,
     integration_lke,

@@ -16,6 +16,7 @@ from app.web.surveys import kiosks as survey_kiosks
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
 from app.web.surveys import qr as survey_qr
+from app.web.surveys import report as survey_report
 from app.web.webhooks import pages as webhooks
 
 # The anonymous, high-volume routes (load-balancer probes, citizens answering a survey) come
@@ -46,6 +47,7 @@ for module in (
     survey_qr,
     survey_kiosks,
     survey_followups,
+    survey_report,
     programme,
     timeline,
     integration_lke,

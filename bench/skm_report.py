@@ -8,7 +8,9 @@ closed campaign, interleaved round by round:
 1. baseline: survey_results.campaign_results (what the results page computes);
 2. report content: report.campaign_report (results, trend, previous period, plan, suggestions);
 3. the PDF: report_pdf.skm_pdf (WeasyPrint, after one warm-up render);
-4. the DOCX: report_docx.skm_docx.
+4. the DOCX: report_docx.skm_docx;
+5. bare WeasyPrint: a one-page HTML of one paragraph through the same render call, so the PDF's
+   figure can be read against what the machine gives any PDF at that moment.
 Prints the median of each and the ratio to the baseline.
 """
 
@@ -28,7 +30,7 @@ from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import report as skm_report
 from app.services.surveys import results as survey_results
 from app.services.surveys.report_docx import skm_docx
-from app.services.surveys.report_pdf import skm_pdf
+from app.services.surveys.report_pdf import html_to_pdf, skm_pdf
 
 
 def main() -> None:
@@ -45,7 +47,8 @@ def main() -> None:
         pdf = skm_pdf(report)  # warm-up: WeasyPrint's import and font loading
         print(f"campaign {campaign.period_label}: {report.results.respondents} respondents, "
               f"PDF {len(pdf) // 1024} KiB, DOCX {len(skm_docx(report)) // 1024} KiB")
-        timings: dict[str, list[float]] = {k: [] for k in ("baseline", "content", "pdf", "docx")}
+        timings: dict[str, list[float]] = {k: [] for k in ("baseline", "content", "pdf", "docx",
+                                                      "bare_pdf")}
         for _ in range(rounds):
             for name, fn in (
                 ("baseline", lambda: survey_results.campaign_results(session, campaign=campaign)),
@@ -53,6 +56,7 @@ def main() -> None:
                                                                campaign_id=campaign.id)),
                 ("pdf", lambda: skm_pdf(report)),
                 ("docx", lambda: skm_docx(report)),
+                ("bare_pdf", lambda: html_to_pdf("<p>Zona</p>")),
             ):
                 start = time.perf_counter()
                 fn()

@@ -101,3 +101,20 @@ async def test_api_round_trip(client, db, world, make_campaign):
     assert r.status_code == 403
     other = {"Authorization": "Bearer " + issue_token(db, world, "UNIT-B1", ["read"])}
     assert (await client.get(f"/api/v1/survey-followups/{fid}", headers=other)).status_code == 403
+
+
+async def test_action_plan_page_suggests_ppf4c_for_this_year(client, db, world, make_campaign):
+    from datetime import date
+
+    from app.services.surveys import followups
+    from app.services.surveys.inputs import FollowupIn
+
+    year = date.today().year
+    campaign = answered(db, make_campaign, f"{year}-S1", (4, 4, 4, 4, 4, 4, 4, 3, 1))
+    followups.create_followup(db, actor=None, campaign_id=campaign.id, data=FollowupIn(
+        element_code="U9", action="Loket prioritas", status="selesai"))
+    await login(client, "viewer_a1")
+    page = await client.get(f"/units/{world.unit('UNIT-A1')}/action-plan")
+    # Findings U9 (1), U8 (3), U1 (4, the first of the 4s); one done: 1 of 3 -> C.
+    ppf4c = page.text.split('id="plan-ppf4c"')[1].split("</li>")[0]
+    assert "PPF4C" in ppf4c and ">C<" in ppf4c and "1 dari 3" in ppf4c

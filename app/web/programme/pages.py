@@ -47,6 +47,7 @@ from app.services.programme.inputs import (
     PillarIn,
     ProgrammeInput,
 )
+from app.services.surveys import followups as survey_followups
 from app.web.confirm import Step, confirmation_step
 from app.web.integration import lke as integration_pages
 from app.web.templating import render
@@ -388,6 +389,9 @@ def _plan(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "plan_suggestions": dom.suggest_plan_answers(
             [action_plan.to_domain(i) for i in action_plan.all_action_items(
                 session, unit_id=unit_id)], today),
+        # PPF4C from the survey follow-up plan of the year, the same way.
+        "followup_suggestion": survey_followups.suggest_lke(
+            session, actor=principal, unit_id=unit_id, year=today.year),
     }
     return _show(request, session, "pages/programme/action_plan.html", principal, unit_id, ctx, problems=problems,
                  form=form, status=status)

@@ -30,6 +30,7 @@ from app.models.season import (
 from app.models.sso import SsoAccessRequest, SsoIdentity, SsoLogin, SsoSession
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.kiosks import SurveyKiosk
+from app.models.surveys.publication import SurveyPublication
 from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
@@ -94,6 +95,7 @@ __all__ = [
     "SurveyCampaign",
     "SurveyInstrument",
     "SurveyKiosk",
+    "SurveyPublication",
     "SurveyRespondentTally",
     "SurveyResponse",
     "SurveyService",

@@ -28,6 +28,7 @@ from app.models.season import (
     NotificationPreference,
 )
 from app.models.sso import SsoAccessRequest, SsoIdentity, SsoLogin, SsoSession
+from app.models.surveys.followups import SurveyFollowup
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.kiosks import SurveyKiosk
 from app.models.surveys.publication import SurveyPublication
@@ -101,6 +102,7 @@ __all__ = [
     "SurveyService",
     "SurveySource",
     "SurveyCampaignRate",
+    "SurveyFollowup",
     "SurveyFormNonce",
     "SurveyThrottle",
     "Unit",

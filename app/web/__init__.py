@@ -11,11 +11,13 @@ from app.web.lke import evidence, reviews, worksheet, xlsx
 from app.web.programme import pages as programme
 from app.web.season import pages as season
 from app.web.surveys import fast_lane as survey_fast_lane
+from app.web.surveys import followups as survey_followups
 from app.web.surveys import kiosks as survey_kiosks
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
 from app.web.surveys import publication as survey_publication
 from app.web.surveys import qr as survey_qr
+from app.web.surveys import report as survey_report
 from app.web.webhooks import pages as webhooks
 
 # The anonymous, high-volume routes (load-balancer probes, citizens answering a survey) come
@@ -46,6 +48,8 @@ for module in (
     surveys,
     survey_qr,
     survey_kiosks,
+    survey_followups,
+    survey_report,
     programme,
     timeline,
     integration_lke,

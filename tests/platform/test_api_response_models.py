@@ -24,6 +24,10 @@ API = "/api/v1"
 BINARY = {
     ("GET", "/api/v1/evidence/{evidence_id}/download"),
     ("GET", "/api/v1/assessments/{assessment_id}/export.xlsx"),
+    ("GET", "/api/v1/survey-campaigns/{campaign_id}/report.pdf"),
+    ("GET", "/api/v1/survey-campaigns/{campaign_id}/report.docx"),
+    ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.pdf"),
+    ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.docx"),
 }
 
 # Free-form objects allowed on purpose, each with the reason.

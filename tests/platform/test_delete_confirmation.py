@@ -24,6 +24,7 @@ from app.models.programme import (
     TeamActivity,
     TeamMember,
 )
+from app.models.surveys.followups import SurveyFollowup
 from app.models.surveys.records import SurveyService, SurveySource
 from app.models.webhooks import WebhookSubscription
 from app.services.lke import evidence
@@ -35,7 +36,8 @@ from app.services.programme import (
     pillars,
     team,
 )
-from app.services.surveys import catalogue
+from app.services.surveys import catalogue, followups
+from app.services.surveys.inputs import FollowupIn
 from app.services.webhooks import subscriptions
 from app.services.webhooks.subscriptions import SubscriptionInput
 from tests.factories import login
@@ -76,6 +78,9 @@ def rows(db, world, make_campaign):
         "campaign_id": (None, campaign.id),
         "source_id": (SurveySource, catalogue.create_source(
             db, actor=None, campaign_id=campaign.id, tag="LOKET1", label="Loket 1").id),
+        "followup_id": (SurveyFollowup, followups.create_followup(
+            db, actor=None, campaign_id=campaign.id,
+            data=FollowupIn(element_code="U9", action="Loket prioritas")).id),
         "subscription_id": (WebhookSubscription, subscriptions.create(
             db, actor=None, unit_id=unit, data=SubscriptionInput(
                 url="https://93.184.216.34/hook", events=["campaign.closed"])).id),
@@ -97,6 +102,8 @@ DELETES = {
         ("service_id", "Layanan &#39;Loket&#39;"),
     "/units/{unit_id}/surveys/campaigns/{campaign_id}/sources/{source_id}/delete":
         ("source_id", "Sumber &#39;Loket 1&#39; (LOKET1)"),
+    "/units/{unit_id}/surveys/campaigns/{campaign_id}/followups/{followup_id}/delete":
+        ("followup_id", "Tindak lanjut &#39;Loket prioritas&#39;"),
     "/units/{unit_id}/webhooks/{subscription_id}/delete":
         ("subscription_id", "Langganan webhook &#39;https://93.184.216.34/hook&#39;"),
 }

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from app.api.surveys import campaigns, catalogue, responses, results
+from app.api.surveys import campaigns, catalogue, followups, report, responses, results
 
 router = APIRouter()
-for module in (catalogue, campaigns, responses, results):
+for module in (catalogue, campaigns, responses, results, followups, report):
     router.include_router(module.router)

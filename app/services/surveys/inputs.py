@@ -100,3 +100,50 @@ class ReviewIn(FormInput):
     decision: Literal["include", "exclude"]
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"decision": "include"}]})
+
+
+#: The follow-up statuses: the action plan's (app.domain.programme.ItemStatus values).
+FollowupStatus = Literal["belum_mulai", "berjalan", "selesai", "batal"]
+_DUE = FormField("Batas waktu", "Batas waktu harus tanggal dengan format TTTT-BB-HH.")
+_ITEM = FormField("Butir rencana aksi", "Butir rencana aksi tidak valid.")
+
+
+class FollowupIn(FormInput):
+    """One action of a campaign's follow-up plan (rencana tindak lanjut)."""
+
+    refusal: ClassVar[str] = "Tindak lanjut tidak dapat disimpan."
+
+    element_code: str = Field(min_length=1, max_length=20, description=(
+        "The element (IKM U1-U9) or item (SPKP/SPAK) of the campaign's instrument."))
+    instrument_code: str | None = Field(default=None, max_length=80, description=(
+        "Omitted: the campaign's IKM instrument, else its first one."))
+    action: str = Field(min_length=1, max_length=300)
+    owner: str = Field(default="", max_length=200, description="Who answers for it.")
+    due_on: Annotated[date | None, _DUE] = None
+    status: FollowupStatus = "belum_mulai"
+    evidence_title: str = Field(default="", max_length=200)
+    evidence_url: str = Field(default="", max_length=500, description="http(s) link or blank.")
+    action_item_id: Annotated[int | None, _ITEM] = Field(default=None, description=(
+        "An item of the unit's action plan this action belongs to."))
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "element_code": "U3", "action": "Memangkas waktu penerbitan SP2D menjadi 1 jam",
+        "owner": "Kepala Seksi Pencairan Dana", "due_on": "2019-09-30",
+        "status": "berjalan"}]})
+
+
+class FollowupPatch(FormInput):
+    """Fields left out keep their value."""
+
+    refusal: ClassVar[str] = "Tindak lanjut tidak dapat disimpan."
+
+    element_code: str | None = Field(default=None, min_length=1, max_length=20)
+    instrument_code: str | None = Field(default=None, max_length=80)
+    action: str | None = Field(default=None, min_length=1, max_length=300)
+    owner: str | None = Field(default=None, max_length=200)
+    due_on: Annotated[date | None, _DUE] = None
+    status: FollowupStatus | None = None
+    evidence_title: str | None = Field(default=None, max_length=200)
+    evidence_url: str | None = Field(default=None, max_length=500)
+    action_item_id: Annotated[int | None, _ITEM] = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "status": "selesai", "evidence_url": "https://contoh.go.id/sop-sp2d.pdf"}]})

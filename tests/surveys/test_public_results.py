@@ -13,9 +13,11 @@ from sqlmodel import select
 from app.models.audit import AuditRecord
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
+from app.services.surveys import followups as survey_followups
 from app.services.surveys import publication as survey_publication
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import review as survey_review
+from app.services.surveys.inputs import FollowupIn
 from tests.factories import login, principal
 
 IKM = "ikm-2017"
@@ -281,3 +283,37 @@ async def test_a_demo_sized_page_stays_small(client, db, world, make_campaign, m
     assert int(zipped.headers["content-length"]) < 6_000
 
 
+
+
+async def test_the_follow_up_taken_and_whether_it_worked(client, db, finished, make_campaign,
+                                                         minimum):
+    """2019-S1's weakest element U9 (17/6 = 2,83 over both services) got an action; the
+    next published period (2019-S2: three answers all 4) measured U9 at 4,00: improved.
+    The owner is never shown; an action on a period still running is not shown either."""
+    survey_followups.create_followup(db, actor=None, campaign_id=finished["campaign"].id,
+                                     data=FollowupIn(
+        element_code="U9", action="Papan informasi sarana di ruang tunggu",
+        owner="Budi Santoso, Kepala Subbagian Umum", due_on=date(2019, 9, 30),
+        status="selesai", evidence_title="Foto papan", evidence_url="https://example.go.id/f"))
+    following = make_campaign(title="SKM Semester II 2019", label="2019-S2",
+                              opens_on=date(2019, 7, 1), closes_on=date(2019, 12, 31))
+    for _ in range(3):
+        survey_responses.record_response(db, campaign=following, answers=answers(ALL_FOUR),
+                                         now=datetime(2019, 8, 1, tzinfo=UTC))
+    running = make_campaign(title="SKM 2026", label="2026-S2", opens_on=date(2026, 7, 1))
+    survey_followups.create_followup(db, actor=None, campaign_id=running.id, data=FollowupIn(
+        element_code="U3", action="Rahasia tindakan periode berjalan"))
+
+    html = (await client.get(PAGE)).text
+    section = html[html.index('id="tindak-lanjut"'):html.index('id="about-h"')]
+    assert "U9 Sarana dan Prasarana" in section and "IKM 2019-S1" in section
+    assert "Papan informasi sarana di ruang tunggu" in section
+    assert "Selesai" in section and "30-09-2019" in section
+    assert "2,83 → 4,00" in section and "membaik" in section
+    for private in ("Budi Santoso", "Kepala Subbagian", "Foto papan", "example.go.id",
+                    "Rahasia tindakan"):
+        assert private not in html, private
+
+    english = (await client.get(PAGE + "?lang=en")).text
+    assert "U9 Facilities and infrastructure" in english
+    assert "Done" in english and "improved" in english

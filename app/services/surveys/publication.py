@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 
 from sqlmodel import Session
 
@@ -36,8 +37,10 @@ from app.security.principal import Principal
 from app.services import audit, units
 from app.services.errors import NotFound
 from app.services.surveys import campaigns as survey_campaigns
+from app.services.surveys import followups as survey_followups
 from app.services.surveys.campaigns import forbid
 from app.services.surveys.results import (
+    INDEX_NAMES,
     InstrumentResult,
     instrument_result,
     respondents_by_campaign_and_service,
@@ -45,7 +48,7 @@ from app.services.surveys.results import (
 )
 
 __all__ = [
-    "NOT_PUBLISHED", "PublicGroup", "PublicPeriod", "PublicResults", "TrendEntry",
+    "NOT_PUBLISHED", "PublicAction", "PublicGroup", "PublicPeriod", "PublicResults", "TrendEntry",
     "is_published", "public_results", "set_published",
 ]
 
@@ -92,6 +95,22 @@ class TrendEntry:
     step: TrendStep
 
 
+@dataclass(frozen=True)
+class PublicAction:
+    """One follow-up action on a published period's finding, and what the next published
+    period measured for its element (None until then)."""
+
+    followup: survey_followups.PublicFollowup  # element, action, due date, status: no owner
+    nrr_before: Fraction | None
+    nrr_after: Fraction | None
+
+    @property
+    def change(self) -> Fraction | None:
+        if self.nrr_before is None or self.nrr_after is None:
+            return None
+        return self.nrr_after - self.nrr_before
+
+
 @dataclass
 class PublicResults:
     unit: Unit
@@ -99,6 +118,7 @@ class PublicResults:
     periods: list[PublicPeriod]  # finished campaigns, latest period first
     running: list[SurveyCampaign]  # taking answers now: listed, no figures
     trends: dict[str, list[TrendEntry]] = field(default_factory=dict)  # kind -> oldest first
+    actions: list[PublicAction] = field(default_factory=list)  # latest period first
 
     @property
     def published(self) -> list[PublicPeriod]:
@@ -213,7 +233,31 @@ def public_results(
         ))
     out = PublicResults(unit=unit, minimum=minimum, periods=periods, running=running)
     out.trends = _trends(out.published)
+    out.actions = _actions(survey_followups.list_followups_for_unit(session, unit.id),
+                           out.trends)
     return out
+
+
+def _actions(followups: Sequence[survey_followups.PublicFollowup],
+             trends: dict[str, list[TrendEntry]]) -> list[PublicAction]:
+    """The follow-ups of published periods, compared with the next published period only
+    (the reader's own comparison may use a period still running or too small to publish)."""
+    kinds = {name: kind for kind, name in INDEX_NAMES.items()}
+    out = []
+    for f in followups:
+        entries = trends.get(kinds.get(f.index_name, ""), [])
+        at = next((n for n, e in enumerate(entries) if e.period.campaign.id == f.campaign_id),
+                  None)
+        if at is None:  # its period is not published: neither is what answers it
+            continue
+        after = entries[at + 1].result if at + 1 < len(entries) else None
+        out.append(PublicAction(f, _nrr(entries[at].result, f.element_code),
+                                _nrr(after, f.element_code) if after else None))
+    return out
+
+
+def _nrr(result: InstrumentResult, code: str) -> Fraction | None:
+    return next((e.nrr for e in result.elements if e.code == code), None)
 
 
 def _trends(published: Sequence[PublicPeriod]) -> dict[str, list[TrendEntry]]:

@@ -130,6 +130,21 @@ def _view(found: publication.PublicResults) -> dict:
                 "direction": e.step.direction,
                 "change": format_id(abs(e.step.change)) if e.step.change is not None else None,
             }
+    lang = current_language.get()
+    actions = []
+    for a in found.actions:
+        f = a.followup
+        change = a.change
+        actions.append({
+            "index": f.index_name, "period": f.period, "element": f.element_code,
+            "element_name": f.element_name_en if lang == "en" else f.element_name,
+            "action": f.action, "due_on": f.due_on, "status": f.status,
+            "status_label": f.status_label(lang),
+            "before": format_id(a.nrr_before) if a.nrr_before is not None else None,
+            "after": format_id(a.nrr_after) if a.nrr_after is not None else None,
+            "direction": None if change is None else
+            "up" if change > 0 else "down" if change < 0 else "flat",
+        })
     latest = found.latest
     ikm = latest.result("ikm") if latest else None
     return {
@@ -137,7 +152,7 @@ def _view(found: publication.PublicResults) -> dict:
         "trend_rows": list(trend_rows.values())[::-1],
         "latest": periods[found.periods.index(latest)] if latest else None,
         "elements": _elements(ikm) if ikm else [],
-        "running": found.running, "minimum": found.minimum,
+        "running": found.running, "minimum": found.minimum, "actions": actions,
     }
 
 

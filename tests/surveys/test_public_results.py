@@ -18,7 +18,7 @@ from app.services.surveys import publication as survey_publication
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import review as survey_review
 from app.services.surveys.inputs import FollowupIn
-from tests.factories import login, principal
+from tests.factories import issue_token, login, principal
 
 IKM = "ikm-2017"
 U = [f"U{n}" for n in range(1, 10)]
@@ -317,3 +317,33 @@ async def test_the_follow_up_taken_and_whether_it_worked(client, db, finished, m
     english = (await client.get(PAGE + "?lang=en")).text
     assert "U9 Facilities and infrastructure" in english
     assert "Done" in english and "improved" in english
+
+
+async def test_the_switch_over_the_api(client, db, world, finished, minimum):
+    unit_id = world.unit("UNIT-A1")
+    url = f"/api/v1/units/{unit_id}/survey-publication"
+    reader = {"Authorization": f"Bearer {issue_token(db, world, 'UNIT-A1', ['read'])}"}
+    manager = {"Authorization":
+               f"Bearer {issue_token(db, world, 'UNIT-A1', ['read', 'manage:surveys'])}"}
+    stranger = {"Authorization":
+                f"Bearer {issue_token(db, world, 'UNIT-B1', ['read', 'manage:surveys'])}"}
+
+    state = await client.get(url, headers=reader)
+    assert state.json() == {"unit_id": unit_id, "published": True,
+                            "public_path": "/hasil/UNIT-A1"}
+    refused = await client.put(url, json={"published": False}, headers=reader)
+    assert refused.status_code == 403
+    assert (await client.put(url, json={"published": False}, headers=stranger)).status_code \
+        == 403
+    bad = await client.put(url, json={"published": "later"}, headers=manager)
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get(PAGE)).status_code == 200  # nothing changed so far
+
+    off = await client.put(url, json={"published": False}, headers=manager)
+    assert off.status_code == 200 and off.json()["published"] is False
+    assert (await client.get(PAGE)).status_code == 404
+    again = await client.put(url, json={"published": False}, headers=manager)
+    assert again.json()["published"] is False
+    records = db.exec(select(AuditRecord).where(AuditRecord.entity == "survey_publication"))
+    assert len(records.all()) == 1  # the repeat recorded nothing

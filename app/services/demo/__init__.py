@@ -29,6 +29,7 @@ STEPS: tuple[Callable[[Session, DemoResult], None], ...] = (
     evidence.demo_evidence,
     programme.load_programme_demo,
     surveys.load_survey_demo,
+    surveys.load_followup_demo,
     season.demo_calendar,
     lke.finalise_2018,
 )

@@ -22,9 +22,11 @@ from app.services.demo.base import DemoResult
 from app.services.integration import lke_from_surveys
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
+from app.services.surveys import followups as survey_followups
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import tallies as survey_tallies
+from app.services.surveys.inputs import FollowupIn
 
 DEMO_SERVICES = [
     ("sp2d", "Pencairan dana (penerbitan SP2D)"),
@@ -167,3 +169,39 @@ def _generate(session: Session, campaign: SurveyCampaign, service_ids: list[int]
 def _next_id(session: Session) -> int:
     current = session.exec(select(func.max(SurveyResponse.id))).one()
     return (current or 0) + 1
+
+
+#: What the demo unit did about each weak IKM element (the same few measures every period).
+FOLLOWUP_ACTIONS = {
+    "U1": "Memasang papan persyaratan layanan di setiap loket dan di laman unit",
+    "U2": "Menyederhanakan SOP layanan dan menempelkan alur layanan di ruang tunggu",
+    "U3": "Menetapkan janji waktu layanan dan memantau antrean setiap hari",
+    "U4": "Mengumumkan bahwa seluruh layanan tanpa biaya di loket dan media sosial",
+    "U5": "Menyamakan produk layanan dengan standar pelayanan yang diumumkan",
+    "U6": "Pelatihan teknis petugas layanan garis depan",
+    "U7": "Pelatihan budaya layanan prima bagi petugas loket",
+    "U8": "Membuka kanal pengaduan daring dan menjawab setiap aduan dalam tiga hari",
+    "U9": "Menambah kursi ruang tunggu dan memperbaiki pendingin ruangan",
+}
+
+
+def load_followup_demo(session: Session, result: DemoResult) -> None:
+    """A follow-up plan for the three weakest IKM elements of every closed demo campaign:
+    done for the older periods, in progress for the latest one."""
+    unit_id = result.unit_ids["KPPN-TJP"]
+    closed = [c for c in survey_campaigns.list_campaigns(session, unit_id=unit_id)
+              if c.is_demo and c.status == "closed"]
+    for n, campaign in enumerate(closed):  # newest first
+        if survey_followups.list_followups(session, actor=None, campaign_id=campaign.id):
+            continue
+        plan = survey_followups.followup_plan(session, actor=None, campaign_id=campaign.id)
+        ikm = next((p for p in plan.instruments if p.instrument.kind == "ikm"), None)
+        if ikm is None:
+            continue
+        for weak in ikm.weakest:
+            survey_followups.create_followup(session, actor=None, campaign_id=campaign.id,
+                                             data=FollowupIn(
+                element_code=weak.code, action=FOLLOWUP_ACTIONS.get(weak.code, "Perbaikan"),
+                owner="Kepala Subbagian Umum", due_on=campaign.closes_on + timedelta(days=90),
+                status="berjalan" if n == 0 else "selesai"))
+        result.created.append(f"survey follow-up plan {campaign.period_label}")

@@ -425,7 +425,7 @@ def _results_section(doc: Document, w: _Words, s: InstrumentSection, table_no: i
         title=w.t(f"NRR per unsur {r.index_name}", f"NRR per {r.index_name} element"),
         desc="; ".join(f"{b.label}: {b.shown}" for b in bars),
         note=w.t("Jingga: tiga unsur terendah", "Orange: the three lowest elements"),
-        width=720, label_width=330, chart_id=f"report-{inst.code}"),
+        width=800, label_width=410, chart_id=f"report-{inst.code}"),
         w.t(f"Gambar. NRR per unsur {r.index_name}", f"Figure. NRR per {r.index_name} element")))
     if r.ikm is not None:
         g = r.ikm.grade

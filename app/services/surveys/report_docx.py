@@ -69,18 +69,18 @@ def _table(word, b: Table) -> None:
         cap.add_run(b.caption).italic = True
     table = word.add_table(rows=1 + len(b.rows), cols=len(b.header))
     table.style = "Table Grid"
-    for n, text in enumerate(b.header):
-        cell = table.cell(0, n)
+    # Row by row: python-docx's table.cell(r, c) walks the whole grid on every call.
+    rows = table.rows
+    for cell, text in zip(rows[0].cells, b.header, strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
-    for r, row in enumerate(b.rows, start=1):
-        for n, text in enumerate(row):
-            cell = table.cell(r, n)
+    for r, row in enumerate(b.rows):
+        for n, (cell, text) in enumerate(zip(rows[r + 1].cells, row, strict=True)):
             cell.text = text
             paragraph = cell.paragraphs[0]
             if n in b.numeric:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if r - 1 in b.strong_rows and paragraph.runs:
+            if r in b.strong_rows and paragraph.runs:
                 paragraph.runs[0].bold = True
 
 

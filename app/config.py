@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     survey_kiosk_pairing_hours: int = 24
     survey_kiosk_min_fill_seconds: int = 8
     survey_kiosk_max_per_minute: int = 6
+    # The public results page /hasil/<unit code> (docs/surveys-results-public.md): a period
+    # or a service with fewer counted answers than this is not shown (nobody singled out);
+    # browsers and shared caches may keep the page this many seconds.
+    survey_public_min_respondents: int = Field(10, ge=1, le=1000)
+    survey_public_max_age_seconds: int = Field(300, ge=0, le=86400)
     # review branch: refuse an LKE submission while a question that expects evidence has none
     # of its expected items covered (off: the submission page only warns).
     require_evidence_on_submit: bool = False

@@ -43,19 +43,31 @@ def _cache_control(path: str, headers: list) -> list:
     Pages, API answers and exports hold unit data, respondents' profiles and suggestions, and
     the public form a one-time token: no browser or proxy may keep them (a shared computer at
     a service counter, a caching proxy). A route's own value is kept when it already forbids
-    storing (``no-store``) or shared caches (``private``, the QR images of a public link);
-    anything looser is replaced.
+    storing (``no-store``) or shared caches (``private``, the QR images of a public link), or
+    when the route says its answer is the same for everyone (``public``: the public survey
+    results, app.web.surveys.publication; such an answer gets no cookie, see
+    ``_shared``); anything else is replaced.
     """
     if path.startswith(STATIC_PREFIX):
         return headers
     for key, value in headers:
         if key.lower() == b"cache-control":
-            if b"no-store" in value.lower() or b"private" in value.lower():
+            value = value.lower()
+            if b"no-store" in value or b"private" in value or _shared(headers):
                 return headers
             headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
             break
     headers.append((b"cache-control", b"no-store"))
     return headers
+
+
+def _shared(headers: list) -> bool:
+    """Whether the route marked its answer ``Cache-Control: public`` (the same for everyone,
+    kept by shared caches): it must then carry no cookie, which a cache would hand to
+    everyone."""
+    return any(key.lower() == b"cache-control"
+               and b"public" in (part.strip() for part in value.lower().split(b","))
+               for key, value in headers)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -110,8 +122,9 @@ class RequestContextMiddleware:
                     *SECURITY_HEADERS,
                 ]
                 headers = _cache_control(scope.get("path", ""), headers)
+                shared = _shared(headers)
                 new_csrf = scope["state"].get("new_csrf")
-                if new_csrf and not _cookie(scope, CSRF_COOKIE):
+                if new_csrf and not shared and not _cookie(scope, CSRF_COOKIE):
                     secure = "; Secure" if scope.get("scheme") == "https" else ""
                     headers.append(
                         (
@@ -120,7 +133,7 @@ class RequestContextMiddleware:
                             f"{secure}".encode(),
                         )
                     )
-                if query_lang:
+                if query_lang and not shared:
                     headers.append(
                         (
                             b"set-cookie",

@@ -32,6 +32,7 @@ from app.models.sso import SsoAccessRequest, SsoIdentity, SsoLogin, SsoSession
 from app.models.surveys.followups import SurveyFollowup
 from app.models.surveys.guard import SurveyCampaignRate, SurveyFormNonce, SurveyThrottle
 from app.models.surveys.kiosks import SurveyKiosk
+from app.models.surveys.publication import SurveyPublication
 from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
@@ -97,6 +98,7 @@ __all__ = [
     "SurveyCampaign",
     "SurveyInstrument",
     "SurveyKiosk",
+    "SurveyPublication",
     "SurveyRespondentTally",
     "SurveyResponse",
     "SurveyService",

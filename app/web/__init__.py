@@ -17,6 +17,7 @@ from app.web.surveys import followups as survey_followups
 from app.web.surveys import kiosks as survey_kiosks
 from app.web.surveys import pages as surveys
 from app.web.surveys import public as survey_public
+from app.web.surveys import publication as survey_publication
 from app.web.surveys import qr as survey_qr
 from app.web.surveys import report as survey_report
 from app.web.webhooks import pages as webhooks
@@ -25,7 +26,8 @@ from app.web.webhooks import pages as webhooks
 # first: FastAPI matches routes one by one (a few microseconds each), so a route behind the
 # ~200 API and page routes pays about a millisecond just to be found.
 # Each is included in the app directly (not nested: every level of nesting costs a match).
-public_routers = (survey_public.router, survey_fast_lane.router, health.router)
+public_routers = (survey_public.router, survey_fast_lane.router, health.router,
+                  survey_publication.router)
 
 
 def direct_routes():

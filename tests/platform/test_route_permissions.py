@@ -37,7 +37,9 @@ READ_ONLY_POSTS: set[str] = {
 OWN_ACCOUNT_POSTS: set[str] = {"/sso/link"}
 # /kiosk/: the kiosk form (the public survey form on a tablet), its service worker and
 # manifest, and the one-time pairing link (which only a coordinator can make).
-PUBLIC_PREFIXES = ("/s/", "/kiosk/")
+# /hasil/: a unit's survey results, which PermenPANRB 14/2017 asks it to publish to everyone
+# (counts and indices only, small groups held back: app.services.surveys.publication).
+PUBLIC_PREFIXES = ("/s/", "/kiosk/", "/hasil/")
 # The API's document and its Swagger page: the contract, never data.
 PUBLIC_EXACT = {"/login", "/logout", "/healthz", "/readyz", "/api/openapi.json", "/api/docs",
                 "/sso/login", "/sso/callback"}

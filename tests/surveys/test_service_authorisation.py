@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.models.audit import AuditRecord
+from app.models.surveys.publication import SurveyPublication
 from app.models.surveys.records import (
     SurveyAnswer,
     SurveyCampaign,
@@ -20,6 +21,7 @@ from app.services.errors import Forbidden
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import export as survey_export
+from app.services.surveys import publication as survey_publication
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
 from app.services.surveys import review as survey_review
@@ -57,7 +59,7 @@ def _state(db) -> tuple:
     counts = tuple(
         db.exec(select(func.count()).select_from(model)).one()
         for model in (AuditRecord, SurveyService, SurveySource, SurveyCampaign, SurveyResponse,
-                      SurveyAnswer)
+                      SurveyAnswer, SurveyPublication)
     )
     campaigns = tuple(db.exec(select(
         SurveyCampaign.id, SurveyCampaign.title, SurveyCampaign.status,
@@ -133,6 +135,11 @@ CALLS = {
         db, unit_id=s["unit_id"], actor=s["stranger"]),
     "export_rows": lambda db, s: survey_export.rows(
         db, actor=s["stranger"], campaign=s["campaign"]),
+    # the public results page's switch (the page itself is public: no actor)
+    "is_published": lambda db, s: survey_publication.is_published(
+        db, unit_id=s["unit_id"], actor=s["stranger"]),
+    "set_published": lambda db, s: survey_publication.set_published(
+        db, actor=s["stranger"], unit_id=s["unit_id"], published=False),
 }
 
 

@@ -21,6 +21,7 @@ WriteOrKiosk = Annotated[
     Principal, Depends(requires("surveys.write", unit_param=None, kiosk=True))
 ]
 ManageAny = Annotated[Principal, Depends(requires("surveys.manage", unit_param=None))]
+ManageUnit = Annotated[Principal, Depends(requires("surveys.manage"))]
 DeleteAny = Annotated[Principal, Depends(requires("surveys.delete", unit_param=None))]
 ReviewAny = Annotated[Principal, Depends(requires("surveys.review", unit_param=None))]
 

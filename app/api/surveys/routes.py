@@ -2,8 +2,16 @@
 
 from fastapi import APIRouter
 
-from app.api.surveys import campaigns, catalogue, followups, report, responses, results
+from app.api.surveys import (
+    campaigns,
+    catalogue,
+    followups,
+    publication,
+    report,
+    responses,
+    results,
+)
 
 router = APIRouter()
-for module in (catalogue, campaigns, responses, results, followups, report):
+for module in (catalogue, campaigns, responses, results, followups, report, publication):
     router.include_router(module.router)

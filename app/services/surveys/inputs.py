@@ -54,6 +54,13 @@ class StatusIn(FormInput):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "closed"}]})
 
 
+class PublicationIn(FormInput):
+    refusal: ClassVar[str] = "Publikasi hasil survei tidak dapat diubah."
+
+    published: bool = Field(description="Whether /hasil/<unit code> shows the unit's results")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"published": False}]})
+
+
 class ServiceIn(FormInput):
     refusal: ClassVar[str] = "Jenis layanan tidak dapat disimpan."
 

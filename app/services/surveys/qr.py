@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import segno
 
-__all__ = ["PNG_SCALES", "SOURCE_TAG", "public_link", "qr_png", "qr_svg"]
+__all__ = ["PNG_SCALES", "SOURCE_TAG", "public_link", "qr_png", "qr_svg", "results_link"]
 
 #: Source tags are short slugs (counter or service names), safe in a URL without escaping.
 SOURCE_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -27,6 +27,11 @@ def public_link(base_url: str, code: str, source: str | None = None) -> str:
     if source:
         link += f"?src={quote(source, safe='')}"
     return link
+
+
+def results_link(base_url: str, unit_code: str) -> str:
+    """The unit's public results page: ``<base>/hasil/<unit code>``."""
+    return f"{base_url.rstrip('/')}/hasil/{quote(unit_code, safe='')}"
 
 
 def _make(link: str) -> segno.QRCode:

@@ -157,6 +157,43 @@ def _respondents_by_source(session, campaign_ids, service_id, source, group_by):
     return {k: n for n, k in session.execute(query.add_columns(key).group_by(key))}
 
 
+def tallies_by_campaign_and_service(
+    session: Session, *, campaign_ids: Sequence[int]
+) -> dict[tuple[int, int | None], dict[str, list[ElementTally]]]:
+    """(campaign, service or None) -> instrument code -> one ElementTally per item, over the
+    reportable answers: one GROUP BY over the running counts, whatever the number of
+    responses. A campaign's own figures are the sum over its services."""
+    out: dict[tuple[int, int | None], dict[str, list[ElementTally]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    if not campaign_ids:
+        return {}
+    for cid, sid, inst, item, total, count in session.execute(
+        _tally_query(campaign_ids, by=("campaign", "service"))
+    ):
+        key = (cid, None if sid in (None, NO_SERVICE) else sid)
+        out[key][inst].append(ElementTally(item, int(total), int(count)))
+    return {key: dict(found) for key, found in out.items()}
+
+
+def respondents_by_campaign_and_service(
+    session: Session, *, campaign_ids: Sequence[int]
+) -> dict[tuple[int, int | None], int]:
+    """(campaign, service or None) -> counted (reportable) respondents, from the running
+    respondent counts."""
+    if not campaign_ids:
+        return {}
+    t = _RESPONDENTS.c
+    query = select(t.campaign_id, t.service_key, func.sum(t.respondents)).where(
+        t.campaign_id.in_(list(campaign_ids)), t.state == RespondentState.COUNTED,
+        t.profile_field == "",
+    ).group_by(t.campaign_id, t.service_key)
+    return {
+        (cid, None if sid == NO_SERVICE else sid): int(n)
+        for cid, sid, n in session.execute(query) if n
+    }
+
+
 # --------------------------------------------------------------------------- results
 
 

@@ -21,11 +21,21 @@ from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import export as survey_export
 from app.services.surveys import instruments as survey_instruments
+from app.services.surveys import publication as survey_publication
 from app.services.surveys import results as survey_results
 from app.services.surveys import review as survey_review
-from app.services.surveys.inputs import CampaignIn, ReviewIn, ServiceIn, SourceIn, StatusIn
+from app.services.surveys.inputs import (
+    CampaignIn,
+    PublicationIn,
+    ReviewIn,
+    ServiceIn,
+    SourceIn,
+    StatusIn,
+)
+from app.services.surveys.qr import results_link
 from app.web.confirm import Step, confirmation_step
 from app.web.dashboard_panels import survey_headline_row as _headline_row
+from app.web.surveys.qr import public_base
 from app.web.templating import render
 from app.web.undo import notice
 
@@ -85,8 +95,23 @@ def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id
                     survey_campaigns.response_count(session, campaign_id=c.id)) for c in campaigns],
         services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         headline=[_headline_row(kind, row) for kind, row in headline.items()],
+        publication={
+            "published": survey_publication.is_published(session, unit_id=unit_id,
+                                                         actor=principal),
+            "link": results_link(public_base(request), ctx["unit"].code),
+        },
     )
     return render(request, "pages/surveys/index.html", ctx)
+
+
+@router.post("/units/{unit_id}/surveys/publication")
+async def set_publication(request: Request, session: SessionDep, principal: ManageUnit,
+                          unit_id: int) -> Response:
+    """Turn the unit's public results page (/hasil/<unit code>) on or off."""
+    data = PublicationIn.parse(await request.form())
+    survey_publication.set_published(session, actor=principal, unit_id=unit_id,
+                                     published=data.published)
+    return RedirectResponse(f"/units/{unit_id}/surveys#publikasi", status_code=303)
 
 
 # --------------------------------------------------------------------------- services
@@ -427,6 +452,27 @@ def _close_question(preview) -> str:
     return " ".join([step.title, step.consequence, *step.details])
 
 
+def trend_chart(kind: str, points: list[tuple[str, survey_results.InstrumentResult]], *,
+                chart_id: str = "trend", width: int = 640, height: int = 260) -> Markup:
+    """The line of one index over periods (the IKM over its grade bands), inline SVG."""
+    if kind == "ikm":
+        hi = 100
+        lo = 50 if min(r.value for _p, r in points) >= 50 else 25
+        bands = [charts.Band(b.lower, b.upper, f"{b.letter} · {_(b.label_id)}",
+                             charts.IKM_BAND_FILLS.get(b.letter, "#ffffff"))
+                 for b in IKM_2017_BANDS]
+    else:
+        inst = points[0][1].instrument
+        lo, hi, bands = inst.scale_min, inst.scale_max, []
+    shown = [(period, r.value, format_id(r.value)) for period, r in points]
+    return Markup(charts.line_chart(
+        shown, y_min=lo, y_max=hi, bands=bands,
+        title=_("Tren {name}").replace("{name}", KIND_NAMES[kind]),
+        desc="; ".join(f"{p}: {s}" for p, _v, s in shown), chart_id=chart_id,
+        width=width, height=height,
+    ))
+
+
 @router.get("/units/{unit_id}/surveys/trend")
 def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                kind: str = "ikm", service_id: str | None = None) -> Response:
@@ -438,21 +484,7 @@ def trend_page(request: Request, session: SessionDep, principal: ReadUnit, unit_
     ctx = _base(session, unit_id)
     chart = None
     if rows:
-        if kind == "ikm":
-            hi = 100
-            lo = 50 if min(r.result.value for r in rows) >= 50 else 25
-            bands = [charts.Band(b.lower, b.upper, f"{b.letter} · {b.label_id}",
-                                 charts.IKM_BAND_FILLS.get(b.letter, "#ffffff"))
-                     for b in IKM_2017_BANDS]
-        else:
-            inst = rows[0].result.instrument
-            lo, hi, bands = inst.scale_min, inst.scale_max, []
-        points = [(r.period, r.result.value, format_id(r.result.value)) for r in rows]
-        chart = Markup(charts.line_chart(
-            points, y_min=lo, y_max=hi, bands=bands,
-            title=_("Tren {name}").replace("{name}", KIND_NAMES[kind]),
-            desc="; ".join(f"{p}: {s}" for p, _v, s in points), chart_id="trend",
-        ))
+        chart = trend_chart(kind, [(r.period, r.result) for r in rows])
     ctx.update(
         kind=kind, chart=chart,
         services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),

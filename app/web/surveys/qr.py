@@ -18,7 +18,8 @@ from app.services import units
 from app.services.errors import Invalid, NotFound
 from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
-from app.services.surveys.qr import PNG_SCALES, public_link, qr_png, qr_svg
+from app.services.surveys import publication
+from app.services.surveys.qr import PNG_SCALES, public_link, qr_png, qr_svg, results_link
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -78,6 +79,33 @@ def campaign_qr_png(request: Request, session: SessionDep, principal: ReadUnit, 
     return Response(qr_png(link, scale=scale), media_type="image/png", headers=headers)
 
 
+RESULTS_QR = "/units/{unit_id}/surveys/results-qr"
+
+
+@router.get(RESULTS_QR + ".svg")
+def results_qr_svg(request: Request, session: SessionDep, principal: ReadUnit,
+                   unit_id: int) -> Response:
+    """The QR code of the unit's public results page as SVG (print at any size)."""
+    unit = units.get(session, unit_id=unit_id, actor=principal)
+    link = results_link(public_base(request), unit.code)
+    headers = {**IMAGE_HEADERS,
+               "Content-Disposition": f'inline; filename="qr-hasil-survei-{unit.id}.svg"'}
+    return Response(qr_svg(link, title=link), media_type="image/svg+xml", headers=headers)
+
+
+@router.get(RESULTS_QR + ".png")
+def results_qr_png(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
+                   scale: int = 10) -> Response:
+    """The QR code of the unit's public results page as PNG (``scale`` 2-40)."""
+    if scale not in PNG_SCALES:
+        raise Invalid(f"Skala PNG harus {PNG_SCALES.start}-{PNG_SCALES.stop - 1}.")
+    unit = units.get(session, unit_id=unit_id, actor=principal)
+    link = results_link(public_base(request), unit.code)
+    headers = {**IMAGE_HEADERS,
+               "Content-Disposition": f'inline; filename="qr-hasil-survei-{unit.id}.png"'}
+    return Response(qr_png(link, scale=scale), media_type="image/png", headers=headers)
+
+
 @router.get(BASE + "/poster")
 def campaign_poster(request: Request, session: SessionDep, principal: ReadUnit, unit_id: int,
                     campaign_id: int, src: str | None = None) -> Response:
@@ -91,7 +119,13 @@ def campaign_poster(request: Request, session: SessionDep, principal: ReadUnit, 
                  if s.id == source.service_id]
         service = found[0] if found else None
     query = f"?src={source.tag}" if source else ""
+    results = None
+    if publication.is_published(session, unit_id=unit_id, actor=principal):
+        shown = results_link(public_base(request), unit.code)
+        results = {"qr_src": RESULTS_QR.format(unit_id=unit_id) + ".svg", "link": shown,
+                   "short_link": shown.split("://", 1)[-1]}
     return render(request, "pages/surveys/public/poster.html", {
+        "results": results,
         "unit": unit, "campaign": campaign, "source": source, "service": service,
         "link": link, "short_link": link.split("://", 1)[-1],
         "qr_src": f"/units/{unit_id}/surveys/campaigns/{campaign.id}/qr.svg{query}",

@@ -27,7 +27,7 @@ ID_TABLES = {
 @dataclass
 class Demo:
     unit_id: int
-    ids: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, int | str] = field(default_factory=dict)
     ref: str = "1.1.1"
 
 
@@ -57,6 +57,7 @@ def demo_data(db, engine) -> Demo:
         for param, table in ID_TABLES.items():
             value = connection.execute(text(f"SELECT MIN(id) FROM {table}")).scalar()
             found.ids[param] = value if value is not None else 1
+        found.ids["unit_code"] = "KPPN-TJP"  # the public results page /hasil/{unit_code}
         ref = connection.execute(text("SELECT MIN(question_ref) FROM lke_answer")).scalar()
         if ref:
             found.ref = ref

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.db import get_row
 from app.domain.surveys.disclosure import publishable_groups
@@ -205,9 +205,9 @@ def public_results(
     ids = [c.id for c in finished]
     tallies = tallies_by_campaign_and_service(session, campaign_ids=ids)
     respondents = respondents_by_campaign_and_service(session, campaign_ids=ids)
-    service_ids = {sid for _cid, sid in respondents if sid is not None}
-    names = {s.id: s.name for s in (get_row(session, SurveyService, sid) for sid in service_ids)
-             if s is not None}
+    service_ids = [sid for _cid, sid in respondents if sid is not None]
+    names = dict(session.exec(select(SurveyService.id, SurveyService.name).where(
+        col(SurveyService.id).in_(service_ids or [-1]))).all())
 
     periods = []
     for campaign in finished:

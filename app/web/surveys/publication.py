@@ -148,7 +148,7 @@ def _view(found: publication.PublicResults) -> dict:
     latest = found.latest
     ikm = latest.result("ikm") if latest else None
     return {
-        "periods": periods, "chart": chart, "kinds": found.kinds,
+        "periods": periods, "chart": chart, "kinds": found.kinds, "kind_names": KIND_NAMES,
         "trend_rows": list(trend_rows.values())[::-1],
         "latest": periods[found.periods.index(latest)] if latest else None,
         "elements": _elements(ikm) if ikm else [],

@@ -258,6 +258,8 @@ async def test_an_unreachable_store_is_a_503_and_changes_nothing(client, world, 
         response = await _api_upload(client, csrf, world.unit("UNIT-A1"), "sk.pdf", PDF)
         assert response.status_code == 503, response.text
         assert "Penyimpanan berkas" in response.json()["detail"]
+        assert response.json()["detail_en"] == \
+            "The file store cannot be reached right now; try again in a moment."
         assert db.exec(select(Evidence)).all() == []
         ready = await client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["uploads"] is False

@@ -17,7 +17,7 @@ the Catatan Reviewer column the notes of the recorded review decisions
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 import time
 from collections.abc import Mapping
@@ -32,7 +32,7 @@ from app.domain.lke import evaluate as evaluate_verdict
 from app.i18n import format_date
 from app.models.lke.assessments import Assessment, LkeAnswer
 from app.security.principal import Principal
-from app.services import audit, units
+from app.services import audit, storage, units
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, evidence_links, review_records, scores
@@ -46,6 +46,7 @@ from app.services.lke.xlsx_layout import (
     read_workbook,
     write_workbook,
 )
+from app.services.storage import FileStore, StorageError
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -240,45 +241,56 @@ def apply(
 # --------------------------------------------------------------------------------------------
 
 
-def _stage_path(stage_dir: Path, assessment_id: int, sha256: str) -> Path:
+def _stage_key(assessment_id: int, sha256: str) -> str:
     if not _SHA256.match(sha256 or ""):
         raise NotFound("Berkas uji coba tidak ditemukan; unggah berkas lagi.")
-    return stage_dir / STAGE_DIR_NAME / f"{int(assessment_id)}-{sha256}.xlsx"
+    return f"{STAGE_DIR_NAME}/{int(assessment_id)}-{sha256}.xlsx"
 
 
-def _prune(folder: Path, now: float) -> None:
-    for path in folder.glob("*.xlsx"):
-        try:
-            if now - path.stat().st_mtime > STAGE_TTL_SECONDS:
-                path.unlink()
-        except OSError:
-            pass  # another replica pruned it first
+def _stage_store(stage_dir: Path | None, store: FileStore | None) -> FileStore:
+    """The file store (shared by every replica when it is S3: the confirmation may reach
+    another replica than the dry run), else the local folder ``stage_dir``."""
+    if store is not None:
+        return store
+    if stage_dir is None:
+        raise TypeError("stage_dir or store is required")
+    return storage.local(stage_dir)
 
 
-def stage_upload(*, stage_dir: Path, assessment_id: int, data: bytes, sha256: str) -> None:
-    """Keep an uploaded file until it is confirmed (written atomically; old ones pruned)."""
-    path = _stage_path(stage_dir, assessment_id, sha256)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _prune(path.parent, time.time())
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _prune(store: FileStore, now: float) -> None:
+    for item in store.list(STAGE_DIR_NAME):
+        if item.key.endswith(".xlsx") and now - item.modified > STAGE_TTL_SECONDS:
+            with contextlib.suppress(OSError, StorageError):
+                store.delete(item.key)  # another replica may have pruned it first
 
 
-def read_staged(*, stage_dir: Path, assessment_id: int, sha256: str) -> bytes:
+def stage_upload(*, stage_dir: Path | None = None, assessment_id: int, data: bytes,
+                 sha256: str, store: FileStore | None = None) -> None:
+    """Keep an uploaded file until it is confirmed (written whole; old ones pruned)."""
+    key = _stage_key(assessment_id, sha256)
+    target = _stage_store(stage_dir, store)
+    _prune(target, time.time())
+    with target.staging(STAGE_DIR_NAME) as staged:
+        staged.file.write(data)
+        target.put(key, staged, size=len(data), replace=True)
+
+
+def read_staged(*, stage_dir: Path | None = None, assessment_id: int, sha256: str,
+                store: FileStore | None = None) -> bytes:
     """A staged upload; NotFound when it expired or never existed."""
-    path = _stage_path(stage_dir, assessment_id, sha256)
+    key = _stage_key(assessment_id, sha256)
     try:
-        data = path.read_bytes()
-    except OSError:
+        with _stage_store(stage_dir, store).open(key) as stream:
+            return stream.read()
+    except (OSError, StorageError):
         raise NotFound(
             "Berkas uji coba sudah tidak tersedia (kedaluwarsa); unggah berkas lagi."
         ) from None
-    return data
 
 
-def discard_staged(*, stage_dir: Path, assessment_id: int, sha256: str) -> None:
+def discard_staged(*, stage_dir: Path | None = None, assessment_id: int, sha256: str,
+                   store: FileStore | None = None) -> None:
     try:
-        _stage_path(stage_dir, assessment_id, sha256).unlink()
-    except (OSError, NotFound):
+        _stage_store(stage_dir, store).delete(_stage_key(assessment_id, sha256))
+    except (OSError, StorageError, NotFound):
         pass

@@ -14,6 +14,7 @@ from app.services import units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound, ServiceError
 from app.services.lke import assessments
 from app.services.lke import xlsx as lke_xlsx
+from app.services.storage import from_settings as store_from_settings
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -30,8 +31,10 @@ def _assessment(session, principal: Principal, unit_id: int, assessment_id: int,
     )
 
 
-def _stage_dir(request: Request):
-    return request.app.state.settings.resolved_upload_dir()
+def _stage_store(request: Request):
+    """Where a dry run's file waits for its confirmation: the file store (S3 is shared by
+    every replica, so the confirmation may reach another one)."""
+    return store_from_settings(request.app.state.settings)
 
 
 def _max_bytes(request: Request) -> int:
@@ -109,7 +112,7 @@ async def xlsx_dry_run(
                      error=exc.message, problems=exc.problems)
     if plan.ok and plan.changes:
         lke_xlsx.stage_upload(
-            stage_dir=_stage_dir(request), assessment_id=assessment.id, data=data,
+            store=_stage_store(request), assessment_id=assessment.id, data=data,
             sha256=plan.file_sha256,
         )
     filename = (file.filename or "") if file is not None else ""
@@ -128,12 +131,12 @@ def xlsx_apply(
     plan_hash: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     assessment = _assessment(session, principal, unit_id, assessment_id, "indicators.write")
-    stage_dir = _stage_dir(request)
+    stage_store = _stage_store(request)
     try:
         if not plan_hash:
             raise Invalid("Konfirmasi impor tidak lengkap; jalankan uji coba lagi.")
         data = lke_xlsx.read_staged(
-            stage_dir=stage_dir, assessment_id=assessment.id, sha256=file_sha256
+            store=stage_store, assessment_id=assessment.id, sha256=file_sha256
         )
         result = lke_xlsx.apply(
             session, actor=principal, assessment_id=assessment.id, data=data,
@@ -144,6 +147,7 @@ def xlsx_apply(
             raise
         return _page(request, session, principal, assessment, status_code=exc.status_code,
                      error=exc.message, problems=exc.problems)
-    lke_xlsx.discard_staged(stage_dir=stage_dir, assessment_id=assessment.id, sha256=file_sha256)
+    lke_xlsx.discard_staged(store=stage_store, assessment_id=assessment.id,
+                            sha256=file_sha256)
     session.refresh(assessment)
     return _page(request, session, principal, assessment, applied=result)

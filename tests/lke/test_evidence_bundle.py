@@ -181,6 +181,8 @@ async def test_bundle_page_offers_the_download(client, world, bundled):
     assert page.status_code == 200
     assert f'href="{base}.zip"' in page.text
     assert "3 dari 113 pertanyaan memiliki eviden" in page.text
+    evidence_bytes = 2 * len(PDF) + len(SK_OTHER) + len(PNG)  # below 1 KiB: shown in bytes
+    assert f"Ukuran eviden: {evidence_bytes} byte" in page.text
     download = await client.get(base + ".zip")
     assert download.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from app.deps import SessionDep, requires
+from app.i18n import format_number
 from app.security.principal import Principal
 from app.services import units
 from app.services.lke import assessments, bundle, bundle_jobs
@@ -20,6 +21,21 @@ TEMPLATE = "pages/lke/bundle.html"
 JOB_TEMPLATE = "pages/lke/bundle_job.html"
 #: Seconds between refreshes of a job page (htmx, or the page itself without JavaScript).
 REFRESH_SECONDS = 3
+
+
+_SIZE_UNITS = ("byte", "KB", "MB", "GB", "TB")
+
+
+def size_text(n: int | None) -> str:
+    """A size as people read it, in the page's language: '330 byte', '20,1 KB', '1,5 GB'
+    (binary multiples, one decimal)."""
+    value, unit = float(n or 0), 0
+    while value >= 1024 and unit < len(_SIZE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    if unit == 0:
+        return f"{int(value)} byte"
+    return f"{format_number(value, 1)} {_SIZE_UNITS[unit]}"
 
 
 def _base(unit_id: int, assessment_id: int) -> str:
@@ -48,6 +64,7 @@ def bundle_page(request: Request, session: SessionDep, principal: Reader, unit_i
         "job_labels": bundle_jobs.STATUS_LABELS,
         "is_live": bundle_jobs.is_live,
         "percent": bundle_jobs.percent,
+        "size": size_text,
         "base": _base(assessment.unit_id, assessment.id),
     })
 
@@ -97,6 +114,7 @@ def bundle_job_page(request: Request, session: SessionDep, principal: Reader, un
         "live": bundle_jobs.is_live(job),
         "working": working,
         "refresh": REFRESH_SECONDS,
+        "size": size_text,
         "base": _base(assessment.unit_id, assessment.id),
     }
     if request.headers.get("HX-Request"):

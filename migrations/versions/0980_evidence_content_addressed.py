@@ -7,7 +7,7 @@ unique; it keeps a plain index (the orphan sweep and restore look rows up by it)
 The downgrade puts the unique constraint back, which fails while two rows share a file.
 
 Revision ID: 0980
-Revises: 0950
+Revises: 0970
 Create Date: 2026-12-04 16:10:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0980"
-down_revision: str | Sequence[str] | None = "0950"
+down_revision: str | Sequence[str] | None = "0970"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ process per job across replicas; an abandoned lease is taken again), shows its p
 keeps the ZIP until it expires (app/services/lke/bundle_jobs.py, docs/evidence-bundle.md).
 
 Revision ID: 0990
-Revises: 0950
+Revises: 0980
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0990"
-down_revision: str | Sequence[str] | None = "0950"
+down_revision: str | Sequence[str] | None = "0980"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

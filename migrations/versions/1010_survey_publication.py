@@ -4,7 +4,7 @@ No row: the unit publishes on /hasil/<unit code> (the rule). A row with publishe
 turns the public page off (docs/surveys-results-public.md).
 
 Revision ID: 1010
-Revises: 0970 (0950 on its own: after the skm merge it follows 0970)
+Revises: 0990
 Create Date: 2026-12-04 16:05:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1010"
-down_revision: str | Sequence[str] | None = "0970"
+down_revision: str | Sequence[str] | None = "0990"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

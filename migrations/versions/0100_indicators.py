@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0100'
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """surveys: instrument versions, service types, campaigns, sources, responses, answers
 
 Revision ID: 0200
-Revises: 0110
+Revises: 0001
 Create Date: 2026-11-29 13:24:17.023305
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0200'
-down_revision: str | Sequence[str] | None = "0110"
+down_revision: str | Sequence[str] | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0210'
-down_revision: str | Sequence[str] | None = "0200"
+down_revision: str | Sequence[str] | None = '0200'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

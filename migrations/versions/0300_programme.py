@@ -1,7 +1,7 @@
 """programme
 
 Revision ID: 0300
-Revises: 0210
+Revises: 0001
 Create Date: 2026-11-29 13:24:03.676968
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0300'
-down_revision: str | Sequence[str] | None = "0210"
+down_revision: str | Sequence[str] | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

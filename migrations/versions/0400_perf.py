@@ -7,7 +7,7 @@ sorted; this index serves that GROUP BY (and the one-service filter) from the in
 Measured with bench/survey_indices.py (figures in bench/README.md).
 
 Revision ID: 0400_perf
-Revises: 0300
+Revises: 0110, 0200, 0300
 Create Date: 2026-11-29 15:00:00
 """
 

@@ -1,7 +1,7 @@
 """merge the survey guard branch (0210) with 0400_perf: one head again
 
 Revision ID: 0500
-Revises: 0400_perf
+Revises: 0210, 0400_perf
 Create Date: 2026-11-29 15:15:00
 """
 

@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0800'
-down_revision: str | Sequence[str] | None = "0700"
+down_revision: str | Sequence[str] | None = '0700'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

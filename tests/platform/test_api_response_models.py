@@ -28,6 +28,7 @@ BINARY = {
     ("GET", "/api/v1/survey-campaigns/{campaign_id}/report.docx"),
     ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.pdf"),
     ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.docx"),
+    ("GET", "/api/v1/assessments/{assessment_id}/report.pdf"),
 }
 
 # Free-form objects allowed on purpose, each with the reason.

@@ -34,6 +34,11 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting (several servers then start side by side)."""
         port = self.port or free_port()
         self.base = f"http://127.0.0.1:{port}"
         with open(self.log, "a") as log:
@@ -42,6 +47,8 @@ class ServerProcess:
                  "--port", str(port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
+
+    def wait_ready(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]

@@ -30,13 +30,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import re
 import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -81,6 +80,7 @@ DAILY_JOBS = {"deadlines", "action_items", "partnerships", "campaigns", "evidenc
 EMAILS = {"coord_a1": "koordinator@a1.go.id", "member_a1": "anggota@a1.go.id",
           "reviewer_a": "kanwil@a.go.id"}
 IN_FLIGHT = "masih diproses"  # the 409 of a key whose first request has not finished
+ANSWER_LOST = "sudah dijalankan"  # the 409 of a key whose request was done, answer lost
 
 if not os.environ.get("ZONA_TEST_DATABASE_URL", "").startswith("postgresql"):
     pytestmark = [pytestmark, pytest.mark.skip(
@@ -132,6 +132,7 @@ class Load:
         self.files: dict[str, bytes] = {}  # sha256 -> bytes of every file sent
         self.broke: list[str] = []
         self.review_steps: dict[int, list[str]] = {}  # assessment -> steps done, in order
+        self.answer_lost: set = set()  # (kind, id): done by the dead A, its answer lost
         self.coord = self.reviewer = None
         self.coord_csrf = self.reviewer_csrf = ""
 
@@ -368,11 +369,20 @@ def wait_for(what: str, check, timeout: float = 30.0):
 
 def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
     url = scratch_database_url
+    phases: dict[str, float] = {}
+    clock = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        phases[name] = round(time.monotonic() - clock, 1)
+        clock = time.monotonic()
+
     mail, hooks = MailSink(), WebhookSink()
     mail.start()
     hooks.start()
     seed = seed_database(url, mail, hooks)
     engine = make_engine(url)
+    phase("seed")
     a = ServerProcess(replica_env(url, tmp_path, "a", mail), tmp_path / "a.log")
     b = ServerProcess(replica_env(url, tmp_path, "b", mail), tmp_path / "b.log")
     replicas = Replicas(a, b)
@@ -384,6 +394,7 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
         b.launch()  # side by side: their first rounds of the daily jobs race
         a.wait_ready()
         b.wait_ready()
+        phase("start")
         period = datetime.now(WIB).date().isoformat()
 
         def jobs_done():
@@ -393,6 +404,7 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
             return {job for job, status in rows if status == "done"} == DAILY_JOBS
 
         wait_for("the daily jobs", jobs_done)
+        phase("jobs")
 
         threads = [threading.Thread(target=getattr(load, name), name=name, daemon=True)
                    for name in MIN_ACKS]
@@ -408,6 +420,7 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
             time.sleep(0.05)
         assert all(t.is_alive() for t in threads), [o.unexpected for o in load.out.values()]
         acked_before_kill = load.acks()
+        phase("load")
         a.kill9()  # mid-load: every client is sending
         replicas.killed.set()
         time.sleep(AFTER_KILL_SECONDS)
@@ -438,13 +451,14 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
                 resolved[("review", ident)] = reviewer.post(
                     b.base + request["path"], json=request["json"], headers=headers)
         for (kind, ident), sent in resolved.items():
-            if kind == "review" and sent.status_code == 409:
-                # The dead A decided it and died before storing the answer: the state
-                # refuses a second decision (the database is checked below).
-                assert IN_FLIGHT not in sent.text, sent.text[:300]
+            if sent.status_code == 409:
+                # The dead A did it and died before storing its answer: "sudah dijalankan",
+                # not run again (app.services.idempotency; the database is checked below).
+                assert ANSWER_LOST in sent.text, sent.text[:300]
+                load.answer_lost.add((kind, ident))
             else:
                 assert sent.status_code in (200, 201), (kind, ident, sent.text[:300])
-            load.out[kind].acked[ident] = sent
+                load.out[kind].acked[ident] = sent
             if kind == "review":
                 load.review_steps[ident[0]].append(ident[2])
 
@@ -465,14 +479,18 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
                 s == "sent" or (by or "").find(dead) >= 0 for s, by in mails) and all(
                 s == "succeeded" or (by or "").find(dead) >= 0 for s, by in deliveries)
 
+        phase("after the kill")
         wait_for("e-mails and webhooks sent", settled)
+        phase("settle")
         check_everything(engine, load, seed, mail, hooks, b, period, dead)
+        phase("check")
         print(f"\nreplicas: acknowledged before the kill {acked_before_kill}; in all "
               f"{load.acks()}; sent again after the kill "
               f"{ {k: len(o.retried) for k, o in load.out.items()} }; keys held by the dead "
               f"replica {sum(len(o.deferred) for o in load.out.values())}; e-mails "
               f"{len(mail.messages)}; webhooks {sum(hooks.received().values())}; "
-              f"{time.monotonic() - started:.1f} s")
+              f"answers lost with the dead replica {len(load.answer_lost)}; "
+              f"{time.monotonic() - started:.1f} s {phases}")
     finally:
         load.stop.set()
         a.stop()
@@ -524,6 +542,7 @@ def check_everything(engine, load: Load, seed: dict, mail: MailSink, hooks: Webh
     for digest, sent in load.out["evidence"].acked.items():
         assert ids[digest] == sent.json()["id"]
     assert set(ids) <= set(load.files)  # nothing stored that was not sent
+    assert {digest for kind, digest in load.answer_lost if kind == "evidence"} <= set(ids)
     with httpx.Client(timeout=15, headers={"Authorization": f"Bearer {seed['token']}"}) as c:
         for digest, evidence_id in ids.items():
             got = c.get(f"{b.base}/api/v1/evidence/{evidence_id}/download")

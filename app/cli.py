@@ -26,6 +26,9 @@ app.add_typer(webhooks_app, name="webhooks")
 jobs_app = typer.Typer(help="Scheduled work: deadline and expiry checks, digests, e-mail.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+storage_app = typer.Typer(help="The evidence file store (docs/storage.md).",
+                          no_args_is_help=True)
+app.add_typer(storage_app, name="storage")
 
 
 def _engine():
@@ -212,7 +215,7 @@ def check(
     url = make_url(settings.resolved_database_url())
     typer.echo(f"environment : {settings.environment}")
     typer.echo(f"database    : {url.render_as_string(hide_password=True)}")
-    typer.echo(f"uploads     : {settings.resolved_upload_dir()}")
+    typer.echo(f"uploads     : {_store_description(settings)}")
     reachable = False
     try:
         with engine.connect() as connection:
@@ -228,11 +231,20 @@ def check(
     if settings.oidc_enabled:
         problems += _check_sso(settings)
     if (files or remove_orphans) and reachable:
-        problems += _check_files(engine, settings.resolved_upload_dir(),
-                                 remove_orphans=remove_orphans, verify_hash=not size_only)
+        problems += _check_files(engine, settings, remove_orphans=remove_orphans,
+                                 verify_hash=not size_only)
     if problems:
         _fail("\n".join(problems))
     typer.echo("OK")
+
+
+def _store_description(settings) -> str:
+    from app.services import storage
+
+    try:
+        return storage.from_settings(settings).describe()
+    except storage.StorageError as exc:
+        return f"(invalid: {exc})"
 
 
 def _check_sso(settings) -> list[str]:
@@ -264,16 +276,21 @@ def _check_sso(settings) -> list[str]:
     return problems
 
 
-def _check_files(engine, upload_dir: Path, *, remove_orphans: bool,
-                 verify_hash: bool) -> list[str]:
+def _check_files(engine, settings, *, remove_orphans: bool, verify_hash: bool) -> list[str]:
     """Print the evidence store sweep; the problems that make `check` fail (missing files)."""
+    from app.services import storage
     from app.services.lke import evidence_store
 
-    with Session(engine) as session:
-        report = evidence_store.check_files(
-            session, upload_dir=upload_dir, verify_hash=verify_hash,
-            remove_older_than=evidence_store.ORPHAN_MIN_AGE_SECONDS if remove_orphans else None,
-        )
+    try:
+        store = storage.from_settings(settings)
+        with Session(engine) as session:
+            report = evidence_store.check_files(
+                session, store=store, verify_hash=verify_hash,
+                remove_older_than=(evidence_store.ORPHAN_MIN_AGE_SECONDS
+                                   if remove_orphans else None),
+            )
+    except storage.StorageError as exc:
+        return [f"File store not readable: {exc}"]
     typer.echo(f"files       : {report.rows} evidence file(s) in the database, "
                f"{report.files} file(s) in the store"
                f" ({'size and sha256' if verify_hash else 'size only'} compared)")
@@ -293,7 +310,7 @@ def _check_files(engine, upload_dir: Path, *, remove_orphans: bool,
             typer.echo(f"  {path}")
     if report.missing:
         return [f"{len(report.missing)} evidence file(s) missing or damaged: restore them "
-                "from a backup of the upload folder."]
+                "from a backup of the file store."]
     return []
 
 
@@ -537,6 +554,46 @@ def jobs_run_once(
     done = Runner(_engine(), get_settings()).run_once(now)
     for job, result in done.items():
         typer.echo(f"{job}: {result}")
+
+
+@storage_app.command("migrate")
+def storage_migrate(
+    source: Path = typer.Option(
+        None, help="The local folder to copy from (default: ZONA_UPLOAD_DIR, i.e. "
+        "<data dir>/uploads)."),
+    to: str = typer.Option(
+        "", "--to", help="The store to copy into, s3://bucket/prefix (default: "
+        "ZONA_STORAGE_URL); endpoint and credentials from the ZONA_S3_* settings."),
+) -> None:
+    """Copy the evidence files of a local folder into an S3 store and verify every sha256
+    there (read back from the store). Safe to run again: files already there with the right
+    content are only verified. Exit code 1 when a file is absent or any hash differs."""
+    from app.services import storage
+    from app.services.lke import evidence_store
+
+    settings = get_settings()
+    target_url = (to or settings.storage_url).strip()
+    if not target_url.startswith("s3://"):
+        _fail("Name the S3 store to copy into: ZONA_STORAGE_URL=s3://bucket/prefix or "
+              "--to s3://bucket/prefix (with ZONA_S3_ENDPOINT_URL and the credentials).")
+    try:
+        target = storage.from_settings(settings.model_copy(update={"storage_url": target_url}))
+        if (problem := target.probe()) is not None:
+            _fail(f"{target.describe()}: {problem}")
+        origin = storage.local(source or settings.resolved_upload_dir())
+        typer.echo(f"from        : {origin.describe()}")
+        typer.echo(f"to          : {target.describe()}")
+        with Session(_engine()) as session:
+            report = evidence_store.migrate_files(
+                session, source=origin, target=target, progress=typer.echo)
+    except storage.StorageError as exc:
+        _fail(f"File store: {exc}")
+    typer.echo(f"files       : {report.files} named by the database; {report.copied} copied, "
+               f"{report.present} already there; every sha256 verified in the target")
+    if not report.ok:
+        _fail(f"{len(report.problems)} file(s) not copied or not verified:\n  "
+              + "\n  ".join(report.problems))
+    typer.echo("OK")
 
 
 def main() -> None:

@@ -18,6 +18,23 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: str = ""
     upload_dir: Path | None = None
+    # Where evidence files live (app/services/storage, docs/storage.md): empty, the local
+    # upload folder above; "s3://bucket/prefix", an S3-compatible object store (AWS S3,
+    # MinIO, Ceph RGW, SeaweedFS) reached with the s3_* settings below. Every replica of
+    # one deployment must name the same store.
+    storage_url: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS; e.g. http://seaweedfs:8333, https://minio.example
+    s3_region: str = ""  # empty: boto3's default (us-east-1 for AWS)
+    s3_access_key_id: str = ""  # empty: boto3's chain (AWS_* variables, an instance role)
+    s3_secret_access_key: str = ""
+    s3_addressing_style: str = "path"  # "path" (most self-hosted stores) | "virtual" | "auto"
+    # Downloads as a redirect to a pre-signed URL (after Zona's permission check), valid
+    # this many seconds; off: Zona streams the file itself. The public endpoint is where
+    # browsers reach the store, when it differs from s3_endpoint_url.
+    s3_presigned_downloads: bool = False
+    s3_presign_seconds: int = 60
+    s3_public_endpoint_url: str = ""
+    s3_staging_dir: Path | None = None  # uploads on their way to S3 (default: system temp)
     timezone: str = "Asia/Jakarta"
     default_language: str = "id"
     max_upload_mb: int = 20

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -408,3 +408,37 @@ def public(*, csrf: bool = True):
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+# --- sending a stored file ----------------------------------------------------------------
+
+def attachment_disposition(filename: str) -> str:
+    """Content-Disposition for an attachment (RFC 6266; the UTF-8 form for other names),
+    as Starlette's FileResponse writes it."""
+    from urllib.parse import quote
+
+    quoted = quote(filename)
+    if quoted != filename:
+        return f"attachment; filename*=utf-8''{quoted}"
+    return f'attachment; filename="{filename}"'
+
+
+def stored_file_response(download) -> Response:
+    """An evidence download (app.services.lke.evidence.Download) as both faces send it: a
+    file from the local folder, the object's bytes streamed in pieces from S3, or a redirect
+    to a short-lived pre-signed URL (the permission was checked before it was made)."""
+    from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+
+    headers = dict(download.headers)
+    if download.redirect_url:
+        return RedirectResponse(download.redirect_url, status_code=307,
+                                headers={"Cache-Control": "private, no-store"})
+    if download.path is not None:
+        return FileResponse(download.path, media_type=download.media_type,
+                            filename=download.filename, content_disposition_type="attachment",
+                            headers=headers)
+    headers.update({"Content-Disposition": attachment_disposition(download.filename),
+                    "Content-Length": str(download.file.size)})
+    # A plain iterator: Starlette pulls it in a worker thread, one piece at a time.
+    return StreamingResponse(download.file.chunks(), media_type=download.media_type,
+                             headers=headers)

@@ -26,6 +26,9 @@ from app.config import Settings
 from app.db import make_engine
 from tests.support.browser import screenshot
 
+# The file store fixtures (a real S3 server: SeaweedFS, or the one ZONA_TEST_S3_URL names).
+pytest_plugins = ["tests.support.s3"]
+
 # Reference data, kept between tests: the migrations' own rows and the bundled survey
 # instruments (loaded once, when the engine is first asked for).
 KEEP_TABLES: set[str] = {"alembic_version", "survey_instrument"}

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.deps import public
 from app.migrate import at_head
-from app.services.durable_files import probe_writable
+from app.services import storage
 
 log = logging.getLogger("zona.health")
 router = APIRouter(tags=["health"], include_in_schema=False)
@@ -23,7 +23,8 @@ def healthz() -> dict:
 @router.get("/readyz", dependencies=[Depends(public())])
 def readyz(request: Request) -> JSONResponse:
     """The database answers and its schema is at the newest migration, and the upload store
-    takes a file (a small probe file created, fsync-ed and deleted)."""
+    takes a file (local folder: a small probe file created, fsync-ed and deleted; S3: the
+    bucket answers)."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
@@ -35,10 +36,10 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"status": "unavailable", "database": True, "migrations": "behind"}, status_code=503
         )
-    upload_dir = request.app.state.settings.resolved_upload_dir()
-    problem = probe_writable(upload_dir)
+    store = storage.from_settings(request.app.state.settings)
+    problem = store.probe()
     if problem is not None:  # the reason is public, the path only in the log
-        log.error("readyz: upload store %s not writable: %s", upload_dir, problem)
+        log.error("readyz: upload store %s not writable: %s", store.describe(), problem)
         return JSONResponse(
             {"status": "unavailable", "database": True, "migrations": "head",
              "uploads": False, "reason": f"upload store not writable: {problem}"},

@@ -30,8 +30,7 @@ async def _upload(client, csrf, unit_id, name, data, title=None, media="applicat
     )
 
 
-async def test_pdf_upload_is_stored_under_a_random_name_with_its_hash(client, world, db,
-                                                                      settings):
+async def test_pdf_upload_is_stored_under_its_sha256(client, world, db, settings):
     csrf = await login(client, "member_a1")
     unit = world.unit("UNIT-A1")
     response = await _upload(client, csrf, unit, "SK Tim ZI.pdf", PDF, title="SK Tim ZI 2025")
@@ -44,7 +43,7 @@ async def test_pdf_upload_is_stored_under_a_random_name_with_its_hash(client, wo
     row = db.get(Evidence, body["id"])
     stored = settings.resolved_upload_dir() / "evidence" / row.stored_name[:2] / row.stored_name
     assert stored.read_bytes() == PDF
-    assert "SK" not in row.stored_name and len(row.stored_name) == 40
+    assert row.stored_name == hashlib.sha256(PDF).hexdigest()  # content addressed
     # outside the static folder
     assert "static" not in stored.resolve().parts
     audit = db.exec(select(AuditRecord).where(AuditRecord.entity == "evidence")).all()

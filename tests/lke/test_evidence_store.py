@@ -60,12 +60,15 @@ def test_the_file_is_in_place_and_synced_before_the_row_is_committed(db, world, 
 
     monkeypatch.setattr(db, "commit", commit)
     row = _upload(db, world, tmp_path)
-    # the new folders (evidence/, evidence/<xx>/) are synced into their parents first
-    assert events[-4:] == ["fsync file", "rename", "fsync dir", "commit"]
+    # the content synced, then renamed into place, the folder synced, and only then the
+    # commit (new folders, evidence/<xx>/, are synced into their parents on the way)
+    assert events[-3:] == ["rename", "fsync dir", "commit"]
+    assert "fsync file" in events[:-3] and events.count("rename") == 1
     assert _files(tmp_path) == [evidence.stored_path(tmp_path, row.stored_name)]
 
 
-def test_a_commit_that_fails_leaves_no_file(db, world, tmp_path, monkeypatch):
+def test_a_commit_that_fails_leaves_no_row_and_an_orphan_for_the_sweep(db, world, tmp_path,
+                                                                     monkeypatch):
     seen: list = []
     with monkeypatch.context() as patch, pytest.raises(DiskFull):
         _failing_commit(db, patch, tmp_path, seen)
@@ -73,8 +76,16 @@ def test_a_commit_that_fails_leaves_no_file(db, world, tmp_path, monkeypatch):
     # at the commit the file was already whole under its final name, and nothing else
     assert len(seen) == 1 and len(seen[0]) == 1
     assert not seen[0][0].name.startswith(".")
-    # after the failure: neither the row nor the file
+    assert seen[0][0].name == hashlib.sha256(PDF).hexdigest()
+    # after the failure: no row; the file stays (another upload of the same bytes may name
+    # it by now), as an orphan that the sweep reports and removes once old enough
     assert db.exec(select(Evidence)).all() == []
+    assert _files(tmp_path) == seen[0]
+    report = evidence_store.check_files(db, upload_dir=tmp_path)
+    assert report.orphans == [str(seen[0][0])] and report.ok
+    report = evidence_store.check_files(db, upload_dir=tmp_path, remove_older_than=3600,
+                                        now=time.time() + 3600)
+    assert report.removed == [str(seen[0][0])]
     assert _files(tmp_path) == []
 
 
@@ -101,9 +112,8 @@ def test_a_crash_between_rename_and_commit_leaves_an_orphan_that_check_reports(
 ):
     upload_dir = check.upload_dir
     kept = _upload(db, world, upload_dir)
-    # The process dies in the commit: no row, and none of the clean-up runs.
+    # The process dies in the commit: no row.
     with monkeypatch.context() as patch, pytest.raises(DiskFull):
-        patch.setattr(durable_files.PendingFile, "discard", lambda self: None)
         _failing_commit(db, patch, upload_dir, [])
         _upload(db, world, upload_dir, data=PNG, name="foto.png")
     orphan = next(p for p in _files(upload_dir) if p.read_bytes() == PNG)
@@ -143,7 +153,7 @@ def test_a_missing_or_damaged_file_is_reported_with_a_non_zero_exit(db, world, c
     absent = _upload(db, world, upload_dir)
     damaged = _upload(db, world, upload_dir, data=PNG, name="foto.png")
     shortened = _upload(db, world, upload_dir, data=PDF + b"% more", name="lain.pdf")
-    fine = _upload(db, world, upload_dir, name="baik.pdf")
+    fine = _upload(db, world, upload_dir, data=PDF + b"% baik", name="baik.pdf")
     evidence.stored_path(upload_dir, absent.stored_name).unlink()
     damaged_path = evidence.stored_path(upload_dir, damaged.stored_name)
     damaged_path.write_bytes(PNG[:-1] + b"\x01")  # same size, one byte changed

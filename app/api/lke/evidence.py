@@ -14,13 +14,21 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from app.api.problems import PROBLEM_MEDIA_TYPE
 from app.api.types import Timestamp
-from app.deps import IdempotencyKey, SessionDep, SettingsDep, requires
+from app.deps import IdempotencyKey, SessionDep, SettingsDep, requires, stored_file_response
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal
 from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
 from app.services.lke.inputs import EvidenceLinkIn, LinkIn, ValidityIn
+from app.services.storage import from_settings as store_from_settings
+
+#: The file store (an S3 endpoint) did not answer: nothing was stored or changed.
+STORE_UNAVAILABLE = {
+    "description": "The file store did not answer; nothing was changed. Try again later.",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 
 router = APIRouter(tags=["evidence"])
 
@@ -119,7 +127,8 @@ def list_evidence(
     return [EvidenceOut.of(r) for r in rows]
 
 
-@router.post("/units/{unit_id}/evidence", response_model=EvidenceOut, status_code=201)
+@router.post("/units/{unit_id}/evidence", response_model=EvidenceOut, status_code=201,
+             responses={503: STORE_UNAVAILABLE})
 def upload_evidence(
     session: SessionDep,
     settings: SettingsDep,
@@ -136,7 +145,7 @@ def upload_evidence(
     The type is checked by content; an empty file, a wrong type -> 422, too large -> 413."""
     row = svc.upload_file(
         session, actor=principal, unit_id=unit_id, filename=file.filename, stream=file.file,
-        upload_dir=settings.resolved_upload_dir(),
+        store=store_from_settings(settings),
         max_bytes=settings.max_upload_mb * 1024 * 1024, title=title, valid_until=valid_until,
     )
     return EvidenceOut.of(row)
@@ -168,7 +177,13 @@ def set_validity(session: SessionDep, principal: WriteAny, evidence_id: int, bod
 @router.get(
     "/evidence/{evidence_id}/download",
     response_class=FileResponse,
-    responses={200: {"description": "The file, as an attachment"}},
+    responses={
+        200: {"description": "The file, as an attachment (streamed from the file store)"},
+        307: {"description": "With S3 storage and ZONA_S3_PRESIGNED_DOWNLOADS on: a redirect "
+                             "to a pre-signed URL of the file, valid for "
+                             "ZONA_S3_PRESIGN_SECONDS, served as an attachment"},
+        503: STORE_UNAVAILABLE,
+    },
 )
 def download_evidence(
     request: Request, session: SessionDep, settings: SettingsDep, principal: ReadAny,
@@ -177,12 +192,9 @@ def download_evidence(
     """The stored file, as an attachment (only for callers who may read its unit)."""
     file = svc.download(
         session, actor=principal, evidence_id=evidence_id,
-        upload_dir=settings.resolved_upload_dir(),
+        store=store_from_settings(settings),
     )
-    return FileResponse(
-        file.path, media_type=file.media_type, filename=file.filename,
-        content_disposition_type="attachment", headers=dict(file.headers),
-    )
+    return stored_file_response(file)
 
 
 @router.delete("/evidence/{evidence_id}", response_model=EvidenceOut)
@@ -191,13 +203,14 @@ def delete_evidence(session: SessionDep, principal: WriteAny, evidence_id: int):
     return EvidenceOut.of(svc.delete(session, actor=principal, evidence_id=evidence_id))
 
 
-@router.post("/evidence/{evidence_id}/restore", response_model=EvidenceOut)
+@router.post("/evidence/{evidence_id}/restore", response_model=EvidenceOut,
+             responses={503: STORE_UNAVAILABLE})
 def restore_evidence(session: SessionDep, settings: SettingsDep, principal: WriteAny,
                      evidence_id: int):
     """Undo a delete: back in the library (its links to questions are not put back). 404
     when no deleted evidence has that id; 422 when its stored file is gone."""
     return EvidenceOut.of(svc.restore(session, actor=principal, evidence_id=evidence_id,
-                                      upload_dir=settings.resolved_upload_dir()))
+                                      store=store_from_settings(settings)))
 
 
 @router.get("/assessments/{assessment_id}/evidence", response_model=AssessmentEvidenceOut)

@@ -12,7 +12,7 @@ from app.models.base import utc_field
 
 class Evidence(SQLModel, table=True):
     """One document or link in a unit's evidence library. Files are stored outside the
-    static folder under ``stored_name`` (random); nothing about them is trusted from the
+    static folder under ``stored_name`` (their sha256); nothing about them is trusted from the
     uploader but the display name, which is sanitised."""
 
     __tablename__ = "evidence"
@@ -23,7 +23,9 @@ class Evidence(SQLModel, table=True):
     title: str = Field(max_length=200)
     url: str | None = Field(default=None, max_length=2000)  # links only
     original_name: str | None = Field(default=None, max_length=200)  # sanitised
-    stored_name: str | None = Field(default=None, max_length=80, unique=True)
+    # The sha256 of the bytes (content addressed: rows with the same bytes share one stored
+    # file); files stored before that keep their random name.
+    stored_name: str | None = Field(default=None, max_length=80, index=True)
     media_type: str | None = Field(default=None, max_length=120)  # from the content
     size: int | None = None
     sha256: str | None = Field(default=None, max_length=64, index=True)

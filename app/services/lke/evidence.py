@@ -1,8 +1,13 @@
 """Evidence (eviden): a unit's library of files and links, linked to assessment questions.
 
-Files are checked by their content (app.domain.files), never by their name, streamed to
-the upload folder (outside the static folder) under a random name with their sha256, and
-served back only to people who may read the unit, as attachments. A link is an http(s) URL.
+Files are checked by their content (app.domain.files), never by their name, and kept in
+the file store (app.services.storage: the local upload folder, outside the static folder, or
+an S3-compatible object store) under their sha256: the same bytes are stored once, however
+many evidence rows name them (older rows keep the random name they were stored under). A
+file is in the store, verified, before its row is committed; a file no row names any more
+(an upload whose commit failed) is an orphan that ``zona check --files --remove-orphans``
+sweeps (app.services.lke.evidence_store). Files are served back only to people who may
+read the unit, as attachments. A link is an http(s) URL.
 
 One evidence can support several questions, and be carried over to next year's assessment.
 Linking and unlinking are writes to the assessment: refused (409) unless it is editable.
@@ -10,7 +15,7 @@ Linking and unlinking are writes to the assessment: refused (409) unless it is e
 from __future__ import annotations
 
 import hashlib
-import secrets
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -27,9 +32,12 @@ from app.domain.files import download_name as _download_name
 from app.models.lke.assessments import Assessment
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.security.principal import Principal, missing
-from app.services import audit, durable_files, units
+from app.services import audit, storage, units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound, ServiceError
 from app.services.lke import assessments
+from app.services.storage import FileStore, StorageError, StoredFile
+
+log = logging.getLogger("zona.evidence")
 
 CHUNK = 1024 * 1024
 MAX_TITLE = 200
@@ -39,6 +47,12 @@ EVIDENCE_SUBDIR = "evidence"
 
 class TooLarge(ServiceError):
     status_code = 413
+
+
+class StoreUnavailable(ServiceError):
+    """The file store did not answer or refused (the reason is logged, not shown)."""
+
+    status_code = 503
 
 
 def _now() -> datetime:
@@ -57,11 +71,35 @@ def actor_label(actor: Principal | None) -> str:
 
 # --- the file store ---------------------------------------------------------------------
 
-def stored_path(upload_dir: Path, stored_name: str) -> Path:
-    """Where a stored file lives: <upload_dir>/evidence/<2 chars>/<random name>."""
-    if not stored_name.isalnum():
+def stored_key(stored_name: str) -> str:
+    """The key of a stored file in any store: evidence/<2 chars>/<name>, the name being the
+    file's sha256 (or, for files stored before content addressing, a random name)."""
+    if not stored_name or not stored_name.isalnum():
         raise NotFound("Berkas eviden tidak ditemukan.")
-    return upload_dir / EVIDENCE_SUBDIR / stored_name[:2] / stored_name
+    return f"{EVIDENCE_SUBDIR}/{stored_name[:2]}/{stored_name}"
+
+
+def stored_path(upload_dir: Path, stored_name: str) -> Path:
+    """Where a stored file lives in the local store: <upload_dir>/evidence/<2>/<name>."""
+    return upload_dir.joinpath(*stored_key(stored_name).split("/"))
+
+
+def file_store(upload_dir: Path | None = None, store: FileStore | None = None) -> FileStore:
+    """The store a use case works on: ``store`` when given (the faces pass the one chosen
+    from the settings, app.services.storage.from_settings), else the local folder
+    ``upload_dir``."""
+    if store is not None:
+        return store
+    if upload_dir is None:
+        raise TypeError("upload_dir or store is required")
+    return storage.local(upload_dir)
+
+
+def _unavailable(exc: StorageError) -> StoreUnavailable:
+    log.error("evidence store: %s", exc)
+    return StoreUnavailable(
+        "Penyimpanan berkas sedang tidak dapat dihubungi; coba lagi beberapa saat lagi."
+    )
 
 
 @dataclass
@@ -121,10 +159,11 @@ def upload_file(
     unit_id: int,
     filename: str | None,
     stream: BinaryIO,
-    upload_dir: Path,
+    upload_dir: Path | None = None,
     max_bytes: int,
     title: str | None = None,
     valid_until: date | None = None,
+    store: FileStore | None = None,
 ) -> Evidence:
     """Store an uploaded file in the unit's library after checking what it really is
     (``valid_until``: the last day it is valid, optional)."""
@@ -133,24 +172,31 @@ def upload_file(
     if problems := validity_problems(valid_until):
         raise Invalid("Berkas eviden tidak disimpan.", problems=problems)
     original = sanitise_filename(filename)
-    stored_name = secrets.token_hex(20)
-    # Written under a temporary name beside its final one, fsync-ed, renamed into place and
-    # the folder fsync-ed BEFORE the row is committed (app.services.durable_files).
-    pending = durable_files.PendingFile(stored_path(upload_dir, stored_name))
+    store = file_store(upload_dir, store)
+    # Staged (hashed and counted as it arrives), checked, then stored under its sha256 and
+    # verified there BEFORE the row is committed: the local store renames it into place and
+    # fsyncs the folder (app.services.durable_files), S3 checks its Content-MD5 and size.
+    # Bytes already stored are not written again.
     try:
-        received = _receive(stream, pending.file, max_bytes)
-        pending.seal()
-        try:
-            kind = identify(received.head, lambda: open(pending.temp, "rb"))
-        except RefusedFile as exc:
-            raise Invalid(f"{original}: {exc}") from None
-        pending.publish()
-        row = Evidence(
-            unit_id=unit_id, kind="file", title=_clean_title(title, original),
-            original_name=original, stored_name=stored_name, media_type=kind.media_type,
-            size=received.size, sha256=received.sha256, valid_until=valid_until,
-            uploaded_by=actor.user_id if actor else None, uploaded_by_label=actor_label(actor),
-        )
+        with store.staging(EVIDENCE_SUBDIR) as staged:
+            received = _receive(stream, staged.file, max_bytes)
+            staged.seal()
+            try:
+                kind = identify(received.head, staged.open)
+            except RefusedFile as exc:
+                raise Invalid(f"{original}: {exc}") from None
+            store.put(stored_key(received.sha256), staged, size=received.size)
+    except (StorageError, OSError) as exc:
+        raise _unavailable(StorageError(str(exc))) from exc
+    row = Evidence(
+        unit_id=unit_id, kind="file", title=_clean_title(title, original),
+        original_name=original, stored_name=received.sha256, media_type=kind.media_type,
+        size=received.size, sha256=received.sha256, valid_until=valid_until,
+        uploaded_by=actor.user_id if actor else None, uploaded_by_label=actor_label(actor),
+    )
+    # If the commit fails, the stored file stays: another row may name the same bytes; one
+    # that no row names is an orphan for the sweep (app.services.lke.evidence_store).
+    try:
         session.add(row)
         session.flush()
         audit.record(
@@ -158,12 +204,10 @@ def upload_file(
             unit_id=unit_id, after=audit.snapshot(row),
         )
         session.commit()
-        return row
     except BaseException:
-        if pending.published:
-            session.rollback()
-        pending.discard()  # no row committed: no file either
+        session.rollback()
         raise
+    return row
 
 
 def check_url(url: str) -> list[str]:
@@ -297,16 +341,24 @@ def download_name(row: Evidence) -> str:
 
 
 def open_file(
-    session: Session, *, actor: Principal | None, evidence_id: int, upload_dir: Path
-) -> tuple[Evidence, Path]:
-    """The evidence and its stored file, for a download by someone who may read the unit."""
+    session: Session, *, actor: Principal | None, evidence_id: int,
+    upload_dir: Path | None = None, store: FileStore | None = None,
+) -> tuple[Evidence, StoredFile]:
+    """The evidence and its stored file, for someone who may read the unit: ``file.open()``
+    is a readable binary stream, ``file.chunks()`` its bytes in pieces, from either store
+    (``file.local_path`` is the file on disk in the local store)."""
     row = get(session, actor=actor, evidence_id=evidence_id)
     if row.kind != "file" or not row.stored_name:
         raise NotFound("Eviden ini berupa tautan, bukan berkas.")
-    path = stored_path(upload_dir, row.stored_name)
-    if not path.is_file():
+    store = file_store(upload_dir, store)
+    key = stored_key(row.stored_name)
+    try:
+        found = store.stat(key)
+    except StorageError as exc:
+        raise _unavailable(exc) from exc
+    if found is None:
         raise NotFound("Berkas eviden tidak ditemukan di penyimpanan.")
-    return row, path
+    return row, StoredFile(store=store, key=key, size=found.size)
 
 
 #: Served with every evidence download: never cached, never rendered by the browser (a stored
@@ -319,23 +371,37 @@ DOWNLOAD_HEADERS = {
 
 @dataclass(frozen=True)
 class Download:
-    """A stored evidence file as both faces send it: always as an attachment."""
+    """A stored evidence file as both faces send it: always as an attachment, streamed from
+    the store (``file``), or, where the store offers it and the setting asks for it, a
+    redirect to a short-lived pre-signed URL (``redirect_url``)."""
 
-    path: Path
+    file: StoredFile
     media_type: str
     filename: str
     headers: Mapping[str, str] = field(default_factory=lambda: dict(DOWNLOAD_HEADERS))
+    redirect_url: str | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The file on local disk (local store only)."""
+        return self.file.local_path
 
 
 def download(
-    session: Session, *, actor: Principal | None, evidence_id: int, upload_dir: Path
+    session: Session, *, actor: Principal | None, evidence_id: int,
+    upload_dir: Path | None = None, store: FileStore | None = None,
 ) -> Download:
-    """What to send for a download of an evidence file, for someone who may read the unit."""
-    row, path = open_file(session, actor=actor, evidence_id=evidence_id, upload_dir=upload_dir)
-    return Download(
-        path=path, media_type=row.media_type or "application/octet-stream",
-        filename=download_name(row),
-    )
+    """What to send for a download of an evidence file, for someone who may read the unit
+    (the permission is checked here, before any address of the file is handed out)."""
+    row, file = open_file(session, actor=actor, evidence_id=evidence_id,
+                          upload_dir=upload_dir, store=store)
+    media_type = row.media_type or "application/octet-stream"
+    filename = download_name(row)
+    try:
+        url = file.store.presigned_url(file.key, filename=filename, media_type=media_type)
+    except StorageError as exc:
+        raise _unavailable(exc) from exc
+    return Download(file=file, media_type=media_type, filename=filename, redirect_url=url)
 
 
 def _live_links_of_evidence(session: Session, evidence_id: int) -> list[EvidenceLink]:
@@ -392,14 +458,21 @@ def deleted(session: Session, *, actor: Principal | None, evidence_id: int,
 
 
 def restore(session: Session, *, actor: Principal | None, evidence_id: int,
-            upload_dir: Path) -> Evidence:
+            upload_dir: Path | None = None, store: FileStore | None = None) -> Evidence:
     """Undo a delete: the evidence is back in the library (a file only while its stored file
     is still there). The links the delete released are not put back: the questions it
     supported may have moved on. Audited as "restore"."""
     row = deleted(session, actor=actor, evidence_id=evidence_id)
-    if row.kind == "file" and (not row.stored_name
-                               or not stored_path(upload_dir, row.stored_name).is_file()):
-        raise Invalid("Eviden tidak dapat dipulihkan: berkasnya sudah tidak ada di penyimpanan.")
+    if row.kind == "file":
+        store = file_store(upload_dir, store)
+        try:
+            present = bool(row.stored_name) and row.stored_name.isalnum() and \
+                store.stat(stored_key(row.stored_name)) is not None
+        except StorageError as exc:
+            raise _unavailable(exc) from exc
+        if not present:
+            raise Invalid(
+                "Eviden tidak dapat dipulihkan: berkasnya sudah tidak ada di penyimpanan.")
     before = audit.snapshot(row)
     row.deleted_at = None
     row.deleted_by_label = None

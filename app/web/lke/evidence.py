@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
-from app.deps import SessionDep, SettingsDep, requires
+from app.deps import SessionDep, SettingsDep, requires, stored_file_response
 from app.i18n import gettext as _
 from app.security.principal import Principal
 from app.services import units
@@ -17,6 +17,7 @@ from app.services.lke import assessments, evidence_links
 from app.services.lke import evidence as svc
 from app.services.lke.inputs import EvidenceLinkIn, LinkIn, ValidityIn
 from app.services.season import calendar as season_calendar
+from app.services.storage import from_settings as store_from_settings
 from app.web.confirm import Step, confirmation_step
 from app.web.templating import is_htmx, render
 from app.web.undo import notice
@@ -81,7 +82,7 @@ def library_upload(
     validity = ValidityIn.parse({"valid_until": valid_until or ""})
     row = svc.upload_file(
         session, actor=principal, unit_id=unit_id, filename=file.filename, stream=file.file,
-        upload_dir=settings.resolved_upload_dir(),
+        store=store_from_settings(settings),
         max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
         valid_until=validity.valid_until,
     )
@@ -158,7 +159,7 @@ def library_restore(session: SessionDep, settings: SettingsDep, principal: Write
                     evidence_id: int) -> Response:
     """Undo a delete: the evidence is back in the library (a file only while it is stored)."""
     row = svc.restore(session, actor=principal, evidence_id=evidence_id,
-                      upload_dir=settings.resolved_upload_dir())
+                      store=store_from_settings(settings))
     return RedirectResponse(f"/units/{row.unit_id}/evidence?restored={row.id}", status_code=303)
 
 
@@ -181,12 +182,9 @@ def download(
 ) -> Response:
     file = svc.download(
         session, actor=principal, evidence_id=evidence_id,
-        upload_dir=settings.resolved_upload_dir(),
+        store=store_from_settings(settings),
     )
-    return FileResponse(
-        file.path, media_type=file.media_type, filename=file.filename,
-        content_disposition_type="attachment", headers=dict(file.headers),
-    )
+    return stored_file_response(file)
 
 
 # --- the per-question panel -------------------------------------------------------------
@@ -304,7 +302,7 @@ def question_upload(
         validity = ValidityIn.parse({"valid_until": valid_until or ""})
         row = svc.upload_file(
             session, actor=principal, unit_id=assessment.unit_id, filename=file.filename,
-            stream=file.file, upload_dir=settings.resolved_upload_dir(),
+            stream=file.file, store=store_from_settings(settings),
             max_bytes=settings.max_upload_mb * 1024 * 1024, title=title,
             valid_until=getattr(validity, "valid_until", None),
         )

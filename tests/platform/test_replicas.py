@@ -1,10 +1,11 @@
-"""Two replicas of Zona on one PostgreSQL database and one file store: one is killed
+"""Two replicas of Zona on one PostgreSQL database and one S3 object store: one is killed
 (`kill -9`) in the middle of a load, and nothing acknowledged is lost, nothing is done twice,
 and every scheduled job ran once.
 
 Two real `zona serve` processes (A and B) on free loopback ports share the database (created
-for the test), the file store, the secret key and the public address, as replicas behind a
-load balancer do; each runs the scheduled jobs and the webhook sender in its own thread. Both
+for the test), the evidence store (SeaweedFS's S3 gateway, the ``s3_server`` fixture of
+tests/support/s3.py, under a key prefix of this test's own), the secret key and the public
+address, as replicas behind a load balancer do; each keeps its own data folder; each runs the scheduled jobs and the webhook sender in its own thread. Both
 start at the same moment, so their first rounds of the daily jobs race. Then five clients
 send their work to both replicas in turn, the way a load balancer spreads it:
 
@@ -336,11 +337,13 @@ def seed_database(url: str, mail: MailSink, hooks: WebhookSink) -> dict:
             "token": token, "assessments": assessments, "world": world}
 
 
-def replica_env(url: str, tmp_path, name: str, mail: MailSink) -> dict[str, str]:
+def replica_env(url: str, tmp_path, name: str, mail: MailSink,
+                store: dict[str, object]) -> dict[str, str]:
     env = {**os.environ,
-           # shared by every replica
+           # shared by every replica: the database, the file store (S3), the key, the
+           # public address, the mail server and the jobs' time zone
            "ZONA_DATABASE_URL": url, "ZONA_SECRET_KEY": SECRET,
-           "ZONA_UPLOAD_DIR": str(tmp_path / "shared-uploads"),
+           **{f"ZONA_{name.upper()}": str(value) for name, value in store.items()},
            "ZONA_BASE_URL": "https://zona.uji.go.id", "ZONA_ENVIRONMENT": "development",
            "ZONA_SMTP_HOST": "127.0.0.1", "ZONA_SMTP_PORT": str(mail.port),
            "ZONA_SMTP_STARTTLS": "false", "ZONA_SMTP_FROM": "Zona Uji <zona@uji.go.id>",
@@ -354,6 +357,7 @@ def replica_env(url: str, tmp_path, name: str, mail: MailSink) -> dict[str, str]
            # each replica's own: its data folder, and short polls so the test is quick
            "ZONA_DATA_DIR": str(tmp_path / name), "ZONA_JOBS_POLL_SECONDS": "0.3",
            "ZONA_WEBHOOKS_POLL_SECONDS": "0.2", "PYTHONUNBUFFERED": "1"}
+    env.pop("ZONA_UPLOAD_DIR", None)  # each replica's own (under its data folder)
     return env
 
 
@@ -367,8 +371,9 @@ def wait_for(what: str, check, timeout: float = 30.0):
         time.sleep(0.2)
 
 
-def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
+def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path, s3_server):
     url = scratch_database_url
+    store = s3_server.settings(f"replicas-{uuid.uuid4().hex[:10]}")  # a prefix of its own
     phases: dict[str, float] = {}
     clock = time.monotonic()
 
@@ -383,8 +388,8 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path):
     seed = seed_database(url, mail, hooks)
     engine = make_engine(url)
     phase("seed")
-    a = ServerProcess(replica_env(url, tmp_path, "a", mail), tmp_path / "a.log")
-    b = ServerProcess(replica_env(url, tmp_path, "b", mail), tmp_path / "b.log")
+    a = ServerProcess(replica_env(url, tmp_path, "a", mail, store), tmp_path / "a.log")
+    b = ServerProcess(replica_env(url, tmp_path, "b", mail, store), tmp_path / "b.log")
     replicas = Replicas(a, b)
     load = Load(replicas, seed)
     threads: list[threading.Thread] = []

@@ -595,3 +595,34 @@ def check_everything(engine, load: Load, seed: dict, mail: MailSink, hooks: Webh
     got = hooks.received()
     assert max(got.values()) == 1
     assert set(got) <= {m for m, _t in messages}
+
+
+def test_replicas_starting_together_each_migrate_and_all_succeed(scratch_database_url,
+                                                                 tmp_path):
+    """Every container runs `zona migrate` before it serves (scripts/prestart.sh); three
+    replicas starting at once on a new database take turns (a PostgreSQL advisory lock):
+    all three succeed, the schema is at head and the data files are loaded once."""
+    import subprocess
+    import sys
+
+    from app.migrate import at_head
+    from app.models.lke.assessments import LkeFramework
+    from tests.support.server_process import ROOT
+
+    env = {**os.environ, "ZONA_DATABASE_URL": scratch_database_url,
+           "ZONA_DATA_DIR": str(tmp_path)}
+    processes = [subprocess.Popen([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for _ in range(3)]
+    outputs = [p.communicate(timeout=120)[0].decode(errors="replace") for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    engine = make_engine(scratch_database_url)
+    try:
+        assert at_head(engine)
+        with engine.connect() as c:
+            frameworks_loaded = c.execute(select(func.count()).select_from(LkeFramework))
+            assert frameworks_loaded.scalar_one() == 1
+        # one of them loaded the framework; the others found it there
+        assert sum("LKE framework loaded" in out for out in outputs) == 1
+    finally:
+        engine.dispose()

@@ -7,8 +7,9 @@
   revisions and audit). With ``plan_hash`` the plan must be exactly the one the dry run showed;
   if the file or the stored answers differ, nothing is applied (``Conflict``).
 - ``stage_upload`` / ``read_staged``: the pages keep an uploaded file between the dry run and
-  the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
-  so the browser confirms by hash instead of uploading twice.
+  the confirmation in the evidence file store (key ``xlsx-import/<assessment>-<sha256>.xlsx``,
+  pruned after a day), which every replica shares, so the browser confirms by hash instead of
+  uploading twice and the confirmation may reach another replica.
 
 The Eviden column lists each question's linked evidence (``evidence_links.evidence_lines``) and
 the Catatan Reviewer column the notes of the recorded review decisions
@@ -17,14 +18,12 @@ the Catatan Reviewer column the notes of the recorded review decisions
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from sqlmodel import Session
 
@@ -45,6 +44,7 @@ from app.services.lke.xlsx_layout import (
     read_workbook,
     write_workbook,
 )
+from app.services.storage import FileStore, StorageError
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -228,45 +228,45 @@ def apply(
 # --------------------------------------------------------------------------------------------
 
 
-def _stage_path(stage_dir: Path, assessment_id: int, sha256: str) -> Path:
+def _stage_key(assessment_id: int, sha256: str) -> str:
     if not _SHA256.match(sha256 or ""):
         raise NotFound("Berkas uji coba tidak ditemukan; unggah berkas lagi.")
-    return stage_dir / STAGE_DIR_NAME / f"{int(assessment_id)}-{sha256}.xlsx"
+    return f"{STAGE_DIR_NAME}/{int(assessment_id)}-{sha256}.xlsx"
 
 
-def _prune(folder: Path, now: float) -> None:
-    for path in folder.glob("*.xlsx"):
-        try:
-            if now - path.stat().st_mtime > STAGE_TTL_SECONDS:
-                path.unlink()
-        except OSError:
-            pass  # another replica pruned it first
+def _prune(store: FileStore, now: float) -> None:
+    for item in list(store.list(f"{STAGE_DIR_NAME}/")):
+        if now - item.modified > STAGE_TTL_SECONDS:
+            try:
+                store.delete(item.key)
+            except (OSError, StorageError):
+                pass  # another replica pruned it first, or the store hiccuped: next time
 
 
-def stage_upload(*, stage_dir: Path, assessment_id: int, data: bytes, sha256: str) -> None:
-    """Keep an uploaded file until it is confirmed (written atomically; old ones pruned)."""
-    path = _stage_path(stage_dir, assessment_id, sha256)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _prune(path.parent, time.time())
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def stage_upload(*, store: FileStore, assessment_id: int, data: bytes, sha256: str) -> None:
+    """Keep an uploaded file until it is confirmed, in the file store every replica shares
+    (the confirmation may reach another replica than the dry run did); old ones pruned."""
+    key = _stage_key(assessment_id, sha256)
+    _prune(store, time.time())
+    with store.staging(STAGE_DIR_NAME) as staged:
+        staged.file.write(data)
+        store.put(key, staged, size=len(data), replace=True)
 
 
-def read_staged(*, stage_dir: Path, assessment_id: int, sha256: str) -> bytes:
+def read_staged(*, store: FileStore, assessment_id: int, sha256: str) -> bytes:
     """A staged upload; NotFound when it expired or never existed."""
-    path = _stage_path(stage_dir, assessment_id, sha256)
+    key = _stage_key(assessment_id, sha256)
     try:
-        data = path.read_bytes()
-    except OSError:
+        with store.open(key) as stream:
+            return stream.read()
+    except (OSError, StorageError):
         raise NotFound(
             "Berkas uji coba sudah tidak tersedia (kedaluwarsa); unggah berkas lagi."
         ) from None
-    return data
 
 
-def discard_staged(*, stage_dir: Path, assessment_id: int, sha256: str) -> None:
+def discard_staged(*, store: FileStore, assessment_id: int, sha256: str) -> None:
     try:
-        _stage_path(stage_dir, assessment_id, sha256).unlink()
-    except (OSError, NotFound):
+        store.delete(_stage_key(assessment_id, sha256))
+    except (OSError, StorageError, NotFound):
         pass

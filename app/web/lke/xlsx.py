@@ -14,6 +14,7 @@ from app.services import units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound, ServiceError
 from app.services.lke import assessments
 from app.services.lke import xlsx as lke_xlsx
+from app.services.storage import from_settings as store_from_settings
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -30,8 +31,10 @@ def _assessment(session, principal: Principal, unit_id: int, assessment_id: int,
     )
 
 
-def _stage_dir(request: Request):
-    return request.app.state.settings.resolved_upload_dir()
+def _store(request: Request):
+    """Where the file waits between the dry run and the confirmation: the file store every
+    replica shares (a local folder, or S3)."""
+    return store_from_settings(request.app.state.settings)
 
 
 def _max_bytes(request: Request) -> int:
@@ -107,7 +110,7 @@ async def xlsx_dry_run(
                      error=exc.message, problems=exc.problems)
     if plan.ok and plan.changes:
         lke_xlsx.stage_upload(
-            stage_dir=_stage_dir(request), assessment_id=assessment.id, data=data,
+            store=_store(request), assessment_id=assessment.id, data=data,
             sha256=plan.file_sha256,
         )
     filename = (file.filename or "") if file is not None else ""
@@ -126,12 +129,12 @@ def xlsx_apply(
     plan_hash: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     assessment = _assessment(session, principal, unit_id, assessment_id, "indicators.write")
-    stage_dir = _stage_dir(request)
+    store = _store(request)
     try:
         if not plan_hash:
             raise Invalid("Konfirmasi impor tidak lengkap; jalankan uji coba lagi.")
         data = lke_xlsx.read_staged(
-            stage_dir=stage_dir, assessment_id=assessment.id, sha256=file_sha256
+            store=store, assessment_id=assessment.id, sha256=file_sha256
         )
         result = lke_xlsx.apply(
             session, actor=principal, assessment_id=assessment.id, data=data,
@@ -142,6 +145,6 @@ def xlsx_apply(
             raise
         return _page(request, session, principal, assessment, status_code=exc.status_code,
                      error=exc.message, problems=exc.problems)
-    lke_xlsx.discard_staged(stage_dir=stage_dir, assessment_id=assessment.id, sha256=file_sha256)
+    lke_xlsx.discard_staged(store=store, assessment_id=assessment.id, sha256=file_sha256)
     session.refresh(assessment)
     return _page(request, session, principal, assessment, applied=result)

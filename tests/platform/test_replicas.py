@@ -397,8 +397,9 @@ def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path, s3_ser
     try:
         a.launch()
         b.launch()  # side by side: their first rounds of the daily jobs race
-        a.wait_ready()
-        b.wait_ready()
+        # Two processes importing the app at once on a busy 2-core machine can take a while.
+        a.wait_ready(timeout=150)
+        b.wait_ready(timeout=150)
         phase("start")
         period = datetime.now(WIB).date().isoformat()
 

@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`zona serve` on loopback; ``start`` waits (60 s at most) until /readyz answers 200.
+    """`zona serve` on loopback; ``start`` waits (60 s at most, or ``wait_ready(timeout)``) until /readyz answers 200.
 
     With a ``port`` the server answers there at every start (a browser's IndexedDB belongs to
     its origin, so a restarted server must keep it); without one each start takes a free port.
@@ -48,8 +48,8 @@ class ServerProcess:
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
 
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:

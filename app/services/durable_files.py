@@ -14,7 +14,9 @@ is written like this (:class:`PendingFile`):
    :meth:`PendingFile.discard` and the file is removed again.
 
 A crash between 4 and 5 leaves a file no row refers to (an orphan), never a row without its
-file; ``zona check --files`` reports such orphans and leftover temporary files.
+file; ``zona check --files`` reports such orphans and leftover temporary files. (Evidence
+files take the same steps in the local file store, app.services.storage.local, which keeps a
+published file when the commit fails: content addressed, another row may name it.)
 Directories created on the way are made durable the same way (:func:`make_dirs`).
 
 :func:`probe_writable` is the readiness check of a store: create, fsync and delete a small

@@ -258,6 +258,8 @@ async def test_an_unreachable_store_is_a_503_and_changes_nothing(client, world, 
         response = await _api_upload(client, csrf, world.unit("UNIT-A1"), "sk.pdf", PDF)
         assert response.status_code == 503, response.text
         assert "Penyimpanan berkas" in response.json()["detail"]
+        assert response.json()["detail_en"] == \
+            "The file store cannot be reached right now; try again in a moment."
         assert db.exec(select(Evidence)).all() == []
         ready = await client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["uploads"] is False
@@ -357,3 +359,33 @@ def test_storage_migrate_needs_an_s3_target(zona, tmp_path):
     result = zona("storage", "migrate", env={"storage_url": "", "upload_dir": tmp_path})
     assert result.exit_code == 1
     assert "ZONA_STORAGE_URL=s3://bucket/prefix" in result.output
+
+
+def test_migrate_files_copies_into_either_kind_of_store(db, world, any_store, tmp_path):
+    """The copy behind `zona storage migrate`, into a folder or a bucket alike."""
+    local = storage.local(tmp_path / "source")
+    rows = [_upload(db, world, local, data=data, name=name)
+            for data, name in ((PDF, "sk.pdf"), (PNG, "foto.png"), (PDF, "lagi.pdf"))]
+    lines: list[str] = []
+    report = evidence_store.migrate_files(db, source=local, target=any_store,
+                                          progress=lines.append)
+    assert (report.files, report.copied, report.present, report.problems) == (2, 2, 0, [])
+    assert len(lines) == 2 and all(line.endswith("bytes)") for line in lines)
+    for row in rows:
+        _, file = evidence.open_file(db, actor=None, evidence_id=row.id, store=any_store)
+        assert hashlib.sha256(file.read_bytes()).hexdigest() == row.sha256
+    again = evidence_store.migrate_files(db, source=local, target=any_store)
+    assert (again.copied, again.present, again.ok) == (0, 2, True)
+
+
+async def test_with_a_local_store_the_presign_setting_still_streams(client, world, db, app,
+                                                                    settings, tmp_path):
+    app.state.settings = settings.model_copy(update={
+        "upload_dir": tmp_path / "uploads", "s3_presigned_downloads": True})
+    try:
+        csrf = await login(client, "member_a1")
+        response = await _api_upload(client, csrf, world.unit("UNIT-A1"), "sk.pdf", PDF)
+        download = await client.get(f"/api/v1/evidence/{response.json()['id']}/download")
+        assert download.status_code == 200 and download.content == PDF
+    finally:
+        app.state.settings = settings

@@ -338,12 +338,12 @@ def seed_database(url: str, mail: MailSink, hooks: WebhookSink) -> dict:
 
 
 def replica_env(url: str, tmp_path, name: str, mail: MailSink,
-                store: dict[str, object]) -> dict[str, str]:
+                store: dict[str, str]) -> dict[str, str]:
     env = {**os.environ,
            # shared by every replica: the database, the file store (S3), the key, the
            # public address, the mail server and the jobs' time zone
            "ZONA_DATABASE_URL": url, "ZONA_SECRET_KEY": SECRET,
-           **{f"ZONA_{name.upper()}": str(value) for name, value in store.items()},
+           **store,
            "ZONA_BASE_URL": "https://zona.uji.go.id", "ZONA_ENVIRONMENT": "development",
            "ZONA_SMTP_HOST": "127.0.0.1", "ZONA_SMTP_PORT": str(mail.port),
            "ZONA_SMTP_STARTTLS": "false", "ZONA_SMTP_FROM": "Zona Uji <zona@uji.go.id>",
@@ -373,7 +373,7 @@ def wait_for(what: str, check, timeout: float = 30.0):
 
 def test_two_replicas_one_killed_mid_load(scratch_database_url, tmp_path, s3_server):
     url = scratch_database_url
-    store = s3_server.settings(f"replicas-{uuid.uuid4().hex[:10]}")  # a prefix of its own
+    store = s3_server.zona_env(f"replicas-{uuid.uuid4().hex[:10]}")  # a prefix of its own
     phases: dict[str, float] = {}
     clock = time.monotonic()
 

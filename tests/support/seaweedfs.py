@@ -73,6 +73,12 @@ class S3Server:
         }
 
 
+    def zona_env(self, prefix: str) -> dict[str, str]:
+        """The same as ZONA_* environment variables, for a `zona serve` subprocess."""
+        return {f"ZONA_{name.upper()}": str(value)
+                for name, value in self.settings(prefix).items()}
+
+
 def weed_binary() -> str:
     """`weed` beside this Python (the virtual environment's bin), else on the PATH."""
     beside = Path(sys.executable).parent / "weed"

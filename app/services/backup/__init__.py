@@ -6,7 +6,9 @@ instance needs to answer as before:
     database/zona.sqlite3   SQLite: a snapshot by SQLite's online backup API
     database/zona.pgdump    PostgreSQL: ``pg_dump --format=custom``, made by this module
     secret_key              the key that signs sessions and links (see below)
-    uploads/...             the upload store (evidence files), laid out as on disk
+    uploads/...             the upload store (evidence files), laid out as on disk; with
+                            an S3 store (ZONA_STORAGE_URL=s3://...) its evidence objects,
+                            read from the bucket, under the same names (uploads/<key>)
     manifest.json           last: format version, Zona version, creation time, database
                             backend and Alembic revision, and the sha256 and size of every
                             other file (and a checksum of the manifest itself)
@@ -23,8 +25,9 @@ fingerprint so that a restore can tell whether the key in use is the one the bac
 made with. Without the same key every session and signed link made before is refused.
 
 A restore goes into an empty data folder only (no database tables, no file in the upload
-store), checks every sha256 before it writes anything, writes the upload files and the key,
-and restores the database last. If anything fails on the way, what it wrote is removed.
+store, no object in the S3 store), checks every sha256 before it writes anything, writes the
+upload files (evidence into the configured store: an archive from a local folder restores
+into S3 and the other way round) and the key, and restores the database last. If anything fails on the way, what it wrote is removed.
 
 These are system operations of the command line (``actor=None`` by nature): the archive is
 the audit log as it was, and a restore brings back that log unchanged.

@@ -145,6 +145,13 @@ class ArchiveWriter:
         self.files.append({"path": name, "sha256": reader.digest.hexdigest(), "size": stat.st_size})
         return stat.st_size
 
+    def add_stream(self, name: str, source: IO[bytes], size: int, mtime: float) -> int:
+        """A member read from a stream of known size (an object of an S3 store)."""
+        reader = _HashingReader(source)
+        self.tar.addfile(_tarinfo(name, size, mtime), reader)
+        self.files.append({"path": name, "sha256": reader.digest.hexdigest(), "size": size})
+        return size
+
     def add_bytes(self, name: str, data: bytes, *, listed: bool = True) -> None:
         self.tar.addfile(_tarinfo(name, len(data), datetime.now(UTC).timestamp()), io.BytesIO(data))
         if listed:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.services import storage
 from app.services.backup.archive import (
     DATABASE_MEMBERS,
     FORMAT,
@@ -71,6 +72,15 @@ def _upload_files(upload_dir: Path, target: Path) -> list[tuple[Path, str]]:
     return found
 
 
+def _store_objects(store: storage.FileStore) -> list[storage.StoredObject]:
+    """The evidence files of an object store, in key order (hidden names left out)."""
+    return sorted(
+        (item for item in store.list("evidence")
+         if not item.key.rsplit("/", 1)[-1].startswith(".")),
+        key=lambda item: item.key,
+    )
+
+
 def _secret_for_archive(settings: Settings, include_secret: bool) -> tuple[bytes | None, dict]:
     if settings.secret_key:
         info = {"source": "environment", "included": include_secret,
@@ -110,6 +120,7 @@ def create_backup(
     target.parent.mkdir(parents=True, exist_ok=True)
     secret, secret_info = _secret_for_archive(settings, include_secret)
     upload_dir = settings.resolved_upload_dir().absolute()
+    store = storage.from_settings(settings)
 
     staging = Path(tempfile.mkdtemp(prefix=".zona-backup-", dir=target.parent))
     partial = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
@@ -121,8 +132,13 @@ def create_backup(
         else:
             database = postgres_dump(url, snapshot)
         database["file"] = DATABASE_MEMBERS[backend]
-        uploads = _upload_files(upload_dir, target)
-        report(f"uploads: {len(uploads)} files to copy from {upload_dir}")
+        # The files: the upload folder as it is on disk, or the evidence objects of the S3
+        # store (read from the store, archived under the same names: either restores into
+        # either kind of store).
+        uploads: list = _upload_files(upload_dir, target) if store.kind == "local" \
+            else _store_objects(store)
+        where = upload_dir if store.kind == "local" else store.describe()
+        report(f"uploads: {len(uploads)} files to copy from {where}")
         with open(partial, "xb") as raw:
             os.fchmod(raw.fileno(), 0o600)  # evidence and perhaps the key: owner only
             gz = (
@@ -138,9 +154,16 @@ def create_backup(
                     writer.add_bytes(SECRET_MEMBER, secret)
                 counter = Counter(report, "uploads", len(uploads))
                 vanished = 0
-                for path, name in uploads:
+                for upload in uploads:
                     try:
-                        counter.tick(writer.add_file(name, path))
+                        if isinstance(upload, storage.StoredObject):
+                            with store.open(upload.key) as source:
+                                counter.tick(writer.add_stream(
+                                    UPLOADS_PREFIX + upload.key, source, upload.size,
+                                    upload.modified))
+                        else:
+                            path, name = upload
+                            counter.tick(writer.add_file(name, path))
                     except FileNotFoundError:
                         vanished += 1  # removed since the folder was listed
                 if uploads:
@@ -151,7 +174,8 @@ def create_backup(
                     "zona_version": zona_version(),
                     "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "database": database,
-                    "uploads": {"files": counter.done, "bytes": counter.bytes},
+                    "uploads": {"files": counter.done, "bytes": counter.bytes,
+                                "store": store.kind},
                     "secret_key": secret_info,
                     "files": writer.files,
                 }

@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from app.config import Settings
 from app.db import make_engine
 from app.migrate import alembic_config, current_revisions, head_revisions
+from app.services import storage
 from app.services.backup.archive import (
     DATABASE_MEMBERS,
     MANIFEST_NAME,
@@ -82,7 +83,25 @@ def _what_is_there(settings: Settings, url: URL) -> list[str]:
     files = _count_files(upload_dir)
     if files:
         problems.append(f"the upload folder {upload_dir} holds {files} files")
+    store = storage.from_settings(settings)
+    if store.kind != "local":
+        held = sum(1 for _ in store.list("evidence"))
+        if held:
+            problems.append(f"the file store {store.describe()} holds {held} files")
     return problems
+
+
+def _to_store(store: storage.FileStore, key: str, source: IO[bytes],
+              entry: dict[str, Any]) -> None:
+    """Write an archived evidence file into an object store, checked before it is stored."""
+    with store.staging(key.rsplit("/", 1)[0]) as staged:
+        digest, size = hash_stream(source, staged.file)
+        staged.seal()
+        if (digest, size) != (entry["sha256"], entry["size"]):
+            raise BackupError(
+                f"{entry['path']} changed since the archive was checked: nothing was restored."
+            )
+        store.put(key, staged, size=size, replace=True)
 
 
 def _known_revisions(database_url: str) -> set[str]:
@@ -174,7 +193,8 @@ def restore_backup(
         raise BackupError(
             "Restore goes only into an empty data folder and an empty database; here:\n- "
             + "\n- ".join(problems)
-            + "\nPoint ZONA_DATA_DIR / ZONA_DATABASE_URL / ZONA_UPLOAD_DIR at new, empty ones."
+            + "\nPoint ZONA_DATA_DIR / ZONA_DATABASE_URL / ZONA_UPLOAD_DIR (or ZONA_STORAGE_URL) "
+            "at new, empty ones."
         )
     report(f"checking {archive} ...")
     manifest = verify_archive(archive, progress=report)
@@ -202,6 +222,10 @@ def restore_backup(
     upload_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".zona-restore-", dir=staging_parent))
     written: list[Path] = []
+    # Evidence files go to the configured store (the upload folder, or S3); the rest of the
+    # archived upload folder to the folder.
+    store = storage.from_settings(settings)
+    stored_keys: list[str] = []
     key_file = settings.data_dir / SECRET_MEMBER
     old_key = key_file.read_bytes() if key_file.is_file() else None
     key_written = False
@@ -221,6 +245,11 @@ def restore_backup(
                     secret = out.getvalue()
                 elif name == database["file"]:
                     _copy_checked(source, snapshot, entry)
+                elif store.kind != "local" and name.startswith("uploads/evidence/"):
+                    key = name.removeprefix("uploads/")
+                    stored_keys.append(key)
+                    _to_store(store, key, source, entry)
+                    counter.tick(entry["size"])
                 else:
                     dest = upload_dir.joinpath(*PurePosixPath(name).parts[1:])
                     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -251,12 +280,16 @@ def restore_backup(
         for path in written:
             path.unlink(missing_ok=True)
         _remove_empty_dirs(upload_dir)
+        for key in stored_keys:
+            with contextlib.suppress(storage.StorageError):
+                store.delete(key)
         if key_written:
             if old_key is None:
                 key_file.unlink(missing_ok=True)
             else:
                 key_file.write_bytes(old_key)
-        if isinstance(exc, tarfile.TarError | OSError | EOFError | zlib.error):
+        if isinstance(exc, tarfile.TarError | OSError | EOFError | zlib.error
+                      | storage.StorageError):
             raise BackupError(
                 f"Restore failed: {exc}. What it had written was removed; the target is "
                 "empty again."

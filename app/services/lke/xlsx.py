@@ -7,9 +7,8 @@
   revisions and audit). With ``plan_hash`` the plan must be exactly the one the dry run showed;
   if the file or the stored answers differ, nothing is applied (``Conflict``).
 - ``stage_upload`` / ``read_staged``: the pages keep an uploaded file between the dry run and
-  the confirmation in the evidence file store (key ``xlsx-import/<assessment>-<sha256>.xlsx``,
-  pruned after a day), which every replica shares, so the browser confirms by hash instead of
-  uploading twice and the confirmation may reach another replica.
+  the confirmation in the upload store (named by its sha256, per assessment, pruned after a day),
+  so the browser confirms by hash instead of uploading twice.
 
 The Eviden column lists each question's linked evidence (``evidence_links.evidence_lines``) and
 the Catatan Reviewer column the notes of the recorded review decisions
@@ -18,12 +17,14 @@ the Catatan Reviewer column the notes of the recorded review decisions
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -31,7 +32,7 @@ from app.domain.lke import evaluate as evaluate_verdict
 from app.i18n import format_date
 from app.models.lke.assessments import Assessment, LkeAnswer
 from app.security.principal import Principal
-from app.services import audit, units
+from app.services import audit, storage, units
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, evidence_links, review_records, scores
@@ -234,30 +235,40 @@ def _stage_key(assessment_id: int, sha256: str) -> str:
     return f"{STAGE_DIR_NAME}/{int(assessment_id)}-{sha256}.xlsx"
 
 
+def _stage_store(stage_dir: Path | None, store: FileStore | None) -> FileStore:
+    """The file store (shared by every replica when it is S3: the confirmation may reach
+    another replica than the dry run), else the local folder ``stage_dir``."""
+    if store is not None:
+        return store
+    if stage_dir is None:
+        raise TypeError("stage_dir or store is required")
+    return storage.local(stage_dir)
+
+
 def _prune(store: FileStore, now: float) -> None:
-    for item in list(store.list(f"{STAGE_DIR_NAME}/")):
-        if now - item.modified > STAGE_TTL_SECONDS:
-            try:
-                store.delete(item.key)
-            except (OSError, StorageError):
-                pass  # another replica pruned it first, or the store hiccuped: next time
+    for item in store.list(STAGE_DIR_NAME):
+        if item.key.endswith(".xlsx") and now - item.modified > STAGE_TTL_SECONDS:
+            with contextlib.suppress(OSError, StorageError):
+                store.delete(item.key)  # another replica may have pruned it first
 
 
-def stage_upload(*, store: FileStore, assessment_id: int, data: bytes, sha256: str) -> None:
-    """Keep an uploaded file until it is confirmed, in the file store every replica shares
-    (the confirmation may reach another replica than the dry run did); old ones pruned."""
+def stage_upload(*, stage_dir: Path | None = None, assessment_id: int, data: bytes,
+                 sha256: str, store: FileStore | None = None) -> None:
+    """Keep an uploaded file until it is confirmed (written whole; old ones pruned)."""
     key = _stage_key(assessment_id, sha256)
-    _prune(store, time.time())
-    with store.staging(STAGE_DIR_NAME) as staged:
+    target = _stage_store(stage_dir, store)
+    _prune(target, time.time())
+    with target.staging(STAGE_DIR_NAME) as staged:
         staged.file.write(data)
-        store.put(key, staged, size=len(data), replace=True)
+        target.put(key, staged, size=len(data), replace=True)
 
 
-def read_staged(*, store: FileStore, assessment_id: int, sha256: str) -> bytes:
+def read_staged(*, stage_dir: Path | None = None, assessment_id: int, sha256: str,
+                store: FileStore | None = None) -> bytes:
     """A staged upload; NotFound when it expired or never existed."""
     key = _stage_key(assessment_id, sha256)
     try:
-        with store.open(key) as stream:
+        with _stage_store(stage_dir, store).open(key) as stream:
             return stream.read()
     except (OSError, StorageError):
         raise NotFound(
@@ -265,8 +276,9 @@ def read_staged(*, store: FileStore, assessment_id: int, sha256: str) -> bytes:
         ) from None
 
 
-def discard_staged(*, store: FileStore, assessment_id: int, sha256: str) -> None:
+def discard_staged(*, stage_dir: Path | None = None, assessment_id: int, sha256: str,
+                   store: FileStore | None = None) -> None:
     try:
-        store.delete(_stage_key(assessment_id, sha256))
+        _stage_store(stage_dir, store).delete(_stage_key(assessment_id, sha256))
     except (OSError, StorageError, NotFound):
         pass

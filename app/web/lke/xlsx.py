@@ -31,9 +31,9 @@ def _assessment(session, principal: Principal, unit_id: int, assessment_id: int,
     )
 
 
-def _store(request: Request):
-    """Where the file waits between the dry run and the confirmation: the file store every
-    replica shares (a local folder, or S3)."""
+def _stage_store(request: Request):
+    """Where a dry run's file waits for its confirmation: the file store (S3 is shared by
+    every replica, so the confirmation may reach another one)."""
     return store_from_settings(request.app.state.settings)
 
 
@@ -110,7 +110,7 @@ async def xlsx_dry_run(
                      error=exc.message, problems=exc.problems)
     if plan.ok and plan.changes:
         lke_xlsx.stage_upload(
-            store=_store(request), assessment_id=assessment.id, data=data,
+            store=_stage_store(request), assessment_id=assessment.id, data=data,
             sha256=plan.file_sha256,
         )
     filename = (file.filename or "") if file is not None else ""
@@ -129,12 +129,12 @@ def xlsx_apply(
     plan_hash: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     assessment = _assessment(session, principal, unit_id, assessment_id, "indicators.write")
-    store = _store(request)
+    stage_store = _stage_store(request)
     try:
         if not plan_hash:
             raise Invalid("Konfirmasi impor tidak lengkap; jalankan uji coba lagi.")
         data = lke_xlsx.read_staged(
-            store=store, assessment_id=assessment.id, sha256=file_sha256
+            store=stage_store, assessment_id=assessment.id, sha256=file_sha256
         )
         result = lke_xlsx.apply(
             session, actor=principal, assessment_id=assessment.id, data=data,
@@ -145,6 +145,7 @@ def xlsx_apply(
             raise
         return _page(request, session, principal, assessment, status_code=exc.status_code,
                      error=exc.message, problems=exc.problems)
-    lke_xlsx.discard_staged(store=store, assessment_id=assessment.id, sha256=file_sha256)
+    lke_xlsx.discard_staged(store=stage_store, assessment_id=assessment.id,
+                            sha256=file_sha256)
     session.refresh(assessment)
     return _page(request, session, principal, assessment, applied=result)

@@ -45,14 +45,16 @@ def _fail(message: str) -> None:
 
 @app.command()
 def migrate() -> None:
-    """Bring the database schema to the newest migration (alembic upgrade heads)."""
-    from app.migrate import upgrade
+    """Bring the database schema to the newest migration (alembic upgrade heads) and load
+    the bundled data files; on PostgreSQL one process at a time (replicas may all run it)."""
+    from app.migrate import migration_lock, upgrade
 
     url = get_settings().resolved_database_url()
-    upgrade(url)
-    typer.echo(f"Database migrated: {make_url(url).render_as_string(hide_password=True)}")
-    _sync_frameworks()
-    _sync_survey_instruments()
+    with migration_lock(url):
+        upgrade(url)
+        typer.echo(f"Database migrated: {make_url(url).render_as_string(hide_password=True)}")
+        _sync_frameworks()
+        _sync_survey_instruments()
 
 
 def _sync_frameworks() -> None:

@@ -383,6 +383,7 @@ async def idempotency_key(
     )
     if isinstance(outcome, idempotency.Replay):
         raise IdempotentReplay(outcome)
+    idempotency.watch(session, record_id=outcome.record_id)
     holder["record_id"] = outcome.record_id
     return idempotency_key
 

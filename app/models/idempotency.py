@@ -35,4 +35,6 @@ class IdempotencyRecord(SQLModel, table=True):
     media_type: str | None = Field(default=None, max_length=100)
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = utc_field(index=True, default_now=True)
+    #: Set in the transaction of the request's own work (its create committed); the answer
+    #: (status_code, body) is stored just after.
     completed_at: datetime | None = utc_field(nullable=True)

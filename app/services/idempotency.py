@@ -17,11 +17,16 @@ Keys are kept ``RETENTION`` (24 hours, as the Stripe and IETF drafts suggest); a
 the same key is a new request. A reservation whose request never finished (the process died)
 is taken over by a repeat after ``IN_FLIGHT_TIMEOUT``.
 
-The answer is stored just after the route's own transaction committed, not inside it: if the
-process dies in between, the row was created and the key is not yet stored, so a repeat after
-``IN_FLIGHT_TIMEOUT`` creates it again. The survey answers (one or a batch) do not rely on
-this: their keys are stored with the answer itself, in its transaction (app.services.surveys.
-responses), per campaign.
+The answer is stored just after the route's own transaction committed, not inside it (the
+answer is made from what the commit returned). So that a process dying in between cannot
+make a repeat do the work twice, ``watch`` marks the reservation ``completed_at`` inside the
+route's own transaction, with its work: a repeat that finds the work committed and no answer
+stored waits like any repeat of a running request (409) and, once the reservation is
+``IN_FLIGHT_TIMEOUT`` old, is told the request was done and its answer lost (409), never run
+again. Only a reservation whose work never committed is taken over and run. (Found by
+tests/platform/test_replicas.py's reasoning: a replica killed between the two commits.) The
+survey answers (one or a batch) carry their own keys too, stored with the answer itself, in
+its transaction (app.services.surveys.responses), per campaign.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, event, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -132,6 +137,14 @@ def _in_flight() -> Conflict:
     )
 
 
+def _answer_lost() -> Conflict:
+    return Conflict(
+        "Permintaan dengan Idempotency-Key ini sudah dijalankan, tetapi jawabannya tidak "
+        "tersimpan (server berhenti tepat sesudahnya), jadi tidak dijalankan lagi. Periksa "
+        "datanya dengan GET."
+    )
+
+
 def begin(
     session: Session, *, actor: Principal, method: str, path: str, key: str, fingerprint: str,
     now: datetime | None = None,
@@ -158,6 +171,9 @@ def begin(
         if _aware(row.created_at) > now - IN_FLIGHT_TIMEOUT:
             session.rollback()
             raise _in_flight()
+        if row.completed_at is not None:  # its work committed, its process died: not again
+            session.rollback()
+            raise _answer_lost()
         row.created_at = now  # its first request died: this repeat takes it over
         session.add(row)
         session.commit()
@@ -173,6 +189,20 @@ def begin(
     return Reservation(record_id=row.id)
 
 
+def watch(session: Session, *, record_id: int) -> None:
+    """Mark the reservation done (``completed_at``) in the same transaction as the work of
+    the request holding it: ``session`` is the request's, whose commit is the service's."""
+    table = IdempotencyRecord.__table__
+
+    def mark(committing: Session) -> None:
+        if committing.in_transaction():
+            committing.connection().execute(
+                update(table).where(table.c.id == record_id, table.c.completed_at.is_(None))
+                .values(completed_at=_now()))
+
+    event.listen(session, "before_commit", mark)
+
+
 def complete(
     session: Session, *, record_id: int, status_code: int, media_type: str | None, body: str,
 ) -> None:
@@ -182,7 +212,7 @@ def complete(
         return
     if 200 <= status_code < 300:
         row.status_code, row.media_type, row.body = status_code, media_type, body
-        row.completed_at = _now()
+        row.completed_at = row.completed_at or _now()
         session.add(row)
     else:
         session.delete(row)

@@ -16,6 +16,7 @@ from app.services.lke import scores
 from app.services.lke.xlsx_layout import COLUMNS
 from tests.factories import issue_token, login
 from tests.support.problems import error_messages, problem
+from tests.support.s3 import new_prefix
 
 COL = {key: i for i, (key, _h, _w) in enumerate(COLUMNS, start=1)}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -410,6 +411,36 @@ async def test_page_dry_run_then_confirm(client, db, world, filled):
     response = await client.post(f"{base}/xlsx/apply", data={
         "csrf_token": csrf, "file_sha256": file_sha, "plan_hash": plan_hash})
     assert response.status_code == 404 and "unggah berkas lagi" in response.text
+
+
+async def test_page_confirmation_reaching_another_replica_finds_the_staged_file(
+        client, db, world, filled, app, settings, s3_server, tmp_path):
+    """Replicas share the file store (S3), each with its own data folder: the dry run staged
+    on one replica is confirmed on the other (tests/platform/test_replicas.py runs the real
+    processes; here one app plays both, its settings swapped between the two requests)."""
+    store = s3_server.settings(new_prefix())
+    first = settings.model_copy(update={**store, "data_dir": tmp_path / "a",
+                                        "upload_dir": tmp_path / "a" / "uploads"})
+    second = settings.model_copy(update={**store, "data_dir": tmp_path / "b",
+                                         "upload_dir": tmp_path / "b" / "uploads"})
+    csrf = await login(client, "member_a1")
+    base = f"/units/{world.unit('UNIT-A1')}/assessments/{filled.id}"
+    data = edit((await client.get(f"{base}/export.xlsx")).content, {("PPA1B", "answer"): "C"})
+    try:
+        app.state.settings = first
+        html = (await client.post(f"{base}/xlsx/dry-run", data={"csrf_token": csrf},
+                                  files={"file": ("isian.xlsx", data, XLSX)})).text
+        plan_hash = html.split('name="plan_hash" value="')[1].split('"')[0]
+        file_sha = html.split('name="file_sha256" value="')[1].split('"')[0]
+        app.state.settings = second
+        response = await client.post(f"{base}/xlsx/apply", data={
+            "csrf_token": csrf, "file_sha256": file_sha, "plan_hash": plan_hash})
+    finally:
+        app.state.settings = settings
+    assert response.status_code == 200, response.text
+    assert "1 pertanyaan diperbarui" in response.text
+    assert stored(db, filled.id)["PPA1B"][0] == "C"
+    assert not (tmp_path / "a" / "uploads" / "xlsx-import").exists()  # never on a disk
 
 
 async def test_page_shows_bad_rows_and_offers_no_confirmation(client, db, world, filled):

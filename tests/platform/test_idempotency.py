@@ -164,6 +164,41 @@ async def test_a_key_still_running_is_409_and_a_dead_one_is_taken_over(client, d
     assert count(db, SurveyCampaign) == 1
 
 
+async def test_a_create_committed_by_a_process_that_died_before_its_answer_is_not_run_again(
+        client, db, world):
+    """The process committed the create and died before it stored the answer (a replica
+    killed between the two commits): the repeat, even after the in-flight timeout, does not
+    create a second campaign; it is told the request was done."""
+    from datetime import date
+
+    from app.services.surveys import campaigns as survey_campaigns
+
+    secret = issue_token(db, world, "UNIT-A1", ["write:surveys"])
+    actor = tokens.authenticate(db, secret=secret)
+    path = f"/api/v1/units/{world.unit('UNIT-A1')}/survey-campaigns"
+    reserved = idempotency.begin(
+        db, actor=actor, method="POST", path=path, key="died-after-commit",
+        fingerprint=idempotency.fingerprint(query="", body=json.dumps(CAMPAIGN).encode()))
+    idempotency.watch(db, record_id=reserved.record_id)  # as app.deps does
+    survey_campaigns.create_campaign(  # the route's work, committed; then the process died
+        db, actor=actor, unit_id=world.unit("UNIT-A1"), data=survey_campaigns.CampaignInput(
+            title=CAMPAIGN["title"], instrument_codes=CAMPAIGN["instruments"],
+            period_kind="semester", period_label="2026-S1", opens_on=date(2026, 1, 5),
+            closes_on=date(2026, 6, 30), population=500))
+    row = db.get(IdempotencyRecord, reserved.record_id)
+    assert row.completed_at is not None and row.status_code is None
+    soon = await client.post(path, json=CAMPAIGN, headers=headers(secret, "died-after-commit"))
+    assert soon.status_code == 409 and "masih diproses" in soon.json()["detail"]
+    row.created_at = datetime.now(UTC) - idempotency.IN_FLIGHT_TIMEOUT - timedelta(seconds=1)
+    db.add(row)
+    db.commit()
+    late = await client.post(path, json=CAMPAIGN, headers=headers(secret, "died-after-commit"))
+    assert late.status_code == 409, late.text
+    assert "sudah dijalankan" in late.json()["detail"]
+    assert "was done" in late.json()["detail_en"]
+    assert count(db, SurveyCampaign) == 1
+
+
 def test_keys_expire_after_the_retention(db, world):
     secret = issue_token(db, world, "UNIT-A1", ["write:surveys"])
     actor = tokens.authenticate(db, secret=secret)

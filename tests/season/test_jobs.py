@@ -106,6 +106,23 @@ def test_one_replica_runs_a_day_and_a_failed_or_abandoned_run_is_taken_again(db,
     assert b.claim("digest", "2027-03-10", now + timedelta(minutes=11)) is True
 
 
+def test_the_digest_waits_for_a_check_another_replica_is_still_running(db, engine, settings):
+    """Replica a holds the day's evidence check when replica b reaches the digest: b runs
+    the other checks and leaves the digest for a later round, once the check is over, so the
+    digest carries what the day's checks found (found by tests/platform/test_replicas.py)."""
+    now = at("2027-03-10")  # 08:00 WIB, after ZONA_DIGEST_HOUR (7)
+    a, b = Runner(engine, settings, name="a"), Runner(engine, settings, name="b")
+    assert a.claim("evidence", "2027-03-10", now) is True
+    first = b.run_once(now)
+    assert "evidence" not in first and "digest" not in first
+    assert {"deadlines", "action_items", "partnerships", "campaigns"} <= set(first)
+    a.finish("evidence", "2027-03-10", ok=True, result="0 notifications", error=None)
+    assert b.run_once(now)["digest"] == "0 digests"
+    runs = {r.job: (r.status, r.attempts) for r in db.exec(select(JobRun)).all()}
+    assert runs == {job: ("done", 1) for job in (
+        "deadlines", "action_items", "partnerships", "campaigns", "evidence", "digest")}
+
+
 def _mail_user(db, world, username="coord_a1", address="koordinator@a1.go.id"):
     user = db.get(User, world.users[username])
     user.email = address

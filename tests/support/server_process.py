@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`zona serve` on loopback; ``start`` waits (60 s at most) until /readyz answers 200.
+    """`zona serve` on loopback; ``start`` waits (60 s at most, or ``wait_ready(timeout)``) until /readyz answers 200.
 
     With a ``port`` the server answers there at every start (a browser's IndexedDB belongs to
     its origin, so a restarted server must keep it); without one each start takes a free port.
@@ -34,6 +34,11 @@ class ServerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting (several servers then start side by side)."""
         port = self.port or free_port()
         self.base = f"http://127.0.0.1:{port}"
         with open(self.log, "a") as log:
@@ -42,7 +47,9 @@ class ServerProcess:
                  "--port", str(port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:

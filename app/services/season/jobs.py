@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -291,8 +292,11 @@ class Runner:
         local = self.local_now(now)
         day = cal.digest_period(local.date())
         done: dict[str, str] = {}
-        for job, fn in self.jobs():
-            if job == "digest" and local.hour < self.settings.digest_hour:
+        jobs = self.jobs()
+        checks = [job for job, _fn in jobs if job != "digest"]
+        for job, fn in jobs:
+            if job == "digest" and (local.hour < self.settings.digest_hour
+                                    or not self.finished(checks, day)):
                 continue
             if not self.claim(job, day, now):
                 continue
@@ -308,6 +312,20 @@ class Runner:
         done["composed"] = str(self.mailer.compose(now))
         done["sent"] = str(self.mailer.send_due(now))
         return done
+
+    def finished(self, jobs: list[str], period: str) -> bool:
+        """Whether every one of ``jobs`` is over for the period: done, or failed with no
+        attempt left. With several replicas another process may still be running a check
+        when this one reaches the digest; the digest waits for it (a later round), so it
+        carries what the day's checks found, as with one process."""
+        with self.engine.connect() as connection:
+            over = connection.execute(
+                sa_select(func.count()).select_from(_RUN).where(
+                    _RUN.c.period == period, _RUN.c.job.in_(jobs),
+                    or_(_RUN.c.status == "done", (_RUN.c.status == "failed")
+                        & (_RUN.c.attempts >= MAX_ATTEMPTS)))
+            ).scalar_one()
+        return over == len(jobs)
 
     def claim(self, job: str, period: str, now: datetime) -> bool:
         """Take the (job, period) run for this process: a new row, or a failed or abandoned

@@ -3,7 +3,8 @@
 (DejaVu, embedded as subsets; the text stays selectable). The SVG charts are those of
 ``app.services.charts``, inline.
 
-``html_to_pdf`` is the one render call: swap it for a shared one when the project has it.
+Rendered by the project's one PDF adapter (``app.services.documents.pdf``: local files only,
+fonts embedded), as the LKE report is.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from xml.sax.saxutils import quoteattr
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.services import charts
+from app.services.documents.pdf import render_pdf
 from app.services.surveys.report import SkmReport
 from app.services.surveys.report_document import Document, skm_document
 
@@ -55,9 +57,7 @@ def document_html(doc: Document) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
-    return HTML(string=html, base_url=str(_TEMPLATES)).write_pdf()
+    return render_pdf(html, base_url=_TEMPLATES)
 
 
 def skm_pdf(report: SkmReport) -> bytes:

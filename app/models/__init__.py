@@ -6,6 +6,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision, LkeFramework
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
+from app.models.lke.summary import AssessmentSummary
 from app.models.programme import (
     ActionItem,
     ActivityAttendance,
@@ -68,6 +69,7 @@ __all__ = [
     "TeamMember",
     "ApiToken",
     "Assessment",
+    "AssessmentSummary",
     "AuditRecord",
     "BrowserSession",
     "EvaluationCalendar",

@@ -15,6 +15,7 @@ from app.api.programme.schemas import PageOut
 from app.deps import SessionDep, requires
 from app.domain import rollup as domain
 from app.domain.lke import report_json as rj
+from app.domain.lke.review import exact_text
 from app.security.principal import Principal
 from app.services import rollup
 from app.services.rollup import export as rollup_export
@@ -129,11 +130,7 @@ class RollupUnitOut(BaseModel):
 
 
 def _exact(value) -> str | None:
-    if value is None:
-        return None
-    return str(value.numerator) if value.denominator == 1 else (
-        str(rj.dec2(value)) if (value * 100).denominator == 1 else
-        f"{value.numerator}/{value.denominator}")
+    return None if value is None else exact_text(value)
 
 
 def _office(o) -> OfficeOut:
@@ -171,7 +168,7 @@ def get_rollup(session: SessionDep, principal: Reviewer, unit_id: int,
     office and service type, innovations per stage. The unit list is
     ``/units/{unit_id}/rollup/units``."""
     data = rollup.read(session, actor=principal, unit_id=unit_id,
-                       filters=UnitFilter(year=year, limit=1))
+                       filters=UnitFilter(year=year), with_units=False)
     names = data.surveys.index_names
     return RollupOut(
         unit=OfficeOut(id=data.scope.unit.id, code=data.scope.unit.code,

@@ -22,11 +22,11 @@ class Rollup:
     years: list[domain.YearScores]
     surveys: overview.SurveyIndices
     innovations: list[overview.StageCount]
-    units: table.UnitPage
+    units: table.UnitPage | None
 
 
 def read(session: Session, *, actor: Principal | None, unit_id: int,
-         filters: UnitFilter) -> Rollup:
+         filters: UnitFilter, with_units: bool = True) -> Rollup:
     """Everything the roll-up page shows, in a number of queries that does not grow with
     the number of units (Forbidden unless the actor reviews the office or administers)."""
     scope = overview.scope(session, actor=actor, unit_id=unit_id, year=filters.year)
@@ -36,7 +36,7 @@ def read(session: Session, *, actor: Principal | None, unit_id: int,
         years=scores.by_year(session, root_id=scope.unit.id),
         surveys=overview.surveys(session, scope=scope),
         innovations=overview.innovations(session, scope=scope),
-        units=table.page(session, scope=scope, filters=filters),
+        units=table.page(session, scope=scope, filters=filters) if with_units else None,
     )
 
 

@@ -17,6 +17,7 @@ def _blank_is_none(value: object) -> object:
 
 Optional = BeforeValidator(_blank_is_none)
 
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 SORTS = ("missing", "total", "name", "code", "region", "step")
 Sort = Literal["missing", "total", "name", "code", "region", "step"]
 Step = Literal[domain.NOT_STARTED, "self_assessment", "regional_review", "tpi_review",
@@ -29,17 +30,17 @@ class UnitFilter(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    year: Annotated[int | None, Optional, Field(ge=2000, le=2100)] = None
-    region_id: Annotated[int | None, Optional, Field(ge=1, le=2**31 - 1,
-                         description="Only the units under this regional office")] = None
-    eselon1_id: Annotated[int | None, Optional, Field(ge=1, le=2**31 - 1,
-                          description="Only the units under this eselon I office")] = None
+    year: Annotated[Annotated[int, Field(ge=2000, le=2100)] | None, Optional] = None
+    region_id: Annotated[Id | None, Optional,
+                         Field(description="Only the units under this regional office")] = None
+    eselon1_id: Annotated[Id | None, Optional,
+                          Field(description="Only the units under this eselon I office")] = None
     step: Annotated[Step | None, Optional] = None
     target: Annotated[Literal["WBK", "WBBM"] | None, Optional] = None
     verdict: Annotated[Literal["passed", "failed", "none"] | None, Optional,
                        Field(description="passed / failed its target; none: no score yet")] = None
-    q: Annotated[str | None, Optional, Field(max_length=100,
-                 description="Part of the unit's name or code")] = None
+    q: Annotated[Annotated[str, Field(max_length=100)] | None, Optional,
+                 Field(description="Part of the unit's name or code")] = None
     sort: Annotated[Sort, BeforeValidator(lambda v: _blank_is_none(v) or "missing")] = "missing"
     descending: Annotated[bool | None, Optional,
                           Field(description="Default: descending for missing points, "

@@ -24,6 +24,7 @@ API = "/api/v1"
 BINARY = {
     ("GET", "/api/v1/evidence/{evidence_id}/download"),
     ("GET", "/api/v1/assessments/{assessment_id}/export.xlsx"),
+    ("GET", "/api/v1/units/{unit_id}/rollup/units/export"),  # CSV or XLSX
 }
 
 # Free-form objects allowed on purpose, each with the reason.

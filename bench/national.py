@@ -60,7 +60,7 @@ from bench.worksheet_page import free_port, load, stop, timed_saves
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-national-secret-" + "x" * 32
-BENCH_YEAR = 2030  # the demo unit's fully answered, editable assessment (both databases)
+BENCH_YEAR = 2026  # the demo unit's fully answered, editable assessment (both databases)
 
 
 @dataclass
@@ -165,7 +165,7 @@ def national_database(base_url: str | None, size: national_seed.Size) -> str:
         if final.exists():
             url = f"sqlite:///{final.as_posix()}"
             upgrade(url)
-            print(f"national database: cached {final}")
+            print(f"national database: cached {final}", flush=True)
             return url
         work = final.with_suffix(".seeding")
         work.unlink(missing_ok=True)
@@ -177,8 +177,8 @@ def national_database(base_url: str | None, size: national_seed.Size) -> str:
         if national_seed.is_seeded(session, size):
             print("national database: already seeded")
         else:
-            print(f"seeding the national database ({size.work_units} units) ...")
-            national_seed.seed(session, size)
+            print(f"seeding the national database ({size.work_units} units) ...", flush=True)
+            national_seed.seed(session, size, log=lambda m: print(m, flush=True))
         if engine.dialect.name == "postgresql":
             session.execute(text("ANALYZE"))
             session.commit()
@@ -307,35 +307,75 @@ class Figures:
     rss_mb: float = 0.0
 
 
-def measure(url: str, folder: Path, target: Target, args) -> Figures:
-    figures = Figures(queries=asyncio.run(_count_queries(url, folder, target)))
-    port = free_port()
-    server = _serve(_env(url, folder), port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        clients = {who: httpx.Client(base_url=base, timeout=60) for who in ("koordinator", "tpi")}
-        for who, client in clients.items():
+class Served:
+    """One database behind its own ``zona serve``, with its two signed-in people."""
+
+    def __init__(self, url: str, folder: Path, target: Target):
+        self.url, self.target, self.port = url, target, free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = _serve(_env(url, folder), self.port)
+        self.clients = {who: httpx.Client(base_url=self.base, timeout=60)
+                        for who in ("koordinator", "tpi")}
+        for who, client in self.clients.items():
             _login(client, who)
-        with RssSampler(server.pid) as rss:
-            for name, who, path in target.pages:
-                client = clients[who]
-                for _ in range(3):
-                    client.get(path)
-                figures.ms[name] = _sequential_ms(client, path, args.rounds)
-                cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-                figures.rps[name], _p50 = load(base + path, cookie, args.duration,
-                                               args.connections)
-            saver = clients["koordinator"]
-            page = saver.get(f"/assessments/{target.assessment_id}")
-            csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text).group(1)
-            _n, figures.save_ms = timed_saves(
-                saver, f"/assessments/{target.assessment_id}/answers/PPA1B", csrf,
-                min(args.duration, 10))
-        figures.rss_mb = rss.peak / 1024
-        for client in clients.values():
+        self.rss = RssSampler(self.process.pid)
+
+    def cookie(self, who: str) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.clients[who].cookies.items())
+
+    def close(self) -> None:
+        for client in self.clients.values():
             client.close()
+        stop(self.process)
+
+
+def _interleaved_ms(servers: list[Served], page_index: int, rounds: int) -> list[float]:
+    """Median time of each server's page, requests alternating between the servers (the
+    machine's other work then weighs on both alike)."""
+    times: list[list[float]] = [[] for _ in servers]
+    for _ in range(rounds):
+        for k, served in enumerate(servers):
+            _name, who, path = served.target.pages[page_index]
+            start = time.perf_counter()
+            response = served.clients[who].get(path)
+            times[k].append(time.perf_counter() - start)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+    return [statistics.median(t) * 1000 for t in times]
+
+
+def measure(databases: list[tuple[str, Target]], folder: Path, args) -> list[Figures]:
+    figures = [Figures(queries=asyncio.run(_count_queries(url, folder, target)))
+               for url, target in databases]
+    servers = [Served(url, folder, target) for url, target in databases]
+    try:
+        for served in servers:
+            served.rss.__enter__()
+        for index, (name, _who, _path) in enumerate(servers[0].target.pages):
+            for served in servers:  # warm up
+                for _ in range(3):
+                    served.clients[served.target.pages[index][1]].get(
+                        served.target.pages[index][2])
+            for k, ms in enumerate(_interleaved_ms(servers, index, args.rounds)):
+                figures[k].ms[name] = ms
+            for k, served in enumerate(servers):
+                _name, who, path = served.target.pages[index]
+                figures[k].rps[name], _p50 = load(served.base + path, served.cookie(who),
+                                                  args.duration, args.connections)
+            print(f"  {name}: " + ", ".join(f"{f.ms[name]:.1f} ms {f.rps[name]:.1f}/s"
+                                           for f in figures), flush=True)
+        for k, served in enumerate(servers):
+            saver = served.clients["koordinator"]
+            page = saver.get(f"/assessments/{served.target.assessment_id}")
+            csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text).group(1)
+            _n, figures[k].save_ms = timed_saves(
+                saver, f"/assessments/{served.target.assessment_id}/answers/PPA1B", csrf,
+                min(args.duration, 10))
     finally:
-        stop(server)
+        for k, served in enumerate(servers):
+            served.rss.__exit__()
+            figures[k].rss_mb = served.rss.peak / 1024
+            served.close()
     return figures
 
 
@@ -358,15 +398,14 @@ def main() -> None:
     demo_url = demo_database(args.database_url, folder)
     national_url = national_database(args.database_url, size)
     print(f"databases ready in {time.perf_counter() - t0:.0f} s")
-    results = {}
-    for label, url in (("one-unit", demo_url), ("national", national_url)):
+    databases = []
+    for url, national in ((demo_url, False), (national_url, True)):
         engine = make_engine(url)
         with Session(engine, expire_on_commit=False) as session:
-            target = _targets(session, national=label == "national")
+            databases.append((url, _targets(session, national=national)))
         engine.dispose()
-        results[label] = measure(url, folder, target, args)
-
-    one, nat = results["one-unit"], results["national"]
+    print("measuring (one-unit, national) ...", flush=True)
+    one, nat = measure(databases, folder, args)
     tool = "wrk" if shutil.which("wrk") else "httpx (asyncio)"
     dialect = make_url(national_url).get_backend_name()
     print(f"\n{dialect}; national: {size.work_units} generated units; load: {tool}, "

@@ -95,16 +95,38 @@ def gap(failed_checks: Mapping[str, Fraction | Decimal | int | None]) -> Gap:
 # --- scores and verdicts per year ---------------------------------------------------------
 
 
+def exact_parts(text: str) -> tuple[int, int]:
+    """(numerator, denominator) of an exact text as the summaries keep it ("87.5", "263/3",
+    "-2"), without building a Fraction: the roll-up reads thousands of them per page."""
+    if "/" in text:
+        numerator, denominator = text.split("/", 1)
+        return int(numerator), int(denominator)
+    whole, _, decimals = text.partition(".")
+    if not decimals:
+        return int(whole), 1
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole or "0")) * 10 ** len(decimals) + int(decimals)), \
+        10 ** len(decimals)
+
+
 @dataclass(frozen=True)
 class TotalsGroup:
     """What one GROUP BY row of the summaries says: how many assessments of a year with a
-    target and a verdict scored exactly ``total``."""
+    target and a verdict scored exactly ``numerator / denominator``."""
 
     year: int
     target: str
     passed: bool
-    total: Fraction
+    numerator: int
+    denominator: int
     assessments: int
+
+    @classmethod
+    def of(cls, year: int, target: str, passed: bool, total: Fraction | str,
+           assessments: int) -> TotalsGroup:
+        n, d = exact_parts(total) if isinstance(total, str) else (total.numerator,
+                                                                  total.denominator)
+        return cls(year, target, passed, n, d, assessments)
 
 
 @dataclass(frozen=True)
@@ -129,30 +151,45 @@ class YearScores:
 
 
 def band_of(total: Fraction) -> int:
-    """The lower edge of the band a total falls in (exact comparison)."""
-    found = SCORE_BAND_EDGES[0]
-    for edge in SCORE_BAND_EDGES:
-        if total >= edge:
-            found = edge
+    """The lower edge of the band a total falls in (exact: compared as integers)."""
+    return SCORE_BAND_EDGES[_band_index(total.numerator, total.denominator)]
+
+
+def _band_index(numerator: int, denominator: int) -> int:
+    found = 0
+    for i, edge in enumerate(SCORE_BAND_EDGES):
+        if numerator >= edge * denominator:
+            found = i
     return found
 
 
 def year_scores(groups: list[TotalsGroup]) -> list[YearScores]:
     """Per year, newest first: assessments, exact mean total, band counts, verdicts per
-    target (WBK first)."""
+    target (WBK first).
+
+    The sum is added per denominator first: LKE totals have many different denominators
+    (thirds, sevenths, nineteenths of a weight), and adding a thousand Fractions one by one
+    grows every intermediate denominator to their least common multiple; integer sums and
+    one Fraction per distinct denominator do not."""
+    per_year: dict[int, list[TotalsGroup]] = {}
+    for g in groups:
+        per_year.setdefault(g.year, []).append(g)
     out = []
-    for year in sorted({g.year for g in groups}, reverse=True):
-        mine = [g for g in groups if g.year == year]
-        count = sum(g.assessments for g in mine)
-        total = sum((g.total * g.assessments for g in mine), Fraction(0))
-        bands = dict.fromkeys(SCORE_BAND_EDGES, 0)
+    for year in sorted(per_year, reverse=True):
+        mine = per_year[year]
+        count = 0
+        numerators: dict[int, int] = {}
+        bands = [0] * len(SCORE_BAND_EDGES)
+        verdicts: dict[str, list[int]] = {}
         for g in mine:
-            bands[band_of(g.total)] += g.assessments
-        targets = []
-        for target in sorted({g.target for g in mine}, key=lambda t: (t != "WBK", t)):
-            passed = sum(g.assessments for g in mine if g.target == target and g.passed)
-            failed = sum(g.assessments for g in mine if g.target == target and not g.passed)
-            targets.append(TargetVerdicts(target, passed, failed))
-        out.append(YearScores(year, count, exact_mean(total, count), tuple(bands.items()),
-                              tuple(targets)))
+            count += g.assessments
+            numerators[g.denominator] = (numerators.get(g.denominator, 0)
+                                         + g.numerator * g.assessments)
+            bands[_band_index(g.numerator, g.denominator)] += g.assessments
+            verdicts.setdefault(g.target, [0, 0])[0 if g.passed else 1] += g.assessments
+        total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
+        targets = tuple(TargetVerdicts(t, *verdicts[t])
+                        for t in sorted(verdicts, key=lambda t: (t != "WBK", t)))
+        out.append(YearScores(year, count, exact_mean(total, count),
+                              tuple(zip(SCORE_BAND_EDGES, bands, strict=True)), targets))
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlmodel import Session
 
 from app.domain import rollup as domain
@@ -33,7 +33,7 @@ from app.models.surveys.records import (
 from app.models.units import Unit, UnitLevel
 from app.security.principal import Principal
 from app.services import units
-from app.services.rollup.tree import subtree
+from app.services.rollup.tree import TREE
 from app.services.surveys import instruments as survey_instruments
 from app.services.surveys.results import INDEX_NAMES, instrument_result
 
@@ -43,6 +43,54 @@ PERMISSION = "review.write"
 
 _UNIT = Unit.__table__
 _ASSESSMENT = Assessment.__table__
+
+
+_U, _A = _UNIT.c, _ASSESSMENT.c
+_IS_WORK_UNIT = TREE.c.level == UnitLevel.unit.value
+_OFFICES = (
+    select(_U.id, _U.code, _U.name, _U.level).join(TREE, TREE.c.id == _U.id)
+    .where(_U.level != UnitLevel.unit.value, _U.id != bindparam("root_id"))
+    .order_by(_U.name)
+)
+_WORK_UNITS = select(func.count()).select_from(TREE).where(_IS_WORK_UNIT)
+_YEARS = (
+    select(_A.year).join(TREE, TREE.c.id == _A.unit_id).where(_A.deleted_at.is_(None))
+    .group_by(_A.year).order_by(_A.year.desc())
+)
+_SEASON = (
+    select(_A.status, func.count()).select_from(TREE)
+    .outerjoin(_ASSESSMENT, and_(_A.unit_id == TREE.c.id, _A.year == bindparam("year"),
+                                 _A.deleted_at.is_(None)))
+    .where(_IS_WORK_UNIT).group_by(_A.status)
+)
+_I = Innovation.__table__.c
+_INNOVATIONS = (
+    select(_I.stage, _I.phase, func.count()).join(TREE, TREE.c.id == _I.unit_id)
+    .where(_I.deleted_at.is_(None)).group_by(_I.stage, _I.phase)
+)
+_T, _C, _SV = SurveyTally.__table__.c, SurveyCampaign.__table__.c, SurveyService.__table__.c
+_SUMS = (func.sum(_T.value * _T.answers), func.sum(_T.answers))
+_TALLIES = SurveyTally.__table__.join(
+    SurveyCampaign.__table__,
+    and_(_C.id == _T.campaign_id, _C.year == bindparam("year"), _C.deleted_at.is_(None)),
+).join(TREE, TREE.c.id == _C.unit_id)
+_SURVEYS_BY_REGION = (
+    select(TREE.c.region_id, _T.instrument_code, _T.item_code, *_SUMS).select_from(_TALLIES)
+    .group_by(TREE.c.region_id, _T.instrument_code, _T.item_code)
+    .having(func.sum(_T.answers) > 0)
+)
+_INSTRUMENTS = (
+    select(SurveyInstrument).where(SurveyInstrument.code.in_(bindparam("codes", expanding=True)))
+    .order_by(SurveyInstrument.code, SurveyInstrument.version.desc())
+)
+_SERVICE_CODE = func.coalesce(_SV.code, "")
+_SURVEYS_BY_SERVICE = (
+    select(_SERVICE_CODE, func.max(_SV.name), _T.instrument_code, _T.item_code, *_SUMS)
+    .select_from(_TALLIES.outerjoin(
+        SurveyService.__table__, and_(_SV.id == _T.service_key, _T.service_key != NO_SERVICE)))
+    .group_by(_SERVICE_CODE, _T.instrument_code, _T.item_code)
+    .having(func.sum(_T.answers) > 0)
+)
 
 
 @dataclass(frozen=True)
@@ -78,24 +126,11 @@ def scope(session: Session, *, actor: Principal | None, unit_id: int,
     """The roll-up's scope (Forbidden unless the actor reviews the office or administers):
     the office, the offices below it, how many work units, the years with assessments."""
     root = units.get(session, unit_id=unit_id, actor=actor, permission=PERMISSION)
-    tree = subtree(root.id)
-    rows = session.execute(
-        select(_UNIT.c.id, _UNIT.c.code, _UNIT.c.name, _UNIT.c.level)
-        .join(tree, tree.c.id == _UNIT.c.id)
-        .where(_UNIT.c.level != UnitLevel.unit.value, _UNIT.c.id != root.id)
-        .order_by(_UNIT.c.name)
-    ).all()
-    offices = tuple(Office(r.id, r.code, r.name, r.level) for r in rows)
-    work_units = session.execute(
-        select(func.count()).select_from(tree).where(tree.c.level == UnitLevel.unit.value)
-    ).scalar_one()
-    years = tuple(
-        y for (y,) in session.execute(
-            select(_ASSESSMENT.c.year).join(tree, tree.c.id == _ASSESSMENT.c.unit_id)
-            .where(_ASSESSMENT.c.deleted_at.is_(None))
-            .group_by(_ASSESSMENT.c.year).order_by(_ASSESSMENT.c.year.desc())
-        )
-    )
+    at = {"root_id": root.id}
+    offices = tuple(Office(r.id, r.code, r.name, r.level)
+                    for r in session.execute(_OFFICES, at))
+    work_units = session.execute(_WORK_UNITS, at).scalar_one()
+    years = tuple(y for (y,) in session.execute(_YEARS, at))
     chosen = year or (years[0] if years else datetime.now(UTC).year)
     return Scope(root, chosen, years, work_units, offices)
 
@@ -105,16 +140,7 @@ def scope(session: Session, *, actor: Principal | None, unit_id: int,
 
 def season(session: Session, *, scope: Scope) -> list[domain.StepCount]:
     """How many work units stand at each step of the year's season (one GROUP BY)."""
-    tree = subtree(scope.unit.id)
-    a = _ASSESSMENT.c
-    rows = session.execute(
-        select(a.status, func.count())
-        .select_from(tree)
-        .outerjoin(_ASSESSMENT, and_(a.unit_id == tree.c.id, a.year == scope.year,
-                                     a.deleted_at.is_(None)))
-        .where(tree.c.level == UnitLevel.unit.value)
-        .group_by(a.status)
-    ).all()
+    rows = session.execute(_SEASON, {"root_id": scope.unit.id, "year": scope.year}).all()
     return domain.season_steps({status: n for status, n in rows})
 
 
@@ -134,15 +160,8 @@ class StageCount:
 
 def innovations(session: Session, *, scope: Scope) -> list[StageCount]:
     """Live innovations of the units below, per stage and ZI phase (one GROUP BY)."""
-    tree = subtree(scope.unit.id)
-    i = Innovation.__table__.c
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for stage, phase, n in session.execute(
-        select(i.stage, i.phase, func.count())
-        .join(tree, tree.c.id == i.unit_id)
-        .where(i.deleted_at.is_(None))
-        .group_by(i.stage, i.phase)
-    ):
+    for stage, phase, n in session.execute(_INNOVATIONS, {"root_id": scope.unit.id}):
         counts[stage][phase] = n
     return [StageCount(s.value, counts[s.value].get("wbk", 0), counts[s.value].get("wbbm", 0))
             for s in Stage]
@@ -180,27 +199,9 @@ class SurveyIndices:
 def surveys(session: Session, *, scope: Scope) -> SurveyIndices:
     """IKM, IPKP and IPAK of the year's campaigns, per regional office and per service type
     (service code), pooled from the survey tallies: three queries whatever the size."""
-    tree = subtree(scope.unit.id)
-    t, c = SurveyTally.__table__.c, SurveyCampaign.__table__.c
-    sums = (func.sum(t.value * t.answers), func.sum(t.answers))
-    campaigns = and_(c.id == t.campaign_id, c.year == scope.year, c.deleted_at.is_(None))
-    base = SurveyTally.__table__.join(SurveyCampaign.__table__, campaigns).join(
-        tree, tree.c.id == c.unit_id)
-    by_region = session.execute(
-        select(tree.c.region_id, t.instrument_code, t.item_code, *sums)
-        .select_from(base)
-        .group_by(tree.c.region_id, t.instrument_code, t.item_code)
-        .having(func.sum(t.answers) > 0)
-    ).all()
-    sv = SurveyService.__table__.c
-    service_code = func.coalesce(sv.code, "")
-    by_service = session.execute(
-        select(service_code, func.max(sv.name), t.instrument_code, t.item_code, *sums)
-        .select_from(base.outerjoin(SurveyService.__table__,
-                                    and_(sv.id == t.service_key, t.service_key != NO_SERVICE)))
-        .group_by(service_code, t.instrument_code, t.item_code)
-        .having(func.sum(t.answers) > 0)
-    ).all()
+    at = {"root_id": scope.unit.id, "year": scope.year}
+    by_region = session.execute(_SURVEYS_BY_REGION, at).all()
+    by_service = session.execute(_SURVEYS_BY_SERVICE, at).all()
     codes = {r.instrument_code for r in (*by_region, *by_service)}
     instruments = _instruments(session, codes)
     names = {o.id: o.name for o in scope.regions}
@@ -223,10 +224,7 @@ def _instruments(session: Session, codes: set[str]):
     if not codes:
         return {}
     newest: dict[str, SurveyInstrument] = {}
-    for row in session.execute(
-        select(SurveyInstrument).where(SurveyInstrument.code.in_(sorted(codes)))
-        .order_by(SurveyInstrument.code, SurveyInstrument.version.desc())
-    ).scalars():
+    for row in session.execute(_INSTRUMENTS, {"codes": sorted(codes)}).scalars():
         newest.setdefault(row.code, row)
     return {code: survey_instruments.parsed(row) for code, row in newest.items()}
 

@@ -19,9 +19,17 @@ from app.models.lke.assessments import LkeFramework
 from app.models.lke.summary import AssessmentSummary
 from app.models.units import UnitLevel
 from app.services.lke import frameworks
-from app.services.rollup.tree import subtree
+from app.services.rollup.tree import TREE
 
 _SUMMARY = AssessmentSummary.__table__
+_S = _SUMMARY.c
+_BY_YEAR = (
+    select(_S.year, _S.target, _S.verdict_passed, _S.self_total, func.count())
+    .join(TREE, TREE.c.id == _S.unit_id)
+    .where(TREE.c.level == UnitLevel.unit.value)
+    .group_by(_S.year, _S.target, _S.verdict_passed, _S.self_total)
+)
+_FRAMEWORKS = select(LkeFramework.id, LkeFramework.sha256)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ def total_thresholds(session: Session) -> dict[tuple[int, str], Fraction]:
     """(framework id, predicate) -> its minimum total, for every stored framework version
     (one small query; a version's content is read and parsed once per process)."""
     out: dict[tuple[int, str], Fraction] = {}
-    for framework_id, sha in session.execute(select(LkeFramework.id, LkeFramework.sha256)):
+    for framework_id, sha in session.execute(_FRAMEWORKS):
         minima = _THRESHOLDS.get((framework_id, sha))
         if minima is None:
             framework = frameworks.load(session, framework_id=framework_id)
@@ -128,15 +136,8 @@ def read(row) -> tuple[Fraction | None, bool | None, Fraction | None, tuple[Bloc
 def by_year(session: Session, *, root_id: int) -> list[domain.YearScores]:
     """Score and verdict distribution of every year (one GROUP BY over the summaries: one row
     per year, target, verdict and distinct exact total)."""
-    tree = subtree(root_id)
-    s = _SUMMARY.c
-    rows = session.execute(
-        select(s.year, s.target, s.verdict_passed, s.self_total, func.count())
-        .join(tree, tree.c.id == s.unit_id)
-        .where(tree.c.level == UnitLevel.unit.value)
-        .group_by(s.year, s.target, s.verdict_passed, s.self_total)
-    ).all()
+    rows = session.execute(_BY_YEAR, {"root_id": root_id}).all()
     return domain.year_scores([
-        domain.TotalsGroup(year, target, bool(passed), Fraction(total), n)
+        domain.TotalsGroup.of(year, target, bool(passed), total, n)
         for year, target, passed, total, n in rows
     ])

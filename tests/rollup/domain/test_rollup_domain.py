@@ -29,10 +29,10 @@ def test_bands_are_exact_at_the_thresholds():
 
 def test_year_scores_exact_mean_bands_and_verdicts():
     groups = [
-        r.TotalsGroup(2024, "WBK", True, Fraction(80), 2),        # 160
-        r.TotalsGroup(2024, "WBK", False, Fraction(70), 1),       # 70
-        r.TotalsGroup(2024, "WBBM", False, Fraction(263, 3), 1),  # 87 2/3, no WBK held
-        r.TotalsGroup(2023, "WBK", False, Fraction(1, 3), 1),
+        r.TotalsGroup.of(2024, "WBK", True, Fraction(80), 2),        # 160
+        r.TotalsGroup.of(2024, "WBK", False, Fraction(70), 1),       # 70
+        r.TotalsGroup.of(2024, "WBBM", False, Fraction(263, 3), 1),  # 87 2/3, no WBK held
+        r.TotalsGroup.of(2023, "WBK", False, Fraction(1, 3), 1),
     ]
     newest, older = r.year_scores(groups)
     assert newest.year == 2024 and newest.assessments == 4
@@ -60,3 +60,15 @@ def test_gap_is_the_total_shortfall_and_keeps_every_blocker():
     # Only an area fails: nothing missing on the total, still not on target.
     only_area = r.gap({"area:PPA": Fraction(1, 4)})
     assert only_area.missing == 0 and not only_area.on_target
+
+
+def test_exact_texts_are_read_without_rounding():
+    assert r.exact_parts("87.5") == (875, 10)
+    assert r.exact_parts("263/3") == (263, 3)
+    assert r.exact_parts("100") == (100, 1)
+    assert r.exact_parts("0.125") == (125, 1000)
+    assert r.exact_parts("-2.5") == (-25, 10)
+    # Mean of the texts 87.5, 263/3 and 0.125: (2100 + 2104 + 3)/24 / 3 = 4207/72.
+    (year,) = r.year_scores([r.TotalsGroup.of(2024, "WBK", False, t, 1)
+                             for t in ("87.5", "263/3", "0.125")])
+    assert year.mean == Fraction(4207, 72)

@@ -19,9 +19,14 @@ from app.domain.season import calendar as cal
 NOT_STARTED = "not_started"
 #: Steps in the order a season goes through them, "not started" first.
 STEP_ORDER = (NOT_STARTED, *cal.STEPS)
+#: Where a unit stands (not the calendar's names, which say when a step is done).
 STEP_NAMES = {
     NOT_STARTED: ("Belum mulai (tanpa penilaian)", "Not started (no assessment)"),
-    **cal.STEP_NAMES,
+    cal.SELF_ASSESSMENT: ("Mengisi penilaian mandiri (LKE)", "Filling in the self-assessment"),
+    cal.REGIONAL_REVIEW: ("Menunggu reviu Kantor Wilayah", "Awaiting the regional review"),
+    cal.TPI_REVIEW: ("Menunggu reviu TPI", "Awaiting the TPI review"),
+    cal.NATIONAL_PROPOSAL: ("Final: diusulkan ke Tim Penilai Nasional",
+                            "Final: proposed to the national team"),
 }
 
 #: Lower edges of the score bands of the distribution (LKE total, 0-100). 75 and 85 are

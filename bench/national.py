@@ -276,7 +276,7 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
         [str(zona), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded shared machine takes its time
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -80,6 +80,8 @@ class SurveyGroupOut(BaseModel):
 
 
 class SurveysOut(BaseModel):
+    year: int
+    index_names: list[str] = Field(description="The indices present, in IKM, IPKP, IPAK order")
     by_region: list[SurveyGroupOut]
     by_service: list[SurveyGroupOut]
 
@@ -99,7 +101,6 @@ class RollupOut(BaseModel):
     offices: list[OfficeOut] = Field(description="Offices below (their own roll-ups)")
     steps: list[StepOut]
     scores_by_year: list[YearOut]
-    surveys: SurveysOut
     innovations: list[StageOut]
 
 
@@ -164,12 +165,11 @@ def _groups(rows, names) -> list[SurveyGroupOut]:
 def get_rollup(session: SessionDep, principal: Reviewer, unit_id: int,
                 year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
     """The office's roll-up for a year (default: the newest with assessments): units per
-    season step, score and verdict distribution per year, pooled survey indices per regional
-    office and service type, innovations per stage. The unit list is
-    ``/units/{unit_id}/rollup/units``."""
+    season step, score and verdict distribution per year, innovations per stage. The unit
+    list is ``/units/{unit_id}/rollup/units``, the survey indices
+    ``/units/{unit_id}/rollup/surveys``."""
     data = rollup.read(session, actor=principal, unit_id=unit_id,
                        filters=UnitFilter(year=year), with_units=False)
-    names = data.surveys.index_names
     return RollupOut(
         unit=OfficeOut(id=data.scope.unit.id, code=data.scope.unit.code,
                        name=data.scope.unit.name, level=data.scope.unit.level),
@@ -187,11 +187,21 @@ def get_rollup(session: SessionDep, principal: Reviewer, unit_id: int,
                              for t in y.targets])
             for y in data.years
         ],
-        surveys=SurveysOut(by_region=_groups(data.surveys.by_region, names),
-                           by_service=_groups(data.surveys.by_service, names)),
         innovations=[StageOut(stage=s.stage, wbk=s.wbk, wbbm=s.wbbm, total=s.total)
                      for s in data.innovations],
     )
+
+
+@router.get("/units/{unit_id}/rollup/surveys", response_model=SurveysOut)
+def get_rollup_surveys(session: SessionDep, principal: Reviewer, unit_id: int,
+                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    """IKM, IPKP and IPAK of the year's campaigns pooled per regional office and per service
+    type (service code): every reportable answer of the group's units counts once."""
+    scope, found = rollup.surveys(session, actor=principal, unit_id=unit_id, year=year)
+    names = found.index_names
+    return SurveysOut(year=scope.year, index_names=list(names),
+                      by_region=_groups(found.by_region, names),
+                      by_service=_groups(found.by_service, names))
 
 
 @router.get("/units/{unit_id}/rollup/units", response_model=PageOut[RollupUnitOut])

@@ -40,6 +40,17 @@ def rollup_page(request: Request, session: SessionDep, principal: Reviewer, unit
     return render(request, PAGE, ctx)
 
 
+@router.get("/units/{unit_id}/rollup/surveys")
+def rollup_surveys(request: Request, session: SessionDep, principal: Reviewer, unit_id: int,
+                   year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
+    """The survey indices: the page loads them with htmx; without JavaScript, a page."""
+    scope, found = rollup.surveys(session, actor=principal, unit_id=unit_id, year=year)
+    ctx = {"unit": scope.unit, "scope": scope, "surveys": found,
+           "base": f"/units/{scope.unit.id}/rollup"}
+    block = "surveys" if is_htmx(request) else None
+    return render(request, "pages/rollup/surveys.html", ctx, block=block)
+
+
 @router.get("/units/{unit_id}/rollup.{fmt}")
 def rollup_export_file(session: SessionDep, principal: Reviewer, unit_id: int, fmt: str,
                        filters: Filters) -> Response:

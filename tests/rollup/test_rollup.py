@@ -57,7 +57,8 @@ def test_eselon1_rollup_worked_by_hand(db, world, rollup_world):
 
 
 def test_survey_indices_by_region_and_service_type(db, world, rollup_world):
-    surveys = _read(db, world).surveys
+    _scope, surveys = rollup.surveys(db, actor=principal(db, world, "tpi"),
+                                     unit_id=world.unit("ES1"), year=None)
     assert surveys.index_names == ("IKM",)
     by_region = {row.label: row.cell("IKM") for row in surveys.by_region}
     # Kanwil A: two answers of 3 to each of the 9 elements: NRR 3, IKM 3 x 25 = 75.
@@ -118,6 +119,7 @@ async def test_a_unit_member_cannot_see_its_parents_rollup(client, db, world, ro
     await login(client, "member_a1")
     kanwil = world.unit("KANWIL-A")
     for path in (f"/units/{kanwil}/rollup", f"/units/{kanwil}/rollup.csv",
+                 f"/units/{kanwil}/rollup/surveys", f"{API}/units/{kanwil}/rollup/surveys",
                  f"{API}/units/{kanwil}/rollup", f"{API}/units/{kanwil}/rollup/units",
                  f"{API}/units/{kanwil}/rollup/units/export?format=xlsx"):
         response = await client.get(path)
@@ -139,6 +141,11 @@ async def test_rollup_page_and_htmx_table(client, db, world, rollup_world):
     assert table.status_code == 200
     assert "KPPN A1" in table.text and "KPPN A2" not in table.text
     assert "<html" not in table.text and "Indeks survei" not in table.text
+    # The survey indices load on their own request (htmx), or as a page without JavaScript.
+    surveys = await client.get(f"/units/{kanwil}/rollup/surveys",
+                               headers={"HX-Request": "true"})
+    assert "Kanwil A" in surveys.text and "75,00" in surveys.text and "<html" not in surveys.text
+    assert "<html" in (await client.get(f"/units/{kanwil}/rollup/surveys")).text
     # Garbage in the query string is a readable refusal, never a 500.
     bad = await client.get(f"/units/{kanwil}/rollup?limit=abc&sort=zzz")
     assert bad.status_code == 422
@@ -154,7 +161,9 @@ async def test_api_rollup_and_paged_units(client, db, world, rollup_world):
     assert {s["step"]: s["units"] for s in body["steps"]}["not_started"] == 1
     year = body["scores_by_year"][0]
     assert (year["mean_total"], year["mean_total_exact"]) == ("50.00", "50")
-    service = {g["key"]: g["indices"][0] for g in body["surveys"]["by_service"]}
+    surveys = (await client.get(f"{API}/units/{es1}/rollup/surveys")).json()
+    assert surveys["year"] == 2024 and surveys["index_names"] == ["IKM"]
+    service = {g["key"]: g["indices"][0] for g in surveys["by_service"]}
     assert service["SP2D"] == {"index": "IKM", "value": "83.33", "answers": 27}
     page = (await client.get(f"{API}/units/{es1}/rollup/units?limit=2")).json()
     assert (page["total"], page["limit"], page["offset"]) == (3, 2, 0)
@@ -202,6 +211,7 @@ async def test_queries_per_rollup_do_not_grow_with_the_units(client, db, engine,
     await login(client, "tpi")
     es1 = world.unit("ES1")
     paths = (f"/units/{es1}/rollup", f"{API}/units/{es1}/rollup",
+             f"/units/{es1}/rollup/surveys", f"{API}/units/{es1}/rollup/surveys",
              f"{API}/units/{es1}/rollup/units", f"/units/{es1}/rollup.csv")
     seen = {"n": 0}
 

@@ -20,24 +20,31 @@ class Rollup:
     scope: overview.Scope
     steps: list[domain.StepCount]
     years: list[domain.YearScores]
-    surveys: overview.SurveyIndices
     innovations: list[overview.StageCount]
     units: table.UnitPage | None
 
 
 def read(session: Session, *, actor: Principal | None, unit_id: int,
          filters: UnitFilter, with_units: bool = True) -> Rollup:
-    """Everything the roll-up page shows, in a number of queries that does not grow with
+    """Everything the roll-up page shows but the survey indices (``surveys``), in a number of queries that does not grow with
     the number of units (Forbidden unless the actor reviews the office or administers)."""
     scope = overview.scope(session, actor=actor, unit_id=unit_id, year=filters.year)
     return Rollup(
         scope=scope,
         steps=overview.season(session, scope=scope),
         years=scores.by_year(session, root_id=scope.unit.id),
-        surveys=overview.surveys(session, scope=scope),
         innovations=overview.innovations(session, scope=scope),
         units=table.page(session, scope=scope, filters=filters) if with_units else None,
     )
+
+
+def surveys(session: Session, *, actor: Principal | None, unit_id: int,
+            year: int | None) -> tuple[overview.Scope, overview.SurveyIndices]:
+    """The pooled survey indices alone: the one part whose cost grows with the survey tallies
+    (a GROUP BY over every tally row of the year's campaigns), so the page loads it on its own
+    request and the API serves it apart."""
+    scope = overview.scope(session, actor=actor, unit_id=unit_id, year=year)
+    return scope, overview.surveys(session, scope=scope)
 
 
 def units_page(session: Session, *, actor: Principal | None, unit_id: int,

@@ -204,7 +204,8 @@ def surveys(session: Session, *, scope: Scope) -> SurveyIndices:
     by_service = session.execute(_SURVEYS_BY_SERVICE, at).all()
     codes = {r.instrument_code for r in (*by_region, *by_service)}
     instruments = _instruments(session, codes)
-    names = {o.id: o.name for o in scope.regions}
+    # The root itself is the region of every unit when the roll-up is a regional office's.
+    names = {o.id: o.name for o in scope.regions} | {scope.unit.id: scope.unit.name}
     region_rows = _rows(
         ((r.region_id, r.instrument_code, r.item_code, r[3], r[4]) for r in by_region),
         instruments, lambda key: names.get(key, "Tanpa kantor wilayah") if key else

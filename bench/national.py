@@ -118,6 +118,8 @@ def _targets(session: Session, *, national: bool) -> Target:
         ("API roll-up units ministry", "tpi",
          f"/api/v1/units/{t.ministry_id}/rollup/units?limit=50"),
         ("API roll-up regional", "tpi", f"/api/v1/units/{region}/rollup"),
+        ("API roll-up surveys ministry", "tpi",
+         f"/api/v1/units/{t.ministry_id}/rollup/surveys"),
     ]
     return t
 

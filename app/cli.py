@@ -55,6 +55,19 @@ def migrate() -> None:
         typer.echo(f"Database migrated: {make_url(url).render_as_string(hide_password=True)}")
         _sync_frameworks()
         _sync_survey_instruments()
+        _fill_lke_summaries()
+
+
+def _fill_lke_summaries() -> None:
+    """Summarise the live LKE assessments that have no summary yet (stored before the
+    summaries existed); nothing to do on an up-to-date database."""
+    from app.services.lke import summary as lke_summary
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        added = lke_summary.fill_missing(session)
+        session.commit()
+    if added:
+        typer.echo(f"LKE score summaries added: {added}")
 
 
 def _sync_frameworks() -> None:
@@ -123,6 +136,22 @@ def recount_surveys() -> None:
         session.commit()
         rows = session.exec(select(func.count()).select_from(SurveyTally)).one()
     typer.echo(f"Survey counts rebuilt from the stored answers ({rows} counts).")
+
+
+@app.command("recount-lke")
+def recount_lke() -> None:
+    """Rebuild every LKE assessment's score summary (assessment_summary) from its answers,
+    evidence links and reviews.
+
+    Not needed in normal use (every change keeps them); for a repair, or after loading
+    answers into the database by hand.
+    """
+    from app.services.lke import summary as lke_summary
+
+    with Session(_engine(), expire_on_commit=False) as session:
+        rows = lke_summary.rebuild(session)
+        session.commit()
+    typer.echo(f"LKE score summaries rebuilt from the stored answers ({rows} assessments).")
 
 
 @app.command()

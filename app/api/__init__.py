@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api import audit, integration, season, units, webhooks
+from app.api import audit, integration, rollup, season, units, webhooks
 from app.api.accounts import me, tokens
 from app.api.lke import assessments as indicators
 from app.api.lke import bundle as evidence_bundle
@@ -30,5 +30,6 @@ for module in (
     integration,
     webhooks,
     season,
+    rollup,
 ):
     api_router.include_router(module.router)

@@ -36,6 +36,7 @@ TAG_BY_ROUTER_TAG = {
     "surveys": "surveys",
     "programme": "programme",
     "integration": "integration",
+    "rollup": "rollup",
 }
 TAG_BY_PATH = (
     ("/api/v1/frameworks", "frameworks"),

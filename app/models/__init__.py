@@ -7,6 +7,7 @@ from app.models.lke.assessments import Assessment, LkeAnswer, LkeAnswerRevision,
 from app.models.lke.bundle import EvidenceBundleJob
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeReviewDraft, LkeReviewItem, LkeSubmission
+from app.models.lke.summary import AssessmentSummary
 from app.models.programme import (
     ActionItem,
     ActivityAttendance,
@@ -71,6 +72,7 @@ __all__ = [
     "TeamMember",
     "ApiToken",
     "Assessment",
+    "AssessmentSummary",
     "AuditRecord",
     "BrowserSession",
     "EvaluationCalendar",

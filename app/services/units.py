@@ -202,5 +202,9 @@ def add_predicate(
         session, actor=actor, action="create", entity="predicate_award", entity_id=award.id,
         unit_id=unit_id, after=audit.snapshot(award),
     )
+    # A WBK held is a WBBM requirement: the unit's assessment summaries hold verdicts.
+    from app.services.lke import summary as lke_summary  # lke builds on this module
+
+    lke_summary.refresh_unit(session, unit_id=unit_id)
     session.commit()
     return award

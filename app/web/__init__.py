@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.web import audit, health, units
+from app.web import audit, health, rollup, units
 from app.web.accounts import auth, tokens
 from app.web.accounts import sso as accounts_sso
 from app.web.integration import lke as integration_lke
@@ -58,5 +58,6 @@ for module in (
     integration_lke,
     webhooks,
     season,
+    rollup,
 ):
     web_router.include_router(module.router)

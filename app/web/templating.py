@@ -62,7 +62,10 @@ NAV_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("Tonggak", "/milestones", "unit.read"),
     ("Reviu", "/reviews", "review.write"),
     ("Survei", "/surveys", "unit.read"),
+    ("Rekap unit", "/rollup", "review.write"),
 )
+#: Menu entries for the offices above the units only (a work unit has nothing to roll up).
+OFFICE_ONLY = frozenset({"/rollup"})
 
 
 # Menu entries (by path suffix) shown together under one heading instead of on the bar.
@@ -82,6 +85,8 @@ def nav_items(unit, principal) -> list[dict]:
     groups: dict[str, list[dict]] = {group: [] for group in NAV_GROUPS}
     for label, suffix, permission in NAV_ITEMS:
         if not principal.can(permission, unit.id):
+            continue
+        if suffix in OFFICE_ONLY and unit.level == "unit":
             continue
         item = {"kind": "link", "label": label, "href": f"/units/{unit.id}{suffix}"}
         if suffix in grouped:

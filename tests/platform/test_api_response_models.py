@@ -29,6 +29,7 @@ BINARY = {
     ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.pdf"),
     ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.docx"),
     ("GET", "/api/v1/assessments/{assessment_id}/report.pdf"),
+    ("GET", "/api/v1/units/{unit_id}/rollup/units/export"),  # CSV or XLSX
 }
 
 # Free-form objects allowed on purpose, each with the reason.

@@ -339,7 +339,7 @@ def answer_many(
         out.append(written or rows[change.ref])
     assessment.updated_at = _now()
     session.add(assessment)
-    _verdict_changed(session, assessment, watched)
+    _summarise(session, assessment, watched)
     if commit:
         session.commit()
     return out
@@ -383,7 +383,7 @@ def clear_answer(
     )
     assessment.updated_at = _now()
     session.add(assessment)
-    _verdict_changed(session, assessment, watched)
+    _summarise(session, assessment, watched)
     session.commit()
     return row
 
@@ -399,15 +399,13 @@ def _verdict_watch(session: Session, assessment: Assessment) -> bool | None:
     return scores.verdict(session, assessment=assessment).passed
 
 
-def _verdict_changed(session: Session, assessment: Assessment, before: bool | None) -> None:
-    """Put ``assessment.verdict_changed`` in the outbox when the change flipped it."""
-    if before is None:
-        return
-    from app.services.lke import scores
+def _summarise(session: Session, assessment: Assessment, before: bool | None) -> None:
+    """Bring the assessment's summary up to date with the changed answers, and put
+    ``assessment.verdict_changed`` in the outbox when the change flipped the verdict."""
+    from app.services.lke import summary  # the summary scores through this module
 
-    session.flush()
-    verdict = scores.verdict(session, assessment=assessment)
-    if verdict.passed != before:
+    verdict = summary.scores_changed(session, assessment=assessment).verdict
+    if before is not None and verdict.passed != before:
         webhook_events.emit(
             session, event_type=webhook_events.VERDICT_CHANGED, unit_id=assessment.unit_id,
             data={"assessment_id": assessment.id, "target": verdict.target,

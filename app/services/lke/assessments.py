@@ -184,8 +184,16 @@ def create(
         session, actor=actor, action="create", entity="assessment", entity_id=assessment.id,
         unit_id=unit.id, after=audit.snapshot(assessment),
     )
+    _summary().refresh(session, assessment=assessment)
     session.commit()
     return assessment
+
+
+def _summary():
+    # The summary scores through the modules that import this one.
+    from app.services.lke import summary
+
+    return summary
 
 
 def _live(session: Session, *, unit_id: int, year: int) -> Assessment | None:
@@ -215,6 +223,7 @@ def set_target(
     before = audit.snapshot(assessment)
     assessment.target = target
     assessment.updated_at = _now()
+    _summary().scores_changed(session, assessment=assessment)
     audit.save(
         session, assessment, actor=actor, action="update", entity="assessment",
         before=before,
@@ -230,6 +239,7 @@ def delete(session: Session, *, actor: Principal | None, assessment_id: int) -> 
         raise Locked("Hanya penilaian berstatus draf yang dapat dihapus.")
     before = audit.snapshot(assessment)
     assessment.deleted_at = _now()
+    _summary().remove(session, assessment_id=assessment.id)
     audit.save(
         session, assessment, actor=actor, action="delete", entity="assessment",
         before=before,

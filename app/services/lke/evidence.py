@@ -38,6 +38,7 @@ from app.services.lke import assessments
 from app.services.storage import FileStore, StorageError, StoredFile
 
 log = logging.getLogger("zona.evidence")
+from app.services.lke import summary as lke_summary
 
 CHUNK = 1024 * 1024
 MAX_TITLE = 200
@@ -443,6 +444,11 @@ def delete(session: Session, *, actor: Principal | None, evidence_id: int) -> Ev
         )
     row.deleted_at = now
     row.deleted_by_label = actor_label(actor)
+    session.add(row)
+    for assessment_id in sorted({link.assessment_id for link in links}):
+        linked = session.get(Assessment, assessment_id)
+        if linked is not None and linked.deleted_at is None:
+            lke_summary.evidence_changed(session, assessment=linked)
     audit.save(session, row, actor=actor, action="delete", entity="evidence", before=before)
     return row
 

@@ -22,6 +22,7 @@ from app.security.principal import Principal
 from app.services import audit
 from app.services.errors import Invalid, NotFound
 from app.services.lke import assessments
+from app.services.lke import summary as lke_summary
 from app.services.lke.evidence import actor_label
 
 
@@ -118,6 +119,7 @@ def link(
         session, actor=actor, action="link", entity="evidence_link", entity_id=new.id,
         unit_id=assessment.unit_id, after=audit.snapshot(new),
     )
+    lke_summary.evidence_changed(session, assessment=assessment)
     if commit:
         session.commit()
     return new
@@ -140,6 +142,7 @@ def unlink(
         session, actor=actor, action="unlink", entity="evidence_link", entity_id=row.id,
         unit_id=assessment.unit_id, before=before, after=audit.snapshot(row),
     )
+    lke_summary.evidence_changed(session, assessment=assessment)
     if commit:
         session.commit()
     return row
@@ -214,6 +217,7 @@ def carry_over(
                "link_ids": [x.id for x in created], "skipped_existing": existing,
                "skipped_unknown": sorted(unknown)},
     )
+    lke_summary.evidence_changed(session, assessment=assessment)
     session.commit()
     return CarryOver(source=source, linked=linked, skipped_existing=existing,
                      skipped_unknown=sorted(unknown))

@@ -24,6 +24,7 @@ from app.services.errors import Forbidden, Invalid, Locked
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments
 from app.services.lke import scores as lke_scores
+from app.services.lke import summary as lke_summary
 from app.services.lke.submission import (
     LEVEL_NAMES,
     MAX_NOTE,
@@ -349,6 +350,7 @@ def decide(
     assessment.status = status_after
     assessment.updated_at = _now()
     session.add(assessment)
+    lke_summary.status_changed(session, assessment=assessment)
     audit.record(
         session, actor=actor, action=f"review_{decision}", entity="assessment",
         entity_id=assessment.id, unit_id=assessment.unit_id, before=before,

@@ -28,6 +28,7 @@ from app.services import audit, units
 from app.services.errors import Invalid, Locked
 from app.services.lke import assessments, evidence_links
 from app.services.lke import scores as lke_scores
+from app.services.lke import summary as lke_summary
 from app.services.season import notify as season_notify
 from app.services.webhooks import events as webhook_events
 
@@ -217,7 +218,7 @@ def submit(
     assessment.status = rv.after_submit(levels)
     assessment.updated_at = _now()
     session.add(assessment)
-    session.flush()
+    lke_summary.status_changed(session, assessment=assessment)
     audit.record(
         session, actor=actor, action="submit", entity="assessment", entity_id=assessment.id,
         unit_id=assessment.unit_id, before=before,

@@ -5,7 +5,7 @@ instrument, optionally linked to the action-plan item it was copied into
 (app/services/surveys/followups.py, docs/surveys-report.md).
 
 Revision ID: 0970
-Revises: 0950
+Revises: 0960
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0970"
-down_revision: str | Sequence[str] | None = "0950"
+down_revision: str | Sequence[str] | None = "0960"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

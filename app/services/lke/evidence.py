@@ -35,10 +35,10 @@ from app.security.principal import Principal, missing
 from app.services import audit, storage, units
 from app.services.errors import Forbidden, Invalid, Locked, NotFound, ServiceError
 from app.services.lke import assessments
+from app.services.lke import summary as lke_summary
 from app.services.storage import FileStore, StorageError, StoredFile
 
 log = logging.getLogger("zona.evidence")
-from app.services.lke import summary as lke_summary
 
 CHUNK = 1024 * 1024
 MAX_TITLE = 200

@@ -19,6 +19,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import evidence_links, overview, review_records, scores
+from app.services.lke import summary as lke_summary
 from app.services.lke.inputs import AssessmentIn
 from app.services.season import calendar as season_calendar
 from app.web.integration import lke as integration_pages
@@ -91,6 +92,37 @@ def _worksheet_context(
     }
 
 
+def _area_context(
+    session: Session, principal: Principal, assessment: Assessment, area_ref: str, **extra
+) -> dict:
+    """What the questions of one area need and nothing of the page around them: the htmx
+    fragment of an area, and a saved question with its out-of-band scores (whose summary
+    block reads the progress from the assessment's summary). Answer rows, evidence and
+    source names of that area's questions only."""
+    ev = scores.evaluate(session, assessment=assessment,
+                         rows_for=lambda fw: [q.ref for q in fw.area(area_ref).questions])
+    fw = ev.framework
+    summary_row = lke_summary.of(session, assessment=assessment)
+    return {
+        "open_area": area_ref,
+        "assessment": assessment,
+        "fw": fw,
+        "ev": ev,
+        "nodes": ev.report.nodes,
+        "rows": ev.rows,
+        "progress": overview.progress_of(summary_row),
+        "can_edit": _can_edit(principal, assessment),
+        "evidence_by_ref": evidence_links.question_evidence(
+            session, assessment=assessment, framework=fw,
+            refs=[q.ref for q in fw.area(area_ref).questions]),
+        "review_flags": review_records.open_flags(session, assessment=assessment),
+        **integration_pages.area_context(session, principal, assessment, ev.rows),
+        "errors": {},
+        "drafts": {},
+        **extra,
+    }
+
+
 def _open_area(fw: Framework, ref: str | None) -> str:
     """The area whose questions the page carries (the others load when opened): the one
     asked for, else the first."""
@@ -113,11 +145,9 @@ def assessment_list(
     request: Request, session: SessionDep, principal: ReadUnit, unit_id: int
 ) -> Response:
     unit = units.get(session, unit_id=unit_id)
-    items = []
-    for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id):
-        ev = scores.evaluate(session, assessment=a, rows_for=scores.no_rows)
-        items.append({"a": a, "ev": ev, "progress": overview.progress(
-            session, assessment=a, report=ev.report)})
+    items = [{"a": x.assessment, "total": x.total, "verdict": x.verdict, "progress": x.progress}
+             for x in overview.listed(
+                 session, svc.list_for_unit(session, actor=principal, unit_id=unit_id))]
     below = units.descendants(units.children_map(session), unit_id)
     oversight_rows = []
     if below:
@@ -179,8 +209,8 @@ def worksheet_area(
     if not is_htmx(request):
         return RedirectResponse(f"/assessments/{a.id}?area={area.ref}#a-{area.ref}",
                                 status_code=303)
-    ctx = _worksheet_context(session, principal, a, area=area.ref)
-    return render(request, WORKSHEET, {**ctx, "area": area}, block="area_body")
+    ctx = _area_context(session, principal, a, area.ref, area=area)
+    return render(request, WORKSHEET, ctx, block="area_body")
 
 
 def _form_change(q: Question, form) -> lke_answers.AnswerChange:
@@ -233,8 +263,8 @@ async def save_answer(
         return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
                                 status_code=303)
     a = svc.get(session, actor=principal, assessment_id=a.id)
-    ctx = _worksheet_context(session, principal, a, errors=errors, drafts=drafts, q=q,
-                             saved=status == 200, oob_refs=_ancestors(q), area=q.area_ref)
+    ctx = _area_context(session, principal, a, q.area_ref, errors=errors, drafts=drafts, q=q,
+                        saved=status == 200, oob_refs=_ancestors(q))
     html = render(request, WORKSHEET, ctx, block="question").body.decode()
     if status == 200:
         html += render(request, WORKSHEET, ctx, block="oob").body.decode()

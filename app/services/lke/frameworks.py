@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -152,6 +152,21 @@ def get_row(session: Session, *, framework_id: int) -> LkeFramework:
     if row is None:
         raise NotFound(f"Kerangka LKE {framework_id} tidak ditemukan.")
     return row
+
+
+_VERSIONS = sa_select(
+    LkeFramework.id, LkeFramework.code, LkeFramework.version, LkeFramework.title,
+    LkeFramework.sha256, LkeFramework.loaded_at,
+).where(col(LkeFramework.id).in_(bindparam("ids", expanding=True)))
+
+
+def versions(session: Session, *, framework_ids: Iterable[int]) -> dict[int, Any]:
+    """id -> (id, code, version, title, sha256, loaded_at) of stored versions, in one query
+    without their content (what an assessment names its framework by)."""
+    ids = sorted(set(framework_ids))
+    if not ids:
+        return {}
+    return {row.id: row for row in session.exec(_VERSIONS, params={"ids": ids}).all()}
 
 
 def latest(session: Session, *, code: str = DEFAULT_LKE_CODE) -> LkeFramework:

@@ -3,6 +3,7 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -93,14 +94,22 @@ def _worksheet_context(
 
 
 def _area_context(
-    session: Session, principal: Principal, assessment: Assessment, area_ref: str, **extra
+    session: Session, principal: Principal, assessment: Assessment, area_ref: str,
+    evaluation: scores.Evaluation | None = None, **extra
 ) -> dict:
     """What the questions of one area need and nothing of the page around them: the htmx
     fragment of an area, and a saved question with its out-of-band scores (whose summary
     block reads the progress from the assessment's summary). Answer rows, evidence and
-    source names of that area's questions only."""
-    ev = scores.evaluate(session, assessment=assessment,
-                         rows_for=lambda fw: [q.ref for q in fw.area(area_ref).questions])
+    source names of that area's questions only. ``evaluation``: the scores of the stored
+    answers when the caller has them (a save), else they are computed."""
+    def area_refs(fw: Framework) -> list[str]:
+        return [q.ref for q in fw.area(area_ref).questions]
+
+    if evaluation is None:
+        ev = scores.evaluate(session, assessment=assessment, rows_for=area_refs)
+    else:
+        ev = replace(evaluation, rows=lke_answers.answers_of(
+            session, assessment_id=assessment.id, refs=area_refs(evaluation.framework)))
     fw = ev.framework
     summary_row = lke_summary.of(session, assessment=assessment)
     return {
@@ -251,8 +260,10 @@ async def save_answer(
     errors: dict[str, list[str]] = {}
     drafts: dict[str, dict] = {}
     status = 200
+    evaluation = None
     try:
-        lke_answers.answer_many(session, actor=principal, assessment_id=a.id, changes=[change])
+        _rows, evaluation = lke_answers.answer_scored(session, actor=principal,
+                                                     assessment_id=a.id, changes=[change])
     except Invalid as exc:
         if not is_htmx(request):
             raise
@@ -262,9 +273,10 @@ async def save_answer(
     if not is_htmx(request):
         return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
                                 status_code=303)
-    a = svc.get(session, actor=principal, assessment_id=a.id)
-    ctx = _area_context(session, principal, a, q.area_ref, errors=errors, drafts=drafts, q=q,
-                        saved=status == 200, oob_refs=_ancestors(q))
+    if evaluation is None:  # refused: nothing changed, the session was rolled back
+        a = svc.get(session, actor=principal, assessment_id=a.id)
+    ctx = _area_context(session, principal, a, q.area_ref, evaluation, errors=errors,
+                        drafts=drafts, q=q, saved=status == 200, oob_refs=_ancestors(q))
     html = render(request, WORKSHEET, ctx, block="question").body.decode()
     if status == 200:
         html += render(request, WORKSHEET, ctx, block="oob").body.decode()

@@ -225,7 +225,13 @@ def load_with(
 ) -> tuple[Framework, Any]:
     """``load`` plus one more scalar SQL expression ``also`` (with bound ``params``) read in
     the same query, e.g. an EXISTS the caller needs next; returns (framework, its value).
-    Pass a module-level ``also``: its statement is built once and kept."""
+    Pass a module-level ``also``: its statement is built once and kept.
+
+    A version's content never changes once stored, so within one session (a request) the
+    framework is read once: later loads without ``also`` need no query."""
+    known = session.info.setdefault("lke_frameworks", {})
+    if also is None and framework_id in known:
+        return known[framework_id], None
     statement = _SHA256
     if also is not None:
         entry = _SHA256_WITH.get(id(also))
@@ -241,6 +247,7 @@ def load_with(
     framework = _CACHE.get((framework_id, sha256))
     if framework is None:
         framework = parsed(get_row(session, framework_id=framework_id))
+    known[framework_id] = framework
     return framework, value
 
 

@@ -61,9 +61,18 @@ def get(
 ) -> Unit:
     """One live unit or NotFound; with an actor, only if they hold the permission there."""
     authorise(actor, permission, unit_id)
-    unit = get_row(session, Unit, unit_id)
+    unit = _held(session, get_row(session, Unit, unit_id))
     if unit is None or unit.deleted_at is not None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan.")
+    return unit
+
+
+def _held(session: Session, unit: Unit | None) -> Unit | None:
+    """Keep a loaded unit referenced for the session's life (a request): the session's
+    identity map holds rows weakly, so a page whose parts each ask for the unit and its
+    ancestors would otherwise read the same rows again once the previous part let go."""
+    if unit is not None:
+        session.info.setdefault("units_held", {})[unit.id] = unit
     return unit
 
 
@@ -90,7 +99,7 @@ def ancestors(session: Session, *, unit: Unit) -> list[Unit]:
     chain: list[Unit] = []
     current = unit
     while current.parent_id is not None:
-        current = session.get(Unit, current.parent_id)
+        current = _held(session, session.get(Unit, current.parent_id))
         if current is None:
             break
         chain.append(current)

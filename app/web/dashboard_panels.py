@@ -18,7 +18,7 @@ from app.models.units import Unit
 from app.security.principal import Principal
 from app.services.lke import assessments as lke_assessments
 from app.services.lke import overview as lke_overview
-from app.services.lke import scores as lke_scores
+from app.services.lke import summary as lke_summary
 from app.services.programme import overview
 from app.services.season import calendar as season_calendar
 from app.services.surveys import results as survey_results
@@ -51,13 +51,14 @@ def lke_panel(session: Session, principal: Principal, unit: Unit) -> dict | None
                 "context": {"latest": None, "unit_id": unit.id},
                 "slot": "lke", "order": PANEL_ORDER["lke"]}
     latest = items[0]
-    ev = lke_scores.evaluate(session, assessment=latest, rows_for=lke_scores.no_rows)
-    areas = [ev.report.nodes[a.ref] for a in ev.framework.areas()]
+    row = lke_summary.of(session, assessment=latest)
+    framework = lke_assessments.framework_of(session, latest)
     return {
         "template": "pages/lke/panel.html",
-        "context": {"latest": latest, "lke": ev, "areas": areas, "unit_id": unit.id,
-                    "lke_progress": lke_overview.progress(session, assessment=latest,
-                                                          report=ev.report)},
+        "context": {"latest": latest, "total": lke_summary.total_of(row),
+                    "verdict": lke_summary.verdict_of(row),
+                    "areas": lke_summary.areas_of(row, framework), "unit_id": unit.id,
+                    "lke_progress": lke_overview.progress_of(row)},
         "slot": "lke", "order": PANEL_ORDER["lke"],
     }
 

@@ -174,17 +174,27 @@ class RevisionOut(BaseModel):
 # --- helpers -----------------------------------------------------------------------------
 
 
+def _assessments_out(session, items: list[Assessment]) -> list[AssessmentOut]:
+    """Assessments with their total, progress and verdict from their summaries (a fixed
+    number of queries for any number of assessments)."""
+    listed = overview.listed(session, items)
+    versions = frameworks.versions(session, framework_ids=[a.framework_id for a in items])
+    return [
+        AssessmentOut(
+            id=a.id, unit_id=a.unit_id, year=a.year, target=a.target, status=a.status,
+            editable=svc.is_editable(a),
+            framework=FrameworkOut.model_validate(versions[a.framework_id]),
+            created_at=a.created_at, updated_at=a.updated_at,
+            total=rj.dec2(x.total), total_exact=rj.frac(x.total),
+            answered=x.progress.answered, questions=x.progress.total,
+            verdict_passed=x.verdict.passed,
+        )
+        for a, x in zip(items, listed, strict=True)
+    ]
+
+
 def _assessment_out(session, a: Assessment) -> AssessmentOut:
-    ev = lke_scores.evaluate(session, assessment=a)
-    row = frameworks.get_row(session, framework_id=a.framework_id)
-    return AssessmentOut(
-        id=a.id, unit_id=a.unit_id, year=a.year, target=a.target, status=a.status,
-        editable=svc.is_editable(a), framework=FrameworkOut.model_validate(row),
-        created_at=a.created_at, updated_at=a.updated_at,
-        total=rj.dec2(ev.total), total_exact=rj.frac(ev.total),
-        answered=ev.report.total.answered, questions=ev.report.total.questions,
-        verdict_passed=ev.verdict.passed,
-    )
+    return _assessments_out(session, [a])[0]
 
 
 def _answer_out(row: LkeAnswer, report) -> AnswerOut:
@@ -243,10 +253,7 @@ def framework_tree(session: SessionDep, principal: ReadAny, framework_id: int):
 @router.get("/units/{unit_id}/assessments", response_model=list[AssessmentOut])
 def list_assessments(session: SessionDep, principal: ReadUnit, unit_id: int):
     """The unit's assessments, newest year first."""
-    return [
-        _assessment_out(session, a)
-        for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id)
-    ]
+    return _assessments_out(session, svc.list_for_unit(session, actor=principal, unit_id=unit_id))
 
 
 @router.post("/units/{unit_id}/assessments", response_model=AssessmentOut, status_code=201)

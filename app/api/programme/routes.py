@@ -233,9 +233,10 @@ rows(router, team, "pact", collection="/units/{unit_id}/team/pacts", item="/inte
      docs={"create": "Record a member's signed pakta integritas."})
 
 
-def _activity_out(session, row) -> s.ActivityOut:
+def _activity_out(session, row, member_ids: list[int] | None = None) -> s.ActivityOut:
     out = s.ActivityOut.model_validate(row)
-    out.member_ids = team.attendee_ids(session, activity_id=row.id)
+    out.member_ids = (member_ids if member_ids is not None
+                      else team.attendee_ids(session, activity_id=row.id))
     return out
 
 
@@ -246,7 +247,8 @@ def list_activities(session: SessionDep, principal: ReadUnit, unit_id: int, limi
     get_unit(session, unit_id=unit_id)
     page = team.list_activities(session, actor=principal, unit_id=unit_id, kind=kind, area=area,
                                 pillar_id=pillar_id, year=year, limit=limit, offset=offset)
-    return _page(page, s.ActivityOut, lambda r: _activity_out(session, r))
+    present = team.attendee_ids_of(session, activity_ids=[r.id for r in page.items])
+    return _page(page, s.ActivityOut, lambda r: _activity_out(session, r, present[r.id]))
 
 
 rows(router, team, "activity", collection="/units/{unit_id}/team/activities",
@@ -308,9 +310,11 @@ rows(router, action_plan, "action_item", id_name="item_id",
 
 # --- partnerships ---------------------------------------------------------------------------
 
-def _partnership_out(session, row, today: date | None) -> s.PartnershipOut:
+def _partnership_out(session, row, today: date | None,
+                     innovation_ids: list[int] | None = None) -> s.PartnershipOut:
     out = s.PartnershipOut.model_validate(row)
-    out.innovation_ids = partnerships.innovation_ids(session, partnership_id=row.id)
+    out.innovation_ids = (innovation_ids if innovation_ids is not None
+                          else partnerships.innovation_ids(session, partnership_id=row.id))
     if today is not None:
         out.state = partnerships.state(row, today).value
     return out
@@ -328,7 +332,9 @@ def list_partnerships(session: SessionDep, principal: ReadUnit, unit_id: int,
     page = partnerships.list_partnerships(
         session, actor=principal, unit_id=unit_id, kind=kind, pillar_id=pillar_id,
         expiring_on=today if expiring else None, limit=limit, offset=offset)
-    return _page(page, s.PartnershipOut, lambda r: _partnership_out(session, r, today))
+    linked = partnerships.innovation_ids_of(session, partnership_ids=[r.id for r in page.items])
+    return _page(page, s.PartnershipOut,
+                 lambda r: _partnership_out(session, r, today, linked[r.id]))
 
 
 rows(router, partnerships, "partnership", collection="/units/{unit_id}/partnerships",

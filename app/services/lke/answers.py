@@ -139,9 +139,20 @@ def to_input(row: LkeAnswer) -> AnswerInput:
 _ANSWERS_OF = select(LkeAnswer).where(LkeAnswer.assessment_id == bindparam("assessment_id"))
 
 
-def answers_of(session: Session, *, assessment_id: int) -> dict[str, LkeAnswer]:
-    """Stored answer rows by question ref (including penjelasan-only rows)."""
-    rows = session.exec(_ANSWERS_OF, params={"assessment_id": assessment_id}).all()
+_ANSWERS_OF_REFS = _ANSWERS_OF.where(
+    col(LkeAnswer.question_ref).in_(bindparam("refs", expanding=True)))
+
+
+def answers_of(session: Session, *, assessment_id: int,
+               refs: Iterable[str] | None = None) -> dict[str, LkeAnswer]:
+    """Stored answer rows by question ref (including penjelasan-only rows); only those of
+    ``refs`` when given."""
+    if refs is None:
+        rows = session.exec(_ANSWERS_OF, params={"assessment_id": assessment_id}).all()
+    else:
+        wanted = list(refs)
+        rows = session.exec(_ANSWERS_OF_REFS, params={
+            "assessment_id": assessment_id, "refs": wanted}).all() if wanted else []
     return {r.question_ref: r for r in rows}
 
 
@@ -309,6 +320,23 @@ def answer_many(
 
     ``commit=False`` leaves the commit to a caller that writes more in the same transaction.
     """
+    return answer_scored(session, actor=actor, assessment_id=assessment_id, changes=changes,
+                         source=source, commit=commit, paths=paths)[0]
+
+
+def answer_scored(
+    session: Session,
+    *,
+    actor: Principal | None,
+    assessment_id: int,
+    changes: list[AnswerChange],
+    source: str | None = None,
+    commit: bool = True,
+    paths: list[str] | None = None,
+) -> tuple[list[LkeAnswer], Any]:
+    """``answer_many``, also returning the evaluation (``scores.Evaluation``, without
+    answer rows) of the stored answers the summary was brought up to date with: a page
+    showing the new scores needs not score them again."""
     assessment = _writable(session, actor, assessment_id)
     framework = framework_of(session, assessment)
     problems: list[FieldProblem] = []
@@ -329,7 +357,7 @@ def answer_many(
     if problems:
         raise Invalid("Jawaban tidak disimpan: periksa isian berikut.", errors=problems)
     watched = _verdict_watch(session, assessment)
-    rows = answers_of(session, assessment_id=assessment.id)
+    rows = answers_of(session, assessment_id=assessment.id, refs=[c.ref for c, _ in validated])
     out = []
     for change, answer_input in validated:
         written = _apply(
@@ -339,10 +367,10 @@ def answer_many(
         out.append(written or rows[change.ref])
     assessment.updated_at = _now()
     session.add(assessment)
-    _summarise(session, assessment, watched)
+    evaluation = _summarise(session, assessment, watched)
     if commit:
         session.commit()
-    return out
+    return out, evaluation
 
 
 def clear_answer(
@@ -394,17 +422,19 @@ def _verdict_watch(session: Session, assessment: Assessment) -> bool | None:
     if not webhook_events.wants(session, unit_id=assessment.unit_id,
                                 event_type=webhook_events.VERDICT_CHANGED):
         return None
-    from app.services.lke import scores  # scores reads answers through this module
+    from app.services.lke import summary  # the summary scores through this module
 
-    return scores.verdict(session, assessment=assessment).passed
+    # The summary holds the verdict of the stored answers (current at every commit).
+    return summary.of(session, assessment=assessment).verdict_passed
 
 
-def _summarise(session: Session, assessment: Assessment, before: bool | None) -> None:
+def _summarise(session: Session, assessment: Assessment, before: bool | None) -> Any:
     """Bring the assessment's summary up to date with the changed answers, and put
     ``assessment.verdict_changed`` in the outbox when the change flipped the verdict."""
     from app.services.lke import summary  # the summary scores through this module
 
-    verdict = summary.scores_changed(session, assessment=assessment).verdict
+    evaluation = summary.scores_changed(session, assessment=assessment)
+    verdict = evaluation.verdict
     if before is not None and verdict.passed != before:
         webhook_events.emit(
             session, event_type=webhook_events.VERDICT_CHANGED, unit_id=assessment.unit_id,
@@ -412,6 +442,7 @@ def _summarise(session: Session, assessment: Assessment, before: bool | None) ->
                   "passed": verdict.passed, "previously_passed": before,
                   "reasons": list(verdict.reasons)},
         )
+    return evaluation
 
 
 def revisions(

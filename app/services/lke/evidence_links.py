@@ -6,7 +6,7 @@ Linking and unlinking are writes to the assessment: refused (409) unless it is e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -274,22 +274,34 @@ _LIVE_LINKS_WITH_EVIDENCE = (
 )
 
 
+_LIVE_LINKS_OF_REFS_WITH_EVIDENCE = _LIVE_LINKS_WITH_EVIDENCE.where(
+    col(EvidenceLink.question_ref).in_(bindparam("refs", expanding=True))
+)
+
+
 def question_evidence(
-    session: Session, *, assessment: Assessment, framework: Framework | None = None
+    session: Session, *, assessment: Assessment, framework: Framework | None = None,
+    refs: Sequence[str] | None = None,
 ) -> dict[str, QuestionEvidence]:
-    """For every question: its expected-evidence checklist with what covers each item, and
-    all evidence linked to it (one query for the whole assessment)."""
+    """For every question (or only those of ``refs``): its expected-evidence checklist with
+    what covers each item, and all evidence linked to it (one query)."""
     framework = framework or assessments.framework_of(session, assessment)
     by_ref: dict[str, list[LinkedEvidence]] = {}
     by_item: dict[tuple[str, int | None], list[LinkedEvidence]] = {}
-    for x, evidence in session.exec(
-        _LIVE_LINKS_WITH_EVIDENCE, params={"assessment_id": assessment.id}
-    ).all():
+    if refs is None:
+        statement, params = _LIVE_LINKS_WITH_EVIDENCE, {"assessment_id": assessment.id}
+    else:
+        statement = _LIVE_LINKS_OF_REFS_WITH_EVIDENCE
+        params = {"assessment_id": assessment.id, "refs": list(refs)}
+    for x, evidence in session.exec(statement, params=params).all():
         linked_evidence = LinkedEvidence(x, evidence)
         by_ref.setdefault(x.question_ref, []).append(linked_evidence)
         by_item.setdefault((x.question_ref, x.expected_index), []).append(linked_evidence)
     out = {}
+    wanted = None if refs is None else set(refs)
     for q in framework.questions():
+        if wanted is not None and q.ref not in wanted:
+            continue
         expected = tuple(
             ExpectedItem(index=i, text=text, covered_by=tuple(by_item.get((q.ref, i), ())))
             for i, text in enumerate(q.evidence)

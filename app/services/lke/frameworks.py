@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -154,6 +154,21 @@ def get_row(session: Session, *, framework_id: int) -> LkeFramework:
     return row
 
 
+_VERSIONS = sa_select(
+    LkeFramework.id, LkeFramework.code, LkeFramework.version, LkeFramework.title,
+    LkeFramework.sha256, LkeFramework.loaded_at,
+).where(col(LkeFramework.id).in_(bindparam("ids", expanding=True)))
+
+
+def versions(session: Session, *, framework_ids: Iterable[int]) -> dict[int, Any]:
+    """id -> (id, code, version, title, sha256, loaded_at) of stored versions, in one query
+    without their content (what an assessment names its framework by)."""
+    ids = sorted(set(framework_ids))
+    if not ids:
+        return {}
+    return {row.id: row for row in session.exec(_VERSIONS, params={"ids": ids}).all()}
+
+
 def latest(session: Session, *, code: str = DEFAULT_LKE_CODE) -> LkeFramework:
     """The newest stored version of a framework code; NotFound when none is loaded."""
     row = session.exec(
@@ -210,7 +225,13 @@ def load_with(
 ) -> tuple[Framework, Any]:
     """``load`` plus one more scalar SQL expression ``also`` (with bound ``params``) read in
     the same query, e.g. an EXISTS the caller needs next; returns (framework, its value).
-    Pass a module-level ``also``: its statement is built once and kept."""
+    Pass a module-level ``also``: its statement is built once and kept.
+
+    A version's content never changes once stored, so within one session (a request) the
+    framework is read once: later loads without ``also`` need no query."""
+    known = session.info.setdefault("lke_frameworks", {})
+    if also is None and framework_id in known:
+        return known[framework_id], None
     statement = _SHA256
     if also is not None:
         entry = _SHA256_WITH.get(id(also))
@@ -226,6 +247,7 @@ def load_with(
     framework = _CACHE.get((framework_id, sha256))
     if framework is None:
         framework = parsed(get_row(session, framework_id=framework_id))
+    known[framework_id] = framework
     return framework, value
 
 

@@ -8,17 +8,19 @@ from fractions import Fraction
 
 from sqlmodel import Session
 
-from app.domain.lke import ScoreReport, Verdict
+from app.domain.lke import ScoreReport
 from app.models.lke.assessments import Assessment
+from app.models.lke.summary import AssessmentSummary
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services import units
 from app.services.errors import Invalid
+from app.services.lke import summary as lke_summary
 from app.services.lke.assessments import get, list_for_units
 from app.services.lke.evidence_links import EvidenceCoverage
 from app.services.lke.evidence_links import coverage as evidence_coverage
 from app.services.lke.scores import Evaluation, evaluate, no_rows, score_report
-from app.services.season.calendar import UnitSeason, season_of
+from app.services.season.calendar import UnitSeason, seasons_of
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,34 @@ def progress(
         total=report.total.questions,
         evidence=evidence or evidence_coverage(session, assessment),
     )
+
+
+def progress_of(row: AssessmentSummary) -> Progress:
+    """Progress as the assessment's summary holds it (no scoring, no query)."""
+    return Progress(answered=row.answered, total=row.questions,
+                    evidence=EvidenceCoverage(row.evidence_covered, row.evidence_expected))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One assessment in a list, from its summary: total, verdict, progress."""
+
+    assessment: Assessment
+    summary: AssessmentSummary
+    total: Fraction
+    verdict: lke_summary.VerdictSummary
+    progress: Progress
+
+
+def listed(session: Session, assessments: list[Assessment]) -> list[Listed]:
+    """Total, verdict and progress of each assessment from the summaries (one query)."""
+    rows = lke_summary.for_assessments(session, assessments)
+    out = []
+    for a in assessments:
+        row = rows[a.id]
+        out.append(Listed(a, row, lke_summary.total_of(row) or Fraction(0),
+                          lke_summary.verdict_of(row), progress_of(row)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -130,7 +160,7 @@ class OversightRow:
     unit: Unit
     assessment: Assessment | None
     total: Fraction | None
-    verdict: Verdict | None
+    verdict: lke_summary.VerdictSummary | None
     progress: Progress | None
     #: The unit's evaluation calendar step and lateness (app.services.season.calendar).
     season: UnitSeason | None = None
@@ -152,16 +182,15 @@ def oversight(
     latest: dict[int, Assessment] = {}
     for a in list_for_units(session, unit_ids={u.id for u in work_units}, year=year):
         latest.setdefault(a.unit_id, a)  # newest year first per unit
+    listed_by_id = {x.assessment.id: x for x in listed(session, list(latest.values()))}
+    seasons = seasons_of(session, unit_ids=[u.id for u in work_units], year=year)
     out = []
     for unit in work_units:
         a = latest.get(unit.id)
-        season = season_of(session, unit=unit, year=year)
+        season = seasons.get(unit.id)
         if a is None:
             out.append(OversightRow(unit, None, None, None, None, season))
             continue
-        ev = evaluate(session, assessment=a, rows_for=no_rows)
-        out.append(OversightRow(
-            unit, a, ev.total, ev.verdict, progress(session, assessment=a, report=ev.report),
-            season,
-        ))
+        x = listed_by_id[a.id]
+        out.append(OversightRow(unit, a, x.total, x.verdict, x.progress, season))
     return out

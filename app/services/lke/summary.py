@@ -24,6 +24,7 @@ migrate``). Readers (``of``, ``for_assessments``) compute a missing row on the f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -41,9 +42,9 @@ from app.models.lke.summary import AssessmentSummary
 from app.services.lke import scores
 
 __all__ = [
-    "SUMMARY_LEVELS", "compute", "evidence_changed", "fill_missing", "for_assessments", "of",
-    "rebuild", "refresh", "refresh_unit", "remove", "scores_changed", "status_changed",
-    "total_of",
+    "SUMMARY_LEVELS", "NodeSummary", "VerdictSummary", "areas_of", "compute",
+    "evidence_changed", "fill_missing", "for_assessments", "of", "rebuild", "refresh",
+    "refresh_unit", "remove", "scores_changed", "status_changed", "total_of", "verdict_of",
 ]
 
 #: The nodes whose scores a summary keeps.
@@ -299,3 +300,40 @@ def total_of(row: AssessmentSummary, ref: str = "TOTAL") -> Fraction | None:
     """The exact score of one summarised node (None when the framework has no such node)."""
     text = (row.node_scores or {}).get(ref)
     return parse_exact(text) if text is not None else None
+
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    """A summary's verdict as lists and dashboards show it (``verdict_badge`` reads
+    ``passed`` and ``target``); ``failed``: the codes of the requirements not met."""
+
+    target: str
+    passed: bool
+    failed: tuple[str, ...]
+
+
+def verdict_of(row: AssessmentSummary) -> VerdictSummary:
+    return VerdictSummary(row.target, row.verdict_passed,
+                          tuple(code for code, *_ in row.verdict_failed or ()))
+
+
+@dataclass(frozen=True)
+class NodeSummary:
+    """One summarised node with its name and weight from the framework."""
+
+    ref: str
+    name: str
+    weight: Fraction
+    score: Fraction
+
+    @property
+    def percentage(self) -> Fraction:
+        return self.score / self.weight * 100 if self.weight else Fraction(0)
+
+
+def areas_of(row: AssessmentSummary, framework: Framework) -> list[NodeSummary]:
+    """Every area of the framework with its summarised score, in document order."""
+    scores_by_ref = row.node_scores or {}
+    return [NodeSummary(a.ref, a.name, Fraction(a.weight),
+                        parse_exact(scores_by_ref.get(a.ref, "0")))
+            for a in framework.areas()]

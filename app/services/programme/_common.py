@@ -239,6 +239,24 @@ class Links:
             ).order_by(child)
         ).all())
 
+    def ids_of_many(self, session: Session, row_ids: Iterable[int]) -> dict[int, list[int]]:
+        """``ids`` of several rows in one query: row id -> ids of its live linked rows
+        (every asked row present, [] when it links none)."""
+        wanted = list(row_ids)
+        out: dict[int, list[int]] = {row_id: [] for row_id in wanted}
+        if not wanted:
+            return out
+        parent = getattr(self.model, self.parent)
+        child = getattr(self.model, self.child)
+        for parent_id, child_id in session.exec(
+            select(parent, child).join(self.target, self.target.id == child).where(
+                col(parent).in_(wanted),
+                col(self.model.deleted_at).is_(None), col(self.target.deleted_at).is_(None),
+            ).order_by(parent, child)
+        ).all():
+            out[parent_id].append(child_id)
+        return out
+
     def problems(self, session: Session, unit_id: int, wanted: list[int] | None) -> list[str]:
         if not wanted:
             return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -46,6 +46,11 @@ LINKED = Links("innovation_ids", PartnershipInnovation, "partnership_id", "innov
 def innovation_ids(session: Session, *, partnership_id: int) -> list[int]:
     """Ids of the live innovations linked to a partnership."""
     return LINKED.ids(session, partnership_id)
+
+
+def innovation_ids_of(session: Session, *, partnership_ids: Iterable[int]) -> dict[int, list[int]]:
+    """``innovation_ids`` of several partnerships in one query."""
+    return LINKED.ids_of_many(session, partnership_ids)
 
 
 PARTNERSHIPS = Kind(Partnership, "partnership_id", "Kemitraan", ENTITY, PartnershipIn,

@@ -3,7 +3,7 @@ attendance, and the commitment per level ("from leaders to cleaning staff" as nu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -203,6 +203,11 @@ def list_activities(session: Session, *, actor: Principal | None, unit_id: int,
 def attendee_ids(session: Session, *, activity_id: int) -> list[int]:
     """Ids of the live members recorded as present at an activity."""
     return ATTENDANCE.ids(session, activity_id)
+
+
+def attendee_ids_of(session: Session, *, activity_ids: Iterable[int]) -> dict[int, list[int]]:
+    """``attendee_ids`` of several activities in one query."""
+    return ATTENDANCE.ids_of_many(session, activity_ids)
 
 
 # --- commitment -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ Read-only: nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -453,23 +453,36 @@ def unit_trend(
     left out. When two campaigns share a period label, both are shown (labelled by title).
     """
     forbid(actor, "unit.read", unit_id)
-    campaigns = [
-        c for c in survey_campaigns.list_campaigns(session, unit_id=unit_id)
-        if any(survey_instruments.get(session, instrument_id=i).kind == kind
-               for i in c.instrument_ids or [])
-    ]
-    campaigns.sort(key=lambda c: (survey_campaigns.period_sort_key(c.period_label), c.opens_on, c.id))
-    if not campaigns:
-        return []
+    return _unit_trends(session, unit_id=unit_id, kinds=(kind,), service_id=service_id)[kind]
+
+
+def _unit_trends(
+    session: Session, *, unit_id: int, kinds: Sequence[str], service_id: int | None = None,
+) -> dict[str, list[TrendRow]]:
+    """``unit_trend`` of several kinds at once: the campaigns, their answer counts and
+    respondents each read in one query, whatever the number of kinds and campaigns."""
+    by_kind: dict[str, list[SurveyCampaign]] = {kind: [] for kind in kinds}
+    for c in survey_campaigns.list_campaigns(session, unit_id=unit_id):
+        for kind in {survey_instruments.get(session, instrument_id=i).kind
+                     for i in c.instrument_ids or []} & set(kinds):
+            by_kind[kind].append(c)
+    ids = sorted({c.id for campaigns in by_kind.values() for c in campaigns})
+    if not ids:
+        return {kind: [] for kind in kinds}
     grouped: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
-    query = _tally_query([c.id for c in campaigns], service_id=service_id,
-                         by=("campaign",))
+    query = _tally_query(ids, service_id=service_id, by=("campaign",))
     for cid, inst, item, total, count in session.execute(query):
         grouped[cid][inst].append(ElementTally(item, int(total), int(count)))
-    respondents = _respondents(
-        session, [c.id for c in campaigns], service_id=service_id,
-        group_by="campaign",
-    )
+    respondents = _respondents(session, ids, service_id=service_id, group_by="campaign")
+    return {kind: _trend_rows(session, kind, campaigns, grouped, respondents)
+            for kind, campaigns in by_kind.items()}
+
+
+def _trend_rows(session: Session, kind: str, campaigns: list[SurveyCampaign],
+                grouped: Mapping[int, Mapping[str, list[ElementTally]]],
+                respondents: Mapping[int, int]) -> list[TrendRow]:
+    campaigns = sorted(campaigns, key=lambda c: (
+        survey_campaigns.period_sort_key(c.period_label), c.opens_on, c.id))
     rows: list[TrendRow] = []
     for c in campaigns:
         inst = next(
@@ -543,9 +556,5 @@ def latest_headline(
 ) -> dict[str, TrendRow]:
     """kind -> the latest trend row (with its change from the previous period), for dashboards."""
     forbid(actor, "unit.read", unit_id)
-    out = {}
-    for kind in ("ikm", "spkp", "spak"):
-        rows = unit_trend(session, unit_id=unit_id, kind=kind)
-        if rows:
-            out[kind] = rows[-1]
-    return out
+    trends = _unit_trends(session, unit_id=unit_id, kinds=("ikm", "spkp", "spak"))
+    return {kind: rows[-1] for kind, rows in trends.items() if rows}

@@ -46,6 +46,14 @@ def _source_labels(session, principal, assessment) -> dict:
     return labels
 
 
+def area_context(session, principal, assessment, rows) -> dict:
+    """What the questions of one area need from the surveys: the names of the campaigns
+    their shown answers (``rows``, by ref) came from (no query when none did)."""
+    if not any((r.source or "").startswith("survey:") for r in rows.values()):
+        return {"survey_labels": {}}
+    return {"survey_labels": _source_labels(session, principal, assessment)}
+
+
 def worksheet_context(session, principal, assessment) -> dict:
     """The worksheet's Hasil-from-surveys plan and the names of its source campaigns."""
     return {

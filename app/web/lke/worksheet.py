@@ -3,6 +3,7 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +22,7 @@ from app.services.lke import answers as lke_answers
 from app.services.lke import assessments as svc
 from app.services.lke import evidence_links, overview, review_records, scores
 from app.services.lke import report as lke_report
+from app.services.lke import summary as lke_summary
 from app.services.lke.inputs import AssessmentIn
 from app.services.season import calendar as season_calendar
 from app.web.integration import lke as integration_pages
@@ -93,6 +95,45 @@ def _worksheet_context(
     }
 
 
+def _area_context(
+    session: Session, principal: Principal, assessment: Assessment, area_ref: str,
+    evaluation: scores.Evaluation | None = None, **extra
+) -> dict:
+    """What the questions of one area need and nothing of the page around them: the htmx
+    fragment of an area, and a saved question with its out-of-band scores (whose summary
+    block reads the progress from the assessment's summary). Answer rows, evidence and
+    source names of that area's questions only. ``evaluation``: the scores of the stored
+    answers when the caller has them (a save), else they are computed."""
+    def area_refs(fw: Framework) -> list[str]:
+        return [q.ref for q in fw.area(area_ref).questions]
+
+    if evaluation is None:
+        ev = scores.evaluate(session, assessment=assessment, rows_for=area_refs)
+    else:
+        ev = replace(evaluation, rows=lke_answers.answers_of(
+            session, assessment_id=assessment.id, refs=area_refs(evaluation.framework)))
+    fw = ev.framework
+    summary_row = lke_summary.of(session, assessment=assessment)
+    return {
+        "open_area": area_ref,
+        "assessment": assessment,
+        "fw": fw,
+        "ev": ev,
+        "nodes": ev.report.nodes,
+        "rows": ev.rows,
+        "progress": overview.progress_of(summary_row),
+        "can_edit": _can_edit(principal, assessment),
+        "evidence_by_ref": evidence_links.question_evidence(
+            session, assessment=assessment, framework=fw,
+            refs=[q.ref for q in fw.area(area_ref).questions]),
+        "review_flags": review_records.open_flags(session, assessment=assessment),
+        **integration_pages.area_context(session, principal, assessment, ev.rows),
+        "errors": {},
+        "drafts": {},
+        **extra,
+    }
+
+
 def _open_area(fw: Framework, ref: str | None) -> str:
     """The area whose questions the page carries (the others load when opened): the one
     asked for, else the first."""
@@ -115,11 +156,9 @@ def assessment_list(
     request: Request, session: SessionDep, principal: ReadUnit, unit_id: int
 ) -> Response:
     unit = units.get(session, unit_id=unit_id)
-    items = []
-    for a in svc.list_for_unit(session, actor=principal, unit_id=unit_id):
-        ev = scores.evaluate(session, assessment=a, rows_for=scores.no_rows)
-        items.append({"a": a, "ev": ev, "progress": overview.progress(
-            session, assessment=a, report=ev.report)})
+    items = [{"a": x.assessment, "total": x.total, "verdict": x.verdict, "progress": x.progress}
+             for x in overview.listed(
+                 session, svc.list_for_unit(session, actor=principal, unit_id=unit_id))]
     below = units.descendants(units.children_map(session), unit_id)
     oversight_rows = []
     if below:
@@ -181,8 +220,8 @@ def worksheet_area(
     if not is_htmx(request):
         return RedirectResponse(f"/assessments/{a.id}?area={area.ref}#a-{area.ref}",
                                 status_code=303)
-    ctx = _worksheet_context(session, principal, a, area=area.ref)
-    return render(request, WORKSHEET, {**ctx, "area": area}, block="area_body")
+    ctx = _area_context(session, principal, a, area.ref, area=area)
+    return render(request, WORKSHEET, ctx, block="area_body")
 
 
 def _form_change(q: Question, form) -> lke_answers.AnswerChange:
@@ -223,8 +262,10 @@ async def save_answer(
     errors: dict[str, list[str]] = {}
     drafts: dict[str, dict] = {}
     status = 200
+    evaluation = None
     try:
-        lke_answers.answer_many(session, actor=principal, assessment_id=a.id, changes=[change])
+        _rows, evaluation = lke_answers.answer_scored(session, actor=principal,
+                                                     assessment_id=a.id, changes=[change])
     except Invalid as exc:
         if not is_htmx(request):
             raise
@@ -234,9 +275,10 @@ async def save_answer(
     if not is_htmx(request):
         return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
                                 status_code=303)
-    a = svc.get(session, actor=principal, assessment_id=a.id)
-    ctx = _worksheet_context(session, principal, a, errors=errors, drafts=drafts, q=q,
-                             saved=status == 200, oob_refs=_ancestors(q), area=q.area_ref)
+    if evaluation is None:  # refused: nothing changed, the session was rolled back
+        a = svc.get(session, actor=principal, assessment_id=a.id)
+    ctx = _area_context(session, principal, a, q.area_ref, evaluation, errors=errors,
+                        drafts=drafts, q=q, saved=status == 200, oob_refs=_ancestors(q))
     html = render(request, WORKSHEET, ctx, block="question").body.decode()
     if status == 200:
         html += render(request, WORKSHEET, ctx, block="oob").body.decode()

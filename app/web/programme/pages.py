@@ -323,8 +323,8 @@ def _team(request: Request, session, principal, unit_id: int, *, problems=(), fo
         "decrees": team.list_decrees(session, actor=principal, unit_id=unit_id).items,
         "members": members, "pacts": team.pacts_by_member(session, unit_id=unit_id),
         "activities": activities.items,
-        "attendance": {a.id: team.attendee_ids(session, activity_id=a.id)
-                       for a in activities.items},
+        "attendance": team.attendee_ids_of(session,
+                                           activity_ids=[a.id for a in activities.items]),
         "names": {m.id: m.name for m in members},
         "summary": team.commitment(session, actor=principal, unit_id=unit_id),
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
@@ -435,7 +435,7 @@ def _partners(request: Request, session, principal, unit_id: int, *, problems=()
     ctx = {
         "unit": unit, "today": today, "rows": rows,
         "states": {p.id: partnerships.state(p, today) for p in rows},
-        "links": {p.id: partnerships.innovation_ids(session, partnership_id=p.id) for p in rows},
+        "links": partnerships.innovation_ids_of(session, partnership_ids=[p.id for p in rows]),
         "titles": {i.id: i.title for i in all_inn}, "all": all_inn,
         "pillars": pillars.all_pillars(session, unit_id=unit_id),
     }

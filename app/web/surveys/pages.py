@@ -90,9 +90,10 @@ def overview(request: Request, session: SessionDep, principal: ReadUnit, unit_id
     ctx = _base(session, unit_id)
     campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id, actor=principal)
     headline = survey_results.latest_headline(session, unit_id=unit_id, actor=principal)
+    counts = survey_campaigns.response_counts(session, campaign_ids=[c.id for c in campaigns])
     ctx.update(
         campaigns=[(c, [i.kind for i in survey_campaigns.instruments_of(session, c)],
-                    survey_campaigns.response_count(session, campaign_id=c.id)) for c in campaigns],
+                    counts[c.id]) for c in campaigns],
         services=survey_catalogue.list_services(session, unit_id=unit_id, actor=principal),
         headline=[_headline_row(kind, row) for kind, row in headline.items()],
         publication={

@@ -7,9 +7,8 @@ from app.web.accounts import auth, tokens
 from app.web.accounts import sso as accounts_sso
 from app.web.integration import lke as integration_lke
 from app.web.integration import timeline
-
-from app.web.lke import report as lke_report
 from app.web.lke import bundle, evidence, reviews, worksheet, xlsx
+from app.web.lke import report as lke_report
 from app.web.programme import pages as programme
 from app.web.season import pages as season
 from app.web.surveys import fast_lane as survey_fast_lane

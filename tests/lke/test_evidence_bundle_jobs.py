@@ -106,6 +106,12 @@ async def test_background_bundle_is_claimed_once_built_and_downloaded(
                                                                     "foto.png": PNG}
     manifest = json.loads(archive.read(f"{ROOT}/manifest.json"))
     assert manifest["generated_by"] == "viewer_a1"  # who asked for it
+    assert manifest["problems"] == []
+    page = (f"/units/{world.unit('UNIT-A1')}/assessments/{two_files.id}/bundle/jobs/"
+            f"{job['id']}/download")
+    from_page = await client.get(page)  # the pages' twin sends the same bytes
+    assert from_page.status_code == 200 and from_page.content == response.content
+    assert "attachment" in from_page.headers["content-disposition"]
 
     # another unit's member sees neither the job nor its file
     other = issue_token(db, world, "UNIT-B1", ["read"])

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, or_, update
 from sqlalchemy import select as sa_select
@@ -36,7 +37,13 @@ from app.security.principal import Principal
 from app.services import audit, storage
 from app.services.errors import Conflict, NotFound
 from app.services.lke import assessments, bundle, bundle_store
-from app.services.lke.evidence import DOWNLOAD_HEADERS, Download, StoreUnavailable, actor_label
+from app.services.lke.evidence import (
+    DOWNLOAD_HEADERS,
+    Download,
+    StoreUnavailable,
+    actor_label,
+    file_store,
+)
 from app.services.storage import FileStore, StorageError
 
 log = logging.getLogger("zona.lke.bundles")
@@ -147,8 +154,9 @@ def _store_unavailable(exc: StorageError) -> StoreUnavailable:
         "Penyimpanan berkas sedang tidak dapat dihubungi; coba lagi beberapa saat lagi.")
 
 
-def download(session: Session, *, actor: Principal | None, job_id: int, store: FileStore,
-             assessment_id: int | None = None) -> Download:
+def download(session: Session, *, actor: Principal | None, job_id: int,
+             assessment_id: int | None = None, upload_dir: Path | None = None,
+             store: FileStore | None = None) -> Download:
     """What to send for the built ZIP of a finished job (as evidence downloads are sent:
     streamed from the store, or a redirect to a pre-signed URL handed out only after the
     permission check here); Conflict while it is still being built."""
@@ -157,6 +165,7 @@ def download(session: Session, *, actor: Principal | None, job_id: int, store: F
         raise Conflict("Bundel eviden belum siap; tunggu sampai prosesnya selesai.")
     if job.status != DONE or not is_live(job) or not job.stored_name:
         raise NotFound("Bundel eviden ini sudah kedaluwarsa atau gagal dibuat; buat ulang.")
+    store = file_store(upload_dir, store)
     try:
         file = bundle_store.find(store, job.stored_name)
         if file is None:

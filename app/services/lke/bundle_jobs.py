@@ -62,6 +62,9 @@ MAX_ATTEMPTS = 3
 LEASE_SECONDS = 120
 #: Progress is written (and the lease renewed) at most this often.
 PROGRESS_EVERY_SECONDS = 1.0
+#: The store's bundles/ is listed for leftovers of dead builds at most this often (a listing
+#: is a paid request on S3; leftovers only go once a day old anyway).
+SWEEP_EVERY = timedelta(hours=1)
 
 
 def _now() -> datetime:
@@ -197,6 +200,7 @@ class BundleWorker:
         self.store = storage.from_settings(settings)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()  # set: a build under way hands its job back
+        self._swept_at: datetime | None = None  # the last look for leftovers in the store
 
     def run_once(self, now: datetime | None = None) -> int:
         """Expire old bundles, then build every job waiting; returns how many were built."""
@@ -375,6 +379,9 @@ class BundleWorker:
             if won:
                 bundle_store.remove(self.store, stored_name)
                 expired += 1
+        if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY:
+            return expired
+        self._swept_at = now
         # The names done jobs hold, read before the store is listed: a bundle stored since
         # is young, and left alone.
         with self.engine.begin() as connection:

@@ -20,3 +20,14 @@ def assessment_a1(db, world, framework_row):
     return assessments.create(
         db, actor=None, unit_id=world.unit("UNIT-A1"), year=2024, target="WBK"
     )
+
+
+@pytest.fixture
+def current_store(request, settings):
+    """The file store the app works on: ``app_store``'s when the test takes it (the test
+    then runs on the local folder and on S3), else the test settings' local folder."""
+    if "app_store" in request.fixturenames:
+        return request.getfixturevalue("app_store")
+    from app.services import storage
+
+    return storage.local(settings.resolved_upload_dir())

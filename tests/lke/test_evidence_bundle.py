@@ -16,6 +16,7 @@ from sqlmodel import select
 from app.models.lke.evidence import Evidence
 from app.services.lke import answers as lke_answers
 from app.services.lke import evidence, evidence_links
+from app.services.storage import FileStore
 from tests.factories import issue_token, login
 from tests.support.lke_review import PDF, PNG
 
@@ -31,22 +32,22 @@ PPA2A = (f"{ROOT}/A.I Pemenuhan [PP]/A.I.1 Manajemen perubahan [PPA]/"
 SK_OTHER = PDF.replace(b"Catalog", b"Catalog /Lang (id)")
 
 
-def _upload(db, settings, unit_id, name, data, title):
+def _upload(db, store: FileStore, unit_id, name, data, title):
     return evidence.upload_file(
         db, actor=None, unit_id=unit_id, filename=name, stream=io.BytesIO(data),
-        upload_dir=settings.resolved_upload_dir(), max_bytes=10**6, title=title)
+        store=store, max_bytes=10**6, title=title)
 
 
 @pytest.fixture
-def bundled(db, world, settings, assessment_a1):
+def bundled(db, world, current_store, assessment_a1):
     """UNIT-A1 2024: PPA1A answered Ya with two PDFs of the same name and a photo (the first
     PDF linked to two of its expected items), the first PDF supporting PPA2A too, PPA1B
     answered B with a link and with an evidence deleted since."""
     unit = world.unit("UNIT-A1")
-    sk = _upload(db, settings, unit, "SK Tim ZI.pdf", PDF, "SK Tim")
-    sk2 = _upload(db, settings, unit, "sk tim zi.pdf", SK_OTHER, "SK Tim perubahan")
-    photo = _upload(db, settings, unit, "rapat.png", PNG, "Foto rapat")
-    gone = _upload(db, settings, unit, "lama.pdf", PDF + b"%old", "Dokumen lama")
+    sk = _upload(db, current_store, unit, "SK Tim ZI.pdf", PDF, "SK Tim")
+    sk2 = _upload(db, current_store, unit, "sk tim zi.pdf", SK_OTHER, "SK Tim perubahan")
+    photo = _upload(db, current_store, unit, "rapat.png", PNG, "Foto rapat")
+    gone = _upload(db, current_store, unit, "lama.pdf", PDF + b"%old", "Dokumen lama")
     link = evidence.add_link(db, actor=None, unit_id=unit, url="https://example.go.id/sk?id=7",
                              title="SK di JDIH")
     a = assessment_a1.id
@@ -72,7 +73,8 @@ async def _zip(client, assessment_id, **kwargs) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(response.content))
 
 
-async def test_bundle_folders_files_and_hashes(client, world, bundled):
+async def test_bundle_folders_files_and_hashes(client, world, app_store, bundled):
+    # app_store: once on the local folder, once on S3 (the evidence read through the store)
     await login(client, "viewer_a1")  # reading the unit is enough
     archive = await _zip(client, bundled.id)
     assert archive.testzip() is None  # every CRC right
@@ -192,10 +194,10 @@ async def test_bundle_page_offers_the_download(client, world, bundled):
 
 
 async def test_a_file_missing_from_storage_is_reported_not_fatal(client, world, db,
-                                                                 settings, bundled):
+                                                                 app_store, bundled):
     photo = db.exec(select(Evidence).where(
         Evidence.original_name == "rapat.png")).one()
-    evidence.stored_path(settings.resolved_upload_dir(), photo.stored_name).unlink()
+    app_store.delete(evidence.stored_key(photo.stored_name))
     await login(client, "viewer_a1")
     archive = await _zip(client, bundled.id)
     names = archive.namelist()

@@ -6,25 +6,30 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlmodel import select
 
 from app.models.audit import AuditRecord
 from app.models.lke.bundle import EvidenceBundleJob
-from app.services.lke import bundle_jobs, bundle_store, evidence, evidence_links
+from app.services import storage
+from app.services.lke import bundle_jobs, bundle_store, evidence, evidence_links, evidence_store
 from app.services.lke.bundle_jobs import BundleWorker
 from tests.factories import issue_token, login
 from tests.support.lke_review import PDF, PNG
+from tests.support.s3 import new_prefix
 
 ROOT = "Eviden-LKE-UNIT-A1-2024"
 
 
 @pytest.fixture
-def small_limit(app):
-    """Bundles over 100 bytes of evidence go to the background (the files here are ~150)."""
+def small_limit(app, current_store):
+    """Bundles over 100 bytes of evidence go to the background (the files here are ~150);
+    the app's settings, after ``app_store`` swapped them when the test takes it."""
     settings = app.state.settings
     before = settings.bundle_inline_max_bytes
     settings.bundle_inline_max_bytes = 100
@@ -33,12 +38,12 @@ def small_limit(app):
 
 
 @pytest.fixture
-def two_files(db, world, settings, assessment_a1):
+def two_files(db, world, current_store, assessment_a1):
     unit = world.unit("UNIT-A1")
     for name, data, ref in (("sk.pdf", PDF, "PPA1A"), ("foto.png", PNG, "PPA1B")):
         row = evidence.upload_file(db, actor=None, unit_id=unit, filename=name,
                                    stream=io.BytesIO(data),
-                                   upload_dir=settings.resolved_upload_dir(), max_bytes=10**6)
+                                   store=current_store, max_bytes=10**6)
         evidence_links.link(db, actor=None, assessment_id=assessment_a1.id,
                             evidence_id=row.id, question_ref=ref)
     return assessment_a1
@@ -50,7 +55,8 @@ def _job(db, job_id) -> EvidenceBundleJob:
 
 
 async def test_background_bundle_is_claimed_once_built_and_downloaded(
-        client, world, db, engine, small_limit, two_files):
+        client, world, db, engine, app_store, small_limit, two_files):
+    # app_store: on the local folder and on S3 (two replicas share the store, not a disk)
     csrf = {"X-CSRF-Token": await login(client, "viewer_a1")}
     url = f"/api/v1/assessments/{two_files.id}/evidence-bundle.zip"
     refused = await client.get(url)
@@ -100,6 +106,12 @@ async def test_background_bundle_is_claimed_once_built_and_downloaded(
                                                                     "foto.png": PNG}
     manifest = json.loads(archive.read(f"{ROOT}/manifest.json"))
     assert manifest["generated_by"] == "viewer_a1"  # who asked for it
+    assert manifest["problems"] == []
+    page = (f"/units/{world.unit('UNIT-A1')}/assessments/{two_files.id}/bundle/jobs/"
+            f"{job['id']}/download")
+    from_page = await client.get(page)  # the pages' twin sends the same bytes
+    assert from_page.status_code == 200 and from_page.content == response.content
+    assert "attachment" in from_page.headers["content-disposition"]
 
     # another unit's member sees neither the job nor its file
     other = issue_token(db, world, "UNIT-B1", ["read"])
@@ -107,14 +119,23 @@ async def test_background_bundle_is_claimed_once_built_and_downloaded(
         assert (await client.get(path, headers={"Authorization": f"Bearer {other}"})
                 ).status_code == 403
 
-    # expiry: the file is removed, the job says so, a download is refused
+    # the bundle is an object of the shared store: the replica that did not build it serves
+    # it (the route above) and lists it under bundles/
     stored_name = _job(db, job["id"]).stored_name
-    path = bundle_store.path_of(small_limit.resolved_upload_dir(), stored_name)
-    assert path.is_file()
+    key = bundle_store.key_of(stored_name)
+    assert [item.key for item in app_store.list("bundles")] == [key]
+    assert app_store.stat(key).size == done["size"]
+    # ...and the evidence check does not take it for an evidence orphan
+    report = evidence_store.check_files(db, store=app_store, remove_older_than=0)
+    assert (report.orphans, report.removed, report.ok) == ([], [], True)
+    assert app_store.stat(key) is not None
+
+    # expiry: the object is removed, the job says so, a download is refused
     ttl = timedelta(hours=small_limit.bundle_ttl_hours)
-    assert first.expire(now + ttl - timedelta(minutes=5)) == 0
-    assert first.expire(now + ttl + timedelta(minutes=5)) == 1
-    assert not path.exists()
+    assert second.expire(now + ttl - timedelta(minutes=5)) == 0
+    assert second.expire(now + ttl + timedelta(minutes=5)) == 1
+    assert app_store.stat(key) is None
+    assert list(app_store.list("bundles")) == []
     assert _job(db, job["id"]).status == "expired"
     assert (await client.get(done["download_url"])).status_code == 404
     # and a new request queues a new build
@@ -193,3 +214,67 @@ async def _csrf(client, url: str) -> str:
 
     page = await client.get(url)
     return re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+
+
+async def test_presigned_bundle_download_only_after_the_permission_check(
+        client, world, db, app, engine, small_limit, assessment_a1, s3_server):
+    settings = small_limit.model_copy(update={
+        **s3_server.settings(new_prefix()), "s3_presigned_downloads": True,
+        "s3_presign_seconds": 30})
+    app.state.settings = settings
+    try:
+        row = evidence.upload_file(
+            db, actor=None, unit_id=world.unit("UNIT-A1"), filename="sk.pdf",
+            stream=io.BytesIO(PDF), store=storage.from_settings(settings), max_bytes=10**6)
+        evidence_links.link(db, actor=None, assessment_id=assessment_a1.id,
+                            evidence_id=row.id, question_ref="PPA1A")
+        csrf = {"X-CSRF-Token": await login(client, "viewer_a1")}
+        started = await client.post(
+            f"/api/v1/assessments/{assessment_a1.id}/evidence-bundle/jobs", headers=csrf)
+        job_id = started.json()["id"]
+        worker = BundleWorker(engine, settings)
+        assert worker.claim() == job_id
+        assert worker.build(job_id) is True
+        other = issue_token(db, world, "UNIT-B1", ["read"])
+        refused = await client.get(f"/api/v1/evidence-bundle-jobs/{job_id}/download",
+                                   headers={"Authorization": f"Bearer {other}"})
+        assert refused.status_code == 403 and "location" not in refused.headers
+        download = await client.get(f"/api/v1/evidence-bundle-jobs/{job_id}/download")
+        assert download.status_code == 307
+        assert download.headers["cache-control"] == "private, no-store"
+        location = download.headers["location"]
+        assert location.startswith(f"{s3_server.endpoint_url}/zona-test/")
+        assert "/bundles/" in location and "X-Amz-Expires=30" in location
+        fetched = httpx.get(location)  # the browser, at the store
+        assert fetched.status_code == 200
+        assert fetched.headers["content-type"] == "application/zip"
+        assert fetched.headers["content-disposition"] == \
+            f"attachment; filename*=UTF-8''{ROOT}.zip"
+        assert hashlib.sha256(fetched.content).hexdigest() == _job(db, job_id).sha256
+        archive = zipfile.ZipFile(io.BytesIO(fetched.content))
+        assert [archive.read(n) for n in archive.namelist() if n.endswith(".pdf")] == [PDF]
+    finally:
+        app.state.settings = small_limit
+
+
+def test_leftovers_of_dead_builds_are_removed_once_a_day_old(any_store):
+    def put(key: str, data: bytes) -> None:
+        with any_store.staging("bundles") as staged:
+            staged.file.write(data)
+            any_store.put(key, staged, size=len(data))
+
+    kept, stray = bundle_store.new_name(), bundle_store.new_name()
+    put(bundle_store.key_of(kept), b"PK kept")  # a done job names it
+    put(bundle_store.key_of(stray), b"PK stray")  # uploaded, then the build lost its lease
+    put("evidence/ab/" + "ab" * 32, b"%PDF not a bundle")
+    if any_store.kind == "local":  # a staging file of a build that died (S3 stages off-store)
+        leftover = any_store.staging("bundles")
+        leftover.file.write(b"PK half")
+        leftover.seal()
+    now = time.time()
+    day = bundle_store.STALE_SECONDS
+    assert bundle_store.remove_stale(any_store, {kept}, now=now + day - 60) == 0  # too young
+    removed = bundle_store.remove_stale(any_store, {kept}, now=now + day + 60)
+    assert removed == (2 if any_store.kind == "local" else 1)
+    assert [item.key for item in any_store.list("bundles")] == [bundle_store.key_of(kept)]
+    assert any_store.stat("evidence/ab/" + "ab" * 32) is not None  # not the bundles' business

@@ -14,13 +14,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from app.api.lke.evidence import STORE_UNAVAILABLE
 from app.api.problems import PROBLEM_MEDIA_TYPE
 from app.api.types import Timestamp
-from app.deps import SessionDep, requires
+from app.deps import SessionDep, SettingsDep, requires, stored_file_response
 from app.models.lke.bundle import EvidenceBundleJob
 from app.security.principal import Principal
 from app.services.errors import Conflict
 from app.services.lke import bundle, bundle_jobs
+from app.services.storage import from_settings as store_from_settings
 
 router = APIRouter(tags=["evidence"])
 Reader = Annotated[Principal, Depends(requires("unit.read", unit_param=None))]
@@ -106,8 +108,8 @@ def get_evidence_bundle(request: Request, session: SessionDep, principal: Reader
                                          "evidence-bundle/jobs"},
     },
 )
-def download_evidence_bundle(request: Request, session: SessionDep, principal: Reader,
-                             assessment_id: int):
+def download_evidence_bundle(request: Request, session: SessionDep, settings: SettingsDep,
+                             principal: Reader, assessment_id: int):
     """The evidence bundle as a ZIP, streamed (up to ZONA_BUNDLE_INLINE_MAX_BYTES of
     evidence; a bigger one answers 409: build it with POST .../evidence-bundle/jobs)."""
     plan = bundle.plan(session, actor=principal, assessment_id=assessment_id)
@@ -117,8 +119,7 @@ def download_evidence_bundle(request: Request, session: SessionDep, principal: R
             f"batas {_inline_max(request)}). Siapkan di latar belakang: POST "
             f"/api/v1/assessments/{assessment_id}/evidence-bundle/jobs.")
     chunks = bundle.stream(plan, bind=request.app.state.engine, actor=principal,
-                           upload_dir=request.app.state.settings.resolved_upload_dir(),
-                           generated_by=principal.label)
+                           store=store_from_settings(settings), generated_by=principal.label)
     return StreamingResponse(chunks, media_type=bundle.ZIP_MEDIA_TYPE, headers={
         "Content-Disposition": f'attachment; filename="{plan.filename}"',
         "Cache-Control": "private, no-store"})
@@ -145,15 +146,17 @@ def get_evidence_bundle_job(session: SessionDep, principal: Reader, job_id: int)
     "/evidence-bundle-jobs/{job_id}/download",
     response_class=FileResponse,
     responses={
-        200: {**_ZIP, "description": "The built bundle"},
+        200: {**_ZIP, "description": "The built bundle (streamed from the file store)"},
+        307: {"description": "With S3 storage and ZONA_S3_PRESIGNED_DOWNLOADS on: a redirect "
+                             "to a pre-signed URL of the ZIP, valid for "
+                             "ZONA_S3_PRESIGN_SECONDS, served as an attachment"},
         409: {**_PROBLEM, "description": "Not built yet (queued or running)"},
+        503: STORE_UNAVAILABLE,
     },
 )
-def download_evidence_bundle_job(request: Request, session: SessionDep, principal: Reader,
-                                 job_id: int):
+def download_evidence_bundle_job(session: SessionDep, settings: SettingsDep,
+                                 principal: Reader, job_id: int):
     """The ZIP of a finished background bundle (404 once expired: request it again)."""
     built = bundle_jobs.download(session, actor=principal, job_id=job_id,
-                                 upload_dir=request.app.state.settings.resolved_upload_dir())
-    return FileResponse(built.path, media_type=built.media_type, filename=built.filename,
-                        content_disposition_type="attachment",
-                        headers={"Cache-Control": "private, no-store"})
+                                 store=store_from_settings(settings))
+    return stored_file_response(built)

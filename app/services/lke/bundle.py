@@ -21,7 +21,8 @@ its unit); only live links to live evidence are packed (soft-deleted evidence ne
 The ZIP is written as a generator of chunks (``stream``): zipfile over a sink that is never
 seeked, so entries carry data descriptors and ZIP64 where needed, and each evidence file is
 read in CHUNK pieces; memory stays constant whatever the bundle's size. Evidence bytes are
-read only through ``evidence.open_file`` (the storage's one door). Files are stored, not
+read only through ``evidence.open_file`` (the storage's one door), from whichever file store
+the settings name (the local upload folder or S3). Files are stored, not
 deflated: evidence is mostly PDF and images, already compressed, and storing streams at disk
 speed; the index and manifest are deflated.
 """
@@ -36,6 +37,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +59,7 @@ from app.services.errors import NotFound
 from app.services.lke import answers as lke_answers
 from app.services.lke import assessments, evidence, evidence_links
 from app.services.lke.xlsx_layout import describe_answer, escape_text
+from app.services.storage import FileStore
 
 ZIP_MEDIA_TYPE = "application/zip"
 FORMAT_NAME = "zona-evidence-bundle"
@@ -451,15 +454,18 @@ def _zip_time(moment: datetime, zone: ZoneInfo) -> tuple[int, int, int, int, int
 
 
 def read_evidence(session: Session, *, actor: Principal | None, evidence_id: int,
-                  upload_dir: Path) -> Iterator[bytes]:
+                  upload_dir: Path | None = None,
+                  store: FileStore | None = None) -> Iterator[bytes]:
     """The bytes of one stored evidence file, in CHUNK pieces, through the evidence service's
-    one door to the file store (``evidence.open_file``: permission and storage)."""
-    _row, path = evidence.open_file(session, actor=actor, evidence_id=evidence_id,
-                                    upload_dir=upload_dir)
-    source = open(path, "rb")  # opened now: a missing file is known before its entry starts
+    one door to the file store (``evidence.open_file``: permission and storage). A file
+    missing from the store raises NotFound or FileNotFoundError here, before its entry
+    starts; a store that does not answer, StoreUnavailable or StorageError."""
+    _row, file = evidence.open_file(session, actor=actor, evidence_id=evidence_id,
+                                    upload_dir=upload_dir, store=store)
+    source = file.open()  # opened now: a file gone since the stat is known here too
 
     def chunks() -> Iterator[bytes]:
-        with source:
+        with closing(source):
             while chunk := source.read(evidence.CHUNK):
                 yield chunk
 
@@ -471,13 +477,20 @@ def stream(
     *,
     bind: Engine,
     actor: Principal | None,
-    upload_dir: Path,
+    upload_dir: Path | None = None,
+    store: FileStore | None = None,
     generated_by: str = "",
     progress: Callable[[Progress], None] | None = None,
 ) -> Iterator[bytes]:
     """The bundle as ZIP bytes, chunk by chunk (about evidence.CHUNK each), in constant
     memory. Opens its own database session (the stream outlives the request's), reads every
-    file through ``read_evidence`` and calls ``progress`` after each chunk of evidence."""
+    file through ``read_evidence`` from ``store`` (or the local folder ``upload_dir``) and
+    calls ``progress`` after each chunk of evidence.
+
+    A file missing from the store becomes ``<name>.HILANG.txt`` and a manifest problem; a
+    store that does not answer stops the stream (StoreUnavailable / StorageError): a
+    background build is tried again rather than kept with holes."""
+    store = evidence.file_store(upload_dir, store)
     zone = _zone(plan.timezone)
     now = datetime.now(UTC)
     generated = (f"Dibuat {_local(now, zone).strftime('%d-%m-%Y %H:%M')} ({plan.timezone})"
@@ -506,7 +519,7 @@ def stream(
             written = 0
             try:
                 chunks = read_evidence(session, actor=actor, evidence_id=item.evidence_id,
-                                       upload_dir=upload_dir)
+                                       store=store)
                 with archive.open(info, mode="w", force_zip64=item.size >= 2**31) as target:
                     for chunk in chunks:
                         target.write(chunk)
@@ -520,7 +533,10 @@ def stream(
             except (NotFound, OSError) as exc:
                 # Gone from storage since the plan (or never there): say so in the bundle
                 # instead of breaking a download already under way.
-                message = getattr(exc, "message", None) or str(exc)
+                if isinstance(exc, FileNotFoundError):  # gone between the stat and the read
+                    message = "Berkas eviden tidak ditemukan di penyimpanan."
+                else:
+                    message = getattr(exc, "message", None) or str(exc)
                 state.problems.append(f"{item.path}: {message}")
                 if written == 0:
                     add_bytes(item.path + ".HILANG.txt",

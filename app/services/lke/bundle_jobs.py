@@ -5,8 +5,9 @@ download until it expires.
 Once per deployment, whatever the number of replicas: a worker takes a job by a conditional
 UPDATE (queued, or running with a lease that ran out) that only one process wins, and renews
 its lease with every progress update; losing the lease (another process took the job over)
-stops the build. A failed build is queued again up to MAX_ATTEMPTS. The ZIP is written to the
-bundle store (``bundle_store``) under a temporary name and published only when complete.
+stops the build. A failed build is queued again up to MAX_ATTEMPTS. The ZIP is written to a
+local staging file, then put into the file store (``bundle_store``: the local upload folder or
+S3, the same for every replica) before the job is marked done; any replica serves it then.
 ``zona bundles run`` (cron) and the app's thread (ZONA_BUNDLE_WORKER) call
 ``BundleWorker.run_once``.
 """
@@ -20,7 +21,8 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,10 +34,17 @@ from app.config import Settings
 from app.db import get_row
 from app.models.lke.bundle import EvidenceBundleJob
 from app.security.principal import Principal
-from app.services import audit
+from app.services import audit, storage
 from app.services.errors import Conflict, NotFound
 from app.services.lke import assessments, bundle, bundle_store
-from app.services.lke.evidence import actor_label
+from app.services.lke.evidence import (
+    DOWNLOAD_HEADERS,
+    Download,
+    StoreUnavailable,
+    actor_label,
+    file_store,
+)
+from app.services.storage import FileStore, StorageError
 
 log = logging.getLogger("zona.lke.bundles")
 
@@ -53,6 +62,9 @@ MAX_ATTEMPTS = 3
 LEASE_SECONDS = 120
 #: Progress is written (and the lease renewed) at most this often.
 PROGRESS_EVERY_SECONDS = 1.0
+#: The store's bundles/ is listed for leftovers of dead builds at most this often (a listing
+#: is a paid request on S3; leftovers only go once a day old anyway).
+SWEEP_EVERY = timedelta(hours=1)
 
 
 def _now() -> datetime:
@@ -139,26 +151,34 @@ def list_for_assessment(session: Session, *, actor: Principal | None, assessment
         .order_by(col(EvidenceBundleJob.id).desc()).limit(limit)).all())
 
 
-@dataclass(frozen=True)
-class BuiltBundle:
-    path: Path
-    filename: str
-    size: int
-    media_type: str = bundle.ZIP_MEDIA_TYPE
+def _store_unavailable(exc: StorageError) -> StoreUnavailable:
+    log.error("bundle store: %s", exc)
+    return StoreUnavailable(
+        "Penyimpanan berkas sedang tidak dapat dihubungi; coba lagi beberapa saat lagi.")
 
 
-def download(session: Session, *, actor: Principal | None, job_id: int, upload_dir: Path,
-             assessment_id: int | None = None) -> BuiltBundle:
-    """The built ZIP of a finished job; Conflict while it is still being built."""
+def download(session: Session, *, actor: Principal | None, job_id: int,
+             assessment_id: int | None = None, upload_dir: Path | None = None,
+             store: FileStore | None = None) -> Download:
+    """What to send for the built ZIP of a finished job (as evidence downloads are sent:
+    streamed from the store, or a redirect to a pre-signed URL handed out only after the
+    permission check here); Conflict while it is still being built."""
     job = get(session, actor=actor, job_id=job_id, assessment_id=assessment_id)
     if job.status in (QUEUED, RUNNING):
         raise Conflict("Bundel eviden belum siap; tunggu sampai prosesnya selesai.")
     if job.status != DONE or not is_live(job) or not job.stored_name:
         raise NotFound("Bundel eviden ini sudah kedaluwarsa atau gagal dibuat; buat ulang.")
-    path = bundle_store.path_of(upload_dir, job.stored_name)
-    if not path.is_file():
-        raise NotFound("Berkas bundel eviden tidak ditemukan di penyimpanan; buat ulang.")
-    return BuiltBundle(path=path, filename=job.filename, size=job.size or 0)
+    store = file_store(upload_dir, store)
+    try:
+        file = bundle_store.find(store, job.stored_name)
+        if file is None:
+            raise NotFound("Berkas bundel eviden tidak ditemukan di penyimpanan; buat ulang.")
+        url = store.presigned_url(file.key, filename=job.filename,
+                                  media_type=bundle.ZIP_MEDIA_TYPE)
+    except StorageError as exc:
+        raise _store_unavailable(exc) from exc
+    return Download(file=file, media_type=bundle.ZIP_MEDIA_TYPE, filename=job.filename,
+                    headers=dict(DOWNLOAD_HEADERS), redirect_url=url)
 
 
 # --- the worker ---------------------------------------------------------------------------
@@ -177,9 +197,10 @@ class BundleWorker:
     def __init__(self, engine: Engine, settings: Settings, *, name: str | None = None):
         self.engine = engine
         self.settings = settings
-        self.upload_dir = settings.resolved_upload_dir()
+        self.store = storage.from_settings(settings)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()  # set: a build under way hands its job back
+        self._swept_at: datetime | None = None  # the last look for leftovers in the store
 
     def run_once(self, now: datetime | None = None) -> int:
         """Expire old bundles, then build every job waiting; returns how many were built."""
@@ -226,7 +247,7 @@ class BundleWorker:
                 raise LostLease(job_id)
 
     def build(self, job_id: int) -> bool:
-        """Build one claimed job into the bundle store; True when it is ready."""
+        """Build one claimed job into the file store; True when it is ready."""
         with Session(self.engine, expire_on_commit=False) as session:
             job = session.get(EvidenceBundleJob, job_id)
             assert job is not None
@@ -237,7 +258,8 @@ class BundleWorker:
                 self._finish_failed(job_id, exc.message, final=True)
                 return False
         stored_name = bundle_store.new_name()
-        pending = bundle_store.writer(self.upload_dir, stored_name)
+        staged = bundle_store.staging(self.store)
+        stored = False  # put into the store: removed again unless the job ends up naming it
         digest = hashlib.sha256()
         size = 0
         last = 0.0
@@ -258,13 +280,15 @@ class BundleWorker:
             # job records what it holds.
             self._update(job_id, fingerprint=plan.fingerprint, total_bytes=plan.total_bytes,
                          total_files=len(plan.files), filename=plan.filename)
-            for chunk in bundle.stream(plan, bind=self.engine, actor=None,
-                                       upload_dir=self.upload_dir,
+            for chunk in bundle.stream(plan, bind=self.engine, actor=None, store=self.store,
                                        generated_by=requested_by, progress=progress):
-                pending.file.write(chunk)
+                staged.file.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
-            pending.publish()
+            stored = True
+            with self._lease_renewed(job_id):  # a big upload can outlast one lease
+                bundle_store.publish(self.store, stored_name, staged, size=size)
+            staged.discard()  # what is left of it (the local store renamed it into place)
             now = _now()
             self._update(job_id, status=DONE, stored_name=stored_name, size=size,
                          sha256=digest.hexdigest(), done_bytes=plan.total_bytes,
@@ -273,20 +297,58 @@ class BundleWorker:
             log.info("evidence bundle %s built: %s bytes", job_id, size)
             return True
         except Stopped:
-            pending.discard()
+            self._discard(staged, stored_name if stored else None)
             with self.engine.begin() as connection:  # hand it back, this try not counted
                 connection.execute(update(_JOB).where(self._mine(job_id)).values(
                     status=QUEUED, lease_until=None, attempts=_JOB.c.attempts - 1))
             return False
         except LostLease:
-            pending.discard()
+            self._discard(staged, stored_name if stored else None)
             log.warning("evidence bundle %s: lease lost, left to the other process", job_id)
             return False
         except Exception as exc:  # logged, queued again while attempts remain
-            pending.discard()
+            self._discard(staged, stored_name if stored else None)
             log.exception("evidence bundle %s failed", job_id)
             self._finish_failed(job_id, f"{type(exc).__name__}: {exc}")
             return False
+
+    @contextmanager
+    def _lease_renewed(self, job_id: int) -> Iterator[None]:
+        """Renew the job's lease every quarter lease from another thread while the block
+        runs (the block cannot report progress); LostLease after it when the lease was
+        lost meanwhile."""
+        done = threading.Event()
+        lost: list[LostLease] = []
+
+        def renew() -> None:
+            while not done.wait(LEASE_SECONDS / 4):
+                try:
+                    self._update(job_id, lease_until=_now() + timedelta(seconds=LEASE_SECONDS))
+                except LostLease as exc:
+                    lost.append(exc)
+                    return
+                except Exception:  # noqa: BLE001 - the next beat tries again
+                    log.warning("evidence bundle %s: lease not renewed", job_id, exc_info=True)
+
+        beat = threading.Thread(target=renew, name=f"zona-bundle-lease-{job_id}", daemon=True)
+        beat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beat.join()
+        if lost:
+            raise lost[0]
+
+    def _discard(self, staged, stored_name: str | None) -> None:
+        """Drop what a build that will not be done left: its staging file, and its bundle
+        when it had reached the store (else ``remove_stale`` takes it a day later)."""
+        staged.discard()
+        if stored_name is not None:
+            try:
+                bundle_store.remove(self.store, stored_name)
+            except StorageError:
+                log.warning("evidence bundle %s: not removed from the store", stored_name)
 
     def _finish_failed(self, job_id: int, error: str, *, final: bool = False) -> None:
         with self.engine.begin() as connection:
@@ -300,8 +362,8 @@ class BundleWorker:
                                    & (_JOB.c.attempts >= MAX_ATTEMPTS)).values(status=FAILED))
 
     def expire(self, now: datetime | None = None) -> int:
-        """Remove built bundles past their time (the row stays, marked expired) and the
-        leftovers of builds that died; returns how many bundles expired."""
+        """Remove built bundles past their time from the store (the row stays, marked
+        expired) and the leftovers of builds that died; returns how many bundles expired."""
         now = now or _now()
         with self.engine.begin() as connection:
             rows = connection.execute(
@@ -315,9 +377,19 @@ class BundleWorker:
                     update(_JOB).where((_JOB.c.id == job_id) & (_JOB.c.status == DONE))
                     .values(status=EXPIRED, stored_name=None)).rowcount == 1
             if won:
-                bundle_store.remove(self.upload_dir, stored_name)
+                bundle_store.remove(self.store, stored_name)
                 expired += 1
-        bundle_store.remove_stale_temporaries(self.upload_dir)
+        if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY:
+            return expired
+        self._swept_at = now
+        # The names done jobs hold, read before the store is listed: a bundle stored since
+        # is young, and left alone.
+        with self.engine.begin() as connection:
+            keep = set(connection.execute(
+                sa_select(_JOB.c.stored_name).where(
+                    (_JOB.c.status == DONE) & _JOB.c.stored_name.is_not(None))
+            ).scalars().all())
+        bundle_store.remove_stale(self.store, keep, now=now.timestamp())
         return expired
 
 

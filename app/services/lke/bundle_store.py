@@ -1,59 +1,82 @@
-"""Where built evidence bundles are kept: ``<upload_dir>/bundles/<2 chars>/<random name>``.
+"""Where built evidence bundles are kept: in the file store (app.services.storage: the local
+upload folder or an S3 bucket), under ``bundles/<2 chars>/<random name>``, so that a bundle
+built by one replica can be downloaded from any other.
 
-A small helper on purpose: the upload folder today, the storage interface later (the only
-place that knows where a built bundle lives). Written through ``durable_files.PendingFile``:
-under a temporary name until it is complete, then renamed into place.
+The only module that knows where a built bundle lives. A bundle is written like any stored
+object: into a local staging file, then ``put`` into the store (verified there) before the
+job row that names it is committed as done. A bundle no done job names (a build whose lease
+was lost after its upload, a process that died between the two) and the temporary files of
+builds that died are removed by ``remove_stale`` once a day old. The evidence orphan sweep
+(``zona check --files``, app.services.lke.evidence_store) lists ``evidence/`` only: the
+bundles are not its business.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from pathlib import Path
+from collections.abc import Collection
 
-from app.services import durable_files
 from app.services.errors import NotFound
+from app.services.storage import FileStore, Staging, StoredFile
 
-BUNDLE_SUBDIR = "bundles"
-#: A temporary file older than this is left by a build that died (a live build renews it).
-TEMP_MAX_AGE_SECONDS = 24 * 3600
+BUNDLE_PREFIX = "bundles"
+#: A temporary file, or a bundle no job names, older than this is left by a build that died
+#: (a live build renews its staging file with every chunk, and its job row names its bundle
+#: seconds after the upload).
+STALE_SECONDS = 24 * 3600
 
 
 def new_name() -> str:
     return secrets.token_hex(20)
 
 
-def path_of(upload_dir: Path, stored_name: str) -> Path:
+def key_of(stored_name: str) -> str:
+    """The key of a built bundle in any store."""
     if not stored_name or not stored_name.isalnum():
         raise NotFound("Bundel eviden tidak ditemukan.")
-    return upload_dir / BUNDLE_SUBDIR / stored_name[:2] / stored_name
+    return f"{BUNDLE_PREFIX}/{stored_name[:2]}/{stored_name}"
 
 
-def writer(upload_dir: Path, stored_name: str) -> durable_files.PendingFile:
-    """A new bundle file, invisible under its final name until ``publish()``."""
-    return durable_files.PendingFile(path_of(upload_dir, stored_name))
+def staging(store: FileStore) -> Staging:
+    """A local file to write a new bundle into (``staging.file``), then ``publish`` it."""
+    return store.staging(BUNDLE_PREFIX)
 
 
-def remove(upload_dir: Path, stored_name: str | None) -> None:
+def publish(store: FileStore, stored_name: str, staged: Staging, *, size: int) -> None:
+    """Store the staged bundle under its key, verified by size (StorageError otherwise)."""
+    store.put(key_of(stored_name), staged, size=size)
+
+
+def find(store: FileStore, stored_name: str) -> StoredFile | None:
+    """The built bundle as a stored file, or None when it is not in the store."""
+    key = key_of(stored_name)
+    found = store.stat(key)
+    return None if found is None else StoredFile(store=store, key=key, size=found.size)
+
+
+def remove(store: FileStore, stored_name: str | None) -> None:
     if stored_name:
         try:
-            path_of(upload_dir, stored_name).unlink(missing_ok=True)
+            store.delete(key_of(stored_name))
         except NotFound:
-            pass
+            pass  # not a name a bundle could have: nothing stored under it
 
 
-def remove_stale_temporaries(upload_dir: Path, now: float | None = None) -> int:
-    """Remove temporary files of builds that died long ago; returns how many."""
-    folder = upload_dir / BUNDLE_SUBDIR
-    if not folder.is_dir():
-        return 0
+def remove_stale(store: FileStore, keep: Collection[str], now: float | None = None) -> int:
+    """Remove what builds that died left under ``bundles/`` more than STALE_SECONDS ago:
+    temporary files and bundles whose stored name is not in ``keep`` (the names done jobs
+    hold, read BEFORE this lists the store). Returns how many were removed."""
     moment = time.time() if now is None else now
+    kept = {key_of(name) for name in keep if name and name.isalnum()}
     removed = 0
-    for path in folder.rglob(f"{durable_files.TEMP_PREFIX}*"):
-        try:
-            if moment - path.stat().st_mtime > TEMP_MAX_AGE_SECONDS:
-                path.unlink()
-                removed += 1
-        except OSError:
-            pass  # removed meanwhile
+    for item in list(store.list(BUNDLE_PREFIX)):
+        # a temporary file's name is never a kept key: it goes once old, like a bundle
+        # no job names
+        if item.key in kept or moment - item.modified <= STALE_SECONDS:
+            continue
+        current = store.stat(item.key)  # its age now, right before it goes
+        if current is not None and moment - current.modified > STALE_SECONDS:
+            store.delete(item.key)
+            removed += 1
     return removed

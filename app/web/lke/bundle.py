@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from app.deps import SessionDep, requires
+from app.deps import SessionDep, requires, stored_file_response
 from app.i18n import format_number
 from app.security.principal import Principal
 from app.services import units
 from app.services.lke import assessments, bundle, bundle_jobs
+from app.services.storage import FileStore
+from app.services.storage import from_settings as store_from_settings
 from app.web.templating import render
 
 router = APIRouter(tags=["pages"])
@@ -44,6 +46,10 @@ def _base(unit_id: int, assessment_id: int) -> str:
 
 def _inline_max(request: Request) -> int:
     return request.app.state.settings.bundle_inline_max_bytes
+
+
+def _store(request: Request) -> FileStore:
+    return store_from_settings(request.app.state.settings)
 
 
 @router.get("/units/{unit_id}/assessments/{assessment_id}/bundle")
@@ -80,8 +86,7 @@ def bundle_download(request: Request, session: SessionDep, principal: Reader, un
         return RedirectResponse(_base(assessment.unit_id, assessment.id) + "?too_big=1",
                                 status_code=303)
     chunks = bundle.stream(plan, bind=request.app.state.engine, actor=principal,
-                           upload_dir=request.app.state.settings.resolved_upload_dir(),
-                           generated_by=principal.label)
+                           store=_store(request), generated_by=principal.label)
     return StreamingResponse(chunks, media_type=bundle.ZIP_MEDIA_TYPE, headers={
         "Content-Disposition": f'attachment; filename="{plan.filename}"',
         "Cache-Control": "private, no-store"})
@@ -128,8 +133,5 @@ def bundle_job_download(request: Request, session: SessionDep, principal: Reader
     assessment = assessments.get(session, actor=principal, assessment_id=assessment_id,
                                  unit_id=unit_id)
     built = bundle_jobs.download(session, actor=principal, job_id=job_id,
-                                 assessment_id=assessment.id,
-                                 upload_dir=request.app.state.settings.resolved_upload_dir())
-    return FileResponse(built.path, media_type=built.media_type, filename=built.filename,
-                        content_disposition_type="attachment",
-                        headers={"Cache-Control": "private, no-store"})
+                                 assessment_id=assessment.id, store=_store(request))
+    return stored_file_response(built)

@@ -29,6 +29,8 @@ BINARY = {
     ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.pdf"),
     ("GET", "/api/v1/units/{unit_id}/survey-reports/{period}.docx"),
     ("GET", "/api/v1/assessments/{assessment_id}/report.pdf"),
+    ("GET", "/api/v1/assessments/{assessment_id}/evidence-bundle.zip"),
+    ("GET", "/api/v1/evidence-bundle-jobs/{job_id}/download"),
     ("GET", "/api/v1/units/{unit_id}/rollup/units/export"),  # CSV or XLSX
 }
 

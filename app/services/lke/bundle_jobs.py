@@ -44,6 +44,7 @@ from app.services.lke.evidence import (
     actor_label,
     file_store,
 )
+from app.services.polling import PollingThread
 from app.services.storage import FileStore, StorageError
 
 log = logging.getLogger("zona.lke.bundles")
@@ -393,28 +394,11 @@ class BundleWorker:
         return expired
 
 
-class BundleThread:
+class BundleThread(PollingThread):
     """The builder in a background thread of the app (ZONA_BUNDLE_WORKER, default on)."""
 
     def __init__(self, engine: Engine, settings: Settings):
         self.worker = BundleWorker(engine, settings)
-        self.poll = settings.bundle_poll_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="zona-bundles", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.worker.run_once()
-            except Exception:  # pragma: no cover - logged, the next round tries again
-                log.exception("evidence bundle round failed")
-            self._stop.wait(self.poll)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self.worker.stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__(name="zona-bundles", run_once=self.worker.run_once,
+                         poll_seconds=settings.bundle_poll_seconds,
+                         on_stop=self.worker.stopping.set)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +38,7 @@ from app.models.programme import ActionItem, Partnership
 from app.models.season import JobRun
 from app.models.surveys.records import CampaignStatus, SurveyCampaign, SurveyResponse
 from app.models.units import Unit
+from app.services.polling import PollingThread
 from app.services.season import calendar as season_calendar
 from app.services.season import notify
 from app.services.season.mail import Mailer
@@ -370,27 +370,10 @@ def runs(session: Session, *, day: date | None = None) -> list[JobRun]:
     return list(session.exec(query.order_by(col(JobRun.id).desc()).limit(100)).all())
 
 
-class JobsThread:
+class JobsThread(PollingThread):
     """The runner in a background thread of the app (ZONA_JOBS_WORKER, default on)."""
 
     def __init__(self, engine: Engine, settings: Settings):
         self.runner = Runner(engine, settings)
-        self.poll = settings.jobs_poll_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="zona-jobs", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.runner.run_once()
-            except Exception:  # pragma: no cover - logged, the next round tries again
-                log.exception("scheduled jobs round failed")
-            self._stop.wait(self.poll)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__(name="zona-jobs", run_once=self.runner.run_once,
+                         poll_seconds=settings.jobs_poll_seconds)

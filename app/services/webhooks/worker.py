@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from app.models.webhooks import (
     WebhookMessage,
     WebhookSubscription,
 )
+from app.services.polling import PollingThread
 from app.services.units import children_map, descendants
 from app.services.webhooks import events, signing, urls
 from app.services.webhooks.deliveries import CANCELLED, FAILED, PENDING, SUCCEEDED
@@ -260,27 +260,10 @@ class Sender:
         return stored
 
 
-class WorkerThread:
+class WorkerThread(PollingThread):
     """The sender in a background thread of the app (ZONA_WEBHOOKS_WORKER, default on)."""
 
     def __init__(self, engine: Engine, settings: Settings):
         self.sender = Sender(engine, settings)
-        self.poll = settings.webhooks_poll_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="zona-webhooks", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.sender.run_once()
-            except Exception:  # pragma: no cover - logged, the next round tries again
-                log.exception("webhook sender round failed")
-            self._stop.wait(self.poll)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__(name="zona-webhooks", run_once=self.sender.run_once,
+                         poll_seconds=settings.webhooks_poll_seconds)

@@ -120,7 +120,7 @@ def _sync_survey_instruments() -> None:
 
 @app.command("recount-surveys")
 def recount_surveys() -> None:
-    """Rebuild the survey index counts (survey_tally) from the stored answers.
+    """Rebuild the survey index counts (survey_tally, survey_item_total) from the stored answers.
 
     Not needed in normal use (every change keeps them); for a repair, or after loading
     answers into the database by hand.

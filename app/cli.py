@@ -120,7 +120,7 @@ def _sync_survey_instruments() -> None:
 
 @app.command("recount-surveys")
 def recount_surveys() -> None:
-    """Rebuild the survey index counts (survey_tally) from the stored answers.
+    """Rebuild the survey index counts (survey_tally, survey_item_total) from the stored answers.
 
     Not needed in normal use (every change keeps them); for a repair, or after loading
     answers into the database by hand.
@@ -179,6 +179,8 @@ def serve(
     """Serve Zona with uvicorn."""
     import uvicorn
 
+    _limit_malloc_arenas()
+
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     typer.echo(f"Zona is running at http://{shown}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(
@@ -188,6 +190,23 @@ def serve(
         # (app/edge.py): uvicorn's own reading stays off so there is one place deciding.
         proxy_headers=False,
     )
+
+
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates its own malloc arena; the request threads then
+    keep freed memory in a dozen arenas (bench/README.md: about 10-20 MB of a server's RSS
+    under load). Two are enough for one event loop and its thread pool. Same effect as
+    MALLOC_ARENA_MAX, which an operator's own setting overrides; no-op off glibc."""
+    import ctypes
+    import os
+
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to set
+        pass
 
 
 @app.command("openapi")

@@ -16,7 +16,6 @@ from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
 from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
-from app.services.accounts.oidc import OidcClient
 from app.services.lke.bundle_jobs import BundleThread
 from app.services.season.jobs import JobsThread
 from app.services.surveys.intake import SurveyIntake
@@ -86,7 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.survey_intake = SurveyIntake(app.state.engine)
     # Single sign-on (None when ZONA_OIDC_ISSUER is empty): keeps the provider's discovery
     # document and keys between requests.
-    app.state.oidc = OidcClient.from_settings(settings)
+    app.state.oidc = None
+    if settings.oidc_enabled:  # the adapter (httpx, Authlib) is loaded only when SSO is on
+        from app.services.accounts.oidc import OidcClient
+
+        app.state.oidc = OidcClient.from_settings(settings)
     settings.resolved_upload_dir().mkdir(parents=True, exist_ok=True)
 
     from app.api import api_router

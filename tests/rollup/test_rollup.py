@@ -237,3 +237,25 @@ async def test_queries_per_rollup_do_not_grow_with_the_units(client, db, engine,
     assert small == large
     assert max(large) <= 20
     assert _read(db, world).scope.work_units == 9
+
+
+def test_year_scores_read_the_exact_texts_in_sql(db, world, rollup_world):
+    """The distribution is grouped in the database from the summaries' exact texts: an
+    integer ("75", on the band's edge), a decimal ("74.95", just below it) and a ratio
+    ("263/3") land in their exact bands and the mean is exact."""
+    from sqlalchemy import update
+
+    from app.models.lke.summary import AssessmentSummary
+
+    texts = {"UNIT-A1": "75", "UNIT-A2": "74.95", "UNIT-B1": "263/3"}
+    for code, text in texts.items():
+        db.execute(update(AssessmentSummary)
+                   .where(AssessmentSummary.unit_id == world.unit(code))
+                   .values(self_total=text))
+    db.commit()
+    newest, older = _read(db, world).years
+    # (75 + 74.95) / 2 = 149.95 / 2 = 74.975 = 2999/40
+    assert (newest.assessments, newest.mean) == (2, Fraction(2999, 40))
+    assert dict(newest.bands) == {0: 0, 50: 0, 60: 1, 75: 1, 85: 0}
+    assert (older.assessments, older.mean) == (1, Fraction(263, 3))
+    assert dict(older.bands)[85] == 1

@@ -9,8 +9,10 @@ from sqlalchemy import delete, func, select
 
 from app.domain.surveys.guard import GuardPolicy
 from app.models.surveys.records import (
+    ALL_SERVICES,
     NO_SERVICE,
     SurveyAnswer,
+    SurveyItemTotal,
     SurveyRespondentTally,
     SurveyResponse,
     SurveyTally,
@@ -52,6 +54,32 @@ def counted_from_answers(db) -> dict[tuple, int]:
         .group_by(a.campaign_id, service, a.instrument_code, a.item_code, a.value)
     )
     return {(c, s, i, item, v): n for c, s, i, item, v, n in rows}
+
+
+def item_total_table(db) -> dict[tuple, tuple[int, int]]:
+    """survey_item_total (answers, sum of values) without the zero rows."""
+    db.expire_all()
+    t = SurveyItemTotal.__table__.c
+    return {
+        (c, s, i, item): (n, total)
+        for c, s, i, item, n, total in db.execute(select(
+            t.campaign_id, t.service_key, t.instrument_code, t.item_code, t.answers,
+            t.value_total))
+        if n or total
+    }
+
+
+def item_totals_from_answers(db) -> dict[tuple, tuple[int, int]]:
+    """The item totals worked out from the stored answers one by one: per service and for
+    every service of the campaign (ALL_SERVICES)."""
+    out: dict[tuple, tuple[int, int]] = {}
+    for (a,) in db.execute(select(SurveyAnswer).where(SurveyAnswer.reportable == True)):  # noqa: E712
+        service = NO_SERVICE if a.service_id is None else a.service_id
+        for key in ((a.campaign_id, service, a.instrument_code, a.item_code),
+                    (a.campaign_id, ALL_SERVICES, a.instrument_code, a.item_code)):
+            n, total = out.get(key, (0, 0))
+            out[key] = (n + 1, total + a.value)
+    return out
 
 
 def respondent_table(db) -> dict[tuple, int]:
@@ -99,6 +127,11 @@ def test_two_responses_give_the_hand_counted_tallies(db, make_campaign):
     # U5: (4 + 1) / 2 answers, read back through the results service.
     [u5] = [t for t in survey_results.tallies(db, campaign_ids=[c])[IKM] if t.code == "U5"]
     assert (u5.total, u5.count) == (5, 2)
+    # The item totals the roll-ups read: U5 answered 4 and 1, U2 4 and 3, U9 1 and 1.
+    totals = item_total_table(db)
+    assert totals[(c, none, IKM, "U5")] == totals[(c, ALL_SERVICES, IKM, "U5")] == (2, 5)
+    assert totals[(c, none, IKM, "U2")] == (2, 7) and totals[(c, none, IKM, "U9")] == (2, 2)
+    assert len(totals) == 2 * 9
 
 
 def test_suspect_answers_count_only_once_included_and_review_is_not_counted_twice(
@@ -126,6 +159,7 @@ def test_suspect_answers_count_only_once_included_and_review_is_not_counted_twic
         survey_review.review_response(db, actor=None, response_id=suspect.id, decision=decision)
         assert tally_table(db).get((*key, 1)) == expected_ones, decision
         assert tally_table(db) == counted_from_answers(db)
+        assert item_total_table(db) == item_totals_from_answers(db)
         assert respondent_table(db) == {
             (campaign.id, service.id, state, "", ""): n for state, n in states.items()}
         assert respondent_table(db) == counted_from_responses(db)
@@ -180,6 +214,7 @@ async def test_the_intake_writer_and_an_api_batch_keep_the_tallies(engine, db, m
     survey_responses.record_batch(db, actor=None, campaign=campaign, items=batch)  # a retry: no change
     table = tally_table(db)
     assert table == counted_from_answers(db)
+    assert item_total_table(db) == item_totals_from_answers(db)
     assert respondent_table(db) == counted_from_responses(db)
     # 6 counted web responses and 3 API ones; the honeypot one waits for review.
     assert respondent_table(db) == {(campaign.id, NO_SERVICE, 0, "", ""): 9,
@@ -195,7 +230,10 @@ def test_recount_rebuilds_lost_tallies(db, make_campaign):
         survey_responses.record_response(db, campaign=campaign,
                                 answers=ikm_answers(4, 3, 3, 2, 4, 4, 3, 3, 1))
     before = tally_table(db), respondent_table(db)
+    totals = item_total_table(db)
+    assert totals == item_totals_from_answers(db)
     db.execute(delete(SurveyTally).where(SurveyTally.campaign_id == first.id))
+    db.execute(delete(SurveyItemTotal))
     db.execute(delete(SurveyRespondentTally))
     db.commit()
     assert (tally_table(db), respondent_table(db)) != before
@@ -203,6 +241,8 @@ def test_recount_rebuilds_lost_tallies(db, make_campaign):
     db.commit()
     assert tally_table(db) == before[0]
     assert respondent_table(db) == {k: n for k, n in before[1].items() if k[0] == first.id}
+    assert item_total_table(db) == {k: v for k, v in totals.items() if k[0] == first.id}
     survey_tallies.recount(db)
     db.commit()
     assert (tally_table(db), respondent_table(db)) == before
+    assert item_total_table(db) == totals

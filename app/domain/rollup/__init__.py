@@ -135,6 +135,27 @@ class TotalsGroup:
 
 
 @dataclass(frozen=True)
+class BandTotals:
+    """Assessments of a year, target and verdict whose totals share a denominator and a
+    score band, with the sum of their numerators: what the database's GROUP BY returns (a
+    few dozen rows per year, whatever the number of units)."""
+
+    year: int
+    target: str
+    passed: bool
+    denominator: int
+    band_index: int
+    numerator_sum: int
+    assessments: int
+
+    @classmethod
+    def of_group(cls, g: TotalsGroup) -> BandTotals:
+        return cls(g.year, g.target, g.passed, g.denominator,
+                   _band_index(g.numerator, g.denominator), g.numerator * g.assessments,
+                   g.assessments)
+
+
+@dataclass(frozen=True)
 class TargetVerdicts:
     target: str
     passed: int
@@ -168,7 +189,7 @@ def _band_index(numerator: int, denominator: int) -> int:
     return found
 
 
-def year_scores(groups: list[TotalsGroup]) -> list[YearScores]:
+def year_scores(groups: list[TotalsGroup] | list[BandTotals]) -> list[YearScores]:
     """Per year, newest first: assessments, exact mean total, band counts, verdicts per
     target (WBK first).
 
@@ -176,9 +197,10 @@ def year_scores(groups: list[TotalsGroup]) -> list[YearScores]:
     (thirds, sevenths, nineteenths of a weight), and adding a thousand Fractions one by one
     grows every intermediate denominator to their least common multiple; integer sums and
     one Fraction per distinct denominator do not."""
-    per_year: dict[int, list[TotalsGroup]] = {}
+    per_year: dict[int, list[BandTotals]] = {}
     for g in groups:
-        per_year.setdefault(g.year, []).append(g)
+        banded = BandTotals.of_group(g) if isinstance(g, TotalsGroup) else g
+        per_year.setdefault(banded.year, []).append(banded)
     out = []
     for year in sorted(per_year, reverse=True):
         mine = per_year[year]
@@ -188,9 +210,8 @@ def year_scores(groups: list[TotalsGroup]) -> list[YearScores]:
         verdicts: dict[str, list[int]] = {}
         for g in mine:
             count += g.assessments
-            numerators[g.denominator] = (numerators.get(g.denominator, 0)
-                                         + g.numerator * g.assessments)
-            bands[_band_index(g.numerator, g.denominator)] += g.assessments
+            numerators[g.denominator] = numerators.get(g.denominator, 0) + g.numerator_sum
+            bands[g.band_index] += g.assessments
             verdicts.setdefault(g.target, [0, 0])[0 if g.passed else 1] += g.assessments
         total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
         targets = tuple(TargetVerdicts(t, *verdicts[t])

@@ -197,6 +197,32 @@ class SurveyTally(SQLModel, table=True):
     answers: int = 0
 
 
+#: ``survey_item_total.service_key`` of the rows summing every service of a campaign.
+ALL_SERVICES = -1
+
+
+class SurveyItemTotal(SQLModel, table=True):
+    """Per campaign, service and item: how many reportable answers and the sum of their
+    values, i.e. ``survey_tally`` summed over ``value`` (rows with ``service_key``
+    ALL_SERVICES sum every service as well).
+
+    An index needs only these two numbers per item, so a roll-up over a thousand campaigns
+    reads ~one row per campaign and item instead of every tally row. Kept by
+    app.services.surveys.tallies in the same statement batch as ``survey_tally`` (and rebuilt
+    with it by ``recount``). Without rowid on SQLite: the key is the table, a campaign's
+    rows are one range read."""
+
+    __tablename__ = "survey_item_total"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    campaign_id: int = Field(foreign_key="survey_campaign.id", primary_key=True)
+    service_key: int = Field(primary_key=True)
+    instrument_code: str = Field(max_length=80, primary_key=True)
+    item_code: str = Field(max_length=20, primary_key=True)
+    answers: int = 0
+    value_total: int = 0
+
+
 class RespondentState:
     """``survey_respondent_tally.state``: where a response stands in the indices."""
 

@@ -47,6 +47,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from app.services.accounts.oidc_error import OidcError
+
 # Signature algorithms accepted for an ID token: asymmetric only (never "none", never an
 # HMAC keyed with the client secret).
 try:  # Authlib talks through httpx2 when it is installed, else through httpx
@@ -62,15 +64,6 @@ ALLOWED_ALGORITHMS = (
 METADATA_TTL_SECONDS = 3600
 
 
-class OidcError(Exception):
-    """The provider's answer (or the browser's) was refused. ``reason`` is a short code:
-    state, replay, provider, issuer, audience, expired, unsigned, signature, nonce, claims,
-    denied, unreachable."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
 
 
 def _b64json(segment: str) -> dict:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import update
@@ -44,8 +44,11 @@ from app.security.principal import Principal
 from app.services import audit, units
 from app.services.accounts import claim_map
 from app.services.accounts import users as accounts
-from app.services.accounts.oidc import OidcClient, OidcError
+from app.services.accounts.oidc_error import OidcError
 from app.services.errors import Invalid, NotFound
+
+if TYPE_CHECKING:  # the adapter loads httpx and Authlib: imported where SSO is used
+    from app.services.accounts.oidc import OidcClient
 
 LOGIN_TTL = timedelta(minutes=10)
 PRUNE_AFTER = timedelta(days=1)

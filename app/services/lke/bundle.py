@@ -44,9 +44,6 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -311,6 +308,12 @@ def _cell(row: IndexRow, key: str, plan: BundlePlan):
 def index_xlsx(plan: BundlePlan, *, generated: str) -> bytes:
     """The index as a workbook: one row per question and evidence, the file cells linked to
     the file beside it (once the ZIP is extracted) and the link cells to the link."""
+    # openpyxl is imported where a file is written: loaded at start it costs every
+    # server process ~12 MB of memory (bench/README.md, server RSS).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Indeks"

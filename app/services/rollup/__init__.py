@@ -40,9 +40,9 @@ def read(session: Session, *, actor: Principal | None, unit_id: int,
 
 def surveys(session: Session, *, actor: Principal | None, unit_id: int,
             year: int | None) -> tuple[overview.Scope, overview.SurveyIndices]:
-    """The pooled survey indices alone: the one part whose cost grows with the survey tallies
-    (a GROUP BY over every tally row of the year's campaigns), so the page loads it on its own
-    request and the API serves it apart."""
+    """The pooled survey indices alone: the one part whose cost grows with the number of
+    campaigns (a GROUP BY over the item totals, ~one row per campaign and item of the year),
+    so the page loads it on its own request and the API serves it apart."""
     scope = overview.scope(session, actor=actor, unit_id=unit_id, year=year)
     return scope, overview.surveys(session, scope=scope)
 

@@ -24,11 +24,12 @@ from app.domain.surveys.indices import ElementTally, SurveyDataError
 from app.models.lke.assessments import Assessment
 from app.models.programme import Innovation
 from app.models.surveys.records import (
+    ALL_SERVICES,
     NO_SERVICE,
     SurveyCampaign,
     SurveyInstrument,
+    SurveyItemTotal,
     SurveyService,
-    SurveyTally,
 )
 from app.models.units import Unit, UnitLevel
 from app.security.principal import Principal
@@ -68,14 +69,17 @@ _INNOVATIONS = (
     select(_I.stage, _I.phase, func.count()).join(TREE, TREE.c.id == _I.unit_id)
     .where(_I.deleted_at.is_(None)).group_by(_I.stage, _I.phase)
 )
-_T, _C, _SV = SurveyTally.__table__.c, SurveyCampaign.__table__.c, SurveyService.__table__.c
-_SUMS = (func.sum(_T.value * _T.answers), func.sum(_T.answers))
-_TALLIES = SurveyTally.__table__.join(
+# The survey indices read the item totals (survey_tally summed over the value, kept with it):
+# about one row per campaign and item; the ALL_SERVICES rows for the regions.
+_T, _C, _SV = SurveyItemTotal.__table__.c, SurveyCampaign.__table__.c, SurveyService.__table__.c
+_SUMS = (func.sum(_T.value_total), func.sum(_T.answers))
+_TOTALS = SurveyItemTotal.__table__.join(
     SurveyCampaign.__table__,
     and_(_C.id == _T.campaign_id, _C.year == bindparam("year"), _C.deleted_at.is_(None)),
 ).join(TREE, TREE.c.id == _C.unit_id)
 _SURVEYS_BY_REGION = (
-    select(TREE.c.region_id, _T.instrument_code, _T.item_code, *_SUMS).select_from(_TALLIES)
+    select(TREE.c.region_id, _T.instrument_code, _T.item_code, *_SUMS).select_from(_TOTALS)
+    .where(_T.service_key == ALL_SERVICES)
     .group_by(TREE.c.region_id, _T.instrument_code, _T.item_code)
     .having(func.sum(_T.answers) > 0)
 )
@@ -86,8 +90,9 @@ _INSTRUMENTS = (
 _SERVICE_CODE = func.coalesce(_SV.code, "")
 _SURVEYS_BY_SERVICE = (
     select(_SERVICE_CODE, func.max(_SV.name), _T.instrument_code, _T.item_code, *_SUMS)
-    .select_from(_TALLIES.outerjoin(
+    .select_from(_TOTALS.outerjoin(
         SurveyService.__table__, and_(_SV.id == _T.service_key, _T.service_key != NO_SERVICE)))
+    .where(_T.service_key != ALL_SERVICES)
     .group_by(_SERVICE_CODE, _T.instrument_code, _T.item_code)
     .having(func.sum(_T.answers) > 0)
 )
@@ -198,7 +203,8 @@ class SurveyIndices:
 
 def surveys(session: Session, *, scope: Scope) -> SurveyIndices:
     """IKM, IPKP and IPAK of the year's campaigns, per regional office and per service type
-    (service code), pooled from the survey tallies: three queries whatever the size."""
+    (service code), pooled from the item totals (one row per campaign and item, not per answer value):
+    three queries whatever the size."""
     at = {"root_id": scope.unit.id, "year": scope.year}
     by_region = session.execute(_SURVEYS_BY_REGION, at).all()
     by_service = session.execute(_SURVEYS_BY_SERVICE, at).all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import Table, case, func, literal, select
+from sqlalchemy import BigInteger, Select, String, Table, case, cast, func, literal, select
 from sqlmodel import Session
 
 from app.domain import rollup as domain
@@ -23,12 +23,48 @@ from app.services.rollup.tree import TREE
 
 _SUMMARY = AssessmentSummary.__table__
 _S = _SUMMARY.c
-_BY_YEAR = (
-    select(_S.year, _S.target, _S.verdict_passed, _S.self_total, func.count())
-    .join(TREE, TREE.c.id == _S.unit_id)
-    .where(TREE.c.level == UnitLevel.unit.value)
-    .group_by(_S.year, _S.target, _S.verdict_passed, _S.self_total)
-)
+
+
+def _by_year(position) -> Select:
+    """Per year, target, verdict, denominator and score band: how many assessments and the
+    sum of their numerators. The exact text of each total ("263/3", "87.5", "80") is split
+    into integers in SQL (``position``: the dialect's instr/strpos) and the band found by
+    integer comparison (numerator >= edge * denominator), so the rows returned do not grow
+    with the number of units and nothing is rounded."""
+    text = _S.self_total
+    slash, dot = position(text, "/"), position(text, ".")
+    numerator = case(
+        (slash > 0, cast(func.substr(text, 1, slash - 1), BigInteger)),
+        else_=cast(func.replace(text, ".", ""), BigInteger),
+    )
+    denominator = case(
+        (slash > 0, cast(func.substr(text, slash + 1), BigInteger)),
+        (dot > 0, cast(literal("1", String) + func.substr(literal("0" * 18, String), 1,
+                                                        func.length(text) - dot),
+                       BigInteger)),
+        else_=literal(1, BigInteger),
+    )
+    parsed = (
+        select(_S.year.label("year"), _S.target.label("target"),
+               _S.verdict_passed.label("passed"), numerator.label("num"),
+               denominator.label("den"))
+        .join(TREE, TREE.c.id == _S.unit_id)
+        .where(TREE.c.level == UnitLevel.unit.value)
+        .subquery("parsed")
+    )
+    p = parsed.c
+    band = case(
+        *[(p.num >= p.den * edge, index)
+          for index, edge in reversed(list(enumerate(domain.SCORE_BAND_EDGES))) if index],
+        else_=0,
+    ).label("band")
+    inner = select(p.year, p.target, p.passed, p.den, band, p.num).subquery("banded")
+    b = inner.c
+    return (select(b.year, b.target, b.passed, b.den, b.band, func.sum(b.num), func.count())
+            .group_by(b.year, b.target, b.passed, b.den, b.band))
+
+
+_BY_YEAR = {"sqlite": _by_year(func.instr), "postgresql": _by_year(func.strpos)}
 _FRAMEWORKS = select(LkeFramework.id, LkeFramework.sha256)
 
 
@@ -135,9 +171,10 @@ def read(row) -> tuple[Fraction | None, bool | None, Fraction | None, tuple[Bloc
 
 def by_year(session: Session, *, root_id: int) -> list[domain.YearScores]:
     """Score and verdict distribution of every year (one GROUP BY over the summaries: one row
-    per year, target, verdict and distinct exact total)."""
-    rows = session.execute(_BY_YEAR, {"root_id": root_id}).all()
+    per year, target, verdict, denominator and band)."""
+    statement = _BY_YEAR[session.get_bind().dialect.name]
+    rows = session.execute(statement, {"root_id": root_id}).all()
     return domain.year_scores([
-        domain.TotalsGroup.of(year, target, bool(passed), total, n)
-        for year, target, passed, total, n in rows
+        domain.BandTotals(year, target, bool(passed), int(den), int(band), int(num_sum), n)
+        for year, target, passed, den, band, num_sum, n in rows
     ])

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from app.domain.text import clean_text
@@ -107,6 +106,10 @@ def to_csv(table) -> bytes:
 
 
 def to_xlsx(table, *, sheet_title: str = "Jawaban") -> bytes:
+    # openpyxl is imported where a file is written: loaded at start it costs every
+    # server process ~12 MB of memory (bench/README.md, server RSS).
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
     for row in table:

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import io
 
-from docx import Document as WordDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
-
 from app.services.surveys.report import SkmReport
 from app.services.surveys.report_document import (
     Bullets,
@@ -26,6 +22,11 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 
 
 def document_docx(doc: Document) -> bytes:
+    # python-docx is imported where a file is written (~7 MB of every server's memory).
+    from docx import Document as WordDocument
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     word = WordDocument()
     word.styles["Normal"].font.name = "Arial"
     word.styles["Normal"].font.size = Pt(10)
@@ -64,6 +65,8 @@ def document_docx(doc: Document) -> bytes:
 
 
 def _table(word, b: Table) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     if b.caption:
         cap = word.add_paragraph()
         cap.add_run(b.caption).italic = True

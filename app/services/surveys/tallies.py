@@ -17,29 +17,35 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import Session
 
 from app.models.surveys.records import (
+    ALL_SERVICES,
     NO_SERVICE,
     RespondentState,
     SurveyAnswer,
+    SurveyItemTotal,
     SurveyRespondentTally,
     SurveyResponse,
     SurveyTally,
 )
 
 __all__ = [
-    "Counts", "RespondentKey", "TallyKey", "add", "add_answers", "add_respondents", "count_responses",
-    "count_rows", "recount", "recount_respondents", "response_state",
+    "Counts", "ItemKey", "RespondentKey", "TallyKey", "add", "add_answers", "add_respondents",
+    "count_responses",
+    "count_rows", "item_totals", "recount", "recount_item_totals", "recount_respondents",
+    "response_state",
 ]
 
 _TALLY = SurveyTally.__table__
+_ITEM_TOTAL = SurveyItemTotal.__table__
 _RESPONDENTS = SurveyRespondentTally.__table__
 _ANSWER = SurveyAnswer.__table__
 _RESPONSE = SurveyResponse.__table__
 _KEY_COLUMNS = ("campaign_id", "service_key", "instrument_code", "item_code", "value")
+_ITEM_KEYS = ("campaign_id", "service_key", "instrument_code", "item_code")
 _RESPONDENT_KEYS = ("campaign_id", "service_key", "state", "profile_field", "profile_option")
 
 #: (campaign_id, service_key, instrument_code, item_code, value)
@@ -59,14 +65,14 @@ def count_rows(rows: Iterable[Mapping[str, Any]]) -> Counter[TallyKey]:
 
 
 @cache
-def _upsert_sql(dialect: Dialect, table: str, keys: tuple[str, ...], count: str,
+def _upsert_sql(dialect: Dialect, table: str, keys: tuple[str, ...], counts: tuple[str, ...],
                 rows: int) -> str:
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    values = ", ".join(["(" + ", ".join([mark] * (len(keys) + 1)) + ")"] * rows)
+    values = ", ".join(["(" + ", ".join([mark] * (len(keys) + len(counts))) + ")"] * rows)
+    added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
     return (
-        f"INSERT INTO {table} ({', '.join(keys)}, {count}) VALUES {values} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {count} = {table}.{count} + "
-        f"excluded.{count}"
+        f"INSERT INTO {table} ({', '.join(keys)}, {', '.join(counts)}) VALUES {values} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
     )
 
 
@@ -74,26 +80,47 @@ def _upsert_sql(dialect: Dialect, table: str, keys: tuple[str, ...], count: str,
 _ROWS_PER_STATEMENT = 500
 
 
-def _add(connection: Connection, table: str, keys: tuple[str, ...], count: str,
-         changes: Mapping[tuple, int]) -> None:
+def _add(connection: Connection, table: str, keys: tuple[str, ...], counts: tuple[str, ...],
+         changes: Mapping[tuple, int | tuple[int, ...]]) -> None:
     # Keys in sorted order: two transactions changing the same counts lock them in the same
     # order and wait for each other instead of deadlocking.
-    items = sorted((key, n) for key, n in changes.items() if n)
+    items = sorted((key, n if isinstance(n, tuple) else (n,))
+                   for key, n in changes.items() if n and n != (0, 0))
     for start in range(0, len(items), _ROWS_PER_STATEMENT):
         chunk = items[start:start + _ROWS_PER_STATEMENT]
         values: list[Any] = []
         for key, n in chunk:
             values += key
-            values.append(n)
+            values += n
         connection.exec_driver_sql(
-            _upsert_sql(connection.dialect, table, keys, count, len(chunk)), tuple(values)
+            _upsert_sql(connection.dialect, table, keys, counts, len(chunk)), tuple(values)
         )
 
 
+#: (campaign_id, service_key, instrument_code, item_code)
+ItemKey = tuple[int, int, str, str]
+
+
+def item_totals(changes: Mapping[TallyKey, int]) -> dict[ItemKey, tuple[int, int]]:
+    """The ``survey_item_total`` changes matching these tally changes: per item, the answers
+    and the sum of their values, for the service and for ALL_SERVICES."""
+    out: dict[ItemKey, tuple[int, int]] = {}
+    for (campaign, service, instrument, item, value), n in changes.items():
+        if not n:
+            continue
+        for key in ((campaign, service, instrument, item),
+                    (campaign, ALL_SERVICES, instrument, item)):
+            answers, total = out.get(key, (0, 0))
+            out[key] = (answers + n, total + n * value)
+    return out
+
+
 def add(connection: Connection, changes: Mapping[TallyKey, int]) -> None:
-    """Add ``changes`` (negative to take away) to the answer tallies, inside the caller's
-    transaction."""
-    _add(connection, "survey_tally", _KEY_COLUMNS, "answers", changes)
+    """Add ``changes`` (negative to take away) to the answer tallies and the item totals
+    derived from them, inside the caller's transaction."""
+    _add(connection, "survey_tally", _KEY_COLUMNS, ("answers",), changes)
+    _add(connection, "survey_item_total", _ITEM_KEYS, ("answers", "value_total"),
+         item_totals(changes))
 
 
 def add_answers(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -123,6 +150,27 @@ def recount(session: Session, *, campaign_ids: Sequence[int] | None = None) -> N
     connection.execute(
         _TALLY.insert().from_select([*_KEY_COLUMNS, "answers"], grouped)
     )
+    recount_item_totals(connection, campaign_ids=campaign_ids)
+
+
+def recount_item_totals(connection: Connection, *,
+                        campaign_ids: Sequence[int] | None = None) -> None:
+    """Rebuild ``survey_item_total`` from ``survey_tally`` (per service, then all services)."""
+    clear = delete(_ITEM_TOTAL)
+    source = _TALLY.c.answers != 0
+    if campaign_ids is not None:
+        clear = clear.where(_ITEM_TOTAL.c.campaign_id.in_(list(campaign_ids)))
+        source = source & _TALLY.c.campaign_id.in_(list(campaign_ids))
+    connection.execute(clear)
+    t = _TALLY.c
+    sums = (func.sum(t.answers), func.sum(t.answers * t.value))
+    columns = [*_ITEM_KEYS, "answers", "value_total"]
+    connection.execute(_ITEM_TOTAL.insert().from_select(columns, select(
+        t.campaign_id, t.service_key, t.instrument_code, t.item_code, *sums,
+    ).where(source).group_by(t.campaign_id, t.service_key, t.instrument_code, t.item_code)))
+    connection.execute(_ITEM_TOTAL.insert().from_select(columns, select(
+        t.campaign_id, literal(ALL_SERVICES), t.instrument_code, t.item_code, *sums,
+    ).where(source).group_by(t.campaign_id, t.instrument_code, t.item_code)))
 
 
 # --- respondents --------------------------------------------------------------------------
@@ -168,7 +216,7 @@ def count_responses(rows: Iterable[Mapping[str, Any]]) -> Counter[RespondentKey]
 def add_respondents(connection: Connection, changes: Mapping[RespondentKey, int]) -> None:
     """Add ``changes`` (negative to take away) to the respondent counts, in the caller's
     transaction."""
-    _add(connection, "survey_respondent_tally", _RESPONDENT_KEYS, "respondents", changes)
+    _add(connection, "survey_respondent_tally", _RESPONDENT_KEYS, ("respondents",), changes)
 
 
 def _state_sql() -> str:

@@ -18,8 +18,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import Engine, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -45,6 +45,9 @@ _DELIVERY = WebhookDelivery.__table__
 MAX_BODY_KEPT = 2000
 BATCH = 20
 USER_AGENT = "Zona-Webhooks/1"
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _now() -> datetime:
@@ -90,17 +93,23 @@ class Sender:
             self.scan_overdue()
             self._last_scan = time.monotonic()
         made = 0
+        claimed = self.claim(now)
+        if not claimed:
+            return made
+        # httpx is imported when there is something to send: a server without webhooks
+        # never loads it (~6 MB of memory).
+        import httpx
+
         with httpx.Client(timeout=self.timeout, follow_redirects=False,
                           headers={"user-agent": USER_AGENT}) as client:
-            while True:
-                claimed = self.claim(now)
-                if not claimed:
-                    return made
+            while claimed:
                 for delivery_id in claimed:
                     self.attempt(client, delivery_id)
                     made += 1
                 if now is not None:
                     return made  # a test's fixed clock: one round
+                claimed = self.claim(now)
+            return made
 
     def claim(self, now: datetime | None = None) -> list[int]:
         """Lease up to BATCH due deliveries for this process."""
@@ -187,7 +196,7 @@ class Sender:
                 text = kept.decode("utf-8", "replace")[:MAX_BODY_KEPT]
                 return AttemptResult(response.status_code, text, None,
                                      int((time.monotonic() - started) * 1000))
-        except httpx.HTTPError as exc:
+        except _http_error() as exc:
             kind = type(exc).__name__
             return AttemptResult(None, None, f"{kind}: {exc}"[:500],
                                  int((time.monotonic() - started) * 1000))
@@ -267,3 +276,9 @@ class WorkerThread(PollingThread):
         self.sender = Sender(engine, settings)
         super().__init__(name="zona-webhooks", run_once=self.sender.run_once,
                          poll_seconds=settings.webhooks_poll_seconds)
+
+
+def _http_error() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError

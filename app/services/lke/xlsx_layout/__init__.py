@@ -40,7 +40,6 @@ from app.services.lke.xlsx_layout.common import (
 )
 from app.services.lke.xlsx_layout.planning import Change, ImportPlan, RowProblem, plan_import
 from app.services.lke.xlsx_layout.reader import ParsedWorkbook, SheetRow, read_workbook
-from app.services.lke.xlsx_layout.writer import write_workbook
 
 __all__ = [
     "COLUMNS",
@@ -64,3 +63,12 @@ __all__ = [
     "unescape_text",
     "write_workbook",
 ]
+
+
+def write_workbook(*args, **kwargs) -> bytes:
+    """app.services.lke.xlsx_layout.writer.write_workbook, imported on first use: the writer
+    builds its openpyxl styles at import, and openpyxl costs every server ~12 MB."""
+    from app.services.lke.xlsx_layout.writer import write_workbook as write
+
+    return write(*args, **kwargs)
+

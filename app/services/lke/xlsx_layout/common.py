@@ -2,16 +2,19 @@
 the plain values the service hands in, text escaping and how an answer is shown."""
 
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from app.domain.lke.framework import Question
 from app.domain.lke.scoring import AnswerInput
 from app.domain.text import clean_text
+
+#: The control characters an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, kept
+#: here so that importing this module does not load openpyxl).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMAT_NAME = "zona-lke-xlsx"
 LAYOUT_VERSION = 1

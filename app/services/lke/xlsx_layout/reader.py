@@ -10,8 +10,6 @@ from datetime import date, datetime, time
 from fractions import Fraction
 from typing import Any
 
-from openpyxl import load_workbook
-
 from app.domain.display import format_id
 from app.services.lke.xlsx_layout.common import (
     COLUMNS,
@@ -119,6 +117,8 @@ def read_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
     """
     archive = _check_container(data, max_bytes)
     archive.close()
+    from openpyxl import load_workbook  # imported when used: ~12 MB per server
+
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types for damaged files

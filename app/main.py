@@ -14,6 +14,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
 from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
+from app.runtime import tune_garbage_collector
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
 from app.services.lke.bundle_jobs import BundleThread
@@ -47,6 +48,8 @@ async def lifespan(app: FastAPI):
         bundles = BundleThread(app.state.engine, app.state.settings)
         bundles.start()
     app.state.bundle_worker = bundles
+    # Start-up is done: keep the collector off the objects that live as long as the process.
+    tune_garbage_collector()
     yield
     if bundles is not None:
         await run_in_threadpool(bundles.stop)

@@ -19,8 +19,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.sax.saxutils import quoteattr
+
+from app.services import charts
 
 PDF_MEDIA_TYPE = "application/pdf"
+#: The font of the pages' SVG charts in print. The pages' list (system-ui, Segoe UI, Roboto)
+#: names fonts a server lacks, and WeasyPrint looking each one up for every chart label cost
+#: about half a second per chart (bench/report_pdf.py, bench/skm_report.py).
+CHART_FONT = "Liberation Sans"
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ def render_pdf(html: str, *, base_url: str | Path) -> bytes:
     ``base_url``)."""
     engine = _engine()
     root = Path(base_url).resolve()
+    html = html.replace(quoteattr(charts.FONT), quoteattr(CHART_FONT))
     document = engine.html(string=html, base_url=root.as_uri() + "/",
                            url_fetcher=engine.fetcher(root))
     return document.write_pdf(font_config=engine.fonts)

@@ -192,7 +192,8 @@ def _count_option(framework: Framework, count: int) -> tuple[str | None, str, st
 
 def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
     framework = assessments.framework_of(session, assessment)
-    rows: dict[str, LkeAnswer] = lke_answers.answers_of(session, assessment_id=assessment.id)
+    rows: dict[str, LkeAnswer] = lke_answers.answers_of(
+        session, assessment_id=assessment.id, refs=[ref for _kind, ref in HASIL_REFS] + [COUNT_REF])
     found = survey_results.year_indices(session, unit_id=assessment.unit_id,
                                         year=assessment.year)
     hasil = []
@@ -212,7 +213,7 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
             index=round_half_up(chosen.value_1_4, 2) if chosen else None,
             current_index=row.index_value if row else None,
             current_source=row.source if row else None, pending=pending,
-            minimum_sample=_minimum_sample(session, chosen.campaign_id) if chosen else None,
+            minimum_sample=_minimum_sample(chosen.population) if chosen else None,
         ))
     count = None
     if framework.has_question(COUNT_REF):
@@ -229,11 +230,8 @@ def _plan(session: Session, assessment: Assessment) -> SurveyPlan:
     return SurveyPlan(assessment, not reason, reason, tuple(hasil), count)
 
 
-def _minimum_sample(session: Session, campaign_id: int) -> int | None:
-    campaign = session.get(SurveyCampaign, campaign_id)
-    if campaign is None or not campaign.population:
-        return None
-    return survey_results.sample_size(campaign.population)
+def _minimum_sample(population: int | None) -> int | None:
+    return survey_results.sample_size(population) if population else None
 
 
 def plan(session: Session, *, actor: Principal | None, assessment_id: int) -> SurveyPlan:

@@ -513,6 +513,7 @@ class YearIndex:
     respondents: int
     value: Fraction  # on the instrument's own scale (IKM: 25-100)
     value_1_4: Fraction
+    population: int | None = None  # the campaign's estimated service users (sample size)
 
 
 def year_indices(
@@ -544,7 +545,7 @@ def year_indices(
                 continue
             out.setdefault(inst.kind, []).append(YearIndex(
                 inst.kind, INDEX_NAMES[inst.kind], c.id, c.title, c.period_label, closed,
-                respondents.get(c.id, 0), result.value, result.value_1_4,
+                respondents.get(c.id, 0), result.value, result.value_1_4, c.population,
             ))
     for rows in out.values():
         rows.sort(key=lambda r: (survey_campaigns.period_sort_key(r.period), r.closed), reverse=True)

@@ -35,6 +35,11 @@ from app.services.season import inbox as season_inbox
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 env = templates.env
+# Templates are files of the installed package: read and compiled once per process (as the
+# documents' environment does), not checked on disk at every render and include (an
+# os.stat each, ~50 a worksheet page). A template edited during development shows after a
+# restart (`zona serve --reload` restarts on code changes).
+env.auto_reload = False
 
 LEVEL_NAMES = {
     "ministry": "Kementerian",

@@ -76,7 +76,9 @@ def shown(value: Any) -> Any:
     """Every ``{{ ... }}`` a template prints: a text without invisible characters
     (app.domain.text), whatever was stored before they were refused at the input. Markup is
     the output of a template or macro, whose own expressions already passed here."""
-    return clean_text(value) if type(value) is str else value
+    if type(value) is str and not (value.isascii() and value.isprintable()):
+        return clean_text(value)  # (the common, printable ASCII text needs no call)
+    return value
 
 
 #: What pages and documents alike reach besides their context.

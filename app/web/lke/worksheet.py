@@ -26,6 +26,7 @@ from app.services.lke import summary as lke_summary
 from app.services.lke.inputs import AssessmentIn
 from app.services.season import calendar as season_calendar
 from app.web.integration import lke as integration_pages
+from app.web.lke import display
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"])
@@ -80,6 +81,7 @@ def _worksheet_context(
         "unit": _unit(session, assessment),
         "assessment": assessment,
         "fw": fw,
+        "fd": display.of(fw),  # its printed text, prepared once per version and language
         "ev": ev,
         "nodes": ev.report.nodes,
         "rows": ev.rows,
@@ -118,6 +120,7 @@ def _area_context(
         "open_area": area_ref,
         "assessment": assessment,
         "fw": fw,
+        "fd": display.of(fw),  # its printed text, prepared once per version and language
         "ev": ev,
         "nodes": ev.report.nodes,
         "rows": ev.rows,

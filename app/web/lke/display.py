@@ -1,0 +1,99 @@
+"""What the worksheet prints of a framework version, prepared once per version and language.
+
+A stored framework version never changes (``app.services.lke.frameworks`` parses it once per
+row id and content hash), so its part of the worksheet is the same on every request: the
+names and question texts (cleaned of invisible characters and HTML-escaped, as every printed
+value is), the weights and option values in the page's number format, the bounds of each
+area's meter. The worksheet page, the area fragment and the htmx save print them from here
+instead of cleaning, escaping and formatting the same ~400 values on every request.
+
+Kept on the ``Framework`` object itself (``Framework.derived``): it lives and goes with the
+parsed version, and a new version is a new object. Only the framework's own content is
+here; everything that depends on the answers (scores, values, rows) is formatted per render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from markupsafe import Markup, escape
+
+from app.domain.lke import Framework
+from app.domain.text import clean_text
+from app.i18n import current_language, format_number
+from app.services.documents.templating import dec
+
+
+@dataclass(frozen=True)
+class WorksheetText:
+    """One framework version in one language, as the worksheet prints it."""
+
+    #: node or question ref -> its name (parts, areas, sub-indicators) or text (questions)
+    text: Mapping[str, Markup]
+    #: node or question ref -> its weight as printed ("4,00" / "4.00")
+    weight: Mapping[str, str]
+    #: question ref -> option code -> (label shown beside the code or "", value as printed)
+    options: Mapping[str, Mapping[str, tuple[Markup, str]]]
+    #: question ref -> numeric input key -> label
+    inputs: Mapping[str, Mapping[str, Markup]]
+    #: question ref -> (minimum, maximum) of an index question, as printed
+    index_range: Mapping[str, tuple[str, str]]
+    #: question ref -> a ratio's cap in percent as printed ("100"), None without a cap
+    cap: Mapping[str, str | None]
+    #: area ref -> (max, low, high) of its <meter>: weight, 60% and 75% of it (machine form)
+    meter: Mapping[str, tuple[str, str, str]]
+
+
+def _shown(text: str) -> Markup:
+    """What ``{{ text }}`` prints: cleaned (app.domain.text), escaped."""
+    return escape(clean_text(text))
+
+
+def _build(framework: Framework, lang: str) -> WorksheetText:
+    def fmt(value, places: int = 2) -> str:
+        return format_number(value, places, lang=lang)
+
+    text: dict[str, Markup] = {}
+    weight: dict[str, str] = {}
+    options: dict[str, dict[str, tuple[Markup, str]]] = {}
+    inputs: dict[str, dict[str, Markup]] = {}
+    index_range: dict[str, tuple[str, str]] = {}
+    cap: dict[str, str | None] = {}
+    meter: dict[str, tuple[str, str, str]] = {}
+    for component in framework.components:
+        text[component.ref] = _shown(component.name)
+        for part in component.parts:
+            text[part.ref] = _shown(part.name)
+            weight[part.ref] = fmt(part.weight)
+            for area in part.areas:
+                text[area.ref] = _shown(area.name)
+                weight[area.ref] = fmt(area.weight)
+                w = Fraction(area.weight)
+                meter[area.ref] = (dec(w), dec(w * 6 / 10), dec(w * 3 / 4))
+                for sub in area.sub_indicators:
+                    text[sub.ref] = _shown(sub.name)
+                    weight[sub.ref] = fmt(sub.weight)
+                    for q in sub.questions:
+                        text[q.ref] = _shown(q.text)
+                        weight[q.ref] = fmt(q.weight)
+                        options[q.ref] = {
+                            o.code: (_shown(o.label) if o.label != o.code else Markup(""),
+                                     fmt(o.value))
+                            for o in q.options
+                        }
+                        inputs[q.ref] = {i.key: _shown(i.label) for i in q.inputs}
+                        formula = q.formula
+                        if q.is_index:
+                            index_range[q.ref] = (fmt(formula.minimum), fmt(formula.maximum))
+                        cap[q.ref] = (fmt(formula.cap * 100, 0)
+                                      if formula is not None and formula.cap else None)
+    return WorksheetText(text, weight, options, inputs, index_range, cap, meter)
+
+
+def of(framework: Framework, lang: str | None = None) -> WorksheetText:
+    """The worksheet's text of ``framework`` in ``lang`` (default: the request's language),
+    built on first use and kept with the framework."""
+    lang = "en" if (lang or current_language.get()) == "en" else "id"
+    return framework.derived(f"web.lke.display:{lang}", lambda fw: _build(fw, lang))

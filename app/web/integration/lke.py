@@ -54,11 +54,12 @@ def area_context(session, principal, assessment, rows) -> dict:
     return {"survey_labels": _source_labels(session, principal, assessment)}
 
 
-def worksheet_context(session, principal, assessment) -> dict:
-    """The worksheet's Hasil-from-surveys plan and the names of its source campaigns."""
+def worksheet_context(session, principal, assessment, rows) -> dict:
+    """The worksheet's Hasil-from-surveys plan and the names of the campaigns its shown
+    answers (``rows``, by ref) came from."""
     return {
         "survey_plan": fill.plan(session, actor=principal, assessment_id=assessment.id),
-        "survey_labels": _source_labels(session, principal, assessment),
+        **area_context(session, principal, assessment, rows),
     }
 
 

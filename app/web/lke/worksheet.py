@@ -64,9 +64,6 @@ def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
-    # Evidence per question and reviewer flags; the Hasil-from-surveys plan (integration).
-    extra = {**_evidence_and_flags(session, assessment),
-             **integration_pages.worksheet_context(session, principal, assessment), **extra}
     asked = extra.pop("area", None)
 
     def shown(fw: Framework) -> list[str]:
@@ -76,6 +73,11 @@ def _worksheet_context(
     # open area (a save renders one question of it); the rest count as values only.
     ev = scores.evaluate(session, assessment=assessment, rows_for=shown)
     fw = ev.framework
+    # Evidence per question and reviewer flags; the Hasil-from-surveys plan and the names
+    # of the shown answers' source campaigns (integration).
+    extra = {**_evidence_and_flags(session, assessment),
+             **integration_pages.worksheet_context(session, principal, assessment, ev.rows),
+             **extra}
     return {
         "open_area": _open_area(fw, asked),
         "unit": _unit(session, assessment),

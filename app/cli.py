@@ -186,6 +186,9 @@ def serve(
     uvicorn.run(
         "app.main:create_app", factory=True, host=host, port=port, workers=workers,
         reload=reload, log_level="info",
+        # Templates are compiled once per process (app.web.templating): an edited template
+        # restarts the development server like edited code.
+        **({"reload_includes": ["*.py", "*.html"]} if reload else {}),
         # Forwarded headers are read by the app itself, from ZONA_TRUSTED_PROXIES only
         # (app/edge.py): uvicorn's own reading stays off so there is one place deciding.
         proxy_headers=False,

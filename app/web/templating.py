@@ -38,7 +38,7 @@ env = templates.env
 # Templates are files of the installed package: read and compiled once per process (as the
 # documents' environment does), not checked on disk at every render and include (an
 # os.stat each, ~50 a worksheet page). A template edited during development shows after a
-# restart (`zona serve --reload` restarts on code changes).
+# restart (`zona serve --reload` restarts on template changes too).
 env.auto_reload = False
 
 LEVEL_NAMES = {

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import openpyxl
 import pytest
 from sqlalchemy import event
 
+from app.models.units import Unit
 from app.services import rollup, units
 from app.services.errors import Forbidden, Invalid
 from app.services.lke import answers as lke_answers
@@ -259,3 +261,25 @@ def test_year_scores_read_the_exact_texts_in_sql(db, world, rollup_world):
     assert dict(newest.bands) == {0: 0, 50: 0, 60: 1, 75: 1, 85: 0}
     assert (older.assessments, older.mean) == (1, Fraction(263, 3))
     assert dict(older.bands)[85] == 1
+
+
+def test_unfiltered_total_is_the_work_units_counted_with_filters(db, world, rollup_world):
+    # Unfiltered, the table's total is the scope's count of work units (no count query);
+    # it must equal what the filtered path counts: per step, A1 and A2 are at the
+    # self-assessment, B1 has no 2024 assessment.
+    def totals():
+        unfiltered = _read(db, world).units.total
+        per_step = {step: _read(db, world, step=step).units.total
+                    for step in ("not_started", "self_assessment", "regional_review",
+                                 "tpi_review", "national_proposal")}
+        return unfiltered, per_step
+
+    assert totals() == (3, {"not_started": 1, "self_assessment": 2, "regional_review": 0,
+                            "tpi_review": 0, "national_proposal": 0})
+    # A2's assessment soft-deleted: A2 is "not started", still one row. B1 soft-deleted:
+    # it leaves the tree, and both counts.
+    rollup_world["a2"].deleted_at = datetime.now(UTC)
+    db.get(Unit, world.unit("UNIT-B1")).deleted_at = datetime.now(UTC)
+    db.commit()
+    assert totals() == (2, {"not_started": 1, "self_assessment": 1, "regional_review": 0,
+                            "tpi_review": 0, "national_proposal": 0})

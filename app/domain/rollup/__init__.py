@@ -8,10 +8,12 @@ here: averages are ``Fraction`` and the pages round them for display.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from app.domain.season import calendar as cal
 
@@ -134,11 +136,11 @@ class TotalsGroup:
         return cls(year, target, passed, n, d, assessments)
 
 
-@dataclass(frozen=True)
-class BandTotals:
+class BandTotals(NamedTuple):
     """Assessments of a year, target and verdict whose totals share a denominator and a
-    score band, with the sum of their numerators: what the database's GROUP BY returns (a
-    few dozen rows per year, whatever the number of units)."""
+    score band, with the sum of their numerators: what the database's GROUP BY returns (at
+    most a few hundred rows per year, whatever the number of units; a tuple, as the page
+    builds a thousand of them)."""
 
     year: int
     target: str
@@ -189,14 +191,25 @@ def _band_index(numerator: int, denominator: int) -> int:
     return found
 
 
-def year_scores(groups: list[TotalsGroup] | list[BandTotals]) -> list[YearScores]:
+def exact_sum(numerators: Mapping[int, int]) -> Fraction:
+    """The exact sum of the fractions ``numerator / denominator`` given as denominator ->
+    sum of numerators: every part brought to the least common multiple of the denominators
+    with integers, and one Fraction (one gcd) at the end, instead of a Fraction addition (a
+    gcd of growing numbers) per distinct denominator."""
+    if not numerators:
+        return Fraction(0)
+    common = math.lcm(*numerators)
+    return Fraction(sum(n * (common // d) for d, n in numerators.items()), common)
+
+
+def year_scores(groups: Iterable[TotalsGroup | BandTotals]) -> list[YearScores]:
     """Per year, newest first: assessments, exact mean total, band counts, verdicts per
     target (WBK first).
 
     The sum is added per denominator first: LKE totals have many different denominators
     (thirds, sevenths, nineteenths of a weight), and adding a thousand Fractions one by one
-    grows every intermediate denominator to their least common multiple; integer sums and
-    one Fraction per distinct denominator do not."""
+    grows every intermediate denominator to their least common multiple; integer sums per
+    denominator and one exact sum (``exact_sum``) do not."""
     per_year: dict[int, list[BandTotals]] = {}
     for g in groups:
         banded = BandTotals.of_group(g) if isinstance(g, TotalsGroup) else g
@@ -213,7 +226,7 @@ def year_scores(groups: list[TotalsGroup] | list[BandTotals]) -> list[YearScores
             numerators[g.denominator] = numerators.get(g.denominator, 0) + g.numerator_sum
             bands[g.band_index] += g.assessments
             verdicts.setdefault(g.target, [0, 0])[0 if g.passed else 1] += g.assessments
-        total = sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
+        total = exact_sum(numerators)
         targets = tuple(TargetVerdicts(t, *verdicts[t])
                         for t in sorted(verdicts, key=lambda t: (t != "WBK", t)))
         out.append(YearScores(year, count, exact_mean(total, count),

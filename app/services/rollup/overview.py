@@ -54,8 +54,11 @@ _OFFICES = (
     .order_by(_U.name)
 )
 _WORK_UNITS = select(func.count()).select_from(TREE).where(_IS_WORK_UNIT)
+# The years with assessments, each row carrying the number of work units (one statement
+# for both; an office without any assessment has no row and counts with _WORK_UNITS).
 _YEARS = (
-    select(_A.year).join(TREE, TREE.c.id == _A.unit_id).where(_A.deleted_at.is_(None))
+    select(_A.year, _WORK_UNITS.scalar_subquery())
+    .join(TREE, TREE.c.id == _A.unit_id).where(_A.deleted_at.is_(None))
     .group_by(_A.year).order_by(_A.year.desc())
 )
 _SEASON = (
@@ -134,8 +137,9 @@ def scope(session: Session, *, actor: Principal | None, unit_id: int,
     at = {"root_id": root.id}
     offices = tuple(Office(r.id, r.code, r.name, r.level)
                     for r in session.execute(_OFFICES, at))
-    work_units = session.execute(_WORK_UNITS, at).scalar_one()
-    years = tuple(y for (y,) in session.execute(_YEARS, at))
+    rows = session.execute(_YEARS, at).all()
+    years = tuple(y for y, _n in rows)
+    work_units = rows[0][1] if rows else session.execute(_WORK_UNITS, at).scalar_one()
     chosen = year or (years[0] if years else datetime.now(UTC).year)
     return Scope(root, chosen, years, work_units, offices)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from sqlalchemy import BigInteger, Select, String, Table, case, cast, func, literal, select
 from sqlmodel import Session
@@ -50,7 +51,7 @@ def _by_year(position) -> Select:
                denominator.label("den"))
         .join(TREE, TREE.c.id == _S.unit_id)
         .where(TREE.c.level == UnitLevel.unit.value)
-        .subquery("parsed")
+        .cte("rollup_parsed").prefix_with("MATERIALIZED")
     )
     p = parsed.c
     band = case(
@@ -71,13 +72,24 @@ _FRAMEWORKS = select(LkeFramework.id, LkeFramework.sha256)
 @dataclass(frozen=True)
 class Blocker:
     """One failed requirement of a unit's target and the points it lacks (None: a check
-    without points, such as holding WBK before WBBM)."""
+    without points, such as holding WBK before WBBM).
+
+    Built from the summary's exact texts; the Fractions are made when first read (a page
+    of the ministry's table holds about a thousand blockers and shows four per unit)."""
 
     code: str
-    value: Fraction | None
-    threshold: Fraction | None
+    value_text: str | None
+    threshold_text: str | None
 
-    @property
+    @cached_property
+    def value(self) -> Fraction | None:
+        return None if self.value_text is None else Fraction(self.value_text)
+
+    @cached_property
+    def threshold(self) -> Fraction | None:
+        return None if self.threshold_text is None else Fraction(self.threshold_text)
+
+    @cached_property
     def missing(self) -> Fraction | None:
         if self.value is None or self.threshold is None:
             return None
@@ -160,12 +172,10 @@ def read(row) -> tuple[Fraction | None, bool | None, Fraction | None, tuple[Bloc
     """(total, passed, missing points in all, blockers) of a table row."""
     if row.self_total is None:
         return None, None, None, ()
-    blockers = tuple(
-        Blocker(code, None if value is None else Fraction(value),
-                None if threshold is None else Fraction(threshold))
-        for code, value, threshold in (row.verdict_failed or [])
-    )
-    gap = domain.gap({b.code: b.missing for b in blockers})
+    blockers = tuple(Blocker(code, value, threshold)
+                     for code, value, threshold in (row.verdict_failed or []))
+    # The gap reads only the total's shortfall (domain.gap): the other blockers stay texts.
+    gap = domain.gap({b.code: b.missing for b in blockers if b.code == domain.TOTAL_CHECK})
     return Fraction(row.self_total), bool(row.verdict_passed), gap.missing, blockers
 
 

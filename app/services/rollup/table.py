@@ -165,10 +165,21 @@ def page(session: Session, *, scope: Scope, filters: UnitFilter) -> UnitPage:
             o.id for o in scope.eselon1_offices}:
         raise Invalid("Unit eselon I tidak ada di bawah unit ini.")
     _ordered, paged, count, params = _prepared(session, scope, filters)
-    total = session.execute(count, params).scalar_one()
+    if _unfiltered(filters):
+        # One row per work unit below the office (the outer joins add none: one live
+        # assessment per unit and year, one summary per assessment): the scope counted them.
+        total = scope.work_units
+    else:
+        total = session.execute(count, params).scalar_one()
     rows = session.execute(paged, {**params, "offset": filters.offset,
                                    "limit": filters.limit}).all()
     return UnitPage([_row(r) for r in rows], total, filters.limit, filters.offset)
+
+
+def _unfiltered(filters: UnitFilter) -> bool:
+    return (filters.region_id is None and filters.eselon1_id is None and filters.step is None
+            and filters.target is None and filters.verdict is None
+            and not (filters.q and filters.q.strip()))
 
 
 def all_rows(session: Session, *, scope: Scope, filters: UnitFilter) -> list[UnitRow]:

@@ -72,3 +72,12 @@ def test_exact_texts_are_read_without_rounding():
     (year,) = r.year_scores([r.TotalsGroup.of(2024, "WBK", False, t, 1)
                              for t in ("87.5", "263/3", "0.125")])
     assert year.mean == Fraction(4207, 72)
+
+
+def test_exact_sum_over_denominators():
+    # 5/6 + 3/4 = 10/12 + 9/12 = 19/12; 1/3 + 1/7 = 7/21 + 3/21 = 10/21.
+    assert r.exact_sum({6: 5, 4: 3}) == Fraction(19, 12)
+    assert r.exact_sum({3: 1, 7: 1}) == Fraction(10, 21)
+    # Numerator sums of several totals: (1/3 + 2/3) + (-5/10) = 1 - 1/2 = 1/2.
+    assert r.exact_sum({3: 3, 10: -5}) == Fraction(1, 2)
+    assert r.exact_sum({}) == 0

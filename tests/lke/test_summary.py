@@ -232,3 +232,60 @@ def test_readers_compute_a_missing_row(db, world, missing):
         db.commit()
     got = lke_summary.for_assessments(db, [a])[a.id]
     assert {k: v for k, v in got.model_dump().items() if k != "updated_at"} == expected
+
+
+def test_a_save_moves_the_summary_by_the_area_and_shows_what_a_full_scoring_shows(db, world):
+    """One answer at a time (options, numeric inputs, indices, penjelasan only, several
+    areas at once, clears): the scores and verdict a save returns for every node it shows
+    equal a full scoring of the stored answers, and the row a recomputation."""
+    from app.domain.lke import NodeScore
+    from app.services.lke import scores
+
+    rng = random.Random(4122026)
+    coordinator = principal(db, world, "coord_a1")
+    a = new_assessment(db, world, year=2025)
+    framework = assessments.framework_of(db, a)
+    questions = list(framework.questions())
+    full = {c.ref: c for c in complete_answers(framework)}
+
+    def change(q) -> answers.AnswerChange:
+        roll = rng.random()
+        if roll < 0.15:
+            return answers.AnswerChange(q.ref, penjelasan=f"Catatan {rng.randint(1, 9)}")
+        if q.options:
+            return answers.AnswerChange(q.ref, option=rng.choice(q.option_codes))
+        if q.is_index:
+            return answers.AnswerChange(q.ref, index=rng.choice(["1", "2,5", "3,62", "4"]))
+        values = {i.key: rng.randint(0, 5) for i in q.inputs}
+        _, problems = answers.validate_change(framework, answers.AnswerChange(q.ref,
+                                                                              inputs=values))
+        return answers.AnswerChange(q.ref, inputs=values) if not problems else full[q.ref]
+
+    kinds = set()
+    for n in range(60):
+        picked = rng.sample(questions, 1 if n % 4 else 3)
+        kinds.update("options" if q.options else "index" if q.is_index else "inputs"
+                     for q in picked)
+        if n % 9 == 8:
+            answers.clear_answer(db, actor=coordinator, assessment_id=a.id, ref=picked[0].ref)
+            _assert_current(db, a.id)
+            continue
+        _rows, saved = answers.answer_scored(db, actor=coordinator, assessment_id=a.id,
+                                             changes=[change(q) for q in picked])
+        db.expire_all()
+        stored = assessments.get(db, actor=None, assessment_id=a.id)
+        ev = scores.evaluate(db, assessment=stored, rows_for=scores.no_rows)
+        shown = saved.scored.nodes
+        for q in picked:  # every node of the changed areas, scored in full
+            area = framework.area(q.area_ref)
+            refs = [area.ref, *(s.ref for s in area.sub_indicators),
+                    *(x.ref for x in area.questions)]
+            assert {r: shown[r] for r in refs} == {r: ev.report.nodes[r] for r in refs}
+            assert saved.rows[q.ref].question_ref == q.ref  # the row the page shows
+        assert {r: node.score for r, node in shown.items()} == {
+            r: ev.report.nodes[r].score for r in shown}
+        assert {r for r, node in shown.items() if not isinstance(node, NodeScore)} >= {
+            "TOTAL", "P", "H"}  # the row moved, nothing scored in full
+        assert saved.scored.verdict == ev.verdict
+        _assert_current(db, a.id)
+    assert kinds == {"options", "index", "inputs"}

@@ -20,18 +20,22 @@ from app.domain.lke.gaps import GapItem, GapPlan, plan_gaps, what_if
 from app.domain.lke.scoring import (
     AnswerError,
     AnswerInput,
+    AreaScore,
     NodeScore,
     ScoreReport,
     question_value,
+    rescored,
     score,
+    score_area,
     validate_answer,
 )
-from app.domain.lke.verdict import CheckResult, Verdict, evaluate
+from app.domain.lke.verdict import CheckResult, Verdict, evaluate, evaluate_scores, verdict_refs
 
 __all__ = [
     "AnswerError",
     "AnswerInput",
     "Area",
+    "AreaScore",
     "CheckResult",
     "Component",
     "Formula",
@@ -51,10 +55,14 @@ __all__ = [
     "ThresholdCheck",
     "Verdict",
     "evaluate",
+    "evaluate_scores",
     "load_framework",
     "plan_gaps",
     "question_value",
+    "rescored",
     "score",
+    "score_area",
     "validate_answer",
+    "verdict_refs",
     "what_if",
 ]

@@ -23,11 +23,14 @@ from app.domain.lke.framework import TOTAL_REF, Framework, Question
 __all__ = [
     "AnswerError",
     "AnswerInput",
+    "AreaScore",
     "NodeScore",
     "ScoreReport",
     "answered_option",
     "question_value",
+    "rescored",
     "score",
+    "score_area",
     "validate_answer",
 ]
 
@@ -398,13 +401,12 @@ def _build_plan(framework: Framework) -> _Plan:
     return _Plan(denominator, total, tuple(order))
 
 
-def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreReport:
-    """Score every node of ``framework`` for ``answers`` (keyed by question ref)."""
-    plan: _Plan = framework.derived("scoring_plan", _build_plan)
-    denominator = plan.denominator
-    invalid: dict[str, tuple[str, ...]] = {}
-    unknown = tuple(ref for ref in answers if not framework.has_question(ref))
-    nodes: dict[str, NodeScore] = dict.fromkeys(plan.order)  # type: ignore[arg-type]
+def _rollup(
+    np: _NodePlan, answers: Mapping[str, AnswerInput], denominator: int,
+    nodes: dict[str, NodeScore], invalid: dict[str, tuple[str, ...]],
+) -> tuple[int, Fraction | None, int]:
+    """Score ``np`` and every node below it into ``nodes`` (invalid answers into
+    ``invalid``): (score x denominator of the option answers, exact rest, answered)."""
     get = answers.get
 
     def sub_score(sp: _NodePlan) -> tuple[int, Fraction | None, int]:
@@ -457,10 +459,80 @@ def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreRepo
         )
         return numerator, rest, answered
 
-    rollup(plan.total)
+    return rollup(np)
+
+
+def score(framework: Framework, answers: Mapping[str, AnswerInput]) -> ScoreReport:
+    """Score every node of ``framework`` for ``answers`` (keyed by question ref)."""
+    plan: _Plan = framework.derived("scoring_plan", _build_plan)
+    invalid: dict[str, tuple[str, ...]] = {}
+    unknown = tuple(ref for ref in answers if not framework.has_question(ref))
+    nodes: dict[str, NodeScore] = dict.fromkeys(plan.order)  # type: ignore[arg-type]
+    _rollup(plan.total, answers, plan.denominator, nodes, invalid)
     return ScoreReport(
         framework_code=framework.code,
         nodes=MappingProxyType(nodes),
         invalid=MappingProxyType(invalid),
         unknown_refs=unknown,
     )
+
+
+@dataclass(frozen=True)
+class AreaScore:
+    """The nodes of one area (the area, its sub-indicators and questions), scored exactly as
+    ``score`` scores them, and the area's invalid answers."""
+
+    area: NodeScore
+    nodes: Mapping[str, NodeScore]
+    invalid: Mapping[str, tuple[str, ...]]
+
+
+def _area_plans(framework: Framework) -> dict[str, _NodePlan]:
+    plan: _Plan = framework.derived("scoring_plan", _build_plan)
+    return {area.ref: area for component in plan.total.children
+            for part in component.children for area in part.children}
+
+
+def _parents(framework: Framework) -> dict[str, str | None]:
+    """The parent of every node from an area up (None: the total)."""
+    plan: _Plan = framework.derived("scoring_plan", _build_plan)
+    out: dict[str, str | None] = {}
+
+    def walk(np: _NodePlan) -> None:
+        out[np.ref] = np.parent
+        if np.level != "area":
+            for child in np.children:
+                walk(child)
+
+    walk(plan.total)
+    return out
+
+
+def score_area(framework: Framework, area_ref: str,
+               answers: Mapping[str, AnswerInput]) -> AreaScore:
+    """Score one area for ``answers`` (those of its questions; others are ignored).
+
+    Every node above an area is the plain sum of its areas, so when only this area's answers
+    change, each of its ancestors moves by exactly ``after.area.score - before.area.score``
+    (``rescored``): what a save of one answer needs instead of scoring every question."""
+    plan: _Plan = framework.derived("scoring_plan", _build_plan)
+    area_plan = framework.derived("scoring_area_plans", _area_plans)[area_ref]
+    nodes: dict[str, NodeScore] = {}
+    invalid: dict[str, tuple[str, ...]] = {}
+    _rollup(area_plan, answers, plan.denominator, nodes, invalid)
+    return AreaScore(nodes[area_ref], MappingProxyType(nodes), MappingProxyType(invalid))
+
+
+def rescored(framework: Framework, scores: Mapping[str, Fraction],
+             before: AreaScore, after: AreaScore) -> dict[str, Fraction]:
+    """``scores`` (exact scores of the area and every node above it, by ref, as a full
+    ``score`` gave them for the answers of ``before``) after the area's answers changed to
+    those of ``after``: the area and each of its ancestors move by the same difference."""
+    delta = after.area.score - before.area.score
+    parents = framework.derived("scoring_parents", _parents)
+    out = dict(scores)
+    ref: str | None = after.area.ref
+    while ref is not None:
+        out[ref] = out[ref] + delta
+        ref = parents[ref]
+    return out

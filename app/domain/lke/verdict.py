@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
 from app.domain.display import format_id
-from app.domain.lke.framework import Framework, ThresholdCheck
+from app.domain.lke.framework import TOTAL_REF, Framework, ThresholdCheck
 from app.domain.lke.scoring import ScoreReport
 
-__all__ = ["CheckResult", "Verdict", "evaluate"]
+__all__ = ["CheckResult", "Verdict", "evaluate", "evaluate_scores", "verdict_refs"]
 
 
 @dataclass(frozen=True)
@@ -114,15 +115,15 @@ def _plans(framework: Framework) -> dict[str, tuple[_CheckPlan, ...]]:
     }
 
 
-def _result(plan: _CheckPlan, report: ScoreReport, held: set[str]) -> CheckResult:
+def _result(plan: _CheckPlan, scores: Mapping[str, Fraction], held: set[str]) -> CheckResult:
     if plan.threshold is None:
         passed = plan.predicate in held
         return CheckResult(plan.code, plan.kind, plan.label, None, None, passed)
     if plan.ref is None:
-        value = report.total.score
+        value = scores[TOTAL_REF]
         return CheckResult(plan.code, plan.kind, plan.label, value, plan.threshold,
                            value >= plan.threshold)
-    value = report.score_of(plan.ref)
+    value = scores[plan.ref]
     return CheckResult(plan.code, plan.kind, plan.label, value, plan.threshold,
                        value >= plan.threshold, ref=plan.ref)
 
@@ -145,11 +146,45 @@ def evaluate(
     Comparisons are exact (Fraction): exactly 75 passes a ">= 75" requirement, 74.999 fails.
     ``KeyError`` if the framework has no such predicate.
     """
+    return evaluate_scores(framework, _Scores(report), target, holds_wbk)
+
+
+class _Scores(Mapping[str, Fraction]):
+    """A report's exact scores by ref, read where a requirement asks (nothing copied)."""
+
+    def __init__(self, report: ScoreReport):
+        self._nodes = report.nodes
+
+    def __getitem__(self, ref: str) -> Fraction:
+        return self._nodes[ref].score
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
+def _refs(framework: Framework) -> frozenset[str]:
+    return frozenset(plan.ref or TOTAL_REF
+                     for plans in framework.derived("verdict_checks", _plans).values()
+                     for plan in plans if plan.threshold is not None)
+
+
+def verdict_refs(framework: Framework) -> frozenset[str]:
+    """The nodes whose scores the verdicts of ``framework`` read (TOTAL for the total)."""
+    return framework.derived("verdict_refs", _refs)
+
+
+def evaluate_scores(
+    framework: Framework, scores: Mapping[str, Fraction], target: str, holds_wbk: bool = False
+) -> Verdict:
+    """``evaluate`` from exact scores by ref (at least those of ``verdict_refs``)."""
     plans = framework.derived("verdict_checks", _plans)
     if target not in plans:
         raise KeyError(target)
     held = {"WBK"} if holds_wbk else set()
-    results = [_result(plan, report, held) for plan in plans[target]]
+    results = [_result(plan, scores, held) for plan in plans[target]]
     reasons = tuple(_reason(r) for r in results if not r.passed)
     return Verdict(
         target=target,

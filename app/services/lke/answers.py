@@ -135,6 +135,16 @@ def to_input(row: LkeAnswer) -> AnswerInput:
     return input_of(row.option, row.inputs, row.index_value)
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save leaves for the page that shows it: ``scored`` (``summary.Scored``: the
+    new scores of every summarised node and of the changed areas' nodes, the verdict, the
+    summary row) and ``rows``, the answer rows of the changed areas by ref (as stored)."""
+
+    scored: Any
+    rows: Mapping[str, LkeAnswer]
+
+
 # Built once: constructing a SQLAlchemy statement costs about as much as running it.
 _ANSWERS_OF = select(LkeAnswer).where(LkeAnswer.assessment_id == bindparam("assessment_id"))
 
@@ -267,7 +277,8 @@ def _apply(
             new_penjelasan=new_text,
         )
     )
-    session.flush()
+    if row.id is None:
+        session.flush()  # the new row's id, for its audit record
     audit.record(
         session, actor=actor, action="answer", entity="lke_answer",
         entity_id=f"{assessment.id}:{change.ref}", unit_id=assessment.unit_id,
@@ -333,10 +344,10 @@ def answer_scored(
     source: str | None = None,
     commit: bool = True,
     paths: list[str] | None = None,
-) -> tuple[list[LkeAnswer], Any]:
-    """``answer_many``, also returning the evaluation (``scores.Evaluation``, without
-    answer rows) of the stored answers the summary was brought up to date with: a page
-    showing the new scores needs not score them again."""
+) -> tuple[list[LkeAnswer], Saved]:
+    """``answer_many``, also returning the scores the summary was brought up to date with
+    and the answer rows of the changed areas (``Saved``): a page showing the saved
+    questions and the new scores needs not read or score them again."""
     assessment = _writable(session, actor, assessment_id)
     framework = framework_of(session, assessment)
     problems: list[FieldProblem] = []
@@ -356,8 +367,23 @@ def answer_scored(
         validated.append((change, answer_input))
     if problems:
         raise Invalid("Jawaban tidak disimpan: periksa isian berikut.", errors=problems)
-    watched = _verdict_watch(session, assessment)
-    rows = answers_of(session, assessment_id=assessment.id, refs=[c.ref for c, _ in validated])
+    from app.services.lke import summary  # the summary scores through this module
+
+    # Locks before reads: the assessment written first (SQLite: the database's one write
+    # lock; PostgreSQL: the assessment's row), then the summary row locked, so what is read
+    # next is what the last writer committed. Then every answer row of the changed areas:
+    # the old values, the rows a page shows, and each area's score before and after (the
+    # summary moves by the difference instead of scoring every answer).
+    assessment.updated_at = _now()
+    session.add(assessment)
+    session.flush()
+    row = summary.locked(session, assessment=assessment)
+    watched = _verdict_watch(session, assessment, row)
+    areas = list(dict.fromkeys(framework.question(c.ref).area_ref for c, _ in validated))
+    rows = answers_of(session, assessment_id=assessment.id,
+                      refs=[q.ref for a in areas for q in framework.area(a).questions])
+    values = answer_inputs(rows)
+    before = {a: lke.score_area(framework, a, values) for a in areas}
     out = []
     for change, answer_input in validated:
         written = _apply(
@@ -365,12 +391,14 @@ def answer_scored(
             answer=answer_input, source=source,
         )
         out.append(written or rows[change.ref])
-    assessment.updated_at = _now()
-    session.add(assessment)
-    evaluation = _summarise(session, assessment, watched)
+    values = answer_inputs(rows)
+    after = {a: lke.score_area(framework, a, values) for a in areas}
+    scored = summary.answers_changed(session, assessment=assessment, framework=framework,
+                                     row=row, before=before, after=after)
+    _verdict_event(session, assessment, watched, scored.verdict)
     if commit:
         session.commit()
-    return out, evaluation
+    return out, Saved(scored, rows)
 
 
 def clear_answer(
@@ -416,25 +444,24 @@ def clear_answer(
     return row
 
 
-def _verdict_watch(session: Session, assessment: Assessment) -> bool | None:
+def _verdict_watch(session: Session, assessment: Assessment,
+                   row: Any = None) -> bool | None:
     """Whether the verdict passes before a change, when a webhook subscription wants to
-    hear of it changing (None otherwise: no scoring for nobody)."""
+    hear of it changing (None otherwise: no scoring for nobody). ``row``: the assessment's
+    summary when the caller has read it."""
     if not webhook_events.wants(session, unit_id=assessment.unit_id,
                                 event_type=webhook_events.VERDICT_CHANGED):
         return None
     from app.services.lke import summary  # the summary scores through this module
 
     # The summary holds the verdict of the stored answers (current at every commit).
-    return summary.of(session, assessment=assessment).verdict_passed
+    return (row if row is not None else summary.of(session, assessment=assessment)
+            ).verdict_passed
 
 
-def _summarise(session: Session, assessment: Assessment, before: bool | None) -> Any:
-    """Bring the assessment's summary up to date with the changed answers, and put
-    ``assessment.verdict_changed`` in the outbox when the change flipped the verdict."""
-    from app.services.lke import summary  # the summary scores through this module
-
-    evaluation = summary.scores_changed(session, assessment=assessment)
-    verdict = evaluation.verdict
+def _verdict_event(session: Session, assessment: Assessment, before: bool | None,
+                   verdict: lke.Verdict) -> None:
+    """Put ``assessment.verdict_changed`` in the outbox when the change flipped the verdict."""
     if before is not None and verdict.passed != before:
         webhook_events.emit(
             session, event_type=webhook_events.VERDICT_CHANGED, unit_id=assessment.unit_id,
@@ -442,7 +469,15 @@ def _summarise(session: Session, assessment: Assessment, before: bool | None) ->
                   "passed": verdict.passed, "previously_passed": before,
                   "reasons": list(verdict.reasons)},
         )
-    return evaluation
+
+
+def _summarise(session: Session, assessment: Assessment, before: bool | None) -> None:
+    """Bring the assessment's summary up to date with the changed answers (all scored
+    again), and put ``assessment.verdict_changed`` in the outbox when the verdict flipped."""
+    from app.services.lke import summary  # the summary scores through this module
+
+    evaluation = summary.scores_changed(session, assessment=assessment)
+    _verdict_event(session, assessment, before, evaluation.verdict)
 
 
 def revisions(

@@ -23,7 +23,7 @@ migrate``). Readers (``of``, ``for_assessments``) compute a missing row on the f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -33,7 +33,8 @@ from sqlalchemy import bindparam, delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.domain.lke import Framework
+from app.domain.lke import AreaScore, Framework, Verdict, evaluate_scores, rescored, verdict_refs
+from app.domain.lke.framework import TOTAL_REF
 from app.domain.lke.review import exact_text, parse_exact, waiting_level
 from app.models.lke.assessments import Assessment
 from app.models.lke.evidence import Evidence, EvidenceLink
@@ -42,8 +43,9 @@ from app.models.lke.summary import AssessmentSummary
 from app.services.lke import scores
 
 __all__ = [
-    "SUMMARY_LEVELS", "NodeSummary", "VerdictSummary", "areas_of", "compute",
-    "evidence_changed", "fill_missing", "for_assessments", "of", "rebuild", "refresh",
+    "SUMMARY_LEVELS", "NodeSummary", "Scored", "VerdictSummary", "answers_changed", "areas_of",
+    "compute", "evidence_changed", "fill_missing", "for_assessments", "locked", "of",
+    "rebuild", "refresh",
     "refresh_unit", "remove", "scores_changed", "status_changed", "total_of", "verdict_of",
 ]
 
@@ -103,15 +105,19 @@ def _score_values(ev: scores.Evaluation) -> dict[str, Any]:
                         if node.level in SUMMARY_LEVELS},
         "holds_wbk": ev.holds_wbk,
         "verdict_passed": verdict.passed,
-        "verdict_failed": [
-            [c.code, None if c.value is None else exact_text(c.value),
-             None if c.threshold is None else exact_text(c.threshold)]
-            for c in verdict.failed
-        ],
+        "verdict_failed": _failed(verdict),
         "answered": report.total.answered,
         "questions": report.total.questions,
         "invalid": len(report.invalid),
     }
+
+
+def _failed(verdict: Verdict) -> list[list[str | None]]:
+    return [
+        [c.code, None if c.value is None else exact_text(c.value),
+         None if c.threshold is None else exact_text(c.threshold)]
+        for c in verdict.failed
+    ]
 
 
 def _expected_items(framework: Framework) -> dict[str, int]:
@@ -198,6 +204,92 @@ def scores_changed(session: Session, *, assessment: Assessment) -> scores.Evalua
     else:
         _write(session, row, _score_values(ev))
     return ev
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The scores after a change of answers, as the worksheet shows them: ``nodes`` holds
+    every summarised node (total, components, parts, areas; ``NodeSummary``) and every node
+    of the changed areas (``NodeScore``: sub-indicators and questions too), ``verdict`` the
+    verdict against the target, ``row`` the summary as written."""
+
+    nodes: Mapping[str, Any]
+    verdict: Verdict
+    row: AssessmentSummary
+
+
+def locked(session: Session, *, assessment: Assessment) -> AssessmentSummary | None:
+    """The assessment's summary row, locked until the commit (``FOR UPDATE`` on PostgreSQL;
+    SQLite has one writer at a time): take it before reading what the row summarises."""
+    return _locked(session, assessment)
+
+
+def _summarised_nodes(framework: Framework, scores_by_ref: Mapping[str, Fraction]
+                      ) -> dict[str, NodeSummary]:
+    out = {}
+    for ref, value in scores_by_ref.items():
+        if ref == TOTAL_REF:
+            out[ref] = NodeSummary(ref, framework.title, Fraction(framework.weight), value)
+        else:
+            node = framework.node(ref)
+            out[ref] = NodeSummary(ref, node.name, Fraction(node.weight), value)
+    return out
+
+
+def answers_changed(
+    session: Session, *, assessment: Assessment, framework: Framework,
+    row: AssessmentSummary | None, before: Mapping[str, AreaScore],
+    after: Mapping[str, AreaScore],
+) -> Scored:
+    """After answers of the areas in ``before``/``after`` changed (their scores before and
+    after, by area ref), with ``row`` taken by ``locked`` before the answers were read.
+
+    A node's score is the plain sum of its areas', so the row's stored scores of the
+    changed areas and of every node above them move by each area's difference, and so do
+    its answered and invalid counts: constant work whatever the assessment's size, equal to
+    a full recomputation (the row equals one at every commit; the tests check it after
+    random changes). A full scoring only when there is no row yet or the verdict reads a
+    node the row does not keep."""
+    stored = _stored_scores(row, assessment) if row is not None else None
+    changed_nodes: dict[str, Any] = {}
+    for score in after.values():
+        changed_nodes.update(score.nodes)
+    if stored is None or not verdict_refs(framework) <= (stored.keys() | changed_nodes.keys()):
+        ev = scores_changed(session, assessment=assessment)
+        row = _locked(session, assessment) if row is None else row
+        return Scored(ev.report.nodes, ev.verdict, row)
+    updated = stored
+    answered, invalid = row.answered, row.invalid
+    for ref, now in after.items():
+        was = before[ref]
+        updated = rescored(framework, updated, was, now)
+        answered += now.area.answered - was.area.answered
+        invalid += len(now.invalid) - len(was.invalid)
+    verdict = evaluate_scores(framework, {**updated, **{r: n.score for r, n in
+                                                         changed_nodes.items()}},
+                              assessment.target, holds_wbk=row.holds_wbk)
+    total, texts = updated[TOTAL_REF], row.node_scores or {}
+    _write(session, row, {
+        "self_total": exact_text(total),
+        "self_score": float(total),
+        # the stored text of each node that did not move
+        "node_scores": {ref: texts[ref] if value == stored[ref] else exact_text(value)
+                        for ref, value in updated.items()},
+        "verdict_passed": verdict.passed,
+        "verdict_failed": _failed(verdict),
+        "answered": answered,
+        "invalid": invalid,
+    })
+    return Scored({**_summarised_nodes(framework, updated), **changed_nodes}, verdict, row)
+
+
+def _stored_scores(row: AssessmentSummary, assessment: Assessment) -> dict[str, Fraction] | None:
+    """The row's exact node scores (None when the row is not of the assessment's framework
+    and target: then it is recomputed)."""
+    if row.framework_id != assessment.framework_id or row.target != assessment.target:
+        return None
+    found = {ref: parse_exact(text) for ref, text in (row.node_scores or {}).items()}
+    return found if TOTAL_REF in found else None
 
 
 def evidence_changed(session: Session, *, assessment: Assessment) -> None:

@@ -3,7 +3,6 @@ updates), verdict, gap planner with what-if, revisions, year comparison, reviewe
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -86,6 +85,7 @@ def _worksheet_context(
         "fd": display.of(fw),  # its printed text, prepared once per version and language
         "ev": ev,
         "nodes": ev.report.nodes,
+        "verdict": ev.verdict,
         "rows": ev.rows,
         "progress": overview.progress(session, assessment=assessment, report=ev.report,
                                       evidence=extra.get("evidence_coverage")),
@@ -101,38 +101,43 @@ def _worksheet_context(
 
 def _area_context(
     session: Session, principal: Principal, assessment: Assessment, area_ref: str,
-    evaluation: scores.Evaluation | None = None, **extra
+    **extra
 ) -> dict:
-    """What the questions of one area need and nothing of the page around them: the htmx
-    fragment of an area, and a saved question with its out-of-band scores (whose summary
-    block reads the progress from the assessment's summary). Answer rows, evidence and
-    source names of that area's questions only. ``evaluation``: the scores of the stored
-    answers when the caller has them (a save), else they are computed."""
+    """What the questions of one area need and nothing of the page around them (the htmx
+    fragment of an area): answer rows, evidence and source names of that area's questions,
+    the scores (the summary block reads the progress from the assessment's summary)."""
     def area_refs(fw: Framework) -> list[str]:
         return [q.ref for q in fw.area(area_ref).questions]
 
-    if evaluation is None:
-        ev = scores.evaluate(session, assessment=assessment, rows_for=area_refs)
-    else:
-        ev = replace(evaluation, rows=lke_answers.answers_of(
-            session, assessment_id=assessment.id, refs=area_refs(evaluation.framework)))
+    ev = scores.evaluate(session, assessment=assessment, rows_for=area_refs)
     fw = ev.framework
-    summary_row = lke_summary.of(session, assessment=assessment)
+    return _questions_context(
+        session, principal, assessment, fw, area_ref, area_refs(fw), nodes=ev.report.nodes,
+        verdict=ev.verdict, rows=ev.rows, summary_row=lke_summary.of(session,
+                                                                     assessment=assessment),
+        **extra)
+
+
+def _questions_context(
+    session: Session, principal: Principal, assessment: Assessment, fw: Framework,
+    area_ref: str, refs: list[str], *, nodes, verdict, rows, summary_row, **extra
+) -> dict:
+    """The context of questions ``refs`` of one area and the out-of-band scores."""
     return {
         "open_area": area_ref,
         "assessment": assessment,
         "fw": fw,
         "fd": display.of(fw),  # its printed text, prepared once per version and language
-        "ev": ev,
-        "nodes": ev.report.nodes,
-        "rows": ev.rows,
+        "nodes": nodes,
+        "verdict": verdict,
+        "rows": rows,
         "progress": overview.progress_of(summary_row),
         "can_edit": _can_edit(principal, assessment),
         "evidence_by_ref": evidence_links.question_evidence(
-            session, assessment=assessment, framework=fw,
-            refs=[q.ref for q in fw.area(area_ref).questions]),
+            session, assessment=assessment, framework=fw, refs=refs),
         "review_flags": review_records.open_flags(session, assessment=assessment),
-        **integration_pages.area_context(session, principal, assessment, ev.rows),
+        **integration_pages.area_context(session, principal, assessment,
+                                         {r: rows[r] for r in refs if r in rows}),
         "errors": {},
         "drafts": {},
         **extra,
@@ -266,28 +271,33 @@ async def save_answer(
             return Response(status_code=204)
     errors: dict[str, list[str]] = {}
     drafts: dict[str, dict] = {}
-    status = 200
-    evaluation = None
     try:
-        _rows, evaluation = lke_answers.answer_scored(session, actor=principal,
-                                                     assessment_id=a.id, changes=[change])
+        _rows, saved = lke_answers.answer_scored(session, actor=principal,
+                                                 assessment_id=a.id, changes=[change])
     except Invalid as exc:
         if not is_htmx(request):
             raise
+        # Refused: nothing changed, the session was rolled back. The question with its
+        # problems and what was typed, scored as stored.
         errors[ref] = [p.split(": ", 1)[-1] for p in exc.problems] or [exc.message]
         drafts[ref] = {k: v for k, v in form.items() if isinstance(v, str)}
-        status = 422
+        a = svc.get(session, actor=principal, assessment_id=a.id)
+        ctx = _area_context(session, principal, a, q.area_ref, errors=errors, drafts=drafts,
+                            q=q, saved=False, oob_refs=_ancestors(q))
+        return render(request, WORKSHEET, ctx, block="question", status_code=422)
     if not is_htmx(request):
         return RedirectResponse(f"/assessments/{a.id}?area={q.area_ref}#q-{ref}",
                                 status_code=303)
-    if evaluation is None:  # refused: nothing changed, the session was rolled back
-        a = svc.get(session, actor=principal, assessment_id=a.id)
-    ctx = _area_context(session, principal, a, q.area_ref, evaluation, errors=errors,
-                        drafts=drafts, q=q, saved=status == 200, oob_refs=_ancestors(q))
+    # The saved question and the scores above it, from what the save wrote: no reads but
+    # the question's evidence.
+    scored = saved.scored
+    ctx = _questions_context(session, principal, a, fw, q.area_ref, [ref],
+                             nodes=scored.nodes, verdict=scored.verdict, rows=saved.rows,
+                             summary_row=scored.row, q=q, saved=True,
+                             oob_refs=_ancestors(q))
     html = render(request, WORKSHEET, ctx, block="question").body.decode()
-    if status == 200:
-        html += render(request, WORKSHEET, ctx, block="oob").body.decode()
-    return Response(html, status_code=status, media_type="text/html")
+    html += render(request, WORKSHEET, ctx, block="oob").body.decode()
+    return Response(html, status_code=200, media_type="text/html")
 
 
 @router.get("/assessments/{assessment_id}/answers/{ref}/revisions")

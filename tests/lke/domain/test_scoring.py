@@ -260,3 +260,32 @@ def test_integer_fast_path_agrees_with_the_general_path(fw):
             else:
                 general = _numeric_value(q, {k: F(Decimal(str(v))) for k, v in inputs.items()})
                 assert question_value(q, answer) == general, (q.ref, inputs)
+
+
+def test_one_area_scored_alone_and_the_nodes_above_moved_by_its_difference(fw):
+    from app.domain.lke import rescored, score_area
+
+    # PPA2 weighs 1.00 over 3 questions. Ya/C/C = 1/3; then PPA2B from C (0) to B (0.5):
+    # 1.00 x (1 + 0.5 + 0) / 3 = 1/2, so the area PPA and every node above it move by 1/6.
+    before = score_area(fw, "PPA", {"PPA2A": opt("Ya"), "PPA2B": opt("C"),
+                                    "PPA2C": opt("C"), "PRA1A": opt("A")})  # PRA: ignored
+    after = score_area(fw, "PPA", {"PPA2A": opt("Ya"), "PPA2B": opt("B"), "PPA2C": opt("C")})
+    assert before.area.score == F(1, 3) and before.area.answered == 3
+    assert after.area.score == F(1, 2) and after.nodes["PPA2B"].value == F(1, 2)
+    assert after.nodes["PPA2"].score == F(1, 2) and "PRA1A" not in after.nodes
+    # With PRE1 (another part's area) answered too, the total was 1/3 + its score.
+    stored = {"TOTAL": F(1, 3) + 2, "P": F(1, 3) + 2, "PP": F(1, 3), "PPA": F(1, 3),
+              "PR": F(2), "PRE": F(2)}
+    moved = rescored(fw, stored, before, after)
+    assert moved == {"TOTAL": F(5, 2), "P": F(5, 2), "PP": F(1, 2), "PPA": F(1, 2),
+                     "PR": F(2), "PRE": F(2)}
+
+
+def test_a_numeric_area_scored_alone_equals_the_full_score(fw):
+    from app.domain.lke import score_area
+
+    answers = all_max(fw)
+    area = fw.question(next(r for r, a in answers.items() if a.inputs)).area_ref
+    full = score(fw, answers)
+    alone = score_area(fw, area, answers)
+    assert alone.nodes == {ref: full.nodes[ref] for ref in alone.nodes}

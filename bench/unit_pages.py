@@ -13,6 +13,7 @@ with the same script.
 
     .venv/bin/python -m bench.unit_pages [--duration 5] [--rounds 3] [--connections 4]
     .venv/bin/python -m bench.unit_pages --root /tmp/zona-before
+    .venv/bin/python -m bench.unit_pages --pages "unit dashboard,api assessments"
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--root", type=Path, default=ROOT,
                         help="the Zona checkout to serve (with its own .venv)")
+    parser.add_argument("--pages", default="",
+                        help="only these pages, comma-separated names (e.g. 'unit dashboard')"
+                             "; the htmx save is then left out")
     args = parser.parse_args()
     duration = max(1, min(args.duration, 30))
     root = args.root.resolve()
@@ -134,6 +138,12 @@ def main() -> None:
             "api assessments": (f"/api/v1/units/{ids['unit']}/assessments", {}),
             "api survey results": (f"/api/v1/survey-campaigns/{ids['campaign']}/results", {}),
         }
+        if args.pages:
+            wanted = {name.strip() for name in args.pages.split(",")}
+            if wanted - set(pages):
+                raise SystemExit(f"unknown pages {sorted(wanted - set(pages))}; "
+                                 f"known: {', '.join(pages)}")
+            pages = {name: page for name, page in pages.items() if name in wanted}
         with httpx.Client(base_url=base, timeout=60, headers={"Cookie": cookie}) as warm:
             for path, headers in pages.values():
                 for _ in range(3):
@@ -147,13 +157,14 @@ def main() -> None:
             for name, (path, headers) in pages.items():
                 results.setdefault(name, []).append(
                     load(base + path, cookie, duration, args.connections, headers)[0])
-            results.setdefault("htmx save ms", []).append(
-                timed_saves(base, cookie, token, save_url, min(duration, 10)))
+            if not args.pages:
+                results.setdefault("htmx save ms", []).append(
+                    timed_saves(base, cookie, token, save_url, min(duration, 10)))
     finally:
         stop(app)
         stop(bare)
     bare_rps = statistics.median(results.pop("bare"))
-    save_ms = statistics.median(results.pop("htmx save ms"))
+    saves = results.pop("htmx save ms", None)
     print(f"root {root}; {args.rounds} interleaved rounds of {duration} s, "
           f"{args.connections} connections, uvicorn 1 worker, loopback; medians")
     print(f"{'bare Jinja2 page':22} {bare_rps:8.1f} req/s")
@@ -161,7 +172,8 @@ def main() -> None:
         rps = statistics.median(values)
         print(f"{name:22} {rps:8.1f} req/s   {rps / bare_rps:6.3f} x bare   "
               f"({1000 / rps * args.connections:6.1f} ms a request under load)")
-    print(f"{'htmx save':22} {save_ms:8.1f} ms median, one save at a time")
+    if saves:
+        print(f"{'htmx save':22} {statistics.median(saves):8.1f} ms median, one save at a time")
 
 
 if __name__ == "__main__":

@@ -95,15 +95,37 @@ def list_units(
 
 
 def ancestors(session: Session, *, unit: Unit) -> list[Unit]:
-    """From the top of the tree down to the unit's parent."""
+    """From the top of the tree down to the unit's parent.
+
+    The units already read in this request are reused; the rest of the chain is read in
+    one recursive query (not one query per level).
+    """
+    held: dict[int, Unit] = session.info.setdefault("units_held", {})
     chain: list[Unit] = []
     current = unit
     while current.parent_id is not None:
-        current = _held(session, session.get(Unit, current.parent_id))
-        if current is None:
+        parent = held.get(current.parent_id)
+        if parent is None:
+            _read_chain(session, current.parent_id)
+            parent = held.get(current.parent_id)
+            if parent is None:
+                break
+        if parent.id == unit.id or any(u.id == parent.id for u in chain):  # a cycle
             break
-        chain.append(current)
+        chain.append(parent)
+        current = parent
     return list(reversed(chain))
+
+
+def _read_chain(session: Session, unit_id: int) -> None:
+    """Read a unit and every unit above it (one recursive query) into the request's held
+    units. UNION (not UNION ALL) ends the recursion even on a cycle in bad data."""
+    chain = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte(
+        "unit_chain", recursive=True)
+    chain = chain.union(
+        select(Unit.id, Unit.parent_id).join(chain, col(Unit.id) == chain.c.parent_id))
+    for row in session.exec(select(Unit).where(col(Unit.id).in_(select(chain.c.id)))):
+        _held(session, row)
 
 
 def create(

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 from sqlalchemy import and_, select
 from sqlmodel import Session, col, func
@@ -431,7 +432,7 @@ class TrendRow:
     respondents: int
     step: TrendStep | None = None
 
-    @property
+    @cached_property  # exact Krejcie-Morgan: worth computing once per row
     def minimum_sample(self) -> int | None:
         """The campaign's minimum sample (Krejcie-Morgan from its population)."""
         population = self.campaign.population
@@ -456,9 +457,18 @@ def unit_trend(
     return _unit_trends(session, unit_id=unit_id, kinds=(kind,), service_id=service_id)[kind]
 
 
+#: (item code, SUM(value x answers), SUM(answers)) of one instrument's item, as read.
+_Tally = tuple[str, int, int]
+
+
+def _result(instrument: Instrument, rows: Iterable[_Tally]) -> InstrumentResult:
+    return instrument_result(
+        instrument, [ElementTally(item, int(total), int(count)) for item, total, count in rows])
+
+
 def _unit_tallies(
     session: Session, *, unit_id: int, kinds: Sequence[str], service_id: int | None = None,
-) -> tuple[dict[str, list[SurveyCampaign]], dict[int, dict[str, list[ElementTally]]],
+) -> tuple[dict[str, list[SurveyCampaign]], dict[int, dict[str, list[_Tally]]],
            dict[int, int]]:
     """(kind -> the unit's campaigns asking it, campaign -> instrument -> item tallies,
     campaign -> respondents): the campaigns, their answer counts and respondents each read
@@ -469,12 +479,12 @@ def _unit_tallies(
                      for i in c.instrument_ids or []} & set(kinds):
             by_kind[kind].append(c)
     ids = sorted({c.id for campaigns in by_kind.values() for c in campaigns})
-    grouped: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[int, dict[str, list[_Tally]]] = defaultdict(lambda: defaultdict(list))
     if not ids:
         return by_kind, grouped, {}
     query = _tally_query(ids, service_id=service_id, by=("campaign",))
     for cid, inst, item, total, count in session.execute(query):
-        grouped[cid][inst].append(ElementTally(item, int(total), int(count)))
+        grouped[cid][inst].append((item, total, count))  # ElementTally once used
     respondents = _respondents(session, ids, service_id=service_id, group_by="campaign")
     return by_kind, grouped, respondents
 
@@ -490,8 +500,8 @@ def _unit_trends(
 
 
 def _with_data(session: Session, kind: str, campaigns: list[SurveyCampaign],
-               grouped: Mapping[int, Mapping[str, list[ElementTally]]]
-               ) -> list[tuple[SurveyCampaign, Instrument, list[ElementTally]]]:
+               grouped: Mapping[int, Mapping[str, list[_Tally]]]
+               ) -> list[tuple[SurveyCampaign, Instrument, list[_Tally]]]:
     """The campaigns that have reportable answers to their instrument of ``kind``, oldest
     period first, with that instrument and its tallies (the indices not computed yet)."""
     campaigns = sorted(campaigns, key=lambda c: (
@@ -508,7 +518,7 @@ def _with_data(session: Session, kind: str, campaigns: list[SurveyCampaign],
     return out
 
 
-def _period_keys(rows: Sequence[tuple[SurveyCampaign, Instrument, list[ElementTally]]]
+def _period_keys(rows: Sequence[tuple[SurveyCampaign, Instrument, list[_Tally]]]
                  ) -> list[str]:
     """The trend's period of each row: its label, or label#campaign when a label repeats
     (same period twice: compared in order anyway)."""
@@ -519,10 +529,10 @@ def _period_keys(rows: Sequence[tuple[SurveyCampaign, Instrument, list[ElementTa
 
 
 def _trend_rows(session: Session, kind: str, campaigns: list[SurveyCampaign],
-                grouped: Mapping[int, Mapping[str, list[ElementTally]]],
+                grouped: Mapping[int, Mapping[str, list[_Tally]]],
                 respondents: Mapping[int, int]) -> list[TrendRow]:
     rows = _with_data(session, kind, campaigns, grouped)
-    results = [instrument_result(inst, found) for _c, inst, found in rows]
+    results = [_result(inst, found) for _c, inst, found in rows]
     steps = trend(TrendPoint(key, r.value)
                   for key, r in zip(_period_keys(rows), results, strict=True))
     return [TrendRow(c, c.period_label, r, respondents.get(c.id, 0), s)
@@ -597,7 +607,7 @@ def latest_headline(
         if not rows:
             continue
         keys = _period_keys(rows)[-2:]
-        results = [instrument_result(inst, found) for _c, inst, found in rows[-2:]]
+        results = [_result(inst, found) for _c, inst, found in rows[-2:]]
         step = trend(TrendPoint(k, r.value) for k, r in zip(keys, results, strict=True))[-1]
         c = rows[-1][0]
         out[kind] = TrendRow(c, c.period_label, results[-1], respondents.get(c.id, 0), step)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, select
 
 from app.db import get_row
@@ -117,14 +117,23 @@ def ancestors(session: Session, *, unit: Unit) -> list[Unit]:
     return list(reversed(chain))
 
 
-def _read_chain(session: Session, unit_id: int) -> None:
-    """Read a unit and every unit above it (one recursive query) into the request's held
-    units. UNION (not UNION ALL) ends the recursion even on a cycle in bad data."""
-    chain = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte(
+def _chain_query():
+    """SELECT of a unit (bound ``unit_id``) and every unit above it: a recursive CTE, UNION
+    (not UNION ALL) so that it ends even on a cycle in bad data. Built once (constructing
+    it costs more than running it)."""
+    chain = select(Unit.id, Unit.parent_id).where(Unit.id == bindparam("unit_id")).cte(
         "unit_chain", recursive=True)
     chain = chain.union(
         select(Unit.id, Unit.parent_id).join(chain, col(Unit.id) == chain.c.parent_id))
-    for row in session.exec(select(Unit).where(col(Unit.id).in_(select(chain.c.id)))):
+    return select(Unit).where(col(Unit.id).in_(select(chain.c.id)))
+
+
+_CHAIN = _chain_query()
+
+
+def _read_chain(session: Session, unit_id: int) -> None:
+    """Read a unit and every unit above it (one query) into the request's held units."""
+    for row in session.exec(_CHAIN, params={"unit_id": unit_id}):
         _held(session, row)
 
 

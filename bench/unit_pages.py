@@ -13,6 +13,11 @@ with the same script.
 
     .venv/bin/python -m bench.unit_pages [--duration 5] [--rounds 3] [--connections 4]
     .venv/bin/python -m bench.unit_pages --root /tmp/zona-before
+    .venv/bin/python -m bench.unit_pages --pages "unit dashboard,api assessments"
+    .venv/bin/python -m bench.unit_pages --compare /tmp/zona-before --pages "unit dashboard"
+
+``--compare`` serves a second checkout beside ``--root`` (each its own fresh demo database)
+and loads every page on both in turn within each round: before/after on the same load.
 """
 
 from __future__ import annotations
@@ -97,17 +102,23 @@ def timed_saves(base: str, cookie: str, token: str, url: str, seconds: float) ->
     return statistics.median(latencies) * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=5, help="seconds per load (<=30)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--root", type=Path, default=ROOT,
-                        help="the Zona checkout to serve (with its own .venv)")
-    args = parser.parse_args()
-    duration = max(1, min(args.duration, 30))
-    root = args.root.resolve()
-    python = str(root / ".venv" / "bin" / "python")
+def page_paths(ids: dict[str, int]) -> dict[str, tuple[str, dict[str, str]]]:
+    return {
+        "unit dashboard": (f"/units/{ids['unit']}", {}),
+        "worksheet page": (f"/assessments/{ids['assessment']}", {}),
+        "area fragment (PPF)": (f"/assessments/{ids['assessment']}/areas/PPF",
+                                {"HX-Request": "true"}),
+        "survey overview": (f"/units/{ids['unit']}/surveys", {}),
+        "survey results": (f"/units/{ids['unit']}/surveys/campaigns/{ids['campaign']}", {}),
+        "innovations": (f"/units/{ids['unit']}/innovations", {}),
+        "api assessments": (f"/api/v1/units/{ids['unit']}/assessments", {}),
+        "api survey results": (f"/api/v1/survey-campaigns/{ids['campaign']}/results", {}),
+    }
+
+
+def serve(root: Path) -> tuple[subprocess.Popen, str, str, str, dict, dict[str, str]]:
+    """Seed a fresh demo database for the checkout at ``root`` and serve it:
+    (process, base URL, cookie, CSRF token, ids, env)."""
     data = Path(tempfile.mkdtemp(prefix="zona-bench-pages-"))
     env = {
         "ZONA_DATABASE_URL": f"sqlite:///{data / 'zona.sqlite3'}",
@@ -116,52 +127,91 @@ def main() -> None:
         "ZONA_ENVIRONMENT": "development",
     }
     seed(root, env)
-    bare_port, app_port = free_port(), free_port()
-    bare = start(ROOT, sys.executable, ["bench.bare_jinja:app"], bare_port, env)
-    app = start(root, python, ["app.main:create_app", "--factory"], app_port, env)
-    results: dict[str, list[float]] = {}
+    port = free_port()
+    process = start(root, str(root / ".venv" / "bin" / "python"),
+                    ["app.main:create_app", "--factory"], port, env)
+    base = f"http://127.0.0.1:{port}"
+    cookie, token, ids = sign_in(base)
+    return process, base, cookie, token, ids, env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per load (<=30)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the Zona checkout to serve (with its own .venv)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="a second checkout (e.g. main) served beside --root, every "
+                             "page loaded on both in turn within each round")
+    parser.add_argument("--pages", default="",
+                        help="only these pages, comma-separated names (e.g. 'unit dashboard')"
+                             "; the htmx save is then left out")
+    args = parser.parse_args()
+    duration = max(1, min(args.duration, 30))
+    roots = [args.root.resolve()] + ([args.compare.resolve()] if args.compare else [])
+    servers = []
+    bare = None
+    results: dict[tuple[int, str], list[float]] = {}
+    bare_results: list[float] = []
     try:
-        base = f"http://127.0.0.1:{app_port}"
-        cookie, token, ids = sign_in(base)
-        pages = {
-            "unit dashboard": (f"/units/{ids['unit']}", {}),
-            "worksheet page": (f"/assessments/{ids['assessment']}", {}),
-            "area fragment (PPF)": (f"/assessments/{ids['assessment']}/areas/PPF",
-                                    {"HX-Request": "true"}),
-            "survey overview": (f"/units/{ids['unit']}/surveys", {}),
-            "survey results": (f"/units/{ids['unit']}/surveys/campaigns/{ids['campaign']}", {}),
-            "innovations": (f"/units/{ids['unit']}/innovations", {}),
-            "api assessments": (f"/api/v1/units/{ids['unit']}/assessments", {}),
-            "api survey results": (f"/api/v1/survey-campaigns/{ids['campaign']}/results", {}),
-        }
-        with httpx.Client(base_url=base, timeout=60, headers={"Cookie": cookie}) as warm:
-            for path, headers in pages.values():
-                for _ in range(3):
-                    response = warm.get(path, headers=headers)
-                    assert response.status_code == 200, (path, response.status_code)
+        for root in roots:
+            servers.append(serve(root))
+        env = servers[0][5]
+        bare_port = free_port()
+        bare = start(ROOT, sys.executable, ["bench.bare_jinja:app"], bare_port, env)
+        names = list(page_paths(servers[0][4]))
+        if args.pages:
+            wanted = {name.strip() for name in args.pages.split(",")}
+            if wanted - set(names):
+                raise SystemExit(f"unknown pages {sorted(wanted - set(names))}; "
+                                 f"known: {', '.join(names)}")
+            names = [name for name in names if name in wanted]
+        for _process, base, cookie, _token, ids, _env in servers:
+            paths = page_paths(ids)
+            with httpx.Client(base_url=base, timeout=60, headers={"Cookie": cookie}) as warm:
+                for name in names:
+                    path, headers = paths[name]
+                    for _ in range(3):
+                        response = warm.get(path, headers=headers)
+                        assert response.status_code == 200, (path, response.status_code)
         load(f"http://127.0.0.1:{bare_port}/", "", 2, args.connections)
-        save_url = f"/assessments/{ids['assessment']}/answers/PPA1B"
         for _ in range(args.rounds):
-            results.setdefault("bare", []).append(
+            bare_results.append(
                 load(f"http://127.0.0.1:{bare_port}/", "", duration, args.connections)[0])
-            for name, (path, headers) in pages.items():
-                results.setdefault(name, []).append(
-                    load(base + path, cookie, duration, args.connections, headers)[0])
-            results.setdefault("htmx save ms", []).append(
-                timed_saves(base, cookie, token, save_url, min(duration, 10)))
+            for name in names:
+                for i, (_process, base, cookie, _token, ids, _env) in enumerate(servers):
+                    path, headers = page_paths(ids)[name]
+                    results.setdefault((i, name), []).append(
+                        load(base + path, cookie, duration, args.connections, headers)[0])
+            if not args.pages:
+                for i, (_process, base, cookie, token, ids, _env) in enumerate(servers):
+                    save_url = f"/assessments/{ids['assessment']}/answers/PPA1B"
+                    results.setdefault((i, "htmx save ms"), []).append(
+                        timed_saves(base, cookie, token, save_url, min(duration, 10)))
     finally:
-        stop(app)
-        stop(bare)
-    bare_rps = statistics.median(results.pop("bare"))
-    save_ms = statistics.median(results.pop("htmx save ms"))
-    print(f"root {root}; {args.rounds} interleaved rounds of {duration} s, "
-          f"{args.connections} connections, uvicorn 1 worker, loopback; medians")
-    print(f"{'bare Jinja2 page':22} {bare_rps:8.1f} req/s")
-    for name, values in results.items():
+        for server in servers:
+            stop(server[0])
+        if bare is not None:
+            stop(bare)
+    bare_rps = statistics.median(bare_results)
+    print(f"{args.rounds} interleaved rounds of {duration} s, {args.connections} connections, "
+          f"uvicorn 1 worker, loopback; medians")
+    for i, root in enumerate(roots):
+        print(f"[{i}] root {root}")
+    print(f"{'bare Jinja2 page':26} {bare_rps:8.1f} req/s")
+    for (i, name), values in results.items():
+        if name == "htmx save ms":
+            print(f"[{i}] {'htmx save':22} {statistics.median(values):8.1f} ms median, "
+                  "one save at a time")
+            continue
         rps = statistics.median(values)
-        print(f"{name:22} {rps:8.1f} req/s   {rps / bare_rps:6.3f} x bare   "
-              f"({1000 / rps * args.connections:6.1f} ms a request under load)")
-    print(f"{'htmx save':22} {save_ms:8.1f} ms median, one save at a time")
+        line = (f"[{i}] {name:22} {rps:8.1f} req/s   {rps / bare_rps:6.3f} x bare   "
+                f"({1000 / rps * args.connections:6.1f} ms a request under load)")
+        if i and (0, name) in results:
+            line += f"   [0]/[{i}] {statistics.median(results[(0, name)]) / rps:5.2f}x"
+        print(line)
 
 
 if __name__ == "__main__":

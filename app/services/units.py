@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, select
 
 from app.db import get_row
@@ -95,15 +95,46 @@ def list_units(
 
 
 def ancestors(session: Session, *, unit: Unit) -> list[Unit]:
-    """From the top of the tree down to the unit's parent."""
+    """From the top of the tree down to the unit's parent.
+
+    The units already read in this request are reused; the rest of the chain is read in
+    one recursive query (not one query per level).
+    """
+    held: dict[int, Unit] = session.info.setdefault("units_held", {})
     chain: list[Unit] = []
     current = unit
     while current.parent_id is not None:
-        current = _held(session, session.get(Unit, current.parent_id))
-        if current is None:
+        parent = held.get(current.parent_id)
+        if parent is None:
+            _read_chain(session, current.parent_id)
+            parent = held.get(current.parent_id)
+            if parent is None:
+                break
+        if parent.id == unit.id or any(u.id == parent.id for u in chain):  # a cycle
             break
-        chain.append(current)
+        chain.append(parent)
+        current = parent
     return list(reversed(chain))
+
+
+def _chain_query():
+    """SELECT of a unit (bound ``unit_id``) and every unit above it: a recursive CTE, UNION
+    (not UNION ALL) so that it ends even on a cycle in bad data. Built once (constructing
+    it costs more than running it)."""
+    chain = select(Unit.id, Unit.parent_id).where(Unit.id == bindparam("unit_id")).cte(
+        "unit_chain", recursive=True)
+    chain = chain.union(
+        select(Unit.id, Unit.parent_id).join(chain, col(Unit.id) == chain.c.parent_id))
+    return select(Unit).where(col(Unit.id).in_(select(chain.c.id)))
+
+
+_CHAIN = _chain_query()
+
+
+def _read_chain(session: Session, unit_id: int) -> None:
+    """Read a unit and every unit above it (one query) into the request's held units."""
+    for row in session.exec(_CHAIN, params={"unit_id": unit_id}):
+        _held(session, row)
 
 
 def create(

@@ -16,6 +16,7 @@ from app.domain.surveys.indices import to_fraction
 from app.i18n import format_number
 from app.models.units import Unit
 from app.security.principal import Principal
+from app.services.documents.templating import dec
 from app.services.lke import assessments as lke_assessments
 from app.services.lke import overview as lke_overview
 from app.services.lke import summary as lke_summary
@@ -57,21 +58,36 @@ def lke_panel(session: Session, principal: Principal, unit: Unit) -> dict | None
         "template": "pages/lke/panel.html",
         "context": {"latest": latest, "total": lke_summary.total_of(row),
                     "verdict": lke_summary.verdict_of(row),
-                    "areas": lke_summary.areas_of(row, framework), "unit_id": unit.id,
-                    "lke_progress": lke_overview.progress_of(row)},
+                    "areas": [area_bar(n) for n in lke_summary.areas_of(row, framework)],
+                    "unit_id": unit.id, "lke_progress": lke_overview.progress_of(row)},
         "slot": "lke", "order": PANEL_ORDER["lke"],
+    }
+
+
+def area_bar(n: lke_summary.NodeSummary) -> dict:
+    """One area's bar on the LKE card, its numbers formatted here once (the template only
+    places them): the meter's bounds (60% low, 75% high) and value, and the labels."""
+    return {
+        "ref": n.ref, "name": n.name,
+        "max": dec(n.weight), "low": dec(n.weight * 6 / 10), "high": dec(n.weight * 3 / 4),
+        "value": dec(n.score), "percentage": format_number(n.percentage),
+        "score": format_number(n.score), "weight": format_number(n.weight),
     }
 
 
 def programme_panel(session: Session, principal: Principal, unit: Unit) -> dict:
     """The programme cards: innovations, team commitment, pillars, overdue actions, partners."""
+    o = overview.unit_overview(session, unit=unit, actor=principal)
     return {
         "template": "pages/programme/dashboard_cards.html",
         "order": PANEL_ORDER["programme"],
         "slot": "programme",
         "context": {
-            "o": overview.unit_overview(session, unit=unit, actor=principal),
-            "stages": list(Stage),
+            "o": o,
+            # The innovation table's rows: (stage, WBK, WBBM, both), counted here once.
+            "stage_rows": [(stage, o.innovations.count("wbk", stage.value),
+                            o.innovations.count("wbbm", stage.value),
+                            o.innovations.stage_total(stage.value)) for stage in Stage],
             "area_labels": {a.value: a.label for a in ChangeArea},
             "links": {k: f"/units/{unit.id}{v}" for k, v in PROGRAMME_LINKS.items()},
         },

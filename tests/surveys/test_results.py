@@ -115,3 +115,32 @@ def test_trend_over_periods(db, world, make_campaign):
     assert [r.period for r in rows] == ["2018-S2", "2019-S1"]
     assert [r.result.value for r in rows] == [75, 100]
     assert rows[1].step.change == 25 and rows[1].step.direction == "up"
+
+
+def test_latest_headline_is_the_last_trend_row(db, world, make_campaign):
+    """The dashboard's headline computes only the last two campaigns with answers; it is
+    the trend's last row. IKM = mean NRR x 25: all 3s -> 75, all 4s -> 100, all 2s -> 50."""
+    unit_id = world.unit("UNIT-A1")
+    assert survey_results.latest_headline(db, unit_id=unit_id) == {}
+    oldest = make_campaign(label="2017-S2")
+    make_campaign(label="2019-S2")  # latest period, no answers yet: not a trend row
+    survey_responses.record_response(db, campaign=oldest, answers=ikm_answers((3,) * 9))
+    one = survey_results.latest_headline(db, unit_id=unit_id)["ikm"]
+    assert (one.campaign.id, one.result.value, one.step.previous, one.step.change) == (
+        oldest.id, 75, None, None)
+    middle = make_campaign(label="2018-S2")
+    latest = make_campaign(label="2019-S1")
+    survey_responses.record_response(db, campaign=middle, answers=ikm_answers((4,) * 9))
+    survey_responses.record_response(db, campaign=latest, answers=ikm_answers((2,) * 9))
+    head = survey_results.latest_headline(db, unit_id=unit_id)
+    assert set(head) == {"ikm"}
+    row = head["ikm"]
+    assert (row.campaign.id, row.period, row.result.value) == (latest.id, "2019-S1", 50)
+    assert (row.step.previous, row.step.change, row.step.direction) == (100, -50, "down")
+    assert row == survey_results.unit_trend(db, unit_id=unit_id, kind="ikm")[-1]
+    # The same period twice: still compared in order (label#campaign as the trend does).
+    again = make_campaign(label="2019-S1", title="Survei ulang")
+    survey_responses.record_response(db, campaign=again, answers=ikm_answers((3,) * 9))
+    row = survey_results.latest_headline(db, unit_id=unit_id)["ikm"]
+    assert (row.campaign.id, row.result.value, row.step.change) == (again.id, 75, 25)
+    assert row == survey_results.unit_trend(db, unit_id=unit_id, kind="ikm")[-1]

@@ -229,16 +229,23 @@ def start_session(session: Session, *, user: User, hours: int) -> str:
 
 
 def resolve_session(session: Session, *, raw_id: str) -> User | None:
-    row = session.get(BrowserSession, sha256_hex(raw_id))
-    if row is None or row.revoked_at is not None:
+    """The active person behind a live browser session (the session and its user read in
+    one query: every signed-in request asks this)."""
+    found = session.exec(
+        select(BrowserSession, User).join(User, col(User.id) == BrowserSession.user_id)
+        .where(BrowserSession.id == sha256_hex(raw_id))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
         tzinfo=utcnow().tzinfo
     )
     if expires <= utcnow():
         return None
-    user = session.get(User, row.user_id)
-    return user if user and user.is_active else None
+    return user if user.is_active else None
 
 
 def end_session(session: Session, *, raw_id: str) -> None:

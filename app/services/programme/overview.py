@@ -20,6 +20,7 @@ from app.domain.programme import (
     PartnershipState,
     Phase,
     Progress,
+    is_overdue,
     progress_of,
 )
 from app.models.programme import ActionItem, Innovation, Partnership, TeamDecree
@@ -130,33 +131,39 @@ def unit_overview(session: Session, *, unit: Unit, today: date | None = None,
                   actor: Principal | None = None) -> Overview:
     """Everything the dashboard's programme cards show, for one unit, on ``today`` (the
     unit's local date by default); Forbidden when ``actor`` may not read the unit (None is
-    the system)."""
+    the system).
+
+    Each kind of row is read once (action items, innovations, partnerships, pillars, the
+    team) and the activities only counted, per pillar: nine statements whatever the size.
+    """
     check_unit(actor, READ, unit.id)
     today = today or unit_today(unit)
     items = action_plan.all_action_items(session, unit_id=unit.id)
-    overdue = action_plan.overdue_items(session, actor=actor, unit_id=unit.id, today=today)
-    counts, expiring = attention_agreements(
-        partnerships.all_partnerships(session, unit_id=unit.id), today
-    )
-    pillar_rows = tuple(pillars.pillar_progress(session, actor=actor, unit_id=unit.id,
-                                                today=today))
+    plan_items = [(i, action_plan.to_domain(i)) for i in items]
+    overdue = sorted((i for i, d in plan_items if is_overdue(d, today)),
+                     key=lambda i: (i.due_on, i.id))
+    all_partnerships = partnerships.all_partnerships(session, unit_id=unit.id)
+    counts, expiring = attention_agreements(all_partnerships, today)
+    all_innovations = innovations.all_innovations(session, unit_id=unit.id)
+    activities = pillars.activities_per_pillar(session, unit_id=unit.id)
+    pillar_rows = tuple(pillars.progress_per_pillar(
+        pillars.all_pillars(session, unit_id=unit.id),
+        actions=[(i.pillar_id, d) for i, d in plan_items], innovations=all_innovations,
+        partnerships=all_partnerships, activities=activities, today=today,
+    ))
     pillar_ids = {p.pillar.id for p in pillar_rows}
     return Overview(
         today=today,
-        innovations=innovation_counts(innovations.all_innovations(session, unit_id=unit.id)),
+        innovations=innovation_counts(all_innovations),
         team=TeamOverview(
             summary=team.commitment(session, actor=actor, unit_id=unit.id),
             decree=team.current_decree(session, unit_id=unit.id),
-            activities=team.list_activities(session, actor=actor, unit_id=unit.id,
-                                            limit=1).total,
+            activities=sum(activities.values()),
         ),
-        plan=progress_of([action_plan.to_domain(i) for i in items], today),
+        plan=progress_of([d for _i, d in plan_items], today),
         pillars=pillar_rows,
         untagged_items=sum(1 for i in items if i.pillar_id not in pillar_ids),
-        overdue=tuple(
-            OverdueItem(i, (today - i.due_on).days)
-            for i in sorted(overdue, key=lambda i: (i.due_on, i.id))
-        ),
+        overdue=tuple(OverdueItem(i, (today - i.due_on).days) for i in overdue),
         partnerships=counts,
         expiring=expiring,
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.domain import programme as dom
 from app.models.programme import ActionItem, Innovation, Partnership, Pillar, TeamActivity
@@ -95,29 +96,59 @@ def pillar_progress(
         return session.exec(live(model, unit_id).where(col(model.pillar_id).in_(ids))).all()
 
     actions = tagged(ActionItem)
-    innovations = tagged(Innovation)
-    activities = tagged(TeamActivity)
-    partnerships = tagged(Partnership)
+    return progress_per_pillar(
+        pillars, actions=[(a.pillar_id, action_to_domain(a)) for a in actions],
+        innovations=tagged(Innovation), partnerships=tagged(Partnership),
+        activities=activities_per_pillar(session, unit_id=unit_id), today=today,
+    )
+
+
+def activities_per_pillar(session: Session, *, unit_id: int) -> dict[int | None, int]:
+    """pillar id (None: untagged) -> how many live team activities are tagged with it."""
+    query = (select(TeamActivity.pillar_id, func.count())
+             .where(TeamActivity.unit_id == unit_id, col(TeamActivity.deleted_at).is_(None))
+             .group_by(TeamActivity.pillar_id))
+    return {pillar_id: int(n) for pillar_id, n in session.exec(query)}
+
+
+def progress_per_pillar(
+    pillars: Sequence[Pillar], *, actions: Iterable[tuple[int | None, dom.ActionItem]],
+    innovations: Iterable[Innovation], partnerships: Iterable[Partnership],
+    activities: Mapping[int | None, int], today: date,
+) -> list[PillarProgress]:
+    """``pillar_progress`` from rows already read (pure): the unit's live action items as
+    (pillar id, domain item), innovations and partnerships (untagged ones are ignored), and
+    the count of live team activities per pillar."""
+    ids = {p.id for p in pillars}
+    mine: dict[int, list[dom.ActionItem]] = {i: [] for i in ids}
+    for pillar_id, item in actions:
+        if pillar_id in ids:
+            mine[pillar_id].append(item)
+    inns: dict[int, list[Innovation]] = {i: [] for i in ids}
+    for row in innovations:
+        if row.pillar_id in ids:
+            inns[row.pillar_id].append(row)
+    parts: dict[int, list[Partnership]] = {i: [] for i in ids}
+    for row in partnerships:
+        if row.pillar_id in ids:
+            parts[row.pillar_id].append(row)
     out = []
     for pillar in pillars:
-        mine = [a for a in actions if a.pillar_id == pillar.id]
-        inns = [i for i in innovations if i.pillar_id == pillar.id]
-        parts = [p for p in partnerships if p.pillar_id == pillar.id]
         active = sum(
-            1 for p in parts
+            1 for p in parts[pillar.id]
             if dom.partnership_state(p.signed_on, p.expires_on, today)
             in (dom.PartnershipState.ACTIVE, dom.PartnershipState.EXPIRING_SOON)
         )
         out.append(
             PillarProgress(
                 pillar=pillar,
-                actions=dom.progress_of([action_to_domain(a) for a in mine], today),
-                innovations=len(inns),
+                actions=dom.progress_of(mine[pillar.id], today),
+                innovations=len(inns[pillar.id]),
                 innovations_in_operation=sum(
-                    1 for i in inns if dom.Stage(i.stage).in_operation
+                    1 for i in inns[pillar.id] if dom.Stage(i.stage).in_operation
                 ),
-                activities=sum(1 for a in activities if a.pillar_id == pillar.id),
-                partnerships=len(parts),
+                activities=activities.get(pillar.id, 0),
+                partnerships=len(parts[pillar.id]),
                 partnerships_active=active,
             )
         )

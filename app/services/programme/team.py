@@ -220,7 +220,8 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
     """
     check_unit(actor, READ, unit_id)
     members = all_members(session, unit_id=unit_id, active_only=True)
-    pacts = live(IntegrityPact, unit_id)
+    pacts = select(IntegrityPact.member_id).where(
+        IntegrityPact.unit_id == unit_id, col(IntegrityPact.deleted_at).is_(None))
     present = select(ActivityAttendance.member_id).join(
         TeamActivity, TeamActivity.id == ActivityAttendance.activity_id
     ).where(ActivityAttendance.unit_id == unit_id,
@@ -230,7 +231,7 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
         first, last = year_bounds(year)
         pacts = pacts.where(IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last)
         present = present.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
-    signed = [p.member_id for p in session.exec(pacts).all()]
+    signed = list(session.exec(pacts).all())
     attended = list(session.exec(present).all())
     active_ids = {m.id for m in members}
     return dom.commitment_summary(

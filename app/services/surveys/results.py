@@ -15,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlmodel import Session, col, func
 
 from app.domain.surveys.indices import (
@@ -431,7 +432,7 @@ class TrendRow:
     respondents: int
     step: TrendStep | None = None
 
-    @property
+    @cached_property  # exact Krejcie-Morgan: worth computing once per row
     def minimum_sample(self) -> int | None:
         """The campaign's minimum sample (Krejcie-Morgan from its population)."""
         population = self.campaign.population
@@ -456,48 +457,108 @@ def unit_trend(
     return _unit_trends(session, unit_id=unit_id, kinds=(kind,), service_id=service_id)[kind]
 
 
-def _unit_trends(
+#: (item code, SUM(value x answers), SUM(answers)) of one instrument's item, as read.
+_Tally = tuple[str, int, int]
+
+
+def _result(instrument: Instrument, rows: Iterable[_Tally]) -> InstrumentResult:
+    return instrument_result(
+        instrument, [ElementTally(item, int(total), int(count)) for item, total, count in rows])
+
+
+def _unit_tallies(
     session: Session, *, unit_id: int, kinds: Sequence[str], service_id: int | None = None,
-) -> dict[str, list[TrendRow]]:
-    """``unit_trend`` of several kinds at once: the campaigns, their answer counts and
-    respondents each read in one query, whatever the number of kinds and campaigns."""
+) -> tuple[dict[str, list[SurveyCampaign]], dict[int, dict[str, list[_Tally]]],
+           dict[int, int]]:
+    """(kind -> the unit's campaigns asking it, campaign -> instrument -> item tallies,
+    campaign -> respondents): the campaigns, their answer counts and respondents each read
+    in one query, whatever the number of kinds and campaigns."""
     by_kind: dict[str, list[SurveyCampaign]] = {kind: [] for kind in kinds}
     for c in survey_campaigns.list_campaigns(session, unit_id=unit_id):
         for kind in {survey_instruments.get(session, instrument_id=i).kind
                      for i in c.instrument_ids or []} & set(kinds):
             by_kind[kind].append(c)
     ids = sorted({c.id for campaigns in by_kind.values() for c in campaigns})
+    grouped: dict[int, dict[str, list[_Tally]]] = defaultdict(lambda: defaultdict(list))
     if not ids:
-        return {kind: [] for kind in kinds}
-    grouped: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
-    query = _tally_query(ids, service_id=service_id, by=("campaign",))
-    for cid, inst, item, total, count in session.execute(query):
-        grouped[cid][inst].append(ElementTally(item, int(total), int(count)))
-    respondents = _respondents(session, ids, service_id=service_id, group_by="campaign")
+        return by_kind, grouped, {}
+    if service_id is None:  # the dashboard's headline: statements built once (see below)
+        rows = session.execute(_BY_CAMPAIGN_TALLIES, {"ids": ids})
+        respondents = {cid: int(n) for cid, n in
+                       session.execute(_BY_CAMPAIGN_RESPONDENTS, {"ids": ids})}
+    else:
+        rows = session.execute(_tally_query(ids, service_id=service_id, by=("campaign",)))
+        respondents = _respondents(session, ids, service_id=service_id, group_by="campaign")
+    for cid, inst, item, total, count in rows:
+        grouped[cid][inst].append((item, total, count))  # ElementTally once used
+    return by_kind, grouped, respondents
+
+
+# ``_tally_query(ids, by=("campaign",))`` and ``_respondents(ids, group_by="campaign")`` for
+# any list of campaigns (an expanding IN), built once at import: building these statements
+# cost more CPU than running them on every unit dashboard.
+_BY_CAMPAIGN_TALLIES = select(
+    _TALLY.c.campaign_id, _TALLY.c.instrument_code, _TALLY.c.item_code,
+    func.sum(_TALLY.c.value * _TALLY.c.answers), func.sum(_TALLY.c.answers),
+).where(_TALLY.c.campaign_id.in_(bindparam("ids", expanding=True))).group_by(
+    _TALLY.c.campaign_id, _TALLY.c.instrument_code, _TALLY.c.item_code,
+).having(func.sum(_TALLY.c.answers) > 0)
+_BY_CAMPAIGN_RESPONDENTS = select(
+    _RESPONDENTS.c.campaign_id, func.sum(_RESPONDENTS.c.respondents),
+).where(
+    _RESPONDENTS.c.campaign_id.in_(bindparam("ids", expanding=True)),
+    _RESPONDENTS.c.state == RespondentState.COUNTED, _RESPONDENTS.c.profile_field == "",
+).group_by(_RESPONDENTS.c.campaign_id)
+
+
+def _unit_trends(
+    session: Session, *, unit_id: int, kinds: Sequence[str], service_id: int | None = None,
+) -> dict[str, list[TrendRow]]:
+    """``unit_trend`` of several kinds at once (``_unit_tallies``' three queries)."""
+    by_kind, grouped, respondents = _unit_tallies(
+        session, unit_id=unit_id, kinds=kinds, service_id=service_id)
     return {kind: _trend_rows(session, kind, campaigns, grouped, respondents)
             for kind, campaigns in by_kind.items()}
 
 
-def _trend_rows(session: Session, kind: str, campaigns: list[SurveyCampaign],
-                grouped: Mapping[int, Mapping[str, list[ElementTally]]],
-                respondents: Mapping[int, int]) -> list[TrendRow]:
+def _with_data(session: Session, kind: str, campaigns: list[SurveyCampaign],
+               grouped: Mapping[int, Mapping[str, list[_Tally]]]
+               ) -> list[tuple[SurveyCampaign, Instrument, list[_Tally]]]:
+    """The campaigns that have reportable answers to their instrument of ``kind``, oldest
+    period first, with that instrument and its tallies (the indices not computed yet)."""
     campaigns = sorted(campaigns, key=lambda c: (
         survey_campaigns.period_sort_key(c.period_label), c.opens_on, c.id))
-    rows: list[TrendRow] = []
+    out = []
     for c in campaigns:
         inst = next(
             i for i in survey_campaigns.instruments_of(session, c) if i.kind == kind
         )
-        result = instrument_result(inst, grouped.get(c.id, {}).get(inst.code))
-        if result.has_data:
-            rows.append(TrendRow(c, c.period_label, result, respondents.get(c.id, 0)))
-    labels = [r.period for r in rows]
+        # The tally query keeps only items with answers: tallies <=> an index (has_data).
+        found = grouped.get(c.id, {}).get(inst.code)
+        if found:
+            out.append((c, inst, found))
+    return out
+
+
+def _period_keys(rows: Sequence[tuple[SurveyCampaign, Instrument, list[_Tally]]]
+                 ) -> list[str]:
+    """The trend's period of each row: its label, or label#campaign when a label repeats
+    (same period twice: compared in order anyway)."""
+    labels = [c.period_label for c, _i, _t in rows]
     if len(set(labels)) == len(labels):
-        steps = trend(TrendPoint(r.period, r.result.value) for r in rows)
-    else:  # same period twice: compare in order anyway, keyed by campaign id
-        steps = trend(TrendPoint(f"{r.period}#{r.campaign.id}", r.result.value) for r in rows)
-    return [TrendRow(r.campaign, r.period, r.result, r.respondents, s)
-            for r, s in zip(rows, steps, strict=True)]
+        return labels
+    return [f"{c.period_label}#{c.id}" for c, _i, _t in rows]
+
+
+def _trend_rows(session: Session, kind: str, campaigns: list[SurveyCampaign],
+                grouped: Mapping[int, Mapping[str, list[_Tally]]],
+                respondents: Mapping[int, int]) -> list[TrendRow]:
+    rows = _with_data(session, kind, campaigns, grouped)
+    results = [_result(inst, found) for _c, inst, found in rows]
+    steps = trend(TrendPoint(key, r.value)
+                  for key, r in zip(_period_keys(rows), results, strict=True))
+    return [TrendRow(c, c.period_label, r, respondents.get(c.id, 0), s)
+            for (c, _i, _t), r, s in zip(rows, results, steps, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -555,7 +616,22 @@ def year_indices(
 def latest_headline(
     session: Session, *, unit_id: int, actor: Principal | None = None
 ) -> dict[str, TrendRow]:
-    """kind -> the latest trend row (with its change from the previous period), for dashboards."""
+    """kind -> the latest trend row (with its change from the previous period), for dashboards.
+
+    The same row as ``unit_trend(...)[-1]``, computing the indices of the last two
+    campaigns with answers only (a step is the change from the one before).
+    """
     forbid(actor, "unit.read", unit_id)
-    trends = _unit_trends(session, unit_id=unit_id, kinds=("ikm", "spkp", "spak"))
-    return {kind: rows[-1] for kind, rows in trends.items() if rows}
+    kinds = ("ikm", "spkp", "spak")
+    by_kind, grouped, respondents = _unit_tallies(session, unit_id=unit_id, kinds=kinds)
+    out: dict[str, TrendRow] = {}
+    for kind in kinds:
+        rows = _with_data(session, kind, by_kind[kind], grouped)
+        if not rows:
+            continue
+        keys = _period_keys(rows)[-2:]
+        results = [_result(inst, found) for _c, inst, found in rows[-2:]]
+        step = trend(TrendPoint(k, r.value) for k, r in zip(keys, results, strict=True))[-1]
+        c = rows[-1][0]
+        out[kind] = TrendRow(c, c.period_label, results[-1], respondents.get(c.id, 0), step)
+    return out

@@ -85,11 +85,20 @@ def _refuse_unstorable(session, _context, _instances) -> None:
 #: crash of the process (NORMAL fsyncs only at checkpoints: the last commits before a power
 #: cut could be lost). The public survey intake commits many responses at once, so the
 #: fsync is shared by the batch; measured in bench/README.md ("SQLite synchronous").
+#:
+#: ``cache_size=-1024``: each connection keeps at most 1 MiB of database pages (SQLite's
+#: default is 2,000 KiB). A server holds one connection per request in flight (two for a
+#: full page: the page's and the header bell's), up to the pool's 15, so under 8 concurrent
+#: clients the default caches reached 30 MB of the process; pages not cached are read from
+#: the operating system's file cache, which all connections share. 512 KiB saved ~3 MB more
+#: but made the demo unit's pages ~20% slower in process (their pages no longer fit): not
+#: kept. Figures in bench/README.md ("Server memory").
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA busy_timeout=30000",
+    "PRAGMA cache_size=-1024",
 )
 
 

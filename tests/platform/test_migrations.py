@@ -92,3 +92,28 @@ def test_0600_fills_the_survey_tallies_from_the_answers_already_stored(scratch_d
     assert rows == {(1, 0, 0, "", "", 2), (1, 0, 0, "gender", "L", 1),
                     (1, 0, 1, "", "", 1), (1, 0, 1, "gender", "P", 1)}
     engine.dispose()
+
+
+def test_heads_read_from_the_files_are_alembics(database_url):
+    """/readyz reads the newest revisions from the migration files without Alembic: the same
+    answer as Alembic's script directory (merges included: 0400 and 0500 have two or three
+    parents)."""
+    from app.migrate import script_heads
+
+    assert set(script_heads()) == head_revisions(database_url)
+
+
+def test_a_database_behind_is_not_at_head(scratch_database_url):
+    """The stored revision is read with a plain SELECT: an empty database (no version table)
+    and one stopped at an older revision are both behind."""
+    from alembic import command
+
+    from app.db import make_engine
+    from app.migrate import alembic_config, current_revisions, stored_revisions
+
+    engine = make_engine(scratch_database_url)
+    assert stored_revisions(engine) == set() and not at_head(engine)
+    command.upgrade(alembic_config(scratch_database_url), "0500")
+    assert stored_revisions(engine) == current_revisions(engine) == {"0500"}
+    assert not at_head(engine)
+    engine.dispose()

@@ -31,7 +31,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
@@ -48,6 +47,8 @@ from app.services.accounts.oidc_error import OidcError
 from app.services.errors import Invalid, NotFound
 
 if TYPE_CHECKING:  # the adapter loads httpx and Authlib: imported where SSO is used
+    from cryptography.fernet import Fernet
+
     from app.services.accounts.oidc import OidcClient
 
 LOGIN_TTL = timedelta(minutes=10)
@@ -150,6 +151,10 @@ def config_from(settings, client: OidcClient | None, secret: str) -> Config | No
 # --- the provider's tokens, sealed with the secret key ------------------------------------
 
 def _fernet(secret: str) -> Fernet:
+    # cryptography (its own OpenSSL bindings, about 7 MB of a server's memory) is loaded
+    # when a provider's token is sealed or opened, i.e. only where SSO is on.
+    from cryptography.fernet import Fernet
+
     key = hashlib.sha256(b"zona-sso-tokens\x00" + secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
@@ -163,6 +168,8 @@ def _seal(secret: str, value: Any) -> str | None:
 def _open(secret: str, value: str | None) -> str | None:
     if not value:
         return None
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet(secret).decrypt(value.encode("ascii")).decode()
     except (InvalidToken, ValueError):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 __all__ = ["PNG_SCALES", "SOURCE_TAG", "public_link", "qr_png", "qr_svg", "results_link"]
 
@@ -35,6 +37,8 @@ def results_link(base_url: str, unit_code: str) -> str:
 
 
 def _make(link: str) -> segno.QRCode:
+    import segno  # loaded by the first QR code drawn, not by every server (about 1 MB)
+
     # Level M survives a smudged or partly covered poster and keeps the code small.
     return segno.make(link, error="m", micro=False, boost_error=False)
 

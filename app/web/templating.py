@@ -215,6 +215,9 @@ def _bell_count(request: Request, principal) -> Any:
         if principal is None or getattr(principal, "kind", None) != "user":
             return 0
         try:
+            page_session = getattr(request.state, "db_session", None)
+            if page_session is not None:
+                return season_inbox.unread_count(page_session, actor=principal)
             with Session(request.app.state.engine) as session:
                 return season_inbox.unread_count(session, actor=principal)
         except SQLAlchemyError:  # a page shown while the database is down (an error page)

@@ -54,7 +54,12 @@ def get_db(request: Request) -> Iterator[Session]:
         # the page's own session, for what its layout reads (the header bell's count): one
         # connection a request in flight instead of two
         request.state.db_session = session
-        yield session
+        try:
+            yield session
+        finally:
+            # an error page rendered after this closes must not reopen it (a connection
+            # nobody would give back)
+            del request.state.db_session
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -230,3 +230,16 @@ async def test_the_fast_lane_checks_csrf_and_stores_nothing(client, db, open_cam
         response = await client.post(url, data={**answers, "username": "x", "password": "y"})
         assert response.status_code == 403, (lane, response.status_code)
     assert db.exec(select(func.count()).select_from(SurveyResponse)).one() == 0
+
+
+async def test_refused_pages_give_their_connections_back(app, client, world):
+    """A refusal's error page is drawn after the route's session closed; the header bell must
+    not reopen that session (a checked-out connection nobody returns: 15 of them and every
+    request waits 30 s for the pool)."""
+    await login(client, "coord_a1")
+    pool = app.state.engine.pool
+    before = pool.checkedout()
+    for _ in range(20):
+        response = await client.get(f"/units/{world.unit('UNIT-B1')}")
+        assert response.status_code == 403
+    assert pool.checkedout() == before

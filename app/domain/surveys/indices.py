@@ -147,13 +147,13 @@ def nrr(tally: ElementTally) -> Fraction:
     return Fraction(tally.total, tally.count)
 
 
-def _element_nrrs(
+def _validated(
     tallies: Iterable[ElementTally],
     scale_min: int,
     scale_max: int,
     expected: Sequence[str] | None,
-) -> tuple[ElementNrr, ...]:
-    """Validate the tallies (all problems at once) and return their NRRs in a stable order."""
+) -> tuple[ElementTally, ...]:
+    """Validate the tallies (all problems at once) and return them in a stable order."""
     tallies = tuple(tallies)
     problems: list[str] = []
     if not tallies:
@@ -186,13 +186,25 @@ def _element_nrrs(
             problems.append("unexpected elements: " + ", ".join(extra))
     if problems:
         raise SurveyDataError(problems)
-    order = expected if expected is not None else tuple(seen)
-    return tuple(ElementNrr(c, nrr(seen[c]), seen[c].count) for c in order)
+    if expected is None:
+        return tuple(seen.values())
+    return tuple(seen[c] for c in expected)
 
 
-def _weakest(elements: Sequence[ElementNrr]) -> tuple[str, ...]:
-    lowest = min(e.nrr for e in elements)
-    return tuple(e.code for e in elements if e.nrr == lowest)
+def _mean_of_nrrs(ordered: Sequence[ElementTally]) -> tuple[int, int, tuple[str, ...]]:
+    """The plain mean of the NRRs as (numerator, denominator), not reduced, and the codes
+    sharing the lowest NRR, in order: exact integer arithmetic over a common denominator.
+
+    With ``L`` the least common multiple of the answer counts, every NRR is
+    ``total x (L / count) / L``: the NRRs compare as those integer numerators, and their mean
+    is ``sum of numerators / (n x L)``, one reduction instead of one per element (the same
+    Fraction as adding the NRRs one by one).
+    """
+    common = math.lcm(*(t.count for t in ordered))
+    scaled = [t.total * (common // t.count) for t in ordered]
+    lowest = min(scaled)
+    weakest = tuple(t.code for t, s in zip(ordered, scaled, strict=True) if s == lowest)
+    return sum(scaled), common * len(ordered), weakest
 
 
 # --------------------------------------------------------------------------- display
@@ -336,12 +348,13 @@ def ikm(
     IKM = mean NRR x 25. Pass ``elements`` (the instrument's codes, in order) to require
     exactly those elements; then results follow that order.
     """
-    nrrs = _element_nrrs(tallies, IKM_SCALE_MIN, IKM_SCALE_MAX, elements)
-    mean = sum((e.nrr for e in nrrs), Fraction(0)) / len(nrrs)
-    value = mean * IKM_FACTOR
-    weakest = _weakest(nrrs)
+    ordered = _validated(tallies, IKM_SCALE_MIN, IKM_SCALE_MAX, elements)
+    numerator, denominator, weakest = _mean_of_nrrs(ordered)
+    mean = Fraction(numerator, denominator)
+    value = Fraction(numerator * IKM_FACTOR, denominator)
     return IkmResult(
-        elements=nrrs,
+        elements=tuple(ElementNrr(t.code, Fraction(t.total, t.count), t.count)
+                       for t in ordered),
         nrr_mean=mean,
         ikm=value,
         grade=grade_ikm(value, bands),
@@ -398,11 +411,11 @@ def perception_index(
     """
     if not (_is_int(scale_min) and _is_int(scale_max)) or scale_min >= scale_max:
         raise ValueError(f"bad scale {scale_min!r}-{scale_max!r}: need integers with min < max")
-    nrrs = _element_nrrs(tallies, scale_min, scale_max, items)
-    index = sum((e.nrr for e in nrrs), Fraction(0)) / len(nrrs)
-    weakest = _weakest(nrrs)
+    ordered = _validated(tallies, scale_min, scale_max, items)
+    numerator, denominator, weakest = _mean_of_nrrs(ordered)
+    index = Fraction(numerator, denominator)
     return PerceptionResult(
-        items=nrrs,
+        items=tuple(ElementNrr(t.code, Fraction(t.total, t.count), t.count) for t in ordered),
         scale_min=scale_min,
         scale_max=scale_max,
         index=index,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, literal, select, union_all
 from sqlmodel import Session, col, func
 
 from app.domain.surveys.indices import (
@@ -35,10 +35,12 @@ from app.domain.surveys.indices import (
 )
 from app.domain.surveys.instruments import Instrument
 from app.models.surveys.records import (
+    ALL_SERVICES,
     NO_SERVICE,
     RespondentState,
     SurveyAnswer,
     SurveyCampaign,
+    SurveyItemTotal,
     SurveyRespondentTally,
     SurveyResponse,
     SurveyService,
@@ -53,6 +55,7 @@ _ANSWER = SurveyAnswer.__table__
 _RESPONSE = SurveyResponse.__table__
 _TALLY = SurveyTally.__table__
 _RESPONDENTS = SurveyRespondentTally.__table__
+_ITEM_TOTAL = SurveyItemTotal.__table__
 
 #: Survey kind -> name of its index in reports and in the LKE.
 INDEX_NAMES = {"ikm": "IKM", "spkp": "IPKP", "spak": "IPAK"}
@@ -482,33 +485,57 @@ def _unit_tallies(
     grouped: dict[int, dict[str, list[_Tally]]] = defaultdict(lambda: defaultdict(list))
     if not ids:
         return by_kind, grouped, {}
-    if service_id is None:  # the dashboard's headline: statements built once (see below)
-        rows = session.execute(_BY_CAMPAIGN_TALLIES, {"ids": ids})
-        respondents = {cid: int(n) for cid, n in
-                       session.execute(_BY_CAMPAIGN_RESPONDENTS, {"ids": ids})}
-    else:
-        rows = session.execute(_tally_query(ids, service_id=service_id, by=("campaign",)))
-        respondents = _respondents(session, ids, service_id=service_id, group_by="campaign")
+    if service_id is None:  # the dashboard's headline: one statement built once (see below)
+        grouped, respondents = _campaign_figures(session, ids)
+        return by_kind, grouped, respondents
+    rows = session.execute(_tally_query(ids, service_id=service_id, by=("campaign",)))
+    respondents = _respondents(session, ids, service_id=service_id, group_by="campaign")
     for cid, inst, item, total, count in rows:
         grouped[cid][inst].append((item, total, count))  # ElementTally once used
     return by_kind, grouped, respondents
 
 
-# ``_tally_query(ids, by=("campaign",))`` and ``_respondents(ids, group_by="campaign")`` for
-# any list of campaigns (an expanding IN), built once at import: building these statements
-# cost more CPU than running them on every unit dashboard.
-_BY_CAMPAIGN_TALLIES = select(
-    _TALLY.c.campaign_id, _TALLY.c.instrument_code, _TALLY.c.item_code,
-    func.sum(_TALLY.c.value * _TALLY.c.answers), func.sum(_TALLY.c.answers),
-).where(_TALLY.c.campaign_id.in_(bindparam("ids", expanding=True))).group_by(
-    _TALLY.c.campaign_id, _TALLY.c.instrument_code, _TALLY.c.item_code,
-).having(func.sum(_TALLY.c.answers) > 0)
-_BY_CAMPAIGN_RESPONDENTS = select(
-    _RESPONDENTS.c.campaign_id, func.sum(_RESPONDENTS.c.respondents),
-).where(
-    _RESPONDENTS.c.campaign_id.in_(bindparam("ids", expanding=True)),
-    _RESPONDENTS.c.state == RespondentState.COUNTED, _RESPONDENTS.c.profile_field == "",
-).group_by(_RESPONDENTS.c.campaign_id)
+# Per campaign of a list (an expanding IN), over every service: each item with counted
+# answers (the sum of their values and their number: ``survey_item_total``, kept with the
+# tallies in every submit's transaction, one row per item instead of a GROUP BY over the
+# tallies' values), and in rows whose instrument code is "" the counted respondents. One
+# statement, built once at import (building it cost more CPU than running it on every unit
+# dashboard); the same numbers as ``_tally_query(ids, by=("campaign",))`` and
+# ``_respondents(ids, group_by="campaign")``.
+_BY_CAMPAIGN_FIGURES = union_all(
+    select(
+        _ITEM_TOTAL.c.campaign_id, _ITEM_TOTAL.c.instrument_code, _ITEM_TOTAL.c.item_code,
+        _ITEM_TOTAL.c.value_total, _ITEM_TOTAL.c.answers,
+    ).where(
+        _ITEM_TOTAL.c.campaign_id.in_(bindparam("ids", expanding=True)),
+        _ITEM_TOTAL.c.service_key == ALL_SERVICES,
+        # A total taken back to zero (a response excluded on review) is no answer at all.
+        _ITEM_TOTAL.c.answers > 0,
+    ),
+    select(
+        _RESPONDENTS.c.campaign_id, literal(""), literal(""), literal(0),
+        func.sum(_RESPONDENTS.c.respondents),
+    ).where(
+        _RESPONDENTS.c.campaign_id.in_(bindparam("ids", expanding=True)),
+        _RESPONDENTS.c.state == RespondentState.COUNTED, _RESPONDENTS.c.profile_field == "",
+    ).group_by(_RESPONDENTS.c.campaign_id),
+)
+
+
+def _campaign_figures(session: Session, ids: Sequence[int]
+                      ) -> tuple[dict[int, dict[str, list[_Tally]]], dict[int, int]]:
+    """(campaign -> instrument -> item tallies, campaign -> counted respondents) of these
+    campaigns over every service, in one statement (``_BY_CAMPAIGN_FIGURES``)."""
+    grouped: dict[int, dict[str, list[_Tally]]] = defaultdict(lambda: defaultdict(list))
+    respondents: dict[int, int] = {}
+    for cid, inst, item, total, count in session.connection().execute(
+        _BY_CAMPAIGN_FIGURES, {"ids": list(ids)}
+    ):
+        if inst:
+            grouped[cid][inst].append((item, total, count))
+        else:
+            respondents[cid] = int(count)
+    return grouped, respondents
 
 
 def _unit_trends(
@@ -590,20 +617,14 @@ def year_indices(
     campaigns = survey_campaigns.list_campaigns(session, unit_id=unit_id, year=year)
     if not campaigns:
         return out
-    by_campaign: dict[int, dict[str, list[ElementTally]]] = defaultdict(lambda: defaultdict(list))
-    for cid, inst, item, total, count in session.execute(
-        _tally_query([c.id for c in campaigns], by=("campaign",))
-    ):
-        by_campaign[cid][inst].append(ElementTally(item, int(total), int(count)))
-    respondents = _respondents(
-        session, [c.id for c in campaigns], group_by="campaign"
-    )
+    by_campaign, respondents = _campaign_figures(session, [c.id for c in campaigns])
     for c in campaigns:
         closed = survey_campaigns.campaign_state(c) in ("closed", "ended")
         for inst in survey_campaigns.instruments_of(session, c):
-            result = instrument_result(inst, by_campaign.get(c.id, {}).get(inst.code))
-            if not result.has_data:
+            found = by_campaign.get(c.id, {}).get(inst.code)
+            if not found:  # no answers to this instrument: no index
                 continue
+            result = _result(inst, found)
             out.setdefault(inst.kind, []).append(YearIndex(
                 inst.kind, INDEX_NAMES[inst.kind], c.id, c.title, c.period_label, closed,
                 respondents.get(c.id, 0), result.value, result.value_1_4, c.population,

@@ -7,7 +7,9 @@ from fractions import Fraction
 
 from sqlmodel import func, select
 
+from app.domain.surveys.indices import ElementTally
 from app.models.surveys.records import SurveyAnswer, SurveyResponse
+from app.services.surveys import campaigns as survey_campaigns
 from app.services.surveys import catalogue as survey_catalogue
 from app.services.surveys import responses as survey_responses
 from app.services.surveys import results as survey_results
@@ -144,3 +146,66 @@ def test_latest_headline_is_the_last_trend_row(db, world, make_campaign):
     row = survey_results.latest_headline(db, unit_id=unit_id)["ikm"]
     assert (row.campaign.id, row.result.value, row.step.change) == (again.id, 75, 25)
     assert row == survey_results.unit_trend(db, unit_id=unit_id, kind="ikm")[-1]
+
+
+def _from_answers(db, campaign) -> dict[str, Fraction]:
+    """kind -> index of the campaign worked out again from its stored answers (a GROUP BY
+    over survey_answer, not the running totals the services read)."""
+    a = SurveyAnswer.__table__.c
+    found: dict[str, list] = {}
+    for inst, item, total, count in db.execute(
+        select(a.instrument_code, a.item_code, func.sum(a.value), func.count())
+        .where(a.campaign_id == campaign.id, a.reportable == True)  # noqa: E712
+        .group_by(a.instrument_code, a.item_code)
+    ):
+        found.setdefault(inst, []).append(ElementTally(item, int(total), int(count)))
+    out = {}
+    for instrument in survey_campaigns.instruments_of(db, campaign):
+        result = survey_results.instrument_result(instrument, found.get(instrument.code))
+        if result.has_data:
+            out[instrument.kind] = result.value
+    return out
+
+
+def test_headline_and_year_indices_follow_every_submit_and_review(db, world, make_campaign):
+    """The dashboard headline and the LKE's year indices read the running item totals over
+    every service: after each submit and review they give the hand-worked index and equal a
+    recomputation from the stored answers."""
+    unit_id = world.unit("UNIT-A1")
+    campaign = make_campaign(label="2019-S1")
+    a = survey_catalogue.create_service(db, actor=None, unit_id=unit_id, code="sp2d",
+                                        name="Pencairan dana")
+    b = survey_catalogue.create_service(db, actor=None, unit_id=unit_id, code="konsul",
+                                        name="Konsultasi")
+
+    def check(expected_ikm: Fraction, respondents: int, priority: str) -> None:
+        head = survey_results.latest_headline(db, unit_id=unit_id)["ikm"]
+        year = survey_results.year_indices(db, unit_id=unit_id, year=2019)["ikm"]
+        assert (head.result.value, head.respondents, head.result.priority) == (
+            expected_ikm, respondents, priority)
+        assert [(y.campaign_id, y.value, y.value_1_4, y.respondents) for y in year] == [
+            (campaign.id, expected_ikm, expected_ikm / 25, respondents)]
+        assert _from_answers(db, campaign) == {"ikm": expected_ikm}
+
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(R1),
+                                     service_id=a.id)
+    # One respondent: NRRs are R1 itself, sum 27, mean 3, IKM 75; U9 (1) is the weakest.
+    check(Fraction(75), 1, "U9")
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(R2),
+                                     service_id=a.id)
+    survey_responses.record_response(db, campaign=campaign, answers=ikm_answers(R3),
+                                     service_id=b.id)
+    # The three respondents worked out above, two services together: IKM 700/9.
+    check(Fraction(700, 9), 3, "U9")
+    suspect = survey_responses.record_response(
+        db, campaign=campaign, answers=ikm_answers((1,) * 9), service_id=None,
+        suspect_reasons=["too_fast"],
+    )
+    check(Fraction(700, 9), 3, "U9")  # pending review: not counted
+    coord = principal(db, world, "coord_a1")
+    survey_review.review_response(db, actor=coord, response_id=suspect.id, decision="include")
+    # Column totals + 1 each: 12, 11, 11, 8, 13, 12, 9, 11, 6 = 93 over 4 answers per element;
+    # mean NRR 93/36 = 31/12, IKM 775/12 = 64.58; U9 (6/4) still the weakest.
+    check(Fraction(775, 12), 4, "U9")
+    survey_review.review_response(db, actor=coord, response_id=suspect.id, decision="exclude")
+    check(Fraction(700, 9), 3, "U9")

@@ -3,6 +3,7 @@
 Every expected value below was worked out by hand in the comments, not copied from the code.
 """
 
+import random
 from decimal import Decimal
 from fractions import Fraction as F
 
@@ -434,3 +435,43 @@ def test_round_half_up_and_indonesian_format(value, shown, text):
 def test_display_refuses_floats():
     with pytest.raises(TypeError):
         format_id(87.555)
+
+
+# --------------------------------------------------------------------------- common denominator
+
+
+def test_items_with_different_answer_counts_are_averaged_exactly():
+    """NRRs 7/2, 8/3 and 13/4 (answers 2, 3, 4): over the common denominator 12 they are
+    42/12, 32/12 and 39/12, mean (42 + 32 + 39) / 36 = 113/36; the weakest is 8/3."""
+    result = perception_index(
+        [ElementTally("P1", 7, 2), ElementTally("P2", 8, 3), ElementTally("P3", 13, 4)], 1, 4)
+    assert result.index == F(113, 36)
+    assert [e.nrr for e in result.items] == [F(7, 2), F(8, 3), F(13, 4)]
+    assert result.weakest == ("P2",) and result.priority == "P2"
+
+
+def test_equal_nrrs_from_different_counts_tie_for_weakest():
+    """6/2 = 9/3 = 3: both weakest, in element order; mean (3 + 3 + 4) / 3 = 10/3, IKM 250/3."""
+    result = ikm([ElementTally("U1", 6, 2), ElementTally("U2", 8, 2), ElementTally("U3", 9, 3)])
+    assert result.weakest == ("U1", "U3") and result.priority == "U1"
+    assert result.nrr_mean == F(10, 3) and result.ikm == F(250, 3)
+
+
+def test_the_mean_equals_adding_the_nrrs_one_by_one():
+    """The common-denominator sum is the same reduced Fraction as a plain Fraction sum,
+    whatever the counts (seeded random tallies on 1-4 and 1-6)."""
+    rng = random.Random(15)
+    for _ in range(300):
+        scale = rng.choice((4, 6))
+        tallies = []
+        for n in range(rng.randint(1, 12)):
+            count = rng.randint(1, 500)
+            tallies.append(ElementTally(f"X{n}", rng.randint(count, scale * count), count))
+        mean = sum((F(t.total, t.count) for t in tallies), F(0)) / len(tallies)
+        lowest = min(F(t.total, t.count) for t in tallies)
+        weakest = tuple(t.code for t in tallies if F(t.total, t.count) == lowest)
+        result = perception_index(tallies, 1, scale)
+        assert (result.index, result.weakest) == (mean, weakest)
+        if scale == 4:
+            four = ikm(tallies)
+            assert (four.nrr_mean, four.ikm, four.weakest) == (mean, mean * 25, weakest)

@@ -209,3 +209,58 @@ def test_headline_and_year_indices_follow_every_submit_and_review(db, world, mak
     check(Fraction(775, 12), 4, "U9")
     survey_review.review_response(db, actor=coord, response_id=suspect.id, decision="exclude")
     check(Fraction(700, 9), 3, "U9")
+
+
+def test_results_from_the_running_counts_equal_those_from_the_answers(db, world, make_campaign):
+    """A campaign's results read from the running counts (item totals, respondent counts)
+    equal the same results grouped from the stored answers and responses themselves (the
+    source-filter path, every response carrying the one source): over all services, per
+    service, by profile, after submits and reviews."""
+    unit_id = world.unit("UNIT-A1")
+    campaign = make_campaign(instruments=("ikm-2017", "spkp"))
+    survey_catalogue.create_source(db, actor=None, campaign_id=campaign.id, tag="loket",
+                                   label="Loket")
+    a = survey_catalogue.create_service(db, actor=None, unit_id=unit_id, code="sp2d",
+                                        name="Pencairan dana")
+    b = survey_catalogue.create_service(db, actor=None, unit_id=unit_id, code="konsul",
+                                        name="Konsultasi")
+
+    def submit(values, service, gender, spkp, suspect=False):
+        answers = ikm_answers(values) | {("spkp", c): spkp for c in P}
+        return survey_responses.record_response(
+            db, campaign=campaign, answers=answers, service_id=service, source="loket",
+            profile={"gender": gender}, suspect_reasons=["too_fast"] if suspect else [])
+
+    submit(R1, a.id, "L", 4)
+    submit(R2, a.id, "P", 3)
+    submit(R3, None, "P", 2)
+    included = submit((1,) * 9, b.id, "L", 1, suspect=True)
+    excluded = submit((4,) * 9, b.id, "P", 4, suspect=True)
+    submit((2,) * 9, b.id, "L", 2, suspect=True)  # left pending
+    coord = principal(db, world, "coord_a1")
+    survey_review.review_response(db, actor=coord, response_id=included.id, decision="include")
+    survey_review.review_response(db, actor=coord, response_id=excluded.id, decision="exclude")
+
+    def seen(res):
+        return ([(r.code, r.value, r.elements, r.priority) for r in res.instruments],
+                res.respondents, res.stored, res.suspect_pending, res.excluded,
+                [(s.service_id, s.name, s.respondents, [r.value for r in s.results])
+                 for s in res.services],
+                [(p.code, p.groups, p.unanswered) for p in res.profile])
+
+    counted = survey_results.campaign_results(db, campaign=campaign)
+    assert seen(counted) == seen(survey_results.campaign_results(
+        db, campaign=campaign, source="loket"))
+    # By hand: R1, R2, R3 and the included all-1s count (4 respondents); 6 stored, one pending,
+    # two not counted. SPKP items: (4 + 3 + 2 + 1) / 4 = 5/2 each.
+    assert (counted.respondents, counted.stored, counted.suspect_pending, counted.excluded) == (
+        4, 6, 1, 2)
+    assert counted.result("spkp").value == Fraction(5, 2)
+    assert [(s.name, s.respondents) for s in counted.services] == [
+        ("Konsultasi", 1), ("Pencairan dana", 2), ("Tanpa jenis layanan", 1)]
+    gender = next(p for p in counted.profile if p.code == "gender")
+    assert [(s.code, s.count) for _label, s in gender.groups] == [("L", 2), ("P", 2)]
+    for service in (a.id, b.id):
+        assert seen(survey_results.campaign_results(db, campaign=campaign, service_id=service)) \
+            == seen(survey_results.campaign_results(db, campaign=campaign, service_id=service,
+                                                    source="loket"))

@@ -2,9 +2,13 @@
 
 Every index is computed from per-item (SUM, COUNT) tallies of *reportable* answers (not
 suspect, or suspect and included on review); no Python loop runs over responses. The
-aggregate query reads the running counts in ``survey_tally`` (app.services.surveys.tallies:
-a few dozen rows per campaign and service, however many responses); only a source filter,
-which the counts do not keep, groups ``survey_answer`` joined to its responses.
+queries read the running counts (app.services.surveys.tallies, kept in the transaction of
+every submit and review: the same at a hundred responses as at a million): a campaign's
+results, the dashboard headline and the LKE's year indices read ``survey_item_total`` (one
+row per item and service, and per item over every service) and ``survey_respondent_tally``
+in prebuilt statements; a service filter over several campaigns groups ``survey_tally``;
+only a source filter, which the counts do not keep, groups ``survey_answer`` joined to its
+responses.
 
 Read-only: nothing here writes.
 """

@@ -44,6 +44,34 @@ class WorksheetText:
     cap: Mapping[str, str | None]
     #: area ref -> (max, low, high) of its <meter>: weight, 60% and 75% of it (machine form)
     meter: Mapping[str, tuple[str, str, str]]
+    #: the language of the numbers printed
+    lang: str = "id"
+
+    def _fmt(self, value) -> str:
+        return format_number(value, 2, lang=self.lang)
+
+    def nscore(self, node, oob: bool = False) -> Markup:
+        """A node's score, weight and percentage (what the ``nscore`` macro of
+        ``pages/lke/_macros.html`` prints, built here: ~40 a worksheet page)."""
+        ref = escape(node.ref)
+        return Markup(
+            f'<span class="nscore" id="score-{ref}"{_OOB if oob else ""}><strong>'
+            f'{self._fmt(node.score)}</strong><span class="muted"> / {self.weight[node.ref]}'
+            f'</span> <small class="muted">({self._fmt(node.percentage)}%)</small></span>')
+
+    def navitem(self, area, node, oob: bool = False) -> Markup:
+        """An area in the worksheet's navigation with its meter (the ``navitem`` macro)."""
+        ref = escape(area.ref)
+        top, low, high = self.meter[area.ref]
+        return Markup(
+            f'<li id="nav-{ref}"{_OOB if oob else ""}><a href="#a-{ref}"><span class="nav-name">'
+            f'{ref} · {self.text[area.ref]}</span>\n'
+            f'  <meter min="0" max="{top}" low="{low}" high="{high}" optimum="{top}" '
+            f'value="{dec(node.score)}">{self._fmt(node.percentage)}%</meter>\n'
+            f'  <span class="nav-score">{self._fmt(node.score)}</span></a></li>')
+
+
+_OOB = ' hx-swap-oob="true"'
 
 
 def _shown(text: str) -> Markup:
@@ -89,7 +117,7 @@ def _build(framework: Framework, lang: str) -> WorksheetText:
                             index_range[q.ref] = (fmt(formula.minimum), fmt(formula.maximum))
                         cap[q.ref] = (fmt(formula.cap * 100, 0)
                                       if formula is not None and formula.cap else None)
-    return WorksheetText(text, weight, options, inputs, index_range, cap, meter)
+    return WorksheetText(text, weight, options, inputs, index_range, cap, meter, lang)
 
 
 def of(framework: Framework, lang: str | None = None) -> WorksheetText:

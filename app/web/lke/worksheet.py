@@ -50,29 +50,30 @@ def _can_edit(principal: Principal, assessment: Assessment) -> bool:
     return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
 
 
-def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
-    """Evidence per question and the reviewer's open flags, shown beside each question."""
-    per_question = evidence_links.question_evidence(session, assessment=assessment)
-    return {
-        "evidence_by_ref": per_question,
-        "evidence_coverage": evidence_links.coverage_of(per_question),
-        "review_flags": review_records.open_flags(session, assessment=assessment),
-    }
-
-
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
     fw = svc.framework_of(session, assessment)
     open_area = _open_area(fw, extra.pop("area", None))
-    # Answer rows (penjelasan, revision...) only for the questions rendered: those of the
-    # open area (a save renders one question of it); the scores above them from the
-    # assessment's summary.
+    refs = [q.ref for q in fw.area(open_area).questions]
+    # Answer rows (penjelasan, revision...) and evidence only for the questions rendered:
+    # those of the open area (a save renders one question of it); the scores above them
+    # and the progress from the assessment's summary.
     shown = lke_summary.for_area(session, assessment=assessment, framework=fw,
                                  area_ref=open_area)
-    # Evidence per question and reviewer flags; the Hasil-from-surveys plan and the names
-    # of the shown answers' source campaigns (integration).
-    extra = {**_evidence_and_flags(session, assessment),
+    if shown.row is not None:
+        per_question = evidence_links.question_evidence(session, assessment=assessment,
+                                                        framework=fw, refs=refs)
+        progress = overview.progress_of(shown.row)
+    else:  # scored in full: the coverage counted over every question
+        per_question = evidence_links.question_evidence(session, assessment=assessment,
+                                                        framework=fw)
+        progress = overview.Progress(answered=shown.answered, total=shown.questions,
+                                     evidence=evidence_links.coverage_of(per_question))
+    # Reviewer flags; the Hasil-from-surveys plan and the names of the shown answers'
+    # source campaigns (integration).
+    extra = {"evidence_by_ref": per_question,
+             "review_flags": review_records.open_flags(session, assessment=assessment),
              **integration_pages.worksheet_context(session, principal, assessment,
                                                    shown.rows),
              **extra}
@@ -85,8 +86,7 @@ def _worksheet_context(
         "nodes": shown.nodes,
         "verdict": shown.verdict,
         "rows": shown.rows,
-        "progress": overview.Progress(answered=shown.answered, total=shown.questions,
-                                      evidence=extra["evidence_coverage"]),
+        "progress": progress,
         "can_edit": _can_edit(principal, assessment),
         # What is due next in the evaluation calendar (app.services.season).
         "season": season_calendar.season_of(session, unit=_unit(session, assessment),

@@ -289,3 +289,48 @@ def test_a_save_moves_the_summary_by_the_area_and_shows_what_a_full_scoring_show
         assert saved.scored.verdict == ev.verdict
         _assert_current(db, a.id)
     assert kinds == {"options", "index", "inputs"}
+
+
+def test_a_page_reads_the_scores_from_the_summary_as_a_full_scoring_gives_them(db, world):
+    """The worksheet and its area fragment read the summarised scores from the row and score
+    only the open area: after random changes, every node shown, the verdict and the progress
+    equal a full scoring of the stored answers; without a row they are scored in full."""
+    from app.domain.lke import NodeScore
+    from app.services.lke import scores
+
+    rng = random.Random(5122026)
+    coordinator = principal(db, world, "coord_a1")
+    a = new_assessment(db, world, year=2025)
+    framework = assessments.framework_of(db, a)
+    questions = [q for q in framework.questions() if q.options]
+    areas = [area.ref for area in framework.areas()]
+    for n in range(12):
+        picked = rng.sample(questions, 6)
+        answers.answer_many(db, actor=coordinator, assessment_id=a.id, changes=[
+            answers.AnswerChange(q.ref, option=rng.choice(q.option_codes)) for q in picked])
+        db.expire_all()
+        stored = assessments.get(db, actor=None, assessment_id=a.id)
+        ev = scores.evaluate(db, assessment=stored)
+        for area_ref in (areas if n % 4 == 3 else rng.sample(areas, 2)):
+            shown = lke_summary.for_area(db, assessment=stored, framework=framework,
+                                         area_ref=area_ref)
+            assert shown.row is not None  # read from the summary, not scored in full
+            area = framework.area(area_ref)
+            own = [area.ref, *(s.ref for s in area.sub_indicators),
+                   *(q.ref for q in area.questions)]
+            assert {r: shown.nodes[r] for r in own} == {r: ev.report.nodes[r] for r in own}
+            assert {r: node.score for r, node in shown.nodes.items()} == {
+                r: ev.report.nodes[r].score for r in shown.nodes}
+            assert {r for r, node in shown.nodes.items() if not isinstance(node, NodeScore)
+                    } >= {"TOTAL", "P", "H", *(p.ref for p in framework.parts())} - {area_ref}
+            assert shown.verdict == ev.verdict
+            assert (shown.answered, shown.questions) == (ev.report.total.answered,
+                                                         ev.report.total.questions)
+            assert set(shown.rows) == {r for r in own if r in ev.rows}
+    assert ev.report.total.answered > 30  # the random answers reached many areas
+
+    db.delete(db.get(AssessmentSummary, a.id))
+    db.commit()
+    shown = lke_summary.for_area(db, assessment=stored, framework=framework, area_ref=areas[0])
+    assert shown.row is None
+    assert dict(shown.nodes) == dict(ev.report.nodes) and shown.verdict == ev.verdict

@@ -58,3 +58,30 @@ def test_kept_per_framework_object_and_language():
     assert display.of(fw, "en") is not display.of(fw, "id")
     # another parsed version (another object) gets its own
     assert display.of(load_framework(_raw()), "id") is not display.of(fw, "id")
+
+
+def test_scores_and_option_buttons_as_the_worksheet_prints_them():
+    from fractions import Fraction
+
+    from app.services.lke.summary import NodeSummary
+
+    fw = load_framework(_raw())
+    ind, en = display.of(fw, "id"), display.of(fw, "en")
+    # PPA weighs 4: a score of 3 1/8 is 78,125% -> "3,13" of "4,00", "78,13%".
+    ppa = NodeSummary("PPA", "Manajemen Perubahan", Fraction(4), Fraction(25, 8))
+    assert ind.nscore(ppa) == (
+        '<span class="nscore" id="score-PPA"><strong>3,13</strong><span class="muted"> / 4,00'
+        '</span> <small class="muted">(78,13%)</small></span>')
+    assert 'id="score-PPA" hx-swap-oob="true"><strong>3.13</strong>' in en.nscore(ppa, oob=True)
+    nav = ind.navitem(fw.area("PPA"), ppa)
+    assert nav.startswith('<li id="nav-PPA"><a href="#a-PPA"><span class="nav-name">PPA · ')
+    assert ('<meter min="0" max="4.0000" low="2.4000" high="3.0000" optimum="4.0000" '
+            'value="3.1250">78,13%</meter>\n  <span class="nav-score">3,13</span></a></li>'
+            ) in nav
+    # PPA1A: "Ya" (1) with its label, then "Tidak" (0) whose label is its code.
+    (ya, ya_before, ya_after), (tidak, _, tidak_after) = ind.option_html["PPA1A"]
+    assert (ya, tidak) == ("Ya", "Tidak")
+    assert ya_before.endswith('<input type="radio" id="q-PPA1A-Ya" name="option" value="Ya"')
+    assert ('<span class="opt-label">Ya, jika Tim telah dibentuk di dalam unit kerja.</span>'
+            '<span class="opt-value muted">1,00</span>') in ya_after
+    assert '<span class="opt-label"></span><span class="opt-value muted">0,00</span>' in tidak_after

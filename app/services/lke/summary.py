@@ -33,7 +33,15 @@ from sqlalchemy import bindparam, delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.domain.lke import AreaScore, Framework, Verdict, evaluate_scores, rescored, verdict_refs
+from app.domain.lke import (
+    AreaScore,
+    Framework,
+    Verdict,
+    evaluate_scores,
+    rescored,
+    score_area,
+    verdict_refs,
+)
 from app.domain.lke.framework import TOTAL_REF
 from app.domain.lke.review import exact_text, parse_exact, waiting_level
 from app.models.lke.assessments import Assessment
@@ -43,7 +51,8 @@ from app.models.lke.summary import AssessmentSummary
 from app.services.lke import scores
 
 __all__ = [
-    "SUMMARY_LEVELS", "NodeSummary", "Scored", "VerdictSummary", "answers_changed", "areas_of",
+    "SUMMARY_LEVELS", "AreaShown", "NodeSummary", "Scored", "VerdictSummary", "answers_changed",
+    "area_shown", "areas_of", "for_area",
     "compute", "evidence_changed", "fill_missing", "for_assessments", "locked", "of",
     "rebuild", "refresh",
     "refresh_unit", "remove", "scores_changed", "status_changed", "total_of", "verdict_of",
@@ -281,6 +290,63 @@ def answers_changed(
         "invalid": invalid,
     })
     return Scored({**_summarised_nodes(framework, updated), **changed_nodes}, verdict, row)
+
+
+def area_shown(session: Session, *, assessment: Assessment, framework: Framework,
+               area_ref: str, rows: Mapping[str, Any]) -> Scored | None:
+    """The scores a page shows with the questions of one area, read from the summary
+    instead of scoring every answer: the summarised nodes as the row keeps them (current at
+    every commit), the area's own nodes (sub-indicators, questions) scored from ``rows``, its
+    stored answer rows by ref, and the verdict from those exact scores; a full scoring gives
+    the same (the tests compare). None when the row cannot serve: missing, of another
+    framework or target, or the verdict reads a node it does not keep."""
+    from app.services.lke.answers import answer_inputs
+
+    row = session.get(AssessmentSummary, assessment.id)
+    stored = _stored_scores(row, assessment) if row is not None else None
+    if stored is None:
+        return None
+    area = score_area(framework, area_ref, answer_inputs(rows))
+    if not verdict_refs(framework) <= (stored.keys() | area.nodes.keys()):
+        return None
+    verdict = evaluate_scores(framework, {**stored, **{r: n.score for r, n in
+                                                        area.nodes.items()}},
+                              assessment.target, holds_wbk=row.holds_wbk)
+    return Scored({**_summarised_nodes(framework, stored), **area.nodes}, verdict, row)
+
+
+@dataclass(frozen=True)
+class AreaShown:
+    """What a page showing the questions of one area needs of the scores: ``nodes`` (the
+    summarised nodes and every node of the area), the ``verdict``, the area's answer
+    ``rows`` by ref, how many questions are ``answered`` of all ``questions``, and the
+    summary ``row`` it was read from (None when it was scored in full)."""
+
+    nodes: Mapping[str, Any]
+    verdict: Verdict
+    rows: Mapping[str, Any]
+    answered: int
+    questions: int
+    row: AssessmentSummary | None
+
+
+def for_area(session: Session, *, assessment: Assessment, framework: Framework,
+             area_ref: str) -> AreaShown:
+    """The scores of a page showing the questions of ``area_ref`` (``area_shown``; a full
+    scoring of the stored answers when the summary cannot serve)."""
+    from app.services.lke.answers import answers_of
+
+    rows = answers_of(session, assessment_id=assessment.id,
+                      refs=[q.ref for q in framework.area(area_ref).questions])
+    scored = area_shown(session, assessment=assessment, framework=framework,
+                        area_ref=area_ref, rows=rows)
+    if scored is not None:
+        return AreaShown(scored.nodes, scored.verdict, rows, scored.row.answered,
+                         scored.row.questions, scored.row)
+    ev = scores.evaluate(session, assessment=assessment, rows_for=lambda fw: rows)
+    total = ev.report.total
+    return AreaShown(ev.report.nodes, ev.verdict, ev.rows, total.answered, total.questions,
+                     None)
 
 
 def _stored_scores(row: AssessmentSummary, assessment: Assessment) -> dict[str, Fraction] | None:

@@ -15,7 +15,7 @@ here; everything that depends on the answers (scores, values, rows) is formatted
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from markupsafe import Markup, escape
@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from app.domain.lke import Framework
 from app.domain.text import clean_text
 from app.i18n import current_language, format_number
-from app.services.documents.templating import dec
+from app.services.documents.templating import dec, shown
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,60 @@ class WorksheetText:
     cap: Mapping[str, str | None]
     #: area ref -> (max, low, high) of its <meter>: weight, 60% and 75% of it (machine form)
     meter: Mapping[str, tuple[str, str, str]]
+    #: question ref -> (code, before, after) of each option's radio button as the worksheet
+    #: prints it: the page puts `` checked`` between the two for the chosen option
+    option_html: Mapping[str, tuple[tuple[str, Markup, Markup], ...]] = field(
+        default_factory=dict)
+    #: the language of the numbers printed
+    lang: str = "id"
+
+    def _fmt(self, value) -> str:
+        return format_number(value, 2, lang=self.lang)
+
+    def nscore(self, node, oob: bool = False) -> Markup:
+        """A node's score, weight and percentage (what the ``nscore`` macro of
+        ``pages/lke/_macros.html`` prints, built here: ~40 a worksheet page)."""
+        ref = escape(node.ref)
+        return Markup(
+            f'<span class="nscore" id="score-{ref}"{_OOB if oob else ""}><strong>'
+            f'{self._fmt(node.score)}</strong><span class="muted"> / {self.weight[node.ref]}'
+            f'</span> <small class="muted">({self._fmt(node.percentage)}%)</small></span>')
+
+    def navitem(self, area, node, oob: bool = False) -> Markup:
+        """An area in the worksheet's navigation with its meter (the ``navitem`` macro)."""
+        ref = escape(area.ref)
+        top, low, high = self.meter[area.ref]
+        return Markup(
+            f'<li id="nav-{ref}"{_OOB if oob else ""}><a href="#a-{ref}"><span class="nav-name">'
+            f'{ref} · {self.text[area.ref]}</span>\n'
+            f'  <meter min="0" max="{top}" low="{low}" high="{high}" optimum="{top}" '
+            f'value="{dec(node.score)}">{self._fmt(node.percentage)}%</meter>\n'
+            f'  <span class="nav-score">{self._fmt(node.score)}</span></a></li>')
+
+
+_OOB = ' hx-swap-oob="true"'
 
 
 def _shown(text: str) -> Markup:
     """What ``{{ text }}`` prints: cleaned (app.domain.text), escaped."""
     return escape(clean_text(text))
+
+
+def _printed(value: str) -> Markup:
+    """What ``{{ value }}`` prints of a plain text (app.web.templating's ``finalize``)."""
+    return escape(shown(value))
+
+
+def _option_html(ref: str, code: str, label: Markup, value: str) -> tuple[str, Markup, Markup]:
+    """One option of the worksheet's question form, cut where `` checked`` goes."""
+    r, c = _printed(ref), _printed(code)
+    before = Markup(f'\n                <label class="ws-option" for="q-{r}-{c}">\n'
+                    f'                  <input type="radio" id="q-{r}-{c}" name="option" '
+                    f'value="{c}"')
+    after = Markup(f'>\n                  <span class="opt-code">{c}</span><span '
+                   f'class="opt-label">{label}</span><span class="opt-value muted">{value}'
+                   f'</span>\n                </label>')
+    return code, before, after
 
 
 def _build(framework: Framework, lang: str) -> WorksheetText:
@@ -62,6 +111,7 @@ def _build(framework: Framework, lang: str) -> WorksheetText:
     index_range: dict[str, tuple[str, str]] = {}
     cap: dict[str, str | None] = {}
     meter: dict[str, tuple[str, str, str]] = {}
+    option_html: dict[str, tuple[tuple[str, Markup, Markup], ...]] = {}
     for component in framework.components:
         text[component.ref] = _shown(component.name)
         for part in component.parts:
@@ -83,13 +133,17 @@ def _build(framework: Framework, lang: str) -> WorksheetText:
                                      fmt(o.value))
                             for o in q.options
                         }
+                        option_html[q.ref] = tuple(
+                            _option_html(q.ref, code, label, value)
+                            for code, (label, value) in options[q.ref].items())
                         inputs[q.ref] = {i.key: _shown(i.label) for i in q.inputs}
                         formula = q.formula
                         if q.is_index:
                             index_range[q.ref] = (fmt(formula.minimum), fmt(formula.maximum))
                         cap[q.ref] = (fmt(formula.cap * 100, 0)
                                       if formula is not None and formula.cap else None)
-    return WorksheetText(text, weight, options, inputs, index_range, cap, meter)
+    return WorksheetText(text, weight, options, inputs, index_range, cap, meter, option_html,
+                         lang)
 
 
 def of(framework: Framework, lang: str | None = None) -> WorksheetText:

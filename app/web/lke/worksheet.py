@@ -50,45 +50,43 @@ def _can_edit(principal: Principal, assessment: Assessment) -> bool:
     return principal.can("indicators.write", assessment.unit_id) and svc.is_editable(assessment)
 
 
-def _evidence_and_flags(session: Session, assessment: Assessment) -> dict:
-    """Evidence per question and the reviewer's open flags, shown beside each question."""
-    per_question = evidence_links.question_evidence(session, assessment=assessment)
-    return {
-        "evidence_by_ref": per_question,
-        "evidence_coverage": evidence_links.coverage_of(per_question),
-        "review_flags": review_records.open_flags(session, assessment=assessment),
-    }
-
-
 def _worksheet_context(
     session: Session, principal: Principal, assessment: Assessment, **extra
 ) -> dict:
-    asked = extra.pop("area", None)
-
-    def shown(fw: Framework) -> list[str]:
-        return [q.ref for q in fw.area(_open_area(fw, asked)).questions]
-
-    # Answer rows (penjelasan, revision...) only for the questions rendered: those of the
-    # open area (a save renders one question of it); the rest count as values only.
-    ev = scores.evaluate(session, assessment=assessment, rows_for=shown)
-    fw = ev.framework
-    # Evidence per question and reviewer flags; the Hasil-from-surveys plan and the names
-    # of the shown answers' source campaigns (integration).
-    extra = {**_evidence_and_flags(session, assessment),
-             **integration_pages.worksheet_context(session, principal, assessment, ev.rows),
+    fw = svc.framework_of(session, assessment)
+    open_area = _open_area(fw, extra.pop("area", None))
+    refs = [q.ref for q in fw.area(open_area).questions]
+    # Answer rows (penjelasan, revision...) and evidence only for the questions rendered:
+    # those of the open area (a save renders one question of it); the scores above them
+    # and the progress from the assessment's summary.
+    shown = lke_summary.for_area(session, assessment=assessment, framework=fw,
+                                 area_ref=open_area)
+    if shown.row is not None:
+        per_question = evidence_links.question_evidence(session, assessment=assessment,
+                                                        framework=fw, refs=refs)
+        progress = overview.progress_of(shown.row)
+    else:  # scored in full: the coverage counted over every question
+        per_question = evidence_links.question_evidence(session, assessment=assessment,
+                                                        framework=fw)
+        progress = overview.Progress(answered=shown.answered, total=shown.questions,
+                                     evidence=evidence_links.coverage_of(per_question))
+    # Reviewer flags; the Hasil-from-surveys plan and the names of the shown answers'
+    # source campaigns (integration).
+    extra = {"evidence_by_ref": per_question,
+             "review_flags": review_records.open_flags(session, assessment=assessment),
+             **integration_pages.worksheet_context(session, principal, assessment,
+                                                   shown.rows),
              **extra}
     return {
-        "open_area": _open_area(fw, asked),
+        "open_area": open_area,
         "unit": _unit(session, assessment),
         "assessment": assessment,
         "fw": fw,
         "fd": display.of(fw),  # its printed text, prepared once per version and language
-        "ev": ev,
-        "nodes": ev.report.nodes,
-        "verdict": ev.verdict,
-        "rows": ev.rows,
-        "progress": overview.progress(session, assessment=assessment, report=ev.report,
-                                      evidence=extra.get("evidence_coverage")),
+        "nodes": shown.nodes,
+        "verdict": shown.verdict,
+        "rows": shown.rows,
+        "progress": progress,
         "can_edit": _can_edit(principal, assessment),
         # What is due next in the evaluation calendar (app.services.season).
         "season": season_calendar.season_of(session, unit=_unit(session, assessment),
@@ -106,16 +104,14 @@ def _area_context(
     """What the questions of one area need and nothing of the page around them (the htmx
     fragment of an area): answer rows, evidence and source names of that area's questions,
     the scores (the summary block reads the progress from the assessment's summary)."""
-    def area_refs(fw: Framework) -> list[str]:
-        return [q.ref for q in fw.area(area_ref).questions]
-
-    ev = scores.evaluate(session, assessment=assessment, rows_for=area_refs)
-    fw = ev.framework
+    fw = svc.framework_of(session, assessment)
+    shown = lke_summary.for_area(session, assessment=assessment, framework=fw,
+                                 area_ref=area_ref)
     return _questions_context(
-        session, principal, assessment, fw, area_ref, area_refs(fw), nodes=ev.report.nodes,
-        verdict=ev.verdict, rows=ev.rows, summary_row=lke_summary.of(session,
-                                                                     assessment=assessment),
-        **extra)
+        session, principal, assessment, fw, area_ref,
+        [q.ref for q in fw.area(area_ref).questions], nodes=shown.nodes,
+        verdict=shown.verdict, rows=shown.rows,
+        summary_row=shown.row or lke_summary.of(session, assessment=assessment), **extra)
 
 
 def _questions_context(

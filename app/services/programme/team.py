@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
@@ -219,24 +220,31 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
     ``year`` limits pacts and activities to that calendar year (None = all time).
     """
     check_unit(actor, READ, unit_id)
-    members = all_members(session, unit_id=unit_id, active_only=True)
-    pacts = select(IntegrityPact.member_id).where(
-        IntegrityPact.unit_id == unit_id, col(IntegrityPact.deleted_at).is_(None))
-    present = select(ActivityAttendance.member_id).join(
-        TeamActivity, TeamActivity.id == ActivityAttendance.activity_id
-    ).where(ActivityAttendance.unit_id == unit_id,
-            col(ActivityAttendance.deleted_at).is_(None),
-            col(TeamActivity.deleted_at).is_(None))
+    # One statement: each live active member with whether it signed a live pact and took
+    # part in a live activity (the year's, when given); members of other units never match.
+    pacts = [IntegrityPact.member_id == TeamMember.id, IntegrityPact.unit_id == unit_id,
+             col(IntegrityPact.deleted_at).is_(None)]
+    present = [ActivityAttendance.member_id == TeamMember.id,
+               ActivityAttendance.unit_id == unit_id,
+               col(ActivityAttendance.deleted_at).is_(None),
+               TeamActivity.id == ActivityAttendance.activity_id,
+               col(TeamActivity.deleted_at).is_(None)]
     if year:
         first, last = year_bounds(year)
-        pacts = pacts.where(IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last)
-        present = present.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
-    signed = list(session.exec(pacts).all())
-    attended = list(session.exec(present).all())
-    active_ids = {m.id for m in members}
+        pacts += [IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last]
+        present += [TeamActivity.held_on >= first, TeamActivity.held_on <= last]
+    rows = session.exec(
+        select(TeamMember.id, TeamMember.name, TeamMember.level, TeamMember.roles,
+               TeamMember.area,
+               exists().where(*pacts).correlate(TeamMember).label("signed"),
+               exists().where(*present).correlate(TeamMember).label("took_part"))
+        .where(TeamMember.unit_id == unit_id, col(TeamMember.deleted_at).is_(None),
+               col(TeamMember.active).is_(True))
+    ).all()
     return dom.commitment_summary(
-        [_member_domain(m.id, current_values(m, MemberIn)) for m in members],
-        [i for i in signed if i in active_ids], [i for i in attended if i in active_ids],
+        [_member_domain(r.id, {"name": r.name, "level": r.level, "roles": r.roles,
+                               "area": r.area}) for r in rows],
+        [r.id for r in rows if r.signed], [r.id for r in rows if r.took_part],
     )
 
 

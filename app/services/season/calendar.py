@@ -198,22 +198,32 @@ def _levels(session: Session, unit: Unit) -> tuple[str, ...]:
 
 
 def season_of(session: Session, *, unit: Unit, now: datetime | None = None,
-              year: int | None = None) -> UnitSeason:
-    """A unit's season (no authorisation here: the caller has read the unit)."""
+              year: int | None = None,
+              assessments: Sequence[Assessment] | None = None) -> UnitSeason:
+    """A unit's season (no authorisation here: the caller has read the unit).
+
+    ``assessments``: the unit's live assessments when the caller has read them already (the
+    dashboard), so that the year's status needs no query (one live assessment a year)."""
     today = local_today(unit.timezone, now)
     year = year or today.year
     row = effective(session, unit=unit, year=year)
-    status = _status(session, unit.id, year)
+    if assessments is None:
+        status = _status(session, unit.id, year)
+    else:
+        status = next((a.status for a in assessments
+                       if a.unit_id == unit.id and a.year == year and a.deleted_at is None),
+                      None)
     states = cal.step_states(dates_of(row) if row else None, status, today,
                              levels=_levels(session, unit))
     return UnitSeason(unit, year, today, row, status, states, cal.next_due(states))
 
 
 def unit_season(session: Session, *, actor: Principal | None, unit_id: int,
-                now: datetime | None = None, year: int | None = None) -> UnitSeason:
-    """The season of a unit the actor may read."""
+                now: datetime | None = None, year: int | None = None,
+                assessments: Sequence[Assessment] | None = None) -> UnitSeason:
+    """The season of a unit the actor may read (``assessments`` as in ``season_of``)."""
     unit = units.get(session, unit_id=unit_id, actor=actor)
-    return season_of(session, unit=unit, now=now, year=year)
+    return season_of(session, unit=unit, now=now, year=year, assessments=assessments)
 
 
 def seasons_of(session: Session, *, unit_ids: Sequence[int], now: datetime | None = None,

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.domain.season import calendar as cal
@@ -135,13 +134,9 @@ def chain_ids(session: Session, unit: Unit) -> list[int]:
 
 def effective(session: Session, *, unit: Unit, year: int) -> EvaluationCalendar | None:
     """The calendar that applies to a unit in a year: the nearest scope's."""
-    chain = chain_ids(session, unit)
-    rows = session.exec(select(EvaluationCalendar).where(  # only the scopes above the unit
-        EvaluationCalendar.year == year,
-        or_(col(EvaluationCalendar.unit_id).is_(None), col(EvaluationCalendar.unit_id).in_(chain)),
-    )).all()
+    rows = session.exec(select(EvaluationCalendar).where(EvaluationCalendar.year == year)).all()
     by_scope = {r.unit_id: r for r in rows}
-    chosen = cal.nearest_scope(chain, by_scope)
+    chosen = cal.nearest_scope(chain_ids(session, unit), by_scope)
     return None if chosen is False else by_scope[chosen]
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, SQLModel, col, func, select
 
 from app.domain.programme import Problem
@@ -99,6 +100,15 @@ def load(
 def live(model: type[T], unit_id: int):
     """SELECT of the unit's live rows of a model."""
     return select(model).where(model.unit_id == unit_id, col(model.deleted_at).is_(None))
+
+
+def live_of_unit(*columns: Any):
+    """``live`` of the model of ``columns`` (one model, or some of its columns) with the unit
+    as the bound parameter ``unit_id``: a module builds such a statement once (building one
+    costs about as much as running it here) and runs it with params={"unit_id": ...}."""
+    model = columns[0] if isinstance(columns[0], type) else columns[0].class_
+    return select(*columns).where(model.unit_id == bindparam("unit_id"),
+                                  col(model.deleted_at).is_(None))
 
 
 def paginate(session: Session, query, *, order_by: Sequence[Any], limit: int, offset: int) -> Page:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.domain.programme import (
     CommitmentSummary,
@@ -27,7 +27,7 @@ from app.models.programme import ActionItem, Innovation, Partnership, TeamDecree
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services.programme import action_plan, partnerships, pillars, team
-from app.services.programme._common import READ, check_unit
+from app.services.programme._common import READ, check_unit, live_of_unit
 from app.services.programme.pillars import PillarProgress
 
 # An agreement that ended this many days ago or less is still worth showing next to the
@@ -129,15 +129,15 @@ def attention_agreements(
 
 
 # What the cards use of each innovation and partnership: read as columns, not whole rows
-# (their long texts are not shown here).
-_INNOVATION_COLUMNS = (Innovation.id, Innovation.phase, Innovation.stage, Innovation.parent_id,
-                       Innovation.launched_on, Innovation.pillar_id)
-_PARTNERSHIP_COLUMNS = (Partnership.id, Partnership.partner, Partnership.agreement_number,
-                        Partnership.signed_on, Partnership.expires_on, Partnership.pillar_id)
-
-
-def _live(model, unit_id: int) -> tuple:
-    return model.unit_id == unit_id, col(model.deleted_at).is_(None)
+# (their long texts are not shown here), by statements built once.
+_INNOVATIONS = live_of_unit(
+    Innovation.id, Innovation.phase, Innovation.stage, Innovation.parent_id,
+    Innovation.launched_on, Innovation.pillar_id,
+).order_by(Innovation.started_on, Innovation.id)
+_PARTNERSHIPS = live_of_unit(
+    Partnership.id, Partnership.partner, Partnership.agreement_number, Partnership.signed_on,
+    Partnership.expires_on, Partnership.pillar_id,
+).order_by(Partnership.partner)
 
 
 def unit_overview(session: Session, *, unit: Unit, today: date | None = None,
@@ -155,13 +155,9 @@ def unit_overview(session: Session, *, unit: Unit, today: date | None = None,
     plan_items = [(i, action_plan.to_domain(i)) for i in items]
     overdue = sorted((i for i, d in plan_items if is_overdue(d, today)),
                      key=lambda i: (i.due_on, i.id))
-    all_partnerships = session.exec(
-        select(*_PARTNERSHIP_COLUMNS).where(*_live(Partnership, unit.id))
-        .order_by(Partnership.partner)).all()
+    all_partnerships = session.exec(_PARTNERSHIPS, params={"unit_id": unit.id}).all()
     counts, expiring = attention_agreements(all_partnerships, today)
-    all_innovations = session.exec(
-        select(*_INNOVATION_COLUMNS).where(*_live(Innovation, unit.id))
-        .order_by(Innovation.started_on, Innovation.id)).all()
+    all_innovations = session.exec(_INNOVATIONS, params={"unit_id": unit.id}).all()
     activities = pillars.activities_per_pillar(session, unit_id=unit.id)
     pillar_rows = tuple(pillars.progress_per_pillar(
         pillars.all_pillars(session, unit_id=unit.id),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
@@ -31,6 +31,7 @@ from app.services.programme._common import (
     filter_id,
     live,
     live_ids,
+    live_of_unit,
     year_bounds,
 )
 from app.services.programme.inputs import (
@@ -55,8 +56,11 @@ __all__ = ["ACTIVITY_KINDS"]
 
 def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
     """The newest live decree of the unit."""
-    return session.exec(live(TeamDecree, unit_id).order_by(
-        col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc())).first()
+    return session.exec(_DECREE, params={"unit_id": unit_id}).first()
+
+
+_DECREE = live_of_unit(TeamDecree).order_by(col(TeamDecree.decree_date).desc(),
+                                            col(TeamDecree.id).desc())
 
 
 DECREES = Kind(TeamDecree, "decree_id", "SK tim", "team_decree", DecreeIn, DecreePatch)
@@ -213,15 +217,11 @@ def attendee_ids_of(session: Session, *, activity_ids: Iterable[int]) -> dict[in
 
 # --- commitment -----------------------------------------------------------------------------
 
-def commitment(session: Session, *, actor: Principal | None, unit_id: int,
-               year: int | None = None) -> dom.CommitmentSummary:
-    """Per level: active members, how many signed a pact, how many took part in an activity.
-
-    ``year`` limits pacts and activities to that calendar year (None = all time).
-    """
-    check_unit(actor, READ, unit_id)
-    # One statement: each live active member with whether it signed a live pact and took
-    # part in a live activity (the year's, when given); members of other units never match.
+def _commitment_statement(of_year: bool):
+    """Each live active member of the unit (bound ``unit_id``) with whether it signed a live
+    pact and took part in a live activity (between bound ``first`` and ``last`` when
+    ``of_year``): one statement; members of other units never match."""
+    unit_id = bindparam("unit_id")
     pacts = [IntegrityPact.member_id == TeamMember.id, IntegrityPact.unit_id == unit_id,
              col(IntegrityPact.deleted_at).is_(None)]
     present = [ActivityAttendance.member_id == TeamMember.id,
@@ -229,18 +229,35 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
                col(ActivityAttendance.deleted_at).is_(None),
                TeamActivity.id == ActivityAttendance.activity_id,
                col(TeamActivity.deleted_at).is_(None)]
-    if year:
-        first, last = year_bounds(year)
+    if of_year:
+        first, last = bindparam("first"), bindparam("last")
         pacts += [IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last]
         present += [TeamActivity.held_on >= first, TeamActivity.held_on <= last]
-    rows = session.exec(
+    return (
         select(TeamMember.id, TeamMember.name, TeamMember.level, TeamMember.roles,
                TeamMember.area,
                exists().where(*pacts).correlate(TeamMember).label("signed"),
                exists().where(*present).correlate(TeamMember).label("took_part"))
         .where(TeamMember.unit_id == unit_id, col(TeamMember.deleted_at).is_(None),
                col(TeamMember.active).is_(True))
-    ).all()
+    )
+
+
+_COMMITMENT = _commitment_statement(of_year=False)
+_COMMITMENT_OF_YEAR = _commitment_statement(of_year=True)
+
+
+def commitment(session: Session, *, actor: Principal | None, unit_id: int,
+               year: int | None = None) -> dom.CommitmentSummary:
+    """Per level: active members, how many signed a pact, how many took part in an activity.
+
+    ``year`` limits pacts and activities to that calendar year (None = all time).
+    """
+    check_unit(actor, READ, unit_id)
+    params: dict[str, Any] = {"unit_id": unit_id}
+    if year:
+        params["first"], params["last"] = year_bounds(year)
+    rows = session.exec(_COMMITMENT_OF_YEAR if year else _COMMITMENT, params=params).all()
     return dom.commitment_summary(
         [_member_domain(r.id, {"name": r.name, "level": r.level, "roles": r.roles,
                                "area": r.area}) for r in rows],

@@ -372,19 +372,23 @@ def of(session: Session, *, assessment: Assessment) -> AssessmentSummary:
                                                                     assessment=assessment))
 
 
+# Built once (building a statement costs about as much as running it here).
+_LATEST_OF_UNIT = (
+    select(Assessment, AssessmentSummary, LkeFramework.sha256)
+    .join(LkeFramework, col(LkeFramework.id) == Assessment.framework_id)
+    .outerjoin(AssessmentSummary, col(AssessmentSummary.assessment_id) == Assessment.id)
+    .where(Assessment.unit_id == bindparam("unit_id"), col(Assessment.deleted_at).is_(None))
+    .order_by(col(Assessment.year).desc())
+)
+
+
 def latest_of_unit(session: Session, *, actor: Principal | None, unit_id: int
                    ) -> tuple[list[Assessment], AssessmentSummary | None, Framework | None]:
     """The unit's live assessments, newest year first (``assessments.list_for_unit``), with
     the newest one's summary and framework: one statement joins each assessment's stored
     summary and its framework version's content hash."""
     lke_assessments.check_readable(session, actor=actor, unit_id=unit_id)
-    rows = session.exec(
-        select(Assessment, AssessmentSummary, LkeFramework.sha256)
-        .join(LkeFramework, col(LkeFramework.id) == Assessment.framework_id)
-        .outerjoin(AssessmentSummary, col(AssessmentSummary.assessment_id) == Assessment.id)
-        .where(Assessment.unit_id == unit_id, col(Assessment.deleted_at).is_(None))
-        .order_by(col(Assessment.year).desc())
-    ).all()
+    rows = session.exec(_LATEST_OF_UNIT, params={"unit_id": unit_id}).all()
     items = [a for a, _s, _h in rows]
     if not rows:
         return items, None, None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.domain.season import calendar as cal
@@ -132,9 +133,13 @@ def chain_ids(session: Session, unit: Unit) -> list[int]:
     return [unit.id, *[u.id for u in reversed(units.ancestors(session, unit=unit))]]
 
 
+# Built once (building a statement costs about as much as running it here).
+_CALENDARS_OF_YEAR = select(EvaluationCalendar).where(EvaluationCalendar.year == bindparam("year"))
+
+
 def effective(session: Session, *, unit: Unit, year: int) -> EvaluationCalendar | None:
     """The calendar that applies to a unit in a year: the nearest scope's."""
-    rows = session.exec(select(EvaluationCalendar).where(EvaluationCalendar.year == year)).all()
+    rows = session.exec(_CALENDARS_OF_YEAR, params={"year": year}).all()
     by_scope = {r.unit_id: r for r in rows}
     chosen = cal.nearest_scope(chain_ids(session, unit), by_scope)
     return None if chosen is False else by_scope[chosen]

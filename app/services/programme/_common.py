@@ -3,6 +3,7 @@ check, stamps, soft delete and audit. Input reading lives with the input models 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -207,8 +208,14 @@ def soft_delete(
 
 def current_values(row: SQLModel, model: type[ProgrammeInput]) -> dict[str, Any]:
     """The row's stored values of the model's fields (links such as member_ids excluded)."""
-    fields = (model.creates or model).model_fields
-    return {name: getattr(row, name) for name in fields if name in type(row).model_fields}
+    return {name: getattr(row, name) for name in _stored_fields(type(row), model)}
+
+
+@functools.cache
+def _stored_fields(row_type: type[SQLModel], model: type[ProgrammeInput]) -> tuple[str, ...]:
+    """The fields of the input model the table has (of two classes: fixed once imported)."""
+    stored = row_type.model_fields
+    return tuple(name for name in (model.creates or model).model_fields if name in stored)
 
 
 def unit_today(session: Session, unit_id: int) -> date:

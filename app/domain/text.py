@@ -59,7 +59,7 @@ def _kept_joiner(text: str, at: int) -> bool:
 
 def invisible_characters(text: str) -> Iterator[tuple[int, str]]:
     """(position, character) of each character ``clean_text`` removes."""
-    if text.isascii() and text.isprintable():
+    if text.isprintable():  # no Cc or Cf character in it: Python's "printable"
         return
     for at, char in enumerate(text):
         if _invisible(char) and not (char == ZWJ and _kept_joiner(text, at)):
@@ -68,8 +68,8 @@ def invisible_characters(text: str) -> Iterator[tuple[int, str]]:
 
 def clean_text(text: str) -> str:
     """``text`` without its invisible format and control characters (see the module)."""
-    if text.isascii() and text.isprintable():
-        return text  # the common case: nothing to look at
+    if text.isprintable():
+        return text  # the common case (no Cc or Cf character): nothing to look at
     drop = {at for at, _char in invisible_characters(text)}
     if not drop:
         return text

@@ -181,13 +181,16 @@ def predicate_history(
     """The unit's WBK/WBBM awards, oldest first."""
     if actor is not None:
         get(session, unit_id=unit_id, actor=actor)
-    return list(
-        session.exec(
-            select(PredicateAward)
-            .where(PredicateAward.unit_id == unit_id, col(PredicateAward.deleted_at).is_(None))
-            .order_by(PredicateAward.year, PredicateAward.decree_date)
-        ).all()
-    )
+    return list(session.exec(_AWARDS, params={"unit_id": unit_id}).all())
+
+
+# Built once (building a statement costs about as much as running it here).
+_AWARDS = (
+    select(PredicateAward)
+    .where(PredicateAward.unit_id == bindparam("unit_id"),
+           col(PredicateAward.deleted_at).is_(None))
+    .order_by(PredicateAward.year, PredicateAward.decree_date)
+)
 
 
 def holds_predicate(session: Session, *, unit_id: int, predicate: str) -> bool:

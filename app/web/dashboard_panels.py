@@ -1,5 +1,7 @@
 """The cards of the unit dashboard, one function per domain:
-(session, principal, unit) -> dict | None.
+(session, principal, unit, read) -> dict | None, where ``read`` is a dict of what an earlier
+panel of the same request has read and a later one needs too (the unit's live assessments,
+under "assessments"), so it is not read twice.
 
 A panel is a dict with "template" and "context" (it renders one card or a few), "order"
 (where it goes, ascending and stable; PANEL_ORDER) and optionally "slot": "lke" or "surveys"
@@ -17,7 +19,6 @@ from app.i18n import format_number
 from app.models.units import Unit
 from app.security.principal import Principal
 from app.services.documents.templating import dec
-from app.services.lke import assessments as lke_assessments
 from app.services.lke import overview as lke_overview
 from app.services.lke import summary as lke_summary
 from app.services.programme import overview
@@ -42,21 +43,20 @@ def format_id(value, places: int = 2) -> str:
     return format_number(to_fraction(value), places)
 
 
-def lke_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:
+def lke_panel(session: Session, principal: Principal, unit: Unit, read: dict) -> dict | None:
     """Latest assessment of the unit: total, verdict against its target, a bar per area."""
-    items = lke_assessments.list_for_unit(session, actor=principal, unit_id=unit.id)
+    items, row, framework = lke_summary.latest_of_unit(session, actor=principal,
+                                                       unit_id=unit.id)
+    read["assessments"] = items
     if not items:
         if unit.level != "unit":
             return None
         return {"template": "pages/lke/panel.html",
                 "context": {"latest": None, "unit_id": unit.id},
                 "slot": "lke", "order": PANEL_ORDER["lke"]}
-    latest = items[0]
-    row = lke_summary.of(session, assessment=latest)
-    framework = lke_assessments.framework_of(session, latest)
     return {
         "template": "pages/lke/panel.html",
-        "context": {"latest": latest, "total": lke_summary.total_of(row),
+        "context": {"latest": items[0], "total": lke_summary.total_of(row),
                     "verdict": lke_summary.verdict_of(row),
                     "areas": [area_bar(n) for n in lke_summary.areas_of(row, framework)],
                     "unit_id": unit.id, "lke_progress": lke_overview.progress_of(row)},
@@ -75,7 +75,8 @@ def area_bar(n: lke_summary.NodeSummary) -> dict:
     }
 
 
-def programme_panel(session: Session, principal: Principal, unit: Unit) -> dict:
+def programme_panel(session: Session, principal: Principal, unit: Unit,
+                    read: dict) -> dict:
     """The programme cards: innovations, team commitment, pillars, overdue actions, partners."""
     o = overview.unit_overview(session, unit=unit, actor=principal)
     return {
@@ -110,7 +111,8 @@ def survey_headline_row(kind: str, row: survey_results.TrendRow) -> dict:
     }
 
 
-def survey_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:
+def survey_panel(session: Session, principal: Principal, unit: Unit,
+                 read: dict) -> dict | None:
     """The latest IKM/IPKP/IPAK with grade and the change from last period."""
     headline = survey_results.latest_headline(session, actor=principal, unit_id=unit.id)
     if not headline:
@@ -121,10 +123,12 @@ def survey_panel(session: Session, principal: Principal, unit: Unit) -> dict | N
             "slot": "surveys", "order": PANEL_ORDER["surveys"]}
 
 
-def season_panel(session: Session, principal: Principal, unit: Unit) -> dict | None:
+def season_panel(session: Session, principal: Principal, unit: Unit,
+                 read: dict) -> dict | None:
     """The evaluation calendar: what is due next for a work unit, with its countdown."""
     if unit.level != "unit":
         return None
-    season = season_calendar.unit_season(session, actor=principal, unit_id=unit.id)
+    season = season_calendar.unit_season(session, actor=principal, unit_id=unit.id,
+                                         assessments=read.get("assessments"))
     return {"template": "pages/season/panel.html", "context": {"season": season},
             "order": PANEL_ORDER["lke"] - 1}  # first: what is due next

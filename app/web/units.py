@@ -57,7 +57,9 @@ def unit_list(request: Request, session: SessionDep, principal: ReadAnyUnit) -> 
 
 def _dashboard_context(session, principal: Principal, unit_id: int) -> dict:
     unit = units.get(session, unit_id=unit_id, actor=principal)
-    panels = [p for p in (panel(session, principal, unit) for panel in DASHBOARD_PANELS) if p]
+    read: dict = {}  # what one panel read and a later one needs (dashboard_panels)
+    panels = [p for p in (panel(session, principal, unit, read) for panel in DASHBOARD_PANELS)
+              if p]
     filled = {p.get("slot") for p in panels}
     pending = [slot for slot in RESERVED_SLOTS if slot not in filled]
     if pending:  # one quiet strip says what will appear there, in place of the first one

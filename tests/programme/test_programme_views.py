@@ -127,7 +127,7 @@ async def test_dashboard_shows_the_cards_and_keeps_slot_order(client, db, world)
 
 
 async def test_a_capability_fills_a_reserved_slot(client, db, world, monkeypatch):
-    def lke_panel(session, principal, unit):
+    def lke_panel(session, principal, unit, read):
         return {"template": "pages/units/slot_surveys.html", "context": {}, "slot": "lke",
                 "order": dashboard.PANEL_ORDER["lke"]}
 

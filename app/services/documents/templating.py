@@ -76,8 +76,8 @@ def shown(value: Any) -> Any:
     """Every ``{{ ... }}`` a template prints: a text without invisible characters
     (app.domain.text), whatever was stored before they were refused at the input. Markup is
     the output of a template or macro, whose own expressions already passed here."""
-    if type(value) is str and not (value.isascii() and value.isprintable()):
-        return clean_text(value)  # (the common, printable ASCII text needs no call)
+    if type(value) is str and not value.isprintable():
+        return clean_text(value)  # (printable text has no Cc or Cf character: no call)
     return value
 
 

@@ -73,10 +73,15 @@ def get(
     return assessment
 
 
-def list_for_unit(session: Session, *, actor: Principal | None, unit_id: int) -> list[Assessment]:
-    """The unit's live assessments, newest year first."""
+def check_readable(session: Session, *, actor: Principal | None, unit_id: int) -> None:
+    """NotFound for a unit that does not exist, Forbidden when the actor may not read it."""
     units.get(session, unit_id=unit_id)
     _check(actor, "unit.read", unit_id)
+
+
+def list_for_unit(session: Session, *, actor: Principal | None, unit_id: int) -> list[Assessment]:
+    """The unit's live assessments, newest year first."""
+    check_readable(session, actor=actor, unit_id=unit_id)
     return list(
         session.exec(
             select(Assessment)

@@ -251,6 +251,17 @@ def load_with(
     return framework, value
 
 
+def load_hashed(session: Session, *, framework_id: int, sha256: str) -> Framework:
+    """``load`` when the caller already read the version's content hash (e.g. joined to the
+    row it read): no query when that version is parsed in this process."""
+    known = session.info.setdefault("lke_frameworks", {})
+    framework = known.get(framework_id) or _CACHE.get((framework_id, sha256))
+    if framework is None:
+        framework = parsed(get_row(session, framework_id=framework_id))
+    known[framework_id] = framework
+    return framework
+
+
 def _d(value: Any) -> str | None:
     return None if value is None else str(value)
 

@@ -44,16 +44,19 @@ from app.domain.lke import (
 )
 from app.domain.lke.framework import TOTAL_REF
 from app.domain.lke.review import exact_text, parse_exact, waiting_level
-from app.models.lke.assessments import Assessment
+from app.models.lke.assessments import Assessment, LkeFramework
 from app.models.lke.evidence import Evidence, EvidenceLink
 from app.models.lke.review import LkeReview, LkeSubmission
 from app.models.lke.summary import AssessmentSummary
-from app.services.lke import scores
+from app.security.principal import Principal
+from app.services.lke import assessments as lke_assessments
+from app.services.lke import frameworks, scores
 
 __all__ = [
     "SUMMARY_LEVELS", "AreaShown", "NodeSummary", "Scored", "VerdictSummary", "answers_changed",
     "area_shown", "areas_of", "for_area",
-    "compute", "evidence_changed", "fill_missing", "for_assessments", "locked", "of",
+    "compute", "evidence_changed", "fill_missing", "for_assessments", "latest_of_unit", "locked",
+    "of",
     "rebuild", "refresh",
     "refresh_unit", "remove", "scores_changed", "status_changed", "total_of", "verdict_of",
 ]
@@ -434,6 +437,34 @@ def of(session: Session, *, assessment: Assessment) -> AssessmentSummary:
     row = session.get(AssessmentSummary, assessment.id)
     return row if row is not None else AssessmentSummary(**compute(session,
                                                                     assessment=assessment))
+
+
+# Built once (building a statement costs about as much as running it here).
+_LATEST_OF_UNIT = (
+    select(Assessment, AssessmentSummary, LkeFramework.sha256)
+    .join(LkeFramework, col(LkeFramework.id) == Assessment.framework_id)
+    .outerjoin(AssessmentSummary, col(AssessmentSummary.assessment_id) == Assessment.id)
+    .where(Assessment.unit_id == bindparam("unit_id"), col(Assessment.deleted_at).is_(None))
+    .order_by(col(Assessment.year).desc())
+)
+
+
+def latest_of_unit(session: Session, *, actor: Principal | None, unit_id: int
+                   ) -> tuple[list[Assessment], AssessmentSummary | None, Framework | None]:
+    """The unit's live assessments, newest year first (``assessments.list_for_unit``), with
+    the newest one's summary and framework: one statement joins each assessment's stored
+    summary and its framework version's content hash."""
+    lke_assessments.check_readable(session, actor=actor, unit_id=unit_id)
+    rows = session.exec(_LATEST_OF_UNIT, params={"unit_id": unit_id}).all()
+    items = [a for a, _s, _h in rows]
+    if not rows:
+        return items, None, None
+    latest, row, sha256 = rows[0]
+    if row is None:
+        row = AssessmentSummary(**compute(session, assessment=latest))
+    framework = frameworks.load_hashed(session, framework_id=latest.framework_id,
+                                       sha256=sha256)
+    return items, row, framework
 
 
 def for_assessments(session: Session,

@@ -3,12 +3,14 @@ check, stamps, soft delete and audit. Input reading lives with the input models 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, SQLModel, col, func, select
 
 from app.domain.programme import Problem
@@ -99,6 +101,15 @@ def load(
 def live(model: type[T], unit_id: int):
     """SELECT of the unit's live rows of a model."""
     return select(model).where(model.unit_id == unit_id, col(model.deleted_at).is_(None))
+
+
+def live_of_unit(*columns: Any):
+    """``live`` of the model of ``columns`` (one model, or some of its columns) with the unit
+    as the bound parameter ``unit_id``: a module builds such a statement once (building one
+    costs about as much as running it here) and runs it with params={"unit_id": ...}."""
+    model = columns[0] if isinstance(columns[0], type) else columns[0].class_
+    return select(*columns).where(model.unit_id == bindparam("unit_id"),
+                                  col(model.deleted_at).is_(None))
 
 
 def paginate(session: Session, query, *, order_by: Sequence[Any], limit: int, offset: int) -> Page:
@@ -197,8 +208,14 @@ def soft_delete(
 
 def current_values(row: SQLModel, model: type[ProgrammeInput]) -> dict[str, Any]:
     """The row's stored values of the model's fields (links such as member_ids excluded)."""
-    fields = (model.creates or model).model_fields
-    return {name: getattr(row, name) for name in fields if name in type(row).model_fields}
+    return {name: getattr(row, name) for name in _stored_fields(type(row), model)}
+
+
+@functools.cache
+def _stored_fields(row_type: type[SQLModel], model: type[ProgrammeInput]) -> tuple[str, ...]:
+    """The fields of the input model the table has (of two classes: fixed once imported)."""
+    stored = row_type.model_fields
+    return tuple(name for name in (model.creates or model).model_fields if name in stored)
 
 
 def unit_today(session: Session, unit_id: int) -> date:

@@ -19,7 +19,7 @@ from app.services.programme._common import (
     check_unit,
     current_values,
     domain_texts,
-    live,
+    live_of_unit,
 )
 from app.services.programme.inputs import ActionItemIn, ActionItemPatch
 
@@ -51,10 +51,12 @@ def _check(session: Session, unit_id: int, values: dict[str, Any], _row_id: int 
     return problems
 
 
+_ALL_ITEMS = live_of_unit(ActionItem).order_by(ActionItem.area, col(ActionItem.due_on),
+                                               ActionItem.id)
+
+
 def all_action_items(session: Session, *, unit_id: int) -> list[ActionItem]:
-    return list(session.exec(
-        live(ActionItem, unit_id).order_by(ActionItem.area, col(ActionItem.due_on), ActionItem.id)
-    ).all())
+    return list(session.exec(_ALL_ITEMS, params={"unit_id": unit_id}).all())
 
 
 ITEMS = Kind(ActionItem, "item_id", "Butir rencana aksi", ENTITY, ActionItemIn, ActionItemPatch,

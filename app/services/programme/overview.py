@@ -26,8 +26,8 @@ from app.domain.programme import (
 from app.models.programme import ActionItem, Innovation, Partnership, TeamDecree
 from app.models.units import Unit
 from app.security.principal import Principal
-from app.services.programme import action_plan, innovations, partnerships, pillars, team
-from app.services.programme._common import READ, check_unit
+from app.services.programme import action_plan, partnerships, pillars, team
+from app.services.programme._common import READ, check_unit, live_of_unit
 from app.services.programme.pillars import PillarProgress
 
 # An agreement that ended this many days ago or less is still worth showing next to the
@@ -74,7 +74,7 @@ class OverdueItem:
 
 @dataclass(frozen=True)
 class ExpiringAgreement:
-    partnership: Partnership
+    partnership: Partnership  # or a row of its columns the card shows (_PARTNERSHIP_COLUMNS)
     state: PartnershipState
     days_left: int  # negative once expired
 
@@ -93,7 +93,8 @@ class Overview:
 
 
 def innovation_counts(rows: Sequence[Innovation]) -> InnovationCounts:
-    """Counts per phase and stage (pure; rows are the live innovations of one unit)."""
+    """Counts per phase and stage (pure; rows are the live innovations of one unit, or rows
+    of their id, phase, stage, parent_id and launched_on)."""
     by_id = {r.id: r for r in rows}
     developed = sum(
         1 for r in rows
@@ -127,6 +128,18 @@ def attention_agreements(
     return {s: states.get(s, 0) for s in PartnershipState}, tuple(out)
 
 
+# What the cards use of each innovation and partnership: read as columns, not whole rows
+# (their long texts are not shown here), by statements built once.
+_INNOVATIONS = live_of_unit(
+    Innovation.id, Innovation.phase, Innovation.stage, Innovation.parent_id,
+    Innovation.launched_on, Innovation.pillar_id,
+).order_by(Innovation.started_on, Innovation.id)
+_PARTNERSHIPS = live_of_unit(
+    Partnership.id, Partnership.partner, Partnership.agreement_number, Partnership.signed_on,
+    Partnership.expires_on, Partnership.pillar_id,
+).order_by(Partnership.partner)
+
+
 def unit_overview(session: Session, *, unit: Unit, today: date | None = None,
                   actor: Principal | None = None) -> Overview:
     """Everything the dashboard's programme cards show, for one unit, on ``today`` (the
@@ -142,9 +155,9 @@ def unit_overview(session: Session, *, unit: Unit, today: date | None = None,
     plan_items = [(i, action_plan.to_domain(i)) for i in items]
     overdue = sorted((i for i, d in plan_items if is_overdue(d, today)),
                      key=lambda i: (i.due_on, i.id))
-    all_partnerships = partnerships.all_partnerships(session, unit_id=unit.id)
+    all_partnerships = session.exec(_PARTNERSHIPS, params={"unit_id": unit.id}).all()
     counts, expiring = attention_agreements(all_partnerships, today)
-    all_innovations = innovations.all_innovations(session, unit_id=unit.id)
+    all_innovations = session.exec(_INNOVATIONS, params={"unit_id": unit.id}).all()
     activities = pillars.activities_per_pillar(session, unit_id=unit.id)
     pillar_rows = tuple(pillars.progress_per_pillar(
         pillars.all_pillars(session, unit_id=unit.id),

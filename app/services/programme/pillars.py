@@ -20,6 +20,7 @@ from app.services.programme._common import (
     Page,
     check_unit,
     live,
+    live_of_unit,
     soft_delete,
 )
 from app.services.programme.inputs import PillarIn, PillarPatch
@@ -27,9 +28,12 @@ from app.services.programme.inputs import PillarIn, PillarPatch
 ENTITY = "pillar"
 
 
+_ALL_PILLARS = live_of_unit(Pillar).order_by(Pillar.position, Pillar.id)
+
+
 def all_pillars(session: Session, *, unit_id: int) -> list[Pillar]:
     """Every live pillar of the unit (for pickers), in order."""
-    return list(session.exec(live(Pillar, unit_id).order_by(Pillar.position, Pillar.id)).all())
+    return list(session.exec(_ALL_PILLARS, params={"unit_id": unit_id}).all())
 
 
 PILLARS = Kind(Pillar, "pillar_id", "Pilar", ENTITY, PillarIn, PillarPatch)
@@ -105,10 +109,11 @@ def pillar_progress(
 
 def activities_per_pillar(session: Session, *, unit_id: int) -> dict[int | None, int]:
     """pillar id (None: untagged) -> how many live team activities are tagged with it."""
-    query = (select(TeamActivity.pillar_id, func.count())
-             .where(TeamActivity.unit_id == unit_id, col(TeamActivity.deleted_at).is_(None))
-             .group_by(TeamActivity.pillar_id))
-    return {pillar_id: int(n) for pillar_id, n in session.exec(query)}
+    return {pillar_id: int(n)
+            for pillar_id, n in session.exec(_ACTIVITIES, params={"unit_id": unit_id})}
+
+
+_ACTIVITIES = live_of_unit(TeamActivity.pillar_id, func.count()).group_by(TeamActivity.pillar_id)
 
 
 def progress_per_pillar(

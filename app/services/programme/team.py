@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import bindparam, exists
 from sqlmodel import Session, col, select
 
 from app.domain import programme as dom
@@ -30,6 +31,7 @@ from app.services.programme._common import (
     filter_id,
     live,
     live_ids,
+    live_of_unit,
     year_bounds,
 )
 from app.services.programme.inputs import (
@@ -54,8 +56,11 @@ __all__ = ["ACTIVITY_KINDS"]
 
 def current_decree(session: Session, *, unit_id: int) -> TeamDecree | None:
     """The newest live decree of the unit."""
-    return session.exec(live(TeamDecree, unit_id).order_by(
-        col(TeamDecree.decree_date).desc(), col(TeamDecree.id).desc())).first()
+    return session.exec(_DECREE, params={"unit_id": unit_id}).first()
+
+
+_DECREE = live_of_unit(TeamDecree).order_by(col(TeamDecree.decree_date).desc(),
+                                            col(TeamDecree.id).desc())
 
 
 DECREES = Kind(TeamDecree, "decree_id", "SK tim", "team_decree", DecreeIn, DecreePatch)
@@ -212,6 +217,36 @@ def attendee_ids_of(session: Session, *, activity_ids: Iterable[int]) -> dict[in
 
 # --- commitment -----------------------------------------------------------------------------
 
+def _commitment_statement(of_year: bool):
+    """Each live active member of the unit (bound ``unit_id``) with whether it signed a live
+    pact and took part in a live activity (between bound ``first`` and ``last`` when
+    ``of_year``): one statement; members of other units never match."""
+    unit_id = bindparam("unit_id")
+    pacts = [IntegrityPact.member_id == TeamMember.id, IntegrityPact.unit_id == unit_id,
+             col(IntegrityPact.deleted_at).is_(None)]
+    present = [ActivityAttendance.member_id == TeamMember.id,
+               ActivityAttendance.unit_id == unit_id,
+               col(ActivityAttendance.deleted_at).is_(None),
+               TeamActivity.id == ActivityAttendance.activity_id,
+               col(TeamActivity.deleted_at).is_(None)]
+    if of_year:
+        first, last = bindparam("first"), bindparam("last")
+        pacts += [IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last]
+        present += [TeamActivity.held_on >= first, TeamActivity.held_on <= last]
+    return (
+        select(TeamMember.id, TeamMember.name, TeamMember.level, TeamMember.roles,
+               TeamMember.area,
+               exists().where(*pacts).correlate(TeamMember).label("signed"),
+               exists().where(*present).correlate(TeamMember).label("took_part"))
+        .where(TeamMember.unit_id == unit_id, col(TeamMember.deleted_at).is_(None),
+               col(TeamMember.active).is_(True))
+    )
+
+
+_COMMITMENT = _commitment_statement(of_year=False)
+_COMMITMENT_OF_YEAR = _commitment_statement(of_year=True)
+
+
 def commitment(session: Session, *, actor: Principal | None, unit_id: int,
                year: int | None = None) -> dom.CommitmentSummary:
     """Per level: active members, how many signed a pact, how many took part in an activity.
@@ -219,24 +254,14 @@ def commitment(session: Session, *, actor: Principal | None, unit_id: int,
     ``year`` limits pacts and activities to that calendar year (None = all time).
     """
     check_unit(actor, READ, unit_id)
-    members = all_members(session, unit_id=unit_id, active_only=True)
-    pacts = select(IntegrityPact.member_id).where(
-        IntegrityPact.unit_id == unit_id, col(IntegrityPact.deleted_at).is_(None))
-    present = select(ActivityAttendance.member_id).join(
-        TeamActivity, TeamActivity.id == ActivityAttendance.activity_id
-    ).where(ActivityAttendance.unit_id == unit_id,
-            col(ActivityAttendance.deleted_at).is_(None),
-            col(TeamActivity.deleted_at).is_(None))
+    params: dict[str, Any] = {"unit_id": unit_id}
     if year:
-        first, last = year_bounds(year)
-        pacts = pacts.where(IntegrityPact.signed_on >= first, IntegrityPact.signed_on <= last)
-        present = present.where(TeamActivity.held_on >= first, TeamActivity.held_on <= last)
-    signed = list(session.exec(pacts).all())
-    attended = list(session.exec(present).all())
-    active_ids = {m.id for m in members}
+        params["first"], params["last"] = year_bounds(year)
+    rows = session.exec(_COMMITMENT_OF_YEAR if year else _COMMITMENT, params=params).all()
     return dom.commitment_summary(
-        [_member_domain(m.id, current_values(m, MemberIn)) for m in members],
-        [i for i in signed if i in active_ids], [i for i in attended if i in active_ids],
+        [_member_domain(r.id, {"name": r.name, "level": r.level, "roles": r.roles,
+                               "area": r.area}) for r in rows],
+        [r.id for r in rows if r.signed], [r.id for r in rows if r.took_part],
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.domain.season import calendar as cal
@@ -132,9 +133,13 @@ def chain_ids(session: Session, unit: Unit) -> list[int]:
     return [unit.id, *[u.id for u in reversed(units.ancestors(session, unit=unit))]]
 
 
+# Built once (building a statement costs about as much as running it here).
+_CALENDARS_OF_YEAR = select(EvaluationCalendar).where(EvaluationCalendar.year == bindparam("year"))
+
+
 def effective(session: Session, *, unit: Unit, year: int) -> EvaluationCalendar | None:
     """The calendar that applies to a unit in a year: the nearest scope's."""
-    rows = session.exec(select(EvaluationCalendar).where(EvaluationCalendar.year == year)).all()
+    rows = session.exec(_CALENDARS_OF_YEAR, params={"year": year}).all()
     by_scope = {r.unit_id: r for r in rows}
     chosen = cal.nearest_scope(chain_ids(session, unit), by_scope)
     return None if chosen is False else by_scope[chosen]
@@ -198,22 +203,32 @@ def _levels(session: Session, unit: Unit) -> tuple[str, ...]:
 
 
 def season_of(session: Session, *, unit: Unit, now: datetime | None = None,
-              year: int | None = None) -> UnitSeason:
-    """A unit's season (no authorisation here: the caller has read the unit)."""
+              year: int | None = None,
+              assessments: Sequence[Assessment] | None = None) -> UnitSeason:
+    """A unit's season (no authorisation here: the caller has read the unit).
+
+    ``assessments``: the unit's live assessments when the caller has read them already (the
+    dashboard), so that the year's status needs no query (one live assessment a year)."""
     today = local_today(unit.timezone, now)
     year = year or today.year
     row = effective(session, unit=unit, year=year)
-    status = _status(session, unit.id, year)
+    if assessments is None:
+        status = _status(session, unit.id, year)
+    else:
+        status = next((a.status for a in assessments
+                       if a.unit_id == unit.id and a.year == year and a.deleted_at is None),
+                      None)
     states = cal.step_states(dates_of(row) if row else None, status, today,
                              levels=_levels(session, unit))
     return UnitSeason(unit, year, today, row, status, states, cal.next_due(states))
 
 
 def unit_season(session: Session, *, actor: Principal | None, unit_id: int,
-                now: datetime | None = None, year: int | None = None) -> UnitSeason:
-    """The season of a unit the actor may read."""
+                now: datetime | None = None, year: int | None = None,
+                assessments: Sequence[Assessment] | None = None) -> UnitSeason:
+    """The season of a unit the actor may read (``assessments`` as in ``season_of``)."""
     unit = units.get(session, unit_id=unit_id, actor=actor)
-    return season_of(session, unit=unit, now=now, year=year)
+    return season_of(session, unit=unit, now=now, year=year, assessments=assessments)
 
 
 def seasons_of(session: Session, *, unit_ids: Sequence[int], now: datetime | None = None,

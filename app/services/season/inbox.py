@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from app.domain.season import messages
@@ -40,11 +40,13 @@ class Item:
 
 
 def unread_count(session: Session, *, actor: Principal | None) -> int:
-    user_id = _user(actor)
-    return session.exec(
-        select(func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, col(Notification.read_at).is_(None))
-    ).one()
+    return session.exec(_UNREAD, params={"user_id": _user(actor)}).one()
+
+
+# Built once (the header bell counts on every full page; building a statement costs about as
+# much as running it).
+_UNREAD = select(func.count()).select_from(Notification).where(
+    Notification.user_id == bindparam("user_id"), col(Notification.read_at).is_(None))
 
 
 def items(session: Session, *, actor: Principal | None, lang: str = "id",

@@ -13,7 +13,12 @@ from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
-from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    RequestContextMiddleware,
+    RouteIndex,
+)
 from app.runtime import tune_garbage_collector
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
@@ -95,9 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.oidc = OidcClient.from_settings(settings)
     settings.resolved_upload_dir().mkdir(parents=True, exist_ok=True)
 
-    from app.api import api_router
+    from app import api, web
     from app.api.docs import install_docs
-    from app.web import direct_routes, public_routers, web_router
+    from app.web import direct_routes, public_routers
     from app.web.surveys.fast_lane import DirectRoutesMiddleware
 
     errors.install(app)
@@ -131,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.router.routes.extend(router.routes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)
-    app.include_router(api_router)
-    app.include_router(web_router)
+    api.install(app.router)
+    web.install(app.router)
+    # The router tries only the routes that can match a path (app.middleware.RouteIndex).
+    app.router.middleware_stack = RouteIndex(app.router)
     return app

@@ -12,24 +12,31 @@ from app.api.lke import xlsx as lke_xlsx
 from app.api.openapi import operation_id
 from app.api.programme import routes as programme
 from app.api.surveys import routes as surveys
+from app.middleware import include_flat
 
-api_router = APIRouter(prefix="/api/v1", generate_unique_id_function=operation_id)
-for module in (
-    me,
-    units,
-    tokens,
-    audit,
-    indicators,
-    lke_xlsx,
-    lke_report,
-    evidence,
-    evidence_bundle,
-    reviews,
-    surveys,
-    programme,
-    integration,
-    webhooks,
-    season,
-    rollup,
-):
-    api_router.include_router(module.router)
+PREFIX = "/api/v1"
+
+#: The API's routers in their published order (the OpenAPI document lists them so).
+routers = tuple(
+    module.router for module in (
+        me,
+        units,
+        tokens,
+        audit,
+        indicators,
+        lke_xlsx,
+        lke_report,
+        evidence,
+        evidence_bundle,
+        reviews,
+    )
+) + surveys.routers + tuple(
+    module.router for module in (programme, integration, webhooks, season, rollup)
+)
+
+
+def install(target: APIRouter) -> None:
+    """Add every API route under ``/api/v1`` to the app's own route list (not as an included
+    router: see app.middleware.include_flat)."""
+    for router in routers:
+        include_flat(target, router, prefix=PREFIX, generate_unique_id_function=operation_id)

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.middleware import include_flat
 from app.web import audit, health, rollup, units
 from app.web.accounts import auth, tokens
 from app.web.accounts import sso as accounts_sso
@@ -35,8 +36,8 @@ def direct_routes():
     return [survey_fast_lane.submit_route]
 
 
-web_router = APIRouter(include_in_schema=False)  # pages are not part of the API schema
-for module in (
+#: The pages' routers, in order (pages are not part of the API schema).
+routers = tuple(module.router for module in (
     auth,
     accounts_sso,
     units,
@@ -59,5 +60,11 @@ for module in (
     webhooks,
     season,
     rollup,
-):
-    web_router.include_router(module.router)
+))
+
+
+def install(target: APIRouter) -> None:
+    """Add every page route to the app's own route list (not as an included router: see
+    app.middleware.include_flat)."""
+    for router in routers:
+        include_flat(target, router, include_in_schema=False)

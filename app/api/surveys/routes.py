@@ -1,6 +1,4 @@
-"""Surveys over JSON: the routers of each resource, joined in their published order."""
-
-from fastapi import APIRouter
+"""Surveys over JSON: the routers of each resource, in their published order."""
 
 from app.api.surveys import (
     campaigns,
@@ -12,6 +10,7 @@ from app.api.surveys import (
     results,
 )
 
-router = APIRouter()
-for module in (catalogue, campaigns, responses, results, followups, report, publication):
-    router.include_router(module.router)
+routers = tuple(
+    module.router
+    for module in (catalogue, campaigns, responses, results, followups, report, publication)
+)

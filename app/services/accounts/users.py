@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.models.accounts import BrowserSession, LoginAttempt, Membership, Role, User
@@ -102,20 +103,27 @@ def memberships(session: Session, *, user_id: int) -> list[Membership]:
     return list(session.exec(select(Membership).where(Membership.user_id == user_id)).all())
 
 
-def principal_for_user(session: Session, user: User) -> Principal:
-    """The user's permissions per unit: a role counts at its unit; a reviewer's also below."""
+def principal_for_user(session: Session, user: User,
+                       roles: list[tuple[int, str]] | None = None) -> Principal:
+    """The user's permissions per unit: a role counts at its unit; a reviewer's also below.
+
+    ``roles``: the user's memberships as (unit id, role), when already read
+    (``resolve_session_access``); otherwise they are read here.
+    """
+    if roles is None:
+        roles = [(m.unit_id, m.role) for m in memberships(session, user_id=user.id)]
     grants: dict[int, set[str]] = {}
     is_admin = False
     tree = None
-    for membership in memberships(session, user_id=user.id):
-        if membership.role == Role.admin:
+    for unit_id, role in roles:
+        if role == Role.admin:
             is_admin = True
             continue
-        perms = ROLE_PERMISSIONS.get(membership.role, frozenset())
-        grants.setdefault(membership.unit_id, set()).update(perms)
-        if membership.role == Role.reviewer:
+        perms = ROLE_PERMISSIONS.get(role, frozenset())
+        grants.setdefault(unit_id, set()).update(perms)
+        if role == Role.reviewer:
             tree = tree if tree is not None else units.children_map(session)
-            for below in units.descendants(tree, membership.unit_id):
+            for below in units.descendants(tree, unit_id):
                 grants.setdefault(below, set()).update(perms)
     return Principal(
         kind="user", id=user.id, label=user.username, is_admin=is_admin,
@@ -230,7 +238,7 @@ def start_session(session: Session, *, user: User, hours: int) -> str:
 
 def resolve_session(session: Session, *, raw_id: str) -> User | None:
     """The active person behind a live browser session (the session and its user read in
-    one query: every signed-in request asks this)."""
+    one query)."""
     found = session.exec(
         select(BrowserSession, User).join(User, col(User.id) == BrowserSession.user_id)
         .where(BrowserSession.id == sha256_hex(raw_id))
@@ -238,14 +246,39 @@ def resolve_session(session: Session, *, raw_id: str) -> User | None:
     if found is None:
         return None
     row, user = found
-    if row.revoked_at is not None:
+    return user if _live(row, user) else None
+
+
+#: A browser session, its person and their memberships, by the session's hashed id: one
+#: statement, built once (every signed-in request runs it).
+_SESSION_ACCESS = (
+    select(BrowserSession, User, Membership.unit_id, Membership.role)
+    .join(User, col(User.id) == BrowserSession.user_id)
+    .outerjoin(Membership, col(Membership.user_id) == BrowserSession.user_id)
+    .where(BrowserSession.id == bindparam("session_id"))
+)
+
+
+def resolve_session_access(
+    session: Session, *, raw_id: str
+) -> tuple[User, list[tuple[int, str]]] | None:
+    """``resolve_session`` and the person's memberships as (unit id, role), read in one query
+    (for ``principal_for_user``): what every signed-in request asks first."""
+    rows = session.exec(
+        _SESSION_ACCESS, params={"session_id": sha256_hex(raw_id)}
+    ).all()
+    if not rows or not _live(rows[0][0], rows[0][1]):
         return None
+    return rows[0][1], [(unit_id, role) for _, _, unit_id, role in rows if unit_id is not None]
+
+
+def _live(row: BrowserSession, user: User) -> bool:
+    if row.revoked_at is not None:
+        return False
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(
         tzinfo=utcnow().tzinfo
     )
-    if expires <= utcnow():
-        return None
-    return user if user.is_active else None
+    return expires > utcnow() and user.is_active
 
 
 def end_session(session: Session, *, raw_id: str) -> None:

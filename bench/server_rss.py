@@ -4,9 +4,12 @@
     .venv/bin/python -m bench.server_rss --clients 8 --duration 15 --rounds 2
     .venv/bin/python -m bench.server_rss --root /tmp/zona-before   # also serve another checkout
     .venv/bin/python -m bench.server_rss --database-url postgresql+psycopg://postgres@127.0.0.1:5432/zona_national
+    .venv/bin/python -m bench.server_rss --one-unit --clients 2   # the demo data only (no seed)
+    .venv/bin/python -m bench.server_rss --one-unit --database-url postgresql+psycopg://postgres@127.0.0.1:5432/zona_rss
 
 The database is bench/national.py's (the SQLite file cached under $ZONA_BENCH_CACHE, or the
-given PostgreSQL database, seeded by `bench.national` first). Each checkout (this one and
+given PostgreSQL database, seeded by `bench.national` first); with `--one-unit`, bench.national's
+one-unit demo database instead (a fresh SQLite file, or "<name>_demo" on PostgreSQL; no seed). Each checkout (this one and
 every `--root`, each with its own `.venv`) is served by its own `zona serve` (one uvicorn
 worker, exactly as an operator starts it); the coordinator and the reviewer sign in, then
 N threads, each with its own connection, request bench/national.py's pages in turn (the unit
@@ -32,7 +35,7 @@ from sqlmodel import Session
 
 from app.db import make_engine
 from bench import _national_seed as national_seed
-from bench.national import SECRET, _login, _targets, national_database
+from bench.national import SECRET, _login, _targets, demo_database, national_database
 from bench.worksheet_page import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,19 +116,24 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL database seeded by bench.national (default: the "
                              "cached national SQLite file)")
+    parser.add_argument("--one-unit", action="store_true",
+                        help="serve bench.national's one-unit demo database (quick, no seed)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=15, help="seconds of load")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--root", type=Path, action="append", default=[],
                         help="another checkout to serve as well (with its own .venv)")
     args = parser.parse_args()
-    url = args.database_url or national_database(None, national_seed.FULL)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        pages = _targets(session, national=True).pages
-    engine.dispose()
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"zona-bench-rss-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
+    if args.one_unit:
+        url = demo_database(args.database_url, folder)
+    else:
+        url = args.database_url or national_database(None, national_seed.FULL)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        pages = _targets(session, national=not args.one_unit).pages
+    engine.dispose()
     env = {"ZONA_DATABASE_URL": url, "ZONA_DATA_DIR": str(folder),
            "ZONA_SECRET_KEY": SECRET, "ZONA_ENVIRONMENT": "development"}
     roots = [ROOT, *(r.resolve() for r in args.root)]

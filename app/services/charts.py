@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from xml.sax.saxutils import escape, quoteattr
 
 from app.domain.surveys.indices import to_fraction
 
@@ -22,6 +21,23 @@ BAR = "#1d5c8c"
 BAR_PRIORITY = "#c2410c"
 LINE = "#1d5c8c"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+# xml.sax.saxutils' escape and quoteattr, the same output: importing that module pulls in
+# urllib.request (with http.client, email...) into every serving process for three replaces.
+def escape(data: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (text content)."""
+    return data.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(data: str) -> str:
+    """An attribute value with its quotes: double unless the value holds a double quote."""
+    data = escape(data).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' in data:
+        if "'" in data:
+            return '"' + data.replace('"', "&quot;") + '"'
+        return "'" + data + "'"
+    return '"' + data + '"'
 
 
 def _n(value: float | Fraction) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.domain.accounts.claim_map import Rule
@@ -60,6 +59,8 @@ def load(path: Path | None) -> tuple[Rule, ...]:
 
 
 def parse(text: str, *, source: str = "pemetaan") -> tuple[Rule, ...]:
+    import yaml  # only where SSO maps claims: a server without SSO never loads PyYAML
+
     try:
         data = yaml.safe_load(text) or {}
         checked = _FileIn.model_validate(data)

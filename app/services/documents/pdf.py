@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from xml.sax.saxutils import quoteattr
 
 from app.services import charts
 
@@ -72,7 +71,7 @@ def render_pdf(html: str, *, base_url: str | Path) -> bytes:
     ``base_url``)."""
     engine = _engine()
     root = Path(base_url).resolve()
-    html = html.replace(quoteattr(charts.FONT), quoteattr(CHART_FONT))
+    html = html.replace(charts.quoteattr(charts.FONT), charts.quoteattr(CHART_FONT))
     document = engine.html(string=html, base_url=root.as_uri() + "/",
                            url_fetcher=engine.fetcher(root))
     return document.write_pdf(font_config=engine.fonts)

@@ -16,7 +16,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -47,21 +46,23 @@ def _json_content(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _YAML_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
     """Parse one framework file; FrameworkError when it cannot be read or parsed.
 
     Parsed files are cached per (path, size, mtime): `zona migrate` and the tests re-read them.
+    PyYAML is imported here, not with the module: a serving process reads the frameworks from
+    the database and never parses a file (tests/platform/test_server_imports.py).
     """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         stat = path.stat()
         key = (str(path), stat.st_size, stat.st_mtime_ns)
         if key in _YAML_CACHE:
             return copy.deepcopy(_YAML_CACHE[key])
         with open(path, encoding="utf-8") as fh:
-            data = yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
+            data = yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
     except OSError as exc:
         raise FrameworkError([f"cannot read {path}: {exc}"]) from exc
     except yaml.YAMLError as exc:

@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, col, func, select
 
 from app.domain.surveys.instruments import Instrument, InstrumentError, parse_instrument
@@ -39,6 +38,8 @@ def load_instrument(source: str | os.PathLike[str] | Mapping[str, Any]) -> Instr
             return parse_instrument(source)
         except InstrumentError as exc:
             raise InstrumentError(exc.problems, "instrument") from None
+    import yaml  # files only (the CLI, the bundled set): a server reads the stored rows
+
     path = Path(source)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -81,6 +82,8 @@ def _json_content(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def sync_bundled(session: Session) -> list[SurveyInstrument]:
     """Store every bundled instrument whose content is new (idempotent); returns new rows."""
+    import yaml
+
     added: list[SurveyInstrument] = []
     for path in sorted(BUNDLED_DIR.glob("*.yaml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ fonts embedded), as the LKE report is.
 from __future__ import annotations
 
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -29,7 +28,7 @@ FONT = "DejaVu Sans"
 
 
 def _chart_font(svg: str) -> str:
-    return svg.replace(quoteattr(charts.FONT), quoteattr(FONT))
+    return svg.replace(charts.quoteattr(charts.FONT), charts.quoteattr(FONT))
 
 
 def _column_widths(table) -> list[str]:

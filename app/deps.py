@@ -123,10 +123,11 @@ def resolve_principal(request: Request, session: Session) -> Principal | None:
             sso_config = sso.config_from(
                 settings, getattr(request.app.state, "oidc", None), request.app.state.secret_key
             )
-            if user is not None and sso_config is not None and not sso.recheck(
-                session, config=sso_config, raw_id=raw, user=user
-            ):
-                user = None  # disabled at the identity provider (or nothing maps any more)
+            if user is not None and sso_config is not None:
+                if not sso.recheck(session, config=sso_config, raw_id=raw, user=user):
+                    user = None  # disabled at the identity provider (or nothing maps any more)
+                # a recheck may have moved the person to another unit: read the roles after it
+                roles = None
             if user is not None:
                 principal = accounts.principal_for_user(session, user, roles)
                 request.state.session_raw_id = raw

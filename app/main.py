@@ -13,12 +13,8 @@ from app import errors
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.edge import ForwardedHeadersMiddleware, TrustedHostMiddleware
-from app.middleware import (
-    BodyLimitMiddleware,
-    IdempotencyMiddleware,
-    RequestContextMiddleware,
-    RouteIndex,
-)
+from app.middleware import BodyLimitMiddleware, IdempotencyMiddleware, RequestContextMiddleware
+from app.routing import RouteIndex
 from app.runtime import tune_garbage_collector
 from app.security.client_address import TrustedProxies
 from app.security.hosts import parse_hosts
@@ -138,6 +134,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     api.install(app.router)
     web.install(app.router)
-    # The router tries only the routes that can match a path (app.middleware.RouteIndex).
+    # The router tries only the routes that can match a path (app.routing.RouteIndex).
     app.router.middleware_stack = RouteIndex(app.router)
     return app

@@ -12,7 +12,7 @@ from app.api.lke import xlsx as lke_xlsx
 from app.api.openapi import operation_id
 from app.api.programme import routes as programme
 from app.api.surveys import routes as surveys
-from app.middleware import include_flat
+from app.routing import include_flat
 
 PREFIX = "/api/v1"
 
@@ -37,6 +37,6 @@ routers = tuple(
 
 def install(target: APIRouter) -> None:
     """Add every API route under ``/api/v1`` to the app's own route list (not as an included
-    router: see app.middleware.include_flat)."""
+    router: see app.routing.include_flat)."""
     for router in routers:
         include_flat(target, router, prefix=PREFIX, generate_unique_id_function=operation_id)

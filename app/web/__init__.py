@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.middleware import include_flat
+from app.routing import include_flat
 from app.web import audit, health, rollup, units
 from app.web.accounts import auth, tokens
 from app.web.accounts import sso as accounts_sso
@@ -65,6 +65,6 @@ routers = tuple(module.router for module in (
 
 def install(target: APIRouter) -> None:
     """Add every page route to the app's own route list (not as an included router: see
-    app.middleware.include_flat)."""
+    app.routing.include_flat)."""
     for router in routers:
         include_flat(target, router, include_in_schema=False)

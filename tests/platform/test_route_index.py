@@ -1,4 +1,4 @@
-"""The app's routes are found through app.middleware.RouteIndex: it must pick exactly the
+"""The app's routes are found through app.routing.RouteIndex: it must pick exactly the
 route Starlette's linear search over the same list picks, for every route and method."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from starlette.routing import Match, Route
 
-from app.middleware import RouteIndex, include_flat
+from app.routing import RouteIndex, include_flat
 
 
 def _linear(routes, scope):
